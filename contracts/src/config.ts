@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import { durationSchema, formatDuration } from './duration.js';
+
+/**
+ * The one configuration schema (STYLE.md, habit 2). Each setting has a description and a default; its
+ * environment variable is derived from its path (`mqtt.allowAnonymous` → `PARCOURS_MQTT_ALLOW_ANONYMOUS`),
+ * except the `influx` section, which uses the InfluxDB ecosystem's names (`INFLUX_URL`, …).
+ */
+
+/** Environment values are strings: accept `true/false/1/0/yes/no` as well as real booleans from a file. */
+const booleanSetting = z.union([z.boolean(), z.stringbool()]);
+const portSetting = z.coerce.number().int().min(0).max(65535);
+
+interface SettingDoc {
+  description: string;
+  defaultText: string;
+}
+const docs = new WeakMap<z.ZodType, SettingDoc>();
+
+function setting<T extends z.ZodType>(type: T, defaultValue: z.input<T>, description: string, defaultText?: string) {
+  const schema = type.default(defaultValue as never).describe(description);
+  const shown = defaultText ?? (typeof defaultValue === 'string' ? defaultValue : JSON.stringify(defaultValue));
+  docs.set(schema, { description, defaultText: shown });
+  return schema;
+}
+
+function duration(defaultValue: string, description: string) {
+  return setting(durationSchema, defaultValue, description);
+}
+
+const sections = {
+  data: z.strictObject({
+    dir: setting(z.string().min(1), './data', 'Folder of the embedded store (registry, events, sessions, quarantine).'),
+  }),
+  log: z.strictObject({
+    level: setting(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info', 'Lowest log level written.'),
+    format: setting(z.enum(['auto', 'json', 'pretty']), 'auto', 'Log format; `auto` is pretty on a terminal and JSON otherwise.'),
+  }),
+  http: z.strictObject({
+    host: setting(z.string().min(1), '0.0.0.0', 'Address the HTTP API listens on.'),
+    port: setting(portSetting, 8080, 'Port of the HTTP API (0 picks a free port).'),
+  }),
+  mqtt: z.strictObject({
+    host: setting(z.string().min(1), '0.0.0.0', 'Address the embedded MQTT broker listens on.'),
+    port: setting(portSetting, 1883, 'MQTT TCP port of the embedded broker (0 picks a free port).'),
+    allowAnonymous: setting(booleanSetting, false, 'Let clients connect without credentials (development only).'),
+    baseTopic: setting(z.string().regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/), 'parcours', 'Prefix of every Parcours topic.'),
+  }),
+  gateway: z.strictObject({
+    maxPayloadBytes: setting(z.coerce.number().int().min(64), 65536, 'Largest device payload accepted; larger ones are quarantined.'),
+  }),
+  analytics: z.strictObject({
+    sessionIdleTimeout: duration('30m', 'A usage session with no event for this long is closed at its last event.'),
+    sessionMaxLength: duration('24h', 'A usage session is closed when it reaches this length.'),
+  }),
+  sim: z.strictObject({
+    scenario: setting(z.string().min(1), 'small', 'Built-in fleet scenario run by `parcours start` (`none` disables it), or a scenario file.'),
+    seed: setting(z.coerce.number().int(), 1, 'Seed of the simulation: the same seed gives the same fleet and usage.'),
+    speed: setting(z.coerce.number().positive(), 60, 'How many times faster than real time the simulated clock runs until it reaches now.'),
+    backfill: duration('6h', 'How far in the past the simulated clock starts on a first run; later runs resume where it stopped.'),
+  }),
+  influx: z.strictObject({
+    url: setting(z.union([z.literal(''), z.url()]), '', 'InfluxDB base URL; empty disables the InfluxDB outputs.'),
+    apiVersion: setting(z.enum(['auto', 'v1', 'v2']), 'auto', 'Write API: `v2` (/api/v2/write, InfluxDB 1.8+, 2.x, 3.x), `v1` (/write), or `auto` from the /ping version.'),
+    token: setting(z.string(), '', 'API token (v2). For InfluxDB 1.8 the token is `username:password`.'),
+    org: setting(z.string(), '', 'Organisation (InfluxDB 2.x).'),
+    bucket: setting(z.string(), '', 'Bucket (v2 API); defaults to `database/retentionPolicy`.'),
+    database: setting(z.string().min(1), 'parcours', 'Database (v1 API); created when missing.'),
+    retentionPolicy: setting(z.string(), '', 'Retention policy (v1 API); empty means the default one.'),
+    username: setting(z.string(), '', 'User name (v1 API).'),
+    password: setting(z.string(), '', 'Password (v1 API).'),
+    batchSize: setting(z.coerce.number().int().min(1).max(50_000), 5000, 'Most points written in one request.'),
+    flushInterval: duration('1s', 'Longest time a point waits before it is written.'),
+  }),
+};
+
+export const configSchema = z.strictObject({
+  data: sections.data.default({} as never),
+  log: sections.log.default({} as never),
+  http: sections.http.default({} as never),
+  mqtt: sections.mqtt.default({} as never),
+  gateway: sections.gateway.default({} as never),
+  analytics: sections.analytics.default({} as never),
+  sim: sections.sim.default({} as never),
+  influx: sections.influx.default({} as never),
+});
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+export interface SettingInfo {
+  path: string;
+  env: string;
+  description: string;
+  defaultText: string;
+}
+
+function snake(key: string): string {
+  return key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+}
+
+export function envName(section: string, key: string): string {
+  return section === 'influx' ? `INFLUX_${snake(key)}` : `PARCOURS_${snake(section)}_${snake(key)}`;
+}
+
+/** Every setting with its environment variable, description and default, in schema order. */
+export function listSettings(): SettingInfo[] {
+  return Object.entries(sections).flatMap(([section, object]) =>
+    Object.entries(object.shape).map(([key, schema]) => {
+      const doc = docs.get(schema as z.ZodType);
+      if (!doc) throw new Error(`setting ${section}.${key} has no description`);
+      return { path: `${section}.${key}`, env: envName(section, key), ...doc };
+    }),
+  );
+}
+
+export { formatDuration };

@@ -1,0 +1,53 @@
+/**
+ * Every stable error and quarantine reason code, in one place (STYLE.md, habit 4).
+ * Tests, logs, metrics labels and API error bodies use these strings.
+ */
+export const errorCodes = {
+  // Quarantine reasons: why a device message was not accepted.
+  badJson: 'PARCOURS_E_BAD_JSON',
+  badEncoding: 'PARCOURS_E_BAD_ENCODING',
+  schema: 'PARCOURS_E_SCHEMA',
+  oversize: 'PARCOURS_E_OVERSIZE',
+  unknownDevice: 'PARCOURS_E_UNKNOWN_DEVICE',
+  topicMismatch: 'PARCOURS_E_TOPIC_MISMATCH',
+  badTopic: 'PARCOURS_E_BAD_TOPIC',
+  // API and registry errors.
+  notFound: 'PARCOURS_E_NOT_FOUND',
+  conflict: 'PARCOURS_E_CONFLICT',
+  overlap: 'PARCOURS_E_OVERLAP',
+  validation: 'PARCOURS_E_VALIDATION',
+  badInterval: 'PARCOURS_E_BAD_INTERVAL',
+  notIndividual: 'PARCOURS_E_NOT_INDIVIDUAL',
+  notCollective: 'PARCOURS_E_NOT_COLLECTIVE',
+  unauthorized: 'PARCOURS_E_UNAUTHORIZED',
+  internal: 'PARCOURS_E_INTERNAL',
+  // Configuration and outputs.
+  config: 'PARCOURS_E_CONFIG',
+  influxWrite: 'PARCOURS_E_INFLUX_WRITE',
+} as const;
+
+export type ErrorCode = (typeof errorCodes)[keyof typeof errorCodes];
+
+export const quarantineReasons = [
+  errorCodes.badJson,
+  errorCodes.badEncoding,
+  errorCodes.schema,
+  errorCodes.oversize,
+  errorCodes.unknownDevice,
+  errorCodes.topicMismatch,
+  errorCodes.badTopic,
+] as const;
+export type QuarantineReason = (typeof quarantineReasons)[number];
+
+/** An error that carries a stable code, and whether retrying the same operation may succeed. */
+export class ParcoursError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly retryable = false,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ParcoursError';
+  }
+}

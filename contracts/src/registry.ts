@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { idSchema, typeNameSchema } from './ids.js';
+import { instantSchema } from './time.js';
+
+/** The subjects model (DESIGN.md, "Subjects"): who usage is attributed to, and over which intervals. */
+
+export const subjectKindSchema = z.enum(['individual', 'collective']);
+export type SubjectKind = z.infer<typeof subjectKindSchema>;
+
+const attributesSchema = z.record(z.string().max(64), z.union([z.string().max(1024), z.number(), z.boolean(), z.null()]));
+
+export const subjectSchema = z.object({
+  id: idSchema,
+  kind: subjectKindSchema,
+  type: typeNameSchema.describe('person, household, workplace, public_space, community, rental, …'),
+  name: z.string().min(1).max(200),
+  attributes: attributesSchema.default({}).describe('segment data such as region, age band or plan'),
+});
+export type Subject = z.infer<typeof subjectSchema>;
+
+/** An interval `[validFrom, validTo)`; `validTo` null means open-ended (durable). */
+const intervalShape = {
+  validFrom: instantSchema,
+  validTo: instantSchema.nullable().default(null),
+};
+
+export const membershipSchema = z.object({
+  id: idSchema,
+  individualId: idSchema,
+  collectiveId: idSchema,
+  role: z.string().max(64).nullable().default(null),
+  ...intervalShape,
+});
+export type Membership = z.infer<typeof membershipSchema>;
+
+export const deviceSchema = z.object({
+  id: idSchema,
+  type: typeNameSchema.describe('coffee_machine, thermostat, ebike, tv, badge_reader, …'),
+  model: z.string().max(200).nullable().default(null),
+  name: z.string().max(200).nullable().default(null),
+});
+export type Device = z.infer<typeof deviceSchema>;
+
+export const assignmentSchema = z.object({
+  id: idSchema,
+  deviceId: idSchema,
+  subjectId: idSchema,
+  ...intervalShape,
+});
+export type Assignment = z.infer<typeof assignmentSchema>;
+
+/** Creation bodies: the id is optional (generated when absent), so a client that names it can retry safely. */
+export const subjectCreateSchema = subjectSchema.extend({ id: idSchema.optional() });
+export const membershipCreateSchema = membershipSchema.extend({ id: idSchema.optional() });
+export const deviceCreateSchema = deviceSchema.extend({ id: idSchema });
+export const assignmentCreateSchema = assignmentSchema.omit({ deviceId: true }).extend({ id: idSchema.optional() });
+export type SubjectCreate = z.input<typeof subjectCreateSchema>;
+export type MembershipCreate = z.input<typeof membershipCreateSchema>;
+export type DeviceCreate = z.input<typeof deviceCreateSchema>;
+export type AssignmentCreate = z.input<typeof assignmentCreateSchema>;
+
+/** MQTT credentials of a device: the secret is shown once, when it is issued. */
+export const deviceCredentialsSchema = z.object({
+  deviceId: idSchema,
+  username: z.string(),
+  secret: z.string(),
+});
+export type DeviceCredentials = z.infer<typeof deviceCredentialsSchema>;

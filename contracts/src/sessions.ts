@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { idSchema, typeNameSchema } from './ids.js';
+import { instantSchema } from './time.js';
+import { subjectKindSchema } from './registry.js';
+
+export const sessionCloseReasons = ['stop', 'idle_timeout', 'max_length'] as const;
+
+/** A usage session of one device, as served by the API and published on `subjects/{id}/sessions`. */
+export const usageSessionSchema = z.object({
+  id: z.string().describe('stable: the device and the start time, so a re-derivation replaces it'),
+  deviceId: idSchema,
+  deviceType: typeNameSchema,
+  subjectId: idSchema.nullable(),
+  subjectKind: subjectKindSchema.nullable(),
+  subjectType: typeNameSchema.nullable(),
+  actor: idSchema.nullable().describe('the individual named by the device, when a member at the time'),
+  start: instantSchema,
+  end: instantSchema,
+  durationS: z.number().nonnegative(),
+  events: z.number().int().nonnegative(),
+  closedBy: z.enum(sessionCloseReasons),
+});
+export type UsageSession = z.output<typeof usageSessionSchema>;
+
+export function sessionId(deviceId: string, startMs: number): string {
+  return `${deviceId}@${startMs}`;
+}

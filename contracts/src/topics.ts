@@ -1,0 +1,41 @@
+/** MQTT topic layout (DESIGN.md, "MQTT topics"). Every topic string is built or parsed here. */
+
+export const deviceChannels = ['telemetry', 'events', 'status'] as const;
+export type DeviceChannel = (typeof deviceChannels)[number];
+
+export interface DeviceTopic {
+  deviceId: string;
+  channel: DeviceChannel;
+}
+
+export function deviceTopic(base: string, deviceId: string, channel: DeviceChannel): string {
+  return `${base}/devices/${deviceId}/${channel}`;
+}
+
+export function deviceCommandTopic(base: string, deviceId: string, command: string): string {
+  return `${base}/devices/${deviceId}/commands/${command}`;
+}
+
+export function subjectTopic(base: string, subjectId: string, stream: 'sessions' | 'journeys'): string {
+  return `${base}/subjects/${subjectId}/${stream}`;
+}
+
+export function quarantineTopic(base: string, deviceId: string): string {
+  return `${base}/quarantine/${deviceId}`;
+}
+
+/** Wildcard that matches every upstream device message, for a gateway subscribing to an external broker. */
+export function deviceUpstreamFilter(base: string): string {
+  return `${base}/devices/+/+`;
+}
+
+/** Parses `{base}/devices/{deviceId}/{channel}`; null when the topic is not an upstream device topic. */
+export function parseDeviceTopic(base: string, topic: string): DeviceTopic | null {
+  const prefix = `${base}/devices/`;
+  if (!topic.startsWith(prefix)) return null;
+  const parts = topic.slice(prefix.length).split('/');
+  if (parts.length !== 2) return null;
+  const [deviceId, channel] = parts as [string, string];
+  if (deviceId === '' || !(deviceChannels as readonly string[]).includes(channel)) return null;
+  return { deviceId, channel: channel as DeviceChannel };
+}
