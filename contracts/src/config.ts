@@ -18,7 +18,8 @@ interface SettingDoc {
 const docs = new WeakMap<z.ZodType, SettingDoc>();
 
 function setting<T extends z.ZodType>(type: T, defaultValue: z.input<T>, description: string, defaultText?: string) {
-  const schema = type.default(defaultValue as never).describe(description);
+  // prefault: the default goes through the schema like a given value (durations are parsed, sections filled in).
+  const schema = type.prefault(defaultValue as never).describe(description);
   const shown = defaultText ?? (typeof defaultValue === 'string' ? defaultValue : JSON.stringify(defaultValue));
   docs.set(schema, { description, defaultText: shown });
   return schema;
@@ -75,14 +76,14 @@ const sections = {
 };
 
 export const configSchema = z.strictObject({
-  data: sections.data.default({} as never),
-  log: sections.log.default({} as never),
-  http: sections.http.default({} as never),
-  mqtt: sections.mqtt.default({} as never),
-  gateway: sections.gateway.default({} as never),
-  analytics: sections.analytics.default({} as never),
-  sim: sections.sim.default({} as never),
-  influx: sections.influx.default({} as never),
+  data: sections.data.prefault({}),
+  log: sections.log.prefault({}),
+  http: sections.http.prefault({}),
+  mqtt: sections.mqtt.prefault({}),
+  gateway: sections.gateway.prefault({}),
+  analytics: sections.analytics.prefault({}),
+  sim: sections.sim.prefault({}),
+  influx: sections.influx.prefault({}),
 });
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,64 @@
+import type { Config, UsageSession } from '@parcours/contracts';
+import { migrate, type Gateway, type InfluxWriter } from '@parcours/gateway';
+import type { FastifyPluginAsync } from 'fastify';
+import type { Logger } from 'pino';
+import { sessionRoutes } from './http/session-routes.js';
+import { analyticsMigrations } from './migrations.js';
+import { SessionJob } from './sessions/session-job.js';
+import { SessionStore } from './sessions/session-store.js';
+
+export interface AnalyticsOptions {
+  config: Pick<Config, 'analytics' | 'mqtt'>;
+  gateway: Gateway;
+  influx: InfluxWriter | null;
+  publish: (topic: string, payload: string) => Promise<void>;
+  logger: Logger;
+  onSessions?: (sessions: UsageSession[]) => void;
+}
+
+/** The analytics jobs that follow the gateway's durable log. Today: usage sessions. */
+export class Analytics {
+  private store: SessionStore | null = null;
+  private sessions: SessionJob | null = null;
+
+  constructor(private readonly options: AnalyticsOptions) {}
+
+  start(): void {
+    const { config, gateway, influx, publish, logger, onSessions } = this.options;
+    migrate(gateway.db, analyticsMigrations);
+    this.store = new SessionStore(gateway.db);
+    this.sessions = new SessionJob({
+      log: gateway.log,
+      offsets: gateway.offsets,
+      store: this.store,
+      rules: { idleTimeoutMs: config.analytics.sessionIdleTimeout, maxLengthMs: config.analytics.sessionMaxLength },
+      influx,
+      publish,
+      baseTopic: config.mqtt.baseTopic,
+      logger: logger.child({ part: 'analytics' }),
+      ...(onSessions ? { onSessions } : {}),
+    });
+    this.sessions.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.sessions?.stop();
+  }
+
+  get lag(): number {
+    return this.sessions?.lag ?? 0;
+  }
+
+  caughtUp(): Promise<void> {
+    return this.sessions?.caughtUp() ?? Promise.resolve();
+  }
+
+  get sessionStore(): SessionStore {
+    if (!this.store) throw new Error('analytics not started');
+    return this.store;
+  }
+
+  routes(): FastifyPluginAsync[] {
+    return [sessionRoutes(this.sessionStore)];
+  }
+}

@@ -1,0 +1,3 @@
+export { Analytics, type AnalyticsOptions } from './analytics.js';
+export { SessionBuilder, type OpenSession, type SessionRules } from './sessions/session-builder.js';
+export type { SessionStore } from './sessions/session-store.js';

@@ -1,0 +1,18 @@
+import type { Migration } from '@parcours/gateway';
+
+/** The analytics' tables in the embedded store. */
+export const analyticsMigrations: readonly Migration[] = [
+  {
+    name: 'analytics-001-sessions',
+    sql: `
+      CREATE TABLE usage_sessions (
+        id TEXT PRIMARY KEY, device_id TEXT NOT NULL, device_type TEXT NOT NULL,
+        subject_id TEXT, subject_kind TEXT, subject_type TEXT, actor TEXT,
+        start INTEGER NOT NULL, end INTEGER NOT NULL, duration_s REAL NOT NULL, events INTEGER NOT NULL, closed_by TEXT NOT NULL);
+      CREATE INDEX usage_sessions_subject ON usage_sessions (subject_id, start);
+      CREATE INDEX usage_sessions_actor ON usage_sessions (actor, start);
+      CREATE INDEX usage_sessions_device ON usage_sessions (device_id, start);
+      CREATE TABLE open_sessions (device_id TEXT PRIMARY KEY, state TEXT NOT NULL);
+    `,
+  },
+];

@@ -1,0 +1,75 @@
+import type { UsageSession } from '@parcours/contracts';
+import { LogConsumer, type ConsumerOffsets, type EventLog, type InfluxWriter, type LogRecord } from '@parcours/gateway';
+import type { Logger } from 'pino';
+import { SessionBuilder, type SessionRules } from './session-builder.js';
+import { sessionMessages, sessionPoint } from './session-output.js';
+import type { SessionStore } from './session-store.js';
+
+export interface SessionJobDeps {
+  log: EventLog;
+  offsets: ConsumerOffsets;
+  store: SessionStore;
+  rules: SessionRules;
+  influx: InfluxWriter | null;
+  publish: (topic: string, payload: string) => Promise<void>;
+  baseTopic: string;
+  logger: Logger;
+  onSessions?: (sessions: UsageSession[]) => void;
+}
+
+const consumerName = 'analytics-sessions';
+
+/**
+ * Streaming usage sessions: follows the durable log, closes sessions as events arrive, and writes them
+ * to InfluxDB and MQTT before committing them with the open state and the log offset in one transaction.
+ * A batch that fails is retried from the committed state, so nothing is applied twice.
+ */
+export class SessionJob {
+  private builder: SessionBuilder | null = null;
+  private consumer: LogConsumer | null = null;
+
+  constructor(private readonly deps: SessionJobDeps) {}
+
+  get lag(): number {
+    return this.consumer?.lag() ?? 0;
+  }
+
+  start(): void {
+    const { deps } = this;
+    this.builder = new SessionBuilder(deps.rules, deps.store.loadOpen());
+    this.consumer = new LogConsumer({
+      name: consumerName,
+      log: deps.log,
+      offsets: deps.offsets,
+      batchSize: 5_000,
+      logger: deps.logger,
+      handle: (records, signal) => this.handle(records, signal),
+    });
+    this.consumer.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.stop();
+  }
+
+  caughtUp(): Promise<void> {
+    return this.consumer?.caughtUp() ?? Promise.resolve();
+  }
+
+  private async handle(records: LogRecord[], signal: AbortSignal): Promise<void> {
+    const { deps } = this;
+    const draft = new SessionBuilder(deps.rules, structuredClone(this.builder!.openSessions()));
+    const closed = draft.apply(records);
+    closed.push(...draft.advance(Math.max(...records.map((r) => r.ts))));
+    if (closed.length > 0) {
+      await deps.influx?.write(closed.map(sessionPoint), { signal });
+      for (const session of closed) {
+        for (const message of sessionMessages(deps.baseTopic, session)) await deps.publish(message.topic, message.payload);
+      }
+    }
+    const lastOffset = records[records.length - 1]!.offset;
+    deps.store.save(closed, draft.openSessions(), () => deps.offsets.commit(consumerName, lastOffset));
+    this.builder = draft;
+    if (closed.length > 0) deps.onSessions?.(closed);
+  }
+}

@@ -1,0 +1,55 @@
+import type { LogRecord } from '@parcours/gateway';
+import { describe, expect, it } from 'vitest';
+import { SessionBuilder } from '../../src/sessions/session-builder.js';
+
+const minute = 60_000;
+const rules = { idleTimeoutMs: 30 * minute, maxLengthMs: 24 * 60 * minute };
+let offset = 0;
+
+function event(deviceId: string, type: string, ts: number, actor: string | null = null): LogRecord {
+  offset += 1;
+  return {
+    offset, deviceId, seq: offset, channel: 'events', ts, receivedAt: ts, deviceType: 'coffee_machine', subjectId: 'office',
+    subjectKind: 'collective', subjectType: 'workplace', actor, actorRejected: false, type, metrics: null, attrs: null,
+  };
+}
+
+describe('SessionBuilder', () => {
+  it('closes a session at usage.stop with its events and actor', () => {
+    const builder = new SessionBuilder(rules);
+    const closed = builder.apply([event('cm', 'usage.start', 0, 'ana'), event('cm', 'interaction', minute), event('cm', 'usage.stop', 3 * minute)]);
+    expect(closed).toEqual([
+      expect.objectContaining({ id: 'cm@0', deviceId: 'cm', subjectId: 'office', actor: 'ana', start: 0, end: 3 * minute, durationS: 180, events: 3, closedBy: 'stop' }),
+    ]);
+    expect(builder.openSessions()).toEqual([]);
+  });
+
+  it('closes an idle session at its last event when time moves on', () => {
+    const builder = new SessionBuilder(rules);
+    expect(builder.apply([event('cm', 'usage.start', 0), event('cm', 'interaction', 5 * minute)])).toEqual([]);
+    expect(builder.advance(20 * minute)).toEqual([]);
+    expect(builder.advance(36 * minute)).toEqual([expect.objectContaining({ end: 5 * minute, closedBy: 'idle_timeout' })]);
+  });
+
+  it('cuts a session at the maximum length', () => {
+    const builder = new SessionBuilder({ idleTimeoutMs: 60 * minute, maxLengthMs: 90 * minute });
+    builder.apply([event('cm', 'usage.start', 0), event('cm', 'interaction', 50 * minute)]);
+    expect(builder.apply([event('cm', 'interaction', 100 * minute)])).toEqual([expect.objectContaining({ end: 90 * minute, closedBy: 'max_length' })]);
+  });
+
+  it('closes the open session when a new one starts without a stop, and keeps devices apart', () => {
+    const builder = new SessionBuilder(rules);
+    const closed = builder.apply([event('cm', 'usage.start', 0), event('tv', 'usage.start', minute), event('cm', 'usage.start', 10 * minute), event('tv', 'usage.stop', 11 * minute)]);
+    expect(closed.map((s) => [s.deviceId, s.start, s.end, s.closedBy])).toEqual([
+      ['cm', 0, 0, 'idle_timeout'],
+      ['tv', minute, 11 * minute, 'stop'],
+    ]);
+  });
+
+  it('restores open sessions from plain data', () => {
+    const first = new SessionBuilder(rules);
+    first.apply([event('cm', 'usage.start', 0)]);
+    const second = new SessionBuilder(rules, structuredClone(first.openSessions()));
+    expect(second.apply([event('cm', 'usage.stop', 2 * minute)])).toEqual([expect.objectContaining({ start: 0, end: 2 * minute, closedBy: 'stop' })]);
+  });
+});

@@ -1,0 +1,2 @@
+export { MqttBroker, type MqttBrokerOptions } from './mqtt-broker.js';
+export type { BrokerHooks } from './broker-hooks.js';

@@ -1,0 +1,105 @@
+import type { Config } from '@parcours/contracts';
+import type { FastifyPluginAsync } from 'fastify';
+import type { Logger } from 'pino';
+import { ConsumerOffsets } from './log/consumer-offsets.js';
+import { EventLog } from './log/event-log.js';
+import { eventRoutes } from './http/routes/event-routes.js';
+import { quarantineRoutes } from './http/routes/quarantine-routes.js';
+import { registryRoutes } from './http/routes/registry-routes.js';
+import type { GatewayMetrics } from './metrics.js';
+import { BatchWriter, type WriteOutcome } from './pipeline/batch-writer.js';
+import type { InboundMessage } from './pipeline/draft.js';
+import { Ingest } from './pipeline/ingest.js';
+import { PresenceStore } from './pipeline/presence-store.js';
+import { QuarantineStore } from './quarantine/quarantine-store.js';
+import { AttributionIndex } from './registry/attribution-index.js';
+import { RegistryStore } from './registry/registry-store.js';
+import { migrate, openDatabase, type Database } from './store/database.js';
+import { gatewayMigrations } from './store/migrations.js';
+
+export interface GatewayOptions {
+  config: Pick<Config, 'data' | 'mqtt' | 'gateway'>;
+  logger: Logger;
+  metrics: GatewayMetrics;
+}
+
+/** The parts that exist once the gateway has started. */
+interface Started {
+  db: Database;
+  registry: RegistryStore;
+  log: EventLog;
+  offsets: ConsumerOffsets;
+  quarantine: QuarantineStore;
+  presence: PresenceStore;
+  ingest: Ingest;
+}
+
+/**
+ * Owns the embedded store, the registry and the ingest pipeline. The broker hands it every device
+ * message; the sinks and the analytics follow its durable log.
+ */
+export class Gateway {
+  private parts: Started | null = null;
+  private index: AttributionIndex | null = null;
+
+  constructor(private readonly options: GatewayOptions) {}
+
+  start(): void {
+    const { config, logger, metrics } = this.options;
+    const db = openDatabase(config.data.dir);
+    migrate(db, gatewayMigrations);
+    const registry = new RegistryStore(db);
+    const log = new EventLog(db);
+    const quarantine = new QuarantineStore(db);
+    const presence = new PresenceStore(db);
+    const writer = new BatchWriter(db, log, quarantine, presence);
+    const refresh = () => (this.index = new AttributionIndex(registry.snapshot()));
+    refresh();
+    registry.onChange(refresh);
+    const ingest = new Ingest({
+      options: { baseTopic: config.mqtt.baseTopic, maxPayloadBytes: config.gateway.maxPayloadBytes },
+      index: () => this.index!,
+      writer,
+      metrics,
+      logger: logger.child({ part: 'gateway' }),
+    });
+    this.parts = { db, registry, log, offsets: new ConsumerOffsets(db), quarantine, presence, ingest };
+    logger.info({ dataDir: config.data.dir, stored: log.head() }, 'gateway started');
+  }
+
+  stop(): void {
+    this.parts?.db.close();
+    this.parts = null;
+  }
+
+  private get started(): Started {
+    if (!this.parts) throw new Error('the gateway is not started');
+    return this.parts;
+  }
+
+  get db(): Database { return this.started.db; }
+  get registry(): RegistryStore { return this.started.registry; }
+  get log(): EventLog { return this.started.log; }
+  get offsets(): ConsumerOffsets { return this.started.offsets; }
+  get quarantine(): QuarantineStore { return this.started.quarantine; }
+  get presence(): PresenceStore { return this.started.presence; }
+
+  /** Resolves once the message is durably stored (or quarantined); only then may the broker acknowledge it. */
+  ingest(message: InboundMessage): Promise<WriteOutcome> {
+    return this.started.ingest.handle(message);
+  }
+
+  authenticateDevice(deviceId: string, secret: string): boolean {
+    return this.started.registry.verifyCredentials(deviceId, secret);
+  }
+
+  /** Whether a topic is one the gateway ingests (an upstream device topic under the base topic). */
+  isDeviceTopic(topic: string): boolean {
+    return topic.startsWith(`${this.options.config.mqtt.baseTopic}/devices/`) && !topic.includes('/commands/');
+  }
+
+  routes(): FastifyPluginAsync[] {
+    const { registry, quarantine, log } = this.started;
+    return [registryRoutes(registry), quarantineRoutes(quarantine), eventRoutes(log)];
+  }
+}

@@ -1,0 +1,54 @@
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { z } from 'zod';
+import { handleHttpError } from './errors.js';
+
+export type HttpApp = FastifyInstance;
+
+export interface HttpAppDeps {
+  logger: Logger;
+  metrics: Registry;
+  /** Reports the parts' health; any `false` makes `/healthz` answer 503. */
+  health: () => Record<string, boolean>;
+  /** Route plugins, registered in this order (the registry's, the analytics', …). */
+  routes: FastifyPluginAsync[];
+  version: string;
+}
+
+/** Builds the HTTP API without listening, so tests can `inject` or listen on port 0 (fastify's testing guide). */
+export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
+  // pino's Logger is a FastifyBaseLogger; the cast keeps the app's type the default one that plugins expect.
+  const app = Fastify({ loggerInstance: deps.logger.child({ part: 'http' }) as FastifyBaseLogger, disableRequestLogging: true });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(handleHttpError);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'Parcours API', version: deps.version, description: 'Registry of devices, subjects and memberships; usage sessions; quarantine.' },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+  const typed = app.withTypeProvider<ZodTypeProvider>();
+  typed.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  typed.get(
+    '/healthz',
+    { schema: { response: { 200: z.object({ status: z.literal('ok'), parts: z.record(z.string(), z.boolean()) }), 503: z.object({ status: z.literal('degraded'), parts: z.record(z.string(), z.boolean()) }) } } },
+    async (_request, reply) => {
+      const parts = deps.health();
+      return Object.values(parts).every(Boolean) ? { status: 'ok' as const, parts } : reply.status(503).send({ status: 'degraded' as const, parts });
+    },
+  );
+  typed.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    reply.header('content-type', deps.metrics.contentType);
+    return deps.metrics.metrics();
+  });
+  for (const routes of deps.routes) await app.register(routes, { prefix: '/api/v1' });
+  return app;
+}

@@ -1,0 +1,38 @@
+import { idSchema, instantSchema, subjectKindSchema } from '@parcours/contracts';
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { EventLog } from '../../log/event-log.js';
+
+const storedEventSchema = z.object({
+  offset: z.number().int(),
+  deviceId: z.string(),
+  seq: z.number().int(),
+  channel: z.enum(['telemetry', 'events']),
+  ts: instantSchema,
+  receivedAt: instantSchema,
+  deviceType: z.string(),
+  subjectId: z.string().nullable(),
+  subjectKind: subjectKindSchema.nullable(),
+  subjectType: z.string().nullable(),
+  actor: z.string().nullable(),
+  actorRejected: z.boolean(),
+  type: z.string().nullable(),
+  metrics: z.record(z.string(), z.union([z.number(), z.boolean()])).nullable(),
+  attrs: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).nullable(),
+});
+
+/** `GET /subjects/{id}/events?from&to`: the stored, attributed messages of a subject by device time. */
+export function eventRoutes(log: EventLog): FastifyPluginAsync {
+  return async (plain) => {
+    const app = plain.withTypeProvider<ZodTypeProvider>();
+    app.get('/subjects/:id/events', {
+      schema: {
+        tags: ['events'],
+        params: z.object({ id: idSchema }),
+        querystring: z.object({ from: instantSchema, to: instantSchema, limit: z.coerce.number().int().min(1).max(10_000).default(1000) }),
+        response: { 200: z.object({ items: z.array(storedEventSchema) }) },
+      },
+    }, async (request) => ({ items: log.listForSubject(request.params.id, request.query.from, request.query.to, request.query.limit) }));
+  };
+}

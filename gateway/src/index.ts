@@ -1,0 +1,15 @@
+export { Gateway, type GatewayOptions } from './gateway.js';
+export { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
+export { buildHttpApp, type HttpApp, type HttpAppDeps } from './http/build-app.js';
+export { errorBodySchema, notFound } from './http/errors.js';
+export { pageOf, pageQuerySchema } from './http/pagination.js';
+export { LogConsumer, type LogConsumerOptions } from './log/log-consumer.js';
+export type { LogRecord, NewLogRecord } from './log/log-record.js';
+export type { EventLog } from './log/event-log.js';
+export type { ConsumerOffsets } from './log/consumer-offsets.js';
+export type { InboundMessage } from './pipeline/draft.js';
+export type { WriteOutcome } from './pipeline/batch-writer.js';
+export { migrate, type Database, type Migration } from './store/database.js';
+export { InfluxRawSink } from './sinks/influx-raw-sink.js';
+export { createInfluxWriter, type InfluxWriter } from './influx/writer.js';
+export type { InfluxPoint } from './influx/point.js';

@@ -1,0 +1,92 @@
+import type { Database } from '../store/database.js';
+import type { LogRecord, NewLogRecord } from './log-record.js';
+
+interface LogRow {
+  offset: number; device_id: string; seq: number; channel: 'telemetry' | 'events'; ts: number; received_at: number;
+  device_type: string; subject_id: string | null; subject_kind: LogRecord['subjectKind']; subject_type: string | null;
+  actor: string | null; actor_rejected: number; type: string | null; metrics: string | null; attrs: string | null;
+}
+
+function toRecord(row: LogRow): LogRecord {
+  return {
+    offset: row.offset, deviceId: row.device_id, seq: row.seq, channel: row.channel, ts: row.ts, receivedAt: row.received_at,
+    deviceType: row.device_type, subjectId: row.subject_id, subjectKind: row.subject_kind, subjectType: row.subject_type,
+    actor: row.actor, actorRejected: row.actor_rejected === 1, type: row.type,
+    metrics: row.metrics === null ? null : JSON.parse(row.metrics), attrs: row.attrs === null ? null : JSON.parse(row.attrs),
+  };
+}
+
+/**
+ * The durable log of accepted messages, in arrival order. `(deviceId, seq)` is unique, so appending a
+ * redelivered message is a no-op that reports a duplicate. Readers follow it by offset.
+ */
+export class EventLog {
+  private readonly listeners = new Set<() => void>();
+
+  constructor(private readonly db: Database) {}
+
+  /** Appends inside the caller's transaction; returns, per record, whether it was new. */
+  append(records: readonly NewLogRecord[]): boolean[] {
+    const insert = this.db.prepare(
+      `INSERT OR IGNORE INTO events (device_id, seq, channel, ts, received_at, device_type, subject_id, subject_kind,
+         subject_type, actor, actor_rejected, type, metrics, attrs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    return records.map(
+      (r) =>
+        insert.run(
+          r.deviceId, r.seq, r.channel, r.ts, r.receivedAt, r.deviceType, r.subjectId, r.subjectKind, r.subjectType,
+          r.actor, r.actorRejected ? 1 : 0, r.type, r.metrics && JSON.stringify(r.metrics), r.attrs && JSON.stringify(r.attrs),
+        ).changes === 1,
+    );
+  }
+
+  /** Tells readers that new records were committed. */
+  notifyAppended(): void {
+    for (const listener of this.listeners) listener();
+  }
+
+  onAppend(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  readAfter(offset: number, limit: number): LogRecord[] {
+    return this.db
+      .prepare<[number, number], LogRow>('SELECT * FROM events WHERE offset > ? ORDER BY offset LIMIT ?')
+      .all(offset, limit)
+      .map(toRecord);
+  }
+
+  /** Records whose device time is in `[from, to)`, in device-time order, for batch re-derivation. */
+  *readTimeRange(from: number, to: number, chunk = 10_000): Generator<LogRecord[]> {
+    const select = this.db.prepare<[number, number, number, number, number], LogRow>(
+      `SELECT * FROM events WHERE ts >= ? AND ts < ? AND (ts > ? OR (ts = ? AND offset > ?)) ORDER BY ts, offset LIMIT ${chunk}`,
+    );
+    let cursor = { ts: from - 1, offset: 0 };
+    for (;;) {
+      const rows = select.all(from, to, cursor.ts, cursor.ts, cursor.offset);
+      if (rows.length === 0) return;
+      const last = rows[rows.length - 1]!;
+      cursor = { ts: last.ts, offset: last.offset };
+      yield rows.map(toRecord);
+    }
+  }
+
+  head(): number {
+    return this.db.prepare<[], { head: number | null }>('SELECT MAX(offset) AS head FROM events').get()?.head ?? 0;
+  }
+
+  count(filter: { channel?: LogRecord['channel'] } = {}): number {
+    return this.db
+      .prepare<[{ channel: string | null }], { n: number }>('SELECT COUNT(*) AS n FROM events WHERE (@channel IS NULL OR channel = @channel)')
+      .get({ channel: filter.channel ?? null })!.n;
+  }
+
+  /** Events of one subject in `[from, to)` by device time. */
+  listForSubject(subjectId: string, from: number, to: number, limit: number): LogRecord[] {
+    return this.db
+      .prepare<[string, number, number, number], LogRow>('SELECT * FROM events WHERE subject_id = ? AND ts >= ? AND ts < ? ORDER BY ts, offset LIMIT ?')
+      .all(subjectId, from, to, limit)
+      .map(toRecord);
+  }
+}

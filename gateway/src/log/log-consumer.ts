@@ -1,0 +1,88 @@
+import type { Logger } from 'pino';
+import type { ConsumerOffsets } from './consumer-offsets.js';
+import type { EventLog } from './event-log.js';
+import type { LogRecord } from './log-record.js';
+
+export interface LogConsumerOptions {
+  /** Stable name: the key of the persisted offset. */
+  name: string;
+  log: EventLog;
+  offsets: ConsumerOffsets;
+  batchSize: number;
+  /** Processes one batch; the offset is committed only after it resolves. */
+  handle: (records: LogRecord[], signal: AbortSignal) => Promise<void>;
+  logger: Logger;
+  /** Called when `handle` rejects; the batch is then retried after a pause. */
+  onError?: (error: unknown) => void;
+}
+
+const retryPauseMs = 1_000;
+
+/**
+ * Follows the durable log from a persisted offset: reads a batch, hands it over, commits the offset,
+ * and sleeps until the log says something was appended. At-least-once: a crash between handling and
+ * committing replays the batch, so handlers must be idempotent.
+ */
+export class LogConsumer {
+  private offset = 0;
+  private readonly abort = new AbortController();
+  private wake: (() => void) | null = null;
+  private loop: Promise<void> | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private readonly idleWaiters = new Set<() => void>();
+
+  constructor(private readonly options: LogConsumerOptions) {}
+
+  get position(): number {
+    return this.offset;
+  }
+
+  lag(): number {
+    return this.options.log.head() - this.offset;
+  }
+
+  start(): void {
+    this.offset = this.options.offsets.get(this.options.name);
+    this.unsubscribe = this.options.log.onAppend(() => this.wake?.());
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    this.wake?.();
+    this.unsubscribe?.();
+    await this.loop;
+  }
+
+  /** Resolves once everything appended so far has been handled (for tests and orderly shutdown). */
+  async caughtUp(): Promise<void> {
+    while (this.lag() > 0 && !this.abort.signal.aborted) {
+      await new Promise<void>((resolve) => this.idleWaiters.add(resolve));
+    }
+  }
+
+  private async run(): Promise<void> {
+    const { log, offsets, name, batchSize, handle, logger } = this.options;
+    const signal = this.abort.signal;
+    while (!signal.aborted) {
+      const records = log.readAfter(this.offset, batchSize);
+      if (records.length === 0) {
+        for (const resolve of this.idleWaiters) resolve();
+        this.idleWaiters.clear();
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        this.wake = null;
+        continue;
+      }
+      try {
+        await handle(records, signal);
+        this.offset = records[records.length - 1]!.offset;
+        offsets.commit(name, this.offset);
+      } catch (error) {
+        if (signal.aborted) return;
+        this.options.onError?.(error);
+        logger.error({ err: error, consumer: name, offset: this.offset }, 'log consumer batch failed; retrying');
+        await new Promise((resolve) => setTimeout(resolve, retryPauseMs));
+      }
+    }
+  }
+}

@@ -1,0 +1,18 @@
+import { Counter, type Registry } from 'prom-client';
+
+/** The gateway's Prometheus metrics, on a registry of its own so that several instances can coexist in tests. */
+export function createGatewayMetrics(registry: Registry) {
+  const registers = [registry];
+  return {
+    received: new Counter({ name: 'parcours_messages_received_total', help: 'Device messages received, by channel.', labelNames: ['channel'] as const, registers }),
+    accepted: new Counter({ name: 'parcours_messages_accepted_total', help: 'Messages that passed decoding, validation and attribution.', labelNames: ['channel'] as const, registers }),
+    quarantined: new Counter({ name: 'parcours_messages_quarantined_total', help: 'Messages quarantined, by reason code.', labelNames: ['reason'] as const, registers }),
+    stored: new Counter({ name: 'parcours_messages_stored_total', help: 'Messages appended to the durable log.', labelNames: ['channel'] as const, registers }),
+    duplicates: new Counter({ name: 'parcours_messages_duplicate_total', help: 'Messages whose (device, seq) was already stored.', registers }),
+    actorsRejected: new Counter({ name: 'parcours_actor_hints_rejected_total', help: 'Event actor hints that did not hold at the event time.', registers }),
+    storeErrors: new Counter({ name: 'parcours_store_errors_total', help: 'Failed writes to the durable log (the message was not acknowledged).', registers }),
+    sinkErrors: new Counter({ name: 'parcours_sink_errors_total', help: 'Failed batches of a log consumer, by consumer.', labelNames: ['consumer'] as const, registers }),
+  };
+}
+
+export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>;

@@ -1,0 +1,72 @@
+import type { Database } from '../store/database.js';
+import type { EventLog } from '../log/event-log.js';
+import type { NewLogRecord } from '../log/log-record.js';
+import type { QuarantineEntry, QuarantineStore } from '../quarantine/quarantine-store.js';
+import type { PresenceStore, PresenceChange } from './presence-store.js';
+
+export type WriteItem =
+  | { kind: 'record'; record: NewLogRecord }
+  | { kind: 'quarantine'; entry: QuarantineEntry }
+  | { kind: 'presence'; change: PresenceChange };
+
+export type WriteOutcome = 'stored' | 'duplicate' | 'quarantined' | 'presence';
+
+interface Pending {
+  item: WriteItem;
+  resolve: (outcome: WriteOutcome) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit: every write requested during one turn of the event loop goes into one transaction, so
+ * each message is durable before its promise resolves while the fsync cost is shared by the batch.
+ */
+export class BatchWriter {
+  private pending: Pending[] = [];
+  private scheduled = false;
+
+  constructor(
+    private readonly db: Database,
+    private readonly log: EventLog,
+    private readonly quarantine: QuarantineStore,
+    private readonly presence: PresenceStore,
+  ) {}
+
+  write(item: WriteItem): Promise<WriteOutcome> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ item, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    const batch = this.pending;
+    this.pending = [];
+    this.scheduled = false;
+    let outcomes: WriteOutcome[];
+    try {
+      outcomes = this.db.transaction(() => this.writeAll(batch.map((p) => p.item)))();
+    } catch (error) {
+      for (const p of batch) p.reject(error);
+      return;
+    }
+    batch.forEach((p, i) => p.resolve(outcomes[i]!));
+    if (outcomes.includes('stored')) this.log.notifyAppended();
+  }
+
+  private writeAll(items: WriteItem[]): WriteOutcome[] {
+    const records = items.flatMap((item) => (item.kind === 'record' ? [item.record] : []));
+    const fresh = this.log.append(records);
+    this.quarantine.append(items.flatMap((item) => (item.kind === 'quarantine' ? [item.entry] : [])));
+    this.presence.apply(items.flatMap((item) => (item.kind === 'presence' ? [item.change] : [])));
+    let next = 0;
+    return items.map((item) => {
+      if (item.kind === 'quarantine') return 'quarantined';
+      if (item.kind === 'presence') return 'presence';
+      return fresh[next++] ? 'stored' : 'duplicate';
+    });
+  }
+}

@@ -1,0 +1,34 @@
+import type { DeviceTopic, EventPayload, QuarantineReason, StatusPayload, TelemetryPayload } from '@parcours/contracts';
+import type { Attribution } from '../registry/attribution-index.js';
+
+/** A device message as the broker (or an external-broker subscription) hands it to the gateway. */
+export interface InboundMessage {
+  topic: string;
+  payload: Buffer;
+  receivedAt: number;
+  clientId: string | null;
+  /** The authenticated MQTT username (a device id), when there is one. */
+  username: string | null;
+}
+
+/** What the stages learn about a message, filled in top to bottom. */
+export interface Draft {
+  message: InboundMessage;
+  topic?: DeviceTopic;
+  json?: unknown;
+  text?: string;
+  body?:
+    | { channel: 'telemetry'; payload: TelemetryPayload }
+    | { channel: 'events'; payload: EventPayload }
+    | { channel: 'status'; payload: StatusPayload };
+  attribution?: Attribution;
+}
+
+export interface Rejection {
+  reason: QuarantineReason;
+  detail: string;
+}
+
+export function reject(reason: QuarantineReason, detail: string): Rejection {
+  return { reason, detail };
+}

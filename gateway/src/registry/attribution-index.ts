@@ -1,0 +1,83 @@
+import type { Assignment, Device, Membership, Subject, SubjectKind } from '@parcours/contracts';
+import { contains } from './intervals.js';
+
+/** Who an event at time t belongs to, from the registry as of t (DESIGN.md, "Subjects"). */
+export interface Attribution {
+  deviceType: string;
+  subjectId: string | null;
+  subjectKind: SubjectKind | null;
+  subjectType: string | null;
+  /** The individual named by the event's actor hint, when that hint holds at t. */
+  actor: string | null;
+  /** True when the event named an actor that could not be accepted at t. */
+  actorRejected: boolean;
+}
+
+export interface RegistrySnapshot {
+  subjects: Subject[];
+  memberships: Membership[];
+  devices: Device[];
+  assignments: Assignment[];
+}
+
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const list = groups.get(key(item));
+    if (list) list.push(item);
+    else groups.set(key(item), [item]);
+  }
+  return groups;
+}
+
+/**
+ * An immutable in-memory view of the registry, so that attributing a message costs no database round
+ * trip. It is rebuilt whole when the registry changes; lookups scan a device's few assignments.
+ */
+export class AttributionIndex {
+  private readonly devices: Map<string, Device>;
+  private readonly subjects: Map<string, Subject>;
+  private readonly assignmentsByDevice: Map<string, Assignment[]>;
+  private readonly membershipsByCollective: Map<string, Membership[]>;
+
+  constructor(snapshot: RegistrySnapshot) {
+    this.devices = new Map(snapshot.devices.map((device) => [device.id, device]));
+    this.subjects = new Map(snapshot.subjects.map((subject) => [subject.id, subject]));
+    this.assignmentsByDevice = groupBy(snapshot.assignments, (a) => a.deviceId);
+    this.membershipsByCollective = groupBy(snapshot.memberships, (m) => m.collectiveId);
+  }
+
+  hasDevice(deviceId: string): boolean {
+    return this.devices.has(deviceId);
+  }
+
+  subjectAt(deviceId: string, t: number): Subject | null {
+    const assignment = this.assignmentsByDevice.get(deviceId)?.find((a) => contains(a, t));
+    return assignment ? (this.subjects.get(assignment.subjectId) ?? null) : null;
+  }
+
+  isMember(individualId: string, collectiveId: string, t: number): boolean {
+    return (this.membershipsByCollective.get(collectiveId) ?? []).some((m) => m.individualId === individualId && contains(m, t));
+  }
+
+  /** Null when the device is not registered. */
+  attribute(deviceId: string, t: number, actorHint?: string): Attribution | null {
+    const device = this.devices.get(deviceId);
+    if (!device) return null;
+    const subject = this.subjectAt(deviceId, t);
+    const actor = actorHint !== undefined && subject !== null && this.actorHolds(actorHint, subject, t) ? actorHint : null;
+    return {
+      deviceType: device.type,
+      subjectId: subject?.id ?? null,
+      subjectKind: subject?.kind ?? null,
+      subjectType: subject?.type ?? null,
+      actor,
+      actorRejected: actorHint !== undefined && actor === null,
+    };
+  }
+
+  /** A personal device's actor must be its owner; a shared device's must be a member of the collective at t. */
+  private actorHolds(actor: string, subject: Subject, t: number): boolean {
+    return subject.kind === 'individual' ? actor === subject.id : this.isMember(actor, subject.id, t);
+  }
+}

@@ -1,0 +1,44 @@
+import type { Logger } from 'pino';
+import type { InfluxWriter } from '../influx/writer.js';
+import type { ConsumerOffsets } from '../log/consumer-offsets.js';
+import type { EventLog } from '../log/event-log.js';
+import { LogConsumer } from '../log/log-consumer.js';
+import type { GatewayMetrics } from '../metrics.js';
+import { rawPoint } from './raw-points.js';
+
+const consumerName = 'influx-raw';
+
+/** Follows the durable log and writes raw telemetry and usage events to InfluxDB, resuming after outages. */
+export class InfluxRawSink {
+  private consumer: LogConsumer | null = null;
+
+  constructor(
+    private readonly deps: { log: EventLog; offsets: ConsumerOffsets; writer: InfluxWriter; metrics: GatewayMetrics; logger: Logger; batchSize: number },
+  ) {}
+
+  get lag(): number {
+    return this.consumer?.lag() ?? 0;
+  }
+
+  start(): void {
+    const { log, offsets, writer, metrics, logger, batchSize } = this.deps;
+    this.consumer = new LogConsumer({
+      name: consumerName,
+      log,
+      offsets,
+      batchSize,
+      logger: logger.child({ part: 'influx-sink' }),
+      handle: (records, signal) => writer.write(records.map(rawPoint), { signal }),
+      onError: () => metrics.sinkErrors.inc({ consumer: consumerName }),
+    });
+    this.consumer.start();
+  }
+
+  stop(): Promise<void> {
+    return this.consumer?.stop() ?? Promise.resolve();
+  }
+
+  caughtUp(): Promise<void> {
+    return this.consumer?.caughtUp() ?? Promise.resolve();
+  }
+}

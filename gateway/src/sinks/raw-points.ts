@@ -1,0 +1,26 @@
+import { measurements, noneTag, tags } from '@parcours/contracts';
+import type { InfluxPoint } from '../influx/point.js';
+import type { LogRecord } from '../log/log-record.js';
+
+/**
+ * The raw measurements (DESIGN.md): `telemetry` with one field per metric, and `usage_event`. Points keep
+ * the device's timestamp and stable tags, so writing a record again overwrites its point.
+ */
+export function rawPoint(record: LogRecord): InfluxPoint {
+  const common = {
+    [tags.device]: record.deviceId,
+    [tags.deviceType]: record.deviceType,
+    [tags.subject]: record.subjectId ?? noneTag,
+    [tags.subjectType]: record.subjectType ?? noneTag,
+  };
+  if (record.channel === 'telemetry') {
+    return { measurement: measurements.telemetry, tags: common, fields: { ...record.metrics }, timestampMs: record.ts };
+  }
+  return {
+    measurement: measurements.usageEvent,
+    tags: { ...common, [tags.actor]: record.actor ?? noneTag },
+    fields: { type: record.type ?? '' },
+    intFields: { seq: record.seq },
+    timestampMs: record.ts,
+  };
+}

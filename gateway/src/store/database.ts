@@ -1,0 +1,38 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+
+export type Database = BetterSqlite3.Database;
+
+/** A schema change, applied once, in list order; `name` is recorded so it never runs twice. */
+export interface Migration {
+  name: string;
+  sql: string;
+}
+
+/**
+ * Opens the embedded store. WAL with `synchronous = FULL` makes every committed transaction durable
+ * (fsynced) before the commit returns, which the broker's ack-after-store relies on.
+ */
+export function openDatabase(dataDir: string, fileName = 'parcours.db'): Database {
+  mkdirSync(dataDir, { recursive: true });
+  const db = new BetterSqlite3(join(dataDir, fileName));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  db.exec('CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)');
+  return db;
+}
+
+export function migrate(db: Database, migrations: readonly Migration[]): void {
+  const applied = new Set(db.prepare<[], { name: string }>('SELECT name FROM migrations').all().map((row) => row.name));
+  const record = db.prepare('INSERT INTO migrations (name, applied_at) VALUES (?, ?)');
+  for (const migration of migrations) {
+    if (applied.has(migration.name)) continue;
+    db.transaction(() => {
+      db.exec(migration.sql);
+      record.run(migration.name, Date.now());
+    })();
+  }
+}

@@ -1,0 +1,48 @@
+import type { Migration } from './database.js';
+
+/** The gateway's tables: the registry, the event log, consumer offsets, presence and the quarantine. */
+export const gatewayMigrations: readonly Migration[] = [
+  {
+    name: 'gateway-001-registry',
+    sql: `
+      CREATE TABLE subjects (
+        id TEXT PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('individual', 'collective')),
+        type TEXT NOT NULL, name TEXT NOT NULL, attributes TEXT NOT NULL DEFAULT '{}',
+        created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+      CREATE TABLE memberships (
+        id TEXT PRIMARY KEY, individual_id TEXT NOT NULL REFERENCES subjects(id),
+        collective_id TEXT NOT NULL REFERENCES subjects(id), role TEXT,
+        valid_from INTEGER NOT NULL, valid_to INTEGER, created_at INTEGER NOT NULL);
+      CREATE INDEX memberships_collective ON memberships (collective_id, valid_from);
+      CREATE TABLE devices (
+        id TEXT PRIMARY KEY, type TEXT NOT NULL, model TEXT, name TEXT,
+        secret_hash TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+      CREATE TABLE assignments (
+        id TEXT PRIMARY KEY, device_id TEXT NOT NULL REFERENCES devices(id),
+        subject_id TEXT NOT NULL REFERENCES subjects(id),
+        valid_from INTEGER NOT NULL, valid_to INTEGER, created_at INTEGER NOT NULL);
+      CREATE INDEX assignments_device ON assignments (device_id, valid_from);
+    `,
+  },
+  {
+    name: 'gateway-002-event-log',
+    sql: `
+      CREATE TABLE events (
+        offset INTEGER PRIMARY KEY AUTOINCREMENT,
+        device_id TEXT NOT NULL, seq INTEGER NOT NULL, channel TEXT NOT NULL,
+        ts INTEGER NOT NULL, received_at INTEGER NOT NULL,
+        device_type TEXT NOT NULL, subject_id TEXT, subject_kind TEXT, subject_type TEXT,
+        actor TEXT, actor_rejected INTEGER NOT NULL DEFAULT 0,
+        type TEXT, metrics TEXT, attrs TEXT,
+        UNIQUE (device_id, seq));
+      CREATE INDEX events_subject_ts ON events (subject_id, ts);
+      CREATE INDEX events_ts ON events (ts);
+      CREATE TABLE consumer_offsets (consumer TEXT PRIMARY KEY, offset INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+      CREATE TABLE device_presence (device_id TEXT PRIMARY KEY, status TEXT NOT NULL, since INTEGER NOT NULL);
+      CREATE TABLE quarantine (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, received_at INTEGER NOT NULL, topic TEXT NOT NULL,
+        device_id TEXT, client_id TEXT, reason TEXT NOT NULL, detail TEXT NOT NULL, payload BLOB NOT NULL);
+      CREATE INDEX quarantine_reason ON quarantine (reason, id);
+    `,
+  },
+];

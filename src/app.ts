@@ -1,0 +1,119 @@
+import { MqttBroker } from '@parcours/broker';
+import { Analytics } from '@parcours/analytics';
+import type { Config } from '@parcours/contracts';
+import { buildHttpApp, createGatewayMetrics, createInfluxWriter, Gateway, InfluxRawSink, type HttpApp, type InfluxWriter } from '@parcours/gateway';
+import type { Logger } from 'pino';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { version } from './version.js';
+
+export interface AppUrls {
+  http: string;
+  mqtt: string;
+}
+
+/**
+ * Parcours in one process: the gateway (store, registry, pipeline), the broker that feeds it, the
+ * InfluxDB sink and the analytics that follow its log, and the HTTP API. Started in data-flow order,
+ * stopped in reverse so that nothing is acknowledged that cannot be stored.
+ */
+export class ParcoursApp {
+  readonly metricsRegistry = new Registry();
+  readonly metrics = createGatewayMetrics(this.metricsRegistry);
+  readonly gateway: Gateway;
+  readonly broker: MqttBroker;
+  private influx: InfluxWriter | null = null;
+  private sink: InfluxRawSink | null = null;
+  private analyticsJobs: Analytics | null = null;
+  private http: HttpApp | null = null;
+
+  constructor(
+    readonly config: Readonly<Config>,
+    private readonly logger: Logger,
+  ) {
+    this.gateway = new Gateway({ config, logger, metrics: this.metrics });
+    this.broker = new MqttBroker({
+      config: config.mqtt,
+      logger,
+      hooks: {
+        authenticate: (username, password) => this.gateway.authenticateDevice(username, password),
+        isIngestTopic: (topic) => this.gateway.isDeviceTopic(topic),
+        ingest: (message) => this.gateway.ingest(message),
+      },
+    });
+  }
+
+  get analytics(): Analytics {
+    if (!this.analyticsJobs) throw new Error('not started');
+    return this.analyticsJobs;
+  }
+
+  get influxSink(): InfluxRawSink | null {
+    return this.sink;
+  }
+
+  get urls(): AppUrls {
+    const address = this.http?.server.address();
+    const httpPort = typeof address === 'object' && address ? address.port : this.config.http.port;
+    const host = (h: string) => (h === '0.0.0.0' || h === '::' ? 'localhost' : h);
+    return { http: `http://${host(this.config.http.host)}:${httpPort}`, mqtt: `mqtt://${host(this.config.mqtt.host)}:${this.broker.port}` };
+  }
+
+  async start(): Promise<void> {
+    const { config, logger } = this;
+    this.gateway.start();
+    if (config.influx.url) {
+      this.influx = await createInfluxWriter(config.influx, logger.child({ part: 'influx' }));
+      this.sink = new InfluxRawSink({
+        log: this.gateway.log, offsets: this.gateway.offsets, writer: this.influx, metrics: this.metrics, logger, batchSize: config.influx.batchSize,
+      });
+      this.sink.start();
+    }
+    this.analyticsJobs = new Analytics({
+      config,
+      gateway: this.gateway,
+      influx: this.influx,
+      publish: (topic, payload) => this.broker.publish(topic, payload, { qos: 1 }),
+      logger,
+    });
+    this.analyticsJobs.start();
+    await this.broker.start();
+    this.registerGauges();
+    this.http = await buildHttpApp({
+      logger,
+      metrics: this.metricsRegistry,
+      version,
+      health: () => ({ store: true, broker: this.broker.port > 0 }),
+      routes: [...this.gateway.routes(), ...this.analyticsJobs.routes()],
+    });
+    await this.http.listen({ host: config.http.host, port: config.http.port });
+  }
+
+  async stop(): Promise<void> {
+    await this.http?.close();
+    await this.broker.stop();
+    await this.sink?.stop();
+    await this.analyticsJobs?.stop();
+    this.gateway.stop();
+  }
+
+  /** Waits until the InfluxDB sink and the analytics have handled everything stored so far. */
+  async drained(): Promise<void> {
+    await Promise.all([this.sink?.caughtUp(), this.analyticsJobs?.caughtUp()]);
+  }
+
+  private registerGauges(): void {
+    const app = this;
+    const registers = [this.metricsRegistry];
+    collectDefaultMetrics({ register: this.metricsRegistry, prefix: 'parcours_' });
+    new Gauge({
+      name: 'parcours_log_consumer_lag', help: 'Records in the durable log not yet handled, by consumer.', labelNames: ['consumer'], registers,
+      collect() {
+        if (app.sink) this.set({ consumer: 'influx-raw' }, app.sink.lag);
+        if (app.analyticsJobs) this.set({ consumer: 'analytics-sessions' }, app.analyticsJobs.lag);
+      },
+    });
+    new Gauge({ name: 'parcours_log_head', help: 'Records in the durable log.', registers, collect() { this.set(app.gateway.log.head()); } });
+    new Gauge({ name: 'parcours_mqtt_clients_connected', help: 'MQTT clients connected to the embedded broker.', registers, collect() { this.set(app.broker.connectedClients); } });
+    new Gauge({ name: 'parcours_devices_online', help: 'Devices whose last status is online.', registers, collect() { this.set(app.gateway.presence.countOnline()); } });
+  }
+}

@@ -1,0 +1,32 @@
+import { Command, Option } from 'commander';
+import { errorCodes, ParcoursError } from '@parcours/contracts';
+import { runSimCommand, simOptions } from './commands/sim.js';
+import { runStartCommand } from './commands/start.js';
+import { version } from './version.js';
+
+/** `parcours <command>`: each command has `--help`; a failure exits non-zero with its error code. */
+const program = new Command('parcours')
+  .description('Parcours: telemetry from connected objects into usage journeys of people and collectives.')
+  .version(version)
+  .showHelpAfterError();
+
+program
+  .command('start')
+  .description('Start the broker, gateway, analytics, HTTP API and (unless PARCOURS_SIM_SCENARIO=none) a simulated fleet.')
+  .addOption(new Option('-c, --config <file>', 'configuration file (JSON or YAML); environment variables override it'))
+  .action((options: { config?: string }) => runStartCommand(options));
+
+const sim = program
+  .command('sim')
+  .description('Run a simulated fleet against a running Parcours (registers it through the HTTP API, publishes over MQTT).');
+for (const option of simOptions()) sim.addOption(option);
+sim.action(runSimCommand);
+
+program.parseAsync().catch((error: unknown) => {
+  if (error instanceof ParcoursError && error.code === errorCodes.config) {
+    console.error(error.message);
+  } else {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  }
+  process.exitCode = 1;
+});

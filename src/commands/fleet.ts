@@ -1,0 +1,23 @@
+import type { Config } from '@parcours/contracts';
+import { loadScenario, Simulator } from '@parcours/firmware-sim';
+import type { Logger } from 'pino';
+import type { AppUrls } from '../app.js';
+
+/** The built-in fleet of `parcours start`: the configured scenario against this process's own broker and API. */
+export async function startFleet(config: Readonly<Config>, urls: AppUrls, logger: Logger): Promise<Simulator> {
+  const simulator = new Simulator({
+    scenario: await loadScenario(config.sim.scenario),
+    seed: config.sim.seed,
+    speed: config.sim.speed,
+    backfillMs: config.sim.backfill,
+    mqttUrl: urls.mqtt,
+    apiUrl: urls.http,
+    baseTopic: config.mqtt.baseTopic,
+    dataDir: config.data.dir,
+    qos: 1,
+    logger: logger.child({ part: 'sim' }),
+    unknownDeviceAuth: null,
+  });
+  await simulator.start();
+  return simulator;
+}

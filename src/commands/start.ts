@@ -1,0 +1,36 @@
+import type { Config } from '@parcours/contracts';
+import { ParcoursApp } from '../app.js';
+import { loadConfig } from '../config/load-config.js';
+import { createLogger } from '../logger.js';
+import { onShutdown } from './shutdown.js';
+import { startFleet } from './fleet.js';
+
+function banner(config: Readonly<Config>, app: ParcoursApp, simulating: boolean): string {
+  const { http, mqtt } = app.urls;
+  return [
+    '',
+    'Parcours is running.',
+    `  HTTP API     ${http}/api/v1   (OpenAPI: ${http}/openapi.json, docs: ${http}/docs)`,
+    `  Health       ${http}/healthz   Metrics: ${http}/metrics`,
+    `  MQTT broker  ${mqtt}   (topics under ${config.mqtt.baseTopic}/devices/{id}/…)`,
+    `  Data         ${config.data.dir}`,
+    `  InfluxDB     ${config.influx.url || 'not configured (set INFLUX_URL)'}`,
+    `  Fleet        ${simulating ? `scenario "${config.sim.scenario}" at ${config.sim.speed}x until it reaches now` : 'none'}`,
+    `  Try          curl '${http}/api/v1/subjects?limit=5'`,
+    'Press Ctrl-C to stop.',
+    '',
+  ].join('\n');
+}
+
+export async function runStartCommand(options: { config?: string }): Promise<void> {
+  const config = loadConfig({ file: options.config });
+  const logger = createLogger(config.log);
+  const app = new ParcoursApp(config, logger);
+  await app.start();
+  const fleet = config.sim.scenario === 'none' ? null : await startFleet(config, app.urls, logger);
+  process.stderr.write(banner(config, app, fleet !== null));
+  onShutdown(logger, async () => {
+    await fleet?.stop();
+    await app.stop();
+  });
+}

@@ -1,0 +1,61 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { errorCodes, ParcoursError } from '@parcours/contracts';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config/load-config.js';
+
+function failure(run: () => unknown): ParcoursError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ParcoursError) return error;
+    throw error;
+  }
+  throw new Error('expected a configuration error');
+}
+
+describe('loadConfig', () => {
+  it('gives the documented defaults with no configuration', () => {
+    const config = loadConfig({ env: {} });
+    expect(config.data.dir).toBe('./data');
+    expect(config.http.port).toBe(8080);
+    expect(config.mqtt.port).toBe(1883);
+    expect(config.mqtt.allowAnonymous).toBe(false);
+    expect(config.sim.scenario).toBe('small');
+    expect(config.analytics.sessionIdleTimeout).toBe(30 * 60_000);
+    expect(Object.isFrozen(config.mqtt)).toBe(true);
+  });
+
+  it('reads environment variables, with the InfluxDB ecosystem names for the influx section', () => {
+    const config = loadConfig({
+      env: { PARCOURS_HTTP_PORT: '9090', PARCOURS_MQTT_ALLOW_ANONYMOUS: 'true', INFLUX_URL: 'http://127.0.0.1:8086', INFLUX_FLUSH_INTERVAL: '250ms', INFLUX_HOST: 'ignored' },
+    });
+    expect(config.http.port).toBe(9090);
+    expect(config.mqtt.allowAnonymous).toBe(true);
+    expect(config.influx.url).toBe('http://127.0.0.1:8086');
+    expect(config.influx.flushInterval).toBe(250);
+  });
+
+  it('lets the environment override a YAML file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parcours-config-'));
+    const file = join(dir, 'parcours.yaml');
+    writeFileSync(file, 'http:\n  port: 7070\nmqtt:\n  port: 1999\n');
+    const config = loadConfig({ env: { PARCOURS_MQTT_PORT: '2000' }, file });
+    expect(config.http.port).toBe(7070);
+    expect(config.mqtt.port).toBe(2000);
+  });
+
+  it('lists every problem by path: unknown keys, unknown variables, bad values', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parcours-config-'));
+    const file = join(dir, 'parcours.json');
+    writeFileSync(file, JSON.stringify({ http: { port: 'eighty', colour: 'blue' }, nonsense: {} }));
+    const error = failure(() => loadConfig({ env: { PARCOURS_MQTT_PORTT: '1', PARCOURS_ANALYTICS_SESSION_IDLE_TIMEOUT: 'soon' }, file }));
+    expect(error.code).toBe(errorCodes.config);
+    expect(error.message).toContain('PARCOURS_MQTT_PORTT: not a Parcours setting');
+    expect(error.message).toMatch(/http\.port: /);
+    expect(error.message).toContain('colour');
+    expect(error.message).toContain('nonsense');
+    expect(error.message).toMatch(/analytics\.sessionIdleTimeout: "soon" is not a duration/);
+  });
+});
