@@ -116,6 +116,24 @@ describe('Parcours in one process', () => {
     expect(message.body).toMatchObject({ deviceId: 'cm-1', durationS: 120 });
   });
 
+  it('keeps the registry, the log and open sessions across a restart', async () => {
+    const { secret } = await register();
+    let device = await connect('cm-1', secret);
+    await device.publishAsync('parcours/devices/cm-1/events', JSON.stringify({ ts: t0, seq: 1, type: 'usage.start' }), { qos: 1 });
+    await app.drained();
+    await device.endAsync();
+    await app.stop();
+
+    app = await startApp({ ...app.config, mqtt: { ...app.config.mqtt, port: 0 }, http: { ...app.config.http, port: 0 } });
+    device = await connect('cm-1', secret);
+    await device.publishAsync('parcours/devices/cm-1/events', JSON.stringify({ ts: t0 + 90_000, seq: 2, type: 'usage.stop' }), { qos: 1 });
+    await app.drained();
+    expect(app.gateway.log.count()).toBe(2);
+    expect(app.analytics.sessionStore.listForSubject('home', t0, t0 + 1, 10)).toEqual([
+      expect.objectContaining({ start: t0, end: t0 + 90_000, events: 2, closedBy: 'stop' }),
+    ]);
+  });
+
   it('answers bad API requests with a stable code and the failing paths', async () => {
     const bad = await api<{ error: { code: string; details: { path: string }[] } }>(app.urls.http, 'POST', '/api/v1/subjects', { kind: 'robot', name: '' });
     expect(bad.status).toBe(400);

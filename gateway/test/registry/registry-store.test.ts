@@ -1,0 +1,71 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { errorCodes, ParcoursError } from '@parcours/contracts';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RegistryStore } from '../../src/registry/registry-store.js';
+import { migrate, openDatabase, type Database } from '../../src/store/database.js';
+import { gatewayMigrations } from '../../src/store/migrations.js';
+
+let db: Database;
+let registry: RegistryStore;
+const t0 = Date.UTC(2026, 0, 1);
+
+function code(run: () => unknown): string {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ParcoursError) return error.code;
+    throw error;
+  }
+  return 'no error';
+}
+
+beforeEach(() => {
+  db = openDatabase(mkdtempSync(join(tmpdir(), 'parcours-registry-')));
+  migrate(db, gatewayMigrations);
+  migrate(db, gatewayMigrations); // a second run applies nothing
+  registry = new RegistryStore(db);
+  registry.createSubject({ id: 'ana', kind: 'individual', type: 'person', name: 'Ana', attributes: { region: 'north' } });
+  registry.createSubject({ id: 'home', kind: 'collective', type: 'household', name: 'Home', attributes: {} });
+  registry.createDevice({ id: 'tv', type: 'tv', model: 'X1', name: null });
+});
+
+afterEach(() => db.close());
+
+describe('RegistryStore', () => {
+  it('treats re-creating an identical record as success and a different one as a conflict', () => {
+    expect(registry.createSubject({ id: 'ana', kind: 'individual', type: 'person', name: 'Ana', attributes: { region: 'north' } }).created).toBe(false);
+    expect(code(() => registry.createSubject({ id: 'ana', kind: 'individual', type: 'person', name: 'Anna', attributes: {} }))).toBe(errorCodes.conflict);
+  });
+
+  it('refuses memberships of the wrong kinds, backwards intervals and overlaps of the same pair', () => {
+    expect(code(() => registry.createMembership({ individualId: 'home', collectiveId: 'ana', role: null, validFrom: t0, validTo: null }))).toBe(errorCodes.notIndividual);
+    expect(code(() => registry.createMembership({ individualId: 'ana', collectiveId: 'home', role: null, validFrom: t0, validTo: t0 }))).toBe(errorCodes.badInterval);
+    registry.createMembership({ individualId: 'ana', collectiveId: 'home', role: null, validFrom: t0, validTo: t0 + 1000 });
+    expect(code(() => registry.createMembership({ individualId: 'ana', collectiveId: 'home', role: null, validFrom: t0 + 999, validTo: null }))).toBe(errorCodes.overlap);
+    expect(registry.createMembership({ individualId: 'ana', collectiveId: 'home', role: null, validFrom: t0 + 1000, validTo: null }).created).toBe(true);
+  });
+
+  it('refuses a device assigned to two subjects at once, and accepts a move', () => {
+    registry.createAssignment({ deviceId: 'tv', subjectId: 'home', validFrom: t0, validTo: t0 + 5000 });
+    expect(code(() => registry.createAssignment({ deviceId: 'tv', subjectId: 'ana', validFrom: t0 + 4000, validTo: null }))).toBe(errorCodes.overlap);
+    registry.createAssignment({ deviceId: 'tv', subjectId: 'ana', validFrom: t0 + 5000, validTo: null });
+    expect(registry.listAssignments({ deviceId: 'tv', limit: 10, offset: 0 }).map((a) => a.subjectId)).toEqual(['home', 'ana']);
+    expect(code(() => registry.createAssignment({ deviceId: 'radio', subjectId: 'ana', validFrom: t0, validTo: null }))).toBe(errorCodes.notFound);
+  });
+
+  it('verifies only the latest issued secret', () => {
+    const first = registry.issueCredentials('tv');
+    expect(registry.verifyCredentials('tv', first.secret)).toBe(true);
+    const second = registry.issueCredentials('tv');
+    expect(registry.verifyCredentials('tv', first.secret)).toBe(false);
+    expect(registry.verifyCredentials('tv', second.secret)).toBe(true);
+    expect(registry.verifyCredentials('nope', second.secret)).toBe(false);
+  });
+
+  it('filters and pages lists', () => {
+    expect(registry.listSubjects({ kind: 'collective', limit: 10, offset: 0 }).map((s) => s.id)).toEqual(['home']);
+    expect(registry.listSubjects({ limit: 1, offset: 1 }).map((s) => s.id)).toEqual(['home']);
+  });
+});
