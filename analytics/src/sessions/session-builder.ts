@@ -17,13 +17,16 @@ export interface OpenSession {
   subjectType: string | null;
   actor: string | null;
   start: number;
-  last: number;
+  /** Device time of the device's latest message of any kind: a device that keeps reporting is not idle. */
+  lastSeen: number;
   events: number;
 }
 
 /**
  * Derives usage sessions from `usage.start` / `interaction` / `usage.stop` events, device by device.
- * Pure: it holds the open sessions and returns the ones that close; time only moves with the events.
+ * A session ends at `usage.stop`, at the next `usage.start`, at the maximum length, or when the device
+ * has been silent (no telemetry either) for the idle timeout — a TV left on for hours with no
+ * interaction is still in use while it reports. Pure: time only moves with the records.
  */
 export class SessionBuilder {
   private readonly open: Map<string, OpenSession>;
@@ -40,17 +43,20 @@ export class SessionBuilder {
   apply(records: readonly LogRecord[]): UsageSession[] {
     const closed: UsageSession[] = [];
     for (const record of records) {
-      if (record.channel !== 'events' || record.type === null) continue;
       this.expire(record.deviceId, record.ts, closed);
       const current = this.open.get(record.deviceId);
+      if (record.channel === 'telemetry' || record.type === null) {
+        if (current && record.ts >= current.start) current.lastSeen = Math.max(current.lastSeen, record.ts);
+        continue;
+      }
       if (record.type === 'usage.start') {
-        if (current) closed.push(this.close(current, current.last, 'idle_timeout'));
+        if (current) closed.push(this.close(current, current.lastSeen, 'idle_timeout'));
         this.open.set(record.deviceId, {
           deviceId: record.deviceId, deviceType: record.deviceType, subjectId: record.subjectId, subjectKind: record.subjectKind,
-          subjectType: record.subjectType, actor: record.actor, start: record.ts, last: record.ts, events: 1,
+          subjectType: record.subjectType, actor: record.actor, start: record.ts, lastSeen: record.ts, events: 1,
         });
       } else if (current && record.ts >= current.start) {
-        current.last = Math.max(current.last, record.ts);
+        current.lastSeen = Math.max(current.lastSeen, record.ts);
         current.events += 1;
         current.actor ??= record.actor;
         if (record.type === 'usage.stop') closed.push(this.close(current, record.ts, 'stop'));
@@ -70,7 +76,7 @@ export class SessionBuilder {
     const session = this.open.get(deviceId);
     if (!session) return;
     if (now - session.start >= this.rules.maxLengthMs) closed.push(this.close(session, session.start + this.rules.maxLengthMs, 'max_length'));
-    else if (now - session.last > this.rules.idleTimeoutMs) closed.push(this.close(session, session.last, 'idle_timeout'));
+    else if (now - session.lastSeen > this.rules.idleTimeoutMs) closed.push(this.close(session, session.lastSeen, 'idle_timeout'));
   }
 
   private close(session: OpenSession, end: number, closedBy: UsageSession['closedBy']): UsageSession {

@@ -31,6 +31,15 @@ describe('SessionBuilder', () => {
     expect(builder.advance(36 * minute)).toEqual([expect.objectContaining({ end: 5 * minute, closedBy: 'idle_timeout' })]);
   });
 
+  it('keeps a session open while the device reports telemetry, and ends it at the last report once silent', () => {
+    const builder = new SessionBuilder(rules);
+    builder.apply([event('tv', 'usage.start', 0)]);
+    const telemetry = (ts: number): LogRecord => ({ ...event('tv', 'usage.start', ts), channel: 'telemetry', type: null, metrics: { on: true } });
+    expect(builder.apply([telemetry(25 * minute), telemetry(50 * minute), telemetry(75 * minute)])).toEqual([]);
+    expect(builder.advance(100 * minute)).toEqual([]);
+    expect(builder.advance(106 * minute)).toEqual([expect.objectContaining({ deviceId: 'tv', end: 75 * minute, events: 1, closedBy: 'idle_timeout' })]);
+  });
+
   it('cuts a session at the maximum length', () => {
     const builder = new SessionBuilder({ idleTimeoutMs: 60 * minute, maxLengthMs: 90 * minute });
     builder.apply([event('cm', 'usage.start', 0), event('cm', 'interaction', 50 * minute)]);

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian packages of the servers that the tests start (InfluxDB 1.x, Mosquitto, Redis) and
+# docker-compose (to validate docker-compose.yml), only when missing. Never starts a system service:
+# the tests start their own servers on loopback ports.
+set -euo pipefail
+
+declare -A binary_of=(
+  [influxdb]=influxd
+  [mosquitto]=mosquitto
+  [mosquitto-clients]=mosquitto_pub
+  [redis-server]=redis-server
+  [docker-compose]=docker-compose
+)
+
+missing=()
+for package in "${!binary_of[@]}"; do
+  command -v "${binary_of[$package]}" >/dev/null 2>&1 || missing+=("$package")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "The tests need these Debian packages: ${missing[*]}" >&2
+  echo "Install them as root: apt-get update && apt-get install -y --no-install-recommends ${missing[*]}" >&2
+  exit 1
+fi
+
+echo "Installing ${missing[*]} (Debian packages)…" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# policy-rc.d keeps the packages' services from starting, where the image does not already do so.
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,4 @@
+export { startInfluxDB, type InfluxServer } from './influxdb.js';
+export { startMosquitto } from './mosquitto.js';
+export { startRedis } from './redis.js';
+export { freePort } from './free-port.js';
