@@ -29,12 +29,12 @@ describe('loadConfig', () => {
 
   it('reads environment variables, with the InfluxDB ecosystem names for the influx section', () => {
     const config = loadConfig({
-      env: { PARCOURS_HTTP_PORT: '9090', PARCOURS_MQTT_ALLOW_ANONYMOUS: 'true', INFLUX_URL: 'http://127.0.0.1:8086', INFLUX_FLUSH_INTERVAL: '250ms', INFLUX_HOST: 'ignored' },
+      env: { PARCOURS_HTTP_PORT: '9090', PARCOURS_MQTT_ALLOW_ANONYMOUS: 'true', INFLUX_URL: 'http://127.0.0.1:8086', INFLUX_BATCH_SIZE: '250', INFLUX_HOST: 'ignored' },
     });
     expect(config.http.port).toBe(9090);
     expect(config.mqtt.allowAnonymous).toBe(true);
     expect(config.influx.url).toBe('http://127.0.0.1:8086');
-    expect(config.influx.flushInterval).toBe(250);
+    expect(config.influx.batchSize).toBe(250);
   });
 
   it('lets the environment override a YAML file', () => {

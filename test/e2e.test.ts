@@ -37,7 +37,7 @@ async function influxPointCount(measurement: string): Promise<number> {
 beforeAll(async () => {
   influx = await startInfluxDB();
   const config = testConfig({
-    influx: { url: influx.url, database, flushInterval: '100ms' },
+    influx: { url: influx.url, database },
     mqtt: { allowAnonymous: true }, // lets the simulator's unknown-device faults reach the gateway
   });
   app = await startApp(config);

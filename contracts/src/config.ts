@@ -51,7 +51,7 @@ const sections = {
     maxPayloadBytes: setting(z.coerce.number().int().min(64), 65536, 'Largest device payload accepted; larger ones are quarantined.'),
   }),
   analytics: z.strictObject({
-    sessionIdleTimeout: duration('30m', 'A usage session with no event for this long is closed at its last event.'),
+    sessionIdleTimeout: duration('30m', 'A usage session whose device sent nothing (no event, no telemetry) for this long is closed at its last message.'),
     sessionMaxLength: duration('24h', 'A usage session is closed when it reaches this length.'),
   }),
   sim: z.strictObject({
@@ -71,7 +71,6 @@ const sections = {
     username: setting(z.string(), '', 'User name (v1 API).'),
     password: setting(z.string(), '', 'Password (v1 API).'),
     batchSize: setting(z.coerce.number().int().min(1).max(50_000), 5000, 'Most points written in one request.'),
-    flushInterval: duration('1s', 'Longest time a point waits before it is written.'),
   }),
 };
 
