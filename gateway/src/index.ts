@@ -11,5 +11,4 @@ export type { InboundMessage } from './pipeline/draft.js';
 export type { WriteOutcome } from './pipeline/batch-writer.js';
 export { migrate, type Database, type Migration } from './store/database.js';
 export { InfluxRawSink } from './sinks/influx-raw-sink.js';
-export { createInfluxWriter, type InfluxWriter } from './influx/writer.js';
-export type { InfluxPoint } from './influx/point.js';
+export * from './influx/index.js';

@@ -1,17 +1,26 @@
-/** One InfluxDB point; `intFields` are written as integers (`42i`), `fields` numbers as floats. */
+/** One InfluxDB point. Numbers in `fields` are floats; `intFields` are written as integers (`42i`). */
 export interface InfluxPoint {
   measurement: string;
   tags: Record<string, string>;
   fields: Record<string, number | boolean | string>;
   intFields?: Record<string, number>;
   timestampMs: number;
+  /**
+   * Nanoseconds added to the timestamp (0–999,999), to keep apart points that share a measurement, tags
+   * and millisecond (two events of one device in the same ms) while a re-write still hits the same key.
+   */
+  subMsNs?: number;
 }
 
-const escapeMeasurement = (s: string) => s.replace(/[\\, ]/g, (c) => `\\${c}`);
-const escapeKey = (s: string) => s.replace(/[\\,= ]/g, (c) => `\\${c}`);
+const escapeMeasurement = (s: string) => s.replace(/[\\, \n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
+const escapeKey = (s: string) => s.replace(/[\\,= \n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
 const escapeString = (s: string) => s.replace(/["\\]/g, (c) => `\\${c}`);
 
-/** Line protocol with ms precision; tags sorted by key, empty tag values left out. */
+function fieldValue(value: number | boolean | string): string {
+  return typeof value === 'string' ? `"${escapeString(value)}"` : String(value);
+}
+
+/** Line protocol with nanosecond timestamps; tags sorted by key (InfluxDB's advice), empty tag values left out. */
 export function toLineProtocol(point: InfluxPoint): string {
   const tags = Object.keys(point.tags)
     .sort()
@@ -19,11 +28,9 @@ export function toLineProtocol(point: InfluxPoint): string {
     .map((key) => `,${escapeKey(key)}=${escapeKey(point.tags[key]!)}`)
     .join('');
   const fields = [
-    ...Object.entries(point.fields).map(([key, value]) => {
-      const text = typeof value === 'string' ? `"${escapeString(value)}"` : String(value);
-      return `${escapeKey(key)}=${text}`;
-    }),
+    ...Object.entries(point.fields).map(([key, value]) => `${escapeKey(key)}=${fieldValue(value)}`),
     ...Object.entries(point.intFields ?? {}).map(([key, value]) => `${escapeKey(key)}=${Math.trunc(value)}i`),
   ].join(',');
-  return `${escapeMeasurement(point.measurement)}${tags} ${fields} ${Math.trunc(point.timestampMs)}`;
+  const ns = BigInt(Math.trunc(point.timestampMs)) * 1_000_000n + BigInt(point.subMsNs ?? 0);
+  return `${escapeMeasurement(point.measurement)}${tags} ${fields} ${ns}`;
 }

@@ -1,29 +1,64 @@
 import type { Config } from '@parcours/contracts';
 import type { Logger } from 'pino';
+import { backoffDelay } from './backoff.js';
+import { detectApi, type InfluxApi } from './detect-version.js';
+import { InfluxWriteError } from './errors.js';
 import { toLineProtocol, type InfluxPoint } from './point.js';
+import { createV1Transport, type Transport } from './v1-transport.js';
+import { createV2Transport } from './v2-transport.js';
 
 export interface InfluxWriter {
-  readonly apiVersion: 'v1' | 'v2';
+  readonly apiVersion: InfluxApi;
+  /**
+   * Writes the points in batches, retrying retryable failures with backoff until they succeed or the
+   * signal aborts. A non-retryable failure (a 4xx other than 429) is thrown at once.
+   */
   write(points: InfluxPoint[], options?: { signal?: AbortSignal }): Promise<void>;
 }
 
-/** Interim v1 writer (POST /write), retrying until success. */
-export async function createInfluxWriter(config: Config['influx'], logger: Logger): Promise<InfluxWriter> {
-  const base = config.url.replace(/\/$/, '');
-  await fetch(`${base}/query?q=${encodeURIComponent(`CREATE DATABASE "${config.database}"`)}`, { method: 'POST' });
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true });
+  });
+}
+
+async function withRetries(send: () => Promise<void>, logger: Logger, signal?: AbortSignal): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    signal?.throwIfAborted();
+    try {
+      return await send();
+    } catch (error) {
+      if (!(error instanceof InfluxWriteError) || !error.retryable) throw error;
+      const delay = backoffDelay(attempt, Math.random, undefined, error.retryAfterMs);
+      logger.warn({ attempt: attempt + 1, delayMs: delay, status: error.status, reason: error.message }, 'InfluxDB write failed; retrying');
+      await sleep(delay, signal);
+    }
+  }
+}
+
+/** Chooses the write API (from `/ping` unless set) and returns a writer; waits, retrying, for the server. */
+export async function createInfluxWriter(config: Config['influx'], logger: Logger, signal?: AbortSignal): Promise<InfluxWriter> {
+  const url = config.url.replace(/\/$/, '');
+  let apiVersion: InfluxApi = config.apiVersion === 'auto' ? 'v2' : config.apiVersion;
+  if (config.apiVersion === 'auto') {
+    await withRetries(async () => {
+      const detected = await detectApi(url, logger);
+      apiVersion = detected.api;
+      logger.info({ url, version: detected.version, api: apiVersion }, 'InfluxDB write API chosen');
+    }, logger, signal);
+  }
+  let transport: Transport | undefined;
+  await withRetries(async () => {
+    transport = apiVersion === 'v1' ? await createV1Transport({ ...config, url }) : createV2Transport({ ...config, url }, logger);
+  }, logger, signal);
   return {
-    apiVersion: 'v1',
+    apiVersion,
     async write(points, options = {}) {
       for (let i = 0; i < points.length; i += config.batchSize) {
-        const body = points.slice(i, i + config.batchSize).map(toLineProtocol).join('\n');
-        for (let attempt = 0; ; attempt++) {
-          options.signal?.throwIfAborted();
-          const response = await fetch(`${base}/write?db=${encodeURIComponent(config.database)}&precision=ms`, { method: 'POST', body }).catch((e: unknown) => e as Error);
-          if (!(response instanceof Error) && response.ok) break;
-          if (!(response instanceof Error) && response.status < 500 && response.status !== 429) throw new Error(await response.text());
-          logger.warn({ attempt }, 'influx write failed; retrying');
-          await new Promise((r) => setTimeout(r, Math.min(30_000, 200 * 2 ** attempt)));
-        }
+        const lines = points.slice(i, i + config.batchSize).map(toLineProtocol);
+        await withRetries(() => transport!(lines), logger, options.signal);
       }
     },
   };

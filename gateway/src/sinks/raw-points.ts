@@ -22,5 +22,6 @@ export function rawPoint(record: LogRecord): InfluxPoint {
     fields: { type: record.type ?? '' },
     intFields: { seq: record.seq },
     timestampMs: record.ts,
+    subMsNs: record.seq % 1_000_000,
   };
 }

@@ -1,0 +1,18 @@
+export { Simulator, type SimulatorOptions, type SimulationSummary } from './simulator.js';
+export { loadScenario, parseScenario, builtInScenarios } from './scenario/load-scenario.js';
+export { worldSchema, type World, type WorldInput, type WorldDevice, type MetricModel, type UsageWindow, type FaultRates } from './scenario/schema.js';
+export { generateTimeline, type Timeline } from './timeline/generate-timeline.js';
+export { faultKinds, type FaultKind, type TimelineMessage } from './timeline/types.js';
+export {
+  groundTruthSchema,
+  mergeGroundTruth,
+  writeGroundTruth,
+  type GroundTruth,
+  type SessionTruth,
+  type FaultTruth,
+  type MessageCounts,
+} from './timeline/ground-truth.js';
+export { registerWorld, type RegistrarOptions } from './registrar.js';
+export { unknownDeviceIds } from './timeline/faults.js';
+export type { DeviceAuth } from './device-client.js';
+export type { Speed } from './clock.js';

@@ -1,0 +1,134 @@
+import {
+  ParcoursError,
+  deviceCredentialsSchema,
+  errorCodes,
+  toIso,
+  type AssignmentCreate,
+  type DeviceCreate,
+  type DeviceCredentials,
+  type ErrorCode,
+  type MembershipCreate,
+  type SubjectCreate,
+} from '@parcours/contracts';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { World } from './scenario/schema.js';
+
+/**
+ * Registers a world through the Parcours HTTP API before its devices publish. Every record carries the
+ * scenario's id, so a second run posts the same records and gets 200 instead of 201; a 409 means the
+ * registry holds other content under that id, which the simulator cannot resolve: it stops.
+ */
+
+export interface RegistrarOptions {
+  apiUrl: string;
+  logger: Logger;
+  /** Attempts per request when the API is unreachable or answers 5xx/429 (it may still be starting). */
+  attempts?: number;
+}
+
+const apiErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+
+const statusCodes: Record<number, ErrorCode> = {
+  400: errorCodes.validation,
+  401: errorCodes.unauthorized,
+  403: errorCodes.unauthorized,
+  404: errorCodes.notFound,
+  409: errorCodes.conflict,
+};
+
+async function failure(response: Response, what: string): Promise<ParcoursError> {
+  const text = await response.text();
+  let json: unknown = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // Not a Parcours error body (a proxy's HTML page, say): the raw text is reported instead.
+  }
+  const body = apiErrorSchema.safeParse(json);
+  const detail = body.success ? `${body.data.error.code}: ${body.data.error.message}` : text.slice(0, 300);
+  const hint = response.status === 409 ? ' (the registry holds other content under this id: fix the scenario or the registry)' : '';
+  const retryable = response.status === 429 || response.status >= 500;
+  return new ParcoursError(statusCodes[response.status] ?? errorCodes.internal, `registering ${what}: HTTP ${response.status} ${detail}${hint}`, retryable);
+}
+
+class ApiClient {
+  constructor(private readonly options: RegistrarOptions) {}
+
+  /** POSTs a record; resolves to the response body and whether it was created (201) or already there (200). */
+  async post(path: string, body: object | null, what: string): Promise<{ created: boolean; body: unknown }> {
+    const attempts = this.options.attempts ?? 5;
+    const url = new URL(path, this.options.apiUrl);
+    for (let attempt = 1; ; attempt++) {
+      let error: ParcoursError;
+      try {
+        const response = await fetch(url, {
+          method: 'POST',
+          headers: body === null ? {} : { 'content-type': 'application/json' },
+          ...(body === null ? {} : { body: JSON.stringify(body) }),
+        });
+        if (response.status === 200 || response.status === 201) return { created: response.status === 201, body: await response.json() };
+        error = await failure(response, what);
+      } catch (cause) {
+        if (cause instanceof ParcoursError) throw cause;
+        error = new ParcoursError(errorCodes.internal, `registering ${what}: ${url.origin} unreachable (${(cause as Error).message})`, true, { cause });
+      }
+      if (!error.retryable || attempt >= attempts) throw error;
+      this.options.logger.warn({ err: error, attempt }, 'registration request failed, retrying');
+      await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** (attempt - 1)));
+    }
+  }
+}
+
+/** Registers subjects, memberships, devices and assignments, then issues fresh MQTT credentials per device. */
+export async function registerWorld(world: World, options: RegistrarOptions): Promise<Map<string, DeviceCredentials>> {
+  const api = new ApiClient(options);
+  const device = (id: string, rest: string) => `/api/v1/devices/${encodeURIComponent(id)}/${rest}`;
+  let created = 0;
+  let existing = 0;
+  const post = async (path: string, body: object, what: string) => {
+    const result = await api.post(path, body, what);
+    if (result.created) created++;
+    else existing++;
+  };
+
+  for (const c of world.collectives) {
+    await post('/api/v1/subjects', { id: c.id, kind: 'collective', type: c.type, name: c.name, attributes: c.attributes } satisfies SubjectCreate, `subject ${c.id}`);
+  }
+  for (const p of world.individuals) {
+    await post('/api/v1/subjects', { id: p.id, kind: 'individual', type: p.type, name: p.name, attributes: p.attributes } satisfies SubjectCreate, `subject ${p.id}`);
+  }
+  for (const p of world.individuals) {
+    for (const m of p.memberships) {
+      const body: MembershipCreate = {
+        id: m.id,
+        individualId: p.id,
+        collectiveId: m.collective,
+        role: m.role,
+        validFrom: toIso(m.validFrom),
+        validTo: m.validTo === null ? null : toIso(m.validTo),
+      };
+      await post('/api/v1/memberships', body, `membership ${m.id}`);
+    }
+  }
+  for (const d of world.devices) {
+    await post('/api/v1/devices', { id: d.id, type: d.type, model: d.model, name: d.name ?? null } satisfies DeviceCreate, `device ${d.id}`);
+    const assignment: AssignmentCreate = {
+      id: d.assignmentId,
+      subjectId: d.owner,
+      validFrom: toIso(d.validFrom),
+      validTo: d.validTo === null ? null : toIso(d.validTo),
+    };
+    await post(device(d.id, 'assignments'), assignment, `assignment ${d.assignmentId}`);
+  }
+
+  const credentials = new Map<string, DeviceCredentials>();
+  for (const d of world.devices) {
+    const { body } = await api.post(device(d.id, 'credentials'), null, `credentials of ${d.id}`);
+    const parsed = deviceCredentialsSchema.safeParse(body);
+    if (!parsed.success) throw new ParcoursError(errorCodes.internal, `credentials of ${d.id}: unexpected response ${JSON.stringify(body)}`);
+    credentials.set(d.id, parsed.data);
+  }
+  options.logger.info({ created, existing, devices: credentials.size }, 'world registered');
+  return credentials;
+}

@@ -1,0 +1,234 @@
+import { join } from 'node:path';
+import { deviceTopic, errorCodes, ParcoursError } from '@parcours/contracts';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { SimClock, sleep, type Speed } from './clock.js';
+import { DeviceClient, isConnectRefused, type DeviceAuth } from './device-client.js';
+import { registerWorld } from './registrar.js';
+import type { World } from './scenario/schema.js';
+import { readSimState, resumeFrom, writeSimState } from './sim-state.js';
+import { unknownDeviceIds } from './timeline/faults.js';
+import { generateTimeline } from './timeline/generate-timeline.js';
+import { mergeGroundTruth, writeGroundTruth, type GroundTruth } from './timeline/ground-truth.js';
+import { hourMs } from './timeline/time.js';
+import type { TimelineMessage } from './timeline/types.js';
+
+const simulatorOptionsSchema = z
+  .strictObject({
+    scenario: z.custom<World>((v) => typeof v === 'object' && v !== null, 'a world from loadScenario()'),
+    seed: z.number().int(),
+    from: z.number().int().nonnegative().optional().describe('simulated start, ms; default: resume from the saved state'),
+    to: z.number().int().nonnegative().optional().describe('simulated end, ms; without it the clock catches up and runs on'),
+    speed: z.union([z.number().positive(), z.literal('max')]),
+    backfillMs: z.number().int().nonnegative().default(6 * hourMs).describe('first run without `from`: start this long before now'),
+    mqttUrl: z.string().min(1),
+    apiUrl: z.url(),
+    baseTopic: z.string().min(1),
+    dataDir: z.string().min(1),
+    qos: z.union([z.literal(0), z.literal(1)]).describe('QoS of telemetry; events always use 1'),
+    logger: z.custom<Logger>((v) => typeof v === 'object' && v !== null, 'a pino logger'),
+    unknownDeviceAuth: z
+      .object({ username: z.string(), password: z.string().optional() })
+      .nullable()
+      .describe('credentials of unknown-device faults; null connects them anonymously'),
+    maxInFlightPerDevice: z.number().int().positive().default(16),
+    chunkMs: z.number().int().positive().default(hourMs).describe('simulated time generated at once'),
+    closeTimeoutMs: z.number().int().positive().default(5000).describe('longest wait for acks when stopping'),
+  })
+  .refine((o) => o.from === undefined || o.to === undefined || o.from <= o.to, { path: ['to'], message: 'must not be before `from`' });
+
+export type SimulatorOptions = z.input<typeof simulatorOptionsSchema>;
+
+export interface SimulationSummary {
+  published: { telemetry: number; events: number; faults: number };
+  /** Publishes never acknowledged (the connection closed first): in the ground truth, maybe not at the broker. */
+  failed: number;
+  groundTruth: GroundTruth;
+  groundTruthPath: string;
+}
+
+/**
+ * Runs a world's devices against a broker: registers them through the API, connects one MQTT client per
+ * device, and publishes the timeline as the simulated clock reaches each message.
+ */
+export class Simulator {
+  readonly done: Promise<SimulationSummary>;
+  private readonly options: Readonly<z.output<typeof simulatorOptionsSchema>>;
+  private readonly abort = new AbortController();
+  private readonly clients = new Map<string, DeviceClient>();
+  private readonly refusedIds = new Set<string>();
+  private readonly published = { telemetry: 0, events: 0, faults: 0 };
+  private failed = 0;
+  private resolveDone!: (summary: SimulationSummary) => void;
+  private rejectDone!: (error: unknown) => void;
+  private starting: Promise<void> | null = null;
+  private running: Promise<void> | null = null;
+  private stopping: Promise<void> | null = null;
+
+  constructor(options: SimulatorOptions) {
+    const parsed = simulatorOptionsSchema.safeParse(options);
+    if (!parsed.success) throw new ParcoursError(errorCodes.config, `invalid simulator options:\n${z.prettifyError(parsed.error)}`);
+    this.options = Object.freeze(parsed.data);
+    this.done = new Promise((resolve, reject) => {
+      this.resolveDone = resolve;
+      this.rejectDone = reject;
+    });
+    // Callers that never await `done` must not see an unhandled rejection.
+    this.done.catch(() => undefined);
+  }
+
+  private get simDir(): string {
+    return join(this.options.dataDir, 'sim');
+  }
+
+  /** Registers the world, connects every device and starts publishing; resolves once publishing has begun. */
+  start(): Promise<void> {
+    this.starting ??= this.startOnce().catch((error: unknown) => {
+      this.rejectDone(error);
+      throw error;
+    });
+    return this.starting;
+  }
+
+  private async startOnce(): Promise<void> {
+    const { scenario, from, to, speed, backfillMs, logger } = this.options;
+    const statePath = join(this.simDir, 'state.json');
+    const fromMs = resumeFrom({ fromMs: from, nowMs: Date.now(), backfillMs, state: await readSimState(statePath) });
+    const credentials = await registerWorld(scenario, { apiUrl: this.options.apiUrl, logger });
+    const connecting = [
+      ...scenario.devices.map((device) => {
+        const secret = credentials.get(device.id);
+        if (!secret) return Promise.reject(new Error(`no credentials for ${device.id}`));
+        return this.connect(device.id, { username: secret.username, password: secret.secret }, true);
+      }),
+      ...(scenario.faults.unknownDevicePerDay > 0 ? unknownDeviceIds(scenario).map((id) => this.connectImpostor(id)) : []),
+    ];
+    // Wait for every attempt before giving up, so that no connection opens after the others are closed.
+    const failure = (await Promise.allSettled(connecting)).find((r) => r.status === 'rejected');
+    if (failure) {
+      await this.closeClients();
+      throw failure.reason;
+    }
+    logger.info({ scenario: scenario.name, devices: scenario.devices.length, from: new Date(fromMs).toISOString(), to: to === undefined ? null : new Date(to).toISOString(), speed }, 'simulation started');
+    const clock = new SimClock({ fromMs, speed });
+    clock.start();
+    this.running = this.run(clock, fromMs, statePath).then(this.resolveDone, (error: unknown) => {
+      logger.error({ err: error }, 'simulation failed');
+      this.rejectDone(error);
+    });
+  }
+
+  private async connect(deviceId: string, auth: DeviceAuth | null, real: boolean): Promise<void> {
+    const client = new DeviceClient({
+      deviceId,
+      mqttUrl: this.options.mqttUrl,
+      baseTopic: this.options.baseTopic,
+      auth,
+      maxInFlight: this.options.maxInFlightPerDevice,
+      announceStatus: real,
+      reconnect: real,
+      logger: this.options.logger,
+    });
+    await client.connect();
+    this.clients.set(deviceId, client);
+  }
+
+  /** An unknown device may be refused by the broker: then its faults are recorded as refused, not published. */
+  private async connectImpostor(deviceId: string): Promise<void> {
+    try {
+      await this.connect(deviceId, this.options.unknownDeviceAuth, false);
+    } catch (error) {
+      if (!isConnectRefused(error)) throw error;
+      this.refusedIds.add(deviceId);
+      this.options.logger.warn({ deviceId, returnCode: error.code }, 'broker refused the unknown device: its faults are recorded as refused at connect');
+    }
+  }
+
+  /** Publishes chunk after chunk until `to` or stop(); then saves the state and the ground truth. */
+  private async run(clock: SimClock, fromMs: number, statePath: string): Promise<SimulationSummary> {
+    const { scenario, seed, to, chunkMs, logger } = this.options;
+    let truth: GroundTruth | null = null;
+    let cursor = fromMs;
+    while (!this.abort.signal.aborted && (to === undefined || cursor < to)) {
+      const chunkEnd = Math.min(cursor + chunkMs, to ?? Infinity);
+      const timeline = generateTimeline(scenario, seed, cursor, chunkEnd);
+      const reached = await this.publishChunk(clock, timeline.messages, chunkEnd);
+      // A chunk cut short by stop() counts only what was sent: the window [cursor, reached) is recomputed.
+      const chunkTruth = reached === chunkEnd ? timeline.groundTruth : generateTimeline(scenario, seed, cursor, reached).groundTruth;
+      truth = truth === null ? chunkTruth : mergeGroundTruth(truth, chunkTruth);
+      logger.debug({ from: cursor, to: reached, messages: timeline.messages.length }, 'chunk published');
+      cursor = reached;
+      await writeSimState(statePath, { reachedMs: cursor });
+    }
+    await this.flushClients();
+    // After stop(), disconnect before counting: publishes still unacknowledged are then settled as failed.
+    if (this.abort.signal.aborted) await this.closeClients();
+    const groundTruth = this.markRefused(truth ?? generateTimeline(scenario, seed, cursor, cursor).groundTruth);
+    const groundTruthPath = await writeGroundTruth(this.simDir, groundTruth);
+    await writeSimState(statePath, { reachedMs: cursor });
+    const summary = { published: { ...this.published }, failed: this.failed, groundTruth, groundTruthPath };
+    logger.info({ published: summary.published, failed: summary.failed, groundTruthPath, reached: new Date(cursor).toISOString() }, 'simulation ended');
+    return summary;
+  }
+
+  /** Returns the instant before which every message was handed to its client: chunkEnd, or less after stop(). */
+  private async publishChunk(clock: SimClock, messages: TimelineMessage[], chunkEnd: number): Promise<number> {
+    const signal = this.abort.signal;
+    let instant = -1;
+    for (const message of messages) {
+      // Stop only between instants, so that [start, returned instant) holds exactly what was sent.
+      if (message.ts !== instant) {
+        await sleep(clock.delayUntil(message.ts), signal);
+        if (signal.aborted) return message.ts;
+        instant = message.ts;
+      }
+      const client = this.clients.get(message.deviceId);
+      if (!client) continue; // an unknown device the broker refused
+      const qos = message.channel === 'events' ? 1 : this.options.qos;
+      const topic = deviceTopic(this.options.baseTopic, message.deviceId, message.channel);
+      await client.publish(topic, message.payload, qos, (error) => this.settled(message, error));
+    }
+    return chunkEnd;
+  }
+
+  private settled(message: TimelineMessage, error: Error | null): void {
+    if (error) {
+      // When the broker goes away, every in-flight publish fails at once: warn once, count the rest.
+      this.failed++;
+      const log = this.options.logger;
+      (this.failed === 1 ? log.warn : log.debug).call(log, { deviceId: message.deviceId, seq: message.seq, err: error }, 'publish lost');
+    } else if (message.fault) this.published.faults++;
+    else if (message.channel === 'telemetry') this.published.telemetry++;
+    else this.published.events++;
+  }
+
+  private markRefused(truth: GroundTruth): GroundTruth {
+    return { ...truth, faults: truth.faults.map((f) => ({ ...f, refusedAtConnect: this.refusedIds.has(f.deviceId) })) };
+  }
+
+  /** Waits for every ack; after stop(), at most closeTimeoutMs (a broker that is gone never acks). */
+  private async flushClients(): Promise<void> {
+    const flushed = Promise.all([...this.clients.values()].map((c) => c.flush()));
+    if (!this.abort.signal.aborted) await Promise.race([flushed, new Promise((resolve) => this.abort.signal.addEventListener('abort', resolve, { once: true }))]);
+    if (this.abort.signal.aborted) await Promise.race([flushed, new Promise((resolve) => setTimeout(resolve, this.options.closeTimeoutMs).unref())]);
+  }
+
+  private async closeClients(): Promise<void> {
+    const clients = [...this.clients.values()];
+    this.clients.clear();
+    await Promise.all(clients.map((c) => c.close(this.options.closeTimeoutMs)));
+  }
+
+  /** Stops publishing, waits for the run to save its state and ground truth, and disconnects every device. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.abort.abort();
+      for (const client of this.clients.values()) client.cancelWaits();
+      if (!this.starting) this.rejectDone(new Error('the simulator was stopped before it started'));
+      await this.starting?.catch(() => undefined);
+      await this.running;
+      await this.closeClients();
+    })();
+    return this.stopping;
+  }
+}

@@ -1,0 +1,81 @@
+import type { EventPayloadInput, TelemetryPayloadInput } from '@parcours/contracts';
+import type { World, WorldDevice } from '../scenario/schema.js';
+import { faultsOfDay } from './faults.js';
+import { buildGroundTruth, type GroundTruth, type SessionTruth } from './ground-truth.js';
+import { metricsAt, type DeviceDays } from './metrics.js';
+import { SessionBook, type SimSession } from './sessions.js';
+import { dayMs, dayOf, seqOf, seqSlot } from './time.js';
+import type { TimelineMessage } from './types.js';
+
+export interface Timeline {
+  /** Every message in [fromMs, toMs), ordered by ts, then seq, then device id. */
+  messages: TimelineMessage[];
+  groundTruth: GroundTruth;
+}
+
+function eventMessage(deviceId: string, ts: number, type: EventPayloadInput['type'], actor: string | null): TimelineMessage {
+  const seq = seqOf(ts, seqSlot.event);
+  const body: EventPayloadInput = actor === null ? { ts, seq, type } : { ts, seq, type, actor };
+  return { deviceId, channel: 'events', ts, seq, payload: JSON.stringify(body) };
+}
+
+function sessionEvents(device: WorldDevice, session: SimSession): TimelineMessage[] {
+  const actor = device.reportsActor ? session.user : null;
+  return [
+    eventMessage(device.id, session.startMs, 'usage.start', actor),
+    ...session.interactions.map((ts) => eventMessage(device.id, ts, 'interaction', actor)),
+    eventMessage(device.id, session.endMs, 'usage.stop', actor),
+  ];
+}
+
+function ownerAt(device: WorldDevice, ms: number): string | null {
+  return ms >= device.validFrom && (device.validTo === null || ms < device.validTo) ? device.owner : null;
+}
+
+/**
+ * The messages of every device in [fromMs, toMs) and their ground truth. A pure function of
+ * (world, seed, time): sessions are drawn per (device, UTC day) and telemetry noise per (device, ts), so
+ * any window yields exactly the messages that a larger window holds at the same instants.
+ */
+export function generateTimeline(world: World, seed: number, fromMs: number, toMs: number): Timeline {
+  if (!Number.isSafeInteger(fromMs) || !Number.isSafeInteger(toMs) || fromMs < 0 || fromMs > toMs) {
+    throw new RangeError(`invalid window [${fromMs}, ${toMs}): integer ms with 0 ≤ from ≤ to expected`);
+  }
+  const book = new SessionBook(seed);
+  const daysAt = (device: WorldDevice, ts: number): DeviceDays => {
+    const day = dayOf(ts);
+    return { previousDayStart: (day - 1) * dayMs, previousDay: book.sessions(device, day - 1), today: book.sessions(device, day) };
+  };
+  const inWindow = (ts: number) => ts >= fromMs && ts < toMs;
+  const messages: TimelineMessage[] = [];
+  const sessions: SessionTruth[] = [];
+  const firstDay = dayOf(fromMs);
+  const lastDay = dayOf(Math.max(fromMs, toMs - 1));
+
+  for (const device of world.devices) {
+    // Sessions of the day before may still be running at fromMs (none lasts longer than 12 h).
+    for (let day = firstDay - 1; day <= lastDay; day++) {
+      for (const session of book.sessions(device, day)) {
+        if (inWindow(session.startMs)) {
+          const actor = device.reportsActor ? session.user : null;
+          const subjectId = ownerAt(device, session.startMs);
+          sessions.push({ deviceId: device.id, deviceType: device.type, subjectId, actor, startMs: session.startMs, endMs: session.endMs });
+        }
+        messages.push(...sessionEvents(device, session).filter((m) => inWindow(m.ts)));
+      }
+    }
+    // Telemetry is aligned to the epoch, so every window samples the same instants.
+    const intervalMs = device.telemetry.intervalS * 1000;
+    for (let ts = Math.ceil(fromMs / intervalMs) * intervalMs; ts < toMs; ts += intervalMs) {
+      const seq = seqOf(ts, seqSlot.telemetry);
+      const body: TelemetryPayloadInput = { ts, seq, metrics: metricsAt(device, seed, daysAt(device, ts), ts) };
+      messages.push({ deviceId: device.id, channel: 'telemetry', ts, seq, payload: JSON.stringify(body) });
+    }
+  }
+  const metricsOf = (device: WorldDevice, ts: number) => metricsAt(device, seed, daysAt(device, ts), ts);
+  for (let day = firstDay; day <= lastDay; day++) {
+    messages.push(...faultsOfDay(world, seed, day, metricsOf).filter((m) => inWindow(m.ts)));
+  }
+  messages.sort((a, b) => a.ts - b.ts || a.seq - b.seq || (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0));
+  return { messages, groundTruth: buildGroundTruth(fromMs, toMs, messages, sessions) };
+}

@@ -1,0 +1,96 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { idSchema, typeNameSchema } from '@parcours/contracts';
+import { z } from 'zod';
+import { faultKinds, type TimelineMessage } from './types.js';
+
+/**
+ * What the platform should find in a window [fromMs, toMs): the sessions that start in it, the valid
+ * messages published in it, and the faults injected. Written to a file so that end-to-end checks and the
+ * accuracy command can read it back with this schema.
+ */
+
+const countsSchema = z.object({ telemetry: z.number().int().nonnegative(), events: z.number().int().nonnegative() });
+export type MessageCounts = z.infer<typeof countsSchema>;
+
+export const sessionTruthSchema = z.object({
+  deviceId: idSchema,
+  deviceType: typeNameSchema,
+  subjectId: idSchema.nullable().describe('the owner the device is assigned to at the start, null outside the assignment'),
+  actor: idSchema.nullable().describe('the user named by the events, null when the device cannot know'),
+  startMs: z.number().int(),
+  endMs: z.number().int().describe('may lie beyond toMs: the usage.stop is then in the next window'),
+});
+export type SessionTruth = z.infer<typeof sessionTruthSchema>;
+
+export const faultTruthSchema = z.object({
+  kind: z.enum(faultKinds),
+  deviceId: idSchema,
+  ts: z.number().int(),
+  refusedAtConnect: z.boolean().describe('the broker refused the connection, so the fault was never published'),
+});
+export type FaultTruth = z.infer<typeof faultTruthSchema>;
+
+export const groundTruthSchema = z.object({
+  fromMs: z.number().int(),
+  toMs: z.number().int(),
+  sessions: z.array(sessionTruthSchema),
+  validMessages: countsSchema.extend({ perDevice: z.record(idSchema, countsSchema) }),
+  faults: z.array(faultTruthSchema),
+});
+export type GroundTruth = z.infer<typeof groundTruthSchema>;
+
+function addCounts(into: Record<string, MessageCounts>, deviceId: string, counts: MessageCounts): void {
+  const current = (into[deviceId] ??= { telemetry: 0, events: 0 });
+  current.telemetry += counts.telemetry;
+  current.events += counts.events;
+}
+
+/** The ground truth of a generated window, from its time-ordered messages and the sessions starting in it. */
+export function buildGroundTruth(fromMs: number, toMs: number, messages: TimelineMessage[], sessions: SessionTruth[]): GroundTruth {
+  const perDevice: Record<string, MessageCounts> = {};
+  const faults: FaultTruth[] = [];
+  let telemetry = 0;
+  let events = 0;
+  for (const message of messages) {
+    if (message.fault) {
+      faults.push({ kind: message.fault, deviceId: message.deviceId, ts: message.ts, refusedAtConnect: false });
+      continue;
+    }
+    const isTelemetry = message.channel === 'telemetry';
+    if (isTelemetry) telemetry++;
+    else events++;
+    addCounts(perDevice, message.deviceId, { telemetry: isTelemetry ? 1 : 0, events: isTelemetry ? 0 : 1 });
+  }
+  const ordered = [...sessions].sort((a, b) => a.startMs - b.startMs || a.deviceId.localeCompare(b.deviceId));
+  return { fromMs, toMs, sessions: ordered, validMessages: { telemetry, events, perDevice }, faults };
+}
+
+/** Joins the ground truths of two adjacent windows [a.from, a.to) and [a.to, b.to). */
+export function mergeGroundTruth(a: GroundTruth, b: GroundTruth): GroundTruth {
+  if (a.toMs !== b.fromMs) throw new Error(`windows are not adjacent: ${a.toMs} ≠ ${b.fromMs}`);
+  const perDevice: Record<string, MessageCounts> = {};
+  for (const [deviceId, counts] of [...Object.entries(a.validMessages.perDevice), ...Object.entries(b.validMessages.perDevice)]) {
+    addCounts(perDevice, deviceId, counts);
+  }
+  return {
+    fromMs: a.fromMs,
+    toMs: b.toMs,
+    sessions: [...a.sessions, ...b.sessions],
+    validMessages: {
+      telemetry: a.validMessages.telemetry + b.validMessages.telemetry,
+      events: a.validMessages.events + b.validMessages.events,
+      perDevice,
+    },
+    faults: [...a.faults, ...b.faults],
+  };
+}
+
+/** Writes `<dir>/ground-truth-<fromMs>-<toMs>.json` atomically and returns its path. */
+export async function writeGroundTruth(dir: string, truth: GroundTruth): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, `ground-truth-${truth.fromMs}-${truth.toMs}.json`);
+  await writeFile(`${path}.tmp`, `${JSON.stringify(truth, null, 2)}\n`);
+  await rename(`${path}.tmp`, path);
+  return path;
+}

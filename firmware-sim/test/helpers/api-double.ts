@@ -1,0 +1,91 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  assignmentCreateSchema,
+  deviceCreateSchema,
+  errorCodes,
+  membershipCreateSchema,
+  subjectCreateSchema,
+} from '@parcours/contracts';
+import type { z } from 'zod';
+
+/**
+ * A test double of the five registry routes of the Parcours HTTP API, in memory: bodies are validated with
+ * the contracts' schemas, an identical re-post answers 200, other content under an existing id 409.
+ */
+export interface ApiDouble {
+  url: string;
+  records: Map<string, Map<string, unknown>>;
+  requests: { method: string; path: string; status: number }[];
+  authenticate(username: string | undefined, password: string | undefined): boolean;
+  close(): Promise<void>;
+}
+
+type Reply = { status: number; body: unknown };
+
+function error(status: number, code: string, message: string): Reply {
+  return { status, body: { error: { code, message } } };
+}
+
+async function readJson(request: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  return text === '' ? undefined : JSON.parse(text);
+}
+
+export async function startApiDouble(): Promise<ApiDouble> {
+  const records = new Map<string, Map<string, unknown>>(['subjects', 'memberships', 'devices', 'assignments'].map((k) => [k, new Map()]));
+  const secrets = new Map<string, string>();
+  const requests: ApiDouble['requests'] = [];
+
+  function upsert(kind: string, schema: z.ZodType, body: unknown, extra: object = {}): Reply {
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) return error(400, errorCodes.validation, parsed.error.message);
+    const record = { ...(parsed.data as { id: string }), ...extra };
+    const store = records.get(kind)!;
+    const existing = store.get(record.id);
+    if (existing === undefined) {
+      store.set(record.id, record);
+      return { status: 201, body: record };
+    }
+    if (JSON.stringify(existing) === JSON.stringify(record)) return { status: 200, body: existing };
+    return error(409, errorCodes.conflict, `${kind} ${record.id} exists with other content`);
+  }
+
+  async function route(method: string, path: string, request: IncomingMessage): Promise<Reply> {
+    if (method !== 'POST') return error(404, errorCodes.notFound, 'no such route');
+    const body = await readJson(request);
+    if (path === '/api/v1/subjects') return upsert('subjects', subjectCreateSchema, body);
+    if (path === '/api/v1/memberships') return upsert('memberships', membershipCreateSchema, body);
+    if (path === '/api/v1/devices') return upsert('devices', deviceCreateSchema, body);
+    const match = /^\/api\/v1\/devices\/([^/]+)\/(assignments|credentials)$/.exec(path);
+    if (!match) return error(404, errorCodes.notFound, 'no such route');
+    const deviceId = decodeURIComponent(match[1]!);
+    if (!records.get('devices')!.has(deviceId)) return error(404, errorCodes.notFound, `no device ${deviceId}`);
+    if (match[2] === 'assignments') return upsert('assignments', assignmentCreateSchema, body, { deviceId });
+    const secret = randomBytes(12).toString('hex');
+    secrets.set(deviceId, secret);
+    return { status: 201, body: { deviceId, username: deviceId, secret } };
+  }
+
+  const server: Server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    route(request.method ?? 'GET', path, request)
+      .catch((e: Error) => error(500, errorCodes.internal, e.message))
+      .then(({ status, body }) => {
+        requests.push({ method: request.method ?? 'GET', path, status });
+        response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    records,
+    requests,
+    authenticate: (username, password) => username !== undefined && secrets.get(username) === password,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

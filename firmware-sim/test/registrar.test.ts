@@ -1,0 +1,64 @@
+import { errorCodes, ParcoursError } from '@parcours/contracts';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadScenario, parseScenario, registerWorld, type World, type WorldInput } from '../src/index.js';
+import { small } from '../src/scenarios/small.js';
+import { startApiDouble, type ApiDouble } from './helpers/api-double.js';
+
+const logger = pino({ level: 'silent' });
+
+describe('registerWorld', () => {
+  let api: ApiDouble;
+  let world: World;
+
+  beforeEach(async () => {
+    api = await startApiDouble();
+    world = await loadScenario('small');
+  });
+  afterEach(() => api.close());
+
+  it('registers every subject, membership, device and assignment, and returns credentials per device', async () => {
+    const credentials = await registerWorld(world, { apiUrl: api.url, logger });
+    const memberships = world.individuals.flatMap((p) => p.memberships);
+    expect(api.records.get('subjects')!.size).toBe(world.collectives.length + world.individuals.length);
+    expect(api.records.get('memberships')!.size).toBe(memberships.length);
+    expect(api.records.get('devices')!.size).toBe(world.devices.length);
+    expect(api.records.get('assignments')!.size).toBe(world.devices.length);
+    expect([...credentials.keys()]).toEqual(world.devices.map((d) => d.id));
+    expect(api.records.get('memberships')!.get('ind-alice.wp-acme')).toMatchObject({
+      individualId: 'ind-alice',
+      collectiveId: 'wp-acme',
+      role: 'employee',
+      validFrom: Date.UTC(2020, 0, 1),
+      validTo: null,
+    });
+    expect(api.records.get('assignments')!.get('acme-coffee.wp-acme')).toMatchObject({ deviceId: 'acme-coffee', subjectId: 'wp-acme' });
+  });
+
+  it('is idempotent: a second run gets 200 for every record and fresh credentials', async () => {
+    const first = await registerWorld(world, { apiUrl: api.url, logger });
+    api.requests.length = 0;
+    const second = await registerWorld(world, { apiUrl: api.url, logger });
+    const records = api.requests.filter((r) => !r.path.endsWith('/credentials'));
+    expect(records.length).toBeGreaterThan(0);
+    expect(records.every((r) => r.status === 200)).toBe(true);
+    expect(second.get('acme-coffee')!.secret).not.toBe(first.get('acme-coffee')!.secret);
+  });
+
+  it('stops with a conflict error when an id exists with other content', async () => {
+    await registerWorld(world, { apiUrl: api.url, logger });
+    const renamed: WorldInput = { ...small, collectives: small.collectives.map((c) => (c.id === 'hh-martin' ? { ...c, name: 'Other' } : c)) };
+    const error = await registerWorld(parseScenario(renamed), { apiUrl: api.url, logger }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ParcoursError);
+    expect((error as ParcoursError).code).toBe(errorCodes.conflict);
+    expect((error as ParcoursError).message).toContain('subject hh-martin');
+  });
+
+  it('reports an unreachable API after its retries', async () => {
+    await api.close();
+    const error = await registerWorld(world, { apiUrl: api.url, logger, attempts: 2 }).catch((e: unknown) => e);
+    expect((error as ParcoursError).code).toBe(errorCodes.internal);
+    expect((error as ParcoursError).message).toMatch(/unreachable/);
+    api = await startApiDouble(); // afterEach closes it
+  });
+});

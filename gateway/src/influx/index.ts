@@ -1,0 +1,4 @@
+export { createInfluxWriter, type InfluxWriter } from './writer.js';
+export { toLineProtocol, type InfluxPoint } from './point.js';
+export { InfluxWriteError } from './errors.js';
+export { apiForVersion, type InfluxApi } from './detect-version.js';
