@@ -62,7 +62,7 @@ export class ParcoursApp {
     const { config, logger } = this;
     this.gateway.start();
     if (config.influx.url) {
-      this.influx = await createInfluxWriter(config.influx, logger.child({ part: 'influx' }));
+      this.influx = createInfluxWriter(config.influx, logger.child({ part: 'influx' }));
       this.sink = new InfluxRawSink({
         log: this.gateway.log, offsets: this.gateway.offsets, writer: this.influx, metrics: this.metrics, logger, batchSize: config.influx.batchSize,
       });

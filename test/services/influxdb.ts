@@ -15,10 +15,10 @@ export interface InfluxServer {
   stop(): Promise<void>;
 }
 
-/** Debian's InfluxDB (1.6.7) on free loopback ports with its data in a temporary folder. */
-export async function startInfluxDB(): Promise<InfluxServer> {
+/** Debian's InfluxDB (1.6.7) on free loopback ports (or the HTTP port given) with its data in a temporary folder. */
+export async function startInfluxDB(options: { port?: number } = {}): Promise<InfluxServer> {
   ensureInstalled('influxd');
-  const [port, rpcPort] = [await freePort(), await freePort()];
+  const [port, rpcPort] = [options.port ?? (await freePort()), await freePort()];
   const dir = await makeTempDir('influxdb');
   const config = `
 # Debian's build reads reporting-enabled (upstream's reporting-disabled is ignored).

@@ -1,5 +1,5 @@
 import type { UsageSession } from '@parcours/contracts';
-import { LogConsumer, type ConsumerOffsets, type EventLog, type InfluxWriter, type LogRecord } from '@parcours/gateway';
+import { LogConsumer, writeIsolatingRefused, type ConsumerOffsets, type EventLog, type InfluxWriter, type LogRecord } from '@parcours/gateway';
 import type { Logger } from 'pino';
 import { SessionBuilder, type SessionRules } from './session-builder.js';
 import { sessionMessages, sessionPoint } from './session-output.js';
@@ -62,7 +62,11 @@ export class SessionJob {
     const closed = draft.apply(records);
     closed.push(...draft.advance(Math.max(...records.map((r) => r.ts))));
     if (closed.length > 0) {
-      await deps.influx?.write(closed.map(sessionPoint), { signal });
+      if (deps.influx) {
+        await writeIsolatingRefused(deps.influx, closed.map(sessionPoint), (point, error) => {
+          deps.logger.error({ point, reason: error.message }, 'InfluxDB refused a session point; the session stays in the store');
+        }, signal);
+      }
       for (const session of closed) {
         for (const message of sessionMessages(deps.baseTopic, session)) await deps.publish(message.topic, message.payload);
       }

@@ -2,3 +2,4 @@ export { createInfluxWriter, type InfluxWriter } from './writer.js';
 export { toLineProtocol, type InfluxPoint } from './point.js';
 export { InfluxWriteError } from './errors.js';
 export { apiForVersion, type InfluxApi } from './detect-version.js';
+export { writeIsolatingRefused } from './write-isolating.js';

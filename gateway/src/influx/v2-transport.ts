@@ -17,8 +17,9 @@ export function createV2Transport(config: Config['influx'], logger: Logger): Tra
   const writeApi = client.getWriteApi(config.org, bucket, 'ns', {
     maxRetries: 0,
     flushInterval: 0,
-    batchSize: Number.MAX_SAFE_INTEGER,
-    maxBufferLines: Number.MAX_SAFE_INTEGER,
+    // Above what one call ever hands over (config.batchSize), so the client never sends on its own.
+    batchSize: config.batchSize + 1,
+    maxBufferLines: config.batchSize * 2,
     gzipThreshold: 1000,
     writeFailed: (error) => Promise.reject(error),
   });

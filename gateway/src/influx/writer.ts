@@ -8,7 +8,8 @@ import { createV1Transport, type Transport } from './v1-transport.js';
 import { createV2Transport } from './v2-transport.js';
 
 export interface InfluxWriter {
-  readonly apiVersion: InfluxApi;
+  /** Known once the first write has reached the server. */
+  readonly apiVersion: InfluxApi | null;
   /**
    * Writes the points in batches, retrying retryable failures with backoff until they succeed or the
    * signal aborts. A non-retryable failure (a 4xx other than 429) is thrown at once.
@@ -24,7 +25,7 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-async function withRetries(send: () => Promise<void>, logger: Logger, signal?: AbortSignal): Promise<void> {
+async function withRetries<T>(send: () => Promise<T>, logger: Logger, signal?: AbortSignal): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     signal?.throwIfAborted();
     try {
@@ -38,27 +39,43 @@ async function withRetries(send: () => Promise<void>, logger: Logger, signal?: A
   }
 }
 
-/** Chooses the write API (from `/ping` unless set) and returns a writer; waits, retrying, for the server. */
-export async function createInfluxWriter(config: Config['influx'], logger: Logger, signal?: AbortSignal): Promise<InfluxWriter> {
+/**
+ * A writer that connects lazily: the write API is chosen (from `/ping` unless set) at the first write,
+ * so Parcours starts, and keeps storing, while InfluxDB is down; the sinks catch up from the log later.
+ */
+export function createInfluxWriter(config: Config['influx'], logger: Logger): InfluxWriter {
   const url = config.url.replace(/\/$/, '');
-  let apiVersion: InfluxApi = config.apiVersion === 'auto' ? 'v2' : config.apiVersion;
-  if (config.apiVersion === 'auto') {
-    await withRetries(async () => {
+  let apiVersion: InfluxApi | null = config.apiVersion === 'auto' ? null : config.apiVersion;
+  let transport: Promise<Transport> | null = null;
+
+  const connect = async (): Promise<Transport> => {
+    if (apiVersion === null) {
       const detected = await detectApi(url, logger);
+      logger.info({ url, version: detected.version, api: detected.api }, 'InfluxDB write API chosen');
       apiVersion = detected.api;
-      logger.info({ url, version: detected.version, api: apiVersion }, 'InfluxDB write API chosen');
-    }, logger, signal);
-  }
-  let transport: Transport | undefined;
-  await withRetries(async () => {
-    transport = apiVersion === 'v1' ? await createV1Transport({ ...config, url }) : createV2Transport({ ...config, url }, logger);
-  }, logger, signal);
+    }
+    return apiVersion === 'v1' ? createV1Transport({ ...config, url }) : createV2Transport({ ...config, url }, logger);
+  };
+
+  const ready = async (signal?: AbortSignal): Promise<Transport> => {
+    transport ??= withRetries(connect, logger, signal);
+    try {
+      return await transport;
+    } catch (error) {
+      transport = null; // an aborted or refused set-up is tried again by the next write
+      throw error;
+    }
+  };
+
   return {
-    apiVersion,
+    get apiVersion() {
+      return apiVersion;
+    },
     async write(points, options = {}) {
+      const send = await ready(options.signal);
       for (let i = 0; i < points.length; i += config.batchSize) {
         const lines = points.slice(i, i + config.batchSize).map(toLineProtocol);
-        await withRetries(() => transport!(lines), logger, options.signal);
+        await withRetries(() => send(lines), logger, options.signal);
       }
     },
   };

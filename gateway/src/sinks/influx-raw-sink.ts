@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { writeIsolatingRefused } from '../influx/write-isolating.js';
 import type { InfluxWriter } from '../influx/writer.js';
 import type { ConsumerOffsets } from '../log/consumer-offsets.js';
 import type { EventLog } from '../log/event-log.js';
@@ -28,7 +29,11 @@ export class InfluxRawSink {
       offsets,
       batchSize,
       logger: logger.child({ part: 'influx-sink' }),
-      handle: (records, signal) => writer.write(records.map(rawPoint), { signal }),
+      handle: (records, signal) =>
+        writeIsolatingRefused(writer, records.map(rawPoint), (point, error) => {
+          metrics.influxRefused.inc({ measurement: point.measurement });
+          logger.error({ point, reason: error.message }, 'InfluxDB refused a point; it stays in the durable log');
+        }, signal),
       onError: () => metrics.sinkErrors.inc({ consumer: consumerName }),
     });
     this.consumer.start();
