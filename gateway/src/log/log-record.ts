@@ -1,7 +1,7 @@
-import type { SubjectKind } from '@parcours/contracts';
+import type { Attribution } from '../registry/attribution-index.js';
 
-/** An accepted, attributed device message as kept in the durable log. `offset` is its position. */
-export interface LogRecord {
+/** An accepted device message with its attribution, as kept in the durable log. `offset` is its position. */
+export interface LogRecord extends Attribution {
   offset: number;
   deviceId: string;
   seq: number;
@@ -9,12 +9,6 @@ export interface LogRecord {
   /** Device time, ms. */
   ts: number;
   receivedAt: number;
-  deviceType: string;
-  subjectId: string | null;
-  subjectKind: SubjectKind | null;
-  subjectType: string | null;
-  actor: string | null;
-  actorRejected: boolean;
   /** Event type, for the `events` channel. */
   type: string | null;
   /** Measurements, for the `telemetry` channel. */

@@ -81,11 +81,9 @@ export class Ingest {
     if (body.channel === 'status') {
       return { kind: 'presence', change: { deviceId, status: body.payload, at: draft.message.receivedAt } };
     }
-    const a = draft.attribution!;
     const record: NewLogRecord = {
       deviceId, seq: body.payload.seq, channel: body.channel, ts: body.payload.ts, receivedAt: draft.message.receivedAt,
-      deviceType: a.deviceType, subjectId: a.subjectId, subjectKind: a.subjectKind, subjectType: a.subjectType,
-      actor: a.actor, actorRejected: a.actorRejected,
+      ...draft.attribution!,
       type: body.channel === 'events' ? body.payload.type : null,
       metrics: body.channel === 'telemetry' ? body.payload.metrics : null,
       attrs: body.channel === 'events' ? (body.payload.attrs ?? null) : null,
