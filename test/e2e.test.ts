@@ -1,4 +1,5 @@
 import { errorCodes, type UsageSession } from '@parcours/contracts';
+import { dashboardSchema, listDashboardQueries, readShippedDashboards, substitute } from '@parcours/dashboards';
 import { loadScenario, Simulator, type GroundTruth, type SimulationSummary, type World } from '@parcours/firmware-sim';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,10 +29,10 @@ async function influxQuery(q: string): Promise<{ columns: string[]; values: unkn
   return result?.series ?? [];
 }
 
-/** Points of a measurement: for each device, the largest per-field count (every point of a device has the same fields). */
-async function influxPointCount(measurement: string): Promise<number> {
-  const series = await influxQuery(`SELECT count(*) FROM ${measurement} WHERE time >= ${from}ms AND time < ${to + 86_400_000}ms GROUP BY device`);
-  return series.reduce((sum, s) => sum + Math.max(...(s.values[0]!.slice(1) as number[])), 0);
+/** Points of a measurement in InfluxDB: every raw and session point has an integer field (`seq` or `events`). */
+async function influxPointCount(measurement: string, field: string): Promise<number> {
+  const [series] = await influxQuery(`SELECT count("${field}") FROM ${measurement} WHERE time >= ${from}ms AND time < ${to + 86_400_000}ms`);
+  return (series?.values[0]?.[1] as number | undefined) ?? 0;
 }
 
 beforeAll(async () => {
@@ -69,8 +70,8 @@ describe('end to end: simulated fleet → broker → gateway → analytics → I
   it('stored every valid message exactly once, in the embedded store and in InfluxDB', async () => {
     expect(app.gateway.log.count({ channel: 'telemetry' })).toBe(truth.validMessages.telemetry);
     expect(app.gateway.log.count({ channel: 'events' })).toBe(truth.validMessages.events);
-    expect(await influxPointCount('telemetry')).toBe(truth.validMessages.telemetry);
-    expect(await influxPointCount('usage_event')).toBe(truth.validMessages.events);
+    expect(await influxPointCount('telemetry', 'seq')).toBe(truth.validMessages.telemetry);
+    expect(await influxPointCount('usage_event', 'seq')).toBe(truth.validMessages.events);
   });
 
   it('quarantined each injected fault with its reason code, counted in /metrics', async () => {
@@ -128,6 +129,25 @@ describe('end to end: simulated fleet → broker → gateway → analytics → I
       expect(response.status).toBe(200);
       expect(response.body.items, subjectId).toHaveLength(count);
     }
-    expect(await influxPointCount('usage_session')).toBe(closedInWindow.length);
+    expect(await influxPointCount('usage_session', 'events')).toBe(closedInWindow.length);
+  });
+
+  it('answers every query of the shipped Grafana dashboards with data', async () => {
+    const dashboards = readShippedDashboards().map((d) => dashboardSchema.parse(d.json));
+    for (const dashboard of dashboards) {
+      // "All" for every variable, with the values its own query finds, as Grafana does.
+      const vars: Record<string, string[]> = {};
+      for (const variable of dashboard.templating.list) {
+        const [series] = await influxQuery(substitute(variable.query, { from, to, interval: '10m', vars }));
+        vars[variable.name] = (series?.values ?? []).map((row) => String(row[1]));
+        expect(vars[variable.name], `${dashboard.uid} $${variable.name}`).not.toEqual([]);
+      }
+      for (const panel of listDashboardQueries(dashboard)) {
+        const series = await influxQuery(substitute(panel.query, { from, to, interval: '10m', vars }));
+        expect(series.length, `${dashboard.uid} "${panel.title}"`).toBeGreaterThan(0);
+      }
+    }
+    const [sessions] = await influxQuery(substitute('SELECT count("duration_s") FROM "usage_session" WHERE $timeFilter', { from, to, interval: '10m', vars: {} }));
+    expect(sessions!.values[0]![1]).toBe(truth.sessions.filter((s) => s.endMs < to).length);
   });
 });

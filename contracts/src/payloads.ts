@@ -12,7 +12,9 @@ export const telemetryPayloadSchema = z.strictObject({
   seq: seqSchema,
   metrics: z
     .record(metricNameSchema, z.union([z.number().finite(), z.boolean()]))
-    .refine((m) => Object.keys(m).length > 0, 'at least one metric'),
+    .refine((m) => Object.keys(m).length > 0, 'at least one metric')
+    // `seq` is the message's own field in the stored telemetry point.
+    .refine((m) => !('seq' in m), 'seq is reserved and cannot be a metric name'),
 });
 export type TelemetryPayload = z.infer<typeof telemetryPayloadSchema>;
 export type TelemetryPayloadInput = z.input<typeof telemetryPayloadSchema>;

@@ -3,7 +3,7 @@ import type { InfluxPoint } from '../influx/point.js';
 import type { LogRecord } from '../log/log-record.js';
 
 /**
- * The raw measurements (DESIGN.md): `telemetry` with one field per metric, and `usage_event`. Points keep
+ * The raw measurements (DESIGN.md): `telemetry` with one field per metric (and `seq`), and `usage_event`. Points keep
  * the device's timestamp and stable tags, so writing a record again overwrites its point.
  */
 export function rawPoint(record: LogRecord): InfluxPoint {
@@ -14,7 +14,7 @@ export function rawPoint(record: LogRecord): InfluxPoint {
     [tags.subjectType]: record.subjectType ?? noneTag,
   };
   if (record.channel === 'telemetry') {
-    return { measurement: measurements.telemetry, tags: common, fields: { ...record.metrics }, timestampMs: record.ts };
+    return { measurement: measurements.telemetry, tags: common, fields: { ...record.metrics }, intFields: { seq: record.seq }, timestampMs: record.ts };
   }
   return {
     measurement: measurements.usageEvent,
