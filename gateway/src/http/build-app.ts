@@ -1,6 +1,6 @@
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -22,7 +22,11 @@ export interface HttpAppDeps {
 /** Builds the HTTP API without listening, so tests can `inject` or listen on port 0 (fastify's testing guide). */
 export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
   // pino's Logger is a FastifyBaseLogger; the cast keeps the app's type the default one that plugins expect.
-  const app = Fastify({ loggerInstance: deps.logger.child({ part: 'http' }) as FastifyBaseLogger, disableRequestLogging: true });
+  // One log line per request would drown the device traffic; errors are still logged by the error handler.
+  const app = Fastify({
+    loggerInstance: deps.logger.child({ part: 'http' }) as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleHttpError);
