@@ -29,6 +29,15 @@ export function deviceUpstreamFilter(base: string): string {
   return `${base}/devices/+/+`;
 }
 
+/**
+ * Whether a client's publish is for the gateway: anything under `{base}/devices/` but the downstream
+ * `commands/` (malformed device topics included, so that they are quarantined rather than ignored).
+ */
+export function isUpstreamDeviceTopic(base: string, topic: string): boolean {
+  const prefix = `${base}/devices/`;
+  return topic.startsWith(prefix) && topic.split('/')[base.split('/').length + 2] !== 'commands';
+}
+
 /** Parses `{base}/devices/{deviceId}/{channel}`; null when the topic is not an upstream device topic. */
 export function parseDeviceTopic(base: string, topic: string): DeviceTopic | null {
   const prefix = `${base}/devices/`;

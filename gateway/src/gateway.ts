@@ -1,4 +1,4 @@
-import type { Config } from '@parcours/contracts';
+import { isUpstreamDeviceTopic, type Config } from '@parcours/contracts';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
 import { ConsumerOffsets } from './log/consumer-offsets.js';
@@ -93,9 +93,8 @@ export class Gateway {
     return this.started.registry.verifyCredentials(deviceId, secret);
   }
 
-  /** Whether a topic is one the gateway ingests (an upstream device topic under the base topic). */
   isDeviceTopic(topic: string): boolean {
-    return topic.startsWith(`${this.options.config.mqtt.baseTopic}/devices/`) && !topic.includes('/commands/');
+    return isUpstreamDeviceTopic(this.options.config.mqtt.baseTopic, topic);
   }
 
   routes(): FastifyPluginAsync[] {
