@@ -135,15 +135,17 @@ describe('Parcours in one process', () => {
   });
 
   it('answers bad API requests with a stable code and the failing paths', async () => {
-    const bad = await api<{ error: { code: string; details: { path: string }[] } }>(app.urls.http, 'POST', '/api/v1/subjects', { kind: 'robot', name: '' });
-    expect(bad.status).toBe(400);
-    expect(bad.body.error.code).toBe(errorCodes.validation);
-    expect(bad.body.error.details.map((d) => d.path)).toEqual(expect.arrayContaining(['body.kind', 'body.name', 'body.type']));
-    const missing = await api<{ error: { code: string } }>(app.urls.http, 'GET', '/api/v1/devices/nope');
-    expect(missing).toMatchObject({ status: 404, body: { error: { code: errorCodes.notFound } } });
+    const response = await fetch(`${app.urls.http}/api/v1/subjects`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'robot', name: '' }) });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const bad = (await response.json()) as { type: string; status: number; code: string; errors: { path: string }[] };
+    expect(bad).toMatchObject({ type: `urn:parcours:error:${errorCodes.validation}`, status: 400, code: errorCodes.validation });
+    expect(bad.errors.map((d) => d.path)).toEqual(expect.arrayContaining(['body.kind', 'body.name', 'body.type']));
+    const missing = await api<{ code: string }>(app.urls.http, 'GET', '/api/v1/devices/nope');
+    expect(missing).toMatchObject({ status: 404, body: { code: errorCodes.notFound } });
     await register();
-    const overlap = await api<{ error: { code: string } }>(app.urls.http, 'POST', '/api/v1/devices/cm-1/assignments', { subjectId: 'ana', validFrom: '2026-01-01T00:00:00Z' });
-    expect(overlap).toMatchObject({ status: 409, body: { error: { code: errorCodes.overlap } } });
+    const overlap = await api<{ code: string }>(app.urls.http, 'POST', '/api/v1/devices/cm-1/assignments', { subjectId: 'ana', validFrom: '2026-01-01T00:00:00Z' });
+    expect(overlap).toMatchObject({ status: 409, body: { code: errorCodes.overlap } });
     const openapi = await api<{ paths: Record<string, unknown> }>(app.urls.http, 'GET', '/openapi.json');
     expect(Object.keys(openapi.body.paths)).toEqual(expect.arrayContaining(['/api/v1/subjects', '/api/v1/subjects/{id}/sessions', '/api/v1/quarantine']));
     expect((await api(app.urls.http, 'GET', '/healthz')).status).toBe(200);

@@ -8,3 +8,4 @@ export * from './sessions.js';
 export * from './measurements.js';
 export * from './errors.js';
 export * from './config.js';
+export * from './problem.js';

@@ -2,6 +2,7 @@ import {
   ParcoursError,
   deviceCredentialsSchema,
   errorCodes,
+  problemSchema,
   toIso,
   type AssignmentCreate,
   type DeviceCreate,
@@ -11,7 +12,6 @@ import {
   type SubjectCreate,
 } from '@parcours/contracts';
 import type { Logger } from 'pino';
-import { z } from 'zod';
 import type { World } from './scenario/schema.js';
 
 /**
@@ -26,8 +26,6 @@ export interface RegistrarOptions {
   /** Attempts per request when the API is unreachable or answers 5xx/429 (it may still be starting). */
   attempts?: number;
 }
-
-const apiErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
 const statusCodes: Record<number, ErrorCode> = {
   400: errorCodes.validation,
@@ -45,8 +43,8 @@ async function failure(response: Response, what: string): Promise<ParcoursError>
   } catch {
     // Not a Parcours error body (a proxy's HTML page, say): the raw text is reported instead.
   }
-  const body = apiErrorSchema.safeParse(json);
-  const detail = body.success ? `${body.data.error.code}: ${body.data.error.message}` : text.slice(0, 300);
+  const body = problemSchema.safeParse(json);
+  const detail = body.success ? `${body.data.code}: ${body.data.detail}` : text.slice(0, 300);
   const hint = response.status === 409 ? ' (the registry holds other content under this id: fix the scenario or the registry)' : '';
   const retryable = response.status === 429 || response.status >= 500;
   return new ParcoursError(statusCodes[response.status] ?? errorCodes.internal, `registering ${what}: HTTP ${response.status} ${detail}${hint}`, retryable);

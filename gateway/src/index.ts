@@ -1,7 +1,7 @@
 export { Gateway, type GatewayOptions } from './gateway.js';
 export { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
 export { buildHttpApp, type HttpApp, type HttpAppDeps } from './http/build-app.js';
-export { errorBodySchema, notFound } from './http/errors.js';
+export { notFound } from './http/errors.js';
 export { pageOf, pageQuerySchema } from './http/pagination.js';
 export { LogConsumer, type LogConsumerOptions } from './log/log-consumer.js';
 export type { LogRecord, NewLogRecord } from './log/log-record.js';

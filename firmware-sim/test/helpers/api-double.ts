@@ -6,6 +6,7 @@ import {
   deviceCreateSchema,
   errorCodes,
   membershipCreateSchema,
+  problemType,
   subjectCreateSchema,
 } from '@parcours/contracts';
 import type { z } from 'zod';
@@ -25,7 +26,7 @@ export interface ApiDouble {
 type Reply = { status: number; body: unknown };
 
 function error(status: number, code: string, message: string): Reply {
-  return { status, body: { error: { code, message } } };
+  return { status, body: { type: problemType(code), title: 'Error', status, detail: message, code } };
 }
 
 async function readJson(request: IncomingMessage): Promise<unknown> {

@@ -1,15 +1,6 @@
-import { errorCodes, ParcoursError, type ErrorCode } from '@parcours/contracts';
+import { errorCodes, ParcoursError, problemContentType, problemType, type ErrorCode, type Problem } from '@parcours/contracts';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { z } from 'zod';
-
-export const errorBodySchema = z.object({
-  error: z.object({
-    code: z.string(),
-    message: z.string(),
-    details: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-  }),
-});
 
 const statusByCode: Partial<Record<ErrorCode, number>> = {
   [errorCodes.notFound]: 404,
@@ -22,23 +13,26 @@ const statusByCode: Partial<Record<ErrorCode, number>> = {
   [errorCodes.unauthorized]: 401,
 };
 
-/** Every API error is `{ error: { code, message, details? } }` with a stable code (STYLE.md, habit 4). */
+const titles: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 500: 'Internal Server Error' };
+
+function send(reply: FastifyReply, status: number, code: string, detail: string, errors?: Problem['errors']): FastifyReply {
+  const problem: Problem = { type: problemType(code), title: titles[status] ?? 'Error', status, detail, code, ...(errors ? { errors } : {}) };
+  return reply.status(status).type(problemContentType).send(problem);
+}
+
+/** Every API error is an RFC 9457 problem document with a stable code (STYLE.md, habit 4). */
 export function handleHttpError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (hasZodFastifySchemaValidationErrors(error)) {
-    const details = error.validation.map((issue) => ({
+    const errors = error.validation.map((issue) => ({
       path: [error.validationContext, ...issue.instancePath.split('/').filter(Boolean)].join('.'),
       message: issue.message ?? 'invalid',
     }));
-    return reply.status(400).send({ error: { code: errorCodes.validation, message: 'the request is not valid', details } });
+    return send(reply, 400, errorCodes.validation, 'the request is not valid', errors);
   }
-  if (error instanceof ParcoursError) {
-    return reply.status(statusByCode[error.code] ?? 500).send({ error: { code: error.code, message: error.message } });
-  }
-  if (error.statusCode !== undefined && error.statusCode < 500) {
-    return reply.status(error.statusCode).send({ error: { code: errorCodes.validation, message: error.message } });
-  }
+  if (error instanceof ParcoursError) return send(reply, statusByCode[error.code] ?? 500, error.code, error.message);
+  if (error.statusCode !== undefined && error.statusCode < 500) return send(reply, error.statusCode, errorCodes.validation, error.message);
   request.log.error({ err: error }, 'request failed');
-  return reply.status(500).send({ error: { code: errorCodes.internal, message: 'internal error' } });
+  return send(reply, 500, errorCodes.internal, 'internal error');
 }
 
 export function notFound(what: string, id: string): ParcoursError {

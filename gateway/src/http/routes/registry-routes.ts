@@ -6,6 +6,7 @@ import {
   deviceSchema,
   idSchema,
   membershipCreateSchema,
+  problemSchema,
   membershipSchema,
   subjectCreateSchema,
   subjectKindSchema,
@@ -16,11 +17,11 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { RegistryStore } from '../../registry/registry-store.js';
-import { errorBodySchema, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import { pageOf, pageQuerySchema } from '../pagination.js';
 
 const idParams = z.object({ id: idSchema });
-const errors = { 400: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema };
+const errors = { 400: problemSchema, 404: problemSchema, 409: problemSchema };
 
 /** Created (201) or already there, identical (200): creating with a client-chosen id is safe to retry. */
 function created<T extends z.ZodType>(schema: T) {
