@@ -89,7 +89,7 @@ export class Gateway {
     return this.started.ingest.handle(message);
   }
 
-  authenticateDevice(deviceId: string, secret: string): boolean {
+  authenticateDevice(deviceId: string, secret: string): Promise<boolean> {
     return this.started.registry.verifyCredentials(deviceId, secret);
   }
 

@@ -127,15 +127,15 @@ export class RegistryStore {
     return this.changed({ record: device, created: true });
   }
 
-  /** Issues a new MQTT secret for the device; the previous one stops working. Only the hash is kept. */
-  issueCredentials(deviceId: string): { deviceId: string; username: string; secret: string } {
+  /** Issues a new MQTT secret for the device; the previous one stops working. Only its scrypt hash is kept. */
+  async issueCredentials(deviceId: string): Promise<{ deviceId: string; username: string; secret: string }> {
     this.requireDevice(deviceId);
-    const { secret, hash } = issueSecret();
+    const { secret, hash } = await issueSecret();
     this.db.prepare('UPDATE devices SET secret_hash = ?, updated_at = ? WHERE id = ?').run(hash, Date.now(), deviceId);
     return { deviceId, username: deviceId, secret };
   }
 
-  verifyCredentials(deviceId: string, secret: string): boolean {
+  async verifyCredentials(deviceId: string, secret: string): Promise<boolean> {
     const row = this.db.prepare<[string], { secret_hash: string | null }>('SELECT secret_hash FROM devices WHERE id = ?').get(deviceId);
     return row?.secret_hash ? verifySecret(secret, row.secret_hash) : false;
   }

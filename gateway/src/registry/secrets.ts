@@ -1,21 +1,26 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
-/**
- * Device secrets are 256 random bits issued by the registry, so a plain SHA-256 is enough to store them
- * (no dictionary to defend against) and keeps authentication cheap during reconnect storms.
- */
-export function issueSecret(): { secret: string; hash: string } {
+/** scrypt cost: N=2^14, r=8, p=1 (the RFC 7914 interactive profile), about 50 ms of a worker thread. */
+const params = { N: 16_384, r: 8, p: 1 } as const;
+const keyLength = 32;
+
+function derive(secret: string, salt: Buffer, options: ScryptOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) => scrypt(secret, salt, keyLength, { ...options, maxmem: 64 * 1024 * 1024 }, (error, key) => (error ? reject(error) : resolve(key))));
+}
+
+/** A new random secret (shown once) and its stored form `scrypt$N$r$p$salt$hash`; the secret itself is never kept. */
+export async function issueSecret(): Promise<{ secret: string; hash: string }> {
   const secret = randomBytes(32).toString('base64url');
-  return { secret, hash: hashSecret(secret) };
+  const salt = randomBytes(16);
+  const key = await derive(secret, salt, params);
+  return { secret, hash: ['scrypt', params.N, params.r, params.p, salt.toString('base64url'), key.toString('base64url')].join('$') };
 }
 
-export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex');
-}
-
-/** Compares in constant time so that the response time says nothing about the stored hash. */
-export function verifySecret(candidate: string, storedHash: string): boolean {
-  const a = Buffer.from(hashSecret(candidate), 'hex');
-  const b = Buffer.from(storedHash, 'hex');
-  return a.length === b.length && timingSafeEqual(a, b);
+/** Compares in constant time, with the parameters stored beside the hash (so they can be raised later). */
+export async function verifySecret(candidate: string, stored: string): Promise<boolean> {
+  const [scheme, n, r, p, salt, hash] = stored.split('$');
+  if (scheme !== 'scrypt' || !salt || !hash) return false;
+  const expected = Buffer.from(hash, 'base64url');
+  const key = await derive(candidate, Buffer.from(salt, 'base64url'), { N: Number(n), r: Number(r), p: Number(p) });
+  return key.length === expected.length && timingSafeEqual(key, expected);
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { errorCodes, ParcoursError } from '@parcours/contracts';
@@ -55,13 +55,17 @@ describe('RegistryStore', () => {
     expect(code(() => registry.createAssignment({ deviceId: 'radio', subjectId: 'ana', validFrom: t0, validTo: null }))).toBe(errorCodes.notFound);
   });
 
-  it('verifies only the latest issued secret', () => {
-    const first = registry.issueCredentials('tv');
-    expect(registry.verifyCredentials('tv', first.secret)).toBe(true);
-    const second = registry.issueCredentials('tv');
-    expect(registry.verifyCredentials('tv', first.secret)).toBe(false);
-    expect(registry.verifyCredentials('tv', second.secret)).toBe(true);
-    expect(registry.verifyCredentials('nope', second.secret)).toBe(false);
+  it('verifies only the latest issued secret, and never stores it in clear', async () => {
+    const first = await registry.issueCredentials('tv');
+    expect(await registry.verifyCredentials('tv', first.secret)).toBe(true);
+    const second = await registry.issueCredentials('tv');
+    expect(await registry.verifyCredentials('tv', first.secret)).toBe(false);
+    expect(await registry.verifyCredentials('tv', second.secret)).toBe(true);
+    expect(await registry.verifyCredentials('nope', second.secret)).toBe(false);
+    const stored = db.prepare<[], { secret_hash: string }>("SELECT secret_hash FROM devices WHERE id = 'tv'").get()!.secret_hash;
+    expect(stored).toMatch(/^scrypt\$16384\$8\$1\$/);
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    expect(readFileSync(db.name).includes(Buffer.from(second.secret))).toBe(false);
   });
 
   it('filters and pages lists', () => {

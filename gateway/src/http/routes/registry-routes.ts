@@ -70,7 +70,7 @@ export function registryRoutes(registry: RegistryStore): FastifyPluginAsync {
 
     app.post('/devices/:id/credentials', {
       schema: { tags: ['registry'], description: 'Issues a new MQTT secret (shown once); the previous one stops working.', params: idParams, response: { 201: deviceCredentialsSchema, ...errors } },
-    }, async (request, reply) => reply.status(201).send(registry.issueCredentials(request.params.id)));
+    }, async (request, reply) => reply.status(201).send(await registry.issueCredentials(request.params.id)));
 
     app.get('/devices/:id/assignments', {
       schema: { tags: ['registry'], params: idParams, querystring: pageQuerySchema, response: { 200: pageOf(assignmentSchema), ...errors } },
