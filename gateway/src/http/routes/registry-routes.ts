@@ -5,6 +5,7 @@ import {
   deviceCredentialsSchema,
   deviceSchema,
   idSchema,
+  instantSchema,
   membershipCreateSchema,
   problemSchema,
   membershipSchema,
@@ -16,6 +17,7 @@ import {
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { subjectAsOf } from '../../registry/as-of.js';
 import type { RegistryStore } from '../../registry/registry-store.js';
 import { notFound } from '../errors.js';
 import { pageOf, pageQuerySchema } from '../pagination.js';
@@ -40,6 +42,24 @@ export function registryRoutes(registry: RegistryStore): FastifyPluginAsync {
     app.get('/subjects/:id', { schema: { tags: ['registry'], params: idParams, response: { 200: subjectSchema, ...errors } } }, async (request) => {
       return registry.getSubject(request.params.id) ?? Promise.reject(notFound('subject', request.params.id));
     });
+
+    app.get('/subjects/:id/as-of', {
+      schema: {
+        tags: ['registry'],
+        description: "The subject as the registry held it at t: its members (or its collectives) and its devices.",
+        params: idParams,
+        querystring: z.object({ t: instantSchema.describe('the instant (ISO 8601)') }),
+        response: {
+          200: z.object({
+            at: instantSchema,
+            subject: subjectSchema,
+            memberships: z.array(membershipSchema.extend({ other: subjectSchema.describe('the member, or the collective') })),
+            devices: z.array(deviceSchema.extend({ assignment: assignmentSchema })),
+          }),
+          ...errors,
+        },
+      },
+    }, async (request) => subjectAsOf(registry.snapshot(), request.params.id, request.query.t) ?? Promise.reject(notFound('subject', request.params.id)));
 
     app.post('/subjects', { schema: { tags: ['registry'], body: subjectCreateSchema, response: created(subjectSchema) } }, async (request, reply) => {
       const { record, created: isNew } = registry.createSubject(request.body);
