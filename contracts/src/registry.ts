@@ -59,6 +59,44 @@ export type MembershipCreate = z.input<typeof membershipCreateSchema>;
 export type DeviceCreate = z.input<typeof deviceCreateSchema>;
 export type AssignmentCreate = z.input<typeof assignmentCreateSchema>;
 
+/** Changes to a record: only the fields given change; ids, kinds and the owner of a membership do not. */
+export const subjectPatchSchema = z.strictObject({
+  type: subjectSchema.shape.type.optional(),
+  name: subjectSchema.shape.name.optional(),
+  attributes: attributesSchema.optional(),
+});
+export const membershipPatchSchema = z.strictObject({
+  role: z.string().max(64).nullable().optional(),
+  validFrom: instantSchema.optional(),
+  validTo: instantSchema.nullable().optional(),
+});
+export const devicePatchSchema = z.strictObject({
+  type: deviceSchema.shape.type.optional(),
+  model: z.string().max(200).nullable().optional(),
+  name: z.string().max(200).nullable().optional(),
+});
+export const assignmentPatchSchema = z.strictObject({
+  subjectId: idSchema.optional(),
+  validFrom: instantSchema.optional(),
+  validTo: instantSchema.nullable().optional(),
+});
+export type SubjectPatch = z.output<typeof subjectPatchSchema>;
+export type MembershipPatch = z.output<typeof membershipPatchSchema>;
+export type DevicePatch = z.output<typeof devicePatchSchema>;
+export type AssignmentPatch = z.output<typeof assignmentPatchSchema>;
+
+/** One change of the registry, kept forever: what it was before and after, and when it changed. */
+export const registryChangeSchema = z.object({
+  seq: z.number().int(),
+  at: instantSchema,
+  entity: z.enum(['subject', 'membership', 'device', 'assignment']),
+  entityId: z.string(),
+  action: z.enum(['create', 'update', 'delete']),
+  before: z.record(z.string(), z.unknown()).nullable(),
+  after: z.record(z.string(), z.unknown()).nullable(),
+});
+export type RegistryChange = z.output<typeof registryChangeSchema>;
+
 /** MQTT credentials of a device: the secret is shown once, when it is issued. */
 export const deviceCredentialsSchema = z.object({
   deviceId: idSchema,

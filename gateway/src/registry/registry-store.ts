@@ -4,14 +4,21 @@ import {
   errorCodes,
   ParcoursError,
   type Assignment,
+  type AssignmentPatch,
   type Device,
+  type DevicePatch,
   type Membership,
+  type MembershipPatch,
+  type RegistryChange,
   type Subject,
   type SubjectKind,
+  type SubjectPatch,
 } from '@parcours/contracts';
 import type { Database } from '../store/database.js';
 import { isValidInterval, overlaps, type Interval } from './intervals.js';
+import { RegistryJournal } from './journal.js';
 import { issueSecret, verifySecret } from './secrets.js';
+import { tables, type Entity, type RecordOf } from './tables.js';
 
 /** The result of a create: `created` is false when an identical record with that id already existed. */
 export interface Created<T> {
@@ -24,114 +31,108 @@ export interface Page {
   offset: number;
 }
 
-interface SubjectRow { id: string; kind: SubjectKind; type: string; name: string; attributes: string }
-interface IntervalRow { valid_from: number; valid_to: number | null }
-interface MembershipRow extends IntervalRow { id: string; individual_id: string; collective_id: string; role: string | null }
-interface DeviceRow { id: string; type: string; model: string | null; name: string | null }
-interface AssignmentRow extends IntervalRow { id: string; device_id: string; subject_id: string }
-
-const toSubject = (r: SubjectRow): Subject => ({ id: r.id, kind: r.kind, type: r.type, name: r.name, attributes: JSON.parse(r.attributes) });
-const toInterval = (r: IntervalRow): Interval => ({ validFrom: r.valid_from, validTo: r.valid_to });
-const toMembership = (r: MembershipRow): Membership => ({ id: r.id, individualId: r.individual_id, collectiveId: r.collective_id, role: r.role, ...toInterval(r) });
-const toDevice = (r: DeviceRow): Device => ({ id: r.id, type: r.type, model: r.model, name: r.name });
-const toAssignment = (r: AssignmentRow): Assignment => ({ id: r.id, deviceId: r.device_id, subjectId: r.subject_id, ...toInterval(r) });
+type WithOptionalId<T> = Omit<T, 'id'> & { id?: string | undefined };
 
 /**
  * Durable registry of subjects, memberships, devices and assignments. Writes are validated here (kinds,
- * intervals, contradicting overlaps) so that every caller, HTTP or CLI, gets the same rules.
+ * intervals, contradicting overlaps) so that every caller, HTTP or CLI, gets the same rules, and each is
+ * journaled with its time in the same transaction.
  */
 export class RegistryStore {
   private readonly listeners = new Set<() => void>();
+  private readonly journal: RegistryJournal;
 
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: Database) {
+    this.journal = new RegistryJournal(db);
+  }
 
   /** Called after every committed change, e.g. to refresh the in-memory attribution index. */
   onChange(listener: () => void): void {
     this.listeners.add(listener);
   }
 
+  changes(filter: Parameters<RegistryJournal['list']>[0]): RegistryChange[] {
+    return this.journal.list(filter);
+  }
+
+  // Subjects
+
   getSubject(id: string): Subject | null {
-    const row = this.db.prepare<[string], SubjectRow>('SELECT * FROM subjects WHERE id = ?').get(id);
-    return row ? toSubject(row) : null;
+    return this.get('subject', id);
   }
 
-  listSubjects(filter: { kind?: SubjectKind; type?: string } & Page): Subject[] {
-    return this.db
-      .prepare<[object], SubjectRow>(
-        `SELECT * FROM subjects WHERE (@kind IS NULL OR kind = @kind) AND (@type IS NULL OR type = @type) ORDER BY id LIMIT @limit OFFSET @offset`,
-      )
-      .all({ kind: filter.kind ?? null, type: filter.type ?? null, limit: filter.limit, offset: filter.offset })
-      .map(toSubject);
+  listSubjects(filter: { kind?: SubjectKind | undefined; type?: string | undefined } & Page): Subject[] {
+    return this.list('subject', '(@kind IS NULL OR kind = @kind) AND (@type IS NULL OR type = @type)', { kind: filter.kind ?? null, type: filter.type ?? null }, 'id', filter);
   }
 
-  createSubject(input: Omit<Subject, 'id'> & { id?: string | undefined }): Created<Subject> {
-    const subject: Subject = { ...input, id: input.id ?? randomUUID() };
-    const existing = this.getSubject(subject.id);
-    if (existing) return this.existing(existing, subject, 'subject');
-    const now = Date.now();
-    this.db
-      .prepare('INSERT INTO subjects (id, kind, type, name, attributes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(subject.id, subject.kind, subject.type, subject.name, JSON.stringify(subject.attributes), now, now);
-    return this.changed({ record: subject, created: true });
+  createSubject(input: WithOptionalId<Subject>): Created<Subject> {
+    return this.create('subject', { ...input, id: input.id ?? randomUUID() }, () => undefined);
   }
 
-  listMemberships(filter: { individualId?: string; collectiveId?: string } & Page): Membership[] {
-    return this.db
-      .prepare<[object], MembershipRow>(
-        `SELECT * FROM memberships WHERE (@individual IS NULL OR individual_id = @individual) AND (@collective IS NULL OR collective_id = @collective)
-         ORDER BY valid_from, id LIMIT @limit OFFSET @offset`,
-      )
-      .all({ individual: filter.individualId ?? null, collective: filter.collectiveId ?? null, limit: filter.limit, offset: filter.offset })
-      .map(toMembership);
+  updateSubject(id: string, patch: SubjectPatch): Subject {
+    return this.update('subject', id, patch, () => undefined);
   }
 
-  createMembership(input: Omit<Membership, 'id'> & { id?: string | undefined }): Created<Membership> {
-    const membership: Membership = { ...input, id: input.id ?? randomUUID() };
-    const existingRow = this.db.prepare<[string], MembershipRow>('SELECT * FROM memberships WHERE id = ?').get(membership.id);
-    if (existingRow) return this.existing(toMembership(existingRow), membership, 'membership');
-    this.requireKind(membership.individualId, 'individual');
-    this.requireKind(membership.collectiveId, 'collective');
-    this.requireInterval(membership);
-    const samePair = this.listMemberships({ individualId: membership.individualId, collectiveId: membership.collectiveId, limit: -1, offset: 0 });
-    const clash = samePair.find((other) => overlaps(other, membership));
-    if (clash) {
-      throw new ParcoursError(errorCodes.overlap, `${membership.individualId} is already a member of ${membership.collectiveId} over that interval (membership ${clash.id})`);
-    }
-    this.db
-      .prepare('INSERT INTO memberships (id, individual_id, collective_id, role, valid_from, valid_to, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(membership.id, membership.individualId, membership.collectiveId, membership.role, membership.validFrom, membership.validTo, Date.now());
-    return this.changed({ record: membership, created: true });
+  /** A subject still named by a membership or an assignment cannot go: the history would lose its owner. */
+  deleteSubject(id: string): void {
+    this.remove('subject', id, () => {
+      const used = this.count('memberships', 'individual_id = @id OR collective_id = @id', id) + this.count('assignments', 'subject_id = @id', id);
+      if (used > 0) throw new ParcoursError(errorCodes.conflict, `subject ${id} has memberships or assignments; delete those first`);
+    });
   }
+
+  // Memberships
+
+  getMembership(id: string): Membership | null {
+    return this.get('membership', id);
+  }
+
+  listMemberships(filter: { individualId?: string | undefined; collectiveId?: string | undefined } & Page): Membership[] {
+    return this.list('membership', '(@individual IS NULL OR individual_id = @individual) AND (@collective IS NULL OR collective_id = @collective)',
+      { individual: filter.individualId ?? null, collective: filter.collectiveId ?? null }, 'valid_from, id', filter);
+  }
+
+  createMembership(input: WithOptionalId<Membership>): Created<Membership> {
+    return this.create('membership', { ...input, id: input.id ?? randomUUID() }, (m) => this.checkMembership(m));
+  }
+
+  updateMembership(id: string, patch: MembershipPatch): Membership {
+    return this.update('membership', id, patch, (m) => this.checkMembership(m));
+  }
+
+  deleteMembership(id: string): void {
+    this.remove('membership', id, () => undefined);
+  }
+
+  // Devices
 
   getDevice(id: string): Device | null {
-    const row = this.db.prepare<[string], DeviceRow>('SELECT id, type, model, name FROM devices WHERE id = ?').get(id);
-    return row ? toDevice(row) : null;
+    return this.get('device', id);
   }
 
-  listDevices(filter: { type?: string } & Page): Device[] {
-    return this.db
-      .prepare<[object], DeviceRow>(
-        'SELECT id, type, model, name FROM devices WHERE (@type IS NULL OR type = @type) ORDER BY id LIMIT @limit OFFSET @offset',
-      )
-      .all({ type: filter.type ?? null, limit: filter.limit, offset: filter.offset })
-      .map(toDevice);
+  listDevices(filter: { type?: string | undefined } & Page): Device[] {
+    return this.list('device', '(@type IS NULL OR type = @type)', { type: filter.type ?? null }, 'id', filter);
   }
 
   createDevice(device: Device): Created<Device> {
-    const existing = this.getDevice(device.id);
-    if (existing) return this.existing(existing, device, 'device');
-    const now = Date.now();
-    this.db
-      .prepare('INSERT INTO devices (id, type, model, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(device.id, device.type, device.model, device.name, now, now);
-    return this.changed({ record: device, created: true });
+    return this.create('device', device, () => undefined);
+  }
+
+  updateDevice(id: string, patch: DevicePatch): Device {
+    return this.update('device', id, patch, () => undefined);
+  }
+
+  deleteDevice(id: string): void {
+    this.remove('device', id, () => {
+      if (this.count('assignments', 'device_id = @id', id) > 0) throw new ParcoursError(errorCodes.conflict, `device ${id} has assignments; delete those first`);
+    });
   }
 
   /** Issues a new MQTT secret for the device; the previous one stops working. Only its scrypt hash is kept. */
   async issueCredentials(deviceId: string): Promise<{ deviceId: string; username: string; secret: string }> {
-    this.requireDevice(deviceId);
+    this.require('device', deviceId);
     const { secret, hash } = await issueSecret();
-    this.db.prepare('UPDATE devices SET secret_hash = ?, updated_at = ? WHERE id = ?').run(hash, Date.now(), deviceId);
+    this.db.prepare('UPDATE devices SET secret_hash = ? WHERE id = ?').run(hash, deviceId);
     return { deviceId, username: deviceId, secret };
   }
 
@@ -140,62 +141,56 @@ export class RegistryStore {
     return row?.secret_hash ? verifySecret(secret, row.secret_hash) : false;
   }
 
-  listAssignments(filter: { deviceId?: string; subjectId?: string } & Page): Assignment[] {
-    return this.db
-      .prepare<[object], AssignmentRow>(
-        `SELECT * FROM assignments WHERE (@device IS NULL OR device_id = @device) AND (@subject IS NULL OR subject_id = @subject)
-         ORDER BY valid_from, id LIMIT @limit OFFSET @offset`,
-      )
-      .all({ device: filter.deviceId ?? null, subject: filter.subjectId ?? null, limit: filter.limit, offset: filter.offset })
-      .map(toAssignment);
+  // Assignments
+
+  getAssignment(id: string): Assignment | null {
+    return this.get('assignment', id);
   }
 
-  /** A device is with one subject at a time: an assignment overlapping another of the same device is refused. */
-  createAssignment(input: Omit<Assignment, 'id'> & { id?: string | undefined }): Created<Assignment> {
-    const assignment: Assignment = { ...input, id: input.id ?? randomUUID() };
-    const existingRow = this.db.prepare<[string], AssignmentRow>('SELECT * FROM assignments WHERE id = ?').get(assignment.id);
-    if (existingRow) return this.existing(toAssignment(existingRow), assignment, 'assignment');
-    this.requireDevice(assignment.deviceId);
-    if (!this.getSubject(assignment.subjectId)) throw new ParcoursError(errorCodes.notFound, `subject ${assignment.subjectId} does not exist`);
-    this.requireInterval(assignment);
-    const clash = this.listAssignments({ deviceId: assignment.deviceId, limit: -1, offset: 0 }).find((other) => overlaps(other, assignment));
-    if (clash) {
-      throw new ParcoursError(errorCodes.overlap, `device ${assignment.deviceId} is already assigned to ${clash.subjectId} over that interval (assignment ${clash.id})`);
-    }
-    this.db
-      .prepare('INSERT INTO assignments (id, device_id, subject_id, valid_from, valid_to, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(assignment.id, assignment.deviceId, assignment.subjectId, assignment.validFrom, assignment.validTo, Date.now());
-    return this.changed({ record: assignment, created: true });
+  listAssignments(filter: { deviceId?: string | undefined; subjectId?: string | undefined } & Page): Assignment[] {
+    return this.list('assignment', '(@device IS NULL OR device_id = @device) AND (@subject IS NULL OR subject_id = @subject)',
+      { device: filter.deviceId ?? null, subject: filter.subjectId ?? null }, 'valid_from, id', filter);
+  }
+
+  createAssignment(input: WithOptionalId<Assignment>): Created<Assignment> {
+    return this.create('assignment', { ...input, id: input.id ?? randomUUID() }, (a) => this.checkAssignment(a));
+  }
+
+  updateAssignment(id: string, patch: AssignmentPatch): Assignment {
+    return this.update('assignment', id, patch, (a) => this.checkAssignment(a));
+  }
+
+  deleteAssignment(id: string): void {
+    this.remove('assignment', id, () => undefined);
   }
 
   /** Everything, for building the in-memory attribution index. */
   snapshot(): { subjects: Subject[]; memberships: Membership[]; devices: Device[]; assignments: Assignment[] } {
     const all = { limit: -1, offset: 0 };
-    return {
-      subjects: this.listSubjects(all),
-      memberships: this.listMemberships(all),
-      devices: this.listDevices(all),
-      assignments: this.listAssignments(all),
-    };
+    return { subjects: this.listSubjects(all), memberships: this.listMemberships(all), devices: this.listDevices(all), assignments: this.listAssignments(all) };
   }
 
-  private existing<T extends object>(stored: T, requested: T, what: string): Created<T> {
-    if (isDeepStrictEqual(stored, requested)) return { record: stored, created: false };
-    throw new ParcoursError(errorCodes.conflict, `a different ${what} with this id already exists`);
+  // Rules
+
+  private checkMembership(m: Membership): void {
+    this.requireKind(m.individualId, 'individual');
+    this.requireKind(m.collectiveId, 'collective');
+    this.requireInterval(m);
+    const clash = this.listMemberships({ individualId: m.individualId, collectiveId: m.collectiveId, limit: -1, offset: 0 }).find((o) => o.id !== m.id && overlaps(o, m));
+    if (clash) throw new ParcoursError(errorCodes.overlap, `${m.individualId} is already a member of ${m.collectiveId} over that interval (membership ${clash.id})`);
   }
 
-  private changed<T>(result: Created<T>): Created<T> {
-    for (const listener of this.listeners) listener();
-    return result;
-  }
-
-  private requireDevice(id: string): void {
-    if (!this.getDevice(id)) throw new ParcoursError(errorCodes.notFound, `device ${id} does not exist`);
+  /** A device is with one subject at a time: an assignment overlapping another of the same device is refused. */
+  private checkAssignment(a: Assignment): void {
+    this.require('device', a.deviceId);
+    this.require('subject', a.subjectId);
+    this.requireInterval(a);
+    const clash = this.listAssignments({ deviceId: a.deviceId, limit: -1, offset: 0 }).find((o) => o.id !== a.id && overlaps(o, a));
+    if (clash) throw new ParcoursError(errorCodes.overlap, `device ${a.deviceId} is already assigned to ${clash.subjectId} over that interval (assignment ${clash.id})`);
   }
 
   private requireKind(id: string, kind: SubjectKind): void {
-    const subject = this.getSubject(id);
-    if (!subject) throw new ParcoursError(errorCodes.notFound, `subject ${id} does not exist`);
+    const subject = this.require('subject', id);
     if (subject.kind !== kind) {
       throw new ParcoursError(kind === 'individual' ? errorCodes.notIndividual : errorCodes.notCollective, `subject ${id} is not ${kind === 'individual' ? 'an individual' : 'a collective'}`);
     }
@@ -203,5 +198,76 @@ export class RegistryStore {
 
   private requireInterval(interval: Interval): void {
     if (!isValidInterval(interval)) throw new ParcoursError(errorCodes.badInterval, 'validTo must be after validFrom');
+  }
+
+  // Storage, shared by the four kinds of record
+
+  private get<E extends Entity>(entity: E, id: string): RecordOf<E> | null {
+    const table = tables[entity];
+    const row = this.db.prepare<[string], Record<string, string | number | null>>(`SELECT * FROM ${table.name} WHERE id = ?`).get(id);
+    return row ? (table.fromRow(row) as RecordOf<E>) : null;
+  }
+
+  private require<E extends Entity>(entity: E, id: string): RecordOf<E> {
+    const record = this.get(entity, id);
+    if (!record) throw new ParcoursError(errorCodes.notFound, `${entity} ${id} does not exist`);
+    return record;
+  }
+
+  private list<E extends Entity>(entity: E, where: string, params: Record<string, unknown>, orderBy: string, page: Page): RecordOf<E>[] {
+    const table = tables[entity];
+    return this.db
+      .prepare<[object], Record<string, string | number | null>>(`SELECT * FROM ${table.name} WHERE ${where} ORDER BY ${orderBy} LIMIT @limit OFFSET @offset`)
+      .all({ ...params, limit: page.limit, offset: page.offset })
+      .map((row) => table.fromRow(row) as RecordOf<E>);
+  }
+
+  private count(tableName: string, where: string, id: string): number {
+    return this.db.prepare<[object], { n: number }>(`SELECT COUNT(*) AS n FROM ${tableName} WHERE ${where}`).get({ id })!.n;
+  }
+
+  private create<E extends Entity>(entity: E, record: RecordOf<E>, check: (record: RecordOf<E>) => void): Created<RecordOf<E>> {
+    const existing = this.get(entity, record.id);
+    if (existing) {
+      if (isDeepStrictEqual(existing, record)) return { record: existing, created: false };
+      throw new ParcoursError(errorCodes.conflict, `a different ${entity} with id ${record.id} already exists`);
+    }
+    this.write(() => {
+      check(record);
+      const row = (tables[entity].toRow as (r: RecordOf<E>) => Record<string, unknown>)(record);
+      const columns = Object.keys(row);
+      this.db.prepare(`INSERT INTO ${tables[entity].name} (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`).run(row);
+      this.journal.record(entity, record.id, 'create', null, record);
+    });
+    return { record, created: true };
+  }
+
+  private update<E extends Entity>(entity: E, id: string, patch: object, check: (record: RecordOf<E>) => void): RecordOf<E> {
+    const before = this.require(entity, id);
+    const defined = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
+    const after = { ...before, ...defined } as RecordOf<E>;
+    if (isDeepStrictEqual(before, after)) return before;
+    this.write(() => {
+      check(after);
+      const row = (tables[entity].toRow as (r: RecordOf<E>) => Record<string, unknown>)(after);
+      const columns = Object.keys(row).filter((c) => c !== 'id');
+      this.db.prepare(`UPDATE ${tables[entity].name} SET ${columns.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`).run(row);
+      this.journal.record(entity, id, 'update', before, after);
+    });
+    return after;
+  }
+
+  private remove(entity: Entity, id: string, check: () => void): void {
+    const before = this.require(entity, id);
+    this.write(() => {
+      check();
+      this.db.prepare(`DELETE FROM ${tables[entity].name} WHERE id = ?`).run(id);
+      this.journal.record(entity, id, 'delete', before, null);
+    });
+  }
+
+  private write(change: () => void): void {
+    this.db.transaction(change)();
+    for (const listener of this.listeners) listener();
   }
 }

@@ -1,26 +1,26 @@
 import type { Migration } from './database.js';
 
-/** The gateway's tables: the registry, the event log, consumer offsets, presence and the quarantine. */
+/** The gateway's tables: the registry (its change times are in registry_changes), the event log, consumer offsets, presence and the quarantine. */
 export const gatewayMigrations: readonly Migration[] = [
   {
     name: 'gateway-001-registry',
     sql: `
       CREATE TABLE subjects (
         id TEXT PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('individual', 'collective')),
-        type TEXT NOT NULL, name TEXT NOT NULL, attributes TEXT NOT NULL DEFAULT '{}',
-        created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+        type TEXT NOT NULL, name TEXT NOT NULL, attributes TEXT NOT NULL DEFAULT '{}');
       CREATE TABLE memberships (
         id TEXT PRIMARY KEY, individual_id TEXT NOT NULL REFERENCES subjects(id),
         collective_id TEXT NOT NULL REFERENCES subjects(id), role TEXT,
-        valid_from INTEGER NOT NULL, valid_to INTEGER, created_at INTEGER NOT NULL);
+        valid_from INTEGER NOT NULL, valid_to INTEGER);
+      CREATE INDEX memberships_individual ON memberships (individual_id, valid_from);
       CREATE INDEX memberships_collective ON memberships (collective_id, valid_from);
       CREATE TABLE devices (
-        id TEXT PRIMARY KEY, type TEXT NOT NULL, model TEXT, name TEXT,
-        secret_hash TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+        id TEXT PRIMARY KEY, type TEXT NOT NULL, model TEXT, name TEXT, secret_hash TEXT);
       CREATE TABLE assignments (
         id TEXT PRIMARY KEY, device_id TEXT NOT NULL REFERENCES devices(id),
         subject_id TEXT NOT NULL REFERENCES subjects(id),
-        valid_from INTEGER NOT NULL, valid_to INTEGER, created_at INTEGER NOT NULL);
+        valid_from INTEGER NOT NULL, valid_to INTEGER);
+      CREATE INDEX assignments_subject ON assignments (subject_id, valid_from);
       CREATE INDEX assignments_device ON assignments (device_id, valid_from);
     `,
   },
@@ -43,6 +43,15 @@ export const gatewayMigrations: readonly Migration[] = [
         id INTEGER PRIMARY KEY AUTOINCREMENT, received_at INTEGER NOT NULL, topic TEXT NOT NULL,
         device_id TEXT, client_id TEXT, reason TEXT NOT NULL, detail TEXT NOT NULL, payload BLOB NOT NULL);
       CREATE INDEX quarantine_reason ON quarantine (reason, id);
+    `,
+  },
+  {
+    name: 'gateway-003-registry-changes',
+    sql: `
+      CREATE TABLE registry_changes (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, entity TEXT NOT NULL, entity_id TEXT NOT NULL,
+        action TEXT NOT NULL, before TEXT, after TEXT);
+      CREATE INDEX registry_changes_entity ON registry_changes (entity, entity_id, seq);
     `,
   },
 ];
