@@ -25,6 +25,7 @@ export class ParcoursApp {
   private sink: InfluxRawSink | null = null;
   private analyticsJobs: Analytics | null = null;
   private http: HttpApp | null = null;
+  private readonly routes: { method: string; url: string }[] = [];
 
   constructor(
     readonly config: Readonly<Config>,
@@ -84,6 +85,7 @@ export class ParcoursApp {
       version,
       health: () => ({ store: true, broker: this.broker.port > 0 }),
       routes: [...this.gateway.routes(), ...this.analyticsJobs.routes()],
+      onRoute: (method, url) => this.routes.push({ method, url }),
     });
     await this.http.listen({ host: config.http.host, port: config.http.port });
   }
@@ -94,6 +96,11 @@ export class ParcoursApp {
     await this.sink?.stop();
     await this.analyticsJobs?.stop();
     this.gateway.stop();
+  }
+
+  /** Every route the HTTP API serves (method and URL), to check them against the OpenAPI document. */
+  httpRoutes(): { method: string; url: string }[] {
+    return this.routes;
   }
 
   /** Waits until the InfluxDB sink and the analytics have handled everything stored so far. */

@@ -5,7 +5,10 @@ import { ConsumerOffsets } from './log/consumer-offsets.js';
 import { EventLog } from './log/event-log.js';
 import { eventRoutes } from './http/routes/event-routes.js';
 import { quarantineRoutes } from './http/routes/quarantine-routes.js';
-import { registryRoutes } from './http/routes/registry-routes.js';
+import { deviceRoutes } from './http/routes/device-routes.js';
+import { membershipRoutes } from './http/routes/membership-routes.js';
+import { registryChangeRoutes } from './http/routes/registry-change-routes.js';
+import { subjectRoutes } from './http/routes/subject-routes.js';
 import type { GatewayMetrics } from './metrics.js';
 import { BatchWriter, type WriteOutcome } from './pipeline/batch-writer.js';
 import type { InboundMessage } from './pipeline/draft.js';
@@ -99,6 +102,6 @@ export class Gateway {
 
   routes(): FastifyPluginAsync[] {
     const { registry, quarantine, log } = this.started;
-    return [registryRoutes(registry), quarantineRoutes(quarantine), eventRoutes(log)];
+    return [subjectRoutes(registry), membershipRoutes(registry), deviceRoutes(registry), registryChangeRoutes(registry), quarantineRoutes(quarantine), eventRoutes(log)];
   }
 }

@@ -17,6 +17,8 @@ export interface HttpAppDeps {
   /** Route plugins, registered in this order (the registry's, the analytics', …). */
   routes: FastifyPluginAsync[];
   version: string;
+  /** Told of every route as it is added (HEAD routes aside). */
+  onRoute?: (method: string, url: string) => void;
 }
 
 /** Builds the HTTP API without listening, so tests can `inject` or listen on port 0 (fastify's testing guide). */
@@ -30,6 +32,9 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleHttpError);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') deps.onRoute?.(method, route.url);
+  });
 
   await app.register(fastifySwagger, {
     openapi: {

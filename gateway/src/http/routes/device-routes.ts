@@ -1,0 +1,88 @@
+import {
+  assignmentCreateSchema,
+  assignmentPatchSchema,
+  assignmentSchema,
+  deviceCreateSchema,
+  deviceCredentialsSchema,
+  devicePatchSchema,
+  deviceSchema,
+  idSchema,
+  typeNameSchema,
+} from '@parcours/contracts';
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { RegistryStore } from '../../registry/registry-store.js';
+import { notFound } from '../errors.js';
+import { pageOf, pageQuerySchema } from '../pagination.js';
+import { created, deleted, errors, idParams } from './registry-schemas.js';
+
+const assignmentParams = z.object({ id: idSchema, assignmentId: idSchema });
+
+/** `/devices`, their MQTT credentials, and their assignments to subjects over time. */
+export function deviceRoutes(registry: RegistryStore): FastifyPluginAsync {
+  return async (plain) => {
+    const app = plain.withTypeProvider<ZodTypeProvider>();
+    const tags = ['devices'];
+    const assignmentOf = (deviceId: string, assignmentId: string) => {
+      const assignment = registry.getAssignment(assignmentId);
+      if (!assignment || assignment.deviceId !== deviceId) throw notFound('assignment', `${deviceId}/${assignmentId}`);
+      return assignment;
+    };
+
+    app.get('/devices', {
+      schema: { tags, querystring: pageQuerySchema.extend({ type: typeNameSchema.optional() }), response: { 200: pageOf(deviceSchema) } },
+    }, async (request) => ({ ...request.query, items: registry.listDevices(request.query) }));
+
+    app.get('/devices/:id', { schema: { tags, params: idParams, response: { 200: deviceSchema, ...errors } } }, async (request) => {
+      return registry.getDevice(request.params.id) ?? Promise.reject(notFound('device', request.params.id));
+    });
+
+    app.post('/devices', { schema: { tags, body: deviceCreateSchema, response: created(deviceSchema) } }, async (request, reply) => {
+      const { record, created: isNew } = registry.createDevice(request.body);
+      return reply.status(isNew ? 201 : 200).send(record);
+    });
+
+    app.patch('/devices/:id', { schema: { tags, params: idParams, body: devicePatchSchema, response: { 200: deviceSchema, ...errors } } }, async (request) =>
+      registry.updateDevice(request.params.id, request.body));
+
+    app.delete('/devices/:id', { schema: { tags, description: 'Refused (409) while the device has assignments.', params: idParams, response: deleted } }, async (request, reply) => {
+      registry.deleteDevice(request.params.id);
+      return reply.status(204).send(null);
+    });
+
+    app.post('/devices/:id/credentials', {
+      schema: { tags, description: 'Issues a new MQTT secret (shown once); the previous one stops working.', params: idParams, response: { 201: deviceCredentialsSchema, ...errors } },
+    }, async (request, reply) => reply.status(201).send(await registry.issueCredentials(request.params.id)));
+
+    app.get('/devices/:id/assignments', {
+      schema: { tags, params: idParams, querystring: pageQuerySchema, response: { 200: pageOf(assignmentSchema), ...errors } },
+    }, async (request) => {
+      if (!registry.getDevice(request.params.id)) throw notFound('device', request.params.id);
+      return { ...request.query, items: registry.listAssignments({ deviceId: request.params.id, ...request.query }) };
+    });
+
+    app.get('/devices/:id/assignments/:assignmentId', { schema: { tags, params: assignmentParams, response: { 200: assignmentSchema, ...errors } } }, async (request) =>
+      assignmentOf(request.params.id, request.params.assignmentId));
+
+    app.post('/devices/:id/assignments', {
+      schema: { tags, params: idParams, body: assignmentCreateSchema, response: created(assignmentSchema) },
+    }, async (request, reply) => {
+      const { record, created: isNew } = registry.createAssignment({ ...request.body, deviceId: request.params.id });
+      return reply.status(isNew ? 201 : 200).send(record);
+    });
+
+    app.patch('/devices/:id/assignments/:assignmentId', {
+      schema: { tags, description: 'Corrects the subject or the interval; the same overlap rules apply.', params: assignmentParams, body: assignmentPatchSchema, response: { 200: assignmentSchema, ...errors } },
+    }, async (request) => {
+      assignmentOf(request.params.id, request.params.assignmentId);
+      return registry.updateAssignment(request.params.assignmentId, request.body);
+    });
+
+    app.delete('/devices/:id/assignments/:assignmentId', { schema: { tags, params: assignmentParams, response: deleted } }, async (request, reply) => {
+      assignmentOf(request.params.id, request.params.assignmentId);
+      registry.deleteAssignment(request.params.assignmentId);
+      return reply.status(204).send(null);
+    });
+  };
+}
