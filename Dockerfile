@@ -1,8 +1,10 @@
-# Parcours in one image: `parcours start` by default, `parcours sim …` for the simulator service.
+# Parcours in one image: `node bin/parcours.js start` by default; the compose stack's simulator runs
+# `node bin/parcours.js sim …` from the same image.
 FROM node:20-bookworm-slim AS build
 # better-sqlite3 compiles from source (its prebuilt download is not always reachable).
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
+# Manifests first, so that the dependency layer is rebuilt only when they change.
 COPY package.json package-lock.json tsconfig.json tsconfig.base.json ./
 COPY contracts/package.json contracts/
 COPY broker/package.json broker/
@@ -14,11 +16,14 @@ RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npx tsc -b && npm prune --omit=dev
 
+# Same base as the build stage, so the compiled better-sqlite3 addon runs as built.
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production PARCOURS_DATA_DIR=/app/data
 COPY --from=build /app /app
+# A named volume mounted here takes this folder's owner, so the unprivileged user can write to it.
+RUN mkdir -p /app/data && chown node:node /app/data
+USER node
 VOLUME /app/data
 EXPOSE 1883 8080
-ENTRYPOINT ["node", "bin/parcours.js"]
-CMD ["start"]
+CMD ["node", "bin/parcours.js", "start"]

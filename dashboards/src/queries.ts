@@ -1,36 +1,25 @@
-import type { Dashboard } from './dashboard-schema.js';
+import { dashboardSchema } from './dashboard-schema.js';
 
 export interface PanelQuery {
   dashboard: string;
   panelId: number;
   title: string;
+  refId: string;
+  resultFormat: 'time_series' | 'table';
   query: string;
 }
 
-export interface Substitutions {
-  /** The dashboard's time range, ms. */
-  from: number;
-  to: number;
-  /** `$__interval` as Grafana would pick it, e.g. `1m`. */
-  interval: string;
-  /** Template variable values; several values are matched as a regex alternation, as Grafana does. */
-  vars: Record<string, string[]>;
-}
-
-export function listDashboardQueries(dashboard: Dashboard): PanelQuery[] {
-  return dashboard.panels.flatMap((panel) => panel.targets.map((target) => ({ dashboard: dashboard.uid, panelId: panel.id, title: panel.title, query: target.query })));
-}
-
-const escapeRegex = (value: string) => value.replace(/[\\/^$.*+?()[\]{}|]/g, '\\$&');
-
-/** Replaces what Grafana replaces in an InfluxQL query before it sends it. */
-export function substitute(query: string, s: Substitutions): string {
-  return query
-    .replaceAll('$timeFilter', `time >= ${s.from}ms and time <= ${s.to}ms`)
-    .replaceAll('$__interval', s.interval)
-    .replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (whole, name: string) => {
-      const values = s.vars[name];
-      if (!values) return whole;
-      return values.length === 1 ? escapeRegex(values[0]!) : `(${values.map(escapeRegex).join('|')})`;
-    });
+/** Every panel's raw InfluxQL query, one per target; throws when the JSON is not a Parcours dashboard. */
+export function listDashboardQueries(json: unknown): PanelQuery[] {
+  const dashboard = dashboardSchema.parse(json);
+  return dashboard.panels.flatMap((panel) =>
+    panel.targets.map((target) => ({
+      dashboard: dashboard.uid,
+      panelId: panel.id,
+      title: panel.title,
+      refId: target.refId,
+      resultFormat: target.resultFormat,
+      query: target.query,
+    })),
+  );
 }

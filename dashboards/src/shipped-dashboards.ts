@@ -4,8 +4,13 @@ import { fileURLToPath } from 'node:url';
 /** The folder of the dashboard JSON that the provisioning loads. */
 export const dashboardsDir = fileURLToPath(new URL('../json/', import.meta.url));
 
+export interface ShippedDashboard {
+  file: string;
+  json: unknown;
+}
+
 /** Every shipped dashboard, by file name, as parsed JSON. */
-export function readShippedDashboards(): { file: string; json: unknown }[] {
+export function readShippedDashboards(): ShippedDashboard[] {
   return readdirSync(dashboardsDir)
     .filter((file) => file.endsWith('.json'))
     .sort()
