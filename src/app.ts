@@ -1,7 +1,7 @@
 import { MqttBroker } from '@parcours/broker';
 import { Analytics } from '@parcours/analytics';
 import type { Config } from '@parcours/contracts';
-import { buildHttpApp, createGatewayMetrics, createInfluxWriter, Gateway, InfluxRawSink, type HttpApp, type InfluxWriter } from '@parcours/gateway';
+import { buildHttpApp, createGatewayMetrics, createInfluxWriter, Gateway, InfluxRawSink, requireKey, type HttpApp, type InfluxWriter } from '@parcours/gateway';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { version } from './version.js';
@@ -26,6 +26,8 @@ export class ParcoursApp {
   private analyticsJobs: Analytics | null = null;
   private http: HttpApp | null = null;
   private readonly routes: { method: string; url: string }[] = [];
+  /** The admin key made on the first start (no key existed yet): shown once, never stored in clear. */
+  private firstAdminKey: string | null = null;
 
   constructor(
     readonly config: Readonly<Config>,
@@ -59,9 +61,21 @@ export class ParcoursApp {
     return { http: `http://${host(this.config.http.host)}:${httpPort}`, mqtt: `mqtt://${host(this.config.mqtt.host)}:${this.broker.port}` };
   }
 
+  get initialAdminKey(): string | null {
+    return this.firstAdminKey;
+  }
+
+  /** A fresh admin key for the built-in fleet's registration; the previous one stops working. */
+  fleetApiKey(): string {
+    return this.gateway.apiKeys.replace({ name: 'builtin-fleet', role: 'admin' }).key;
+  }
+
   async start(): Promise<void> {
     const { config, logger } = this;
     this.gateway.start();
+    const keys = this.gateway.apiKeys;
+    if (config.http.adminKey) keys.replace({ name: 'configured-admin', role: 'admin', key: config.http.adminKey });
+    else if (keys.count() === 0) this.firstAdminKey = keys.create({ name: 'initial-admin', role: 'admin' }).key;
     if (config.influx.url) {
       this.influx = createInfluxWriter(config.influx, logger.child({ part: 'influx' }));
       this.sink = new InfluxRawSink({
@@ -86,6 +100,7 @@ export class ParcoursApp {
       health: () => ({ store: true, broker: this.broker.port > 0 }),
       routes: [...this.gateway.routes(), ...this.analyticsJobs.routes()],
       onRoute: (method, url) => this.routes.push({ method, url }),
+      authorize: requireKey((key) => keys.verify(key), (reason) => this.metrics.authFailures.inc({ reason })),
     });
     await this.http.listen({ host: config.http.host, port: config.http.port });
   }

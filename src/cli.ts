@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { errorCodes, ParcoursError } from '@parcours/contracts';
+import { keysCommand } from './commands/keys.js';
 import { runSimCommand, simOptions } from './commands/sim.js';
 import { runStartCommand } from './commands/start.js';
 import { version } from './version.js';
@@ -21,6 +22,8 @@ const sim = program
   .description('Run a simulated fleet against a running Parcours (registers it through the HTTP API, publishes over MQTT).');
 for (const option of simOptions()) sim.addOption(option);
 sim.action(runSimCommand);
+
+program.addCommand(keysCommand());
 
 program.parseAsync().catch((error: unknown) => {
   if (error instanceof ParcoursError && error.code === errorCodes.config) {

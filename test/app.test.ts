@@ -2,7 +2,7 @@ import { errorCodes } from '@parcours/contracts';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ParcoursApp } from '../src/app.js';
-import { api, startApp, testConfig } from './helpers.js';
+import { adminKey, api, scrapeMetrics, startApp, testConfig } from './helpers.js';
 
 const t0 = Date.UTC(2026, 0, 5, 8);
 let app: ParcoursApp;
@@ -57,7 +57,7 @@ describe('Parcours in one process', () => {
     expect(app.gateway.log.count()).toBe(1);
     const [stored] = app.gateway.log.readAfter(0, 10);
     expect(stored).toMatchObject({ deviceId: 'cm-1', deviceType: 'coffee_machine', subjectId: 'home', subjectType: 'household', ts: t0, metrics: { power_w: 1200, heating: true } });
-    const metrics = await (await fetch(`${app.urls.http}/metrics`)).text();
+    const metrics = await scrapeMetrics(app.urls.http);
     expect(metrics).toMatch(/parcours_messages_duplicate_total 1/);
     expect(metrics).toMatch(/parcours_messages_stored_total\{channel="telemetry"\} 1/);
   });
@@ -84,7 +84,7 @@ describe('Parcours in one process', () => {
     const schemaEntry = listed.body.items.find((e) => e.reason === errorCodes.schema)!;
     expect(schemaEntry.detail).toMatch(/seq: .*metrics\.power_w: /);
     expect(Buffer.from(listed.body.items.find((e) => e.reason === errorCodes.badJson)!.payload, 'base64').toString()).toBe('{"ts": 1, "seq": ');
-    const metrics = await (await fetch(`${app.urls.http}/metrics`)).text();
+    const metrics = await scrapeMetrics(app.urls.http);
     expect(metrics).toContain(`parcours_messages_quarantined_total{reason="${errorCodes.unknownDevice}"} 1`);
   });
 
@@ -135,7 +135,7 @@ describe('Parcours in one process', () => {
   });
 
   it('answers bad API requests with a stable code and the failing paths', async () => {
-    const response = await fetch(`${app.urls.http}/api/v1/subjects`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'robot', name: '' }) });
+    const response = await fetch(`${app.urls.http}/api/v1/subjects`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey()}` }, body: JSON.stringify({ kind: 'robot', name: '' }) });
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     const bad = (await response.json()) as { type: string; status: number; code: string; errors: { path: string }[] };

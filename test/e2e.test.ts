@@ -4,7 +4,7 @@ import { loadScenario, Simulator, type GroundTruth, type SimulationSummary, type
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParcoursApp } from '../src/app.js';
-import { api, startApp, testConfig } from './helpers.js';
+import { adminKey, api, scrapeMetrics, startApp, testConfig } from './helpers.js';
 import { startInfluxDB, type InfluxServer } from './services/index.js';
 
 /**
@@ -44,7 +44,7 @@ beforeAll(async () => {
   app = await startApp(config);
   world = await loadScenario('small');
   const simulator = new Simulator({
-    scenario: world, seed: 11, from, to, speed: 'max', mqttUrl: app.urls.mqtt, apiUrl: app.urls.http,
+    scenario: world, seed: 11, from, to, speed: 'max', mqttUrl: app.urls.mqtt, apiUrl: app.urls.http, apiKey: adminKey(),
     baseTopic: config.mqtt.baseTopic, dataDir: config.data.dir, qos: 1, logger: pino({ level: 'error' }), unknownDeviceAuth: null,
   });
   await simulator.start();
@@ -80,7 +80,7 @@ describe('end to end: simulated fleet → broker → gateway → analytics → I
     for (const fault of truth.faults) byReason[expected[fault.kind]] = (byReason[expected[fault.kind]] ?? 0) + 1;
     const listed = await api<{ countsByReason: Record<string, number> }>(app.urls.http, 'GET', '/api/v1/quarantine?limit=1');
     expect(listed.body.countsByReason).toEqual(byReason);
-    const metrics = await (await fetch(`${app.urls.http}/metrics`)).text();
+    const metrics = await scrapeMetrics(app.urls.http);
     for (const [reason, count] of Object.entries(byReason)) {
       expect(metrics).toContain(`parcours_messages_quarantined_total{reason="${reason}"} ${count}`);
     }

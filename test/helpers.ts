@@ -5,6 +5,11 @@ import { configSchema, type Config, type ConfigInput } from '@parcours/contracts
 import { pino } from 'pino';
 import { ParcoursApp } from '../src/app.js';
 
+/** `/metrics` as Prometheus would scrape it, with a key. */
+export async function scrapeMetrics(base: string): Promise<string> {
+  return (await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${adminKey()}` } })).text();
+}
+
 /** A whole Parcours on free ports with a fresh data folder and no simulated fleet. */
 export function testConfig(overrides: ConfigInput = {}): Config {
   const dir = mkdtempSync(join(tmpdir(), 'parcours-test-'));
@@ -18,17 +23,26 @@ export function testConfig(overrides: ConfigInput = {}): Config {
   });
 }
 
+let admin: string | null = null;
+
+/** The admin key printed by the first start of the latest fresh test app (kept across its restarts). */
+export function adminKey(): string {
+  if (!admin) throw new Error('no test app was started');
+  return admin;
+}
+
 export async function startApp(config: Config): Promise<ParcoursApp> {
   const app = new ParcoursApp(config, pino({ level: config.log.level }));
   await app.start();
+  admin = app.initialAdminKey ?? admin;
   return app;
 }
 
-export async function api<T = unknown>(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-  });
+/** Calls the API, with the admin key unless another key (or `null`: none) is given. */
+export async function api<T = unknown>(base: string, method: string, path: string, body?: unknown, key: string | null = adminKey()): Promise<{ status: number; body: T }> {
+  const headers: Record<string, string> = key === null ? {} : { authorization: `Bearer ${key}` };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${base}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   const text = await response.text();
   return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
 }

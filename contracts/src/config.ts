@@ -40,6 +40,7 @@ const sections = {
   http: z.strictObject({
     host: setting(z.string().min(1), '0.0.0.0', 'Address the HTTP API listens on.'),
     port: setting(portSetting, 8080, 'Port of the HTTP API (0 picks a free port).'),
+    adminKey: setting(z.union([z.literal(''), z.string().min(24)]), '', 'An admin API key to accept, for automation (the compose stack); at least 24 characters. Empty: keys come from `parcours keys create` and the one printed at first start.'),
   }),
   mqtt: z.strictObject({
     host: setting(z.string().min(1), '0.0.0.0', 'Address the embedded MQTT broker listens on.'),
@@ -58,6 +59,7 @@ const sections = {
     scenario: setting(z.string().min(1), 'small', 'Built-in fleet scenario run by `parcours start` (`none` disables it), or a scenario file.'),
     seed: setting(z.coerce.number().int(), 1, 'Seed of the simulation: the same seed gives the same fleet and usage.'),
     speed: setting(z.coerce.number().positive(), 60, 'How many times faster than real time the simulated clock runs until it reaches now.'),
+    apiKey: setting(z.string(), '', 'API key that `parcours sim` registers its fleet with (an admin key).'),
     backfill: duration('6h', 'How far in the past the simulated clock starts on a first run; later runs resume where it stopped.'),
   }),
   influx: z.strictObject({

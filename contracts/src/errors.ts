@@ -20,6 +20,7 @@ export const errorCodes = {
   notIndividual: 'PARCOURS_E_NOT_INDIVIDUAL',
   notCollective: 'PARCOURS_E_NOT_COLLECTIVE',
   unauthorized: 'PARCOURS_E_UNAUTHORIZED',
+  forbidden: 'PARCOURS_E_FORBIDDEN',
   internal: 'PARCOURS_E_INTERNAL',
   // Configuration and outputs.
   config: 'PARCOURS_E_CONFIG',

@@ -97,6 +97,22 @@ export const registryChangeSchema = z.object({
 });
 export type RegistryChange = z.output<typeof registryChangeSchema>;
 
+/**
+ * API key roles: `admin` may do everything; `reader` may read everything; `integrator` may read only the
+ * sessions and journeys of the subjects granted to it.
+ */
+export const apiRoleSchema = z.enum(['admin', 'reader', 'integrator']);
+export type ApiRole = z.infer<typeof apiRoleSchema>;
+
+export const apiKeyInfoSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: apiRoleSchema,
+  subjects: z.array(idSchema).describe('for an integrator: the subjects it may read'),
+  createdAt: instantSchema,
+});
+export type ApiKeyInfo = z.output<typeof apiKeyInfoSchema>;
+
 /** MQTT credentials of a device: the secret is shown once, when it is issued. */
 export const deviceCredentialsSchema = z.object({
   deviceId: idSchema,

@@ -22,6 +22,8 @@ import type { World } from './scenario/schema.js';
 
 export interface RegistrarOptions {
   apiUrl: string;
+  /** Sent as `Authorization: Bearer …`. */
+  apiKey: string;
   logger: Logger;
   /** Attempts per request when the API is unreachable or answers 5xx/429 (it may still be starting). */
   attempts?: number;
@@ -62,7 +64,7 @@ class ApiClient {
       try {
         const response = await fetch(url, {
           method: 'POST',
-          headers: body === null ? {} : { 'content-type': 'application/json' },
+          headers: { authorization: `Bearer ${this.options.apiKey}`, ...(body === null ? {} : { 'content-type': 'application/json' }) },
           ...(body === null ? {} : { body: JSON.stringify(body) }),
         });
         if (response.status === 200 || response.status === 201) return { created: response.status === 201, body: await response.json() };

@@ -23,6 +23,7 @@ const simulatorOptionsSchema = z
     backfillMs: z.number().int().nonnegative().default(6 * hourMs).describe('first run without `from`: start this long before now'),
     mqttUrl: z.string().min(1),
     apiUrl: z.url(),
+    apiKey: z.string().min(1).describe('an admin API key of the Parcours API'),
     baseTopic: z.string().min(1),
     dataDir: z.string().min(1),
     qos: z.union([z.literal(0), z.literal(1)]).describe('QoS of telemetry; events always use 1'),
@@ -94,7 +95,7 @@ export class Simulator {
     const { scenario, from, to, speed, backfillMs, logger } = this.options;
     const statePath = join(this.simDir, 'state.json');
     const fromMs = resumeFrom({ fromMs: from, nowMs: Date.now(), backfillMs, state: await readSimState(statePath) });
-    const credentials = await registerWorld(scenario, { apiUrl: this.options.apiUrl, logger });
+    const credentials = await registerWorld(scenario, { apiUrl: this.options.apiUrl, apiKey: this.options.apiKey, logger });
     const connecting = [
       ...scenario.devices.map((device) => {
         const secret = credentials.get(device.id);

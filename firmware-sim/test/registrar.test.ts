@@ -18,7 +18,7 @@ describe('registerWorld', () => {
   afterEach(() => api.close());
 
   it('registers every subject, membership, device and assignment, and returns credentials per device', async () => {
-    const credentials = await registerWorld(world, { apiUrl: api.url, logger });
+    const credentials = await registerWorld(world, { apiUrl: api.url, apiKey: 'test-key', logger });
     const memberships = world.individuals.flatMap((p) => p.memberships);
     expect(api.records.get('subjects')!.size).toBe(world.collectives.length + world.individuals.length);
     expect(api.records.get('memberships')!.size).toBe(memberships.length);
@@ -36,9 +36,9 @@ describe('registerWorld', () => {
   });
 
   it('is idempotent: a second run gets 200 for every record and fresh credentials', async () => {
-    const first = await registerWorld(world, { apiUrl: api.url, logger });
+    const first = await registerWorld(world, { apiUrl: api.url, apiKey: 'test-key', logger });
     api.requests.length = 0;
-    const second = await registerWorld(world, { apiUrl: api.url, logger });
+    const second = await registerWorld(world, { apiUrl: api.url, apiKey: 'test-key', logger });
     const records = api.requests.filter((r) => !r.path.endsWith('/credentials'));
     expect(records.length).toBeGreaterThan(0);
     expect(records.every((r) => r.status === 200)).toBe(true);
@@ -46,9 +46,9 @@ describe('registerWorld', () => {
   });
 
   it('stops with a conflict error when an id exists with other content', async () => {
-    await registerWorld(world, { apiUrl: api.url, logger });
+    await registerWorld(world, { apiUrl: api.url, apiKey: 'test-key', logger });
     const renamed: WorldInput = { ...small, collectives: small.collectives.map((c) => (c.id === 'hh-martin' ? { ...c, name: 'Other' } : c)) };
-    const error = await registerWorld(parseScenario(renamed), { apiUrl: api.url, logger }).catch((e: unknown) => e);
+    const error = await registerWorld(parseScenario(renamed), { apiUrl: api.url, apiKey: 'test-key', logger }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ParcoursError);
     expect((error as ParcoursError).code).toBe(errorCodes.conflict);
     expect((error as ParcoursError).message).toContain('subject hh-martin');
@@ -56,7 +56,7 @@ describe('registerWorld', () => {
 
   it('reports an unreachable API after its retries', async () => {
     await api.close();
-    const error = await registerWorld(world, { apiUrl: api.url, logger, attempts: 2 }).catch((e: unknown) => e);
+    const error = await registerWorld(world, { apiUrl: api.url, apiKey: 'test-key', logger, attempts: 2 }).catch((e: unknown) => e);
     expect((error as ParcoursError).code).toBe(errorCodes.internal);
     expect((error as ParcoursError).message).toMatch(/unreachable/);
     api = await startApiDouble(); // afterEach closes it

@@ -69,6 +69,7 @@ describe('Simulator against a real broker', () => {
       speed: 'max',
       mqttUrl,
       apiUrl: api.url,
+      apiKey: 'test-key',
       baseTopic: 'parcours',
       dataDir,
       qos: 1,

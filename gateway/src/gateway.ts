@@ -1,6 +1,7 @@
 import { isUpstreamDeviceTopic, type Config } from '@parcours/contracts';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
+import { ApiKeyStore } from './auth/api-key-store.js';
 import { ConsumerOffsets } from './log/consumer-offsets.js';
 import { EventLog } from './log/event-log.js';
 import { eventRoutes } from './http/routes/event-routes.js';
@@ -34,6 +35,7 @@ interface Started {
   offsets: ConsumerOffsets;
   quarantine: QuarantineStore;
   presence: PresenceStore;
+  apiKeys: ApiKeyStore;
   ingest: Ingest;
 }
 
@@ -66,7 +68,7 @@ export class Gateway {
       metrics,
       logger: logger.child({ part: 'gateway' }),
     });
-    this.parts = { db, registry, log, offsets: new ConsumerOffsets(db), quarantine, presence, ingest };
+    this.parts = { db, registry, log, offsets: new ConsumerOffsets(db), quarantine, presence, apiKeys: new ApiKeyStore(db), ingest };
     logger.info({ dataDir: config.data.dir, stored: log.head() }, 'gateway started');
   }
 
@@ -86,6 +88,7 @@ export class Gateway {
   get offsets(): ConsumerOffsets { return this.started.offsets; }
   get quarantine(): QuarantineStore { return this.started.quarantine; }
   get presence(): PresenceStore { return this.started.presence; }
+  get apiKeys(): ApiKeyStore { return this.started.apiKeys; }
 
   /** Resolves once the message is durably stored (or quarantined); only then may the broker acknowledge it. */
   ingest(message: InboundMessage): Promise<WriteOutcome> {

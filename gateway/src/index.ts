@@ -12,3 +12,5 @@ export type { WriteOutcome } from './pipeline/batch-writer.js';
 export { migrate, type Database, type Migration } from './store/database.js';
 export { InfluxRawSink } from './sinks/influx-raw-sink.js';
 export * from './influx/index.js';
+export { ApiKeyStore } from './auth/api-key-store.js';
+export { requireKey } from './auth/require-key.js';

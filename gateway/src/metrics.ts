@@ -12,6 +12,7 @@ export function createGatewayMetrics(registry: Registry) {
     actorsRejected: new Counter({ name: 'parcours_actor_hints_rejected_total', help: 'Event actor hints that did not hold at the event time.', registers }),
     storeErrors: new Counter({ name: 'parcours_store_errors_total', help: 'Failed writes to the durable log (the message was not acknowledged).', registers }),
     influxRefused: new Counter({ name: 'parcours_influx_points_refused_total', help: 'Points InfluxDB refused for good (4xx); they stay in the durable log.', labelNames: ['measurement'] as const, registers }),
+    authFailures: new Counter({ name: 'parcours_http_auth_failures_total', help: 'API requests refused: missing or unknown key (401), role not allowed (403).', labelNames: ['reason'] as const, registers }),
     sinkErrors: new Counter({ name: 'parcours_sink_errors_total', help: 'Failed batches of a log consumer, by consumer.', labelNames: ['consumer'] as const, registers }),
   };
 }

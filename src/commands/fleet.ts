@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { AppUrls } from '../app.js';
 
 /** The built-in fleet of `parcours start`: the configured scenario against this process's own broker and API. */
-export async function startFleet(config: Readonly<Config>, urls: AppUrls, logger: Logger): Promise<Simulator> {
+export async function startFleet(config: Readonly<Config>, urls: AppUrls, apiKey: string, logger: Logger): Promise<Simulator> {
   const simulator = new Simulator({
     scenario: await loadScenario(config.sim.scenario),
     seed: config.sim.seed,
@@ -12,6 +12,7 @@ export async function startFleet(config: Readonly<Config>, urls: AppUrls, logger
     backfillMs: config.sim.backfill,
     mqttUrl: urls.mqtt,
     apiUrl: urls.http,
+    apiKey,
     baseTopic: config.mqtt.baseTopic,
     dataDir: config.data.dir,
     qos: 1,

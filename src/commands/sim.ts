@@ -13,6 +13,7 @@ interface SimCommandOptions {
   to?: string;
   mqttUrl: string;
   apiUrl: string;
+  apiKey?: string;
   qos: string;
 }
 
@@ -26,6 +27,7 @@ export function simOptions(): Option[] {
     new Option('--to <iso>', 'simulated end time; without it the clock catches up with now and runs on'),
     new Option('--mqtt-url <url>', 'broker the devices connect to').default('mqtt://localhost:1883'),
     new Option('--api-url <url>', 'Parcours HTTP API where the fleet is registered').default('http://localhost:8080'),
+    new Option('--api-key <key>', 'admin API key of that Parcours (default: PARCOURS_SIM_API_KEY)'),
     new Option('--qos <0|1>', 'QoS of telemetry messages').choices(['0', '1']).default('1'),
   ];
 }
@@ -42,6 +44,8 @@ export async function runSimCommand(options: SimCommandOptions): Promise<void> {
   const logger = createLogger(config.log);
   const speed = options.speed === undefined ? config.sim.speed : options.speed === 'max' ? 'max' : Number(options.speed);
   if (speed !== 'max' && !(speed > 0)) throw new Error(`--speed: "${options.speed}" is neither a positive number nor "max"`);
+  const apiKey = options.apiKey ?? config.sim.apiKey;
+  if (!apiKey) throw new Error('--api-key (or PARCOURS_SIM_API_KEY) is required: the fleet is registered through the API');
   const from = instant(options.from, '--from');
   const to = instant(options.to, '--to');
   const simulator = new Simulator({
@@ -53,6 +57,7 @@ export async function runSimCommand(options: SimCommandOptions): Promise<void> {
     ...(to === undefined ? {} : { to }),
     mqttUrl: options.mqttUrl,
     apiUrl: options.apiUrl,
+    apiKey,
     baseTopic: config.mqtt.baseTopic,
     dataDir: config.data.dir,
     qos: options.qos === '0' ? 0 : 1,

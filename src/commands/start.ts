@@ -16,7 +16,10 @@ function banner(config: Readonly<Config>, app: ParcoursApp, simulating: boolean)
     `  Data         ${config.data.dir}`,
     `  InfluxDB     ${config.influx.url || 'not configured (set INFLUX_URL)'}`,
     `  Fleet        ${simulating ? `scenario "${config.sim.scenario}" at ${config.sim.speed}x until it reaches now` : 'none'}`,
-    `  Try          curl '${http}/api/v1/subjects?limit=5'`,
+    ...(app.initialAdminKey
+      ? [`  Admin key    ${app.initialAdminKey}`, '               (shown once: keep it; more with `parcours keys create`)']
+      : ['  API keys     `parcours keys create --role admin|reader|integrator`']),
+    `  Try          curl -H "Authorization: Bearer <key>" '${http}/api/v1/subjects?limit=5'`,
     'Press Ctrl-C to stop.',
     '',
   ].join('\n');
@@ -27,7 +30,7 @@ export async function runStartCommand(options: { config?: string }): Promise<voi
   const logger = createLogger(config.log);
   const app = new ParcoursApp(config, logger);
   await app.start();
-  const fleet = config.sim.scenario === 'none' ? null : await startFleet(config, app.urls, logger);
+  const fleet = config.sim.scenario === 'none' ? null : await startFleet(config, app.urls, app.fleetApiKey(), logger);
   process.stderr.write(banner(config, app, fleet !== null));
   onShutdown(logger, async () => {
     await fleet?.stop();

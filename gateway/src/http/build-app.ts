@@ -1,6 +1,6 @@
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyRequest } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -19,6 +19,8 @@ export interface HttpAppDeps {
   version: string;
   /** Told of every route as it is added (HEAD routes aside). */
   onRoute?: (method: string, url: string) => void;
+  /** Checks each request's API key and role (see auth/require-key.ts). */
+  authorize: (request: FastifyRequest) => Promise<void>;
 }
 
 /** Builds the HTTP API without listening, so tests can `inject` or listen on port 0 (fastify's testing guide). */
@@ -32,6 +34,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleHttpError);
+  app.addHook('onRequest', deps.authorize);
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) if (method !== 'HEAD') deps.onRoute?.(method, route.url);
   });
@@ -39,6 +42,8 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
   await app.register(fastifySwagger, {
     openapi: {
       info: { title: 'Parcours API', version: deps.version, description: 'Registry of devices, subjects and memberships; usage sessions; quarantine.' },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'an API key from `parcours keys create`' } } },
+      security: [{ apiKey: [] }],
     },
     transform: jsonSchemaTransform,
   });

@@ -11,6 +11,7 @@ const statusByCode: Partial<Record<ErrorCode, number>> = {
   [errorCodes.notIndividual]: 400,
   [errorCodes.notCollective]: 400,
   [errorCodes.unauthorized]: 401,
+  [errorCodes.forbidden]: 403,
 };
 
 const titles: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 500: 'Internal Server Error' };

@@ -54,4 +54,12 @@ export const gatewayMigrations: readonly Migration[] = [
       CREATE INDEX registry_changes_entity ON registry_changes (entity, entity_id, seq);
     `,
   },
+  {
+    name: 'gateway-004-api-keys',
+    sql: `
+      CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, role TEXT NOT NULL, subjects TEXT NOT NULL DEFAULT '[]',
+        key_hash TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL);
+    `,
+  },
 ];
