@@ -52,3 +52,14 @@ export class ParcoursError extends Error {
     this.name = 'ParcoursError';
   }
 }
+
+/** A refused input, with each problem located (a field path, or a file line): `details` of a 400. */
+export class ParcoursInputError extends ParcoursError {
+  constructor(
+    message: string,
+    readonly details: { path: string; message: string }[],
+  ) {
+    super(errorCodes.validation, message);
+    this.name = 'ParcoursInputError';
+  }
+}

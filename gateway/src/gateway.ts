@@ -7,6 +7,7 @@ import { EventLog } from './log/event-log.js';
 import { eventRoutes } from './http/routes/event-routes.js';
 import { quarantineRoutes } from './http/routes/quarantine-routes.js';
 import { deviceRoutes } from './http/routes/device-routes.js';
+import { importRoutes } from './http/routes/import-routes.js';
 import { membershipRoutes } from './http/routes/membership-routes.js';
 import { registryChangeRoutes } from './http/routes/registry-change-routes.js';
 import { subjectRoutes } from './http/routes/subject-routes.js';
@@ -105,6 +106,6 @@ export class Gateway {
 
   routes(): FastifyPluginAsync[] {
     const { registry, quarantine, log } = this.started;
-    return [subjectRoutes(registry), membershipRoutes(registry), deviceRoutes(registry), registryChangeRoutes(registry), quarantineRoutes(quarantine), eventRoutes(log)];
+    return [subjectRoutes(registry), membershipRoutes(registry), deviceRoutes(registry), registryChangeRoutes(registry), importRoutes(registry), quarantineRoutes(quarantine), eventRoutes(log)];
   }
 }

@@ -1,4 +1,4 @@
-import { errorCodes, ParcoursError, problemContentType, problemType, type ErrorCode, type Problem } from '@parcours/contracts';
+import { errorCodes, ParcoursError, ParcoursInputError, problemContentType, problemType, type ErrorCode, type Problem } from '@parcours/contracts';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 
@@ -30,6 +30,7 @@ export function handleHttpError(error: FastifyError, request: FastifyRequest, re
     }));
     return send(reply, 400, errorCodes.validation, 'the request is not valid', errors);
   }
+  if (error instanceof ParcoursInputError) return send(reply, 400, error.code, error.message, error.details);
   if (error instanceof ParcoursError) return send(reply, statusByCode[error.code] ?? 500, error.code, error.message);
   if (error.statusCode !== undefined && error.statusCode < 500) return send(reply, error.statusCode, errorCodes.validation, error.message);
   request.log.error({ err: error }, 'request failed');

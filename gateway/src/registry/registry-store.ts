@@ -41,6 +41,8 @@ type WithOptionalId<T> = Omit<T, 'id'> & { id?: string | undefined };
 export class RegistryStore {
   private readonly listeners = new Set<() => void>();
   private readonly journal: RegistryJournal;
+  /** Inside `batch`: listeners are told once, at the end. */
+  private batching = false;
 
   constructor(private readonly db: Database) {
     this.journal = new RegistryJournal(db);
@@ -266,8 +268,23 @@ export class RegistryStore {
     });
   }
 
+  /** Runs several changes in one transaction: all of them or none (an exception rolls back). */
+  batch<T>(changes: () => T): T {
+    this.batching = true;
+    try {
+      return this.db.transaction(changes)();
+    } finally {
+      this.batching = false;
+      this.notify();
+    }
+  }
+
   private write(change: () => void): void {
     this.db.transaction(change)();
+    if (!this.batching) this.notify();
+  }
+
+  private notify(): void {
     for (const listener of this.listeners) listener();
   }
 }
