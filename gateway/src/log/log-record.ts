@@ -9,6 +9,8 @@ export interface LogRecord extends Attribution {
   /** Device time, ms. */
   ts: number;
   receivedAt: number;
+  /** The actor the event named, accepted or not (`actor` holds it only when accepted). */
+  actorHint: string | null;
   /** Event type, for the `events` channel. */
   type: string | null;
   /** Measurements, for the `telemetry` channel. */

@@ -84,6 +84,7 @@ export class Ingest {
     const record: NewLogRecord = {
       deviceId, seq: body.payload.seq, channel: body.channel, ts: body.payload.ts, receivedAt: draft.message.receivedAt,
       ...draft.attribution!,
+      actorHint: body.channel === 'events' ? (body.payload.actor ?? null) : null,
       type: body.channel === 'events' ? body.payload.type : null,
       metrics: body.channel === 'telemetry' ? body.payload.metrics : null,
       attrs: body.channel === 'events' ? (body.payload.attrs ?? null) : null,

@@ -62,4 +62,9 @@ export const gatewayMigrations: readonly Migration[] = [
         key_hash TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL);
     `,
   },
+  {
+    // The actor the device named, kept even when it was not accepted, so a corrected registry can accept it.
+    name: 'gateway-005-actor-hint',
+    sql: `ALTER TABLE events ADD COLUMN actor_hint TEXT;`,
+  },
 ];

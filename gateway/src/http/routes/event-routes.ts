@@ -17,6 +17,7 @@ const storedEventSchema = z.object({
   subjectType: z.string().nullable(),
   actor: z.string().nullable(),
   actorRejected: z.boolean(),
+  actorHint: z.string().nullable(),
   type: z.string().nullable(),
   metrics: z.record(z.string(), z.union([z.number(), z.boolean()])).nullable(),
   attrs: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).nullable(),
