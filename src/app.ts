@@ -1,9 +1,10 @@
 import { MqttBroker } from '@parcours/broker';
 import { Analytics } from '@parcours/analytics';
 import type { Config } from '@parcours/contracts';
-import { buildHttpApp, createGatewayMetrics, createInfluxWriter, Gateway, InfluxRawSink, requireKey, type HttpApp, type InfluxWriter } from '@parcours/gateway';
+import { buildHttpApp, createGatewayMetrics, createInfluxWriter, Gateway, InfluxRawSink, requireKey, type HttpApp, type InfluxWriter, type ReattributeProgress } from '@parcours/gateway';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { reattribute, type ReattributeResult } from './reattribute.js';
 import { version } from './version.js';
 
 export interface AppUrls {
@@ -111,6 +112,11 @@ export class ParcoursApp {
     await this.sink?.stop();
     await this.analyticsJobs?.stop();
     this.gateway.stop();
+  }
+
+  /** See `reattribute.ts`: after a registry correction, re-attribute `[from, to)` and re-derive. */
+  reattribute(from: number, to: number, onProgress: (progress: ReattributeProgress) => void = () => undefined): Promise<ReattributeResult> {
+    return reattribute({ gateway: this.gateway, analytics: this.analytics, influx: this.influx }, from, to, onProgress);
   }
 
   /** Every route the HTTP API serves (method and URL), to check them against the OpenAPI document. */

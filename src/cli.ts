@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { errorCodes, ParcoursError } from '@parcours/contracts';
 import { keysCommand } from './commands/keys.js';
+import { runReattributeCommand } from './commands/reattribute.js';
 import { runSimCommand, simOptions } from './commands/sim.js';
 import { runStartCommand } from './commands/start.js';
 import { version } from './version.js';
@@ -22,6 +23,14 @@ const sim = program
   .description('Run a simulated fleet against a running Parcours (registers it through the HTTP API, publishes over MQTT).');
 for (const option of simOptions()) sim.addOption(option);
 sim.action(runSimCommand);
+
+program
+  .command('reattribute')
+  .description('After correcting the registry for a past interval: attribute its stored events again and re-derive what depends on them.')
+  .requiredOption('--from <iso>', 'start of the interval (ISO 8601)')
+  .requiredOption('--to <iso>', 'end of the interval, excluded (ISO 8601)')
+  .option('-c, --config <file>', 'configuration file (data folder, InfluxDB)')
+  .action(runReattributeCommand);
 
 program.addCommand(keysCommand());
 

@@ -4,6 +4,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
 import { sessionRoutes } from './http/session-routes.js';
 import { analyticsMigrations } from './migrations.js';
+import { rederiveSessions } from './sessions/rederive-sessions.js';
+import type { SessionRules } from './sessions/session-builder.js';
 import { SessionJob } from './sessions/session-job.js';
 import { SessionStore } from './sessions/session-store.js';
 
@@ -23,15 +25,26 @@ export class Analytics {
 
   constructor(private readonly options: AnalyticsOptions) {}
 
+  private get rules(): SessionRules {
+    const { analytics } = this.options.config;
+    return { idleTimeoutMs: analytics.sessionIdleTimeout, maxLengthMs: analytics.sessionMaxLength };
+  }
+
+  /** Opens the analytics' tables without following the log (for batch commands). */
+  open(): void {
+    migrate(this.options.gateway.db, analyticsMigrations);
+    this.store = new SessionStore(this.options.gateway.db);
+  }
+
+  /** Opens, then follows the log as it grows. */
   start(): void {
     const { config, gateway, influx, publish, logger, onSessions } = this.options;
-    migrate(gateway.db, analyticsMigrations);
-    this.store = new SessionStore(gateway.db);
+    this.open();
     this.sessions = new SessionJob({
       log: gateway.log,
       offsets: gateway.offsets,
-      store: this.store,
-      rules: { idleTimeoutMs: config.analytics.sessionIdleTimeout, maxLengthMs: config.analytics.sessionMaxLength },
+      store: this.sessionStore,
+      rules: this.rules,
       influx,
       publish,
       baseTopic: config.mqtt.baseTopic,
@@ -56,6 +69,12 @@ export class Analytics {
   get sessionStore(): SessionStore {
     if (!this.store) throw new Error('analytics not started');
     return this.store;
+  }
+
+  /** Re-derives the sessions of these devices that start in `[from, to)`, replacing the stored ones. */
+  rederive(devices: ReadonlySet<string>, from: number, to: number): Promise<UsageSession[]> {
+    const { gateway, influx, logger } = this.options;
+    return rederiveSessions({ log: gateway.log, store: this.sessionStore, rules: this.rules, influx, logger }, devices, from, to);
   }
 
   routes(): FastifyPluginAsync[] {

@@ -96,6 +96,12 @@ export class Gateway {
     return this.started.ingest.handle(message);
   }
 
+  /** The registry as it is now, indexed for attribution as of any instant. */
+  get attributionIndex(): AttributionIndex {
+    if (!this.index) throw new Error('the gateway is not started');
+    return this.index;
+  }
+
   authenticateDevice(deviceId: string, secret: string): Promise<boolean> {
     return this.started.registry.verifyCredentials(deviceId, secret);
   }

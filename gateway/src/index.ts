@@ -14,3 +14,6 @@ export { InfluxRawSink } from './sinks/influx-raw-sink.js';
 export * from './influx/index.js';
 export { ApiKeyStore } from './auth/api-key-store.js';
 export { requireKey } from './auth/require-key.js';
+export { reattributeEvents, type ReattributeProgress } from './reattribute/reattribute-events.js';
+export { rewriteRawPoints } from './reattribute/rewrite-raw-points.js';
+export { AttributionIndex } from './registry/attribution-index.js';

@@ -19,19 +19,30 @@ export class SessionStore {
 
   /** Saves closed sessions and the open state in one transaction, with `also` (an offset commit) inside it. */
   save(closed: readonly UsageSession[], open: readonly OpenSession[], also: () => void): void {
-    const upsert = this.db.prepare(
-      `INSERT OR REPLACE INTO usage_sessions (id, device_id, device_type, subject_id, subject_kind, subject_type, actor, start, end, duration_s, events, closed_by)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
     const saveOpen = this.db.prepare('INSERT INTO open_sessions (device_id, state) VALUES (?, ?)');
     this.db.transaction(() => {
-      for (const s of closed) {
-        upsert.run(s.id, s.deviceId, s.deviceType, s.subjectId, s.subjectKind, s.subjectType, s.actor, s.start, s.end, s.durationS, s.events, s.closedBy);
-      }
+      this.insert(closed);
       this.db.exec('DELETE FROM open_sessions');
       for (const s of open) saveOpen.run(s.deviceId, JSON.stringify(s));
       also();
     })();
+  }
+
+  /** Replaces the sessions of these devices starting in `[from, to)` by the given ones, in one transaction. */
+  replace(devices: ReadonlySet<string>, from: number, to: number, sessions: readonly UsageSession[]): void {
+    const remove = this.db.prepare('DELETE FROM usage_sessions WHERE device_id = ? AND start >= ? AND start < ?');
+    this.db.transaction(() => {
+      for (const device of devices) remove.run(device, from, to);
+      this.insert(sessions);
+    })();
+  }
+
+  private insert(sessions: readonly UsageSession[]): void {
+    const upsert = this.db.prepare(
+      `INSERT OR REPLACE INTO usage_sessions (id, device_id, device_type, subject_id, subject_kind, subject_type, actor, start, end, duration_s, events, closed_by)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    for (const s of sessions) upsert.run(s.id, s.deviceId, s.deviceType, s.subjectId, s.subjectKind, s.subjectType, s.actor, s.start, s.end, s.durationS, s.events, s.closedBy);
   }
 
   loadOpen(): OpenSession[] {

@@ -3,3 +3,4 @@ export { toLineProtocol, type InfluxPoint } from './point.js';
 export { InfluxWriteError } from './errors.js';
 export { apiForVersion, type InfluxApi } from './detect-version.js';
 export { writeIsolatingRefused } from './write-isolating.js';
+export type { DeleteRange } from './http.js';

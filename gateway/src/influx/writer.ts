@@ -4,7 +4,8 @@ import { backoffDelay } from './backoff.js';
 import { detectApi, type InfluxApi } from './detect-version.js';
 import { InfluxWriteError } from './errors.js';
 import { toLineProtocol, type InfluxPoint } from './point.js';
-import { createV1Transport, type Transport } from './v1-transport.js';
+import type { DeleteRange, Transport } from './http.js';
+import { createV1Transport } from './v1-transport.js';
 import { createV2Transport } from './v2-transport.js';
 
 export interface InfluxWriter {
@@ -15,6 +16,8 @@ export interface InfluxWriter {
    * signal aborts. A non-retryable failure (a 4xx other than 429) is thrown at once.
    */
   write(points: InfluxPoint[], options?: { signal?: AbortSignal }): Promise<void>;
+  /** Deletes a time range of the series with these tags (to rewrite a re-derived interval), retrying likewise. */
+  deleteRange(range: DeleteRange, options?: { signal?: AbortSignal }): Promise<void>;
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -72,11 +75,15 @@ export function createInfluxWriter(config: Config['influx'], logger: Logger): In
       return apiVersion;
     },
     async write(points, options = {}) {
-      const send = await ready(options.signal);
+      const transport = await ready(options.signal);
       for (let i = 0; i < points.length; i += config.batchSize) {
         const lines = points.slice(i, i + config.batchSize).map(toLineProtocol);
-        await withRetries(() => send(lines), logger, options.signal);
+        await withRetries(() => transport.write(lines), logger, options.signal);
       }
+    },
+    async deleteRange(range, options = {}) {
+      const transport = await ready(options.signal);
+      await withRetries(() => transport.deleteRange(range), logger, options.signal);
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { Database } from '../store/database.js';
+import type { Attribution } from '../registry/attribution-index.js';
 import type { LogRecord, NewLogRecord } from './log-record.js';
 
 interface LogRow {
@@ -70,6 +71,21 @@ export class EventLog {
       cursor = { ts: last.ts, offset: last.offset };
       yield rows.map(toRecord);
     }
+  }
+
+  countTimeRange(from: number, to: number): number {
+    return this.db.prepare<[number, number], { n: number }>('SELECT COUNT(*) AS n FROM events WHERE ts >= ? AND ts < ?').get(from, to)!.n;
+  }
+
+  /** Replaces the attribution of stored records (after a registry correction), in one transaction. */
+  reattribute(changes: readonly { offset: number; attribution: Attribution }[]): void {
+    const update = this.db.prepare(
+      `UPDATE events SET device_type = @deviceType, subject_id = @subjectId, subject_kind = @subjectKind, subject_type = @subjectType,
+         actor = @actor, actor_rejected = @rejected WHERE offset = @offset`,
+    );
+    this.db.transaction(() => {
+      for (const { offset, attribution: a } of changes) update.run({ ...a, rejected: a.actorRejected ? 1 : 0, offset });
+    })();
   }
 
   head(): number {

@@ -1,0 +1,33 @@
+import { measurements, tags, type UsageSession } from '@parcours/contracts';
+import { writeIsolatingRefused, type EventLog, type InfluxWriter } from '@parcours/gateway';
+import type { Logger } from 'pino';
+import { SessionBuilder, type SessionRules } from './session-builder.js';
+import { sessionPoint } from './session-output.js';
+import type { SessionStore } from './session-store.js';
+
+/**
+ * Batch re-derivation of the usage sessions of some devices that start in `[from, to)`, from the log in
+ * device-time order: the sessions are replaced (same ids), never added, in the store and in InfluxDB.
+ * Events up to one maximum session length after `to` are read so that sessions crossing `to` close.
+ */
+export async function rederiveSessions(
+  deps: { log: EventLog; store: SessionStore; rules: SessionRules; influx: InfluxWriter | null; logger: Logger },
+  devices: ReadonlySet<string>,
+  from: number,
+  to: number,
+): Promise<UsageSession[]> {
+  const builder = new SessionBuilder(deps.rules);
+  const closed: UsageSession[] = [];
+  for (const chunk of deps.log.readTimeRange(from, to + deps.rules.maxLengthMs)) {
+    closed.push(...builder.apply(chunk.filter((record) => devices.has(record.deviceId))));
+  }
+  const sessions = closed.filter((s) => s.start >= from && s.start < to);
+  deps.store.replace(devices, from, to, sessions);
+  if (deps.influx) {
+    for (const device of devices) await deps.influx.deleteRange({ measurement: measurements.usageSession, tags: { [tags.device]: device }, from, to });
+    await writeIsolatingRefused(deps.influx, sessions.map(sessionPoint), (point, error) => {
+      deps.logger.error({ point, reason: error.message }, 'InfluxDB refused a session point; the session stays in the store');
+    });
+  }
+  return sessions;
+}
