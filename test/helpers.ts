@@ -31,8 +31,9 @@ export function adminKey(): string {
   return admin;
 }
 
-export async function startApp(config: Config): Promise<ParcoursApp> {
-  const app = new ParcoursApp(config, pino({ level: config.log.level }));
+export async function startApp(config: Config, logTo?: NodeJS.WritableStream): Promise<ParcoursApp> {
+  const logger = logTo ? pino({ level: config.log.level }, logTo) : pino({ level: config.log.level });
+  const app = new ParcoursApp(config, logger);
   await app.start();
   admin = app.initialAdminKey ?? admin;
   return app;
