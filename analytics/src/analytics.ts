@@ -4,6 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
 import { sessionRoutes } from './http/session-routes.js';
 import { analyticsMigrations } from './migrations.js';
+import { ActorInference } from './sessions/actor-inference.js';
 import { rederiveSessions } from './sessions/rederive-sessions.js';
 import type { SessionRules } from './sessions/session-builder.js';
 import { SessionJob } from './sessions/session-job.js';
@@ -30,6 +31,12 @@ export class Analytics {
     return { idleTimeoutMs: analytics.sessionIdleTimeout, maxLengthMs: analytics.sessionMaxLength };
   }
 
+  private inference(): ActorInference | null {
+    const { config, gateway } = this.options;
+    if (!config.analytics.actorInference) return null;
+    return new ActorInference(config.analytics.actorInferenceWindow, config.analytics.sessionMaxLength, (collective, t) => gateway.attributionIndex.membersAt(collective, t));
+  }
+
   /** Opens the analytics' tables without following the log (for batch commands). */
   open(): void {
     migrate(this.options.gateway.db, analyticsMigrations);
@@ -45,6 +52,7 @@ export class Analytics {
       offsets: gateway.offsets,
       store: this.sessionStore,
       rules: this.rules,
+      inference: this.inference(),
       influx,
       publish,
       baseTopic: config.mqtt.baseTopic,
@@ -74,7 +82,7 @@ export class Analytics {
   /** Re-derives the sessions of these devices that start in `[from, to)`, replacing the stored ones. */
   rederive(devices: ReadonlySet<string>, from: number, to: number): Promise<UsageSession[]> {
     const { gateway, influx, logger } = this.options;
-    return rederiveSessions({ log: gateway.log, store: this.sessionStore, rules: this.rules, influx, logger }, devices, from, to);
+    return rederiveSessions({ log: gateway.log, store: this.sessionStore, rules: this.rules, influx, logger, inference: this.inference() }, devices, from, to);
   }
 
   routes(): FastifyPluginAsync[] {

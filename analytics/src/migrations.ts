@@ -15,4 +15,11 @@ export const analyticsMigrations: readonly Migration[] = [
       CREATE TABLE open_sessions (device_id TEXT PRIMARY KEY, state TEXT NOT NULL);
     `,
   },
+  {
+    name: 'analytics-002-inferred-actor',
+    sql: `
+      ALTER TABLE usage_sessions ADD COLUMN inferred_actor TEXT;
+      ALTER TABLE usage_sessions ADD COLUMN inference_confidence REAL;
+    `,
+  },
 ];

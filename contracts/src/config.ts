@@ -54,6 +54,8 @@ const sections = {
   analytics: z.strictObject({
     sessionIdleTimeout: duration('30m', 'A usage session whose device sent nothing (no event, no telemetry) for this long is closed at its last message.'),
     sessionMaxLength: duration('24h', 'A usage session is closed when it reaches this length.'),
+    actorInference: setting(booleanSetting, true, 'For a shared-device session with no actor, infer the member whose personal devices were active nearest its start (marked as inferred, with a confidence).'),
+    actorInferenceWindow: duration('10m', 'How near the start of a session a personal device must have been active to count in the inference.'),
   }),
   sim: z.strictObject({
     scenario: setting(z.string().min(1), 'small', 'Built-in fleet scenario run by `parcours start` (`none` disables it), or a scenario file.'),

@@ -1,6 +1,7 @@
 import { measurements, tags, type UsageSession } from '@parcours/contracts';
 import { writeIsolatingRefused, type EventLog, type InfluxWriter } from '@parcours/gateway';
 import type { Logger } from 'pino';
+import type { ActorInference } from './actor-inference.js';
 import { SessionBuilder, type SessionRules } from './session-builder.js';
 import { sessionPoint } from './session-output.js';
 import type { SessionStore } from './session-store.js';
@@ -11,17 +12,20 @@ import type { SessionStore } from './session-store.js';
  * Events up to one maximum session length after `to` are read so that sessions crossing `to` close.
  */
 export async function rederiveSessions(
-  deps: { log: EventLog; store: SessionStore; rules: SessionRules; influx: InfluxWriter | null; logger: Logger },
+  deps: { log: EventLog; store: SessionStore; rules: SessionRules; influx: InfluxWriter | null; logger: Logger; inference: ActorInference | null },
   devices: ReadonlySet<string>,
   from: number,
   to: number,
 ): Promise<UsageSession[]> {
   const builder = new SessionBuilder(deps.rules);
   const closed: UsageSession[] = [];
-  for (const chunk of deps.log.readTimeRange(from, to + deps.rules.maxLengthMs)) {
-    closed.push(...builder.apply(chunk.filter((record) => devices.has(record.deviceId))));
+  // Personal activity from before `from` too, for the inference of sessions starting right at `from`.
+  for (const chunk of deps.log.readTimeRange(from - (deps.inference ? deps.rules.maxLengthMs : 0), to + deps.rules.maxLengthMs)) {
+    deps.inference?.observe(chunk);
+    closed.push(...builder.apply(chunk.filter((record) => devices.has(record.deviceId) && record.ts >= from)));
   }
-  const sessions = closed.filter((s) => s.start >= from && s.start < to);
+  const inRange = closed.filter((s) => s.start >= from && s.start < to);
+  const sessions = deps.inference ? deps.inference.apply(inRange) : inRange;
   deps.store.replace(devices, from, to, sessions);
   if (deps.influx) {
     for (const device of devices) await deps.influx.deleteRange({ measurement: measurements.usageSession, tags: { [tags.device]: device }, from, to });

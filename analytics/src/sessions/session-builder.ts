@@ -85,6 +85,7 @@ export class SessionBuilder {
       id: sessionId(session.deviceId, session.start),
       deviceId: session.deviceId, deviceType: session.deviceType,
       subjectId: session.subjectId, subjectKind: session.subjectKind, subjectType: session.subjectType, actor: session.actor,
+      inferredActor: null, inferenceConfidence: null,
       start: session.start, end, durationS: (end - session.start) / 1000, events: session.events, closedBy,
     };
   }

@@ -1,6 +1,7 @@
 import type { UsageSession } from '@parcours/contracts';
 import { LogConsumer, writeIsolatingRefused, type ConsumerOffsets, type EventLog, type InfluxWriter, type LogRecord } from '@parcours/gateway';
 import type { Logger } from 'pino';
+import type { ActorInference } from './actor-inference.js';
 import { SessionBuilder, type SessionRules } from './session-builder.js';
 import { sessionMessages, sessionPoint } from './session-output.js';
 import type { SessionStore } from './session-store.js';
@@ -15,6 +16,8 @@ export interface SessionJobDeps {
   baseTopic: string;
   logger: Logger;
   onSessions?: (sessions: UsageSession[]) => void;
+  /** Adds an inferred actor to shared-device sessions without one; null when switched off. */
+  inference: ActorInference | null;
 }
 
 const consumerName = 'analytics-sessions';
@@ -59,8 +62,10 @@ export class SessionJob {
   private async handle(records: LogRecord[], signal: AbortSignal): Promise<void> {
     const { deps } = this;
     const draft = new SessionBuilder(deps.rules, structuredClone(this.builder!.openSessions()));
-    const closed = draft.apply(records);
-    closed.push(...draft.advance(Math.max(...records.map((r) => r.ts))));
+    deps.inference?.observe(records);
+    const built = draft.apply(records);
+    built.push(...draft.advance(Math.max(...records.map((r) => r.ts))));
+    const closed = deps.inference ? deps.inference.apply(built) : built;
     if (closed.length > 0) {
       if (deps.influx) {
         await writeIsolatingRefused(deps.influx, closed.map(sessionPoint), (point, error) => {

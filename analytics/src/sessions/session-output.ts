@@ -11,7 +11,12 @@ export function sessionPoint(session: UsageSession): InfluxPoint {
       [tags.subject]: session.subjectId ?? noneTag,
       [tags.subjectType]: session.subjectType ?? noneTag,
     },
-    fields: { duration_s: session.durationS, actor: session.actor ?? '' },
+    fields: {
+      duration_s: session.durationS,
+      actor: session.actor ?? '',
+      inferred_actor: session.inferredActor ?? '',
+      ...(session.inferenceConfidence === null ? {} : { inference_confidence: session.inferenceConfidence }),
+    },
     intFields: { events: session.events },
     timestampMs: session.start,
   };

@@ -4,13 +4,13 @@ import type { OpenSession } from './session-builder.js';
 
 interface SessionRow {
   id: string; device_id: string; device_type: string; subject_id: string | null; subject_kind: UsageSession['subjectKind'];
-  subject_type: string | null; actor: string | null; start: number; end: number; duration_s: number; events: number;
+  subject_type: string | null; actor: string | null; inferred_actor: string | null; inference_confidence: number | null; start: number; end: number; duration_s: number; events: number;
   closed_by: UsageSession['closedBy'];
 }
 
 const toSession = (r: SessionRow): UsageSession => ({
   id: r.id, deviceId: r.device_id, deviceType: r.device_type, subjectId: r.subject_id, subjectKind: r.subject_kind,
-  subjectType: r.subject_type, actor: r.actor, start: r.start, end: r.end, durationS: r.duration_s, events: r.events, closedBy: r.closed_by,
+  subjectType: r.subject_type, actor: r.actor, inferredActor: r.inferred_actor, inferenceConfidence: r.inference_confidence, start: r.start, end: r.end, durationS: r.duration_s, events: r.events, closedBy: r.closed_by,
 });
 
 /** Closed sessions keyed by their stable id (a re-derivation replaces, never adds), and the open ones. */
@@ -39,10 +39,12 @@ export class SessionStore {
 
   private insert(sessions: readonly UsageSession[]): void {
     const upsert = this.db.prepare(
-      `INSERT OR REPLACE INTO usage_sessions (id, device_id, device_type, subject_id, subject_kind, subject_type, actor, start, end, duration_s, events, closed_by)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR REPLACE INTO usage_sessions (id, device_id, device_type, subject_id, subject_kind, subject_type, actor, inferred_actor,
+         inference_confidence, start, end, duration_s, events, closed_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    for (const s of sessions) upsert.run(s.id, s.deviceId, s.deviceType, s.subjectId, s.subjectKind, s.subjectType, s.actor, s.start, s.end, s.durationS, s.events, s.closedBy);
+    for (const s of sessions) {
+      upsert.run(s.id, s.deviceId, s.deviceType, s.subjectId, s.subjectKind, s.subjectType, s.actor, s.inferredActor, s.inferenceConfidence, s.start, s.end, s.durationS, s.events, s.closedBy);
+    }
   }
 
   loadOpen(): OpenSession[] {

@@ -56,6 +56,10 @@ export class AttributionIndex {
     return assignment ? (this.subjects.get(assignment.subjectId) ?? null) : null;
   }
 
+  membersAt(collectiveId: string, t: number): string[] {
+    return (this.membershipsByCollective.get(collectiveId) ?? []).filter((m) => contains(m, t)).map((m) => m.individualId);
+  }
+
   isMember(individualId: string, collectiveId: string, t: number): boolean {
     return (this.membershipsByCollective.get(collectiveId) ?? []).some((m) => m.individualId === individualId && contains(m, t));
   }
