@@ -80,7 +80,10 @@ class ApiClient {
   }
 }
 
-/** Registers subjects, memberships, devices and assignments, then issues fresh MQTT credentials per device. */
+/**
+ * Registers subjects, memberships, devices and assignments. A new device comes with its MQTT credentials;
+ * one that already existed (a later run) gets fresh ones, since the secret is shown only once.
+ */
 export async function registerWorld(world: World, options: RegistrarOptions): Promise<Map<string, DeviceCredentials>> {
   const api = new ApiClient(options);
   const device = (id: string, rest: string) => `/api/v1/devices/${encodeURIComponent(id)}/${rest}`;
@@ -90,6 +93,13 @@ export async function registerWorld(world: World, options: RegistrarOptions): Pr
     const result = await api.post(path, body, what);
     if (result.created) created++;
     else existing++;
+    return result;
+  };
+  const credentials = new Map<string, DeviceCredentials>();
+  const keep = (id: string, body: unknown) => {
+    const parsed = deviceCredentialsSchema.safeParse(body);
+    if (!parsed.success) throw new ParcoursError(errorCodes.internal, `credentials of ${id}: unexpected response ${JSON.stringify(body)}`);
+    credentials.set(id, parsed.data);
   };
 
   for (const c of world.collectives) {
@@ -112,7 +122,8 @@ export async function registerWorld(world: World, options: RegistrarOptions): Pr
     }
   }
   for (const d of world.devices) {
-    await post('/api/v1/devices', { id: d.id, type: d.type, model: d.model, name: d.name ?? null } satisfies DeviceCreate, `device ${d.id}`);
+    const registered = await post('/api/v1/devices', { id: d.id, type: d.type, model: d.model, name: d.name ?? null } satisfies DeviceCreate, `device ${d.id}`);
+    if (registered.created) keep(d.id, (registered.body as { credentials?: unknown }).credentials);
     const assignment: AssignmentCreate = {
       id: d.assignmentId,
       subjectId: d.owner,
@@ -122,12 +133,8 @@ export async function registerWorld(world: World, options: RegistrarOptions): Pr
     await post(device(d.id, 'assignments'), assignment, `assignment ${d.assignmentId}`);
   }
 
-  const credentials = new Map<string, DeviceCredentials>();
-  for (const d of world.devices) {
-    const { body } = await api.post(device(d.id, 'credentials'), null, `credentials of ${d.id}`);
-    const parsed = deviceCredentialsSchema.safeParse(body);
-    if (!parsed.success) throw new ParcoursError(errorCodes.internal, `credentials of ${d.id}: unexpected response ${JSON.stringify(body)}`);
-    credentials.set(d.id, parsed.data);
+  for (const d of world.devices.filter((d) => !credentials.has(d.id))) {
+    keep(d.id, (await api.post(device(d.id, 'credentials'), null, `credentials of ${d.id}`)).body);
   }
   options.logger.info({ created, existing, devices: credentials.size }, 'world registered');
   return credentials;

@@ -60,15 +60,25 @@ export async function startApiDouble(): Promise<ApiDouble> {
     const body = await readJson(request);
     if (path === '/api/v1/subjects') return upsert('subjects', subjectCreateSchema, body);
     if (path === '/api/v1/memberships') return upsert('memberships', membershipCreateSchema, body);
-    if (path === '/api/v1/devices') return upsert('devices', deviceCreateSchema, body);
+    if (path === '/api/v1/devices') {
+      const reply = upsert('devices', deviceCreateSchema, body);
+      // Like Parcours: a new device comes with its credentials.
+      if (reply.status !== 201) return reply;
+      const { id } = reply.body as { id: string };
+      return { status: 201, body: { ...(reply.body as object), credentials: issue(id) } };
+    }
     const match = /^\/api\/v1\/devices\/([^/]+)\/(assignments|credentials)$/.exec(path);
     if (!match) return error(404, errorCodes.notFound, 'no such route');
     const deviceId = decodeURIComponent(match[1]!);
     if (!records.get('devices')!.has(deviceId)) return error(404, errorCodes.notFound, `no device ${deviceId}`);
     if (match[2] === 'assignments') return upsert('assignments', assignmentCreateSchema, body, { deviceId });
+    return { status: 201, body: issue(deviceId) };
+  }
+
+  function issue(deviceId: string): { deviceId: string; username: string; secret: string } {
     const secret = randomBytes(12).toString('hex');
     secrets.set(deviceId, secret);
-    return { status: 201, body: { deviceId, username: deviceId, secret } };
+    return { deviceId, username: deviceId, secret };
   }
 
   const server: Server = createServer((request: IncomingMessage, response: ServerResponse) => {

@@ -38,9 +38,17 @@ export function deviceRoutes(registry: RegistryStore): FastifyPluginAsync {
       return registry.getDevice(request.params.id) ?? Promise.reject(notFound('device', request.params.id));
     });
 
-    app.post('/devices', { schema: { tags, body: deviceCreateSchema, response: created(deviceSchema) } }, async (request, reply) => {
+    app.post('/devices', {
+      schema: {
+        tags,
+        description: 'A new device (201) comes with its MQTT credentials, shown this once; an identical existing one (200) without.',
+        body: deviceCreateSchema,
+        response: created(deviceSchema.extend({ credentials: deviceCredentialsSchema.optional() })),
+      },
+    }, async (request, reply) => {
       const { record, created: isNew } = registry.createDevice(request.body);
-      return reply.status(isNew ? 201 : 200).send(record);
+      if (!isNew) return reply.status(200).send(record);
+      return reply.status(201).send({ ...record, credentials: await registry.issueCredentials(record.id) });
     });
 
     app.patch('/devices/:id', { schema: { tags, params: idParams, body: devicePatchSchema, response: { 200: deviceSchema, ...errors } } }, async (request) =>
