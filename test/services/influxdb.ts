@@ -12,14 +12,16 @@ export interface InfluxServer {
   /** Runs InfluxQL through `POST /query` and returns the parsed JSON. */
   query(q: string, db?: string): Promise<unknown>;
   createDatabase(name: string): Promise<void>;
-  stop(): Promise<void>;
+  /** With `keepData`, the data stays for `startInfluxDB({ port, dir })` to start the same server again. */
+  stop(options?: { keepData?: boolean }): Promise<void>;
+  dir: string;
 }
 
 /** Debian's InfluxDB (1.6.7) on free loopback ports (or the HTTP port given) with its data in a temporary folder. */
-export async function startInfluxDB(options: { port?: number } = {}): Promise<InfluxServer> {
+export async function startInfluxDB(options: { port?: number; dir?: string } = {}): Promise<InfluxServer> {
   ensureInstalled('influxd');
   const [port, rpcPort] = [options.port ?? (await freePort()), await freePort()];
-  const dir = await makeTempDir('influxdb');
+  const dir = options.dir ?? (await makeTempDir('influxdb'));
   const config = `
 # Debian's build reads reporting-enabled (upstream's reporting-disabled is ignored).
 reporting-enabled = false
@@ -59,6 +61,7 @@ bind-address = "127.0.0.1:${rpcPort}"
   return {
     url, port, version, query,
     createDatabase: async (name) => void (await query(`CREATE DATABASE "${name}"`)),
-    stop: process.stop,
+    stop: (stopOptions = {}) => process.stop({ keepDir: stopOptions.keepData ?? false }),
+    dir,
   };
 }

@@ -5,10 +5,13 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** A server process the tests started, with its own temporary folder; `stop()` kills it and removes the folder. */
+/**
+ * A server process the tests started, with its own temporary folder; `stop()` ends it and removes the
+ * folder, unless `keepDir` (to start the same server again on its data, as after an outage).
+ */
 export interface ManagedProcess {
   dir: string;
-  stop(): Promise<void>;
+  stop(options?: { keepDir?: boolean }): Promise<void>;
 }
 
 export async function makeTempDir(name: string): Promise<string> {
@@ -36,14 +39,14 @@ export async function startProcess(options: {
   const child = spawn(options.command, options.args, { cwd: options.dir, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
-  const stop = async () => {
+  const stop = async (stopOptions: { keepDir?: boolean } = {}) => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
       await exited(child);
       clearTimeout(timer);
     }
-    await rm(options.dir, { recursive: true, force: true });
+    if (!stopOptions.keepDir) await rm(options.dir, { recursive: true, force: true });
   };
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   for (;;) {

@@ -14,9 +14,12 @@ export interface Transport {
   deleteRange(range: DeleteRange): Promise<void>;
 }
 
+/** A request that hangs (a stalled server) fails after this long, and is retried like a refused one. */
+const requestTimeoutMs = 30_000;
+
 export async function send(url: string, init: RequestInit): Promise<Response> {
   try {
-    return await fetch(url, init);
+    return await fetch(url, { ...init, signal: AbortSignal.timeout(requestTimeoutMs) });
   } catch (error) {
     throw new InfluxWriteError(`InfluxDB cannot be reached: ${(error as Error).message}`, true, null);
   }

@@ -1,0 +1,58 @@
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ParcoursApp } from '../src/app.js';
+import { api, scrapeMetrics, startApp, testConfig } from './helpers.js';
+import { startInfluxDB, type InfluxServer } from './services/index.js';
+
+/** InfluxDB goes away during a steady publish and comes back: nothing is lost, nothing is written twice. */
+const database = 'parcours_outage';
+const total = 600;
+const t0 = Date.UTC(2026, 1, 1);
+let influx: InfluxServer;
+let app: ParcoursApp;
+
+async function influxCount(): Promise<number> {
+  const body = (await influx.query('SELECT count("seq") FROM telemetry', database)) as { results: { series?: { values: number[][] }[] }[] };
+  return body.results[0]?.series?.[0]?.values[0]?.[1] ?? 0;
+}
+
+beforeAll(async () => {
+  influx = await startInfluxDB();
+  app = await startApp(testConfig({ influx: { url: influx.url, database, batchSize: 50 } }));
+});
+
+afterAll(async () => {
+  await app?.stop();
+  await influx?.stop();
+});
+
+describe('InfluxDB outage during ingest', () => {
+  it('falls behind in the log while InfluxDB is down and catches up when it returns, with equal counts', async () => {
+    const { body } = await api<{ credentials: { secret: string } }>(app.urls.http, 'POST', '/api/v1/devices', { id: 'meter', type: 'meter' });
+    const device = await mqtt.connectAsync(app.urls.mqtt, { username: 'meter', password: body.credentials.secret });
+    const publish = async (from: number, to: number) => {
+      for (let seq = from; seq < to; seq++) {
+        await device.publishAsync('parcours/devices/meter/telemetry', JSON.stringify({ ts: t0 + seq * 1000, seq, metrics: { power_w: seq } }), { qos: 1 });
+        if (seq % 20 === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    };
+
+    await publish(0, 200);
+    await app.drained();
+    expect(await influxCount()).toBe(200);
+
+    await influx.stop({ keepData: true });
+    await publish(200, 400); // acknowledged while InfluxDB is down: stored in the log only
+    expect(app.gateway.log.count()).toBe(400);
+    expect(app.influxSink!.lag).toBeGreaterThan(0);
+    expect(await scrapeMetrics(app.urls.http)).toMatch(/parcours_log_consumer_lag\{consumer="influx-raw"\} [1-9]/);
+
+    influx = await startInfluxDB({ port: influx.port, dir: influx.dir });
+    await publish(400, total);
+    await app.drained();
+    await device.endAsync();
+    expect(app.influxSink!.lag).toBe(0);
+    expect(await influxCount()).toBe(total);
+    expect(app.gateway.log.count()).toBe(total);
+  }, 120_000);
+});
