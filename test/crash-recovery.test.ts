@@ -26,6 +26,7 @@ function start(): Promise<void> {
       ...process.env, PARCOURS_DATA_DIR: dataDir, PARCOURS_HTTP_PORT: String(ports.http), PARCOURS_HTTP_HOST: '127.0.0.1',
       PARCOURS_MQTT_PORT: String(ports.mqtt), PARCOURS_MQTT_HOST: '127.0.0.1', PARCOURS_SIM_SCENARIO: 'none',
       PARCOURS_HTTP_ADMIN_KEY: 'crash-test-admin-key-0123456789', PARCOURS_LOG_LEVEL: 'warn', PARCOURS_LOG_FORMAT: 'json',
+      PARCOURS_GATEWAY_MAX_CLOCK_SKEW: '3650d', PARCOURS_GATEWAY_MAX_LATENESS: '3650d',
     },
     stdio: 'ignore',
   });

@@ -20,6 +20,8 @@ export function testConfig(overrides: ConfigInput = {}): Config {
     http: { host: '127.0.0.1', port: 0, ...overrides.http },
     mqtt: { host: '127.0.0.1', port: 0, ...overrides.mqtt },
     sim: { scenario: 'none', ...overrides.sim },
+    // Tests replay fixed dates, whatever the machine's clock says; the device-time tests set their own limits.
+    gateway: { maxClockSkew: '3650d', maxLateness: '3650d', ...overrides.gateway },
   });
 }
 

@@ -50,6 +50,8 @@ const sections = {
   }),
   gateway: z.strictObject({
     maxPayloadBytes: setting(z.coerce.number().int().min(64), 65536, 'Largest device payload accepted; larger ones are quarantined.'),
+    maxClockSkew: duration('5m', 'A device time further ahead of the receive time than this is a wrong clock: the receive time replaces it and the event is flagged.'),
+    maxLateness: duration('7d', 'Events whose device time is older than this (buffered offline, replayed) are still accepted; older ones are quarantined.'),
   }),
   analytics: z.strictObject({
     sessionIdleTimeout: duration('30m', 'A usage session whose device sent nothing (no event, no telemetry) for this long is closed at its last message.'),

@@ -11,6 +11,7 @@ export const errorCodes = {
   unknownDevice: 'PARCOURS_E_UNKNOWN_DEVICE',
   topicMismatch: 'PARCOURS_E_TOPIC_MISMATCH',
   badTopic: 'PARCOURS_E_BAD_TOPIC',
+  tooLate: 'PARCOURS_E_TOO_LATE',
   // API and registry errors.
   notFound: 'PARCOURS_E_NOT_FOUND',
   conflict: 'PARCOURS_E_CONFLICT',
@@ -37,6 +38,7 @@ export const quarantineReasons = [
   errorCodes.unknownDevice,
   errorCodes.topicMismatch,
   errorCodes.badTopic,
+  errorCodes.tooLate,
 ] as const;
 export type QuarantineReason = (typeof quarantineReasons)[number];
 

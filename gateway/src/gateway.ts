@@ -63,7 +63,7 @@ export class Gateway {
     refresh();
     registry.onChange(refresh);
     const ingest = new Ingest({
-      options: { baseTopic: config.mqtt.baseTopic, maxPayloadBytes: config.gateway.maxPayloadBytes },
+      options: { baseTopic: config.mqtt.baseTopic, maxPayloadBytes: config.gateway.maxPayloadBytes, maxClockSkewMs: config.gateway.maxClockSkew, maxLatenessMs: config.gateway.maxLateness },
       index: () => this.index!,
       writer,
       metrics,

@@ -9,6 +9,7 @@ export function createGatewayMetrics(registry: Registry) {
     quarantined: new Counter({ name: 'parcours_messages_quarantined_total', help: 'Messages quarantined, by reason code.', labelNames: ['reason'] as const, registers }),
     stored: new Counter({ name: 'parcours_messages_stored_total', help: 'Messages appended to the durable log.', labelNames: ['channel'] as const, registers }),
     duplicates: new Counter({ name: 'parcours_messages_duplicate_total', help: 'Messages whose (device, seq) was already stored.', registers }),
+    clockCorrected: new Counter({ name: 'parcours_device_clock_corrected_total', help: 'Messages whose device time was replaced by the receive time (clock ahead or never set).', registers }),
     actorsRejected: new Counter({ name: 'parcours_actor_hints_rejected_total', help: 'Event actor hints that did not hold at the event time.', registers }),
     storeErrors: new Counter({ name: 'parcours_store_errors_total', help: 'Failed writes to the durable log (the message was not acknowledged).', registers }),
     influxRefused: new Counter({ name: 'parcours_influx_points_refused_total', help: 'Points InfluxDB refused for good (4xx); they stay in the durable log.', labelNames: ['measurement'] as const, registers }),

@@ -9,7 +9,7 @@ const window = 10 * minute;
 function personal(subjectId: string, ts: number): LogRecord {
   return {
     offset: ts, deviceId: `${subjectId}-phone`, seq: ts, channel: 'events', ts, receivedAt: ts, deviceType: 'phone', subjectId,
-    subjectKind: 'individual', subjectType: 'person', actor: null, actorRejected: false, actorHint: null, type: 'interaction', metrics: null, attrs: null,
+    subjectKind: 'individual', subjectType: 'person', actor: null, actorRejected: false, actorHint: null, deviceTs: null, type: 'interaction', metrics: null, attrs: null,
   };
 }
 

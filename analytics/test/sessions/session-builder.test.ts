@@ -10,7 +10,7 @@ function event(deviceId: string, type: string, ts: number, actor: string | null 
   offset += 1;
   return {
     offset, deviceId, seq: offset, channel: 'events', ts, receivedAt: ts, deviceType: 'coffee_machine', subjectId: 'office',
-    subjectKind: 'collective', subjectType: 'workplace', actor, actorRejected: false, actorHint: actor, type, metrics: null, attrs: null,
+    subjectKind: 'collective', subjectType: 'workplace', actor, actorRejected: false, actorHint: actor, deviceTs: null, type, metrics: null, attrs: null,
   };
 }
 

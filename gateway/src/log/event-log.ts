@@ -5,14 +5,14 @@ import type { LogRecord, NewLogRecord } from './log-record.js';
 interface LogRow {
   offset: number; device_id: string; seq: number; channel: 'telemetry' | 'events'; ts: number; received_at: number;
   device_type: string; subject_id: string | null; subject_kind: LogRecord['subjectKind']; subject_type: string | null;
-  actor: string | null; actor_rejected: number; actor_hint: string | null; type: string | null; metrics: string | null; attrs: string | null;
+  actor: string | null; actor_rejected: number; actor_hint: string | null; device_ts: number | null; type: string | null; metrics: string | null; attrs: string | null;
 }
 
 function toRecord(row: LogRow): LogRecord {
   return {
     offset: row.offset, deviceId: row.device_id, seq: row.seq, channel: row.channel, ts: row.ts, receivedAt: row.received_at,
     deviceType: row.device_type, subjectId: row.subject_id, subjectKind: row.subject_kind, subjectType: row.subject_type,
-    actor: row.actor, actorRejected: row.actor_rejected === 1, actorHint: row.actor_hint, type: row.type,
+    actor: row.actor, actorRejected: row.actor_rejected === 1, actorHint: row.actor_hint, deviceTs: row.device_ts, type: row.type,
     metrics: row.metrics === null ? null : JSON.parse(row.metrics), attrs: row.attrs === null ? null : JSON.parse(row.attrs),
   };
 }
@@ -30,13 +30,13 @@ export class EventLog {
   append(records: readonly NewLogRecord[]): boolean[] {
     const insert = this.db.prepare(
       `INSERT OR IGNORE INTO events (device_id, seq, channel, ts, received_at, device_type, subject_id, subject_kind,
-         subject_type, actor, actor_rejected, actor_hint, type, metrics, attrs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         subject_type, actor, actor_rejected, actor_hint, device_ts, type, metrics, attrs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     return records.map(
       (r) =>
         insert.run(
           r.deviceId, r.seq, r.channel, r.ts, r.receivedAt, r.deviceType, r.subjectId, r.subjectKind, r.subjectType,
-          r.actor, r.actorRejected ? 1 : 0, r.actorHint, r.type, r.metrics && JSON.stringify(r.metrics), r.attrs && JSON.stringify(r.attrs),
+          r.actor, r.actorRejected ? 1 : 0, r.actorHint, r.deviceTs, r.type, r.metrics && JSON.stringify(r.metrics), r.attrs && JSON.stringify(r.attrs),
         ).changes === 1,
     );
   }

@@ -6,8 +6,10 @@ export interface LogRecord extends Attribution {
   deviceId: string;
   seq: number;
   channel: 'telemetry' | 'events';
-  /** Device time, ms. */
+  /** Device time, ms (the receive time when the device clock was wrong: see `deviceTs`). */
   ts: number;
+  /** The time the device sent, when it was replaced as a wrong clock; null otherwise. */
+  deviceTs: number | null;
   receivedAt: number;
   /** The actor the event named, accepted or not (`actor` holds it only when accepted). */
   actorHint: string | null;

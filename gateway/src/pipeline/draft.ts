@@ -22,6 +22,8 @@ export interface Draft {
     | { channel: 'events'; payload: EventPayload }
     | { channel: 'status'; payload: StatusPayload };
   attribution?: Attribution;
+  /** Set when the device time was replaced by the receive time; holds the time the device sent. */
+  clockCorrected?: { deviceTs: number };
 }
 
 export interface Rejection {

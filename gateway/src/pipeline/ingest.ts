@@ -5,11 +5,12 @@ import type { NewLogRecord } from '../log/log-record.js';
 import { attribute } from './attribute.js';
 import type { BatchWriter, WriteItem, WriteOutcome } from './batch-writer.js';
 import { decode, type DecodeOptions } from './decode.js';
+import { checkDeviceTime, type DeviceTimeOptions } from './device-time.js';
 import type { Draft, InboundMessage, Rejection } from './draft.js';
 import { validate } from './validate.js';
 
 export interface IngestDeps {
-  options: DecodeOptions;
+  options: DecodeOptions & DeviceTimeOptions;
   /** The current attribution index (it is replaced when the registry changes). */
   index: () => AttributionIndex;
   writer: BatchWriter;
@@ -18,7 +19,7 @@ export interface IngestDeps {
 }
 
 /**
- * The gateway's pipeline: decode → validate → attribute → store (dedupe happens at the store, whose
+ * The gateway's pipeline: decode → validate → device time → attribute → store (dedupe happens at the store, whose
  * key is `(deviceId, seq)`). Resolves once the outcome is durable; rejects only if the store failed,
  * in which case the message must not be acknowledged.
  */
@@ -29,6 +30,7 @@ export class Ingest {
     this.stages = [
       (draft) => decode(draft, deps.options),
       validate,
+      (draft) => checkDeviceTime(draft, deps.options),
       (draft) => attribute(draft, deps.index()),
     ];
   }
@@ -61,6 +63,7 @@ export class Ingest {
     if (draft.attribution?.actorRejected) metrics.actorsRejected.inc();
     if (outcome === 'stored') metrics.stored.inc({ channel });
     if (outcome === 'duplicate') metrics.duplicates.inc();
+    if (draft.clockCorrected) metrics.clockCorrected.inc();
     return outcome;
   }
 
@@ -85,6 +88,7 @@ export class Ingest {
       deviceId, seq: body.payload.seq, channel: body.channel, ts: body.payload.ts, receivedAt: draft.message.receivedAt,
       ...draft.attribution!,
       actorHint: body.channel === 'events' ? (body.payload.actor ?? null) : null,
+      deviceTs: draft.clockCorrected?.deviceTs ?? null,
       type: body.channel === 'events' ? body.payload.type : null,
       metrics: body.channel === 'telemetry' ? body.payload.metrics : null,
       attrs: body.channel === 'events' ? (body.payload.attrs ?? null) : null,

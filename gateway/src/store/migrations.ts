@@ -67,4 +67,8 @@ export const gatewayMigrations: readonly Migration[] = [
     name: 'gateway-005-actor-hint',
     sql: `ALTER TABLE events ADD COLUMN actor_hint TEXT;`,
   },
+  {
+    name: 'gateway-006-device-time',
+    sql: `ALTER TABLE events ADD COLUMN device_ts INTEGER;`,
+  },
 ];

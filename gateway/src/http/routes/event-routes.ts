@@ -10,6 +10,7 @@ const storedEventSchema = z.object({
   seq: z.number().int(),
   channel: z.enum(['telemetry', 'events']),
   ts: instantSchema,
+  deviceTs: instantSchema.nullable().describe('what the device sent, when its clock was wrong and ts is the receive time'),
   receivedAt: instantSchema,
   deviceType: z.string(),
   subjectId: z.string().nullable(),
