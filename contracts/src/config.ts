@@ -50,6 +50,7 @@ const sections = {
   }),
   gateway: z.strictObject({
     maxPayloadBytes: setting(z.coerce.number().int().min(64), 65536, 'Largest device payload accepted; larger ones are quarantined.'),
+    quarantineMaxEntries: setting(z.coerce.number().int().min(1), 100_000, 'Most messages kept in the quarantine; past it the oldest are dropped, counted and logged.'),
     maxClockSkew: duration('5m', 'A device time further ahead of the receive time than this is a wrong clock: the receive time replaces it and the event is flagged.'),
     maxLateness: duration('7d', 'Events whose device time is older than this (buffered offline, replayed) are still accepted; older ones are quarantined.'),
   }),

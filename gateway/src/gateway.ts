@@ -16,7 +16,7 @@ import { BatchWriter, type WriteOutcome } from './pipeline/batch-writer.js';
 import type { InboundMessage } from './pipeline/draft.js';
 import { Ingest } from './pipeline/ingest.js';
 import { PresenceStore } from './pipeline/presence-store.js';
-import { QuarantineStore } from './quarantine/quarantine-store.js';
+import { QuarantineStore, type QuarantineFilter } from './quarantine/quarantine-store.js';
 import { AttributionIndex } from './registry/attribution-index.js';
 import { RegistryStore } from './registry/registry-store.js';
 import { migrate, openDatabase, type Database } from './store/database.js';
@@ -56,9 +56,12 @@ export class Gateway {
     migrate(db, gatewayMigrations);
     const registry = new RegistryStore(db);
     const log = new EventLog(db);
-    const quarantine = new QuarantineStore(db);
+    const quarantine = new QuarantineStore(db, config.gateway.quarantineMaxEntries);
     const presence = new PresenceStore(db);
-    const writer = new BatchWriter(db, log, quarantine, presence);
+    const writer = new BatchWriter(db, log, quarantine, presence, (dropped) => {
+      metrics.quarantineDropped.inc(dropped);
+      logger.warn({ dropped, max: config.gateway.quarantineMaxEntries }, 'quarantine full: dropped the oldest messages');
+    });
     const refresh = () => (this.index = new AttributionIndex(registry.snapshot()));
     refresh();
     registry.onChange(refresh);
@@ -102,6 +105,20 @@ export class Gateway {
     return this.index;
   }
 
+  /**
+   * Runs quarantined messages through the pipeline again (after their cause was fixed, e.g. the device
+   * registered): each is taken out and either stored or quarantined anew with its current reason.
+   */
+  async replayQuarantine(filter: QuarantineFilter, limit: number): Promise<Record<WriteOutcome | 'replayed', number>> {
+    const tally = { replayed: 0, stored: 0, duplicate: 0, quarantined: 0, presence: 0 };
+    for (const entry of this.started.quarantine.take(filter, limit)) {
+      const outcome = await this.ingest({ topic: entry.topic, payload: entry.payload, receivedAt: entry.receivedAt, clientId: entry.clientId, username: entry.username });
+      tally[outcome] += 1;
+      tally.replayed += 1;
+    }
+    return tally;
+  }
+
   authenticateDevice(deviceId: string, secret: string): Promise<boolean> {
     return this.started.registry.verifyCredentials(deviceId, secret);
   }
@@ -112,6 +129,6 @@ export class Gateway {
 
   routes(): FastifyPluginAsync[] {
     const { registry, quarantine, log } = this.started;
-    return [subjectRoutes(registry), membershipRoutes(registry), deviceRoutes(registry), registryChangeRoutes(registry), importRoutes(registry), quarantineRoutes(quarantine), eventRoutes(log)];
+    return [subjectRoutes(registry), membershipRoutes(registry), deviceRoutes(registry), registryChangeRoutes(registry), importRoutes(registry), quarantineRoutes(quarantine, (filter, limit) => this.replayQuarantine(filter, limit)), eventRoutes(log)];
   }
 }

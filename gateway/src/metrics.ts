@@ -11,6 +11,7 @@ export function createGatewayMetrics(registry: Registry) {
     duplicates: new Counter({ name: 'parcours_messages_duplicate_total', help: 'Messages whose (device, seq) was already stored.', registers }),
     clockCorrected: new Counter({ name: 'parcours_device_clock_corrected_total', help: 'Messages whose device time was replaced by the receive time (clock ahead or never set).', registers }),
     actorsRejected: new Counter({ name: 'parcours_actor_hints_rejected_total', help: 'Event actor hints that did not hold at the event time.', registers }),
+    quarantineDropped: new Counter({ name: 'parcours_quarantine_dropped_total', help: 'Oldest quarantined messages dropped to keep the quarantine within its bound.', registers }),
     storeErrors: new Counter({ name: 'parcours_store_errors_total', help: 'Failed writes to the durable log (the message was not acknowledged).', registers }),
     influxRefused: new Counter({ name: 'parcours_influx_points_refused_total', help: 'Points InfluxDB refused for good (4xx); they stay in the durable log.', labelNames: ['measurement'] as const, registers }),
     authFailures: new Counter({ name: 'parcours_http_auth_failures_total', help: 'API requests refused: missing or unknown key (401), role not allowed (403).', labelNames: ['reason'] as const, registers }),

@@ -30,6 +30,8 @@ export class BatchWriter {
     private readonly log: EventLog,
     private readonly quarantine: QuarantineStore,
     private readonly presence: PresenceStore,
+    /** Told how many of the oldest quarantined messages were dropped to keep the quarantine bounded. */
+    private readonly onQuarantineDropped: (count: number) => void,
   ) {}
 
   write(item: WriteItem): Promise<WriteOutcome> {
@@ -60,7 +62,8 @@ export class BatchWriter {
   private writeAll(items: WriteItem[]): WriteOutcome[] {
     const records = items.flatMap((item) => (item.kind === 'record' ? [item.record] : []));
     const fresh = this.log.append(records);
-    this.quarantine.append(items.flatMap((item) => (item.kind === 'quarantine' ? [item.entry] : [])));
+    const dropped = this.quarantine.append(items.flatMap((item) => (item.kind === 'quarantine' ? [item.entry] : [])));
+    if (dropped > 0) this.onQuarantineDropped(dropped);
     this.presence.apply(items.flatMap((item) => (item.kind === 'presence' ? [item.change] : [])));
     let next = 0;
     return items.map((item) => {

@@ -73,7 +73,7 @@ export class Ingest {
       kind: 'quarantine',
       entry: {
         receivedAt: message.receivedAt, topic: message.topic, deviceId: draft.topic?.deviceId ?? null,
-        clientId: message.clientId, reason: rejection.reason, detail: rejection.detail, payload: message.payload,
+        clientId: message.clientId, username: message.username, reason: rejection.reason, detail: rejection.detail, payload: message.payload,
       },
     };
   }

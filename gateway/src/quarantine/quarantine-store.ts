@@ -7,6 +7,8 @@ export interface QuarantineEntry {
   topic: string;
   deviceId: string | null;
   clientId: string | null;
+  /** The authenticated MQTT username, so that a replay is judged as the original message was. */
+  username: string | null;
   reason: QuarantineReason;
   detail: string;
   payload: Buffer;
@@ -16,30 +18,63 @@ export interface StoredQuarantineEntry extends QuarantineEntry {
   id: number;
 }
 
+export interface QuarantineFilter {
+  ids?: number[] | undefined;
+  reason?: QuarantineReason | undefined;
+  deviceId?: string | undefined;
+}
+
 interface QuarantineRow {
-  id: number; received_at: number; topic: string; device_id: string | null; client_id: string | null;
+  id: number; received_at: number; topic: string; device_id: string | null; client_id: string | null; username: string | null;
   reason: QuarantineReason; detail: string; payload: Buffer;
 }
 
-export class QuarantineStore {
-  constructor(private readonly db: Database) {}
+const toEntry = (r: QuarantineRow): StoredQuarantineEntry => ({
+  id: r.id, receivedAt: r.received_at, topic: r.topic, deviceId: r.device_id, clientId: r.client_id, username: r.username, reason: r.reason, detail: r.detail, payload: r.payload,
+});
 
-  /** Appends inside the caller's transaction. */
-  append(entries: readonly QuarantineEntry[]): void {
+const where = '(@reason IS NULL OR reason = @reason) AND (@device IS NULL OR device_id = @device) AND (@ids IS NULL OR id IN (SELECT value FROM json_each(@ids)))';
+const params = (f: QuarantineFilter) => ({ reason: f.reason ?? null, device: f.deviceId ?? null, ids: f.ids ? JSON.stringify(f.ids) : null });
+
+/** Rejected messages, bounded: past `maxEntries` the oldest go, and `append` says how many. */
+export class QuarantineStore {
+  constructor(
+    private readonly db: Database,
+    private readonly maxEntries: number,
+  ) {}
+
+  /** Appends inside the caller's transaction; returns how many of the oldest entries were dropped to stay bounded. */
+  append(entries: readonly QuarantineEntry[]): number {
+    if (entries.length === 0) return 0;
     const insert = this.db.prepare(
-      'INSERT INTO quarantine (received_at, topic, device_id, client_id, reason, detail, payload) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO quarantine (received_at, topic, device_id, client_id, username, reason, detail, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
-    for (const e of entries) insert.run(e.receivedAt, e.topic, e.deviceId, e.clientId, e.reason, e.detail, e.payload);
+    for (const e of entries) insert.run(e.receivedAt, e.topic, e.deviceId, e.clientId, e.username, e.reason, e.detail, e.payload);
+    const excess = this.count() - this.maxEntries;
+    if (excess <= 0) return 0;
+    this.db.prepare('DELETE FROM quarantine WHERE id IN (SELECT id FROM quarantine ORDER BY id LIMIT ?)').run(excess);
+    return excess;
   }
 
-  list(filter: { reason?: QuarantineReason; deviceId?: string; limit: number; offset: number }): StoredQuarantineEntry[] {
+  list(filter: QuarantineFilter & { limit: number; offset: number }): StoredQuarantineEntry[] {
     return this.db
-      .prepare<[object], QuarantineRow>(
-        `SELECT * FROM quarantine WHERE (@reason IS NULL OR reason = @reason) AND (@device IS NULL OR device_id = @device)
-         ORDER BY id DESC LIMIT @limit OFFSET @offset`,
-      )
-      .all({ reason: filter.reason ?? null, device: filter.deviceId ?? null, limit: filter.limit, offset: filter.offset })
-      .map((r) => ({ id: r.id, receivedAt: r.received_at, topic: r.topic, deviceId: r.device_id, clientId: r.client_id, reason: r.reason, detail: r.detail, payload: r.payload }));
+      .prepare<[object], QuarantineRow>(`SELECT * FROM quarantine WHERE ${where} ORDER BY id DESC LIMIT @limit OFFSET @offset`)
+      .all({ ...params(filter), limit: filter.limit, offset: filter.offset })
+      .map(toEntry);
+  }
+
+  /** Takes the matching entries out, oldest first (for a replay, which quarantines again what still fails). */
+  take(filter: QuarantineFilter, limit: number): StoredQuarantineEntry[] {
+    return this.db.transaction(() => {
+      const rows = this.db.prepare<[object], QuarantineRow>(`SELECT * FROM quarantine WHERE ${where} ORDER BY id LIMIT @limit`).all({ ...params(filter), limit });
+      const remove = this.db.prepare('DELETE FROM quarantine WHERE id = ?');
+      for (const row of rows) remove.run(row.id);
+      return rows.map(toEntry);
+    })();
+  }
+
+  count(): number {
+    return this.db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM quarantine').get()!.n;
   }
 
   countByReason(): Record<string, number> {

@@ -71,4 +71,8 @@ export const gatewayMigrations: readonly Migration[] = [
     name: 'gateway-006-device-time',
     sql: `ALTER TABLE events ADD COLUMN device_ts INTEGER;`,
   },
+  {
+    name: 'gateway-007-quarantine-username',
+    sql: `ALTER TABLE quarantine ADD COLUMN username TEXT;`,
+  },
 ];
