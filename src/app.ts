@@ -80,7 +80,7 @@ export class ParcoursApp {
     if (config.influx.url) {
       this.influx = createInfluxWriter(config.influx, logger.child({ part: 'influx' }));
       this.sink = new InfluxRawSink({
-        log: this.gateway.log, offsets: this.gateway.offsets, writer: this.influx, metrics: this.metrics, logger, batchSize: config.influx.batchSize,
+        log: this.gateway.log, offsets: this.gateway.offsets, writer: this.influx, quarantine: this.gateway.quarantine, metrics: this.metrics, logger, batchSize: config.influx.batchSize,
       });
       this.sink.start();
     }

@@ -12,6 +12,7 @@ export const errorCodes = {
   topicMismatch: 'PARCOURS_E_TOPIC_MISMATCH',
   badTopic: 'PARCOURS_E_BAD_TOPIC',
   tooLate: 'PARCOURS_E_TOO_LATE',
+  influxRefused: 'PARCOURS_E_INFLUX_REFUSED',
   // API and registry errors.
   notFound: 'PARCOURS_E_NOT_FOUND',
   conflict: 'PARCOURS_E_CONFLICT',
@@ -39,6 +40,7 @@ export const quarantineReasons = [
   errorCodes.topicMismatch,
   errorCodes.badTopic,
   errorCodes.tooLate,
+  errorCodes.influxRefused,
 ] as const;
 export type QuarantineReason = (typeof quarantineReasons)[number];
 

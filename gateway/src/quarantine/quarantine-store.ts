@@ -1,4 +1,4 @@
-import type { QuarantineReason } from '@parcours/contracts';
+import { errorCodes, type QuarantineReason } from '@parcours/contracts';
 import type { Database } from '../store/database.js';
 
 /** A message that was not accepted, kept with its raw payload so that it can be inspected or replayed. */
@@ -43,7 +43,7 @@ export class QuarantineStore {
     private readonly maxEntries: number,
   ) {}
 
-  /** Appends inside the caller's transaction; returns how many of the oldest entries were dropped to stay bounded. */
+  /** Appends (inside the caller's transaction, if any); returns how many of the oldest entries were dropped to stay bounded. */
   append(entries: readonly QuarantineEntry[]): number {
     if (entries.length === 0) return 0;
     const insert = this.db.prepare(
@@ -63,10 +63,15 @@ export class QuarantineStore {
       .map(toEntry);
   }
 
-  /** Takes the matching entries out, oldest first (for a replay, which quarantines again what still fails). */
+  /**
+   * Takes the matching device messages out, oldest first (for a replay, which quarantines again what still
+   * fails). Points InfluxDB refused are not device messages: they stay for inspection.
+   */
   take(filter: QuarantineFilter, limit: number): StoredQuarantineEntry[] {
     return this.db.transaction(() => {
-      const rows = this.db.prepare<[object], QuarantineRow>(`SELECT * FROM quarantine WHERE ${where} ORDER BY id LIMIT @limit`).all({ ...params(filter), limit });
+      const rows = this.db
+        .prepare<[object], QuarantineRow>(`SELECT * FROM quarantine WHERE ${where} AND reason <> '${errorCodes.influxRefused}' ORDER BY id LIMIT @limit`)
+        .all({ ...params(filter), limit });
       const remove = this.db.prepare('DELETE FROM quarantine WHERE id = ?');
       for (const row of rows) remove.run(row.id);
       return rows.map(toEntry);

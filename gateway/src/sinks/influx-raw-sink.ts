@@ -1,4 +1,7 @@
+import { errorCodes, tags } from '@parcours/contracts';
 import type { Logger } from 'pino';
+import { toLineProtocol } from '../influx/point.js';
+import type { QuarantineStore } from '../quarantine/quarantine-store.js';
 import { writeIsolatingRefused } from '../influx/write-isolating.js';
 import type { InfluxWriter } from '../influx/writer.js';
 import type { ConsumerOffsets } from '../log/consumer-offsets.js';
@@ -9,12 +12,17 @@ import { rawPoint } from './raw-points.js';
 
 const consumerName = 'influx-raw';
 
-/** Follows the durable log and writes raw telemetry and usage events to InfluxDB, resuming after outages. */
+/**
+ * Follows the durable log and writes raw telemetry and usage events to InfluxDB, resuming after outages.
+ * A point InfluxDB refuses for good (a 4xx) is quarantined with the server's message.
+ */
 export class InfluxRawSink {
   private consumer: LogConsumer | null = null;
 
   constructor(
-    private readonly deps: { log: EventLog; offsets: ConsumerOffsets; writer: InfluxWriter; metrics: GatewayMetrics; logger: Logger; batchSize: number },
+    private readonly deps: {
+      log: EventLog; offsets: ConsumerOffsets; writer: InfluxWriter; quarantine: QuarantineStore; metrics: GatewayMetrics; logger: Logger; batchSize: number;
+    },
   ) {}
 
   get lag(): number {
@@ -22,7 +30,7 @@ export class InfluxRawSink {
   }
 
   start(): void {
-    const { log, offsets, writer, metrics, logger, batchSize } = this.deps;
+    const { log, offsets, writer, quarantine, metrics, logger, batchSize } = this.deps;
     this.consumer = new LogConsumer({
       name: consumerName,
       log,
@@ -32,7 +40,11 @@ export class InfluxRawSink {
       handle: (records, signal) =>
         writeIsolatingRefused(writer, records.map(rawPoint), (point, error) => {
           metrics.influxRefused.inc({ measurement: point.measurement });
-          logger.error({ point, reason: error.message }, 'InfluxDB refused a point; it stays in the durable log');
+          logger.error({ point, reason: error.message }, 'InfluxDB refused a point: quarantined; the message stays in the durable log');
+          quarantine.append([{
+            receivedAt: Date.now(), topic: `influx/${point.measurement}`, deviceId: point.tags[tags.device] ?? null, clientId: null, username: null,
+            reason: errorCodes.influxRefused, detail: error.message, payload: Buffer.from(toLineProtocol(point)),
+          }]);
         }, signal),
       onError: () => metrics.sinkErrors.inc({ consumer: consumerName }),
     });
