@@ -1,9 +1,10 @@
 import { MqttBroker } from '@parcours/broker';
 import { Analytics } from '@parcours/analytics';
 import type { Config } from '@parcours/contracts';
-import { buildHttpApp, createGatewayMetrics, createInfluxWriter, Gateway, InfluxRawSink, requireKey, type HttpApp, type InfluxWriter, type ReattributeProgress } from '@parcours/gateway';
+import { buildHttpApp, createGatewayMetrics, createInfluxWriter, Gateway, InfluxRawSink, requireKey, type ConsumerStatus, type HttpApp, type InfluxWriter, type ReattributeProgress } from '@parcours/gateway';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { PipelineReporter } from './pipeline-reporter.js';
 import { reattribute, type ReattributeResult } from './reattribute.js';
 import { version } from './version.js';
 
@@ -26,6 +27,7 @@ export class ParcoursApp {
   private sink: InfluxRawSink | null = null;
   private analyticsJobs: Analytics | null = null;
   private http: HttpApp | null = null;
+  private reporter: PipelineReporter | null = null;
   private readonly routes: { method: string; url: string }[] = [];
   /** The admin key made on the first start (no key existed yet): shown once, never stored in clear. */
   private firstAdminKey: string | null = null;
@@ -94,6 +96,13 @@ export class ParcoursApp {
     this.analyticsJobs.start();
     await this.broker.start();
     this.registerGauges();
+    if (this.influx) {
+      this.reporter = new PipelineReporter({
+        writer: this.influx, registry: this.metricsRegistry, intervalMs: config.influx.pipelineInterval, logHead: () => this.gateway.log.head(),
+        consumers: () => this.consumerStatus(), logger,
+      });
+      this.reporter.start();
+    }
     this.http = await buildHttpApp({
       logger,
       metrics: this.metricsRegistry,
@@ -106,7 +115,16 @@ export class ParcoursApp {
     await this.http.listen({ host: config.http.host, port: config.http.port });
   }
 
+  /** How far each reader of the durable log is behind. */
+  consumerStatus(): Record<string, ConsumerStatus> {
+    return {
+      ...(this.sink ? { 'influx-raw': this.sink.status() } : {}),
+      ...(this.analyticsJobs ? { 'analytics-sessions': this.analyticsJobs.status() } : {}),
+    };
+  }
+
   async stop(): Promise<void> {
+    this.reporter?.stop();
     await this.http?.close();
     await this.broker.stop();
     await this.sink?.stop();
@@ -136,8 +154,13 @@ export class ParcoursApp {
     new Gauge({
       name: 'parcours_log_consumer_lag', help: 'Records in the durable log not yet handled, by consumer.', labelNames: ['consumer'], registers,
       collect() {
-        if (app.sink) this.set({ consumer: 'influx-raw' }, app.sink.lag);
-        if (app.analyticsJobs) this.set({ consumer: 'analytics-sessions' }, app.analyticsJobs.lag);
+        for (const [consumer, status] of Object.entries(app.consumerStatus())) this.set({ consumer }, status.lag);
+      },
+    });
+    new Gauge({
+      name: 'parcours_log_consumer_lag_seconds', help: 'Age of the oldest record a consumer has not handled yet (0 when caught up).', labelNames: ['consumer'], registers,
+      collect() {
+        for (const [consumer, status] of Object.entries(app.consumerStatus())) this.set({ consumer }, status.lagSeconds);
       },
     });
     new Gauge({ name: 'parcours_log_head', help: 'Records in the durable log.', registers, collect() { this.set(app.gateway.log.head()); } });

@@ -38,6 +38,7 @@ describe('device time', () => {
     expect((await send(now + 2 * minute, now)).record).toMatchObject({ ts: now + 2 * minute, deviceTs: null });
     expect((await send(now - 30 * minute, now)).record).toMatchObject({ ts: now - 30 * minute, deviceTs: null });
     expect((await send(now - 40 * minute, now)).record).toMatchObject({ ts: now - 40 * minute });
+    expect(await scrapeMetrics(app.urls.http)).toMatch(/parcours_messages_late_total 2/);
   });
 
   it('quarantines what is later than the lateness, saying by how much', async () => {

@@ -18,7 +18,7 @@ async function influxCount(): Promise<number> {
 
 beforeAll(async () => {
   influx = await startInfluxDB();
-  app = await startApp(testConfig({ influx: { url: influx.url, database, batchSize: 50 } }));
+  app = await startApp(testConfig({ influx: { url: influx.url, database, batchSize: 50, pipelineInterval: '200ms' } }));
 });
 
 afterAll(async () => {
@@ -45,7 +45,10 @@ describe('InfluxDB outage during ingest', () => {
     await publish(200, 400); // acknowledged while InfluxDB is down: stored in the log only
     expect(app.gateway.log.count()).toBe(400);
     expect(app.influxSink!.lag).toBeGreaterThan(0);
-    expect(await scrapeMetrics(app.urls.http)).toMatch(/parcours_log_consumer_lag\{consumer="influx-raw"\} [1-9]/);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const metrics = await scrapeMetrics(app.urls.http);
+    expect(metrics).toMatch(/parcours_log_consumer_lag\{consumer="influx-raw"\} [1-9]/);
+    expect(metrics).toMatch(/parcours_log_consumer_lag_seconds\{consumer="influx-raw"\} [1-9]/);
 
     influx = await startInfluxDB({ port: influx.port, dir: influx.dir });
     await publish(400, total);
@@ -69,5 +72,17 @@ describe('InfluxDB outage during ingest', () => {
     expect(listed.body.items).toEqual([expect.objectContaining({ deviceId: 'odd', detail: expect.stringMatching(/field type conflict/) })]);
     expect(await influxCount()).toBe(total + 2);
     expect(app.influxSink!.lag).toBe(0);
+  });
+
+  it('writes its own figures to the pipeline measurement', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const last = async (stage: string, field: string) => {
+      const body = (await influx.query(`SELECT last("${field}") FROM pipeline WHERE "stage" = '${stage}'`, database)) as { results: { series?: { values: number[][] }[] }[] };
+      return body.results[0]?.series?.[0]?.values[0]?.[1];
+    };
+    expect(await last('ingest', 'received')).toBeGreaterThanOrEqual(total + 3);
+    expect(await last('ingest', 'log_depth')).toBe(total + 3);
+    expect(await last('influx-raw', 'log_depth')).toBe(0);
+    expect(await last('analytics-sessions', 'lag_s')).toBe(0);
   });
 });

@@ -1,5 +1,5 @@
 import type { Config, UsageSession } from '@parcours/contracts';
-import { migrate, type Gateway, type InfluxWriter } from '@parcours/gateway';
+import { migrate, type ConsumerStatus, type Gateway, type InfluxWriter } from '@parcours/gateway';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
 import { sessionRoutes } from './http/session-routes.js';
@@ -64,6 +64,10 @@ export class Analytics {
 
   async stop(): Promise<void> {
     await this.sessions?.stop();
+  }
+
+  status(): ConsumerStatus {
+    return this.sessions?.status() ?? { lag: 0, lagSeconds: 0, lastBatchMs: 0 };
   }
 
   get lag(): number {

@@ -78,6 +78,7 @@ const sections = {
     username: setting(z.string(), '', 'User name (v1 API).'),
     password: setting(z.string(), '', 'Password (v1 API).'),
     batchSize: setting(z.coerce.number().int().min(1).max(50_000), 5000, 'Most points written in one request.'),
+    pipelineInterval: duration('10s', 'How often the pipeline\'s own figures (rates, lag) are written to the `pipeline` measurement.'),
   }),
 };
 

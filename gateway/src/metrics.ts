@@ -9,6 +9,7 @@ export function createGatewayMetrics(registry: Registry) {
     quarantined: new Counter({ name: 'parcours_messages_quarantined_total', help: 'Messages quarantined, by reason code.', labelNames: ['reason'] as const, registers }),
     stored: new Counter({ name: 'parcours_messages_stored_total', help: 'Messages appended to the durable log.', labelNames: ['channel'] as const, registers }),
     duplicates: new Counter({ name: 'parcours_messages_duplicate_total', help: 'Messages whose (device, seq) was already stored.', registers }),
+    late: new Counter({ name: 'parcours_messages_late_total', help: 'Messages accepted although they arrived later than the clock skew allows (within the lateness).', registers }),
     clockCorrected: new Counter({ name: 'parcours_device_clock_corrected_total', help: 'Messages whose device time was replaced by the receive time (clock ahead or never set).', registers }),
     actorsRejected: new Counter({ name: 'parcours_actor_hints_rejected_total', help: 'Event actor hints that did not hold at the event time.', registers }),
     quarantineDropped: new Counter({ name: 'parcours_quarantine_dropped_total', help: 'Oldest quarantined messages dropped to keep the quarantine within its bound.', registers }),

@@ -1,5 +1,5 @@
 import type { UsageSession } from '@parcours/contracts';
-import { LogConsumer, writeIsolatingRefused, type ConsumerOffsets, type EventLog, type InfluxWriter, type LogRecord } from '@parcours/gateway';
+import { LogConsumer, writeIsolatingRefused, type ConsumerStatus, type ConsumerOffsets, type EventLog, type InfluxWriter, type LogRecord } from '@parcours/gateway';
 import type { Logger } from 'pino';
 import type { ActorInference } from './actor-inference.js';
 import { SessionBuilder, type SessionRules } from './session-builder.js';
@@ -35,6 +35,10 @@ export class SessionJob {
 
   get lag(): number {
     return this.consumer?.lag() ?? 0;
+  }
+
+  status(): ConsumerStatus {
+    return this.consumer?.status() ?? { lag: 0, lagSeconds: 0, lastBatchMs: 0 };
   }
 
   start(): void {

@@ -88,6 +88,11 @@ export class EventLog {
     })();
   }
 
+  /** When the first record after `offset` was received: how long a reader at `offset` is behind. */
+  receivedAfter(offset: number): number | null {
+    return this.db.prepare<[number], { received_at: number }>('SELECT received_at FROM events WHERE offset > ? ORDER BY offset LIMIT 1').get(offset)?.received_at ?? null;
+  }
+
   head(): number {
     return this.db.prepare<[], { head: number | null }>('SELECT MAX(offset) AS head FROM events').get()?.head ?? 0;
   }

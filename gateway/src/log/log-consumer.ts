@@ -18,6 +18,12 @@ export interface LogConsumerOptions {
 
 const retryPauseMs = 1_000;
 
+export interface ConsumerStatus {
+  lag: number;
+  lagSeconds: number;
+  lastBatchMs: number;
+}
+
 /**
  * Follows the durable log from a persisted offset: reads a batch, hands it over, commits the offset,
  * and sleeps until the log says something was appended. At-least-once: a crash between handling and
@@ -30,11 +36,18 @@ export class LogConsumer {
   private loop: Promise<void> | null = null;
   private unsubscribe: (() => void) | null = null;
   private readonly idleWaiters = new Set<() => void>();
+  private lastBatchMs = 0;
 
   constructor(private readonly options: LogConsumerOptions) {}
 
   get position(): number {
     return this.offset;
+  }
+
+  /** How far behind the log this reader is: records, seconds since the oldest unhandled one arrived, and its last batch's duration. */
+  status(now = Date.now()): ConsumerStatus {
+    const oldest = this.options.log.receivedAfter(this.offset);
+    return { lag: this.lag(), lagSeconds: oldest === null ? 0 : Math.max(0, (now - oldest) / 1000), lastBatchMs: this.lastBatchMs };
   }
 
   lag(): number {
@@ -74,7 +87,9 @@ export class LogConsumer {
         continue;
       }
       try {
+        const started = performance.now();
         await handle(records, signal);
+        this.lastBatchMs = performance.now() - started;
         this.offset = records[records.length - 1]!.offset;
         offsets.commit(name, this.offset);
       } catch (error) {

@@ -24,6 +24,8 @@ export interface Draft {
   attribution?: Attribution;
   /** Set when the device time was replaced by the receive time; holds the time the device sent. */
   clockCorrected?: { deviceTs: number };
+  /** Set when the message arrived later than the clock skew allows (buffered, replayed, delayed). */
+  late?: boolean;
 }
 
 export interface Rejection {

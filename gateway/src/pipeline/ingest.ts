@@ -64,6 +64,7 @@ export class Ingest {
     if (outcome === 'stored') metrics.stored.inc({ channel });
     if (outcome === 'duplicate') metrics.duplicates.inc();
     if (draft.clockCorrected) metrics.clockCorrected.inc();
+    if (draft.late) metrics.late.inc();
     return outcome;
   }
 

@@ -6,7 +6,7 @@ import { writeIsolatingRefused } from '../influx/write-isolating.js';
 import type { InfluxWriter } from '../influx/writer.js';
 import type { ConsumerOffsets } from '../log/consumer-offsets.js';
 import type { EventLog } from '../log/event-log.js';
-import { LogConsumer } from '../log/log-consumer.js';
+import { LogConsumer, type ConsumerStatus } from '../log/log-consumer.js';
 import type { GatewayMetrics } from '../metrics.js';
 import { rawPoint } from './raw-points.js';
 
@@ -27,6 +27,10 @@ export class InfluxRawSink {
 
   get lag(): number {
     return this.consumer?.lag() ?? 0;
+  }
+
+  status(): ConsumerStatus {
+    return this.consumer?.status() ?? { lag: 0, lagSeconds: 0, lastBatchMs: 0 };
   }
 
   start(): void {
