@@ -15,7 +15,7 @@ export function testConfig(overrides: ConfigInput = {}): Config {
   const dir = mkdtempSync(join(tmpdir(), 'parcours-test-'));
   return configSchema.parse({
     ...overrides,
-    data: { dir, ...overrides.data },
+    data: { dir, logRetention: '0s', ...overrides.data },
     log: { level: 'error', format: 'json', ...overrides.log },
     http: { host: '127.0.0.1', port: 0, ...overrides.http },
     mqtt: { host: '127.0.0.1', port: 0, ...overrides.mqtt },

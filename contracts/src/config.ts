@@ -32,6 +32,8 @@ function duration(defaultValue: string, description: string) {
 const sections = {
   data: z.strictObject({
     dir: setting(z.string().min(1), './data', 'Folder of the embedded store (registry, events, sessions, quarantine).'),
+    sync: setting(z.enum(['full', 'normal']), 'full', '`full`: every acknowledged message is fsynced before its ack (survives a power cut); `normal`: it survives a crash of Parcours but not of the machine, and ingest is faster.'),
+    logRetention: duration('90d', 'Log records received longer ago than this are deleted once every active reader has handled them; `0s` keeps them forever.'),
   }),
   log: z.strictObject({
     level: setting(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info', 'Lowest log level written.'),

@@ -22,6 +22,9 @@ import { RegistryStore } from './registry/registry-store.js';
 import { migrate, openDatabase, type Database } from './store/database.js';
 import { gatewayMigrations } from './store/migrations.js';
 
+/** How often retention runs; records go at most this long after they expired. */
+const retentionCheckMs = 3_600_000;
+
 export interface GatewayOptions {
   config: Pick<Config, 'data' | 'mqtt' | 'gateway'>;
   logger: Logger;
@@ -46,13 +49,14 @@ interface Started {
  */
 export class Gateway {
   private parts: Started | null = null;
+  private retentionTimer: NodeJS.Timeout | null = null;
   private index: AttributionIndex | null = null;
 
   constructor(private readonly options: GatewayOptions) {}
 
   start(): void {
     const { config, logger, metrics } = this.options;
-    const db = openDatabase(config.data.dir);
+    const db = openDatabase(config.data.dir, config.data.sync);
     migrate(db, gatewayMigrations);
     const registry = new RegistryStore(db);
     const log = new EventLog(db);
@@ -73,10 +77,15 @@ export class Gateway {
       logger: logger.child({ part: 'gateway' }),
     });
     this.parts = { db, registry, log, offsets: new ConsumerOffsets(db), quarantine, presence, apiKeys: new ApiKeyStore(db), ingest };
+    if (config.data.logRetention > 0) {
+      this.applyRetention();
+      this.retentionTimer = setInterval(() => this.applyRetention(), retentionCheckMs).unref();
+    }
     logger.info({ dataDir: config.data.dir, stored: log.head() }, 'gateway started');
   }
 
   stop(): void {
+    if (this.retentionTimer) clearInterval(this.retentionTimer);
     this.parts?.db.close();
     this.parts = null;
   }
@@ -97,6 +106,14 @@ export class Gateway {
   /** Resolves once the message is durably stored (or quarantined); only then may the broker acknowledge it. */
   ingest(message: InboundMessage): Promise<WriteOutcome> {
     return this.started.ingest.handle(message);
+  }
+
+  /** Deletes log records older than the retention that every active reader has handled. */
+  applyRetention(now = Date.now()): number {
+    const { config, logger } = this.options;
+    const deleted = this.started.log.prune(now - config.data.logRetention);
+    if (deleted > 0) logger.info({ deleted, retention: config.data.logRetention }, 'log retention applied');
+    return deleted;
   }
 
   /** The registry as it is now, indexed for attribution as of any instant. */

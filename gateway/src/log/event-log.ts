@@ -93,8 +93,20 @@ export class EventLog {
     return this.db.prepare<[number], { received_at: number }>('SELECT received_at FROM events WHERE offset > ? ORDER BY offset LIMIT 1').get(offset)?.received_at ?? null;
   }
 
+  /**
+   * Retention: deletes records received before `before`, but none that a reader active since then has
+   * not handled yet (a reader silent that long no longer holds the log back). Returns how many went.
+   */
+  prune(before: number): number {
+    const held = this.db
+      .prepare<[number], { low: number | null }>('SELECT MIN(offset) AS low FROM consumer_offsets WHERE updated_at >= ?')
+      .get(before)?.low;
+    return this.db.prepare('DELETE FROM events WHERE received_at < ? AND offset <= ?').run(before, held ?? Number.MAX_SAFE_INTEGER).changes;
+  }
+
+  /** The last offset given out: AUTOINCREMENT keeps it even when retention has deleted that record. */
   head(): number {
-    return this.db.prepare<[], { head: number | null }>('SELECT MAX(offset) AS head FROM events').get()?.head ?? 0;
+    return this.db.prepare<[], { seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'events'").get()?.seq ?? 0;
   }
 
   count(filter: { channel?: LogRecord['channel'] } = {}): number {
