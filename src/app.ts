@@ -76,6 +76,7 @@ export class ParcoursApp {
   async start(): Promise<void> {
     const { config, logger } = this;
     this.gateway.start();
+    this.gateway.startRetention();
     const keys = this.gateway.apiKeys;
     if (config.http.adminKey) keys.replace({ name: 'configured-admin', role: 'admin', key: config.http.adminKey });
     else if (keys.count() === 0) this.firstAdminKey = keys.create({ name: 'initial-admin', role: 'admin' }).key;

@@ -77,10 +77,6 @@ export class Gateway {
       logger: logger.child({ part: 'gateway' }),
     });
     this.parts = { db, registry, log, offsets: new ConsumerOffsets(db), quarantine, presence, apiKeys: new ApiKeyStore(db), ingest };
-    if (config.data.logRetention > 0) {
-      this.applyRetention();
-      this.retentionTimer = setInterval(() => this.applyRetention(), retentionCheckMs).unref();
-    }
     logger.info({ dataDir: config.data.dir, stored: log.head() }, 'gateway started');
   }
 
@@ -106,6 +102,13 @@ export class Gateway {
   /** Resolves once the message is durably stored (or quarantined); only then may the broker acknowledge it. */
   ingest(message: InboundMessage): Promise<WriteOutcome> {
     return this.started.ingest.handle(message);
+  }
+
+  /** Applies the log retention now and every hour, for the server (commands that open the store do not). */
+  startRetention(): void {
+    if (this.options.config.data.logRetention <= 0) return;
+    this.applyRetention();
+    this.retentionTimer = setInterval(() => this.applyRetention(), retentionCheckMs).unref();
   }
 
   /** Deletes log records older than the retention that every active reader has handled. */
