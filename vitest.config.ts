@@ -16,6 +16,6 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    globalSetup: ['test/services/global-setup.ts'],
+    globalSetup: ['tools/services/global-setup.ts'],
   },
 });

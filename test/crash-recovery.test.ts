@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from './services/index.js';
+import { freePort } from '../tools/services/index.js';
 
 /**
  * The promise of ack-after-store, tested the hard way: Parcours runs as its own process and is killed with

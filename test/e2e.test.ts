@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParcoursApp } from '../src/app.js';
 import { adminKey, api, scrapeMetrics, startApp, testConfig } from './helpers.js';
-import { startInfluxDB, type InfluxServer } from './services/index.js';
+import { startInfluxDB, type InfluxServer } from '../tools/services/index.js';
 
 /**
  * The whole path, for real: the simulated `small` fleet publishes a simulated day over MQTT to the

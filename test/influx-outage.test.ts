@@ -2,7 +2,7 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParcoursApp } from '../src/app.js';
 import { api, scrapeMetrics, startApp, testConfig } from './helpers.js';
-import { startInfluxDB, type InfluxServer } from './services/index.js';
+import { startInfluxDB, type InfluxServer } from '../tools/services/index.js';
 
 /** InfluxDB goes away during a steady publish and comes back: nothing is lost, nothing is written twice. */
 const database = 'parcours_outage';

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParcoursApp } from '../src/app.js';
 import { api, startApp, testConfig } from './helpers.js';
-import { startInfluxDB, type InfluxServer } from './services/index.js';
+import { startInfluxDB, type InfluxServer } from '../tools/services/index.js';
 
 /**
  * A registry correction for a past interval: the office coffee machine was registered as the household's.

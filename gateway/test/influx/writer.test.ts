@@ -4,7 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import { configSchema, errorCodes } from '@parcours/contracts';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, startInfluxDB, type InfluxServer } from '../../../test/services/index.js';
+import { freePort, startInfluxDB, type InfluxServer } from '../../../tools/services/index.js';
 import { writeIsolatingRefused } from '../../src/influx/write-isolating.js';
 import { createInfluxWriter } from '../../src/influx/writer.js';
 

@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import mqtt from 'mqtt';
 import { describe, expect, it } from 'vitest';
-import { startInfluxDB, startMosquitto, startRedis } from './index.js';
+import { startInfluxDB, startMosquitto, startRedis } from '../tools/services/index.js';
 
 /** The harness itself: each server really starts on loopback, answers its protocol, and stops. */
 describe('test services', () => {

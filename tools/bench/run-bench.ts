@@ -1,0 +1,109 @@
+import { spawn } from 'node:child_process';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startInfluxDB } from '../services/influxdb.js';
+import type { WorkerPlan, WorkerReport } from './load-worker.js';
+import { startBareAedes, startMosquitto, startParcours, type Target } from './targets.js';
+
+/**
+ * `npm run bench`: QoS 1 ingest (publish → PUBACK after the durable store) of Parcours against bare aedes
+ * and Mosquitto measured in the same run, publish→ack latency at half of saturation, and how fast the
+ * InfluxDB sink catches up. Load comes from separate processes. Prints a table, writes bench/results.json.
+ */
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const devices = 20;
+const processes = 2;
+const durationMs = 8_000;
+const window = 16;
+
+interface Result {
+  name: string;
+  value: number;
+  unit: string;
+  baseline?: string;
+  ratio?: number;
+}
+
+function runWorker(plan: WorkerPlan): Promise<WorkerReport> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('node', [join(root, 'tools/dist/bench/load-worker.js'), JSON.stringify(plan)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as WorkerReport) : reject(new Error(`load worker exited with ${code}`))));
+  });
+}
+
+let nextSeq = 1;
+
+/** Runs the load from `processes` processes; rate 0 is saturation. Returns msg/s and latency percentiles. */
+async function load(target: Target, rate: number): Promise<{ rate: number; p50: number; p99: number; acked: number }> {
+  const firstSeq = nextSeq * 10_000_000;
+  nextSeq += 1;
+  const share = Math.ceil(target.devices.length / processes);
+  const reports = await Promise.all(
+    Array.from({ length: processes }, (_, i) => runWorker({
+      url: target.url, devices: target.devices.slice(i * share, (i + 1) * share), rate: rate / processes, durationMs, window, firstSeq,
+    })),
+  );
+  const acked = reports.reduce((sum, r) => sum + r.acked, 0);
+  const elapsed = Math.max(...reports.map((r) => r.elapsedMs));
+  const latencies = reports.flatMap((r) => r.latenciesMs).sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
+  return { rate: (acked * 1000) / elapsed, p50: at(0.5), p99: at(0.99), acked };
+}
+
+async function measure(target: Target): Promise<{ saturation: number; p50: number; p99: number; acked: number }> {
+  const saturation = await load(target, 0);
+  const half = await load(target, saturation.rate / 2);
+  return { saturation: saturation.rate, p50: half.p50, p99: half.p99, acked: saturation.acked + half.acked };
+}
+
+const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+async function main(): Promise<void> {
+  process.stderr.write(`load: ${devices} devices over ${processes} processes, ${durationMs / 1000} s per run, window ${window}\n`);
+  const aedes = await startBareAedes(devices);
+  const aedesResult = await measure(aedes);
+  await aedes.stop();
+  const mosquitto = await startMosquitto(devices);
+  const mosquittoResult = await measure(mosquitto);
+  await mosquitto.stop();
+
+  const parcours = await startParcours(devices, { register: true });
+  const parcoursResult = await measure(parcours);
+  await parcours.stop();
+
+  // Catch-up: the log filled above is written to a real InfluxDB by a restarted Parcours.
+  const influx = await startInfluxDB();
+  const started = performance.now();
+  const restarted = await startParcours(devices, { dataDir: parcours.dataDir, influxUrl: influx.url, register: false });
+  while (((await restarted.influxLag()) ?? 1) > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+  const catchUpRate = (parcoursResult.acked * 1000) / (performance.now() - started);
+  await restarted.stop();
+  await influx.stop();
+  await rm(parcours.dataDir, { recursive: true, force: true });
+
+  const results: Result[] = [
+    { name: 'aedes QoS 1 pass-through', value: round(aedesResult.saturation), unit: 'msg/s' },
+    { name: 'mosquitto QoS 1 pass-through', value: round(mosquittoResult.saturation), unit: 'msg/s' },
+    { name: 'parcours durable ingest QoS 1', value: round(parcoursResult.saturation), unit: 'msg/s', baseline: 'aedes QoS 1 pass-through', ratio: round(parcoursResult.saturation / aedesResult.saturation, 2) },
+    { name: 'parcours durable ingest QoS 1 vs mosquitto', value: round(parcoursResult.saturation), unit: 'msg/s', baseline: 'mosquitto QoS 1 pass-through', ratio: round(parcoursResult.saturation / mosquittoResult.saturation, 2) },
+    { name: 'aedes p99 publish→ack at half saturation', value: round(aedesResult.p99, 2), unit: 'ms' },
+    { name: 'parcours p50 publish→ack at half saturation', value: round(parcoursResult.p50, 2), unit: 'ms' },
+    { name: 'parcours p99 publish→ack at half saturation', value: round(parcoursResult.p99, 2), unit: 'ms', baseline: 'aedes p99 publish→ack at half saturation', ratio: round(parcoursResult.p99 / aedesResult.p99, 2) },
+    { name: 'influxdb catch-up from the log', value: round(catchUpRate), unit: 'msg/s', baseline: 'parcours durable ingest QoS 1', ratio: round(catchUpRate / parcoursResult.saturation, 2) },
+  ];
+  const width = Math.max(...results.map((r) => r.name.length));
+  process.stdout.write(`${'figure'.padEnd(width)}  ${'value'.padStart(10)}  unit   ratio  baseline\n`);
+  for (const r of results) {
+    process.stdout.write(`${r.name.padEnd(width)}  ${String(r.value).padStart(10)}  ${r.unit.padEnd(5)}  ${r.ratio === undefined ? '     ' : String(r.ratio).padStart(5)}  ${r.baseline ?? ''}\n`);
+  }
+  await mkdir(join(root, 'bench'), { recursive: true });
+  await writeFile(join(root, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

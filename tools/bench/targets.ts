@@ -1,0 +1,101 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureInstalled } from '../services/ensure-installed.js';
+import { freePort } from '../services/free-port.js';
+import { acceptsTcp } from '../services/managed-process.js';
+import type { WorkerPlan } from './load-worker.js';
+
+/** A broker under measurement, in its own process, with the devices that may publish to it. */
+export interface Target {
+  name: string;
+  url: string;
+  devices: WorkerPlan['devices'];
+  stop(): Promise<void>;
+}
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+async function waitUntil(check: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (await check().catch(() => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`${what} did not start`);
+}
+
+function stopper(child: ChildProcess, cleanup: () => Promise<void> = async () => undefined): () => Promise<void> {
+  return async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    await cleanup();
+  };
+}
+
+const anonymousDevices = (count: number) => Array.from({ length: count }, (_, i) => ({ id: `bench-${i}` }));
+
+export async function startBareAedes(devices: number): Promise<Target> {
+  const port = await freePort();
+  const child = spawn('node', [join(root, 'tools/dist/bench/bare-aedes.js'), String(port)], { stdio: 'ignore' });
+  await waitUntil(() => acceptsTcp(port), 'aedes');
+  return { name: 'aedes', url: `mqtt://127.0.0.1:${port}`, devices: anonymousDevices(devices), stop: stopper(child) };
+}
+
+export async function startMosquitto(devices: number): Promise<Target> {
+  ensureInstalled('mosquitto');
+  const port = await freePort();
+  const dir = await mkdtemp(join(tmpdir(), 'parcours-bench-mosquitto-'));
+  await writeFile(join(dir, 'mosquitto.conf'), `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_inflight_messages 1000\nmax_queued_messages 100000\n`);
+  const child = spawn('mosquitto', ['-c', join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
+  await waitUntil(() => acceptsTcp(port), 'mosquitto');
+  return { name: 'mosquitto', url: `mqtt://127.0.0.1:${port}`, devices: anonymousDevices(devices), stop: stopper(child, () => rm(dir, { recursive: true, force: true })) };
+}
+
+const adminKey = 'bench-admin-key-0123456789abcdef';
+
+export interface ParcoursTarget extends Target {
+  http: string;
+  dataDir: string;
+  /** Records not yet written to InfluxDB (from /metrics); null without InfluxDB. */
+  influxLag(): Promise<number | null>;
+}
+
+/** Parcours as users run it (`parcours start`), on a fresh or given data folder, with registered devices. */
+export async function startParcours(devices: number, options: { dataDir?: string; influxUrl?: string; register: boolean }): Promise<ParcoursTarget> {
+  const [httpPort, mqttPort] = [await freePort(), await freePort()];
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'parcours-bench-')));
+  const child = spawn('node', [join(root, 'bin/parcours.js'), 'start'], {
+    stdio: 'ignore',
+    env: {
+      ...process.env, PARCOURS_DATA_DIR: dataDir, PARCOURS_HTTP_HOST: '127.0.0.1', PARCOURS_HTTP_PORT: String(httpPort),
+      PARCOURS_MQTT_HOST: '127.0.0.1', PARCOURS_MQTT_PORT: String(mqttPort), PARCOURS_SIM_SCENARIO: 'none', PARCOURS_LOG_LEVEL: 'warn',
+      PARCOURS_LOG_FORMAT: 'json', PARCOURS_HTTP_ADMIN_KEY: adminKey, ...(options.influxUrl ? { INFLUX_URL: options.influxUrl, INFLUX_DATABASE: 'bench' } : {}),
+    },
+  });
+  const http = `http://127.0.0.1:${httpPort}`;
+  await waitUntil(async () => (await fetch(`${http}/healthz`)).ok, 'parcours');
+  const call = async (path: string) => {
+    const response = await fetch(`${http}${path}`, { method: 'POST', headers: { authorization: `Bearer ${adminKey}` } });
+    return (await response.json()) as { secret: string };
+  };
+  const registered: WorkerPlan['devices'] = [];
+  for (const { id } of anonymousDevices(devices)) {
+    if (options.register) {
+      await fetch(`${http}/api/v1/devices`, { method: 'POST', headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ id, type: 'meter' }) });
+    }
+    registered.push({ id, username: id, password: (await call(`/api/v1/devices/${id}/credentials`)).secret });
+  }
+  return {
+    name: 'parcours', url: `mqtt://127.0.0.1:${mqttPort}`, http, dataDir, devices: registered, stop: stopper(child),
+    async influxLag() {
+      const metrics = await (await fetch(`${http}/metrics`, { headers: { authorization: `Bearer ${adminKey}` } })).text();
+      const match = /parcours_log_consumer_lag\{consumer="influx-raw"\} (\d+)/.exec(metrics);
+      return match ? Number(match[1]) : null;
+    },
+  };
+}
