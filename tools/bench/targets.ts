@@ -66,7 +66,7 @@ export interface ParcoursTarget extends Target {
 }
 
 /** Parcours as users run it (`parcours start`), on a fresh or given data folder, with registered devices. */
-export async function startParcours(devices: number, options: { dataDir?: string; influxUrl?: string; register: boolean }): Promise<ParcoursTarget> {
+export async function startParcours(devices: number, options: { dataDir?: string; influxUrl?: string; register: boolean; sync?: 'full' | 'normal' }): Promise<ParcoursTarget> {
   const [httpPort, mqttPort] = [await freePort(), await freePort()];
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'parcours-bench-')));
   const child = spawn('node', [join(root, 'bin/parcours.js'), 'start'], {
@@ -74,7 +74,7 @@ export async function startParcours(devices: number, options: { dataDir?: string
     env: {
       ...process.env, PARCOURS_DATA_DIR: dataDir, PARCOURS_HTTP_HOST: '127.0.0.1', PARCOURS_HTTP_PORT: String(httpPort),
       PARCOURS_MQTT_HOST: '127.0.0.1', PARCOURS_MQTT_PORT: String(mqttPort), PARCOURS_SIM_SCENARIO: 'none', PARCOURS_LOG_LEVEL: 'warn',
-      PARCOURS_LOG_FORMAT: 'json', PARCOURS_HTTP_ADMIN_KEY: adminKey, ...(options.influxUrl ? { INFLUX_URL: options.influxUrl, INFLUX_DATABASE: 'bench' } : {}),
+      PARCOURS_LOG_FORMAT: 'json', PARCOURS_HTTP_ADMIN_KEY: adminKey, PARCOURS_DATA_SYNC: options.sync ?? 'full', ...(options.influxUrl ? { INFLUX_URL: options.influxUrl, INFLUX_DATABASE: 'bench' } : {}),
     },
   });
   const http = `http://127.0.0.1:${httpPort}`;
