@@ -49,6 +49,7 @@ export class SessionJob {
       log: deps.log,
       offsets: deps.offsets,
       batchSize: 5_000,
+      withMetrics: false,
       logger: deps.logger,
       handle: (records, signal) => this.handle(records, signal),
     });

@@ -51,10 +51,14 @@ export class EventLog {
     return () => this.listeners.delete(listener);
   }
 
-  readAfter(offset: number, limit: number): LogRecord[] {
+  /**
+   * The records after `offset`, in log order. Without `withMetrics`, telemetry comes without its metrics
+   * (null): readers that only need who and when (the session job) skip most of the decoding.
+   */
+  readAfter(offset: number, limit: number, withMetrics = true): LogRecord[] {
     return this.db
-      .prepare<[number, number], LogRow>('SELECT * FROM events WHERE offset > ? ORDER BY offset LIMIT ?')
-      .all(offset, limit)
+      .prepare<[number, number, number], LogRow>('SELECT *, CASE WHEN ? THEN metrics END AS metrics FROM events WHERE offset > ? ORDER BY offset LIMIT ?')
+      .all(withMetrics ? 1 : 0, offset, limit)
       .map(toRecord);
   }
 

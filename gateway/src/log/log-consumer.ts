@@ -14,6 +14,8 @@ export interface LogConsumerOptions {
   logger: Logger;
   /** Called when `handle` rejects; the batch is then retried after a pause. */
   onError?: (error: unknown) => void;
+  /** False for readers that never look at telemetry metrics (see EventLog.readAfter). */
+  withMetrics?: boolean;
 }
 
 const retryPauseMs = 1_000;
@@ -78,7 +80,7 @@ export class LogConsumer {
     const { log, offsets, name, batchSize, handle, logger } = this.options;
     const signal = this.abort.signal;
     while (!signal.aborted) {
-      const records = log.readAfter(this.offset, batchSize);
+      const records = log.readAfter(this.offset, batchSize, this.options.withMetrics ?? true);
       if (records.length === 0) {
         for (const resolve of this.idleWaiters) resolve();
         this.idleWaiters.clear();
