@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startInfluxDB } from '../services/influxdb.js';
 import type { WorkerPlan, WorkerReport } from './load-worker.js';
-import { startBareAedes, startMosquitto, startParcours, type Target } from './targets.js';
+import { startBareAedes, startMosquittoTarget, startParcours, type Target } from './targets.js';
 
 /**
  * `npm run bench`: QoS 1 ingest (publish → PUBACK after the durable store) of Parcours against bare aedes
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   const aedes = await startBareAedes(devices);
   const aedesResult = await measure(aedes);
   await aedes.stop();
-  const mosquitto = await startMosquitto(devices);
+  const mosquitto = await startMosquittoTarget(devices);
   const mosquittoResult = await measure(mosquitto);
   await mosquitto.stop();
 

@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureInstalled } from '../services/ensure-installed.js';
 import { freePort } from '../services/free-port.js';
 import { acceptsTcp } from '../services/managed-process.js';
+import { startMosquitto } from '../services/mosquitto.js';
 import type { WorkerPlan } from './load-worker.js';
 
 /** A broker under measurement, in its own process, with the devices that may publish to it. */
@@ -26,14 +26,13 @@ async function waitUntil(check: () => Promise<boolean>, what: string): Promise<v
   throw new Error(`${what} did not start`);
 }
 
-function stopper(child: ChildProcess, cleanup: () => Promise<void> = async () => undefined): () => Promise<void> {
+function stopper(child: ChildProcess): () => Promise<void> {
   return async () => {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       await exited;
     }
-    await cleanup();
   };
 }
 
@@ -46,14 +45,9 @@ export async function startBareAedes(devices: number): Promise<Target> {
   return { name: 'aedes', url: `mqtt://127.0.0.1:${port}`, devices: anonymousDevices(devices), stop: stopper(child) };
 }
 
-export async function startMosquitto(devices: number): Promise<Target> {
-  ensureInstalled('mosquitto');
-  const port = await freePort();
-  const dir = await mkdtemp(join(tmpdir(), 'parcours-bench-mosquitto-'));
-  await writeFile(join(dir, 'mosquitto.conf'), `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_inflight_messages 1000\nmax_queued_messages 100000\n`);
-  const child = spawn('mosquitto', ['-c', join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
-  await waitUntil(() => acceptsTcp(port), 'mosquitto');
-  return { name: 'mosquitto', url: `mqtt://127.0.0.1:${port}`, devices: anonymousDevices(devices), stop: stopper(child, () => rm(dir, { recursive: true, force: true })) };
+export async function startMosquittoTarget(devices: number): Promise<Target> {
+  const broker = await startMosquitto();
+  return { name: 'mosquitto', url: broker.url, devices: anonymousDevices(devices), stop: () => broker.stop() };
 }
 
 const adminKey = 'bench-admin-key-0123456789abcdef';
