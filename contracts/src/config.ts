@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationSchema, formatDuration } from './duration.js';
+import { durationSchema } from './duration.js';
 
 /**
  * The one configuration schema (STYLE.md, habit 2). Each setting has a description and a default; its
@@ -123,4 +123,3 @@ export function listSettings(): SettingInfo[] {
   );
 }
 
-export { formatDuration };

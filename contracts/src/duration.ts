@@ -13,13 +13,6 @@ export function parseDuration(text: string): number | null {
   return Math.round(total);
 }
 
-export function formatDuration(ms: number): string {
-  for (const unit of ['d', 'h', 'm', 's'] as const) {
-    if (ms >= unitMs[unit] && ms % unitMs[unit] === 0) return `${ms / unitMs[unit]}${unit}`;
-  }
-  return `${ms}ms`;
-}
-
 /** A duration written as text (`30m`) or as a number of milliseconds; decoded to milliseconds. */
 export const durationSchema = z.union([z.number().nonnegative(), z.string()]).transform((value, ctx) => {
   if (typeof value === 'number') return value;

@@ -19,8 +19,6 @@ export const telemetryPayloadSchema = z.strictObject({
 export type TelemetryPayload = z.infer<typeof telemetryPayloadSchema>;
 export type TelemetryPayloadInput = z.input<typeof telemetryPayloadSchema>;
 
-export const usageEventTypes = ['usage.start', 'usage.stop', 'interaction'] as const;
-
 /** The three core types, or any namespaced lower-case type such as `door.opened`. */
 export const eventTypeSchema = z
   .string()

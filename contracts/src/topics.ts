@@ -12,21 +12,12 @@ export function deviceTopic(base: string, deviceId: string, channel: DeviceChann
   return `${base}/devices/${deviceId}/${channel}`;
 }
 
-export function deviceCommandTopic(base: string, deviceId: string, command: string): string {
-  return `${base}/devices/${deviceId}/commands/${command}`;
-}
-
 export function subjectTopic(base: string, subjectId: string, stream: 'sessions' | 'journeys'): string {
   return `${base}/subjects/${subjectId}/${stream}`;
 }
 
 export function quarantineTopic(base: string, deviceId: string): string {
   return `${base}/quarantine/${deviceId}`;
-}
-
-/** Wildcard that matches every upstream device message, for a gateway subscribing to an external broker. */
-export function deviceUpstreamFilter(base: string): string {
-  return `${base}/devices/+/+`;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Database } from '../store/database.js';
+import type { Database, Statement } from '../store/database.js';
 import type { Attribution } from '../registry/attribution-index.js';
 import type { LogRecord, NewLogRecord } from './log-record.js';
 
@@ -23,15 +23,17 @@ function toRecord(row: LogRow): LogRecord {
  */
 export class EventLog {
   private readonly listeners = new Set<() => void>();
+  /** Prepared once: appending is on every message's path. */
+  private insert: Statement | null = null;
 
   constructor(private readonly db: Database) {}
 
   /** Appends inside the caller's transaction; returns, per record, whether it was new. */
   append(records: readonly NewLogRecord[]): boolean[] {
-    const insert = this.db.prepare(
+    const insert = (this.insert ??= this.db.prepare(
       `INSERT OR IGNORE INTO events (device_id, seq, channel, ts, received_at, device_type, subject_id, subject_kind,
          subject_type, actor, actor_rejected, actor_hint, device_ts, type, metrics, attrs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
+    ));
     return records.map(
       (r) =>
         insert.run(

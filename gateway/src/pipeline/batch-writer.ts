@@ -52,6 +52,7 @@ export class BatchWriter {
     try {
       outcomes = this.db.transaction(() => this.writeAll(batch.map((p) => p.item)))();
     } catch (error) {
+      this.quarantine.recount();
       for (const p of batch) p.reject(error);
       return;
     }

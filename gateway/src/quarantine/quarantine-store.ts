@@ -38,6 +38,9 @@ const params = (f: QuarantineFilter) => ({ reason: f.reason ?? null, device: f.d
 
 /** Rejected messages, bounded: past `maxEntries` the oldest go, and `append` says how many. */
 export class QuarantineStore {
+  /** Entries held, counted once and then kept up to date, so that staying bounded costs no full count per write. */
+  private size: number | null = null;
+
   constructor(
     private readonly db: Database,
     private readonly maxEntries: number,
@@ -46,13 +49,16 @@ export class QuarantineStore {
   /** Appends (inside the caller's transaction, if any); returns how many of the oldest entries were dropped to stay bounded. */
   append(entries: readonly QuarantineEntry[]): number {
     if (entries.length === 0) return 0;
+    const before = this.count();
     const insert = this.db.prepare(
       'INSERT INTO quarantine (received_at, topic, device_id, client_id, username, reason, detail, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
     for (const e of entries) insert.run(e.receivedAt, e.topic, e.deviceId, e.clientId, e.username, e.reason, e.detail, e.payload);
-    const excess = this.count() - this.maxEntries;
+    this.size = before + entries.length;
+    const excess = this.size - this.maxEntries;
     if (excess <= 0) return 0;
     this.db.prepare('DELETE FROM quarantine WHERE id IN (SELECT id FROM quarantine ORDER BY id LIMIT ?)').run(excess);
+    this.size = this.maxEntries;
     return excess;
   }
 
@@ -68,18 +74,26 @@ export class QuarantineStore {
    * fails). Points InfluxDB refused are not device messages: they stay for inspection.
    */
   take(filter: QuarantineFilter, limit: number): StoredQuarantineEntry[] {
+    const before = this.count();
     return this.db.transaction(() => {
       const rows = this.db
         .prepare<[object], QuarantineRow>(`SELECT * FROM quarantine WHERE ${where} AND reason <> '${errorCodes.influxRefused}' ORDER BY id LIMIT @limit`)
         .all({ ...params(filter), limit });
       const remove = this.db.prepare('DELETE FROM quarantine WHERE id = ?');
       for (const row of rows) remove.run(row.id);
+      this.size = before - rows.length;
       return rows.map(toEntry);
     })();
   }
 
+  /** After a rolled-back transaction the kept count may be wrong: count again on next use. */
+  recount(): void {
+    this.size = null;
+  }
+
   count(): number {
-    return this.db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM quarantine').get()!.n;
+    this.size ??= this.db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM quarantine').get()!.n;
+    return this.size;
   }
 
   countByReason(): Record<string, number> {
