@@ -1,6 +1,6 @@
 import { MqttBroker } from '@parcours/broker';
 import { Analytics } from '@parcours/analytics';
-import type { Config } from '@parcours/contracts';
+import { quarantineTopic, type Config } from '@parcours/contracts';
 import { buildHttpApp, createGatewayMetrics, createInfluxWriter, Gateway, InfluxRawSink, requireKey, type ConsumerStatus, type HttpApp, type InfluxWriter, type ReattributeProgress } from '@parcours/gateway';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
@@ -36,7 +36,15 @@ export class ParcoursApp {
     readonly config: Readonly<Config>,
     private readonly logger: Logger,
   ) {
-    this.gateway = new Gateway({ config, logger, metrics: this.metrics });
+    this.gateway = new Gateway({
+      config, logger, metrics: this.metrics,
+      onQuarantined: (entry) => {
+        const message = { reason: entry.reason, detail: entry.detail, topic: entry.topic, receivedAt: new Date(entry.receivedAt).toISOString(), payload: entry.payload.toString('base64') };
+        this.broker.publish(quarantineTopic(config.mqtt.baseTopic, entry.deviceId ?? 'unknown'), JSON.stringify(message), { qos: 0 }).catch((error: unknown) => {
+          logger.warn({ err: error }, 'could not publish a quarantined message');
+        });
+      },
+    });
     this.broker = new MqttBroker({
       config: config.mqtt,
       logger,

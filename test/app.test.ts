@@ -67,6 +67,10 @@ describe('Parcours in one process', () => {
     app = await startApp(testConfig({ mqtt: { allowAnonymous: true } }));
     const { secret } = await register();
     const device = await connect('cm-1', secret);
+    const operator = await connect('cm-1', secret);
+    const published: { topic: string; reason: string }[] = [];
+    operator.on('message', (t, payload) => published.push({ topic: t, reason: (JSON.parse(payload.toString()) as { reason: string }).reason }));
+    await operator.subscribeAsync('parcours/quarantine/#', { qos: 0 });
     const topic = 'parcours/devices/cm-1/telemetry';
     await device.publishAsync(topic, '{"ts": 1, "seq": ', { qos: 1 });
     await device.publishAsync(topic, JSON.stringify({ ts: t0, seq: 'two', metrics: { power_w: 'high' } }), { qos: 1 });
@@ -86,6 +90,9 @@ describe('Parcours in one process', () => {
     expect(Buffer.from(listed.body.items.find((e) => e.reason === errorCodes.badJson)!.payload, 'base64').toString()).toBe('{"ts": 1, "seq": ');
     const metrics = await scrapeMetrics(app.urls.http);
     expect(metrics).toContain(`parcours_messages_quarantined_total{reason="${errorCodes.unknownDevice}"} 1`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(published).toContainEqual({ topic: 'parcours/quarantine/cm-1', reason: errorCodes.badJson });
+    expect(published).toContainEqual({ topic: 'parcours/quarantine/ghost', reason: errorCodes.unknownDevice });
   });
 
   it('derives a usage session, serves it and publishes it for integrators', async () => {

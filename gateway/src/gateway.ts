@@ -16,7 +16,7 @@ import { BatchWriter, type WriteOutcome } from './pipeline/batch-writer.js';
 import type { InboundMessage } from './pipeline/draft.js';
 import { Ingest } from './pipeline/ingest.js';
 import { PresenceStore } from './pipeline/presence-store.js';
-import { QuarantineStore, type QuarantineFilter } from './quarantine/quarantine-store.js';
+import { QuarantineStore, type QuarantineEntry, type QuarantineFilter } from './quarantine/quarantine-store.js';
 import { AttributionIndex } from './registry/attribution-index.js';
 import { RegistryStore } from './registry/registry-store.js';
 import { migrate, openDatabase, type Database } from './store/database.js';
@@ -29,6 +29,8 @@ export interface GatewayOptions {
   config: Pick<Config, 'data' | 'mqtt' | 'gateway'>;
   logger: Logger;
   metrics: GatewayMetrics;
+  /** Told of each quarantined message (DESIGN: published on `quarantine/{deviceId}` for operators). */
+  onQuarantined?: (entry: QuarantineEntry) => void;
 }
 
 /** The parts that exist once the gateway has started. */
@@ -75,6 +77,7 @@ export class Gateway {
       writer,
       metrics,
       logger: logger.child({ part: 'gateway' }),
+      onQuarantined: this.options.onQuarantined,
     });
     this.parts = { db, registry, log, offsets: new ConsumerOffsets(db), quarantine, presence, apiKeys: new ApiKeyStore(db), ingest };
     logger.info({ dataDir: config.data.dir, stored: log.head() }, 'gateway started');

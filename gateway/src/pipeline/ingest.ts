@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { AttributionIndex } from '../registry/attribution-index.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { NewLogRecord } from '../log/log-record.js';
+import type { QuarantineEntry } from '../quarantine/quarantine-store.js';
 import { attribute } from './attribute.js';
 import type { BatchWriter, WriteItem, WriteOutcome } from './batch-writer.js';
 import { decode, type DecodeOptions } from './decode.js';
@@ -16,6 +17,8 @@ export interface IngestDeps {
   writer: BatchWriter;
   metrics: GatewayMetrics;
   logger: Logger;
+  /** Told of each message once it is in the quarantine (the platform publishes it for operators). */
+  onQuarantined?: ((entry: QuarantineEntry) => void) | undefined;
 }
 
 /**
@@ -56,6 +59,7 @@ export class Ingest {
     }
     if (rejection) {
       metrics.quarantined.inc({ reason: rejection.reason });
+      if (item.kind === 'quarantine') this.deps.onQuarantined?.(item.entry);
       logger.warn({ topic: message.topic, reason: rejection.reason, detail: rejection.detail }, 'message quarantined');
       return outcome;
     }
