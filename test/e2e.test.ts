@@ -31,8 +31,7 @@ async function influxQuery(q: string): Promise<{ columns: string[]; values: unkn
 
 /** Points of a measurement in InfluxDB: every raw and session point has an integer field (`seq` or `events`). */
 async function influxPointCount(measurement: string, field: string): Promise<number> {
-  const [series] = await influxQuery(`SELECT count("${field}") FROM ${measurement} WHERE time >= ${from}ms AND time < ${to + 86_400_000}ms`);
-  return (series?.values[0]?.[1] as number | undefined) ?? 0;
+  return (await influx.scalar(`SELECT count("${field}") FROM ${measurement} WHERE time >= ${from}ms AND time < ${to + 86_400_000}ms`, database)) ?? 0;
 }
 
 beforeAll(async () => {

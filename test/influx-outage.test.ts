@@ -12,8 +12,7 @@ let influx: InfluxServer;
 let app: ParcoursApp;
 
 async function influxCount(): Promise<number> {
-  const body = (await influx.query('SELECT count("seq") FROM telemetry', database)) as { results: { series?: { values: number[][] }[] }[] };
-  return body.results[0]?.series?.[0]?.values[0]?.[1] ?? 0;
+  return (await influx.scalar('SELECT count("seq") FROM telemetry', database)) ?? 0;
 }
 
 beforeAll(async () => {
@@ -76,10 +75,7 @@ describe('InfluxDB outage during ingest', () => {
 
   it('writes its own figures to the pipeline measurement', async () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
-    const last = async (stage: string, field: string) => {
-      const body = (await influx.query(`SELECT last("${field}") FROM pipeline WHERE "stage" = '${stage}'`, database)) as { results: { series?: { values: number[][] }[] }[] };
-      return body.results[0]?.series?.[0]?.values[0]?.[1];
-    };
+    const last = (stage: string, field: string) => influx.scalar(`SELECT last("${field}") FROM pipeline WHERE "stage" = '${stage}'`, database);
     expect(await last('ingest', 'received')).toBeGreaterThanOrEqual(total + 3);
     expect(await last('ingest', 'log_depth')).toBe(total + 3);
     expect(await last('influx-raw', 'log_depth')).toBe(0);

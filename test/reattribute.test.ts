@@ -24,8 +24,7 @@ async function ingest(channel: 'events' | 'telemetry', ts: number, body: Record<
 }
 
 async function influxCount(measurement: string, field: string, subject: string): Promise<number> {
-  const body = (await influx.query(`SELECT count("${field}") FROM ${measurement} WHERE "subject" = '${subject}'`, database)) as { results: { series?: { values: number[][] }[] }[] };
-  return body.results[0]?.series?.[0]?.values[0]?.[1] ?? 0;
+  return (await influx.scalar(`SELECT count("${field}") FROM ${measurement} WHERE "subject" = '${subject}'`, database)) ?? 0;
 }
 
 const sessionsOf = (subject: string) => app.analytics.sessionStore.listForSubject(subject, t0, t0 + 48 * hour, 100);

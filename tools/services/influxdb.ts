@@ -11,6 +11,8 @@ export interface InfluxServer {
   version: string;
   /** Runs InfluxQL through `POST /query` and returns the parsed JSON. */
   query(q: string, db?: string): Promise<unknown>;
+  /** The first value of the first series a query answers (`SELECT count(…)`, `last(…)`), or undefined. */
+  scalar(q: string, db: string): Promise<number | undefined>;
   createDatabase(name: string): Promise<void>;
   /** With `keepData`, the data stays for `startInfluxDB({ port, dir })` to start the same server again. */
   stop(options?: { keepData?: boolean }): Promise<void>;
@@ -58,8 +60,12 @@ bind-address = "127.0.0.1:${rpcPort}"
     if (!response.ok) throw new Error(`InfluxDB ${response.status}: ${await response.text()}`);
     return response.json() as Promise<unknown>;
   };
+  const scalar = async (q: string, db: string) => {
+    const body = (await query(q, db)) as { results: { series?: { values: number[][] }[] }[] };
+    return body.results[0]?.series?.[0]?.values[0]?.[1];
+  };
   return {
-    url, port, version, query,
+    url, port, version, query, scalar,
     createDatabase: async (name) => void (await query(`CREATE DATABASE "${name}"`)),
     stop: (stopOptions = {}) => process.stop({ keepDir: stopOptions.keepData ?? false }),
     dir,
