@@ -20,6 +20,7 @@ import { QuarantineStore, type QuarantineEntry, type QuarantineFilter } from './
 import { AttributionIndex } from './registry/attribution-index.js';
 import { RegistryStore } from './registry/registry-store.js';
 import { migrate, openDatabase, type Database } from './store/database.js';
+import { WalSync } from './store/wal-sync.js';
 import { gatewayMigrations } from './store/migrations.js';
 
 /** How often retention runs; records go at most this long after they expired. */
@@ -36,6 +37,7 @@ export interface GatewayOptions {
 /** The parts that exist once the gateway has started. */
 interface Started {
   db: Database;
+  walSync: WalSync | null;
   registry: RegistryStore;
   log: EventLog;
   offsets: ConsumerOffsets;
@@ -58,8 +60,10 @@ export class Gateway {
 
   start(): void {
     const { config, logger, metrics } = this.options;
-    const db = openDatabase(config.data.dir, config.data.sync);
+    const db = openDatabase(config.data.dir);
     migrate(db, gatewayMigrations);
+    const walSync = config.data.sync === 'full' ? new WalSync(`${db.name}-wal`) : null;
+    walSync?.start();
     const registry = new RegistryStore(db);
     const log = new EventLog(db);
     const quarantine = new QuarantineStore(db, config.gateway.quarantineMaxEntries);
@@ -67,7 +71,7 @@ export class Gateway {
     const writer = new BatchWriter(db, log, quarantine, presence, (dropped) => {
       metrics.quarantineDropped.inc(dropped);
       logger.warn({ dropped, max: config.gateway.quarantineMaxEntries }, 'quarantine full: dropped the oldest messages');
-    });
+    }, walSync);
     const refresh = () => (this.index = new AttributionIndex(registry.snapshot()));
     refresh();
     registry.onChange(refresh);
@@ -79,12 +83,13 @@ export class Gateway {
       logger: logger.child({ part: 'gateway' }),
       onQuarantined: this.options.onQuarantined,
     });
-    this.parts = { db, registry, log, offsets: new ConsumerOffsets(db), quarantine, presence, apiKeys: new ApiKeyStore(db), ingest };
+    this.parts = { db, walSync, registry, log, offsets: new ConsumerOffsets(db), quarantine, presence, apiKeys: new ApiKeyStore(db), ingest };
     logger.info({ dataDir: config.data.dir, stored: log.head() }, 'gateway started');
   }
 
   stop(): void {
     if (this.retentionTimer) clearInterval(this.retentionTimer);
+    this.parts?.walSync?.stop();
     this.parts?.db.close();
     this.parts = null;
   }

@@ -1,7 +1,10 @@
-import type { Database } from '../store/database.js';
+import type { Database, Statement } from '../store/database.js';
 
 /** Where each log reader (a sink, the analytics) has got to, so it resumes there after a restart. */
 export class ConsumerOffsets {
+  /** Prepared once: readers commit after every batch. */
+  private upsert: Statement | null = null;
+
   constructor(private readonly db: Database) {}
 
   get(consumer: string): number {
@@ -9,8 +12,9 @@ export class ConsumerOffsets {
   }
 
   commit(consumer: string, offset: number): void {
-    this.db
-      .prepare('INSERT INTO consumer_offsets (consumer, offset, updated_at) VALUES (?, ?, ?) ON CONFLICT (consumer) DO UPDATE SET offset = excluded.offset, updated_at = excluded.updated_at')
-      .run(consumer, offset, Date.now());
+    this.upsert ??= this.db.prepare(
+      'INSERT INTO consumer_offsets (consumer, offset, updated_at) VALUES (?, ?, ?) ON CONFLICT (consumer) DO UPDATE SET offset = excluded.offset, updated_at = excluded.updated_at',
+    );
+    this.upsert.run(consumer, offset, Date.now());
   }
 }

@@ -23,8 +23,9 @@ function toRecord(row: LogRow): LogRecord {
  */
 export class EventLog {
   private readonly listeners = new Set<() => void>();
-  /** Prepared once: appending is on every message's path. */
+  /** Prepared once: appending and following the log are on every message's path. */
   private insert: Statement | null = null;
+  private selectAfter: Statement<[number, number, number], LogRow> | null = null;
 
   constructor(private readonly db: Database) {}
 
@@ -58,10 +59,10 @@ export class EventLog {
    * (null): readers that only need who and when (the session job) skip most of the decoding.
    */
   readAfter(offset: number, limit: number, withMetrics = true): LogRecord[] {
-    return this.db
-      .prepare<[number, number, number], LogRow>('SELECT *, CASE WHEN ? THEN metrics END AS metrics FROM events WHERE offset > ? ORDER BY offset LIMIT ?')
-      .all(withMetrics ? 1 : 0, offset, limit)
-      .map(toRecord);
+    const select = (this.selectAfter ??= this.db.prepare<[number, number, number], LogRow>(
+      'SELECT *, CASE WHEN ? THEN metrics END AS metrics FROM events WHERE offset > ? ORDER BY offset LIMIT ?',
+    ));
+    return select.all(withMetrics ? 1 : 0, offset, limit).map(toRecord);
   }
 
   /** Records whose device time is in `[from, to)`, in device-time order, for batch re-derivation. */

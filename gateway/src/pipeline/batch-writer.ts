@@ -2,6 +2,7 @@ import type { Database } from '../store/database.js';
 import type { EventLog } from '../log/event-log.js';
 import type { NewLogRecord } from '../log/log-record.js';
 import type { QuarantineEntry, QuarantineStore } from '../quarantine/quarantine-store.js';
+import type { WalSync } from '../store/wal-sync.js';
 import type { PresenceStore, PresenceChange } from './presence-store.js';
 
 export type WriteItem =
@@ -19,7 +20,8 @@ interface Pending {
 
 /**
  * Group commit: every write requested during one turn of the event loop goes into one transaction, so
- * each message is durable before its promise resolves while the fsync cost is shared by the batch.
+ * each message is durable before its promise resolves while the fsync cost is shared by the batch. With a
+ * `WalSync` (data.sync = full) the promises resolve once the WAL is fsynced; without, once committed.
  */
 export class BatchWriter {
   private pending: Pending[] = [];
@@ -32,6 +34,7 @@ export class BatchWriter {
     private readonly presence: PresenceStore,
     /** Told how many of the oldest quarantined messages were dropped to keep the quarantine bounded. */
     private readonly onQuarantineDropped: (count: number) => void,
+    private readonly walSync: WalSync | null,
   ) {}
 
   write(item: WriteItem): Promise<WriteOutcome> {
@@ -56,8 +59,14 @@ export class BatchWriter {
       for (const p of batch) p.reject(error);
       return;
     }
-    batch.forEach((p, i) => p.resolve(outcomes[i]!));
-    if (outcomes.includes('stored')) this.log.notifyAppended();
+    const settle = () => {
+      batch.forEach((p, i) => p.resolve(outcomes[i]!));
+      if (outcomes.includes('stored')) this.log.notifyAppended();
+    };
+    if (!this.walSync) return settle();
+    this.walSync.sync().then(settle, (error: unknown) => {
+      for (const p of batch) p.reject(error);
+    });
   }
 
   private writeAll(items: WriteItem[]): WriteOutcome[] {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 
 export type Database = BetterSqlite3.Database;
-export type Statement = BetterSqlite3.Statement;
+export type Statement<Params extends unknown[] | {} = unknown[], Row = unknown> = BetterSqlite3.Statement<Params, Row>;
 
 /** A schema change, applied once, in list order; `name` is recorded so it never runs twice. */
 export interface Migration {
@@ -12,15 +12,15 @@ export interface Migration {
 }
 
 /**
- * Opens the embedded store. WAL with `synchronous = FULL` (the default) makes every committed transaction
- * durable (fsynced) before the commit returns, which the broker's ack-after-store relies on.
+ * Opens the embedded store in WAL mode with `synchronous = NORMAL`: a commit survives a crash of the process
+ * (sqlite.org/pragma.html#pragma_synchronous); where a write must also survive a power cut (the broker's
+ * ack-after-store), the writer fsyncs the WAL itself through `WalSync`, off the event loop.
  */
-export function openDatabase(dataDir: string, sync: 'full' | 'normal' = 'full', fileName = 'parcours.db'): Database {
+export function openDatabase(dataDir: string, fileName = 'parcours.db'): Database {
   mkdirSync(dataDir, { recursive: true });
   const db = new BetterSqlite3(join(dataDir, fileName));
   db.pragma('journal_mode = WAL');
-  // NORMAL in WAL mode: a commit survives a crash of the process, not a power cut (sqlite.org/pragma.html#pragma_synchronous).
-  db.pragma(`synchronous = ${sync === 'full' ? 'FULL' : 'NORMAL'}`);
+  db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   db.exec('CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)');
