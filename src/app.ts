@@ -1,4 +1,4 @@
-import { MqttBroker } from '@parcours/broker';
+import { MqttBroker, type Principal } from '@parcours/broker';
 import { Analytics } from '@parcours/analytics';
 import { quarantineTopic, type Config } from '@parcours/contracts';
 import { buildHttpApp, createGatewayMetrics, createInfluxWriter, Gateway, InfluxRawSink, requireKey, type ConsumerStatus, type HttpApp, type InfluxWriter, type ReattributeProgress } from '@parcours/gateway';
@@ -48,8 +48,11 @@ export class ParcoursApp {
     this.broker = new MqttBroker({
       config: config.mqtt,
       logger,
+      registry: this.metricsRegistry,
+      version,
       hooks: {
-        authenticate: (username, password) => this.gateway.authenticateDevice(username, password),
+        authenticate: (username, password) => this.authenticateMqtt(username, password),
+        deviceExists: (deviceId) => this.gateway.registry.getDevice(deviceId) !== null,
         isIngestTopic: (topic) => this.gateway.isDeviceTopic(topic),
         ingest: (message) => this.gateway.ingest(message),
       },
@@ -121,7 +124,15 @@ export class ParcoursApp {
       onRoute: (method, url) => this.routes.push({ method, url }),
       authorize: requireKey((key) => keys.verify(key), (reason) => this.metrics.authFailures.inc({ reason })),
     });
+    this.broker.attachWebSocket(this.http.server);
     await this.http.listen({ host: config.http.host, port: config.http.port });
+  }
+
+  /** An MQTT login: an API key as the password (integrators, operators), else a device's id and secret. */
+  private async authenticateMqtt(username: string, password: string): Promise<Principal | null> {
+    const key = this.gateway.apiKeys.verify(password);
+    if (key) return { kind: 'key', name: key.name, role: key.role, subjects: key.subjects };
+    return (await this.gateway.authenticateDevice(username, password)) ? { kind: 'device', deviceId: username } : null;
   }
 
   /** How far each reader of the durable log is behind. */
@@ -173,7 +184,6 @@ export class ParcoursApp {
       },
     });
     new Gauge({ name: 'parcours_log_head', help: 'Records in the durable log.', registers, collect() { this.set(app.gateway.log.head()); } });
-    new Gauge({ name: 'parcours_mqtt_clients_connected', help: 'MQTT clients connected to the embedded broker.', registers, collect() { this.set(app.broker.connectedClients); } });
     new Gauge({ name: 'parcours_devices_online', help: 'Devices whose last status is online.', registers, collect() { this.set(app.gateway.presence.countOnline()); } });
   }
 }

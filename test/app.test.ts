@@ -33,7 +33,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  await Promise.all(clients.map((c) => c.endAsync()));
+  await Promise.all(clients.map((c) => c.endAsync(true)));
   clients = [];
   await app.stop();
 });
@@ -67,15 +67,20 @@ describe('Parcours in one process', () => {
     app = await startApp(testConfig({ mqtt: { allowAnonymous: true } }));
     const { secret } = await register();
     const device = await connect('cm-1', secret);
-    const operator = await connect('cm-1', secret);
+    const operator = await connect('operator', adminKey());
     const published: { topic: string; reason: string }[] = [];
     operator.on('message', (t, payload) => published.push({ topic: t, reason: (JSON.parse(payload.toString()) as { reason: string }).reason }));
     await operator.subscribeAsync('parcours/quarantine/#', { qos: 0 });
     const topic = 'parcours/devices/cm-1/telemetry';
     await device.publishAsync(topic, '{"ts": 1, "seq": ', { qos: 1 });
     await device.publishAsync(topic, JSON.stringify({ ts: t0, seq: 'two', metrics: { power_w: 'high' } }), { qos: 1 });
-    await device.publishAsync('parcours/devices/tv-1/telemetry', JSON.stringify({ ts: t0, seq: 3, metrics: { power_w: 1 } }), { qos: 1 });
-    await device.publishAsync('parcours/devices/ghost/telemetry', JSON.stringify({ ts: t0, seq: 4, metrics: { power_w: 1 } }), { qos: 1 });
+    // A device writing on another device's topic breaks the ACL: quarantined (topic mismatch), then disconnected.
+    for (const [target, seq] of [['tv-1', 3], ['ghost', 4]] as const) {
+      const intruder = await connect('cm-1', secret);
+      const closed = new Promise((resolve) => intruder.once('close', resolve));
+      intruder.publish(`parcours/devices/${target}/telemetry`, JSON.stringify({ ts: t0, seq, metrics: { power_w: 1 } }), { qos: 1 });
+      await closed;
+    }
     const anonymous = await connect(); // allowed in this test's configuration
     await anonymous.publishAsync('parcours/devices/ghost/telemetry', JSON.stringify({ ts: t0, seq: 4, metrics: { power_w: 1 } }), { qos: 1 });
     await device.publishAsync(topic, JSON.stringify({ ts: t0, seq: 5, metrics: { power_w: 5 } }), { qos: 1 });
@@ -98,11 +103,12 @@ describe('Parcours in one process', () => {
   it('derives a usage session, serves it and publishes it for integrators', async () => {
     const { secret } = await register();
     const device = await connect('cm-1', secret);
-    const integrator = await connect('cm-1', secret);
+    const crm = app.gateway.apiKeys.create({ name: 'crm', role: 'integrator', subjects: ['home'] });
+    const integrator = await connect('crm', crm.key);
     const published = new Promise<{ topic: string; body: unknown }>((resolve) => {
       integrator.on('message', (topic, payload) => resolve({ topic, body: JSON.parse(payload.toString()) }));
     });
-    await integrator.subscribeAsync('parcours/subjects/+/sessions', { qos: 1 });
+    await integrator.subscribeAsync('parcours/subjects/home/sessions', { qos: 1 });
     const events = [
       { ts: t0, seq: 10, type: 'usage.start', actor: 'ana' },
       { ts: t0 + 60_000, seq: 11, type: 'interaction', attrs: { recipe: 'espresso' } },

@@ -1,36 +1,82 @@
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { readFile } from 'node:fs/promises';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { Config } from '@parcours/contracts';
-import { Aedes, type Client, type PublishPacket } from 'aedes';
+import { Aedes, type AedesPublishPacket, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
 import type { Logger } from 'pino';
-import { isPlatformOnlyTopic } from './authorize.js';
+import type { Registry } from 'prom-client';
+import { createWebSocketStream, WebSocketServer } from 'ws';
+import { Acl, parseAclRules, type Principal } from './acl.js';
 import type { BrokerHooks } from './broker-hooks.js';
+import { createBrokerMetrics, ListenerBytes, type BrokerMetrics, type ListenerName } from './broker-metrics.js';
+import { ConnectionGuard } from './connection-guard.js';
+import { guardPacketSize } from './packet-size-guard.js';
+import { SysTopics } from './sys-topics.js';
 
 export interface MqttBrokerOptions {
   config: Config['mqtt'];
   logger: Logger;
   hooks: BrokerHooks;
+  registry: Registry;
+  /** Shown on `$SYS/broker/version`. */
+  version: string;
 }
 
 /** CONNACK return codes of MQTT 3.1.1 (plain numbers: aedes' const enum breaks under isolatedModules). */
-const connack = { badUsernameOrPassword: 4, notAuthorized: 5 } as const;
+const connack = { serverUnavailable: 3, badUsernameOrPassword: 4, notAuthorized: 5 } as const;
 
-function authError(message: string, returnCode: number): Error & { returnCode: number } {
-  return Object.assign(new Error(message), { returnCode });
+function refusal(message: string, returnCode: number): AuthenticateError {
+  return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
+}
+
+interface ClientInfo {
+  listener: ListenerName;
+  address: string;
+  socket: Duplex;
+  principal: Principal | null;
+  /** QoS 1/2 publishes of this client being stored (their ack waits for it). */
+  inFlight: number;
 }
 
 /**
- * The embedded broker (aedes). A device's QoS 1/2 publish is ingested inside `authorizePublish`, which
- * aedes runs before it writes the PUBACK/PUBREC, so an acknowledged message is already durable.
+ * The embedded broker (aedes) behind TCP, TLS and WebSocket listeners. Clients are admitted by the
+ * connection guard, authenticated as a device or an API key, and held to the ACL. A device's publish is
+ * ingested inside `authorizePublish`, which aedes runs before it writes the PUBACK/PUBREC, so an
+ * acknowledged message is already durable.
  */
 export class MqttBroker {
   private aedes: Aedes | null = null;
-  private server: Server | null = null;
-  private readonly usernames = new WeakMap<Client, string>();
+  private servers: Partial<Record<'tcp' | 'tls', Server>> = {};
+  private webSockets: WebSocketServer | null = null;
+  private sys: SysTopics | null = null;
+  private readonly clients = new WeakMap<Client, ClientInfo>();
+  private readonly connected: Record<ListenerName, number> = { tcp: 0, tls: 0, ws: 0 };
+  private readonly bytes: Record<ListenerName, ListenerBytes> = { tcp: new ListenerBytes(), tls: new ListenerBytes(), ws: new ListenerBytes() };
+  private readonly totals = { messagesIn: 0, messagesOut: 0 };
+  private readonly acl: Acl;
+  private readonly guard: ConnectionGuard;
+  private readonly metrics: BrokerMetrics;
+  private readonly log: Logger;
 
-  constructor(private readonly options: MqttBrokerOptions) {}
+  constructor(private readonly options: MqttBrokerOptions) {
+    const { config } = options;
+    this.acl = new Acl(config.baseTopic, parseAclRules(config.anonymousAcl, config.baseTopic));
+    this.guard = new ConnectionGuard({
+      maxConnections: config.maxConnections, connectRate: config.connectRate, authFailureLimit: config.authFailureLimit, authFailureWindowMs: config.authFailureWindow,
+    });
+    this.metrics = createBrokerMetrics(options.registry, { connected: (l) => this.connected[l], bytes: (l) => this.bytes[l].totals() });
+    this.log = options.logger.child({ part: 'broker' });
+  }
 
+  /** The TCP listener's port (the one devices use by default). */
   get port(): number {
-    return (this.server?.address() as AddressInfo | null)?.port ?? 0;
+    return this.listenerPort('tcp');
+  }
+
+  get tlsPort(): number {
+    return this.listenerPort('tls');
   }
 
   get connectedClients(): number {
@@ -38,49 +84,70 @@ export class MqttBroker {
   }
 
   async start(): Promise<void> {
-    const { config, logger, hooks } = this.options;
-    const log = logger.child({ part: 'broker' });
+    const { config } = this.options;
     const aedes = await Aedes.createBroker({
-      authenticate: (client, username, password, done) => {
-        if (username === undefined) {
-          return config.allowAnonymous ? done(null, true) : done(authError('credentials required', connack.notAuthorized), false);
-        }
-        Promise.resolve(hooks.authenticate(username, password?.toString('utf8') ?? '')).then(
-          (ok) => {
-            if (!ok) {
-              log.warn({ clientId: client.id, username }, 'authentication failed');
-              return done(authError('bad username or password', connack.badUsernameOrPassword), false);
-            }
-            this.usernames.set(client, username);
-            done(null, true);
-          },
-          (error: unknown) => done(authError(String(error), connack.notAuthorized), false),
-        );
-      },
+      maxInflightInbound: config.maxInflight,
+      authenticate: (client, username, password, done) => this.authenticate(client, username, password, done),
       authorizePublish: (client, packet, done) => this.authorizePublish(client, packet, done),
+      authorizeSubscribe: (client, subscription, done) => this.authorizeSubscribe(client, subscription, done),
+      authorizeForward: (client, packet) => this.authorizeForward(client, packet),
     });
-    aedes.on('clientError', (client, error) => log.debug({ clientId: client.id, err: error }, 'client error'));
-    aedes.on('connectionError', (client, error) => log.debug({ clientId: client?.id, err: error }, 'connection error'));
+    aedes.on('client', (client) => {
+      const info = this.clients.get(client);
+      if (!info) return;
+      this.connected[info.listener] += 1;
+      this.metrics.connects.inc({ listener: info.listener });
+    });
+    aedes.on('clientDisconnect', (client) => {
+      const info = this.clients.get(client);
+      if (!info) return;
+      this.connected[info.listener] -= 1;
+      this.metrics.disconnects.inc({ listener: info.listener });
+    });
+    aedes.on('clientError', (client, error) => this.log.debug({ clientId: client.id, err: error }, 'client error'));
+    aedes.on('connectionError', (client, error) => this.log.debug({ clientId: client?.id, err: error }, 'connection error'));
     this.aedes = aedes;
-    const server = createServer(aedes.handle);
-    this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.port, config.host, () => resolve());
+
+    this.servers.tcp = createTcpServer((socket) => this.accept(socket, 'tcp', socket));
+    await this.listen(this.servers.tcp, config.port, 'tcp');
+    if (config.tlsCert && config.tlsKey) {
+      const [cert, key, ca] = await Promise.all([readFile(config.tlsCert), readFile(config.tlsKey), config.tlsCa ? readFile(config.tlsCa) : undefined]);
+      // Client certificates are optional (rejectUnauthorized false): a device may also log in with its secret over TLS.
+      this.servers.tls = createTlsServer({ cert, key, ...(ca ? { ca, requestCert: true } : {}), rejectUnauthorized: false }, (socket) => this.accept(socket, 'tls', socket));
+      await this.listen(this.servers.tls, config.tlsPort, 'tls');
+    }
+    this.sys = new SysTopics(aedes, `parcours ${this.options.version}`, () => ({ ...this.totals, connected: this.connectedClients, bytes: this.allBytes() }), config.sysInterval);
+    this.sys.start();
+  }
+
+  /** Serves MQTT over WebSocket on an HTTP server (the API's), at `mqtt.wsPath`. */
+  attachWebSocket(server: HttpServer): void {
+    const path = this.options.config.wsPath;
+    if (!path) return;
+    const wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false) });
+    this.webSockets = wss;
+    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (new URL(request.url ?? '/', 'http://x').pathname !== path) {
+        socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+        return;
+      }
+      wss.handleUpgrade(request, socket, head, (ws) => this.accept(createWebSocketStream(ws), 'ws', request.socket, request));
     });
-    log.info({ port: this.port }, 'MQTT broker listening');
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
-    const aedes = this.aedes;
-    this.server = null;
+    const { aedes, servers, webSockets } = this;
     this.aedes = null;
+    this.servers = {};
+    this.webSockets = null;
+    this.sys?.stop();
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const client of webSockets?.clients ?? []) client.terminate();
+    webSockets?.close();
+    await Promise.all(Object.values(servers).map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
   }
 
-  /** Publishes as the platform (derived sessions and journeys for integrators). */
+  /** Publishes as the platform (derived sessions and journeys for integrators, commands to devices). */
   publish(topic: string, payload: string | Buffer, options: { qos: 0 | 1 | 2; retain?: boolean }): Promise<void> {
     const aedes = this.aedes;
     if (!aedes) return Promise.reject(new Error('the broker is not started'));
@@ -88,14 +155,132 @@ export class MqttBroker {
     return new Promise((resolve, reject) => aedes.publish(packet, (error) => (error ? reject(error) : resolve())));
   }
 
+  private listenerPort(name: 'tcp' | 'tls'): number {
+    return (this.servers[name]?.address() as AddressInfo | null)?.port ?? 0;
+  }
+
+  private allBytes(): { in: number; out: number } {
+    return Object.values(this.bytes).reduce((sum, b) => ({ in: sum.in + b.totals().in, out: sum.out + b.totals().out }), { in: 0, out: 0 });
+  }
+
+  private async listen(server: Server, port: number, name: ListenerName): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, this.options.config.host, () => resolve());
+    });
+    this.log.info({ listener: name, port: (server.address() as AddressInfo).port }, 'MQTT listener open');
+  }
+
+  private accept(stream: Duplex, listener: ListenerName, socket: Socket, request?: IncomingMessage): void {
+    this.bytes[listener].track(socket);
+    const client = this.aedes!.handle(stream, request as never);
+    this.clients.set(client, { listener, address: socket.remoteAddress ?? 'unknown', socket: stream, principal: null, inFlight: 0 });
+    guardPacketSize(client, this.options.config.maxPacketSize, () => this.metrics.refused.inc({ listener, limit: 'packet_size' }));
+  }
+
+  private authenticate(client: Client, username: string | undefined, password: Buffer | undefined, done: (error: AuthenticateError | null, success: boolean | null) => void): void {
+    const info = this.clients.get(client);
+    if (!info) return done(refusal('unknown connection', connack.serverUnavailable), false);
+    const { listener, address } = info;
+    const refuse = (reason: string, code: number) => {
+      this.metrics.authFailures.inc({ listener, reason });
+      this.log.warn({ clientId: client.id, username, address, listener, reason }, reason === 'bad_credentials' ? 'MQTT authentication failed' : 'MQTT connection refused');
+      done(refusal(reason, code), false);
+    };
+    const limit = this.guard.admit(address, this.connectedClients);
+    if (limit) {
+      this.metrics.refused.inc({ listener, limit });
+      return refuse(limit, limit === 'auth_rate_limited' ? connack.notAuthorized : connack.serverUnavailable);
+    }
+    const accept = (principal: Principal) => {
+      info.principal = principal;
+      done(null, true);
+    };
+    const certificateDevice = this.certificateDevice(info);
+    if (certificateDevice !== null) {
+      if (username !== undefined && username !== certificateDevice) return refuse('username_not_certificate_cn', connack.badUsernameOrPassword);
+      if (!this.options.hooks.deviceExists(certificateDevice)) return refuse('unknown_certificate_device', connack.notAuthorized);
+      return accept({ kind: 'device', deviceId: certificateDevice });
+    }
+    if (username === undefined) {
+      return this.options.config.allowAnonymous ? accept({ kind: 'anonymous' }) : refuse('no_credentials', connack.notAuthorized);
+    }
+    this.options.hooks.authenticate(username, password?.toString('utf8') ?? '').then(
+      (principal) => {
+        if (principal) return accept(principal);
+        this.guard.recordAuthFailure(address);
+        refuse('bad_credentials', connack.badUsernameOrPassword);
+      },
+      (error: unknown) => {
+        this.log.error({ err: error }, 'authentication failed with an error');
+        done(refusal('authentication error', connack.serverUnavailable), false);
+      },
+    );
+  }
+
+  /** The device a verified TLS client certificate names (its CN), if the client presented one. */
+  private certificateDevice(info: ClientInfo): string | null {
+    if (info.listener !== 'tls') return null;
+    const socket = info.socket as TLSSocket;
+    if (!socket.authorized) return null;
+    const cn = socket.getPeerCertificate().subject?.CN;
+    return typeof cn === 'string' && cn !== '' ? cn : null;
+  }
+
   private authorizePublish(client: Client | null, packet: PublishPacket, done: (error?: Error | null) => void): void {
-    const { config, hooks } = this.options;
+    // Without a client, aedes is publishing the will of a client of another node or a past run.
     if (client === null) return done(null);
-    if (isPlatformOnlyTopic(config.baseTopic, packet.topic)) return done(new Error(`${packet.topic} is reserved for the platform`));
+    const info = this.clients.get(client);
+    const principal = info?.principal;
+    if (!info || !principal) return done(new Error('publish before authentication'));
+    const { listener } = info;
+    this.metrics.messagesIn.inc({ listener });
+    this.totals.messagesIn += 1;
+    const { hooks } = this.options;
+    const decision = this.acl.canPublish(principal, packet.topic);
+    const username = principal.kind === 'device' ? principal.deviceId : null;
+    const message = () => ({ topic: packet.topic, payload: typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload, receivedAt: Date.now(), clientId: client.id, username });
+    if (!decision.allowed) {
+      this.metrics.deniedPublishes.inc({ listener });
+      this.log.warn({ clientId: client.id, topic: packet.topic, reason: decision.reason }, 'publish denied; disconnecting the client');
+      // MQTT 3.1.1 has no negative PUBACK: the connection is closed [MQTT-3.3.5-2]. A device writing on
+      // another device's topic is also quarantined (topic mismatch), so operators see what it sent.
+      const denied = () => done(new Error(`publish on ${packet.topic} denied: ${decision.reason}`));
+      if (principal.kind === 'device' && hooks.isIngestTopic(packet.topic)) return void hooks.ingest(message()).then(denied, denied);
+      return denied();
+    }
     if (!hooks.isIngestTopic(packet.topic)) return done(null);
-    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-    hooks
-      .ingest({ topic: packet.topic, payload, receivedAt: Date.now(), clientId: client.id, username: this.usernames.get(client) ?? null })
-      .then(() => done(null), (error: Error) => done(error));
+    if (info.inFlight >= this.options.config.maxInflight) {
+      this.metrics.refused.inc({ listener, limit: 'inflight' });
+      return done(new Error(`more than ${this.options.config.maxInflight} messages in flight`));
+    }
+    info.inFlight += 1;
+    hooks.ingest(message()).then(
+      () => {
+        info.inFlight -= 1;
+        done(null);
+      },
+      (error: Error) => {
+        info.inFlight -= 1;
+        done(error);
+      },
+    );
+  }
+
+  private authorizeSubscribe(client: Client, subscription: Subscription, done: (error: Error | null, subscription?: Subscription | null) => void): void {
+    const info = this.clients.get(client);
+    const decision = info?.principal ? this.acl.canSubscribe(info.principal, subscription.topic) : { allowed: false as const, reason: 'not authenticated' };
+    if (decision.allowed) return done(null, subscription);
+    this.metrics.deniedSubscribes.inc({ listener: info?.listener ?? 'tcp' });
+    this.log.warn({ clientId: client.id, filter: subscription.topic, reason: decision.reason }, 'subscription denied (SUBACK 0x80)');
+    done(null, null);
+  }
+
+  private authorizeForward(client: Client, packet: AedesPublishPacket): AedesPublishPacket | null {
+    const info = this.clients.get(client);
+    if (!info?.principal || !this.acl.canReceive(info.principal, packet.topic)) return null;
+    this.metrics.messagesOut.inc({ listener: info.listener });
+    this.totals.messagesOut += 1;
+    return packet;
   }
 }
