@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { errorCodes, ParcoursError } from '@parcours/contracts';
+import { certsCommand } from './commands/certs.js';
 import { keysCommand } from './commands/keys.js';
 import { runReattributeCommand } from './commands/reattribute.js';
 import { runSimCommand, simOptions } from './commands/sim.js';
@@ -33,6 +34,7 @@ program
   .action(runReattributeCommand);
 
 program.addCommand(keysCommand());
+program.addCommand(certsCommand());
 
 program.parseAsync().catch((error: unknown) => {
   if (error instanceof ParcoursError && error.code === errorCodes.config) {
