@@ -1,2 +1,3 @@
 export { MqttBroker, type MqttBrokerOptions } from './mqtt-broker.js';
 export type { BrokerHooks } from './broker-hooks.js';
+export { ExternalBroker, type ExternalBrokerOptions } from './external-broker.js';
