@@ -1,4 +1,4 @@
-import { MqttBroker, type Principal } from '@parcours/broker';
+import { ExternalBroker, MqttBroker, type Principal } from '@parcours/broker';
 import { Analytics } from '@parcours/analytics';
 import { quarantineTopic, type Config } from '@parcours/contracts';
 import { buildHttpApp, createGatewayMetrics, createInfluxWriter, Gateway, InfluxRawSink, requireKey, type ConsumerStatus, type HttpApp, type InfluxWriter, type ReattributeProgress } from '@parcours/gateway';
@@ -22,7 +22,7 @@ export class ParcoursApp {
   readonly metricsRegistry = new Registry();
   readonly metrics = createGatewayMetrics(this.metricsRegistry);
   readonly gateway: Gateway;
-  readonly broker: MqttBroker;
+  readonly broker: MqttBroker | ExternalBroker;
   private influx: InfluxWriter | null = null;
   private sink: InfluxRawSink | null = null;
   private analyticsJobs: Analytics | null = null;
@@ -45,7 +45,9 @@ export class ParcoursApp {
         });
       },
     });
-    this.broker = new MqttBroker({
+    // External mode (docs/external-broker.md): devices connect to another broker, which the gateway subscribes to.
+    const external = config.mqtt.mode === 'external' ? new ExternalBroker({ config: config.mqtt, dataDir: config.data.dir, logger, hooks: { ingest: (message) => this.gateway.ingest(message) } }) : null;
+    this.broker = external ?? new MqttBroker({
       config: config.mqtt,
       logger,
       registry: this.metricsRegistry,
@@ -72,7 +74,8 @@ export class ParcoursApp {
     const address = this.http?.server.address();
     const httpPort = typeof address === 'object' && address ? address.port : this.config.http.port;
     const host = (h: string) => (h === '0.0.0.0' || h === '::' ? 'localhost' : h);
-    return { http: `http://${host(this.config.http.host)}:${httpPort}`, mqtt: `mqtt://${host(this.config.mqtt.host)}:${this.broker.port}` };
+    const mqtt = this.config.mqtt.mode === 'external' ? this.config.mqtt.externalUrl : `mqtt://${host(this.config.mqtt.host)}:${this.broker.port}`;
+    return { http: `http://${host(this.config.http.host)}:${httpPort}`, mqtt };
   }
 
   get initialAdminKey(): string | null {
@@ -124,7 +127,7 @@ export class ParcoursApp {
       onRoute: (method, url) => this.routes.push({ method, url }),
       authorize: requireKey((key) => keys.verify(key), (reason) => this.metrics.authFailures.inc({ reason })),
     });
-    this.broker.attachWebSocket(this.http.server);
+    if (this.broker instanceof MqttBroker) this.broker.attachWebSocket(this.http.server);
     await this.http.listen({ host: config.http.host, port: config.http.port });
   }
 

@@ -77,7 +77,7 @@ describe('Parcours in one process', () => {
     // A device writing on another device's topic breaks the ACL: quarantined (topic mismatch), then disconnected.
     for (const [target, seq] of [['tv-1', 3], ['ghost', 4]] as const) {
       const intruder = await connect('cm-1', secret);
-      const closed = new Promise((resolve) => intruder.once('close', resolve));
+      const closed = new Promise<void>((resolve) => intruder.once('close', () => resolve()));
       intruder.publish(`parcours/devices/${target}/telemetry`, JSON.stringify({ ts: t0, seq, metrics: { power_w: 1 } }), { qos: 1 });
       await closed;
     }

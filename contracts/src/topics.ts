@@ -39,3 +39,11 @@ export function parseDeviceTopic(base: string, topic: string): DeviceTopic | nul
   if (deviceId === '' || !(deviceChannels as readonly string[]).includes(channel)) return null;
   return { deviceId, channel: channel as DeviceChannel };
 }
+
+/**
+ * The MQTT 5 shared subscriptions (`$share/{group}/{filter}`, MQTT 5 §4.8.2) through which gateway
+ * instances split the upstream device messages of an external broker.
+ */
+export function sharedDeviceSubscriptions(base: string, group: string): string[] {
+  return deviceChannels.map((channel) => `$share/${group}/${base}/devices/+/${channel}`);
+}
