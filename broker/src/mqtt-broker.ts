@@ -8,7 +8,7 @@ import { Aedes, type AedesPublishPacket, type AuthenticateError, type Client, ty
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { createWebSocketStream, WebSocketServer } from 'ws';
-import { Acl, parseAclRules, type Principal } from './acl.js';
+import { Acl, parseAclRules, topicMatches, type Principal } from './acl.js';
 import type { BrokerHooks } from './broker-hooks.js';
 import { createBrokerMetrics, ListenerBytes, type BrokerMetrics, type ListenerName } from './broker-metrics.js';
 import { ConnectionGuard } from './connection-guard.js';
@@ -25,7 +25,7 @@ export interface MqttBrokerOptions {
 }
 
 /** CONNACK return codes of MQTT 3.1.1 (plain numbers: aedes' const enum breaks under isolatedModules). */
-const connack = { serverUnavailable: 3, badUsernameOrPassword: 4, notAuthorized: 5 } as const;
+const connack = { identifierRejected: 2, serverUnavailable: 3, badUsernameOrPassword: 4, notAuthorized: 5 } as const;
 
 function refusal(message: string, returnCode: number): AuthenticateError {
   return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
@@ -38,6 +38,10 @@ interface ClientInfo {
   principal: Principal | null;
   /** QoS 1/2 publishes of this client being stored (their ack waits for it). */
   inFlight: number;
+  /** The client's granted subscriptions, to hold back `$` topics that only a leading wildcard matched. */
+  filters: Set<string>;
+  /** It asked for a persistent session without a client id (aedes would make one up). */
+  anonymousSession: boolean;
 }
 
 /**
@@ -87,6 +91,11 @@ export class MqttBroker {
     const { config } = this.options;
     const aedes = await Aedes.createBroker({
       maxInflightInbound: config.maxInflight,
+      preConnect: (client, packet, done) => {
+        const info = this.clients.get(client);
+        if (info) info.anonymousSession = packet.clientId === '' && packet.clean === false;
+        done(null, true);
+      },
       authenticate: (client, username, password, done) => this.authenticate(client, username, password, done),
       authorizePublish: (client, packet, done) => this.authorizePublish(client, packet, done),
       authorizeSubscribe: (client, subscription, done) => this.authorizeSubscribe(client, subscription, done),
@@ -103,6 +112,9 @@ export class MqttBroker {
       if (!info) return;
       this.connected[info.listener] -= 1;
       this.metrics.disconnects.inc({ listener: info.listener });
+    });
+    aedes.on('unsubscribe', (filters, client) => {
+      for (const filter of filters) this.clients.get(client)?.filters.delete(filter);
     });
     aedes.on('clientError', (client, error) => this.log.debug({ clientId: client.id, err: error }, 'client error'));
     aedes.on('connectionError', (client, error) => this.log.debug({ clientId: client?.id, err: error }, 'connection error'));
@@ -174,7 +186,7 @@ export class MqttBroker {
   private accept(stream: Duplex, listener: ListenerName, socket: Socket, request?: IncomingMessage): void {
     this.bytes[listener].track(socket);
     const client = this.aedes!.handle(stream, request as never);
-    this.clients.set(client, { listener, address: socket.remoteAddress ?? 'unknown', socket: stream, principal: null, inFlight: 0 });
+    this.clients.set(client, { listener, address: socket.remoteAddress ?? 'unknown', socket: stream, principal: null, inFlight: 0, filters: new Set(), anonymousSession: false });
     guardPacketSize(client, this.options.config.maxPacketSize, () => this.metrics.refused.inc({ listener, limit: 'packet_size' }));
   }
 
@@ -182,6 +194,8 @@ export class MqttBroker {
     const info = this.clients.get(client);
     if (!info) return done(refusal('unknown connection', connack.serverUnavailable), false);
     const { listener, address } = info;
+    // aedes gives an empty client id a generated one even with clean session false [MQTT-3.1.3-8].
+    if (info.anonymousSession) return done(refusal('a persistent session needs a client id', connack.identifierRejected), false);
     const refuse = (reason: string, code: number) => {
       this.metrics.authFailures.inc({ listener, reason });
       this.log.warn({ clientId: client.id, username, address, listener, reason }, reason === 'bad_credentials' ? 'MQTT authentication failed' : 'MQTT connection refused');
@@ -270,7 +284,10 @@ export class MqttBroker {
   private authorizeSubscribe(client: Client, subscription: Subscription, done: (error: Error | null, subscription?: Subscription | null) => void): void {
     const info = this.clients.get(client);
     const decision = info?.principal ? this.acl.canSubscribe(info.principal, subscription.topic) : { allowed: false as const, reason: 'not authenticated' };
-    if (decision.allowed) return done(null, subscription);
+    if (decision.allowed) {
+      info!.filters.add(subscription.topic);
+      return done(null, subscription);
+    }
     this.metrics.deniedSubscribes.inc({ listener: info?.listener ?? 'tcp' });
     this.log.warn({ clientId: client.id, filter: subscription.topic, reason: decision.reason }, 'subscription denied (SUBACK 0x80)');
     done(null, null);
@@ -279,6 +296,8 @@ export class MqttBroker {
   private authorizeForward(client: Client, packet: AedesPublishPacket): AedesPublishPacket | null {
     const info = this.clients.get(client);
     if (!info?.principal || !this.acl.canReceive(info.principal, packet.topic)) return null;
+    // aedes sends retained `$SYS` messages to `#` subscribers; `$` topics match no leading wildcard [MQTT-4.7.2-1].
+    if (packet.topic.startsWith('$') && ![...info.filters].some((filter) => topicMatches(packet.topic, filter))) return null;
     this.metrics.messagesOut.inc({ listener: info.listener });
     this.totals.messagesOut += 1;
     return packet;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { deviceTimestampSchema } from './time.js';
+import { deviceTimestampSchema, instantSchema } from './time.js';
 import { idSchema } from './ids.js';
 
 /** `(deviceId, seq)` identifies a message; seq increases per device. */
@@ -37,3 +37,12 @@ export type EventPayloadInput = z.input<typeof eventPayloadSchema>;
 /** Status is plain text so that an MQTT last will can carry it. */
 export const statusPayloadSchema = z.enum(['online', 'offline']);
 export type StatusPayload = z.infer<typeof statusPayloadSchema>;
+
+/** A device's presence (from its retained status and last will) and its latest changes, newest first. */
+export const devicePresenceSchema = z.object({
+  deviceId: z.string(),
+  status: statusPayloadSchema.nullable().describe('null: the device never reported a status'),
+  since: instantSchema.nullable(),
+  changes: z.array(z.object({ status: statusPayloadSchema, at: instantSchema })),
+});
+export type DevicePresence = z.output<typeof devicePresenceSchema>;

@@ -156,7 +156,7 @@ export class Gateway {
   }
 
   routes(): FastifyPluginAsync[] {
-    const { registry, quarantine, log } = this.started;
-    return [subjectRoutes(registry), membershipRoutes(registry), deviceRoutes(registry), registryChangeRoutes(registry), importRoutes(registry), quarantineRoutes(quarantine, (filter, limit) => this.replayQuarantine(filter, limit)), eventRoutes(log)];
+    const { registry, quarantine, log, presence } = this.started;
+    return [subjectRoutes(registry), membershipRoutes(registry), deviceRoutes(registry, presence), registryChangeRoutes(registry), importRoutes(registry), quarantineRoutes(quarantine, (filter, limit) => this.replayQuarantine(filter, limit)), eventRoutes(log)];
   }
 }

@@ -75,4 +75,12 @@ export const gatewayMigrations: readonly Migration[] = [
     name: 'gateway-007-quarantine-username',
     sql: `ALTER TABLE quarantine ADD COLUMN username TEXT;`,
   },
+  {
+    name: 'gateway-008-device-status-events',
+    sql: `
+      CREATE TABLE device_status_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, device_id TEXT NOT NULL, status TEXT NOT NULL, at INTEGER NOT NULL);
+      CREATE INDEX device_status_events_device ON device_status_events (device_id, at);
+    `,
+  },
 ];

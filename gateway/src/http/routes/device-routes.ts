@@ -5,6 +5,7 @@ import {
   deviceCreateSchema,
   deviceCredentialsSchema,
   devicePatchSchema,
+  devicePresenceSchema,
   deviceSchema,
   idSchema,
   typeNameSchema,
@@ -12,6 +13,7 @@ import {
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { PresenceStore } from '../../pipeline/presence-store.js';
 import type { RegistryStore } from '../../registry/registry-store.js';
 import { notFound } from '../errors.js';
 import { pageOf, pageQuerySchema } from '../pagination.js';
@@ -20,7 +22,7 @@ import { created, deleted, errors, idParams } from './registry-schemas.js';
 const assignmentParams = z.object({ id: idSchema, assignmentId: idSchema });
 
 /** `/devices`, their MQTT credentials, and their assignments to subjects over time. */
-export function deviceRoutes(registry: RegistryStore): FastifyPluginAsync {
+export function deviceRoutes(registry: RegistryStore, presence: PresenceStore): FastifyPluginAsync {
   return async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
     const tags = ['devices'];
@@ -36,6 +38,19 @@ export function deviceRoutes(registry: RegistryStore): FastifyPluginAsync {
 
     app.get('/devices/:id', { schema: { tags, params: idParams, response: { 200: deviceSchema, ...errors } } }, async (request) => {
       return registry.getDevice(request.params.id) ?? Promise.reject(notFound('device', request.params.id));
+    });
+
+    app.get('/devices/:id/status', {
+      schema: {
+        tags,
+        description: 'Online or offline (from the retained status and the last will), since when, and the latest changes, newest first.',
+        params: idParams,
+        querystring: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(50) }),
+        response: { 200: devicePresenceSchema, ...errors },
+      },
+    }, async (request) => {
+      if (!registry.getDevice(request.params.id)) throw notFound('device', request.params.id);
+      return presence.get(request.params.id, request.query.limit);
     });
 
     app.post('/devices', {
