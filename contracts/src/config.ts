@@ -62,7 +62,9 @@ const sections = {
     authFailureWindow: duration('1m', 'Window of `mqtt.authFailureLimit`.'),
     sysInterval: duration('10s', 'How often the `$SYS/broker/…` statistics are published.'),
     baseTopic: setting(z.string().regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/), 'parcours', 'Prefix of every Parcours topic.'),
-  }),
+    persistence: setting(z.enum(['level', 'redis', 'memory']), 'level', 'Where the broker keeps persistent sessions, subscriptions, queued QoS 1/2 messages and retained messages: `level` in the data folder (survives a restart), `redis` at `mqtt.redisUrl` (shared by every node of a cluster), `memory` (lost at restart).'),
+    redisUrl: setting(z.union([z.literal(''), z.url({ protocol: /^rediss?$/ })]), '', 'Redis URL (`redis://[user:password@]host:port[/db]`) for `mqtt.persistence: redis`; the nodes that share it form a cluster.'),
+  }).refine((mqtt) => mqtt.persistence !== 'redis' || mqtt.redisUrl !== '', { path: ['redisUrl'], message: 'required when persistence is redis' }),
   gateway: z.strictObject({
     maxPayloadBytes: setting(z.coerce.number().int().min(64), 65536, 'Largest device payload accepted; larger ones are quarantined.'),
     quarantineMaxEntries: setting(z.coerce.number().int().min(1), 100_000, 'Most messages kept in the quarantine; past it the oldest are dropped, counted and logged.'),
