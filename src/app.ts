@@ -47,6 +47,7 @@ export class ParcoursApp {
     });
     this.broker = new MqttBroker({
       config: config.mqtt,
+      dataDir: config.data.dir,
       logger,
       registry: this.metricsRegistry,
       version,

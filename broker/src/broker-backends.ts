@@ -1,0 +1,76 @@
+import type { EventEmitter } from 'node:events';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Config } from '@parcours/contracts';
+import createLevelPersistence from 'aedes-persistence-level';
+import createRedisPersistence from 'aedes-persistence-redis';
+import { ClassicLevel } from 'classic-level';
+import { Redis } from 'ioredis';
+import createRedisEmitter from 'mqemitter-redis';
+import type { Logger } from 'pino';
+
+/**
+ * Where aedes keeps its state (`persistence`: sessions, subscriptions, queued QoS 1/2 messages, retained
+ * messages) and how it fans messages out (`mq`). Undefined means aedes' in-memory default.
+ */
+export interface BrokerBackends {
+  persistence: unknown;
+  mq: unknown;
+  /** Releases what was opened; call it after the broker is closed, since closing its clients still writes. */
+  close(): Promise<void>;
+}
+
+export interface BrokerBackendsOptions {
+  config: Config['mqtt'];
+  /** Parcours' data folder; the `level` state lives in its `broker/` subfolder. */
+  dataDir: string;
+  logger: Logger;
+}
+
+/** Opens the backends that `mqtt.persistence` names (the I/O of `MqttBroker.start()`). */
+export function openBrokerBackends(options: BrokerBackendsOptions): Promise<BrokerBackends> {
+  const { config, dataDir, logger } = options;
+  switch (config.persistence) {
+    case 'memory':
+      return Promise.resolve({ persistence: undefined, mq: undefined, close: () => Promise.resolve() });
+    case 'level':
+      return openLevel(join(dataDir, 'broker'));
+    case 'redis':
+      return Promise.resolve(openRedis(config.redisUrl, logger.child({ part: 'broker-redis' })));
+  }
+}
+
+async function openLevel(dir: string): Promise<BrokerBackends> {
+  await mkdir(dir, { recursive: true });
+  const db = new ClassicLevel<string, Buffer>(dir, { valueEncoding: 'buffer' });
+  // Opened here rather than on first use, so that a folder locked by another Parcours fails the start.
+  await db.open();
+  const persistence = createLevelPersistence(db);
+  // The persistence's destroy() closes the database it was given.
+  return { persistence, mq: undefined, close: () => persistence.destroy() };
+}
+
+/**
+ * Cluster mode: every node shares both the persistence and the emitter. With a shared persistence but a
+ * local emitter, a message reaches only the subscribers connected to the node it arrived on (aedes #531).
+ */
+function openRedis(url: string, log: Logger): BrokerBackends {
+  const conn = new Redis(url);
+  // ioredis reconnects by itself; the errors are only worth a log line (which never shows the URL's password).
+  conn.on('error', (error: Error) => log.warn({ err: error }, 'Redis persistence connection error'));
+  const persistence = createRedisPersistence({ conn });
+  // As aedes' default emitter: `a/#` also matches `a` [MQTT-4.7.1-3].
+  const mq = createRedisEmitter({ connectionString: url, matchEmptyLevels: true });
+  // mqemitter-redis re-emits its connections' errors on `state`, an EventEmitter it does not type: unheard, they would throw.
+  (mq as unknown as { state: EventEmitter }).state.on('error', (error: Error) => log.warn({ err: error }, 'Redis emitter connection error'));
+  return {
+    persistence,
+    mq,
+    close: async () => {
+      await new Promise<void>((resolve) => mq.close(resolve)); // a no-op when aedes.close() already closed it
+      // destroy() unsubscribes through the emitter closed above, so it may reject before it disconnects.
+      await persistence.destroy().catch((error: unknown) => log.debug({ err: error }, 'Redis persistence destroy'));
+      conn.disconnect();
+    },
+  };
+}
