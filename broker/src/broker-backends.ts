@@ -68,9 +68,8 @@ function openRedis(url: string, log: Logger): BrokerBackends {
     mq,
     close: async () => {
       await new Promise<void>((resolve) => mq.close(resolve)); // a no-op when aedes.close() already closed it
-      // destroy() unsubscribes through the emitter closed above, so it may reject before it disconnects.
-      await persistence.destroy().catch((error: unknown) => log.debug({ err: error }, 'Redis persistence destroy'));
-      conn.disconnect();
+      // destroy() disconnects `conn` too, but throws before that when setup() never ran (a failed start).
+      await persistence.destroy().finally(() => conn.disconnect());
     },
   };
 }
