@@ -27,7 +27,7 @@ export interface BrokerBackendsOptions {
   logger: Logger;
 }
 
-/** Opens the backends that `mqtt.persistence` names (the I/O of `MqttBroker.start()`). */
+/** Opens the backends that `mqtt.persistence` names. */
 export function openBrokerBackends(options: BrokerBackendsOptions): Promise<BrokerBackends> {
   const { config, dataDir, logger } = options;
   switch (config.persistence) {
@@ -43,10 +43,9 @@ export function openBrokerBackends(options: BrokerBackendsOptions): Promise<Brok
 async function openLevel(dir: string): Promise<BrokerBackends> {
   await mkdir(dir, { recursive: true });
   const db = new ClassicLevel<string, Buffer>(dir, { valueEncoding: 'buffer' });
-  // Opened here rather than on first use, so that a folder locked by another Parcours fails the start.
+  // Opened now, not on first use: a folder locked by another Parcours fails the start ("lock … already held").
   await db.open();
   const persistence = createLevelPersistence(db);
-  // The persistence's destroy() closes the database it was given.
   return { persistence, mq: undefined, close: () => persistence.destroy() };
 }
 
@@ -56,7 +55,6 @@ async function openLevel(dir: string): Promise<BrokerBackends> {
  */
 function openRedis(url: string, log: Logger): BrokerBackends {
   const conn = new Redis(url);
-  // ioredis reconnects by itself; the errors are only worth a log line (which never shows the URL's password).
   conn.on('error', (error: Error) => log.warn({ err: error }, 'Redis persistence connection error'));
   const persistence = createRedisPersistence({ conn });
   // As aedes' default emitter: `a/#` also matches `a` [MQTT-4.7.1-3].
