@@ -20,7 +20,7 @@ async function start(dataDir: string, ports: { http: number; mqtt: number }): Pr
   server = spawn('node', [bin, 'start'], {
     env: {
       ...process.env, PARCOURS_DATA_DIR: dataDir, PARCOURS_HTTP_HOST: '127.0.0.1', PARCOURS_HTTP_PORT: String(ports.http),
-      PARCOURS_MQTT_HOST: '127.0.0.1', PARCOURS_MQTT_PORT: String(ports.mqtt), PARCOURS_MQTT_ALLOW_ANONYMOUS: 'true',
+      PARCOURS_MQTT_HOST: '127.0.0.1', PARCOURS_MQTT_PORT: String(ports.mqtt), PARCOURS_MQTT_ALLOW_ANONYMOUS: 'true', PARCOURS_MQTT_ANONYMOUS_ACL: 'readwrite lab/#',
       PARCOURS_SIM_SCENARIO: 'none', PARCOURS_HTTP_ADMIN_KEY: 'broker-crash-admin-key-0123456789', PARCOURS_LOG_LEVEL: 'warn',
     },
     stdio: 'ignore',

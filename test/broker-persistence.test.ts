@@ -9,6 +9,8 @@ import { connectRecording, settle, waitUntil, type RecordingClient } from './mqt
  * The broker's state outlives Parcours: a persistent session (clean=false), its subscriptions, the QoS 1
  * messages queued while its client was away, and retained messages are all there after a restart.
  */
+/** The anonymous clients of these tests use topics of their own. */
+const labAcl = 'readwrite lab/#';
 let app: ParcoursApp | null = null;
 let clients: MqttClient[] = [];
 
@@ -44,7 +46,7 @@ async function leaveMessagesFor(clientId: string): Promise<void> {
 
 describe('broker persistence (mqtt.persistence: level, the default)', () => {
   it('keeps a persistent session, its subscription, its queued QoS 1 message and retained messages across a restart', async () => {
-    const config = testConfig({ mqtt: { allowAnonymous: true } });
+    const config = testConfig({ mqtt: { allowAnonymous: true, anonymousAcl: labAcl } });
     expect(config.mqtt.persistence).toBe('level');
     app = await startApp(config);
     await leaveMessagesFor('field-tablet');
@@ -68,7 +70,7 @@ describe('broker persistence (mqtt.persistence: level, the default)', () => {
   });
 
   it('does not deliver an acknowledged message again after the next restart', async () => {
-    const config = testConfig({ mqtt: { allowAnonymous: true } });
+    const config = testConfig({ mqtt: { allowAnonymous: true, anonymousAcl: labAcl } });
     app = await startApp(config);
     await leaveMessagesFor('field-tablet');
     await restart(config);
@@ -84,7 +86,7 @@ describe('broker persistence (mqtt.persistence: level, the default)', () => {
   });
 
   it('forgets everything at restart with mqtt.persistence: memory', async () => {
-    const config = testConfig({ mqtt: { allowAnonymous: true, persistence: 'memory' } });
+    const config = testConfig({ mqtt: { allowAnonymous: true, anonymousAcl: labAcl, persistence: 'memory' } });
     app = await startApp(config);
     await leaveMessagesFor('field-tablet');
 
