@@ -34,18 +34,22 @@ export function openBrokerBackends(options: BrokerBackendsOptions): Promise<Brok
     case 'memory':
       return Promise.resolve({ persistence: undefined, mq: undefined, close: () => Promise.resolve() });
     case 'level':
-      return openLevel(join(dataDir, 'broker'));
+      return openLevel(join(dataDir, 'broker'), logger.child({ part: 'broker-level' }));
     case 'redis':
       return Promise.resolve(openRedis(config.redisUrl, logger.child({ part: 'broker-redis' })));
   }
 }
 
-async function openLevel(dir: string): Promise<BrokerBackends> {
+async function openLevel(dir: string, log: Logger): Promise<BrokerBackends> {
   await mkdir(dir, { recursive: true });
   const db = new ClassicLevel<string, Buffer>(dir, { valueEncoding: 'buffer' });
   // Opened now, not on first use: a folder locked by another Parcours fails the start ("lock … already held").
   await db.open();
   const persistence = createLevelPersistence(db);
+  // aedes pipes a SUBSCRIBE's retained-message scan with no error listener (lib/handlers/subscribe.js): a
+  // scan still running when stop() closes the database would throw LEVEL_ITERATOR_NOT_OPEN as uncaught.
+  const scan = persistence.createRetainedStreamCombi.bind(persistence);
+  persistence.createRetainedStreamCombi = (patterns) => scan(patterns).on('error', (error: Error) => log.warn({ err: error }, 'retained messages not sent'));
   return { persistence, mq: undefined, close: () => persistence.destroy() };
 }
 

@@ -2,7 +2,8 @@
 
 declare module 'aedes-persistence-level' {
   import type { ClassicLevel } from 'classic-level';
-  function createLevelPersistence(db: ClassicLevel<string, Buffer>): { destroy(): Promise<void> };
+  import type { Readable } from 'node:stream';
+  function createLevelPersistence(db: ClassicLevel<string, Buffer>): { destroy(): Promise<void>; createRetainedStreamCombi(patterns: string[]): Readable };
   export = createLevelPersistence;
 }
 
