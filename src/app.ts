@@ -49,6 +49,7 @@ export class ParcoursApp {
     const external = config.mqtt.mode === 'external' ? new ExternalBroker({ config: config.mqtt, dataDir: config.data.dir, logger, hooks: { ingest: (message) => this.gateway.ingest(message) } }) : null;
     this.broker = external ?? new MqttBroker({
       config: config.mqtt,
+      dataDir: config.data.dir,
       logger,
       registry: this.metricsRegistry,
       version,

@@ -58,4 +58,13 @@ describe('loadConfig', () => {
     expect(error.message).toContain('nonsense');
     expect(error.message).toMatch(/analytics\.sessionIdleTimeout: "soon" is not a duration/);
   });
+
+  it('keeps the broker state in the data folder by default, and needs a Redis URL for cluster mode', () => {
+    expect(loadConfig({ env: {} }).mqtt.persistence).toBe('level');
+    const missing = failure(() => loadConfig({ env: { PARCOURS_MQTT_PERSISTENCE: 'redis' } }));
+    expect(missing.message).toMatch(/mqtt\.redisUrl: required when persistence is redis/);
+    expect(failure(() => loadConfig({ env: { PARCOURS_MQTT_PERSISTENCE: 'redis', PARCOURS_MQTT_REDIS_URL: 'http://127.0.0.1:6379' } })).message).toMatch(/mqtt\.redisUrl: /);
+    const cluster = loadConfig({ env: { PARCOURS_MQTT_PERSISTENCE: 'redis', PARCOURS_MQTT_REDIS_URL: 'redis://127.0.0.1:6379/2' } });
+    expect(cluster.mqtt).toMatchObject({ persistence: 'redis', redisUrl: 'redis://127.0.0.1:6379/2' });
+  });
 });

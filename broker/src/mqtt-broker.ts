@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import { Acl, parseAclRules, topicMatches, type Principal } from './acl.js';
+import { openBrokerBackends, type BrokerBackends } from './broker-backends.js';
 import type { BrokerHooks } from './broker-hooks.js';
 import { createBrokerMetrics, ListenerBytes, type BrokerMetrics, type ListenerName } from './broker-metrics.js';
 import { ConnectionGuard } from './connection-guard.js';
@@ -17,6 +18,8 @@ import { SysTopics } from './sys-topics.js';
 
 export interface MqttBrokerOptions {
   config: Config['mqtt'];
+  /** Parcours' data folder (`mqtt.persistence: level` keeps the broker's state under it). */
+  dataDir: string;
   logger: Logger;
   hooks: BrokerHooks;
   registry: Registry;
@@ -52,6 +55,7 @@ interface ClientInfo {
  */
 export class MqttBroker {
   private aedes: Aedes | null = null;
+  private backends: BrokerBackends | null = null;
   private servers: Partial<Record<'tcp' | 'tls', Server>> = {};
   private webSockets: WebSocketServer | null = null;
   private sys: SysTopics | null = null;
@@ -89,7 +93,11 @@ export class MqttBroker {
 
   async start(): Promise<void> {
     const { config } = this.options;
+    const backends = await openBrokerBackends({ config, dataDir: this.options.dataDir, logger: this.options.logger });
+    this.backends = backends;
     const aedes = await Aedes.createBroker({
+      persistence: backends.persistence,
+      mq: backends.mq,
       maxInflightInbound: config.maxInflight,
       preConnect: (client, packet, done) => {
         const info = this.clients.get(client);
@@ -117,6 +125,8 @@ export class MqttBroker {
       for (const filter of filters) this.clients.get(client)?.filters.delete(filter);
     });
     aedes.on('clientError', (client, error) => this.log.debug({ clientId: client.id, err: error }, 'client error'));
+    // Persistence failures are emitted as 'error' (an event aedes' typings omit, hence addListener).
+    aedes.addListener('error', (error: Error) => this.log.error({ err: error }, 'broker error'));
     aedes.on('connectionError', (client, error) => this.log.debug({ clientId: client?.id, err: error }, 'connection error'));
     this.aedes = aedes;
 
@@ -148,8 +158,9 @@ export class MqttBroker {
   }
 
   async stop(): Promise<void> {
-    const { aedes, servers, webSockets } = this;
+    const { aedes, servers, webSockets, backends } = this;
     this.aedes = null;
+    this.backends = null;
     this.servers = {};
     this.webSockets = null;
     this.sys?.stop();
@@ -157,6 +168,7 @@ export class MqttBroker {
     for (const client of webSockets?.clients ?? []) client.terminate();
     webSockets?.close();
     await Promise.all(Object.values(servers).map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    await backends?.close();
   }
 
   /** Publishes as the platform (derived sessions and journeys for integrators, commands to devices). */

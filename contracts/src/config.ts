@@ -69,7 +69,10 @@ const sections = {
     sharedGroup: setting(z.string().regex(/^[^/#+]+$/), 'parcours', 'MQTT 5 shared-subscription group (`$share/{group}/…`) of the gateway instances: instances in one group split the device messages between them.'),
     externalClientId: setting(z.string(), '', 'Client id of this instance on the external broker, which keeps its session across restarts; empty: one generated on the first start and kept in the data folder.'),
     externalSessionExpiry: duration('1d', 'How long the external broker keeps this instance\'s session (and queues its share of the messages) while it is disconnected.'),
-  }).refine((mqtt) => mqtt.mode !== 'external' || mqtt.externalUrl !== '', { path: ['externalUrl'], message: 'required when mqtt.mode is external' }),
+    persistence: setting(z.enum(['level', 'redis', 'memory']), 'level', 'Where the broker keeps persistent sessions, subscriptions, queued QoS 1/2 messages and retained messages: `level` in the data folder (survives a restart), `redis` at `mqtt.redisUrl` (shared by every node of a cluster), `memory` (lost at restart).'),
+    redisUrl: setting(z.union([z.literal(''), z.url({ protocol: /^rediss?$/ })]), '', 'Redis URL (`redis://[user:password@]host:port[/db]`) for `mqtt.persistence: redis`; the nodes that share it form a cluster.'),
+  }).refine((mqtt) => mqtt.mode !== 'external' || mqtt.externalUrl !== '', { path: ['externalUrl'], message: 'required when mqtt.mode is external' })
+    .refine((mqtt) => mqtt.persistence !== 'redis' || mqtt.redisUrl !== '', { path: ['redisUrl'], message: 'required when persistence is redis' }),
   gateway: z.strictObject({
     maxPayloadBytes: setting(z.coerce.number().int().min(64), 65536, 'Largest device payload accepted; larger ones are quarantined.'),
     quarantineMaxEntries: setting(z.coerce.number().int().min(1), 100_000, 'Most messages kept in the quarantine; past it the oldest are dropped, counted and logged.'),

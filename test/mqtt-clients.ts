@@ -1,0 +1,43 @@
+import mqtt, { type IClientOptions, type IConnackPacket, type MqttClient } from 'mqtt';
+
+export interface Received {
+  topic: string;
+  payload: string;
+  retain: boolean;
+}
+
+/** A connected MQTT.js client, with every message it has received so far. */
+export interface RecordingClient {
+  client: MqttClient;
+  connack: IConnackPacket;
+  messages: Received[];
+}
+
+/**
+ * Connects without automatic reconnection and records messages from the start: a broker sends a
+ * persistent session's queued messages right after the CONNACK, before `connectAsync` would resolve.
+ */
+export async function connectRecording(url: string, options: IClientOptions): Promise<RecordingClient> {
+  const client = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 5_000, ...options });
+  const messages: Received[] = [];
+  client.on('message', (topic, payload, packet) => messages.push({ topic, payload: payload.toString(), retain: packet.retain }));
+  const connack = await new Promise<IConnackPacket>((resolve, reject) => {
+    client.once('connect', resolve);
+    client.once('error', reject);
+  });
+  return { client, connack, messages };
+}
+
+/** Polls until `check()` holds; fails after `timeoutMs`. */
+export async function waitUntil(check: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Lets messages in flight arrive, to check that nothing more does. */
+export function settle(ms = 300): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
