@@ -133,7 +133,7 @@ export class RegistryStore {
   /** Issues a new MQTT secret for the device; the previous one stops working. Only its scrypt hash is kept. */
   async issueCredentials(deviceId: string): Promise<{ deviceId: string; username: string; secret: string }> {
     this.require('device', deviceId);
-    const { secret, hash } = await issueSecret();
+    const { secret, hash } = issueSecret();
     this.db.prepare('UPDATE devices SET secret_hash = ? WHERE id = ?').run(hash, deviceId);
     return { deviceId, username: deviceId, secret };
   }

@@ -63,7 +63,7 @@ describe('RegistryStore', () => {
     expect(await registry.verifyCredentials('tv', second.secret)).toBe(true);
     expect(await registry.verifyCredentials('nope', second.secret)).toBe(false);
     const stored = db.prepare<[], { secret_hash: string }>("SELECT secret_hash FROM devices WHERE id = 'tv'").get()!.secret_hash;
-    expect(stored).toMatch(/^scrypt\$16384\$8\$1\$/);
+    expect(stored).toMatch(/^sha256\$[\w-]+\$[\w-]+$/);
     db.pragma('wal_checkpoint(TRUNCATE)');
     expect(readFileSync(db.name).includes(Buffer.from(second.secret))).toBe(false);
   });
