@@ -8,7 +8,7 @@ const toInfo = (r: KeyRow): ApiKeyInfo => ({ id: r.id, name: r.name, role: r.rol
 
 /**
  * API keys are 256 random bits, so a SHA-256 digest is a safe stored form and can be looked up by index on
- * every request (a slow hash like the devices' scrypt would cost 50 ms per call). The key is shown once.
+ * every request (a slow hash like scrypt would cost 50 ms per call). The key is shown once.
  */
 function digest(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');

@@ -130,7 +130,7 @@ export class RegistryStore {
     });
   }
 
-  /** Issues a new MQTT secret for the device; the previous one stops working. Only its scrypt hash is kept. */
+  /** Issues a new MQTT secret for the device; the previous one stops working. Only its salted hash is kept. */
   async issueCredentials(deviceId: string): Promise<{ deviceId: string; username: string; secret: string }> {
     this.require('device', deviceId);
     const { secret, hash } = issueSecret();
