@@ -1,8 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startInfluxDB } from '../services/influxdb.js';
+import type { ConnectionPlan, ConnectionReport } from './connection-worker.js';
 import type { WorkerPlan, WorkerReport } from './load-worker.js';
 import { startBareAedes, startMosquittoTarget, startParcours, type Target } from './targets.js';
 
@@ -16,6 +19,7 @@ const devices = 20;
 const processes = 2;
 const durationMs = 8_000;
 const window = 16;
+const scaleDevices = 10_000;
 
 interface Result {
   name: string;
@@ -59,6 +63,41 @@ async function measure(target: Target): Promise<{ saturation: number; p50: numbe
   return { saturation: saturation.rate, p50: half.p50, p99: half.p99, acked: saturation.acked + half.acked };
 }
 
+/** Resident memory of a process, from /proc (Linux). */
+async function rssBytes(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
+}
+
+/**
+ * Connection scale: every device of the target connects (from `processes` processes, 100 CONNECTs
+ * pending in each); returns the connect rate and the broker's resident memory per connected device.
+ */
+async function connectionScale(target: Target): Promise<{ rate: number; bytesPerDevice: number; connected: number }> {
+  const before = await rssBytes(target.pid!);
+  const share = Math.ceil(target.devices.length / processes);
+  const planDir = await mkdtemp(join(tmpdir(), 'parcours-bench-plan-'));
+  const children = await Promise.all(Array.from({ length: processes }, async (_, i) => {
+    const plan: ConnectionPlan = { url: target.url, devices: target.devices.slice(i * share, (i + 1) * share), concurrency: 100 };
+    const file = join(planDir, `plan-${i}.json`);
+    await writeFile(file, JSON.stringify(plan));
+    return spawn('node', [join(root, 'tools/dist/bench/connection-worker.js'), file], { stdio: ['pipe', 'pipe', 'inherit'] });
+  }));
+  const reports = await Promise.all(children.map(async (child) => {
+    for await (const line of createInterface({ input: child.stdout! })) return JSON.parse(line) as ConnectionReport;
+    throw new Error('a connection worker exited without reporting');
+  }));
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  const after = await rssBytes(target.pid!);
+  await Promise.all(children.map((child) => new Promise((resolve) => {
+    child.once('exit', resolve);
+    child.stdin!.end();
+  })));
+  await rm(planDir, { recursive: true, force: true });
+  const connected = reports.reduce((sum, r) => sum + r.connected, 0);
+  return { rate: (connected * 1000) / Math.max(...reports.map((r) => r.elapsedMs)), bytesPerDevice: (after - before) / connected, connected };
+}
+
 const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
 
 async function main(): Promise<void> {
@@ -89,6 +128,16 @@ async function main(): Promise<void> {
   await influx.stop();
   await rm(parcours.dataDir, { recursive: true, force: true });
 
+  process.stderr.write(`connection scale: ${scaleDevices} devices\n`);
+  const crowdAedes = await startBareAedes(scaleDevices);
+  const aedesScale = await connectionScale(crowdAedes);
+  await crowdAedes.stop();
+  const crowd = await startParcours(scaleDevices, { register: true });
+  const parcoursScale = await connectionScale(crowd);
+  await crowd.stop();
+  await rm(crowd.dataDir, { recursive: true, force: true });
+  if (parcoursScale.connected < scaleDevices) process.stderr.write(`only ${parcoursScale.connected} of ${scaleDevices} devices connected to Parcours\n`);
+
   const results: Result[] = [
     { name: 'aedes QoS 1 pass-through', value: round(aedesResult.saturation), unit: 'msg/s' },
     { name: 'mosquitto QoS 1 pass-through', value: round(mosquittoResult.saturation), unit: 'msg/s' },
@@ -98,12 +147,16 @@ async function main(): Promise<void> {
     { name: 'aedes p99 publish→ack at half saturation', value: round(aedesResult.p99, 2), unit: 'ms' },
     { name: 'parcours p50 publish→ack at half saturation', value: round(parcoursResult.p50, 2), unit: 'ms' },
     { name: 'parcours p99 publish→ack at half saturation', value: round(parcoursResult.p99, 2), unit: 'ms', baseline: 'aedes p99 publish→ack at half saturation', ratio: round(parcoursResult.p99 / aedesResult.p99, 2) },
+    { name: 'aedes connect rate, 10,000 devices', value: round(aedesScale.rate), unit: 'conn/s' },
+    { name: 'parcours connect rate, 10,000 devices', value: round(parcoursScale.rate), unit: 'conn/s', baseline: 'aedes connect rate, 10,000 devices', ratio: round(parcoursScale.rate / aedesScale.rate, 2) },
+    { name: 'aedes memory per connected device', value: round(aedesScale.bytesPerDevice / 1024), unit: 'KiB' },
+    { name: 'parcours memory per connected device', value: round(parcoursScale.bytesPerDevice / 1024), unit: 'KiB', baseline: 'aedes memory per connected device', ratio: round(parcoursScale.bytesPerDevice / aedesScale.bytesPerDevice, 2) },
     { name: 'influxdb catch-up from the log', value: round(catchUpRate), unit: 'msg/s', baseline: 'parcours durable ingest QoS 1', ratio: round(catchUpRate / parcoursResult.saturation, 2) },
   ];
   const width = Math.max(...results.map((r) => r.name.length));
-  process.stdout.write(`${'figure'.padEnd(width)}  ${'value'.padStart(10)}  unit   ratio  baseline\n`);
+  process.stdout.write(`${'figure'.padEnd(width)}  ${'value'.padStart(10)}  unit    ratio  baseline\n`);
   for (const r of results) {
-    process.stdout.write(`${r.name.padEnd(width)}  ${String(r.value).padStart(10)}  ${r.unit.padEnd(5)}  ${r.ratio === undefined ? '     ' : String(r.ratio).padStart(5)}  ${r.baseline ?? ''}\n`);
+    process.stdout.write(`${r.name.padEnd(width)}  ${String(r.value).padStart(10)}  ${r.unit.padEnd(6)}  ${r.ratio === undefined ? '     ' : String(r.ratio).padStart(5)}  ${r.baseline ?? ''}\n`);
   }
   await mkdir(join(root, 'bench'), { recursive: true });
   await writeFile(join(root, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);

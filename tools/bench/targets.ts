@@ -13,6 +13,8 @@ export interface Target {
   name: string;
   url: string;
   devices: WorkerPlan['devices'];
+  /** The broker's process, to read its memory; null when the harness owns it (Mosquitto). */
+  pid: number | null;
   stop(): Promise<void>;
 }
 
@@ -42,12 +44,12 @@ export async function startBareAedes(devices: number): Promise<Target> {
   const port = await freePort();
   const child = spawn('node', [join(root, 'tools/dist/bench/bare-aedes.js'), String(port)], { stdio: 'ignore' });
   await waitUntil(() => acceptsTcp(port), 'aedes');
-  return { name: 'aedes', url: `mqtt://127.0.0.1:${port}`, devices: anonymousDevices(devices), stop: stopper(child) };
+  return { name: 'aedes', url: `mqtt://127.0.0.1:${port}`, devices: anonymousDevices(devices), pid: child.pid ?? null, stop: stopper(child) };
 }
 
 export async function startMosquittoTarget(devices: number): Promise<Target> {
   const broker = await startMosquitto();
-  return { name: 'mosquitto', url: broker.url, devices: anonymousDevices(devices), stop: () => broker.stop() };
+  return { name: 'mosquitto', url: broker.url, devices: anonymousDevices(devices), pid: null, stop: () => broker.stop() };
 }
 
 const adminKey = 'bench-admin-key-0123456789abcdef';
@@ -68,24 +70,29 @@ export async function startParcours(devices: number, options: { dataDir?: string
     env: {
       ...process.env, PARCOURS_DATA_DIR: dataDir, PARCOURS_HTTP_HOST: '127.0.0.1', PARCOURS_HTTP_PORT: String(httpPort),
       PARCOURS_MQTT_HOST: '127.0.0.1', PARCOURS_MQTT_PORT: String(mqttPort), PARCOURS_SIM_SCENARIO: 'none', PARCOURS_LOG_LEVEL: 'warn',
-      PARCOURS_LOG_FORMAT: 'json', PARCOURS_HTTP_ADMIN_KEY: adminKey, PARCOURS_DATA_SYNC: options.sync ?? 'full', ...(options.influxUrl ? { INFLUX_URL: options.influxUrl, INFLUX_DATABASE: 'bench' } : {}),
+      PARCOURS_LOG_FORMAT: 'json', PARCOURS_HTTP_ADMIN_KEY: adminKey, PARCOURS_DATA_SYNC: options.sync ?? 'full', PARCOURS_MQTT_CONNECT_RATE: '1000000', ...(options.influxUrl ? { INFLUX_URL: options.influxUrl, INFLUX_DATABASE: 'bench' } : {}),
     },
   });
   const http = `http://127.0.0.1:${httpPort}`;
   await waitUntil(async () => (await fetch(`${http}/healthz`)).ok, 'parcours');
-  const call = async (path: string) => {
-    const response = await fetch(`${http}${path}`, { method: 'POST', headers: { authorization: `Bearer ${adminKey}` } });
-    return (await response.json()) as { secret: string };
+  const post = async (path: string, body?: unknown) => {
+    const response = await fetch(`${http}${path}`, {
+      method: 'POST', headers: { authorization: `Bearer ${adminKey}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : null,
+    });
+    return (await response.json()) as { secret?: string; credentials?: { secret: string } };
   };
+  // A new device comes with its secret; a device of the store being reused gets a new one.
+  const secretOf = async (id: string) =>
+    options.register ? ((await post('/api/v1/devices', { id, type: 'meter' })).credentials?.secret ?? (await post(`/api/v1/devices/${id}/credentials`)).secret!) : (await post(`/api/v1/devices/${id}/credentials`)).secret!;
+  const ids = anonymousDevices(devices).map((d) => d.id);
   const registered: WorkerPlan['devices'] = [];
-  for (const { id } of anonymousDevices(devices)) {
-    if (options.register) {
-      await fetch(`${http}/api/v1/devices`, { method: 'POST', headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ id, type: 'meter' }) });
-    }
-    registered.push({ id, username: id, password: (await call(`/api/v1/devices/${id}/credentials`)).secret });
+  // Sixteen requests at a time: the connection-scale run registers ten thousand devices.
+  for (let i = 0; i < ids.length; i += 16) {
+    const secrets = await Promise.all(ids.slice(i, i + 16).map(secretOf));
+    secrets.forEach((secret, j) => registered.push({ id: ids[i + j]!, username: ids[i + j]!, password: secret }));
   }
   return {
-    name: 'parcours', url: `mqtt://127.0.0.1:${mqttPort}`, http, dataDir, devices: registered, stop: stopper(child),
+    name: 'parcours', url: `mqtt://127.0.0.1:${mqttPort}`, http, dataDir, devices: registered, pid: child.pid ?? null, stop: stopper(child),
     async influxLag() {
       const metrics = await (await fetch(`${http}/metrics`, { headers: { authorization: `Bearer ${adminKey}` } })).text();
       const match = /parcours_log_consumer_lag\{consumer="influx-raw"\} (\d+)/.exec(metrics);
