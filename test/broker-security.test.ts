@@ -159,6 +159,18 @@ describe('authentication failures and limits', () => {
     expect(await scrapeMetrics(app!.urls.http)).toContain('parcours_mqtt_limit_breaches_total{listener="tcp",limit="connect_rate"} 2');
   });
 
+  it('disconnects a client with more messages being stored at once than its in-flight limit', async () => {
+    await start({ maxInflight: 2 });
+    const secret = await device('d1');
+    const d1 = await connect({ clientId: 'd1', username: 'd1', password: secret });
+    const closed = new Promise<void>((resolve) => d1.once('close', () => resolve()));
+    // Written in one go, the publishes reach the broker in one read and are stored concurrently.
+    for (let seq = 1; seq <= 50; seq++) d1.publish('parcours/devices/d1/telemetry', JSON.stringify({ ts: Date.UTC(2026, 0, 1), seq, metrics: { w: seq } }), { qos: 1 });
+    await closed;
+    expect(await scrapeMetrics(app!.urls.http)).toContain('parcours_mqtt_limit_breaches_total{listener="tcp",limit="inflight"} 1');
+    expect(app!.gateway.log.count()).toBeLessThan(50);
+  });
+
   it('disconnects a client that sends a packet over the size limit, before buffering it', async () => {
     await start({ maxPacketSize: 4096 });
     const secret = await device('d1');

@@ -13,6 +13,7 @@ import { openBrokerBackends, type BrokerBackends } from './broker-backends.js';
 import type { BrokerHooks } from './broker-hooks.js';
 import { createBrokerMetrics, ListenerBytes, type BrokerMetrics, type ListenerName } from './broker-metrics.js';
 import { ConnectionGuard } from './connection-guard.js';
+import { deliverAtHighestQos } from './overlapping-subscriptions.js';
 import { guardPacketSize } from './packet-size-guard.js';
 import { SysTopics } from './sys-topics.js';
 
@@ -200,6 +201,7 @@ export class MqttBroker {
     const client = this.aedes!.handle(stream, request as never);
     this.clients.set(client, { listener, address: socket.remoteAddress ?? 'unknown', socket: stream, principal: null, inFlight: 0, filters: new Set(), anonymousSession: false });
     guardPacketSize(client, this.options.config.maxPacketSize, () => this.metrics.refused.inc({ listener, limit: 'packet_size' }));
+    deliverAtHighestQos(client);
   }
 
   private authenticate(client: Client, username: string | undefined, password: Buffer | undefined, done: (error: AuthenticateError | null, success: boolean | null) => void): void {
