@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ParcoursApp } from '../src/app.js';
 import { startRedis } from '../tools/services/index.js';
 import { api, startApp, testConfig } from './helpers.js';
-import { connectRecording, settle, waitUntil, type RecordingClient } from './mqtt-clients.js';
+import { connectRecording, recordMessages, settle, waitUntil, type RecordingClient } from './mqtt-clients.js';
 
 /**
  * Cluster mode: two Parcours nodes, each with its own data folder, share one real Redis for the broker's
@@ -92,8 +92,7 @@ describe('broker cluster (mqtt.persistence: redis)', () => {
     const client = mqtt.connect(b.urls.mqtt, { ...watcher, reconnectPeriod: 300, connectTimeout: 2_000 });
     clients.push(client);
     client.on('error', () => undefined);
-    const messages: { topic: string; payload: string; retain: boolean }[] = [];
-    client.on('message', (topic, payload, packet) => messages.push({ topic, payload: payload.toString(), retain: packet.retain }));
+    const messages = recordMessages(client);
     const connack = await new Promise<IConnackPacket>((resolve) => client.once('connect', resolve));
     expect(connack.sessionPresent).toBe(true);
     await waitUntil(() => messages.length >= 1);

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ParcoursApp } from '../src/app.js';
 import { ensureInstalled } from '../tools/services/ensure-installed.js';
 import { adminKey, api, startApp, testConfig } from './helpers.js';
+import { settle } from './mqtt-clients.js';
 
 /**
  * MQTT 3.1.1 in the corners (issue 5, "Conformance") against the embedded broker, with MQTT.js and with
@@ -44,8 +45,6 @@ function inbox(client: MqttClient): { topic: string; payload: string; qos: numbe
   return list;
 }
 
-const settle = (ms = 150) => new Promise((resolve) => setTimeout(resolve, ms));
-
 describe('MQTT 3.1.1 corner cases', () => {
   it('refuses an empty client id with a persistent session (CONNACK 0x02) [MQTT-3.1.3-8]', async () => {
     // MQTT.js and mqtt-packet refuse to send that CONNECT, so its bytes are written on a raw socket.
@@ -67,10 +66,10 @@ describe('MQTT 3.1.1 corner cases', () => {
     await device.subscribeAsync('parcours/devices/d1/#', { qos: 0 });
     await device.subscribeAsync('parcours/devices/d1/commands/+', { qos: 1 });
     await app.broker.publish('parcours/devices/d1/commands/reboot', 'now', { qos: 1 });
-    await settle();
+    await settle(150);
     expect(received.map((m) => [m.topic, m.qos])).toEqual([['parcours/devices/d1/commands/reboot', 1]]);
     await app.broker.publish('parcours/devices/d1/status-echo', 'x', { qos: 1 }); // only the QoS 0 filter matches
-    await settle();
+    await settle(150);
     expect(received.map((m) => [m.topic, m.qos]).at(-1)).toEqual(['parcours/devices/d1/status-echo', 0]);
   });
 
@@ -80,14 +79,14 @@ describe('MQTT 3.1.1 corner cases', () => {
     const first = await asOperator('ops-1');
     const seen = inbox(first);
     await first.subscribeAsync('parcours/devices/+/status', { qos: 1 });
-    await settle();
+    await settle(150);
     expect(seen).toEqual([{ topic: 'parcours/devices/d1/status', payload: 'online', qos: 1, retain: true }]);
 
     await device.publishAsync('parcours/devices/d1/status', '', { qos: 1, retain: true });
     const second = await asOperator('ops-2');
     const none = inbox(second);
     await second.subscribeAsync('parcours/devices/+/status', { qos: 1 });
-    await settle();
+    await settle(150);
     expect(none).toEqual([]);
   });
 
@@ -99,7 +98,7 @@ describe('MQTT 3.1.1 corner cases', () => {
     const graceful = await asDevice({ will });
     await graceful.publishAsync('parcours/devices/d1/status', 'online', { qos: 1, retain: true });
     await graceful.endAsync();
-    await settle();
+    await settle(150);
     expect(seen.map((m) => m.payload)).toEqual(['online']);
 
     const crashing = await asDevice({ will });
@@ -125,7 +124,7 @@ describe('MQTT 3.1.1 corner cases', () => {
     const seen = inbox(client);
     const connack = await new Promise<{ sessionPresent: boolean }>((resolve) => client.once('connect', resolve));
     expect(connack.sessionPresent).toBe(true);
-    await settle();
+    await settle(150);
     expect(seen.map((m) => [m.topic, m.payload, m.qos])).toEqual([
       ['parcours/devices/d1/commands/a', 'one', 1],
       ['parcours/devices/d1/commands/b', 'two', 2],
@@ -138,7 +137,7 @@ describe('MQTT 3.1.1 corner cases', () => {
     await operator.subscribeAsync(['#', '+/broker/#'], { qos: 0 });
     await app.broker.publish('$SYS/broker/test', 'x', { qos: 0 });
     await app.broker.publish('parcours/subjects/s1/sessions', '{}', { qos: 0 });
-    await settle();
+    await settle(150);
     expect(seen.map((m) => m.topic)).toEqual(['parcours/subjects/s1/sessions']);
   });
 });

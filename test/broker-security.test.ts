@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ParcoursApp } from '../src/app.js';
 import { createCa, createDeviceCertificate, createServerCertificate, type Pem } from '../src/certs/dev-certificates.js';
 import { adminKey, api, scrapeMetrics, startApp, testConfig } from './helpers.js';
+import { recordMessages, settle } from './mqtt-clients.js';
 
 /**
  * The embedded broker's security over real sockets (issue 5): every ACL rule with attempts to escape
@@ -52,20 +53,12 @@ async function granted(client: MqttClient, filter: string): Promise<number> {
   }
 }
 
-function received(client: MqttClient): { topic: string; payload: string }[] {
-  const list: { topic: string; payload: string }[] = [];
-  client.on('message', (topic, payload) => list.push({ topic, payload: payload.toString() }));
-  return list;
-}
-
 /** Publishes and resolves with whether the broker closed the connection instead of acknowledging. */
 async function disconnectedBy(client: MqttClient, topic: string, payload = '{}'): Promise<boolean> {
   const closed = new Promise<boolean>((resolve) => client.once('close', () => resolve(true)));
   const acked = client.publishAsync(topic, payload, { qos: 1 }).then(() => false, () => true);
   return Promise.race([closed, acked]);
 }
-
-const settle = () => new Promise((resolve) => setTimeout(resolve, 150));
 
 describe('ACLs on real connections', () => {
   it('keeps a device under its own devices/{id}/, whatever filter it tries', async () => {
@@ -77,10 +70,10 @@ describe('ACLs on real connections', () => {
       expect(await granted(d1, filter), filter).toBe(128);
     }
     expect(await granted(d1, 'parcours/devices/d1/commands/#')).toBe(1);
-    const inbox = received(d1);
+    const inbox = recordMessages(d1);
     await app!.broker.publish('parcours/devices/d1/commands/reboot', 'now', { qos: 1 });
     await app!.broker.publish('parcours/devices/d2/commands/reboot', 'now', { qos: 1 });
-    await settle();
+    await settle(150);
     expect(inbox.map((m) => m.topic)).toEqual(['parcours/devices/d1/commands/reboot']);
     expect(await scrapeMetrics(app!.urls.http)).toContain('parcours_mqtt_denied_subscribes_total{listener="tcp"} 9');
   });
@@ -103,7 +96,7 @@ describe('ACLs on real connections', () => {
     const integrator = await connect({ clientId: 'crm', username: 'crm', password: crm.key });
     const reader = await connect({ clientId: 'bi', username: 'bi', password: bi.key });
     const operator = await connect({ clientId: 'ops', username: 'ops', password: adminKey() });
-    const [integratorInbox, readerInbox, operatorInbox] = [received(integrator), received(reader), received(operator)];
+    const [integratorInbox, readerInbox, operatorInbox] = [recordMessages(integrator), recordMessages(reader), recordMessages(operator)];
     expect(await granted(integrator, 'parcours/subjects/family-1/#')).toBe(1);
     for (const filter of ['parcours/subjects/+/sessions', 'parcours/subjects/#', 'parcours/subjects/family-2/sessions', 'parcours/devices/#', '#', '$SYS/#']) {
       expect(await granted(integrator, filter), filter).toBe(128);
@@ -115,7 +108,7 @@ describe('ACLs on real connections', () => {
 
     await app!.broker.publish('parcours/subjects/family-1/sessions', '{"n":1}', { qos: 1 });
     await app!.broker.publish('parcours/subjects/family-2/sessions', '{"n":2}', { qos: 1 });
-    await settle();
+    await settle(150);
     expect(integratorInbox.map((m) => m.topic)).toEqual(['parcours/subjects/family-1/sessions']);
     expect(readerInbox.map((m) => m.topic)).toEqual(['parcours/subjects/family-1/sessions', 'parcours/subjects/family-2/sessions']);
     expect(operatorInbox.filter((m) => m.topic.startsWith('parcours/'))).toHaveLength(2);

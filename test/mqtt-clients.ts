@@ -19,13 +19,19 @@ export interface RecordingClient {
  */
 export async function connectRecording(url: string, options: IClientOptions): Promise<RecordingClient> {
   const client = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 5_000, ...options });
-  const messages: Received[] = [];
-  client.on('message', (topic, payload, packet) => messages.push({ topic, payload: payload.toString(), retain: packet.retain }));
+  const messages = recordMessages(client);
   const connack = await new Promise<IConnackPacket>((resolve, reject) => {
     client.once('connect', resolve);
     client.once('error', reject);
   });
   return { client, connack, messages };
+}
+
+/** Every message the client receives from now on, in arrival order. */
+export function recordMessages(client: MqttClient): Received[] {
+  const messages: Received[] = [];
+  client.on('message', (topic, payload, packet) => messages.push({ topic, payload: payload.toString(), retain: packet.retain }));
+  return messages;
 }
 
 /** Polls until `check()` holds; fails after `timeoutMs`. */

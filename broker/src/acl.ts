@@ -93,8 +93,20 @@ export class Acl {
   }
 
   canSubscribe(principal: Principal, filter: string): Decision {
+    return isValidFilter(filter) ? this.withinGrants(principal, filter) : deny('not a valid topic filter');
+  }
+
+  /**
+   * Whether a message may be delivered to a subscriber: its subscription was checked when made, but a
+   * persistent session may hold subscriptions from before the key's grants were narrowed. (A topic is
+   * always a valid filter, so it skips that check: this runs for every delivery.)
+   */
+  canReceive(principal: Principal, topic: string): boolean {
+    return this.withinGrants(principal, topic).allowed;
+  }
+
+  private withinGrants(principal: Principal, filter: string): Decision {
     const base = this.baseTopic;
-    if (!isValidFilter(filter)) return deny('not a valid topic filter');
     switch (principal.kind) {
       case 'device':
         return filterWithin(filter, `${base}/devices/${principal.deviceId}/#`) ? allow : deny('a device subscribes only under its own devices/{id}/');
@@ -107,13 +119,5 @@ export class Acl {
       case 'anonymous':
         return this.anonymousRules.some((r) => r.access !== 'write' && filterWithin(filter, r.filter)) ? allow : deny('not in the anonymous ACL');
     }
-  }
-
-  /**
-   * Whether a message may be delivered to a subscriber: its subscription was checked when made, but a
-   * persistent session may hold subscriptions from before the key's grants were narrowed.
-   */
-  canReceive(principal: Principal, topic: string): boolean {
-    return this.canSubscribe(principal, topic).allowed;
   }
 }

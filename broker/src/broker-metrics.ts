@@ -2,12 +2,16 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 
 export type ListenerName = 'tcp' | 'tls' | 'ws';
 
-/** Byte counts of a listener's connections: closed ones summed, open ones read at scrape time. */
-export class ListenerBytes {
+/** What goes through one listener: plain numbers on the per-message path, read by /metrics and $SYS. */
+export class ListenerTraffic {
+  connected = 0;
+  messagesIn = 0;
+  messagesOut = 0;
   private closedIn = 0;
   private closedOut = 0;
   private readonly open = new Set<{ bytesRead: number; bytesWritten: number }>();
 
+  /** Counts a connection's bytes: read from the socket while it is open, kept once it closes. */
   track(socket: { bytesRead: number; bytesWritten: number; once(event: 'close', listener: () => void): unknown }): void {
     this.open.add(socket);
     socket.once('close', () => {
@@ -17,7 +21,7 @@ export class ListenerBytes {
     });
   }
 
-  totals(): { in: number; out: number } {
+  bytes(): { in: number; out: number } {
     let inBytes = this.closedIn;
     let outBytes = this.closedOut;
     for (const socket of this.open) {
@@ -29,17 +33,19 @@ export class ListenerBytes {
 }
 
 /** The broker's Prometheus metrics, per listener where a connection is involved (issue 5, "Observability"). */
-export function createBrokerMetrics(registry: Registry, live: { connected(listener: ListenerName): number; bytes(listener: ListenerName): { in: number; out: number } }) {
+export function createBrokerMetrics(registry: Registry, traffic: Readonly<Record<ListenerName, ListenerTraffic>>) {
   const registers = [registry];
-  const listeners: ListenerName[] = ['tcp', 'tls', 'ws'];
   const listener = ['listener'] as const;
-  return {
-    connected: new Gauge({
-      name: 'parcours_mqtt_clients_connected', help: 'MQTT clients connected, by listener.', labelNames: listener, registers,
+  /** A gauge per listener read from `traffic` at scrape time (the `_total` ones only grow). */
+  const fromTraffic = (name: string, help: string, read: (t: ListenerTraffic) => number) =>
+    new Gauge({
+      name, help, labelNames: listener, registers,
       collect() {
-        for (const name of listeners) this.set({ listener: name }, live.connected(name));
+        for (const [l, t] of Object.entries(traffic)) this.set({ listener: l }, read(t));
       },
-    }),
+    });
+  return {
+    connected: fromTraffic('parcours_mqtt_clients_connected', 'MQTT clients connected, by listener.', (t) => t.connected),
     connects: new Counter({ name: 'parcours_mqtt_connects_total', help: 'Successful MQTT connections, by listener.', labelNames: listener, registers }),
     disconnects: new Counter({ name: 'parcours_mqtt_disconnects_total', help: 'MQTT disconnections (graceful or not), by listener.', labelNames: listener, registers }),
     authFailures: new Counter({
@@ -51,20 +57,10 @@ export function createBrokerMetrics(registry: Registry, live: { connected(listen
     }),
     deniedPublishes: new Counter({ name: 'parcours_mqtt_denied_publishes_total', help: 'Publishes refused by the ACL (the client is disconnected), by listener.', labelNames: listener, registers }),
     deniedSubscribes: new Counter({ name: 'parcours_mqtt_denied_subscribes_total', help: 'Subscriptions refused by the ACL (SUBACK 0x80), by listener.', labelNames: listener, registers }),
-    messagesIn: new Counter({ name: 'parcours_mqtt_messages_received_total', help: 'PUBLISH packets received from clients, by listener.', labelNames: listener, registers }),
-    messagesOut: new Counter({ name: 'parcours_mqtt_messages_sent_total', help: 'PUBLISH packets delivered to clients, by listener.', labelNames: listener, registers }),
-    bytesIn: new Gauge({
-      name: 'parcours_mqtt_bytes_received_total', help: 'Bytes received on MQTT connections, by listener.', labelNames: listener, registers,
-      collect() {
-        for (const name of listeners) this.set({ listener: name }, live.bytes(name).in);
-      },
-    }),
-    bytesOut: new Gauge({
-      name: 'parcours_mqtt_bytes_sent_total', help: 'Bytes sent on MQTT connections, by listener.', labelNames: listener, registers,
-      collect() {
-        for (const name of listeners) this.set({ listener: name }, live.bytes(name).out);
-      },
-    }),
+    messagesIn: fromTraffic('parcours_mqtt_messages_received_total', 'PUBLISH packets received from clients, by listener.', (t) => t.messagesIn),
+    messagesOut: fromTraffic('parcours_mqtt_messages_sent_total', 'PUBLISH packets delivered to clients, by listener.', (t) => t.messagesOut),
+    bytesIn: fromTraffic('parcours_mqtt_bytes_received_total', 'Bytes received on MQTT connections, by listener.', (t) => t.bytes().in),
+    bytesOut: fromTraffic('parcours_mqtt_bytes_sent_total', 'Bytes sent on MQTT connections, by listener.', (t) => t.bytes().out),
   };
 }
 

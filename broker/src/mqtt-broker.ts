@@ -11,7 +11,7 @@ import { createWebSocketStream, WebSocketServer } from 'ws';
 import { Acl, parseAclRules, topicMatches, type Principal } from './acl.js';
 import { openBrokerBackends, type BrokerBackends } from './broker-backends.js';
 import type { BrokerHooks } from './broker-hooks.js';
-import { createBrokerMetrics, ListenerBytes, type BrokerMetrics, type ListenerName } from './broker-metrics.js';
+import { createBrokerMetrics, ListenerTraffic, type BrokerMetrics, type ListenerName } from './broker-metrics.js';
 import { ConnectionGuard } from './connection-guard.js';
 import { deliverAtHighestQos } from './overlapping-subscriptions.js';
 import { guardPacketSize } from './packet-size-guard.js';
@@ -45,7 +45,7 @@ interface ClientInfo {
   /** The client's granted subscriptions, to hold back `$` topics that only a leading wildcard matched. */
   filters: Set<string>;
   /** It asked for a persistent session without a client id (aedes would make one up). */
-  anonymousSession: boolean;
+  persistentWithoutId: boolean;
 }
 
 /**
@@ -61,9 +61,7 @@ export class MqttBroker {
   private webSockets: WebSocketServer | null = null;
   private sys: SysTopics | null = null;
   private readonly clients = new WeakMap<Client, ClientInfo>();
-  private readonly connected: Record<ListenerName, number> = { tcp: 0, tls: 0, ws: 0 };
-  private readonly bytes: Record<ListenerName, ListenerBytes> = { tcp: new ListenerBytes(), tls: new ListenerBytes(), ws: new ListenerBytes() };
-  private readonly totals = { messagesIn: 0, messagesOut: 0 };
+  private readonly traffic: Record<ListenerName, ListenerTraffic> = { tcp: new ListenerTraffic(), tls: new ListenerTraffic(), ws: new ListenerTraffic() };
   private readonly acl: Acl;
   private readonly guard: ConnectionGuard;
   private readonly metrics: BrokerMetrics;
@@ -75,7 +73,7 @@ export class MqttBroker {
     this.guard = new ConnectionGuard({
       maxConnections: config.maxConnections, connectRate: config.connectRate, authFailureLimit: config.authFailureLimit, authFailureWindowMs: config.authFailureWindow,
     });
-    this.metrics = createBrokerMetrics(options.registry, { connected: (l) => this.connected[l], bytes: (l) => this.bytes[l].totals() });
+    this.metrics = createBrokerMetrics(options.registry, this.traffic);
     this.log = options.logger.child({ part: 'broker' });
   }
 
@@ -102,7 +100,7 @@ export class MqttBroker {
       maxInflightInbound: config.maxInflight,
       preConnect: (client, packet, done) => {
         const info = this.clients.get(client);
-        if (info) info.anonymousSession = packet.clientId === '' && packet.clean === false;
+        if (info) info.persistentWithoutId = packet.clientId === '' && packet.clean === false;
         done(null, true);
       },
       authenticate: (client, username, password, done) => this.authenticate(client, username, password, done),
@@ -113,13 +111,13 @@ export class MqttBroker {
     aedes.on('client', (client) => {
       const info = this.clients.get(client);
       if (!info) return;
-      this.connected[info.listener] += 1;
+      this.traffic[info.listener].connected += 1;
       this.metrics.connects.inc({ listener: info.listener });
     });
     aedes.on('clientDisconnect', (client) => {
       const info = this.clients.get(client);
       if (!info) return;
-      this.connected[info.listener] -= 1;
+      this.traffic[info.listener].connected -= 1;
       this.metrics.disconnects.inc({ listener: info.listener });
     });
     aedes.on('unsubscribe', (filters, client) => {
@@ -139,7 +137,7 @@ export class MqttBroker {
       this.servers.tls = createTlsServer({ cert, key, ...(ca ? { ca, requestCert: true } : {}), rejectUnauthorized: false }, (socket) => this.accept(socket, 'tls', socket));
       await this.listen(this.servers.tls, config.tlsPort, 'tls');
     }
-    this.sys = new SysTopics(aedes, `parcours ${this.options.version}`, () => ({ ...this.totals, connected: this.connectedClients, bytes: this.allBytes() }), config.sysInterval);
+    this.sys = new SysTopics(aedes, `parcours ${this.options.version}`, Object.values(this.traffic), config.sysInterval);
     this.sys.start();
   }
 
@@ -184,10 +182,6 @@ export class MqttBroker {
     return (this.servers[name]?.address() as AddressInfo | null)?.port ?? 0;
   }
 
-  private allBytes(): { in: number; out: number } {
-    return Object.values(this.bytes).reduce((sum, b) => ({ in: sum.in + b.totals().in, out: sum.out + b.totals().out }), { in: 0, out: 0 });
-  }
-
   private async listen(server: Server, port: number, name: ListenerName): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -197,9 +191,9 @@ export class MqttBroker {
   }
 
   private accept(stream: Duplex, listener: ListenerName, socket: Socket, request?: IncomingMessage): void {
-    this.bytes[listener].track(socket);
+    this.traffic[listener].track(socket);
     const client = this.aedes!.handle(stream, request as never);
-    this.clients.set(client, { listener, address: socket.remoteAddress ?? 'unknown', socket: stream, principal: null, inFlight: 0, filters: new Set(), anonymousSession: false });
+    this.clients.set(client, { listener, address: socket.remoteAddress ?? 'unknown', socket: stream, principal: null, inFlight: 0, filters: new Set(), persistentWithoutId: false });
     guardPacketSize(client, this.options.config.maxPacketSize, () => this.metrics.refused.inc({ listener, limit: 'packet_size' }));
     deliverAtHighestQos(client);
   }
@@ -209,7 +203,7 @@ export class MqttBroker {
     if (!info) return done(refusal('unknown connection', connack.serverUnavailable), false);
     const { listener, address } = info;
     // aedes gives an empty client id a generated one even with clean session false [MQTT-3.1.3-8].
-    if (info.anonymousSession) return done(refusal('a persistent session needs a client id', connack.identifierRejected), false);
+    if (info.persistentWithoutId) return done(refusal('a persistent session needs a client id', connack.identifierRejected), false);
     const refuse = (reason: string, code: number) => {
       this.metrics.authFailures.inc({ listener, reason });
       this.log.warn({ clientId: client.id, username, address, listener, reason }, reason === 'bad_credentials' ? 'MQTT authentication failed' : 'MQTT connection refused');
@@ -262,8 +256,7 @@ export class MqttBroker {
     const principal = info?.principal;
     if (!info || !principal) return done(new Error('publish before authentication'));
     const { listener } = info;
-    this.metrics.messagesIn.inc({ listener });
-    this.totals.messagesIn += 1;
+    this.traffic[listener].messagesIn += 1;
     const { hooks } = this.options;
     const decision = this.acl.canPublish(principal, packet.topic);
     const username = principal.kind === 'device' ? principal.deviceId : null;
@@ -312,8 +305,7 @@ export class MqttBroker {
     if (!info?.principal || !this.acl.canReceive(info.principal, packet.topic)) return null;
     // aedes sends retained `$SYS` messages to `#` subscribers; `$` topics match no leading wildcard [MQTT-4.7.2-1].
     if (packet.topic.startsWith('$') && ![...info.filters].some((filter) => topicMatches(packet.topic, filter))) return null;
-    this.metrics.messagesOut.inc({ listener: info.listener });
-    this.totals.messagesOut += 1;
+    this.traffic[info.listener].messagesOut += 1;
     return packet;
   }
 }

@@ -1,11 +1,5 @@
 import type { Aedes, PublishPacket } from 'aedes';
-
-export interface SysStats {
-  connected: number;
-  messagesIn: number;
-  messagesOut: number;
-  bytes: { in: number; out: number };
-}
+import type { ListenerTraffic } from './broker-metrics.js';
 
 /**
  * Mosquitto's `$SYS/broker/…` statistics, retained and refreshed every interval, so that MQTT tools
@@ -18,7 +12,7 @@ export class SysTopics {
   constructor(
     private readonly aedes: Aedes,
     private readonly version: string,
-    private readonly stats: () => SysStats,
+    private readonly listeners: readonly ListenerTraffic[],
     private readonly intervalMs: number,
   ) {}
 
@@ -33,15 +27,15 @@ export class SysTopics {
   }
 
   private publish(): void {
-    const s = this.stats();
+    const sum = (read: (t: ListenerTraffic) => number) => this.listeners.reduce((total, t) => total + read(t), 0);
     const values: Record<string, string | number> = {
       version: this.version,
       uptime: `${Math.round((Date.now() - this.startedAt) / 1000)} seconds`,
-      'clients/connected': s.connected,
-      'messages/received': s.messagesIn,
-      'messages/sent': s.messagesOut,
-      'load/bytes/received': s.bytes.in,
-      'load/bytes/sent': s.bytes.out,
+      'clients/connected': sum((t) => t.connected),
+      'messages/received': sum((t) => t.messagesIn),
+      'messages/sent': sum((t) => t.messagesOut),
+      'load/bytes/received': sum((t) => t.bytes().in),
+      'load/bytes/sent': sum((t) => t.bytes().out),
     };
     for (const [name, value] of Object.entries(values)) {
       const packet = { cmd: 'publish', topic: `$SYS/broker/${name}`, payload: Buffer.from(String(value)), qos: 0, retain: true, dup: false } as PublishPacket;
