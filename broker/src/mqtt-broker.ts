@@ -303,6 +303,11 @@ export class MqttBroker {
   private authorizeForward(client: Client, packet: AedesPublishPacket): AedesPublishPacket | null {
     const info = this.clients.get(client);
     if (!info?.principal || !this.acl.canReceive(info.principal, packet.topic)) return null;
+    // A persistent session's restored subscriptions are live before its CONNACK is written, and aedes would
+    // send them a PUBLISH first [MQTT-3.2.0-1] (MQTT.js then never sees the CONNACK). Nothing is lost by
+    // holding it back: a QoS 1/2 message for a persistent session is queued before it is emitted, and the
+    // queue is sent right after the CONNACK.
+    if (!(client as Client & { connackSent?: boolean }).connackSent) return null;
     // aedes sends retained `$SYS` messages to `#` subscribers; `$` topics match no leading wildcard [MQTT-4.7.2-1].
     if (packet.topic.startsWith('$') && ![...info.filters].some((filter) => topicMatches(packet.topic, filter))) return null;
     this.traffic[info.listener].messagesOut += 1;
