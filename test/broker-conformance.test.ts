@@ -73,6 +73,16 @@ describe('MQTT 3.1.1 corner cases', () => {
     expect(received.map((m) => [m.topic, m.qos]).at(-1)).toEqual(['parcours/devices/d1/status-echo', 0]);
   });
 
+  it('delivers at the lower of the publish QoS and the granted QoS, wildcard filters included [MQTT-3.8.4-6]', async () => {
+    const device = await asDevice();
+    const received = inbox(device);
+    await device.subscribeAsync('parcours/devices/d1/commands/#', { qos: 1 });
+    await app.broker.publish('parcours/devices/d1/commands/a', 'two', { qos: 2 });
+    await app.broker.publish('parcours/devices/d1/commands/b', 'zero', { qos: 0 });
+    await settle(150);
+    expect(received.map((m) => [m.payload, m.qos]).sort()).toEqual([['two', 1], ['zero', 0]]);
+  });
+
   it('keeps a retained message for new subscribers and clears it with an empty retained one [MQTT-3.3.1-10]', async () => {
     const device = await asDevice();
     await device.publishAsync('parcours/devices/d1/status', 'online', { qos: 1, retain: true });

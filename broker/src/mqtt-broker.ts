@@ -42,8 +42,8 @@ interface ClientInfo {
   principal: Principal | null;
   /** QoS 1/2 publishes of this client being stored (their ack waits for it). */
   inFlight: number;
-  /** The client's granted subscriptions, to hold back `$` topics that only a leading wildcard matched. */
-  filters: Set<string>;
+  /** The client's granted subscriptions and their QoS, which aedes loses track of for wildcard filters. */
+  filters: Map<string, number>;
   /** It asked for a persistent session without a client id (aedes would make one up). */
   persistentWithoutId: boolean;
 }
@@ -193,7 +193,7 @@ export class MqttBroker {
   private accept(stream: Duplex, listener: ListenerName, socket: Socket, request?: IncomingMessage): void {
     this.traffic[listener].track(socket);
     const client = this.aedes!.handle(stream, request as never);
-    this.clients.set(client, { listener, address: socket.remoteAddress ?? 'unknown', socket: stream, principal: null, inFlight: 0, filters: new Set(), persistentWithoutId: false });
+    this.clients.set(client, { listener, address: socket.remoteAddress ?? 'unknown', socket: stream, principal: null, inFlight: 0, filters: new Map(), persistentWithoutId: false });
     guardPacketSize(client, this.options.config.maxPacketSize, () => this.metrics.refused.inc({ listener, limit: 'packet_size' }));
     deliverAtHighestQos(client);
   }
@@ -292,7 +292,7 @@ export class MqttBroker {
     const info = this.clients.get(client);
     const decision = info?.principal ? this.acl.canSubscribe(info.principal, subscription.topic) : { allowed: false as const, reason: 'not authenticated' };
     if (decision.allowed) {
-      info!.filters.add(subscription.topic);
+      info!.filters.set(subscription.topic, subscription.qos);
       return done(null, subscription);
     }
     this.metrics.deniedSubscribes.inc({ listener: info?.listener ?? 'tcp' });
@@ -308,8 +308,13 @@ export class MqttBroker {
     // holding it back: a QoS 1/2 message for a persistent session is queued before it is emitted, and the
     // queue is sent right after the CONNACK.
     if (!(client as Client & { connackSent?: boolean }).connackSent) return null;
+    let granted = -1;
+    for (const [filter, qos] of info.filters) if (topicMatches(packet.topic, filter)) granted = Math.max(granted, qos);
     // aedes sends retained `$SYS` messages to `#` subscribers; `$` topics match no leading wildcard [MQTT-4.7.2-1].
-    if (packet.topic.startsWith('$') && ![...info.filters].some((filter) => topicMatches(packet.topic, filter))) return null;
+    if (packet.topic.startsWith('$') && granted < 0) return null;
+    // aedes caps the QoS by the subscription found under the exact topic, so a wildcard filter's granted
+    // QoS was ignored; the delivery gets the lower of the two [MQTT-3.8.4-6]. (`packet` is this delivery's copy.)
+    if (granted > 0 && packet.qos > granted) packet.qos = granted as 1 | 2;
     this.traffic[info.listener].messagesOut += 1;
     return packet;
   }
