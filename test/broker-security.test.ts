@@ -78,6 +78,15 @@ describe('ACLs on real connections', () => {
     expect(await scrapeMetrics(app!.urls.http)).toContain('parcours_mqtt_denied_subscribes_total{listener="tcp"} 9');
   });
 
+  it('refuses a connection whose will is outside what the client may publish', async () => {
+    await start();
+    const secret = await device('d1');
+    await device('d2');
+    const will = { topic: 'parcours/devices/d2/status', payload: Buffer.from('offline'), qos: 1 as const, retain: true };
+    await expect(connect({ clientId: 'd1', username: 'd1', password: secret, will })).rejects.toThrow(/Not authorized/i);
+    expect(await scrapeMetrics(app!.urls.http)).toContain('parcours_mqtt_auth_failures_total{listener="tcp",reason="will_not_allowed"} 1');
+  });
+
   it('disconnects a device that publishes outside its prefix, counts it, and stores nothing', async () => {
     await start();
     const secret = await device('d1');

@@ -98,6 +98,7 @@ export class MqttBroker {
       persistence: backends.persistence,
       mq: backends.mq,
       maxInflightInbound: config.maxInflight,
+      heartbeatInterval: config.nodeHeartbeat,
       preConnect: (client, packet, done) => {
         const info = this.clients.get(client);
         if (info) info.persistentWithoutId = packet.clientId === '' && packet.clean === false;
@@ -215,6 +216,9 @@ export class MqttBroker {
       return refuse(limit, limit === 'auth_rate_limited' ? connack.notAuthorized : connack.serverUnavailable);
     }
     const accept = (principal: Principal) => {
+      // The will is published later, maybe by another node with no client to check: check it now.
+      const will = (client as Client & { _will?: { topic: string } | null })._will;
+      if (will && !this.acl.canPublish(principal, will.topic).allowed) return refuse('will_not_allowed', connack.notAuthorized);
       info.principal = principal;
       done(null, true);
     };
@@ -250,8 +254,13 @@ export class MqttBroker {
   }
 
   private authorizePublish(client: Client | null, packet: PublishPacket, done: (error?: Error | null) => void): void {
-    // Without a client, aedes is publishing the will of a client of another node or a past run.
-    if (client === null) return done(null);
+    // Without a client, aedes is publishing the will of a client of a dead node or of a past run (its
+    // topic passed the ACL at CONNECT): a device's `offline` is ingested like any other status.
+    if (client === null) {
+      if (!this.options.hooks.isIngestTopic(packet.topic)) return done(null);
+      const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+      return void this.options.hooks.ingest({ topic: packet.topic, payload, receivedAt: Date.now(), clientId: null, username: null }).then(() => done(null), done);
+    }
     const info = this.clients.get(client);
     const principal = info?.principal;
     if (!info || !principal) return done(new Error('publish before authentication'));

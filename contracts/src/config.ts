@@ -60,6 +60,7 @@ const sections = {
     maxInflight: setting(z.coerce.number().int().min(1), 1000, 'QoS 1/2 messages of one client being stored at once (and QoS 2 awaiting PUBREL); a client over it is disconnected.'),
     authFailureLimit: setting(z.coerce.number().int().min(1), 5, 'Failed logins from one address within `mqtt.authFailureWindow` before it is refused (CONNACK 5) until the window has passed.'),
     authFailureWindow: duration('1m', 'Window of `mqtt.authFailureLimit`.'),
+    nodeHeartbeat: duration('1m', 'How often the broker says it is alive on `$SYS/{id}/heartbeat`; the wills of a node silent for three of these (or of the previous run) are published then, within one of these.'),
     sysInterval: duration('10s', 'How often the `$SYS/broker/…` statistics are published.'),
     baseTopic: setting(z.string().regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/), 'parcours', 'Prefix of every Parcours topic.'),
     mode: setting(z.enum(['embedded', 'external']), 'embedded', '`embedded`: Parcours runs its own broker (aedes, MQTT 3.1.1). `external`: it connects as an MQTT 5 client to `externalUrl` (Mosquitto, EMQX, HiveMQ), which then authenticates devices and enforces the ACLs (see docs/external-broker.md).'),
