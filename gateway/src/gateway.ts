@@ -72,12 +72,11 @@ export class Gateway {
       metrics.quarantineDropped.inc(dropped);
       logger.warn({ dropped, max: config.gateway.quarantineMaxEntries }, 'quarantine full: dropped the oldest messages');
     }, walSync);
-    const refresh = () => (this.index = new AttributionIndex(registry.snapshot()));
-    refresh();
-    registry.onChange(refresh);
+    // Rebuilt when next needed, not on every change: registering a fleet of thousands is then linear.
+    registry.onChange(() => (this.index = null));
     const ingest = new Ingest({
       options: { baseTopic: config.mqtt.baseTopic, maxPayloadBytes: config.gateway.maxPayloadBytes, maxClockSkewMs: config.gateway.maxClockSkew, maxLatenessMs: config.gateway.maxLateness },
-      index: () => this.index!,
+      index: () => this.attributionIndex,
       writer,
       metrics,
       logger: logger.child({ part: 'gateway' }),
@@ -89,6 +88,7 @@ export class Gateway {
 
   stop(): void {
     if (this.retentionTimer) clearInterval(this.retentionTimer);
+    this.index = null;
     this.parts?.walSync?.stop();
     this.parts?.db.close();
     this.parts = null;
@@ -129,7 +129,7 @@ export class Gateway {
 
   /** The registry as it is now, indexed for attribution as of any instant. */
   get attributionIndex(): AttributionIndex {
-    if (!this.index) throw new Error('the gateway is not started');
+    this.index ??= new AttributionIndex(this.started.registry.snapshot());
     return this.index;
   }
 
