@@ -144,7 +144,7 @@ const deviceEntrySchema = z.strictObject({
 const perDay = (what: string) => z.number().nonnegative().max(100_000).default(0).describe(`${what} per simulated day, over the fleet`);
 
 /** How often devices misbehave; every rate defaults to 0, so a scenario opts into each fault. */
-const faultRatesSchema = z.strictObject({
+export const faultRatesSchema = z.strictObject({
   malformedJsonPerDay: perDay('truncated JSON payloads'),
   wrongTypesPerDay: perDay('payloads with fields of the wrong type'),
   unknownFieldsPerDay: perDay('payloads with a field the contract does not know (the payload schemas are strict)'),
