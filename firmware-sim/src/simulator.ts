@@ -186,7 +186,8 @@ export class Simulator {
     let instant = -1;
     for (const message of timeline.messages) {
       const at = sendTime(message);
-      // Stop only between instants, so that [start, returned instant) holds exactly what was sent.
+      // Stop only between instants, so that [start, returned instant) holds what was sent; a stop during an
+      // offline period is the exception: the truth counts the buffered messages that were never replayed.
       if (at !== instant) {
         await changeUntil(at);
         await sleep(clock.delayUntil(at), signal);
