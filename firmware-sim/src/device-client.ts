@@ -80,7 +80,7 @@ export class DeviceClient {
    * Queues a publish once the window has room. `onSettled` is called when the broker acknowledged the
    * message (QoS 1) or it was written (QoS 0), or with the error that lost it, including cancelWaits().
    */
-  async publish(topic: string, payload: string, qos: 0 | 1, onSettled: (error: Error | null) => void): Promise<void> {
+  async publish(topic: string, payload: string, qos: 0 | 1, onSettled: (error: Error | null) => void, dup = false): Promise<void> {
     while (this.inFlight.size >= this.options.maxInFlight && !this.cancelled) await this.windowChange();
     if (this.cancelled) return onSettled(new Error('the simulator stopped before the message was sent'));
     const client = this.client;
@@ -92,7 +92,35 @@ export class DeviceClient {
       this.wake();
     };
     this.inFlight.add(settle);
-    client.publishAsync(topic, payload, { qos }).then(() => settle(null), settle);
+    client.publishAsync(topic, payload, { qos, dup }).then(() => settle(null), settle);
+  }
+
+  /**
+   * Loses the connection the way a device does (no DISCONNECT, so the broker publishes the will), or
+   * reconnects. Publishes in flight are acknowledged first: what the fault does is then exactly known.
+   */
+  async setOnline(online: boolean): Promise<void> {
+    if (online === (this.client !== null) || this.cancelled) return;
+    if (online) return this.connect();
+    await this.flush();
+    const client = this.client!;
+    this.client = null;
+    await client.endAsync(true);
+  }
+
+  /**
+   * Publishes outside its own topics, which the broker answers by closing the connection, then
+   * reconnects. QoS 0: MQTT.js would resend an unacknowledged QoS 1 publish at every reconnect.
+   */
+  async publishForbidden(topic: string, payload: string, waitMs: number): Promise<void> {
+    await this.flush();
+    const client = this.client;
+    if (!client || this.cancelled) return;
+    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+    await client.publishAsync(topic, payload, { qos: 0 });
+    await settlesWithin(closed, waitMs);
+    await this.setOnline(false);
+    await this.setOnline(true);
   }
 
   private windowChange(): Promise<void> {

@@ -8,10 +8,10 @@ import { registerWorld } from './registrar.js';
 import type { World } from './scenario/schema.js';
 import { readSimState, resumeFrom, writeSimState } from './sim-state.js';
 import { unknownDeviceIds } from './timeline/faults.js';
-import { generateTimeline } from './timeline/generate-timeline.js';
+import { generateTimeline, type Timeline } from './timeline/generate-timeline.js';
 import { mergeGroundTruth, writeGroundTruth, type GroundTruth } from './timeline/ground-truth.js';
 import { hourMs } from './timeline/time.js';
-import type { TimelineMessage } from './timeline/types.js';
+import { sendTime, type ConnectivityChange, type TimelineMessage } from './timeline/types.js';
 
 const simulatorOptionsSchema = z
   .strictObject({
@@ -153,7 +153,7 @@ export class Simulator {
     while (!this.abort.signal.aborted && (to === undefined || cursor < to)) {
       const chunkEnd = Math.min(cursor + chunkMs, to ?? Infinity);
       const timeline = generateTimeline(scenario, seed, cursor, chunkEnd);
-      const reached = await this.publishChunk(clock, timeline.messages, chunkEnd);
+      const reached = await this.publishChunk(clock, timeline, chunkEnd);
       // A chunk cut short by stop() counts only what was sent: the window [cursor, reached) is recomputed.
       const chunkTruth = reached === chunkEnd ? timeline.groundTruth : generateTimeline(scenario, seed, cursor, reached).groundTruth;
       truth = truth === null ? chunkTruth : mergeGroundTruth(truth, chunkTruth);
@@ -172,24 +172,54 @@ export class Simulator {
     return summary;
   }
 
-  /** Returns the instant before which every message was handed to its client: chunkEnd, or less after stop(). */
-  private async publishChunk(clock: SimClock, messages: TimelineMessage[], chunkEnd: number): Promise<number> {
+  /**
+   * Returns the instant before which every message was handed to its client: chunkEnd, or less after stop().
+   * Disconnects and reconnects run in time order with the publishes, a reconnect before the burst it allows.
+   */
+  private async publishChunk(clock: SimClock, timeline: Timeline, chunkEnd: number): Promise<number> {
     const signal = this.abort.signal;
+    const changes = timeline.connectivity;
+    let next = 0;
+    const changeUntil = async (ms: number) => {
+      for (; next < changes.length && changes[next]!.at <= ms && !signal.aborted; next++) await this.change(clock, changes[next]!);
+    };
     let instant = -1;
-    for (const message of messages) {
-      // Stop only between instants, so that [start, returned instant) holds exactly what was sent.
-      if (message.ts !== instant) {
-        await sleep(clock.delayUntil(message.ts), signal);
-        if (signal.aborted) return message.ts;
-        instant = message.ts;
+    for (const message of timeline.messages) {
+      const at = sendTime(message);
+      // Stop only between instants, so that [start, returned instant) holds what was sent; a stop during an
+      // offline period is the exception: the truth counts the buffered messages that were never replayed.
+      if (at !== instant) {
+        await changeUntil(at);
+        await sleep(clock.delayUntil(at), signal);
+        if (signal.aborted) return at;
+        instant = at;
       }
-      const client = this.clients.get(message.deviceId);
-      if (!client) continue; // an unknown device the broker refused
-      const qos = message.channel === 'events' ? 1 : this.options.qos;
-      const topic = deviceTopic(this.options.baseTopic, message.deviceId, message.channel);
-      await client.publish(topic, message.payload, qos, (error) => this.settled(message, error));
+      await this.publish(message);
     }
+    await changeUntil(Infinity);
     return chunkEnd;
+  }
+
+  private async change(clock: SimClock, change: ConnectivityChange): Promise<void> {
+    await sleep(clock.delayUntil(change.at), this.abort.signal);
+    await this.clients.get(change.deviceId)?.setOnline(change.online);
+  }
+
+  private async publish(message: TimelineMessage): Promise<void> {
+    const client = this.clients.get(message.publisher ?? message.deviceId);
+    if (!client) return; // an unknown device the broker refused
+    const qos = message.channel === 'events' ? 1 : this.options.qos;
+    const topic = deviceTopic(this.options.baseTopic, message.deviceId, message.channel);
+    if (message.publisher !== undefined) {
+      await client.publishForbidden(topic, message.payload, this.options.closeTimeoutMs);
+      return this.settled(message, null);
+    }
+    if (message.redelivery) {
+      // The device never saw the PUBACK: it reconnects and resends the same packet, flagged DUP.
+      await client.setOnline(false);
+      await client.setOnline(true);
+    }
+    await client.publish(topic, message.payload, message.redelivery ? 1 : qos, (error) => this.settled(message, error), message.redelivery === true);
   }
 
   private settled(message: TimelineMessage, error: Error | null): void {

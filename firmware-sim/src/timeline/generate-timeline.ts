@@ -3,13 +3,16 @@ import type { World, WorldDevice } from '../scenario/schema.js';
 import { faultsOfDay } from './faults.js';
 import { buildGroundTruth, type GroundTruth, type SessionTruth } from './ground-truth.js';
 import { metricsAt, type DeviceDays } from './metrics.js';
+import { applyConnectivity } from './offline.js';
 import { SessionBook, type SimSession } from './sessions.js';
 import { dayMs, dayOf, seqOf, seqSlot } from './time.js';
-import type { TimelineMessage } from './types.js';
+import { sendTime, type ConnectivityChange, type TimelineMessage } from './types.js';
 
 export interface Timeline {
-  /** Every message in [fromMs, toMs), ordered by ts, then seq, then device id. */
+  /** Every message with its device time in [fromMs, toMs), in sending order: by send time, ts, seq, device id. */
   messages: TimelineMessage[];
+  /** Devices going offline and back of the offline periods starting in [fromMs, toMs). */
+  connectivity: ConnectivityChange[];
   groundTruth: GroundTruth;
 }
 
@@ -76,6 +79,8 @@ export function generateTimeline(world: World, seed: number, fromMs: number, toM
   for (let day = firstDay; day <= lastDay; day++) {
     messages.push(...faultsOfDay(world, seed, day, metricsOf).filter((m) => inWindow(m.ts)));
   }
-  messages.sort((a, b) => a.ts - b.ts || a.seq - b.seq || (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0));
-  return { messages, groundTruth: buildGroundTruth(fromMs, toMs, messages, sessions) };
+  const { changes, periods } = applyConnectivity(world, seed, messages, fromMs, toMs);
+  // Stable: a resend of the same (device, seq) stays after its original.
+  messages.sort((a, b) => sendTime(a) - sendTime(b) || a.ts - b.ts || a.seq - b.seq || (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0));
+  return { messages, connectivity: changes, groundTruth: buildGroundTruth(fromMs, toMs, messages, sessions, periods) };
 }

@@ -2,6 +2,8 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { idSchema, typeNameSchema } from '@parcours/contracts';
 import { z } from 'zod';
+import { expectedOutcome, faultOutcomes, isStored } from './fault-outcomes.js';
+import type { OfflinePeriod } from './offline.js';
 import { faultKinds, type TimelineMessage } from './types.js';
 
 /**
@@ -25,8 +27,12 @@ export type SessionTruth = z.infer<typeof sessionTruthSchema>;
 
 export const faultTruthSchema = z.object({
   kind: z.enum(faultKinds),
-  deviceId: idSchema,
-  ts: z.number().int(),
+  deviceId: idSchema.describe('the misbehaving device (for topic_mismatch, the publisher)'),
+  ts: z.number().int().describe('true time of the faulty message, or start of the offline period'),
+  untilMs: z.number().int().nullable().describe('end of an offline period (the burst replay), null otherwise'),
+  topicDeviceId: idSchema.nullable().describe('topic_mismatch: the device whose topic was used'),
+  outcome: z.enum(faultOutcomes).describe('what the gateway should do: quarantine, count a duplicate, correct the clock, store late'),
+  reason: z.string().nullable().describe('the quarantine reason code, for quarantined faults'),
   refusedAtConnect: z.boolean().describe('the broker refused the connection, so the fault was never published'),
 });
 export type FaultTruth = z.infer<typeof faultTruthSchema>;
@@ -47,20 +53,27 @@ function addCounts(into: Record<string, MessageCounts>, deviceId: string, counts
 }
 
 /** The ground truth of a generated window, from its time-ordered messages and the sessions starting in it. */
-export function buildGroundTruth(fromMs: number, toMs: number, messages: TimelineMessage[], sessions: SessionTruth[]): GroundTruth {
+export function buildGroundTruth(fromMs: number, toMs: number, messages: TimelineMessage[], sessions: SessionTruth[], offline: OfflinePeriod[] = []): GroundTruth {
   const perDevice: Record<string, MessageCounts> = {};
   const faults: FaultTruth[] = [];
   let telemetry = 0;
   let events = 0;
   for (const message of messages) {
     if (message.fault) {
-      faults.push({ kind: message.fault, deviceId: message.deviceId, ts: message.ts, refusedAtConnect: false });
-      continue;
+      const { publisher, deviceId } = message;
+      faults.push({
+        kind: message.fault, deviceId: publisher ?? deviceId, ts: message.ts, untilMs: null,
+        topicDeviceId: publisher === undefined ? null : deviceId, ...expectedOutcome[message.fault], refusedAtConnect: false,
+      });
+      if (!isStored(message.fault)) continue;
     }
     const isTelemetry = message.channel === 'telemetry';
     if (isTelemetry) telemetry++;
     else events++;
     addCounts(perDevice, message.deviceId, { telemetry: isTelemetry ? 1 : 0, events: isTelemetry ? 0 : 1 });
+  }
+  for (const p of offline) {
+    faults.push({ kind: p.kind, deviceId: p.deviceId, ts: p.startMs, untilMs: p.endMs, topicDeviceId: null, ...expectedOutcome[p.kind], refusedAtConnect: false });
   }
   const ordered = [...sessions].sort((a, b) => a.startMs - b.startMs || a.deviceId.localeCompare(b.deviceId));
   return { fromMs, toMs, sessions: ordered, validMessages: { telemetry, events, perDevice }, faults };

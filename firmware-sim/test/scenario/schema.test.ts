@@ -34,7 +34,10 @@ describe('worldSchema', () => {
     const window = parsed.devices[0]!.routine.windows[0]!;
     expect(window).toMatchObject({ from: 19, to: 22, days: [1, 1, 1, 1, 1, 1, 1], interactions: 0 });
     expect(window.duration).toEqual({ typicalMs: 3_600_000, spread: 0.3, minMs: 1000, maxMs: 4 * 3_600_000 });
-    expect(parsed.faults).toEqual({ malformedJsonPerDay: 0, wrongTypesPerDay: 0, unknownDevicePerDay: 0 });
+    const { oversizeBytes, clockSkewAhead, offlineDuration, stormFraction, ...rates } = parsed.faults;
+    expect(Object.values(rates).every((rate) => rate === 0)).toBe(true);
+    expect(Object.keys(rates)).toHaveLength(12);
+    expect({ oversizeBytes, clockSkewAhead, offlineDuration, stormFraction }).toEqual({ oversizeBytes: 100_000, clockSkewAhead: 86_400_000, offlineDuration: { min: 60_000, max: 3_600_000 }, stormFraction: 0.5 });
   });
 
   it('reports broken references with their paths', () => {
