@@ -16,3 +16,6 @@ export { registerWorld, type RegistrarOptions } from './registrar.js';
 export { unknownDeviceIds } from './timeline/faults.js';
 export type { DeviceAuth } from './device-client.js';
 export type { Speed } from './clock.js';
+export { runLoad, type LoadHooks } from './load/run-load.js';
+export { loadPlanSchema, type LoadPlan, type LoadPlanInput, type LoadDevice } from './load/load-plan.js';
+export type { LoadReport, ConnectPhase } from './load/load-report.js';
