@@ -1,4 +1,4 @@
-export { Simulator, type SimulatorOptions, type SimulationSummary } from './simulator.js';
+export { Simulator, type SimulatorOptions, type SimulationSummary, type SimulationProgress } from './simulator.js';
 export { loadScenario, parseScenario, builtInScenarios } from './scenario/load-scenario.js';
 export { worldSchema, type World, type WorldInput, type WorldDevice, type MetricModel, type UsageWindow, type FaultRates } from './scenario/schema.js';
 export { generateTimeline, type Timeline } from './timeline/generate-timeline.js';

@@ -32,6 +32,6 @@ export async function loadDevices(plan: LoadPlan, logger: Logger): Promise<LoadD
   for (let i = 0; i < listed.length; i += registerConcurrency) {
     registered.push(...(await Promise.all(listed.slice(i, i + registerConcurrency).map(secretOf))));
   }
-  logger.info({ devices: registered.length }, 'load devices registered');
+  logger.debug({ devices: registered.length }, 'load devices registered');
   return registered;
 }
