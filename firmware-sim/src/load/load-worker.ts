@@ -53,19 +53,34 @@ async function drive(client: MqttClient, device: LoadDevice, deadline: number, a
   const topic = deviceTopic(plan.baseTopic, device.id, 'telemetry');
   const interval = plan.ratePerDevice > 0 ? 1000 / plan.ratePerDevice : 0;
   let inFlight = 0;
+  // One waiter and one timer per phase: a timer or a race per wait would pile up (tens of thousands a second).
   let room: (() => void) | null = null;
-  const waitForRoom = (until: number) => Promise.race([new Promise<void>((resolve) => (room = resolve)), sleep(until - performance.now())]);
+  let expired = false;
+  const wake = () => {
+    const resolve = room;
+    room = null;
+    resolve?.();
+  };
+  const expireAt = (at: number) => {
+    expired = false;
+    return setTimeout(() => {
+      expired = true;
+      wake();
+    }, at - performance.now());
+  };
+  const waitForRoom = () => new Promise<void>((resolve) => (room = resolve));
+  let timer = expireAt(deadline);
   let next = performance.now();
   let seq = plan.firstSeq;
-  while (performance.now() < deadline && client.connected) {
+  while (!expired && client.connected) {
     if (inFlight >= plan.window) {
-      await waitForRoom(deadline);
+      await waitForRoom();
       continue;
     }
     if (interval > 0) {
       next += interval;
       await sleep(next - performance.now());
-      if (performance.now() >= deadline) break;
+      if (expired) break;
     }
     seq++;
     const sentAt = performance.now();
@@ -81,10 +96,13 @@ async function drive(client: MqttClient, device: LoadDevice, deadline: number, a
       () => counts.failed++,
     ).finally(() => {
       inFlight--;
-      room?.();
+      wake();
     });
   }
-  while (inFlight > 0 && performance.now() < ackDeadline) await waitForRoom(ackDeadline);
+  clearTimeout(timer);
+  timer = expireAt(ackDeadline);
+  while (inFlight > 0 && !expired) await waitForRoom();
+  clearTimeout(timer);
 }
 
 async function main(): Promise<void> {
