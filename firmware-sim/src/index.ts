@@ -1,4 +1,4 @@
-export { Simulator, type SimulatorOptions, type SimulationSummary } from './simulator.js';
+export { Simulator, type SimulatorOptions, type SimulationSummary, type SimulationProgress } from './simulator.js';
 export { loadScenario, parseScenario, builtInScenarios } from './scenario/load-scenario.js';
 export { worldSchema, faultRatesSchema, type World, type WorldInput, type WorldDevice, type MetricModel, type UsageWindow, type FaultRates } from './scenario/schema.js';
 export { generateTimeline, type Timeline } from './timeline/generate-timeline.js';
@@ -16,3 +16,6 @@ export { registerWorld, type RegistrarOptions } from './registrar.js';
 export { unknownDeviceIds } from './timeline/faults.js';
 export type { DeviceAuth } from './device-client.js';
 export type { Speed } from './clock.js';
+export { runLoad, type LoadHooks } from './load/run-load.js';
+export { loadPlanSchema, type LoadPlan, type LoadPlanInput, type LoadDevice } from './load/load-plan.js';
+export type { LoadReport, ConnectPhase } from './load/load-report.js';

@@ -52,7 +52,7 @@ async function failure(response: Response, what: string): Promise<ParcoursError>
   return new ParcoursError(statusCodes[response.status] ?? errorCodes.internal, `registering ${what}: HTTP ${response.status} ${detail}${hint}`, retryable);
 }
 
-class ApiClient {
+export class ApiClient {
   constructor(private readonly options: RegistrarOptions) {}
 
   /** POSTs a record; resolves to the response body and whether it was created (201) or already there (200). */

@@ -40,6 +40,19 @@ const simulatorOptionsSchema = z
 
 export type SimulatorOptions = z.input<typeof simulatorOptionsSchema>;
 
+/** Where a run is, for a progress display: polled, so the simulator pays nothing when nobody looks. */
+export interface SimulationProgress {
+  fromMs: number;
+  toMs: number | null;
+  /** The simulated instant reached (every message before it has been handed to its device). */
+  simulatedMs: number;
+  sent: number;
+  acked: number;
+  failed: number;
+  /** Faulty messages acknowledged: the faults actually injected. */
+  faults: number;
+}
+
 export interface SimulationSummary {
   published: { telemetry: number; events: number; faults: number };
   /** Publishes never acknowledged (the connection closed first): in the ground truth, maybe not at the broker. */
@@ -60,6 +73,8 @@ export class Simulator {
   private readonly refusedIds = new Set<string>();
   private readonly published = { telemetry: 0, events: 0, faults: 0 };
   private failed = 0;
+  private sent = 0;
+  private range: { fromMs: number; simulatedMs: number } | null = null;
   private resolveDone!: (summary: SimulationSummary) => void;
   private rejectDone!: (error: unknown) => void;
   private starting: Promise<void> | null = null;
@@ -111,6 +126,7 @@ export class Simulator {
       throw failure.reason;
     }
     logger.info({ scenario: scenario.name, devices: scenario.devices.length, from: new Date(fromMs).toISOString(), to: to === undefined ? null : new Date(to).toISOString(), speed }, 'simulation started');
+    this.range = { fromMs, simulatedMs: fromMs };
     const clock = new SimClock({ fromMs, speed });
     clock.start();
     this.running = this.run(clock, fromMs, statePath).then(this.resolveDone, (error: unknown) => {
@@ -193,10 +209,12 @@ export class Simulator {
         await sleep(clock.delayUntil(at), signal);
         if (signal.aborted) return at;
         instant = at;
+        if (this.range) this.range.simulatedMs = instant;
       }
       await this.publish(message);
     }
     await changeUntil(Infinity);
+    if (this.range) this.range.simulatedMs = chunkEnd;
     return chunkEnd;
   }
 
@@ -208,6 +226,7 @@ export class Simulator {
   private async publish(message: TimelineMessage): Promise<void> {
     const client = this.clients.get(message.publisher ?? message.deviceId);
     if (!client) return; // an unknown device the broker refused
+    this.sent++;
     const qos = message.channel === 'events' ? 1 : this.options.qos;
     const topic = deviceTopic(this.options.baseTopic, message.deviceId, message.channel);
     if (message.publisher !== undefined) {
@@ -248,6 +267,13 @@ export class Simulator {
     const clients = [...this.clients.values()];
     this.clients.clear();
     await Promise.all(clients.map((c) => c.close(this.options.closeTimeoutMs)));
+  }
+
+  /** Counters so far; null until the devices are connected and the clock runs. */
+  progress(): SimulationProgress | null {
+    if (!this.range) return null;
+    const { telemetry, events, faults } = this.published;
+    return { ...this.range, toMs: this.options.to ?? null, sent: this.sent, acked: telemetry + events + faults, failed: this.failed, faults };
   }
 
   /** Stops publishing, waits for the run to save its state and ground truth, and disconnects every device. */

@@ -1,8 +1,11 @@
 import { Option } from 'commander';
-import { loadScenario, Simulator } from '@parcours/firmware-sim';
+import { parseDuration } from '@parcours/contracts';
+import { loadScenario, Simulator, type SimulationProgress, type SimulationSummary } from '@parcours/firmware-sim';
 import { loadConfig } from '../config/load-config.js';
 import { createLogger } from '../logger.js';
+import { bar, startProgress } from './progress.js';
 import { onShutdown } from './shutdown.js';
+import { runLoadCommand } from './sim-load.js';
 
 interface SimCommandOptions {
   config?: string;
@@ -11,11 +14,26 @@ interface SimCommandOptions {
   speed?: string;
   from?: string;
   to?: string;
-  mqttUrl: string;
-  apiUrl: string;
+  duration?: string;
+  broker?: string;
+  mqttUrl?: string;
+  api?: string;
+  apiUrl?: string;
   apiKey?: string;
   qos: string;
+  load?: boolean;
+  devices: string;
+  devicePrefix: string;
+  rate: string;
+  processes: string;
+  window: string;
+  anonymous?: boolean;
+  progressEvery: string;
+  json?: boolean;
 }
+
+const defaultBroker = 'mqtt://localhost:1883';
+const defaultApi = 'http://localhost:8080';
 
 export function simOptions(): Option[] {
   return [
@@ -25,10 +43,22 @@ export function simOptions(): Option[] {
     new Option('--speed <factor|max>', 'simulated seconds per real second, or "max" (default: PARCOURS_SIM_SPEED)'),
     new Option('--from <iso>', 'simulated start time (default: resume, or now minus PARCOURS_SIM_BACKFILL)'),
     new Option('--to <iso>', 'simulated end time; without it the clock catches up with now and runs on'),
-    new Option('--mqtt-url <url>', 'broker the devices connect to').default('mqtt://localhost:1883'),
-    new Option('--api-url <url>', 'Parcours HTTP API where the fleet is registered').default('http://localhost:8080'),
+    new Option('--duration <d>', 'scenario: simulated time to run from the start, e.g. 7d (without --from: the last D until now); load: publishing time (default 10s)'),
+    new Option('--broker <url>', `broker the devices connect to (default: ${defaultBroker})`),
+    new Option('--mqtt-url <url>', 'older name of --broker').hideHelp(),
+    new Option('--api <url>', `Parcours HTTP API where the devices are registered (default: ${defaultApi})`),
+    new Option('--api-url <url>', 'older name of --api').hideHelp(),
     new Option('--api-key <key>', 'admin API key of that Parcours (default: PARCOURS_SIM_API_KEY)'),
-    new Option('--qos <0|1>', 'QoS of telemetry messages').choices(['0', '1']).default('1'),
+    new Option('--qos <0|1|2>', 'QoS of telemetry messages (2: load mode only)').choices(['0', '1', '2']).default('1'),
+    new Option('--load', 'load mode: devices publishing telemetry at a fixed rate, reporting rate, acks and publish→ack latency'),
+    new Option('--devices <n>', 'load: number of devices').default('100'),
+    new Option('--device-prefix <prefix>', 'load: device ids are this prefix and a number').default('load-'),
+    new Option('--rate <msg/s>', 'load: messages per second per device; 0 publishes as fast as the window allows').default('1'),
+    new Option('--processes <n>', 'load: worker processes the devices are spread over').default('1'),
+    new Option('--window <n>', 'load: most unacknowledged messages per device').default('16'),
+    new Option('--anonymous', 'load: connect without credentials instead of registering the devices through --api'),
+    new Option('--progress-every <d>', 'interval of the progress lines when stderr is not a terminal').default('5s'),
+    new Option('--json', 'load: print the report as JSON'),
   ];
 }
 
@@ -39,15 +69,65 @@ function instant(text: string | undefined, flag: string): number | undefined {
   return ms;
 }
 
+function duration(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = parseDuration(text);
+  if (ms === null) throw new Error(`${flag}: "${text}" is not a duration such as 30s, 5m, 1h or 7d`);
+  return ms;
+}
+
+function positiveInt(text: string, flag: string, min = 1): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${flag}: "${text}" is not an integer ≥ ${min}`);
+  return n;
+}
+
+/** --from, --to and --duration: any two decide the third; --duration alone runs the last D until now. */
+function simulatedRange(options: SimCommandOptions): { from?: number; to?: number } {
+  let from = instant(options.from, '--from');
+  let to = instant(options.to, '--to');
+  const length = duration(options.duration, '--duration');
+  if (length === undefined) return { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) };
+  if (from !== undefined && to !== undefined) throw new Error('--duration: give at most two of --from, --to and --duration');
+  if (from === undefined) from = (to ?? Date.now()) - length;
+  to = from + length;
+  return { from, to };
+}
+
 export async function runSimCommand(options: SimCommandOptions): Promise<void> {
   const config = loadConfig({ file: options.config });
   const logger = createLogger(config.log);
+  const broker = options.broker ?? options.mqttUrl ?? defaultBroker;
+  const apiUrl = options.api ?? options.apiUrl ?? defaultApi;
+  const apiKey = options.apiKey ?? config.sim.apiKey;
+  const progressEveryMs = duration(options.progressEvery, '--progress-every')!;
+  if (options.load) {
+    if (!options.anonymous && !apiKey) throw new Error('--load needs --api-key (or PARCOURS_SIM_API_KEY) to register its devices, or --anonymous');
+    const rate = Number(options.rate);
+    if (!(rate >= 0)) throw new Error(`--rate: "${options.rate}" is not a number ≥ 0`);
+    await runLoadCommand({
+      plan: {
+        url: broker,
+        baseTopic: config.mqtt.baseTopic,
+        devices: { prefix: options.devicePrefix, count: positiveInt(options.devices, '--devices') },
+        credentials: options.anonymous ? 'anonymous' : { apiUrl, apiKey: apiKey! },
+        rate: { perDevice: rate },
+        qos: Number(options.qos) as 0 | 1 | 2,
+        window: positiveInt(options.window, '--window'),
+        duration: duration(options.duration, '--duration') ?? 10_000,
+        processes: positiveInt(options.processes, '--processes'),
+      },
+      progressEveryMs,
+      json: options.json === true,
+      logger,
+    });
+    return;
+  }
+  if (options.qos === '2') throw new Error('--qos 2 is for --load only: scenario devices publish at QoS 0 or 1');
   const speed = options.speed === undefined ? config.sim.speed : options.speed === 'max' ? 'max' : Number(options.speed);
   if (speed !== 'max' && !(speed > 0)) throw new Error(`--speed: "${options.speed}" is neither a positive number nor "max"`);
-  const apiKey = options.apiKey ?? config.sim.apiKey;
   if (!apiKey) throw new Error('--api-key (or PARCOURS_SIM_API_KEY) is required: the fleet is registered through the API');
-  const from = instant(options.from, '--from');
-  const to = instant(options.to, '--to');
+  const { from, to } = simulatedRange(options);
   const simulator = new Simulator({
     scenario: await loadScenario(options.scenario ?? config.sim.scenario),
     seed: options.seed === undefined ? config.sim.seed : Number(options.seed),
@@ -55,8 +135,8 @@ export async function runSimCommand(options: SimCommandOptions): Promise<void> {
     backfillMs: config.sim.backfill,
     ...(from === undefined ? {} : { from }),
     ...(to === undefined ? {} : { to }),
-    mqttUrl: options.mqttUrl,
-    apiUrl: options.apiUrl,
+    mqttUrl: broker,
+    apiUrl,
     apiKey,
     baseTopic: config.mqtt.baseTopic,
     dataDir: config.data.dir,
@@ -64,11 +144,36 @@ export async function runSimCommand(options: SimCommandOptions): Promise<void> {
     logger,
     unknownDeviceAuth: null,
   });
-  onShutdown(logger, () => simulator.stop());
-  await simulator.start();
-  if (to !== undefined) {
-    const summary = await simulator.done;
-    logger.info({ published: summary.published }, 'simulation finished');
+  const progress = startProgress({ stream: process.stderr, everyMs: progressEveryMs, render: () => renderProgress(simulator.progress()) });
+  onShutdown(logger, async () => {
+    progress.stop();
     await simulator.stop();
+  });
+  try {
+    await simulator.start();
+  } catch (error) {
+    progress.stop();
+    throw error;
+  }
+  // Without an end the fleet runs on until SIGINT/SIGTERM.
+  if (to === undefined) return;
+  const summary = await simulator.done.finally(() => progress.stop());
+  await simulator.stop();
+  report(summary);
+}
+
+function renderProgress(p: SimulationProgress | null): string | null {
+  if (!p) return null;
+  const head = p.toMs === null || p.toMs <= p.fromMs ? '' : `${bar((p.simulatedMs - p.fromMs) / (p.toMs - p.fromMs))} `;
+  return `${head}${new Date(p.simulatedMs).toISOString().slice(0, 16).replace('T', ' ')}: sent ${p.sent}, acked ${p.acked}, faults ${p.faults}, failed ${p.failed}`;
+}
+
+/** The summary of a finished run; messages left unacknowledged make the command fail. */
+function report(summary: SimulationSummary): void {
+  const { telemetry, events, faults } = summary.published;
+  process.stdout.write(`acked ${telemetry + events + faults} (telemetry ${telemetry}, events ${events}, faults ${faults}), failed ${summary.failed}\nground truth: ${summary.groundTruthPath}\n`);
+  if (summary.failed > 0) {
+    process.stderr.write(`simulation failed: ${summary.failed} messages were never acknowledged\n`);
+    process.exitCode = 1;
   }
 }

@@ -1,18 +1,15 @@
-import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { createInterface } from 'node:readline';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runLoad } from '@parcours/firmware-sim';
 import { startInfluxDB } from '../services/influxdb.js';
-import type { ConnectionPlan, ConnectionReport } from './connection-worker.js';
-import type { WorkerPlan, WorkerReport } from './load-worker.js';
 import { startBareAedes, startMosquittoTarget, startParcours, type Target } from './targets.js';
 
 /**
  * `npm run bench`: QoS 1 ingest (publish → PUBACK after the durable store) of Parcours against bare aedes
  * and Mosquitto measured in the same run, publish→ack latency at half of saturation, and how fast the
- * InfluxDB sink catches up. Load comes from separate processes. Prints a table, writes bench/results.json.
+ * InfluxDB sink catches up. Load comes from the simulator's load mode (`parcours sim --load`), in separate
+ * processes. Prints a table, writes bench/results.json.
  */
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const devices = 20;
@@ -29,32 +26,12 @@ interface Result {
   ratio?: number;
 }
 
-function runWorker(plan: WorkerPlan): Promise<WorkerReport> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('node', [join(root, 'tools/dist/bench/load-worker.js'), JSON.stringify(plan)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as WorkerReport) : reject(new Error(`load worker exited with ${code}`))));
-  });
-}
-
-let nextSeq = 1;
-
 /** Runs the load from `processes` processes; rate 0 is saturation. Returns msg/s and latency percentiles. */
 async function load(target: Target, rate: number): Promise<{ rate: number; p50: number; p99: number; acked: number }> {
-  const firstSeq = nextSeq * 10_000_000;
-  nextSeq += 1;
-  const share = Math.ceil(target.devices.length / processes);
-  const reports = await Promise.all(
-    Array.from({ length: processes }, (_, i) => runWorker({
-      url: target.url, devices: target.devices.slice(i * share, (i + 1) * share), rate: rate / processes, durationMs, window, firstSeq,
-    })),
-  );
-  const acked = reports.reduce((sum, r) => sum + r.acked, 0);
-  const elapsed = Math.max(...reports.map((r) => r.elapsedMs));
-  const latencies = reports.flatMap((r) => r.latenciesMs).sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
-  return { rate: (acked * 1000) / elapsed, p50: at(0.5), p99: at(0.99), acked };
+  const report = await runLoad({
+    url: target.url, devices: target.devices, credentials: 'listed', rate: { total: rate }, qos: 1, window, duration: durationMs, processes,
+  });
+  return { rate: report.rate, p50: report.latencyMs?.p50 ?? Number.NaN, p99: report.latencyMs?.p99 ?? Number.NaN, acked: report.acked };
 }
 
 async function measure(target: Target): Promise<{ saturation: number; p50: number; p99: number; acked: number }> {
@@ -71,31 +48,22 @@ async function rssBytes(pid: number): Promise<number> {
 
 /**
  * Connection scale: every device of the target connects (from `processes` processes, 100 CONNECTs
- * pending in each); returns the connect rate and the broker's resident memory per connected device.
+ * pending in each) and publishes nothing; returns the connect rate and the broker's resident memory per
+ * connected device, read while they are all connected.
  */
 async function connectionScale(target: Target): Promise<{ rate: number; bytesPerDevice: number; connected: number }> {
   const before = await rssBytes(target.pid!);
-  const share = Math.ceil(target.devices.length / processes);
-  const planDir = await mkdtemp(join(tmpdir(), 'parcours-bench-plan-'));
-  const children = await Promise.all(Array.from({ length: processes }, async (_, i) => {
-    const plan: ConnectionPlan = { url: target.url, devices: target.devices.slice(i * share, (i + 1) * share), concurrency: 100 };
-    const file = join(planDir, `plan-${i}.json`);
-    await writeFile(file, JSON.stringify(plan));
-    return spawn('node', [join(root, 'tools/dist/bench/connection-worker.js'), file], { stdio: ['pipe', 'pipe', 'inherit'] });
-  }));
-  const reports = await Promise.all(children.map(async (child) => {
-    for await (const line of createInterface({ input: child.stdout! })) return JSON.parse(line) as ConnectionReport;
-    throw new Error('a connection worker exited without reporting');
-  }));
-  await new Promise((resolve) => setTimeout(resolve, 2000));
-  const after = await rssBytes(target.pid!);
-  await Promise.all(children.map((child) => new Promise((resolve) => {
-    child.once('exit', resolve);
-    child.stdin!.end();
-  })));
-  await rm(planDir, { recursive: true, force: true });
-  const connected = reports.reduce((sum, r) => sum + r.connected, 0);
-  return { rate: (connected * 1000) / Math.max(...reports.map((r) => r.elapsedMs)), bytesPerDevice: (after - before) / connected, connected };
+  let after = before;
+  const report = await runLoad(
+    { url: target.url, devices: target.devices, credentials: 'listed', rate: { total: 0 }, duration: 0, processes, connectConcurrency: 100 },
+    {
+      onConnected: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+        after = await rssBytes(target.pid!);
+      },
+    },
+  );
+  return { rate: report.connectRate, bytesPerDevice: (after - before) / report.connected, connected: report.connected };
 }
 
 const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;

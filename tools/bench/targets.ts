@@ -6,13 +6,13 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from '../services/free-port.js';
 import { acceptsTcp } from '../services/managed-process.js';
 import { startMosquitto } from '../services/mosquitto.js';
-import type { WorkerPlan } from './load-worker.js';
+import type { LoadDevice } from '@parcours/firmware-sim';
 
 /** A broker under measurement, in its own process, with the devices that may publish to it. */
 export interface Target {
   name: string;
   url: string;
-  devices: WorkerPlan['devices'];
+  devices: LoadDevice[];
   /** The broker's process, to read its memory; null when the harness owns it (Mosquitto). */
   pid: number | null;
   stop(): Promise<void>;
@@ -85,7 +85,7 @@ export async function startParcours(devices: number, options: { dataDir?: string
   const secretOf = async (id: string) =>
     options.register ? ((await post('/api/v1/devices', { id, type: 'meter' })).credentials?.secret ?? (await post(`/api/v1/devices/${id}/credentials`)).secret!) : (await post(`/api/v1/devices/${id}/credentials`)).secret!;
   const ids = anonymousDevices(devices).map((d) => d.id);
-  const registered: WorkerPlan['devices'] = [];
+  const registered: LoadDevice[] = [];
   // Sixteen requests at a time: the connection-scale run registers ten thousand devices.
   for (let i = 0; i < ids.length; i += 16) {
     const secrets = await Promise.all(ids.slice(i, i + 16).map(secretOf));

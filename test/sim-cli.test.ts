@@ -1,0 +1,85 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ParcoursApp } from '../src/app.js';
+import { adminKey, scrapeMetrics, startApp, testConfig } from './helpers.js';
+
+/** `parcours sim` as users run it: a child process against a started Parcours, its output and exit code. */
+const bin = fileURLToPath(new URL('../bin/parcours.js', import.meta.url));
+const simDir = mkdtempSync(join(tmpdir(), 'parcours-sim-cli-'));
+
+function sim(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    // The data folder holds the scenario's state and ground truth; logs stay quiet but for warnings.
+    const child = spawn('node', [bin, 'sim', ...args], { env: { ...process.env, PARCOURS_DATA_DIR: simDir, PARCOURS_LOG_LEVEL: 'warn' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const field = (stdout: string, name: string) => Number(new RegExp(`^${name}\\s+(\\d+)`, 'm').exec(stdout)?.[1]);
+
+describe('parcours sim', () => {
+  let app: ParcoursApp;
+
+  beforeAll(async () => {
+    app = await startApp(testConfig());
+  });
+
+  afterAll(async () => {
+    await app.stop();
+    rmSync(simDir, { recursive: true, force: true });
+  });
+
+  it('--load registers its devices, prints the report with progress lines, exits 0 when every message is acked', async () => {
+    const { code, stdout, stderr } = await sim([
+      '--load', '--devices', '4', '--rate', '20', '--processes', '2', '--duration', '2s', '--window', '4',
+      '--broker', app.urls.mqtt, '--api', app.urls.http, '--api-key', adminKey(), '--progress-every', '300ms',
+    ]);
+    expect(stderr).not.toContain('\r');
+    expect(stderr.split('\n').filter((line) => /load \d+\.\d s: sent \d+, acked \d+/.test(line)).length).toBeGreaterThanOrEqual(3);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^load: 4 devices over 2 processes, QoS 1, 2\.0 s$/m);
+    const sent = field(stdout, 'sent');
+    expect(sent).toBeGreaterThan(100);
+    expect(field(stdout, 'acked')).toBe(sent);
+    expect(field(stdout, 'unacked')).toBe(0);
+    expect(stdout).toMatch(/^latency\s+p50 [\d.]+ ms, p95 [\d.]+ ms, p99 [\d.]+ ms/m);
+    expect(stdout).toMatch(/^max in flight\s+[1-4] per device \(window 4\)$/m);
+    // Acked means stored: the gateway accepted every one of them.
+    expect(await scrapeMetrics(app.urls.http)).toMatch(new RegExp(`^parcours_messages_stored_total\\{channel="telemetry"\\} ${sent}$`, 'm'));
+  });
+
+  it('--load exits non-zero when the broker is unreachable', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const { code, stderr } = await sim(['--load', '--devices', '2', '--duration', '1s', '--broker', `mqtt://127.0.0.1:${port}`, '--anonymous']);
+    expect(code).not.toBe(0);
+    expect(stderr).toContain('no device could connect');
+  });
+
+  it('--load exits non-zero when registration is refused', async () => {
+    const { code, stderr } = await sim(['--load', '--devices', '2', '--duration', '1s', '--broker', app.urls.mqtt, '--api', app.urls.http, '--api-key', 'not-a-key']);
+    expect(code).not.toBe(0);
+    expect(stderr).toContain('PARCOURS_E_UNAUTHORIZED');
+  });
+
+  it('runs a scenario for --duration of simulated time and prints its summary', async () => {
+    const { code, stdout } = await sim([
+      '--scenario', 'small', '--seed', '3', '--speed', 'max', '--from', '2025-06-02T07:00:00Z', '--duration', '2h',
+      '--broker', app.urls.mqtt, '--api', app.urls.http, '--api-key', adminKey(),
+    ]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^acked \d+ \(telemetry \d+, events \d+, faults \d+\), failed 0$/m);
+    expect(stdout).toMatch(/ground-truth-1748847600000-1748854800000\.json/);
+  });
+});
