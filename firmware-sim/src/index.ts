@@ -12,6 +12,9 @@ export {
   type FaultTruth,
   type MessageCounts,
 } from './timeline/ground-truth.js';
+export { ownerAt, assignmentsOf, type DeviceAssignment } from './world/world-index.js';
+export { PlanBook, type VisitorStay } from './timeline/plans.js';
+export { buildJourneys, journeyGapMs, type JourneyTruth } from './timeline/journeys.js';
 export { registerWorld, type RegistrarOptions } from './registrar.js';
 export { unknownDeviceIds } from './timeline/faults.js';
 export type { DeviceAuth } from './device-client.js';

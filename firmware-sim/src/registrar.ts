@@ -13,6 +13,8 @@ import {
 } from '@parcours/contracts';
 import type { Logger } from 'pino';
 import type { World } from './scenario/schema.js';
+import type { VisitorStay } from './timeline/plans.js';
+import { assignmentsOf } from './world/world-index.js';
 
 /**
  * Registers a world through the Parcours HTTP API before its devices publish. Every record carries the
@@ -27,6 +29,17 @@ export interface RegistrarOptions {
   logger: Logger;
   /** Attempts per request when the API is unreachable or answers 5xx/429 (it may still be starting). */
   attempts?: number;
+  /** Requests in flight at once: a city of thousands of records registers in seconds, not minutes. */
+  concurrency?: number;
+}
+
+/** Runs `task` over `items` with at most `limit` at once; rejects with the first failure. */
+async function forEachLimited<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await task(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 const statusCodes: Record<number, ErrorCode> = {
@@ -81,10 +94,10 @@ class ApiClient {
 }
 
 /**
- * Registers subjects, memberships, devices and assignments. A new device comes with its MQTT credentials;
+ * Registers subjects, memberships (the scenario's and the visitors' of the run), devices and assignments. A new device comes with its MQTT credentials;
  * one that already existed (a later run) gets fresh ones, since the secret is shown only once.
  */
-export async function registerWorld(world: World, options: RegistrarOptions): Promise<Map<string, DeviceCredentials>> {
+export async function registerWorld(world: World, options: RegistrarOptions, stays: readonly VisitorStay[] = []): Promise<Map<string, DeviceCredentials>> {
   const api = new ApiClient(options);
   const device = (id: string, rest: string) => `/api/v1/devices/${encodeURIComponent(id)}/${rest}`;
   let created = 0;
@@ -102,40 +115,33 @@ export async function registerWorld(world: World, options: RegistrarOptions): Pr
     credentials.set(id, parsed.data);
   };
 
-  for (const c of world.collectives) {
-    await post('/api/v1/subjects', { id: c.id, kind: 'collective', type: c.type, name: c.name, attributes: c.attributes } satisfies SubjectCreate, `subject ${c.id}`);
-  }
-  for (const p of world.individuals) {
-    await post('/api/v1/subjects', { id: p.id, kind: 'individual', type: p.type, name: p.name, attributes: p.attributes } satisfies SubjectCreate, `subject ${p.id}`);
-  }
-  for (const p of world.individuals) {
-    for (const m of p.memberships) {
-      const body: MembershipCreate = {
-        id: m.id,
-        individualId: p.id,
-        collectiveId: m.collective,
-        role: m.role,
-        validFrom: toIso(m.validFrom),
-        validTo: m.validTo === null ? null : toIso(m.validTo),
-      };
-      await post('/api/v1/memberships', body, `membership ${m.id}`);
-    }
-  }
-  for (const d of world.devices) {
+  const limit = options.concurrency ?? 16;
+  // Dependency order: subjects, then memberships and devices, then assignments; each stage in parallel.
+  const subjects: SubjectCreate[] = [
+    ...world.collectives.map((c) => ({ id: c.id, kind: 'collective' as const, type: c.type, name: c.name, attributes: c.attributes })),
+    ...world.individuals.map((p) => ({ id: p.id, kind: 'individual' as const, type: p.type, name: p.name, attributes: p.attributes })),
+    ...stays.map((v) => ({ id: v.individualId, kind: 'individual' as const, type: 'visitor', name: `Visitor ${v.individualId}`, attributes: { rule: v.rule } })),
+  ];
+  await forEachLimited(subjects, limit, async (body) => void (await post('/api/v1/subjects', body, `subject ${body.id}`)));
+  const memberships: MembershipCreate[] = [
+    ...world.individuals.flatMap((p) =>
+      p.memberships.map((m) => ({ id: m.id, individualId: p.id, collectiveId: m.collective, role: m.role, validFrom: toIso(m.validFrom), validTo: m.validTo === null ? null : toIso(m.validTo) })),
+    ),
+    ...stays.map((v) => ({ id: `${v.individualId}.${v.collective}`, individualId: v.individualId, collectiveId: v.collective, role: v.role, validFrom: toIso(v.validFrom), validTo: toIso(v.validTo) })),
+  ];
+  await forEachLimited(memberships, limit, async (body) => void (await post('/api/v1/memberships', body, `membership ${body.id}`)));
+  await forEachLimited(world.devices, limit, async (d) => {
     const registered = await post('/api/v1/devices', { id: d.id, type: d.type, model: d.model, name: d.name ?? null } satisfies DeviceCreate, `device ${d.id}`);
     if (registered.created) keep(d.id, (registered.body as { credentials?: unknown }).credentials);
-    const assignment: AssignmentCreate = {
-      id: d.assignmentId,
-      subjectId: d.owner,
-      validFrom: toIso(d.validFrom),
-      validTo: d.validTo === null ? null : toIso(d.validTo),
-    };
-    await post(device(d.id, 'assignments'), assignment, `assignment ${d.assignmentId}`);
-  }
-
-  for (const d of world.devices.filter((d) => !credentials.has(d.id))) {
+  });
+  const assignments = world.devices.flatMap((d) => assignmentsOf(d).map((a) => ({ deviceId: d.id, a })));
+  await forEachLimited(assignments, limit, async ({ deviceId, a }) => {
+    const body: AssignmentCreate = { id: a.id, subjectId: a.owner, validFrom: toIso(a.validFrom), validTo: a.validTo === null ? null : toIso(a.validTo) };
+    await post(device(deviceId, 'assignments'), body, `assignment ${a.id}`);
+  });
+  await forEachLimited(world.devices.filter((d) => !credentials.has(d.id)), limit, async (d) => {
     keep(d.id, (await api.post(device(d.id, 'credentials'), null, `credentials of ${d.id}`)).body);
-  }
+  });
   options.logger.info({ created, existing, devices: credentials.size }, 'world registered');
   return credentials;
 }

@@ -10,6 +10,7 @@ import { readSimState, resumeFrom, writeSimState } from './sim-state.js';
 import { unknownDeviceIds } from './timeline/faults.js';
 import { generateTimeline } from './timeline/generate-timeline.js';
 import { mergeGroundTruth, writeGroundTruth, type GroundTruth } from './timeline/ground-truth.js';
+import { PlanBook } from './timeline/plans.js';
 import { hourMs } from './timeline/time.js';
 import type { TimelineMessage } from './timeline/types.js';
 
@@ -95,7 +96,9 @@ export class Simulator {
     const { scenario, from, to, speed, backfillMs, logger } = this.options;
     const statePath = join(this.simDir, 'state.json');
     const fromMs = resumeFrom({ fromMs: from, nowMs: Date.now(), backfillMs, state: await readSimState(statePath) });
-    const credentials = await registerWorld(scenario, { apiUrl: this.options.apiUrl, apiKey: this.options.apiKey, logger });
+    // Visitors are generated at a rate: register those of the run (a run without an end: of its first week).
+    const stays = new PlanBook(scenario, this.options.seed).staysBetween(fromMs, to ?? fromMs + 7 * 24 * hourMs);
+    const credentials = await registerWorld(scenario, { apiUrl: this.options.apiUrl, apiKey: this.options.apiKey, logger }, stays);
     const connecting = [
       ...scenario.devices.map((device) => {
         const secret = credentials.get(device.id);
