@@ -1,5 +1,6 @@
 export { Simulator, type SimulatorOptions, type SimulationSummary } from './simulator.js';
 export { loadScenario, parseScenario, builtInScenarios } from './scenario/load-scenario.js';
+export { city, type CityOptions } from './scenarios/city.js';
 export { worldSchema, type World, type WorldInput, type WorldDevice, type MetricModel, type UsageWindow, type FaultRates } from './scenario/schema.js';
 export { generateTimeline, type Timeline } from './timeline/generate-timeline.js';
 export { faultKinds, type FaultKind, type TimelineMessage } from './timeline/types.js';

@@ -36,7 +36,7 @@ const cyclists = ['ind-bruno', 'ind-finn', 'ind-kofi', 'ind-lena', 'ind-milo'];
 const drivers = ['ind-dana', 'ind-lena', 'ind-nora'];
 
 /** Telemetry of each device type: what it measures and how often. */
-const telemetry = {
+export const telemetry = {
   thermostat: {
     intervalS: 300,
     metrics: {
