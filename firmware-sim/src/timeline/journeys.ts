@@ -8,7 +8,7 @@ import { z } from 'zod';
  * household-device steps are also part of the household's journeys.
  */
 
-/** Inactivity that ends a journey (analytics uses the same default; DESIGN.md "journey"). */
+/** Inactivity that ends a journey; Parcours' journey analytics must use the same gap to be compared with it. */
 export const journeyGapMs = 30 * 60_000;
 
 export const journeyTruthSchema = z.object({
@@ -32,7 +32,10 @@ interface SessionLike {
 export function buildJourneys(sessions: readonly SessionLike[], gapMs = journeyGapMs): JourneyTruth[] {
   const bySubject = new Map<string, SessionLike[]>();
   const add = (subjectId: string | null, s: SessionLike) => {
-    if (subjectId !== null) bySubject.set(subjectId, [...(bySubject.get(subjectId) ?? []), s]);
+    if (subjectId === null) return;
+    const list = bySubject.get(subjectId);
+    if (list) list.push(s);
+    else bySubject.set(subjectId, [s]);
   };
   for (const s of sessions) {
     add(s.subjectId, s);

@@ -76,7 +76,10 @@ export class PlanBook {
       planned = new Map();
       for (let source = day - lookBackDays; source <= day; source++) {
         for (const { deviceId: id, draft } of this.source(source).sessions) {
-          if (dayOf(draft.startMs) === day) planned.set(id, [...(planned.get(id) ?? []), draft]);
+          if (dayOf(draft.startMs) !== day) continue;
+          const list = planned.get(id);
+          if (list) list.push(draft);
+          else planned.set(id, [draft]);
         }
       }
       this.byDay.set(day, planned);

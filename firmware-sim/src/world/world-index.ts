@@ -29,16 +29,13 @@ export function ownerAt(device: WorldDevice, ms: number): string | null {
  */
 export class WorldIndex {
   private readonly memberships = new Map<string, { validFrom: number; validTo: number | null }[]>();
-  readonly devices: ReadonlyMap<string, WorldDevice>;
-
-  constructor(readonly world: World) {
+  constructor(world: World) {
     for (const p of world.individuals) {
       for (const m of p.memberships) {
         const key = `${p.id}|${m.collective}`;
         this.memberships.set(key, [...(this.memberships.get(key) ?? []), m]);
       }
     }
-    this.devices = new Map(world.devices.map((d) => [d.id, d]));
   }
 
   /** Whether `individual` may use a device owned by `owner` at `ms`: it is theirs, or they belong to it then. */
