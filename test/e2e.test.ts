@@ -1,6 +1,6 @@
 import { errorCodes, type UsageSession } from '@parcours/contracts';
 import { dashboardSchema, listDashboardQueries, readShippedDashboards, substitute } from '@parcours/dashboards';
-import { loadScenario, Simulator, type GroundTruth, type SimulationSummary, type World } from '@parcours/firmware-sim';
+import { loadScenario, ownerAt, Simulator, type GroundTruth, type SimulationSummary, type World } from '@parcours/firmware-sim';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParcoursApp } from '../src/app.js';
@@ -95,8 +95,9 @@ describe('end to end: simulated fleet → broker → gateway → analytics → I
       for (const record of records) {
         const device = devices.get(record.deviceId)!;
         expect(record.deviceType).toBe(device.type);
-        expect(record.subjectId).toBe(device.owner);
-        expect(record.subjectType).toBe(subjects.get(device.owner)!.type);
+        const owner = ownerAt(device, record.ts);
+        expect(record.subjectId).toBe(owner);
+        expect(record.subjectType).toBe(subjects.get(owner!)!.type);
         checked += 1;
       }
       offset = records.at(-1)!.offset;

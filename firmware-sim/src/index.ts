@@ -1,5 +1,6 @@
 export { Simulator, type SimulatorOptions, type SimulationSummary, type SimulationProgress } from './simulator.js';
 export { loadScenario, parseScenario, builtInScenarios } from './scenario/load-scenario.js';
+export { city, type CityOptions } from './scenarios/city.js';
 export { worldSchema, faultRatesSchema, type World, type WorldInput, type WorldDevice, type MetricModel, type UsageWindow, type FaultRates } from './scenario/schema.js';
 export { generateTimeline, type Timeline } from './timeline/generate-timeline.js';
 export { faultKinds, type FaultKind, type TimelineMessage } from './timeline/types.js';
@@ -12,6 +13,9 @@ export {
   type FaultTruth,
   type MessageCounts,
 } from './timeline/ground-truth.js';
+export { ownerAt, assignmentsOf, type DeviceAssignment } from './world/world-index.js';
+export { PlanBook, type VisitorStay } from './timeline/plans.js';
+export { buildJourneys, journeyGapMs, type JourneyTruth } from './timeline/journeys.js';
 export { registerWorld, type RegistrarOptions } from './registrar.js';
 export { unknownDeviceIds } from './timeline/faults.js';
 export type { DeviceAuth } from './device-client.js';

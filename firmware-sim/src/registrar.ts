@@ -4,7 +4,6 @@ import {
   errorCodes,
   problemSchema,
   toIso,
-  type AssignmentCreate,
   type DeviceCreate,
   type DeviceCredentials,
   type ErrorCode,
@@ -12,12 +11,17 @@ import {
   type SubjectCreate,
 } from '@parcours/contracts';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import type { World } from './scenario/schema.js';
+import type { VisitorStay } from './timeline/plans.js';
+import { assignmentsOf } from './world/world-index.js';
+import { forEachLimited } from './limit.js';
 
 /**
  * Registers a world through the Parcours HTTP API before its devices publish. Every record carries the
- * scenario's id, so a second run posts the same records and gets 200 instead of 201; a 409 means the
- * registry holds other content under that id, which the simulator cannot resolve: it stops.
+ * scenario's id, so a second run posts the same records and finds them unchanged; a 409 (or an import
+ * refused for a clash) means the registry holds other content under that id, which the simulator cannot
+ * resolve: it stops.
  */
 
 export interface RegistrarOptions {
@@ -27,7 +31,16 @@ export interface RegistrarOptions {
   logger: Logger;
   /** Attempts per request when the API is unreachable or answers 5xx/429 (it may still be starting). */
   attempts?: number;
+  /** Requests in flight at once: a city of thousands of records registers in seconds, not minutes. */
+  concurrency?: number;
 }
+
+/** Rows per import request: well under the API's 50 MB body limit, and one transaction each. */
+const importChunk = 5000;
+
+const importCounts = z.object({ subjects: z.number(), devices: z.number(), memberships: z.number(), assignments: z.number() });
+const importResultSchema = z.object({ created: importCounts, unchanged: importCounts });
+
 
 const statusCodes: Record<number, ErrorCode> = {
   400: errorCodes.validation,
@@ -46,7 +59,9 @@ async function failure(response: Response, what: string): Promise<ParcoursError>
     // Not a Parcours error body (a proxy's HTML page, say): the raw text is reported instead.
   }
   const body = problemSchema.safeParse(json);
-  const detail = body.success ? `${body.data.code}: ${body.data.detail}` : text.slice(0, 300);
+  // An import lists its problems per row: the first few say which records clash.
+  const rows = body.success ? (body.data.errors ?? []).slice(0, 5).map((e) => `\n  ${e.path}: ${e.message}`).join('') : '';
+  const detail = body.success ? `${body.data.code}: ${body.data.detail}${rows}` : text.slice(0, 300);
   const hint = response.status === 409 ? ' (the registry holds other content under this id: fix the scenario or the registry)' : '';
   const retryable = response.status === 429 || response.status >= 500;
   return new ParcoursError(statusCodes[response.status] ?? errorCodes.internal, `registering ${what}: HTTP ${response.status} ${detail}${hint}`, retryable);
@@ -55,8 +70,8 @@ async function failure(response: Response, what: string): Promise<ParcoursError>
 export class ApiClient {
   constructor(private readonly options: RegistrarOptions) {}
 
-  /** POSTs a record; resolves to the response body and whether it was created (201) or already there (200). */
-  async post(path: string, body: object | null, what: string): Promise<{ created: boolean; body: unknown }> {
+  /** POSTs; resolves to the response body, and whether it was created (201) or already there (200). */
+  async post(path: string, body: object | null, what: string): Promise<{ body: unknown; created: boolean }> {
     const attempts = this.options.attempts ?? 5;
     const url = new URL(path, this.options.apiUrl);
     for (let attempt = 1; ; attempt++) {
@@ -67,7 +82,7 @@ export class ApiClient {
           headers: { authorization: `Bearer ${this.options.apiKey}`, ...(body === null ? {} : { 'content-type': 'application/json' }) },
           ...(body === null ? {} : { body: JSON.stringify(body) }),
         });
-        if (response.status === 200 || response.status === 201) return { created: response.status === 201, body: await response.json() };
+        if (response.status === 200 || response.status === 201) return { body: await response.json(), created: response.status === 201 };
         error = await failure(response, what);
       } catch (cause) {
         if (cause instanceof ParcoursError) throw cause;
@@ -81,20 +96,14 @@ export class ApiClient {
 }
 
 /**
- * Registers subjects, memberships, devices and assignments. A new device comes with its MQTT credentials;
- * one that already existed (a later run) gets fresh ones, since the secret is shown only once.
+ * Registers subjects, memberships (the scenario's and the visitors' of the run), devices and assignments,
+ * then issues fresh MQTT credentials for every device: a secret is shown only once, so each run gets its own.
  */
-export async function registerWorld(world: World, options: RegistrarOptions): Promise<Map<string, DeviceCredentials>> {
+export async function registerWorld(world: World, options: RegistrarOptions, stays: readonly VisitorStay[] = []): Promise<Map<string, DeviceCredentials>> {
   const api = new ApiClient(options);
   const device = (id: string, rest: string) => `/api/v1/devices/${encodeURIComponent(id)}/${rest}`;
   let created = 0;
   let existing = 0;
-  const post = async (path: string, body: object, what: string) => {
-    const result = await api.post(path, body, what);
-    if (result.created) created++;
-    else existing++;
-    return result;
-  };
   const credentials = new Map<string, DeviceCredentials>();
   const keep = (id: string, body: unknown) => {
     const parsed = deviceCredentialsSchema.safeParse(body);
@@ -102,40 +111,38 @@ export async function registerWorld(world: World, options: RegistrarOptions): Pr
     credentials.set(id, parsed.data);
   };
 
-  for (const c of world.collectives) {
-    await post('/api/v1/subjects', { id: c.id, kind: 'collective', type: c.type, name: c.name, attributes: c.attributes } satisfies SubjectCreate, `subject ${c.id}`);
-  }
-  for (const p of world.individuals) {
-    await post('/api/v1/subjects', { id: p.id, kind: 'individual', type: p.type, name: p.name, attributes: p.attributes } satisfies SubjectCreate, `subject ${p.id}`);
-  }
-  for (const p of world.individuals) {
-    for (const m of p.memberships) {
-      const body: MembershipCreate = {
-        id: m.id,
-        individualId: p.id,
-        collectiveId: m.collective,
-        role: m.role,
-        validFrom: toIso(m.validFrom),
-        validTo: m.validTo === null ? null : toIso(m.validTo),
-      };
-      await post('/api/v1/memberships', body, `membership ${m.id}`);
+  const limit = options.concurrency ?? 16;
+  // Records go through the all-or-nothing bulk import, a few thousand rows a request (creating a device
+  // one POST at a time costs ~12 ms each: a minute for a city); then one credentials request per device.
+  const importRows = async (kind: 'subjects' | 'devices' | 'memberships' | 'assignments', rows: object[]) => {
+    for (let i = 0; i < rows.length; i += importChunk) {
+      const chunk = rows.slice(i, i + importChunk);
+      const result = importResultSchema.parse((await api.post('/api/v1/import', { [kind]: chunk }, `${kind} ${i + 1}–${i + chunk.length}`)).body);
+      created += result.created[kind];
+      existing += result.unchanged[kind];
     }
-  }
-  for (const d of world.devices) {
-    const registered = await post('/api/v1/devices', { id: d.id, type: d.type, model: d.model, name: d.name ?? null } satisfies DeviceCreate, `device ${d.id}`);
-    if (registered.created) keep(d.id, (registered.body as { credentials?: unknown }).credentials);
-    const assignment: AssignmentCreate = {
-      id: d.assignmentId,
-      subjectId: d.owner,
-      validFrom: toIso(d.validFrom),
-      validTo: d.validTo === null ? null : toIso(d.validTo),
-    };
-    await post(device(d.id, 'assignments'), assignment, `assignment ${d.assignmentId}`);
-  }
-
-  for (const d of world.devices.filter((d) => !credentials.has(d.id))) {
+  };
+  await importRows('subjects', [
+    ...world.collectives.map((c) => ({ id: c.id, kind: 'collective', type: c.type, name: c.name, attributes: c.attributes }) satisfies SubjectCreate),
+    ...world.individuals.map((p) => ({ id: p.id, kind: 'individual', type: p.type, name: p.name, attributes: p.attributes }) satisfies SubjectCreate),
+    ...stays.map((v) => ({ id: v.individualId, kind: 'individual', type: 'visitor', name: `Visitor ${v.individualId}`, attributes: { rule: v.rule } }) satisfies SubjectCreate),
+  ]);
+  await importRows('memberships', [
+    ...world.individuals.flatMap((p) =>
+      p.memberships.map((m) => ({ id: m.id, individualId: p.id, collectiveId: m.collective, role: m.role, validFrom: toIso(m.validFrom), validTo: m.validTo === null ? null : toIso(m.validTo) }) satisfies MembershipCreate),
+    ),
+    ...stays.map((v) => ({ id: `${v.individualId}.${v.collective}`, individualId: v.individualId, collectiveId: v.collective, role: v.role, validFrom: toIso(v.validFrom), validTo: toIso(v.validTo) }) satisfies MembershipCreate),
+  ]);
+  await importRows('devices', world.devices.map((d) => ({ id: d.id, type: d.type, model: d.model, name: d.name ?? null }) satisfies DeviceCreate));
+  await importRows(
+    'assignments',
+    world.devices.flatMap((d) =>
+      assignmentsOf(d).map((a) => ({ id: a.id, deviceId: d.id, subjectId: a.owner, validFrom: toIso(a.validFrom), validTo: a.validTo === null ? null : toIso(a.validTo) })),
+    ),
+  );
+  await forEachLimited(world.devices, limit, async (d) => {
     keep(d.id, (await api.post(device(d.id, 'credentials'), null, `credentials of ${d.id}`)).body);
-  }
+  });
   options.logger.info({ created, existing, devices: credentials.size }, 'world registered');
   return credentials;
 }

@@ -4,12 +4,14 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { SimClock, sleep, type Speed } from './clock.js';
 import { DeviceClient, isConnectRefused, type DeviceAuth } from './device-client.js';
+import { forEachLimited } from './limit.js';
 import { registerWorld } from './registrar.js';
 import type { World } from './scenario/schema.js';
 import { readSimState, resumeFrom, writeSimState } from './sim-state.js';
 import { unknownDeviceIds } from './timeline/faults.js';
 import { generateTimeline, type Timeline } from './timeline/generate-timeline.js';
 import { mergeGroundTruth, writeGroundTruth, type GroundTruth } from './timeline/ground-truth.js';
+import { PlanBook } from './timeline/plans.js';
 import { hourMs } from './timeline/time.js';
 import { sendTime, type ConnectivityChange, type TimelineMessage } from './timeline/types.js';
 
@@ -33,6 +35,7 @@ const simulatorOptionsSchema = z
       .nullable()
       .describe('credentials of unknown-device faults; null connects them anonymously'),
     maxInFlightPerDevice: z.number().int().positive().default(16),
+    connectConcurrency: z.number().int().positive().default(100).describe('devices connecting at once'),
     chunkMs: z.number().int().positive().default(hourMs).describe('simulated time generated at once'),
     closeTimeoutMs: z.number().int().positive().default(5000).describe('longest wait for acks when stopping'),
   })
@@ -110,17 +113,19 @@ export class Simulator {
     const { scenario, from, to, speed, backfillMs, logger } = this.options;
     const statePath = join(this.simDir, 'state.json');
     const fromMs = resumeFrom({ fromMs: from, nowMs: Date.now(), backfillMs, state: await readSimState(statePath) });
-    const credentials = await registerWorld(scenario, { apiUrl: this.options.apiUrl, apiKey: this.options.apiKey, logger });
-    const connecting = [
-      ...scenario.devices.map((device) => {
-        const secret = credentials.get(device.id);
-        if (!secret) return Promise.reject(new Error(`no credentials for ${device.id}`));
-        return this.connect(device.id, { username: secret.username, password: secret.secret }, true);
-      }),
-      ...(scenario.faults.unknownDevicePerDay > 0 ? unknownDeviceIds(scenario).map((id) => this.connectImpostor(id)) : []),
-    ];
-    // Wait for every attempt before giving up, so that no connection opens after the others are closed.
-    const failure = (await Promise.allSettled(connecting)).find((r) => r.status === 'rejected');
+    // Visitors are generated at a rate: register those of the run (a run without an end: of its first week).
+    const stays = new PlanBook(scenario, this.options.seed).staysBetween(fromMs, to ?? fromMs + 7 * 24 * hourMs);
+    const credentials = await registerWorld(scenario, { apiUrl: this.options.apiUrl, apiKey: this.options.apiKey, logger }, stays);
+    // Connect at most `connectConcurrency` devices at once: thousands of simultaneous CONNECTs time out.
+    const devices = scenario.devices.map((device) => ({ device, secret: credentials.get(device.id) }));
+    const results: PromiseSettledResult<void>[] = [];
+    await forEachLimited(devices, this.options.connectConcurrency, async ({ device, secret }) => {
+      const attempt = secret ? this.connect(device.id, { username: secret.username, password: secret.secret }, true) : Promise.reject(new Error(`no credentials for ${device.id}`));
+      results.push(...(await Promise.allSettled([attempt])));
+    });
+    if (scenario.faults.unknownDevicePerDay > 0) results.push(...(await Promise.allSettled(unknownDeviceIds(scenario).map((id) => this.connectImpostor(id)))));
+    // Every attempt has settled before giving up, so that no connection opens after the others are closed.
+    const failure = results.find((r) => r.status === 'rejected');
     if (failure) {
       await this.closeClients();
       throw failure.reason;

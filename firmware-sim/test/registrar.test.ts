@@ -1,7 +1,7 @@
 import { errorCodes, ParcoursError } from '@parcours/contracts';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadScenario, parseScenario, registerWorld, type World, type WorldInput } from '../src/index.js';
+import { assignmentsOf, loadScenario, parseScenario, PlanBook, registerWorld, type World, type WorldInput } from '../src/index.js';
 import { small } from '../src/scenarios/small.js';
 import { startApiDouble, type ApiDouble } from './helpers/api-double.js';
 
@@ -23,8 +23,9 @@ describe('registerWorld', () => {
     expect(api.records.get('subjects')!.size).toBe(world.collectives.length + world.individuals.length);
     expect(api.records.get('memberships')!.size).toBe(memberships.length);
     expect(api.records.get('devices')!.size).toBe(world.devices.length);
-    expect(api.records.get('assignments')!.size).toBe(world.devices.length);
-    expect([...credentials.keys()]).toEqual(world.devices.map((d) => d.id));
+    expect(api.records.get('assignments')!.size).toBe(world.devices.flatMap(assignmentsOf).length);
+    expect(api.records.get('assignments')!.get('martin-washer.ind-hugo.1')).toMatchObject({ subjectId: 'ind-hugo', validFrom: Date.UTC(2025, 9, 1), validTo: null });
+    expect([...credentials.keys()].sort()).toEqual(world.devices.map((d) => d.id).sort()); // registered in parallel
     expect(api.records.get('memberships')!.get('ind-alice.wp-acme')).toMatchObject({
       individualId: 'ind-alice',
       collectiveId: 'wp-acme',
@@ -45,13 +46,23 @@ describe('registerWorld', () => {
     expect(second.get('acme-coffee')!.secret).not.toBe(first.get('acme-coffee')!.secret);
   });
 
-  it('stops with a conflict error when an id exists with other content', async () => {
+  it('registers the visitors of the run as individuals with memberships bounded to their stay', async () => {
+    const from = Date.UTC(2025, 9, 6);
+    const stays = new PlanBook(world, 3).staysBetween(from, from + 7 * 86_400_000);
+    expect(stays.length).toBeGreaterThan(2);
+    await registerWorld(world, { apiUrl: api.url, apiKey: 'test-key', logger }, stays);
+    const [stay] = stays;
+    expect(api.records.get('subjects')!.get(stay!.individualId)).toMatchObject({ kind: 'individual', type: 'visitor' });
+    expect(api.records.get('memberships')!.get(`${stay!.individualId}.${stay!.collective}`)).toMatchObject({ validFrom: stay!.validFrom, validTo: stay!.validTo });
+  });
+
+  it('stops, naming the record, when an id exists with other content', async () => {
     await registerWorld(world, { apiUrl: api.url, apiKey: 'test-key', logger });
     const renamed: WorldInput = { ...small, collectives: small.collectives.map((c) => (c.id === 'hh-martin' ? { ...c, name: 'Other' } : c)) };
     const error = await registerWorld(parseScenario(renamed), { apiUrl: api.url, apiKey: 'test-key', logger }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ParcoursError);
-    expect((error as ParcoursError).code).toBe(errorCodes.conflict);
-    expect((error as ParcoursError).message).toContain('subject hh-martin');
+    expect((error as ParcoursError).code).toBe(errorCodes.validation);
+    expect((error as ParcoursError).message).toMatch(/subjects\[0\]: .*hh-martin exists with other content/);
   });
 
   it('reports an unreachable API after its retries', async () => {

@@ -3,11 +3,17 @@ import { extname } from 'node:path';
 import { ParcoursError, errorCodes } from '@parcours/contracts';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { city } from '../scenarios/city.js';
 import { small } from '../scenarios/small.js';
 import { worldSchema, type World, type WorldInput } from './schema.js';
 
-/** Built-in worlds, by the name `--scenario` and `PARCOURS_SIM_SCENARIO` accept. */
-export const builtInScenarios: Readonly<Record<string, WorldInput>> = { small };
+/** Built-in worlds, by the name `--scenario` and `PARCOURS_SIM_SCENARIO` accept; `city` is generated (from seed 1). */
+export const builtInScenarios: Readonly<Record<string, WorldInput>> = {
+  small,
+  get city(): WorldInput {
+    return city();
+  },
+};
 
 /** Validates a world; every problem is reported with its path (`devices[3].owner: no subject "x"`). */
 export function parseScenario(input: unknown, source = 'scenario'): World {

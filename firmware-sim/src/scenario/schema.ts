@@ -117,12 +117,36 @@ const membershipEntrySchema = z.strictObject({
   ...intervalShape,
 });
 
+/** One step of a sequence: a session on `device`, then a pause before the next step. */
+const sequenceStepSchema = z.strictObject({
+  device: idSchema,
+  duration: durationRangeSchema,
+  gapAfter: durationSchema.default(60_000).describe('typical pause before the next step (drawn between half and twice this)'),
+});
+
+/**
+ * A personal habit that chains devices (wake → coffee machine → shower → car): each occurrence is one
+ * journey of this individual in the ground truth. Per person, so habits differ from one to the next.
+ */
+const sequenceSchema = z
+  .strictObject({
+    name: typeNameSchema.describe('morning, commute, …'),
+    from: hourSchema,
+    to: hourSchema,
+    perDay: z.number().nonnegative().max(1).describe('chance that the sequence happens on a day of weight 1'),
+    days: daysSchema.prefault('daily'),
+    steps: z.array(sequenceStepSchema).min(2),
+  })
+  .refine((q) => q.from < q.to, { path: ['to'], message: 'must be after `from` (sequences do not wrap midnight)' });
+export type Sequence = z.output<typeof sequenceSchema>;
+
 const individualSchema = z.strictObject({
   id: idSchema,
   type: typeNameSchema.default('person'),
   name: z.string().min(1).max(200),
   attributes: attributesSchema.describe('ageBand, role, …'),
   memberships: z.array(membershipEntrySchema).default([]),
+  sequences: z.array(sequenceSchema).default([]),
 });
 
 const deviceEntrySchema = z.strictObject({
@@ -133,6 +157,10 @@ const deviceEntrySchema = z.strictObject({
   owner: idSchema.describe('the individual or collective the device is assigned to'),
   assignmentId: idSchema.optional().describe('default: {device}.{owner}'),
   ...intervalShape,
+  reassignments: z
+    .array(z.strictObject({ owner: idSchema, assignmentId: idSchema.optional(), ...intervalShape }))
+    .default([])
+    .describe('later owners, in order (a device sold, handed down): the device publishes only while assigned'),
   reportsActor: z.boolean().default(false).describe('whether events name their user (badge, profile, rental app)'),
   telemetry: z.strictObject({
     intervalS: z.number().int().min(1).max(86_400),
@@ -167,6 +195,31 @@ export const faultRatesSchema = z.strictObject({
   stormFraction: z.number().min(0).max(1).default(0.5).describe('share of the fleet dropped by a storm'),
 });
 
+/**
+ * Ephemeral users generated at a rate: each arrival is a new individual with a membership of `collective`
+ * bounded to the stay (a weekend guest, a car-sharing rental, a visitor), who uses `uses` during it.
+ */
+const visitorRuleSchema = z
+  .strictObject({
+    id: idSchema.describe('prefix of the generated individuals: {id}-{day}-{n}'),
+    collective: idSchema,
+    role: z.string().max(64).default('guest'),
+    from: hourSchema.describe('arrivals happen in [from, to) of a UTC day'),
+    to: hourSchema,
+    perDay: z.number().nonnegative().max(100).describe('arrivals per day of weight 1 (Poisson mean)'),
+    days: daysSchema.prefault('daily'),
+    stay: durationSchema.describe('how long the membership lasts, at most 3 days'),
+    uses: z
+      .array(z.strictObject({ device: idSchema, sessions: z.number().int().min(1).max(20).default(1), duration: durationRangeSchema }))
+      .min(1)
+      .describe('devices used during the stay, each `sessions` times at random instants'),
+  })
+  .superRefine((v, ctx) => {
+    if (v.from >= v.to) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after `from`' });
+    if (v.stay < 60_000 || v.stay > 3 * 86_400_000) ctx.addIssue({ code: 'custom', path: ['stay'], message: 'between 1m and 3d' });
+  });
+export type VisitorRule = z.output<typeof visitorRuleSchema>;
+
 function membershipId(individualId: string, m: { id?: string | undefined; collective: string }): string {
   return m.id ?? `${individualId}.${m.collective}`;
 }
@@ -182,6 +235,7 @@ export const worldSchema = z
     collectives: z.array(collectiveSchema),
     individuals: z.array(individualSchema),
     devices: z.array(deviceEntrySchema),
+    visitors: z.array(visitorRuleSchema).default([]),
     faults: faultRatesSchema.prefault({}),
   })
   .superRefine((world, ctx) => {
@@ -214,11 +268,34 @@ export const worldSchema = z
       addRecordId(assignmentId(d), ['devices', i, 'assignmentId']);
       if (!subjects.has(d.owner)) issue(['devices', i, 'owner'], `no subject "${d.owner}"`);
       if (d.validTo !== null && d.validTo <= d.validFrom) issue(['devices', i, 'validTo'], 'must be after validFrom');
+      let previousEnd: number | null = d.validTo;
+      d.reassignments.forEach((r, j) => {
+        const path = ['devices', i, 'reassignments', j];
+        addRecordId(r.assignmentId ?? `${d.id}.${r.owner}.${j + 1}`, [...path, 'assignmentId']);
+        if (!subjects.has(r.owner)) issue([...path, 'owner'], `no subject "${r.owner}"`);
+        if (previousEnd === null || r.validFrom < previousEnd) issue([...path, 'validFrom'], 'must not be before the end of the previous assignment');
+        if (r.validTo !== null && r.validTo <= r.validFrom) issue([...path, 'validTo'], 'must be after validFrom');
+        previousEnd = r.validTo;
+      });
       d.routine.windows.forEach((w, j) =>
         w.users?.forEach((user, k) => {
           if (subjects.get(user) !== 'individual') issue(['devices', i, 'routine', 'windows', j, 'users', k], `no individual "${user}"`);
         }),
       );
+    });
+    world.individuals.forEach((p, i) =>
+      p.sequences.forEach((q, j) =>
+        q.steps.forEach((step, k) => {
+          if (!devices.has(step.device)) issue(['individuals', i, 'sequences', j, 'steps', k, 'device'], `no device "${step.device}"`);
+        }),
+      ),
+    );
+    world.visitors.forEach((v, i) => {
+      if (subjects.get(v.collective) !== 'collective') issue(['visitors', i, 'collective'], `no collective "${v.collective}"`);
+      if (subjects.has(`${v.id}-0-0`)) issue(['visitors', i, 'id'], `generated ids would clash with subject "${v.id}-0-0"`);
+      v.uses.forEach((u, j) => {
+        if (!devices.has(u.device)) issue(['visitors', i, 'uses', j, 'device'], `no device "${u.device}"`);
+      });
     });
   })
   .transform((world) => ({
@@ -228,7 +305,11 @@ export const worldSchema = z
       ...p,
       memberships: p.memberships.map((m) => ({ ...m, id: membershipId(p.id, m) })),
     })),
-    devices: world.devices.map((d) => ({ ...d, assignmentId: assignmentId(d) })),
+    devices: world.devices.map((d) => ({
+      ...d,
+      assignmentId: assignmentId(d),
+      reassignments: d.reassignments.map((r, j) => ({ ...r, assignmentId: r.assignmentId ?? `${d.id}.${r.owner}.${j + 1}` })),
+    })),
   }));
 
 export type World = z.output<typeof worldSchema>;

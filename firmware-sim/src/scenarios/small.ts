@@ -2,19 +2,41 @@ import type { WorldInput } from '../scenario/schema.js';
 
 /**
  * The built-in `small` world: two households, a workplace some of their members work at, an e-bike
- * sharing station and a car-sharing service with renters who live elsewhere. 26 devices of 11 types.
- * Times are UTC.
+ * sharing station and a car-sharing service with renters who live elsewhere. 28 devices of 11 types.
+ * Times are UTC. Things change in autumn 2025, so retention and re-attribution have something to find:
+ * Chloé moves out (1 Sep), the Nguyens adopt a coffee machine (1 Sep), the Martins sell their washing
+ * machine to Hugo (1 Oct). Rentals and weekend guests come and go at a rate (`visitors`).
  */
 
 type Device = WorldInput['devices'][number];
 type Window = Device['routine']['windows'][number];
+type Sequence = NonNullable<WorldInput['individuals'][number]['sequences']>[number];
+
+const movedOut = '2025-09-01T00:00:00Z';
+const adopted = '2025-09-01T00:00:00Z';
+const sold = '2025-10-01T00:00:00Z';
+
+const short = (typical: string) => ({ typical, spread: 0.2 });
+/** Morning habits, different per person: the order of the steps and how often they happen. */
+const aliceMorning: Sequence = {
+  name: 'morning', from: '06:00', to: '06:40', perDay: 0.9, days: 'weekdays',
+  steps: [{ device: 'martin-coffee', duration: short('90s'), gapAfter: '4m' }, { device: 'martin-water-heater', duration: short('8m'), gapAfter: '3m' }, { device: 'alice-toothbrush', duration: short('2m') }],
+};
+const danaMorning: Sequence = {
+  name: 'commute', from: '07:00', to: '07:30', perDay: 0.6, days: 'weekdays',
+  steps: [{ device: 'nguyen-water-heater', duration: short('7m'), gapAfter: '2m' }, { device: 'dana-toothbrush', duration: short('2m'), gapAfter: '15m' }, { device: 'autopartage-car-2', duration: { typical: '40m', spread: 0.3 } }],
+};
+const emilMorning: Sequence = {
+  name: 'morning', from: '06:30', to: '07:00', perDay: 0.8,
+  steps: [{ device: 'nguyen-coffee', duration: short('80s'), gapAfter: '10m' }, { device: 'nguyen-water-heater', duration: short('6m') }],
+};
 
 const employees = ['ind-alice', 'ind-emil', 'ind-hugo', 'ind-ines', 'ind-jules'];
 const cyclists = ['ind-bruno', 'ind-finn', 'ind-kofi', 'ind-lena', 'ind-milo'];
 const drivers = ['ind-dana', 'ind-lena', 'ind-nora'];
 
 /** Telemetry of each device type: what it measures and how often. */
-const telemetry = {
+export const telemetry = {
   thermostat: {
     intervalS: 300,
     metrics: {
@@ -89,8 +111,16 @@ const meetings: Window[] = [{ from: '09:00', to: '17:30', perDay: 3, days: 'week
 
 export const small: WorldInput = {
   name: 'small',
-  description: 'Two households, a workplace, e-bike and car sharing: 14 people, 26 devices.',
+  description: 'Two households, a workplace, e-bike and car sharing: 13 people, 28 devices, rentals and guests.',
   faults: { malformedJsonPerDay: 6, wrongTypesPerDay: 6, unknownDevicePerDay: 3 },
+  // Car-sharing rentals on weekdays, and the odd weekend guest at the Martins' (arriving Friday or Saturday).
+  visitors: [
+    { id: 'rental', collective: 'ps-autopartage', role: 'renter', from: '08:00', to: '17:00', perDay: 1.5, days: 'weekdays', stay: '3h', uses: [{ device: 'autopartage-car-3', duration: { typical: '1h30m', spread: 0.3 } }] },
+    {
+      id: 'guest', collective: 'hh-martin', role: 'guest', from: '17:00', to: '20:00', perDay: 0.4, days: [0, 0, 0, 0, 1, 1, 0], stay: '2d',
+      uses: [{ device: 'martin-tv', sessions: 2, duration: { typical: '1h30m', spread: 0.3 } }, { device: 'martin-water-heater', sessions: 2, duration: short('10m') }],
+    },
+  ],
   collectives: [
     { id: 'hh-martin', type: 'household', name: 'Martin household', attributes: { region: 'lyon', size: 3 } },
     { id: 'hh-nguyen', type: 'household', name: 'Nguyen household', attributes: { region: 'lyon', size: 3 } },
@@ -99,11 +129,11 @@ export const small: WorldInput = {
     { id: 'ps-autopartage', type: 'public_space', name: 'Car sharing station', attributes: { region: 'lyon', service: 'car_sharing' } },
   ],
   individuals: [
-    { id: 'ind-alice', name: 'Alice Martin', attributes: { ageBand: '35-44' }, memberships: [{ collective: 'hh-martin', role: 'adult' }, { collective: 'wp-acme', role: 'employee' }] },
+    { id: 'ind-alice', name: 'Alice Martin', attributes: { ageBand: '35-44' }, memberships: [{ collective: 'hh-martin', role: 'adult' }, { collective: 'wp-acme', role: 'employee' }], sequences: [aliceMorning] },
     { id: 'ind-bruno', name: 'Bruno Martin', attributes: { ageBand: '35-44' }, memberships: [{ collective: 'hh-martin', role: 'adult' }, { collective: 'ps-velo', role: 'subscriber' }] },
-    { id: 'ind-chloe', name: 'Chloé Martin', attributes: { ageBand: '13-17' }, memberships: [{ collective: 'hh-martin', role: 'teen' }] },
-    { id: 'ind-dana', name: 'Dana Nguyen', attributes: { ageBand: '45-54' }, memberships: [{ collective: 'hh-nguyen', role: 'adult' }, { collective: 'ps-autopartage', role: 'subscriber' }] },
-    { id: 'ind-emil', name: 'Emil Nguyen', attributes: { ageBand: '45-54' }, memberships: [{ collective: 'hh-nguyen', role: 'adult' }, { collective: 'wp-acme', role: 'employee' }] },
+    { id: 'ind-chloe', name: 'Chloé Martin', attributes: { ageBand: '13-17' }, memberships: [{ collective: 'hh-martin', role: 'teen', validTo: movedOut }] },
+    { id: 'ind-dana', name: 'Dana Nguyen', attributes: { ageBand: '45-54' }, memberships: [{ collective: 'hh-nguyen', role: 'adult' }, { collective: 'ps-autopartage', role: 'subscriber' }], sequences: [danaMorning] },
+    { id: 'ind-emil', name: 'Emil Nguyen', attributes: { ageBand: '45-54' }, memberships: [{ collective: 'hh-nguyen', role: 'adult' }, { collective: 'wp-acme', role: 'employee' }], sequences: [emilMorning] },
     { id: 'ind-finn', name: 'Finn Nguyen', attributes: { ageBand: '13-17' }, memberships: [{ collective: 'hh-nguyen', role: 'teen' }, { collective: 'ps-velo', role: 'subscriber' }] },
     { id: 'ind-hugo', name: 'Hugo Bernard', attributes: { ageBand: '25-34' }, memberships: [{ collective: 'wp-acme', role: 'employee' }] },
     { id: 'ind-ines', name: 'Inès Petit', attributes: { ageBand: '25-34' }, memberships: [{ collective: 'wp-acme', role: 'employee' }] },
@@ -121,7 +151,7 @@ export const small: WorldInput = {
       { from: '16:00', to: '18:30', perDay: 0.7, days: 'weekdays', duration: { typical: '1h', spread: 0.4 }, users: ['ind-chloe'] },
       { from: '10:00', to: '13:00', perDay: 1, days: 'weekends', duration: { typical: '2h', spread: 0.3 }, users: ['ind-chloe', 'ind-bruno'] },
     ], true),
-    device('martin-washer', 'washing_machine', 'Bosch Serie 6', 'hh-martin', washing),
+    { ...device('martin-washer', 'washing_machine', 'Bosch Serie 6', 'hh-martin', washing), validTo: sold, reassignments: [{ owner: 'ind-hugo', validFrom: sold }] },
     device('martin-water-heater', 'water_heater', 'Atlantic Chauffeo', 'hh-martin', showers(2.5)),
     device('martin-coffee', 'coffee_machine', 'DeLonghi Magnifica', 'hh-martin', [
       { from: '06:30', to: '08:00', perDay: 2, duration: { typical: '90s', spread: 0.2 } },
@@ -135,6 +165,7 @@ export const small: WorldInput = {
     ], true),
     device('nguyen-washer', 'washing_machine', 'Miele W1', 'hh-nguyen', washing),
     device('nguyen-water-heater', 'water_heater', 'Thermor Duralis', 'hh-nguyen', showers(2)),
+    { ...device('nguyen-coffee', 'coffee_machine', 'Nespresso Vertuo', 'hh-nguyen', [{ from: '19:00', to: '21:00', perDay: 0.5, duration: short('70s') }]), validFrom: adopted },
     // Personal devices, paired with their owner's smartphone.
     device('alice-toothbrush', 'toothbrush', 'Oral-B iO7', 'ind-alice', brushing('ind-alice')),
     device('chloe-toothbrush', 'toothbrush', 'Philips Sonicare 3100', 'ind-chloe', brushing('ind-chloe', true)),
@@ -165,5 +196,7 @@ export const small: WorldInput = {
     // Sharing services: the rental app knows who rides or drives.
     ...[1, 2, 3, 4].map((n) => device(`velo-ebike-${n}`, 'ebike', 'Vanmoof S5', 'ps-velo', ebikeRides, true)),
     ...[1, 2].map((n) => device(`autopartage-car-${n}`, 'car', 'Renault Zoe', 'ps-autopartage', carTrips, true)),
+    // Booked by the hour through the app only: its users are the rental visitors.
+    device('autopartage-car-3', 'car', 'Peugeot e-208', 'ps-autopartage', [], true),
   ],
 };

@@ -4,6 +4,8 @@ import { faultsOfDay } from './faults.js';
 import { buildGroundTruth, type GroundTruth, type SessionTruth } from './ground-truth.js';
 import { metricsAt, type DeviceDays } from './metrics.js';
 import { applyConnectivity } from './offline.js';
+import { ownerAt, WorldIndex } from '../world/world-index.js';
+import { PlanBook } from './plans.js';
 import { SessionBook, type SimSession } from './sessions.js';
 import { dayMs, dayOf, seqOf, seqSlot } from './time.js';
 import { sendTime, type ConnectivityChange, type TimelineMessage } from './types.js';
@@ -31,10 +33,6 @@ function sessionEvents(device: WorldDevice, session: SimSession): TimelineMessag
   ];
 }
 
-function ownerAt(device: WorldDevice, ms: number): string | null {
-  return ms >= device.validFrom && (device.validTo === null || ms < device.validTo) ? device.owner : null;
-}
-
 /**
  * The messages of every device in [fromMs, toMs) and their ground truth. A pure function of
  * (world, seed, time): sessions are drawn per (device, UTC day) and telemetry noise per (device, ts), so
@@ -44,7 +42,8 @@ export function generateTimeline(world: World, seed: number, fromMs: number, toM
   if (!Number.isSafeInteger(fromMs) || !Number.isSafeInteger(toMs) || fromMs < 0 || fromMs > toMs) {
     throw new RangeError(`invalid window [${fromMs}, ${toMs}): integer ms with 0 ≤ from ≤ to expected`);
   }
-  const book = new SessionBook(seed);
+  const plans = new PlanBook(world, seed);
+  const book = new SessionBook(seed, plans, new WorldIndex(world));
   const daysAt = (device: WorldDevice, ts: number): DeviceDays => {
     const day = dayOf(ts);
     return { previousDayStart: (day - 1) * dayMs, previousDay: book.sessions(device, day - 1), today: book.sessions(device, day) };
@@ -62,14 +61,16 @@ export function generateTimeline(world: World, seed: number, fromMs: number, toM
         if (inWindow(session.startMs)) {
           const actor = device.reportsActor ? session.user : null;
           const subjectId = ownerAt(device, session.startMs);
-          sessions.push({ deviceId: device.id, deviceType: device.type, subjectId, actor, startMs: session.startMs, endMs: session.endMs });
+          sessions.push({ deviceId: device.id, deviceType: device.type, subjectId, user: session.user, actor, startMs: session.startMs, endMs: session.endMs });
         }
         messages.push(...sessionEvents(device, session).filter((m) => inWindow(m.ts)));
       }
     }
-    // Telemetry is aligned to the epoch, so every window samples the same instants.
+    // Telemetry is aligned to the epoch, so every window samples the same instants; a device not yet
+    // adopted, or sold away, is silent.
     const intervalMs = device.telemetry.intervalS * 1000;
     for (let ts = Math.ceil(fromMs / intervalMs) * intervalMs; ts < toMs; ts += intervalMs) {
+      if (ownerAt(device, ts) === null) continue;
       const seq = seqOf(ts, seqSlot.telemetry);
       const body: TelemetryPayloadInput = { ts, seq, metrics: metricsAt(device, seed, daysAt(device, ts), ts) };
       messages.push({ deviceId: device.id, channel: 'telemetry', ts, seq, payload: JSON.stringify(body) });
@@ -82,5 +83,5 @@ export function generateTimeline(world: World, seed: number, fromMs: number, toM
   const { changes, periods } = applyConnectivity(world, seed, messages, fromMs, toMs);
   // Stable: a resend of the same (device, seq) stays after its original.
   messages.sort((a, b) => sendTime(a) - sendTime(b) || a.ts - b.ts || a.seq - b.seq || (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0));
-  return { messages, connectivity: changes, groundTruth: buildGroundTruth(fromMs, toMs, messages, sessions, periods) };
+  return { messages, connectivity: changes, groundTruth: buildGroundTruth(fromMs, toMs, messages, sessions, plans.staysBetween(fromMs, toMs), periods) };
 }

@@ -4,6 +4,8 @@ import { idSchema, typeNameSchema } from '@parcours/contracts';
 import { z } from 'zod';
 import { expectedOutcome, faultOutcomes, isStored } from './fault-outcomes.js';
 import type { OfflinePeriod } from './offline.js';
+import { buildJourneys, journeyTruthSchema } from './journeys.js';
+import type { VisitorStay } from './plans.js';
 import { faultKinds, type TimelineMessage } from './types.js';
 
 /**
@@ -19,6 +21,7 @@ export const sessionTruthSchema = z.object({
   deviceId: idSchema,
   deviceType: typeNameSchema,
   subjectId: idSchema.nullable().describe('the owner the device is assigned to at the start, null outside the assignment'),
+  user: idSchema.nullable().describe('who really used it (a member, the owner, a visitor), null when nobody in particular'),
   actor: idSchema.nullable().describe('the user named by the events, null when the device cannot know'),
   startMs: z.number().int(),
   endMs: z.number().int().describe('may lie beyond toMs: the usage.stop is then in the next window'),
@@ -43,6 +46,10 @@ export const groundTruthSchema = z.object({
   sessions: z.array(sessionTruthSchema),
   validMessages: countsSchema.extend({ perDevice: z.record(idSchema, countsSchema) }),
   faults: z.array(faultTruthSchema),
+  journeys: z.array(journeyTruthSchema).describe('built from the sessions above, so the journeys of merged windows are recomputed over both'),
+  visitors: z
+    .array(z.object({ individualId: idSchema, rule: idSchema, collective: idSchema, role: z.string(), validFrom: z.number().int(), validTo: z.number().int() }))
+    .describe('ephemeral members whose stay starts in the window'),
 });
 export type GroundTruth = z.infer<typeof groundTruthSchema>;
 
@@ -53,7 +60,9 @@ function addCounts(into: Record<string, MessageCounts>, deviceId: string, counts
 }
 
 /** The ground truth of a generated window, from its time-ordered messages and the sessions starting in it. */
-export function buildGroundTruth(fromMs: number, toMs: number, messages: TimelineMessage[], sessions: SessionTruth[], offline: OfflinePeriod[] = []): GroundTruth {
+export function buildGroundTruth(
+  fromMs: number, toMs: number, messages: TimelineMessage[], sessions: SessionTruth[], visitors: VisitorStay[], offline: OfflinePeriod[] = [],
+): GroundTruth {
   const perDevice: Record<string, MessageCounts> = {};
   const faults: FaultTruth[] = [];
   let telemetry = 0;
@@ -76,7 +85,8 @@ export function buildGroundTruth(fromMs: number, toMs: number, messages: Timelin
     faults.push({ kind: p.kind, deviceId: p.deviceId, ts: p.startMs, untilMs: p.endMs, topicDeviceId: null, ...expectedOutcome[p.kind], refusedAtConnect: false });
   }
   const ordered = [...sessions].sort((a, b) => a.startMs - b.startMs || a.deviceId.localeCompare(b.deviceId));
-  return { fromMs, toMs, sessions: ordered, validMessages: { telemetry, events, perDevice }, faults };
+  const stays = visitors.filter((v) => v.validFrom >= fromMs && v.validFrom < toMs).sort((a, b) => a.validFrom - b.validFrom || a.individualId.localeCompare(b.individualId));
+  return { fromMs, toMs, sessions: ordered, validMessages: { telemetry, events, perDevice }, faults, journeys: buildJourneys(ordered), visitors: stays };
 }
 
 /** Joins the ground truths of two adjacent windows [a.from, a.to) and [a.to, b.to). */
@@ -90,6 +100,9 @@ export function mergeGroundTruth(a: GroundTruth, b: GroundTruth): GroundTruth {
     fromMs: a.fromMs,
     toMs: b.toMs,
     sessions: [...a.sessions, ...b.sessions],
+    // Recomputed over both windows, so a journey across the boundary is one journey again.
+    journeys: buildJourneys([...a.sessions, ...b.sessions]),
+    visitors: [...a.visitors, ...b.visitors],
     validMessages: {
       telemetry: a.validMessages.telemetry + b.validMessages.telemetry,
       events: a.validMessages.events + b.validMessages.events,

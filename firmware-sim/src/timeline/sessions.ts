@@ -1,5 +1,7 @@
-import { normal, pick, poisson, rngFor, triangular, uniform, type Rng } from '../prng.js';
+import { pick, poisson, rngFor, triangular, uniform, type Rng } from '../prng.js';
 import type { WorldDevice } from '../scenario/schema.js';
+import { ownerAt, type WorldIndex } from '../world/world-index.js';
+import { drawDuration, type DraftSession, type PlanBook } from './plans.js';
 import { dayMs, hourMs, weekdayOf } from './time.js';
 
 /** One usage session of a device, as the routine produced it. */
@@ -21,25 +23,30 @@ function sessionCount(rng: Rng, mean: number): number {
 }
 
 /**
- * The sessions starting on one UTC day, drawn from the routine alone (no knowledge of other days).
- * Sessions that would overlap are pushed back, as a queue at a coffee machine would be.
+ * The sessions starting on one UTC day, drawn from the routine and the day's plans (sequences, visitors),
+ * with no knowledge of other days. A routine session happens only while the device is assigned and, when
+ * the window names users, by one who may use it then (a member who moved out no longer does). Sessions
+ * that would overlap are pushed back, as a queue at a coffee machine would be.
  */
-function draftSessions(device: WorldDevice, seed: number, day: number): SimSession[] {
+function draftSessions(device: WorldDevice, seed: number, day: number, planned: DraftSession[], index: WorldIndex): SimSession[] {
   const rng = rngFor(seed, 'sessions', device.id, day);
   const dayStart = day * dayMs;
   const weekday = weekdayOf(day);
-  const drafts: { startMs: number; durationMs: number; user: string | null; interactions: number }[] = [];
+  const drafts: DraftSession[] = [];
   for (const window of device.routine.windows) {
     const count = sessionCount(rng, window.perDay * (window.days[weekday] ?? 0));
     const peak = window.peak ?? (window.from + window.to) / 2;
     for (let i = 0; i < count; i++) {
       const startMs = dayStart + Math.floor(triangular(rng, window.from, peak, window.to) * hourMs);
-      const { typicalMs, spread, minMs, maxMs } = window.duration;
-      const durationMs = Math.min(maxMs, Math.max(minMs, Math.round(typicalMs * Math.exp(spread * normal(rng)))));
-      const user = window.users ? pick(rng, window.users) : null;
-      drafts.push({ startMs, durationMs, user, interactions: poisson(rng, window.interactions) });
+      const durationMs = drawDuration(rng, window.duration);
+      const owner = ownerAt(device, startMs);
+      const users = window.users?.filter((u) => index.mayUse(u, owner, startMs));
+      const user = users && users.length > 0 ? pick(rng, users) : null;
+      const interactions = poisson(rng, window.interactions);
+      if (owner !== null && (users === undefined || user !== null)) drafts.push({ startMs, durationMs, user, interactions });
     }
   }
+  drafts.push(...planned.filter((d) => ownerAt(device, d.startMs) !== null));
   drafts.sort((a, b) => a.startMs - b.startMs);
 
   const sessions: SimSession[] = [];
@@ -69,7 +76,11 @@ export class SessionBook {
   private readonly drafts = new Map<string, SimSession[]>();
   private readonly days = new Map<string, SimSession[]>();
 
-  constructor(private readonly seed: number) {}
+  constructor(
+    private readonly seed: number,
+    private readonly plans: PlanBook,
+    private readonly index: WorldIndex,
+  ) {}
 
   sessions(device: WorldDevice, day: number): SimSession[] {
     const key = `${device.id}|${day}`;
@@ -86,7 +97,7 @@ export class SessionBook {
     const key = `${device.id}|${day}`;
     let drafts = this.drafts.get(key);
     if (!drafts) {
-      drafts = draftSessions(device, this.seed, day);
+      drafts = draftSessions(device, this.seed, day, this.plans.drafts(device.id, day), this.index);
       this.drafts.set(key, drafts);
     }
     return drafts;

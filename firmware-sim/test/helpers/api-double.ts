@@ -5,6 +5,7 @@ import {
   assignmentCreateSchema,
   deviceCreateSchema,
   errorCodes,
+  idSchema,
   membershipCreateSchema,
   problemType,
   subjectCreateSchema,
@@ -12,7 +13,7 @@ import {
 import type { z } from 'zod';
 
 /**
- * A test double of the five registry routes of the Parcours HTTP API, in memory: bodies are validated with
+ * A test double of the registry routes (the five record routes and the bulk import) of the Parcours HTTP API, in memory: bodies are validated with
  * the contracts' schemas, an identical re-post answers 200, other content under an existing id 409.
  */
 export interface ApiDouble {
@@ -55,9 +56,30 @@ export async function startApiDouble(): Promise<ApiDouble> {
     return error(409, errorCodes.conflict, `${kind} ${record.id} exists with other content`);
   }
 
+  /** Like Parcours' bulk import: created and unchanged counts per kind, problems listed per row (not transactional here). */
+  function importAll(body: Record<string, unknown[]>): Reply {
+    const schemas = { subjects: subjectCreateSchema, devices: deviceCreateSchema, memberships: membershipCreateSchema, assignments: assignmentCreateSchema.extend({ deviceId: idSchema }) };
+    const counts = () => ({ subjects: 0, devices: 0, memberships: 0, assignments: 0 });
+    const created = counts();
+    const unchanged = counts();
+    const errors: { path: string; message: string }[] = [];
+    for (const kind of ['subjects', 'devices', 'memberships', 'assignments'] as const) {
+      (body[kind] ?? []).forEach((row, i) => {
+        const reply = upsert(kind, schemas[kind], row);
+        if (reply.status === 201) created[kind]++;
+        else if (reply.status === 200) unchanged[kind]++;
+        else errors.push({ path: `${kind}[${i}]`, message: (reply.body as { detail: string }).detail });
+      });
+    }
+    if (errors.length === 0) return { status: 200, body: { created, unchanged } };
+    const problem = error(400, errorCodes.validation, `${errors.length} rows break the registry's rules; nothing was imported`);
+    return { ...problem, body: { ...(problem.body as object), errors } };
+  }
+
   async function route(method: string, path: string, request: IncomingMessage): Promise<Reply> {
     if (method !== 'POST') return error(404, errorCodes.notFound, 'no such route');
     const body = await readJson(request);
+    if (path === '/api/v1/import') return importAll(body as Record<string, unknown[]>);
     if (path === '/api/v1/subjects') return upsert('subjects', subjectCreateSchema, body);
     if (path === '/api/v1/memberships') return upsert('memberships', membershipCreateSchema, body);
     if (path === '/api/v1/devices') {

@@ -91,3 +91,44 @@ describe('worldSchema', () => {
     expect(issues(input).map((i) => i.path)).toContain('devices.0.telemetry.metrics.on.kind');
   });
 });
+
+describe('worldSchema: sequences, visitors and reassignments', () => {
+  const person = { id: 'ind-1', name: 'One', attributes: {}, memberships: [{ collective: 'hh-1' }] };
+
+  it('reports broken sequences, visitors and reassignments with their paths', () => {
+    const input = world({
+      individuals: [{ ...person, sequences: [{ name: 'morning', from: '07:00', to: '06:00', perDay: 1, steps: [{ device: 'tv-1', duration: { typical: '5m' } }, { device: 'kettle', duration: { typical: '2m' } }] }] }],
+      devices: [device({ validTo: '2025-01-01T00:00:00Z', reassignments: [{ owner: 'nobody', validFrom: '2024-06-01T00:00:00Z' }] })],
+      visitors: [{ id: 'guest', collective: 'ind-1', from: 17, to: 20, perDay: 1, stay: '5d', uses: [{ device: 'tv-9', duration: { typical: '1h' } }] }],
+    });
+    expect(issues(input)).toEqual(
+      expect.arrayContaining([
+        { path: 'individuals.0.sequences.0.to', message: 'must be after `from` (sequences do not wrap midnight)' },
+        { path: 'visitors.0.stay', message: 'between 1m and 3d' },
+      ]),
+    );
+    const structural = world({
+      individuals: [{ ...person, sequences: [{ name: 'morning', from: '06:00', to: '07:00', perDay: 1, steps: [{ device: 'tv-1', duration: { typical: '5m' } }, { device: 'kettle', duration: { typical: '2m' } }] }] }],
+      devices: [device({ validTo: '2025-01-01T00:00:00Z', reassignments: [{ owner: 'nobody', validFrom: '2024-06-01T00:00:00Z' }] })],
+      visitors: [{ id: 'guest', collective: 'ind-1', from: 17, to: 20, perDay: 1, stay: '2d', uses: [{ device: 'tv-9', duration: { typical: '1h' } }] }],
+    });
+    expect(issues(structural)).toEqual([
+      { path: 'devices.0.reassignments.0.owner', message: 'no subject "nobody"' },
+      { path: 'devices.0.reassignments.0.validFrom', message: 'must not be before the end of the previous assignment' },
+      { path: 'individuals.0.sequences.0.steps.1.device', message: 'no device "kettle"' },
+      { path: 'visitors.0.collective', message: 'no collective "ind-1"' },
+      { path: 'visitors.0.uses.0.device', message: 'no device "tv-9"' },
+    ]);
+  });
+
+  it('names reassignments deterministically and keeps sequences per person', () => {
+    const parsed = worldSchema.parse(
+      world({
+        individuals: [{ ...person, sequences: [{ name: 'evening', from: 19, to: 20, perDay: 0.5, steps: [{ device: 'tv-1', duration: { typical: '1h' } }, { device: 'tv-1', duration: { typical: '5m' } }] }] }],
+        devices: [device({ validTo: '2025-01-01T00:00:00Z', reassignments: [{ owner: 'ind-1', validFrom: '2025-01-01T00:00:00Z' }] })],
+      }),
+    );
+    expect(parsed.devices[0]!.reassignments).toEqual([{ owner: 'ind-1', assignmentId: 'tv-1.ind-1.1', validFrom: Date.UTC(2025, 0, 1), validTo: null }]);
+    expect(parsed.individuals[0]!.sequences[0]!.steps[0]!.gapAfter).toBe(60_000);
+  });
+});
