@@ -21,5 +21,6 @@ export { unknownDeviceIds } from './timeline/faults.js';
 export type { DeviceAuth } from './device-client.js';
 export type { Speed } from './clock.js';
 export { runLoad, type LoadHooks } from './load/run-load.js';
+export { loadDevices } from './load/load-devices.js';
 export { loadPlanSchema, type LoadPlan, type LoadPlanInput, type LoadDevice } from './load/load-plan.js';
 export type { LoadReport, ConnectPhase } from './load/load-report.js';

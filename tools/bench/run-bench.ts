@@ -77,19 +77,19 @@ async function main(): Promise<void> {
   const mosquittoResult = await measure(mosquitto);
   await mosquitto.stop();
 
-  const relaxed = await startParcours(devices, { register: true, sync: 'normal' });
+  const relaxed = await startParcours(devices, { sync: 'normal' });
   const relaxedResult = await measure(relaxed);
   await relaxed.stop();
   await rm(relaxed.dataDir, { recursive: true, force: true });
 
-  const parcours = await startParcours(devices, { register: true });
+  const parcours = await startParcours(devices);
   const parcoursResult = await measure(parcours);
   await parcours.stop();
 
   // Catch-up: the log filled above is written to a real InfluxDB by a restarted Parcours.
   const influx = await startInfluxDB();
   const started = performance.now();
-  const restarted = await startParcours(devices, { dataDir: parcours.dataDir, influxUrl: influx.url, register: false });
+  const restarted = await startParcours(devices, { dataDir: parcours.dataDir, influxUrl: influx.url });
   while (((await restarted.influxLag()) ?? 1) > 0) await new Promise((resolve) => setTimeout(resolve, 100));
   const catchUpRate = (parcoursResult.acked * 1000) / (performance.now() - started);
   await restarted.stop();
@@ -100,7 +100,7 @@ async function main(): Promise<void> {
   const crowdAedes = await startBareAedes(scaleDevices);
   const aedesScale = await connectionScale(crowdAedes);
   await crowdAedes.stop();
-  const crowd = await startParcours(scaleDevices, { register: true });
+  const crowd = await startParcours(scaleDevices);
   const parcoursScale = await connectionScale(crowd);
   await crowd.stop();
   await rm(crowd.dataDir, { recursive: true, force: true });

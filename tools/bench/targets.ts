@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from '../services/free-port.js';
 import { acceptsTcp } from '../services/managed-process.js';
 import { startMosquitto } from '../services/mosquitto.js';
-import type { LoadDevice } from '@parcours/firmware-sim';
+import { loadDevices, type LoadDevice } from '@parcours/firmware-sim';
+import { pino } from 'pino';
 
 /** A broker under measurement, in its own process, with the devices that may publish to it. */
 export interface Target {
@@ -62,7 +63,7 @@ export interface ParcoursTarget extends Target {
 }
 
 /** Parcours as users run it (`parcours start`), on a fresh or given data folder, with registered devices. */
-export async function startParcours(devices: number, options: { dataDir?: string; influxUrl?: string; register: boolean; sync?: 'full' | 'normal' }): Promise<ParcoursTarget> {
+export async function startParcours(devices: number, options: { dataDir?: string; influxUrl?: string; sync?: 'full' | 'normal' } = {}): Promise<ParcoursTarget> {
   const [httpPort, mqttPort] = [await freePort(), await freePort()];
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'parcours-bench-')));
   const child = spawn('node', [join(root, 'bin/parcours.js'), 'start'], {
@@ -75,22 +76,8 @@ export async function startParcours(devices: number, options: { dataDir?: string
   });
   const http = `http://127.0.0.1:${httpPort}`;
   await waitUntil(async () => (await fetch(`${http}/healthz`)).ok, 'parcours');
-  const post = async (path: string, body?: unknown) => {
-    const response = await fetch(`${http}${path}`, {
-      method: 'POST', headers: { authorization: `Bearer ${adminKey}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : null,
-    });
-    return (await response.json()) as { secret?: string; credentials?: { secret: string } };
-  };
-  // A new device comes with its secret; a device of the store being reused gets a new one.
-  const secretOf = async (id: string) =>
-    options.register ? ((await post('/api/v1/devices', { id, type: 'meter' })).credentials?.secret ?? (await post(`/api/v1/devices/${id}/credentials`)).secret!) : (await post(`/api/v1/devices/${id}/credentials`)).secret!;
-  const ids = anonymousDevices(devices).map((d) => d.id);
-  const registered: LoadDevice[] = [];
-  // Sixteen requests at a time: the connection-scale run registers ten thousand devices.
-  for (let i = 0; i < ids.length; i += 16) {
-    const secrets = await Promise.all(ids.slice(i, i + 16).map(secretOf));
-    secrets.forEach((secret, j) => registered.push({ id: ids[i + j]!, username: ids[i + j]!, password: secret }));
-  }
+  // Created through the API (or, on a reused store, given fresh secrets), sixteen at a time.
+  const registered = await loadDevices({ prefix: 'bench-', count: devices }, { apiUrl: http, apiKey: adminKey, deviceType: 'meter' }, pino({ level: 'silent' }));
   return {
     name: 'parcours', url: `mqtt://127.0.0.1:${mqttPort}`, http, dataDir, devices: registered, pid: child.pid ?? null, stop: stopper(child),
     async influxLag() {

@@ -10,11 +10,8 @@ const registerConcurrency = 16;
  * The devices of a load run with the credentials they connect with: as listed, anonymous, or registered
  * through the Parcours API (a new device comes with its secret; one that exists gets a fresh secret).
  */
-export async function loadDevices(plan: LoadPlan, logger: Logger): Promise<LoadDevice[]> {
-  const listed = Array.isArray(plan.devices)
-    ? plan.devices
-    : Array.from({ length: plan.devices.count }, (_, i) => ({ id: `${(plan.devices as { prefix: string }).prefix}${i}` }));
-  const credentials = plan.credentials;
+export async function loadDevices(devices: LoadPlan['devices'], credentials: LoadPlan['credentials'], logger: Logger): Promise<LoadDevice[]> {
+  const listed = Array.isArray(devices) ? devices : Array.from({ length: devices.count }, (_, i) => ({ id: `${devices.prefix}${i}` }));
   if (credentials === 'listed') return listed;
   if (credentials === 'anonymous') return listed.map(({ id }) => ({ id }));
   const api = new ApiClient({ apiUrl: credentials.apiUrl, apiKey: credentials.apiKey, logger });

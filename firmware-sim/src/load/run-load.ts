@@ -48,7 +48,7 @@ export async function runLoad(input: LoadPlanInput, hooks: LoadHooks = {}): Prom
   if (!parsed.success) throw new ParcoursError(errorCodes.config, `invalid load plan:\n${z.prettifyError(parsed.error)}`);
   const plan = parsed.data;
   const logger = hooks.logger ?? pino({ level: 'silent' });
-  const devices = await loadDevices(plan, logger);
+  const devices = await loadDevices(plan.devices, plan.credentials, logger);
   const ratePerDevice = 'perDevice' in plan.rate ? plan.rate.perDevice : plan.rate.total / devices.length;
   const processes = Math.min(plan.processes, devices.length);
   const planDir = await mkdtemp(join(tmpdir(), 'parcours-load-'));
