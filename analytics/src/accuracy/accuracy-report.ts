@@ -1,0 +1,122 @@
+import type { SubjectKind } from '@parcours/contracts';
+import { z } from 'zod';
+import { attributedIndividual, eventAttribution, isDecided, sessionAttribution, type EventAttributionLike } from './attribution-accuracy.js';
+import { matchSessions, scoreByDeviceType, scoreMatching } from './session-matching.js';
+import { compareTransitions, type JourneyLike } from './transition-accuracy.js';
+
+/**
+ * The accuracy report: Parcours' derived sessions, attribution and transitions against a simulator's
+ * ground truth, with the targets of issue 7. Pure: the command gathers the inputs from the store.
+ */
+
+const scoresSchema = z.object({
+  truth: z.number().int(), derived: z.number().int(), matched: z.number().int(),
+  precision: z.number(), recall: z.number(), f1: z.number(),
+});
+const shareSchema = z.object({
+  count: z.number().int(), subjectRight: z.number().int(), individualRight: z.number().int(), subjectShare: z.number(), individualShare: z.number(),
+});
+const attributionSchema = z.object({
+  decided: shareSchema.describe('the registry (a personal device) or a reported actor decides who used it'),
+  inferred: shareSchema.describe('a shared device that names nobody: the individual is at best inferred'),
+});
+const transitionsSchema = z.object({
+  rows: z.array(z.object({ subjectType: z.string(), from: z.string(), to: z.string(), truth: z.number().int(), derived: z.number().int() })),
+  truthTotal: z.number().int(), derivedTotal: z.number().int(), absoluteError: z.number().int(), relativeError: z.number(),
+});
+
+export const accuracyReportSchema = z.object({
+  window: z.object({ fromMs: z.number().int(), toMs: z.number().int() }),
+  sessions: scoresSchema.extend({
+    toleranceMs: z.number().int().nonnegative(),
+    nearMisses: z.number().int().describe('overlapping pairs outside the tolerance (each is one false positive and one false negative)'),
+    excludedOpenAtEnd: z.number().int().describe('truth sessions still open at the end of the window, left out with their derived counterparts'),
+    byDeviceType: z.record(z.string(), scoresSchema),
+  }),
+  attribution: z.object({
+    sessions: attributionSchema,
+    events: attributionSchema.extend({ unjudged: z.number().int().describe('stored usage events inside no truth session') }),
+  }),
+  transitions: z.object({
+    source: z.literal('derived-sessions').describe('Parcours-side journeys cut from the derived sessions with the simulator\'s gap (no journey table yet)'),
+    knowable: transitionsSchema.describe('truth journeys of individuals only where the registry or an actor names them'),
+    all: transitionsSchema.describe('truth journeys with every real user, including unnamed users of shared devices'),
+  }),
+  targets: z.array(z.object({ name: z.string(), target: z.string(), value: z.number(), met: z.boolean() })),
+});
+export type AccuracyReport = z.infer<typeof accuracyReportSchema>;
+
+export interface TruthSessionInput {
+  deviceId: string; deviceType: string; subjectId: string | null; user: string | null; actor: string | null; startMs: number; endMs: number;
+}
+export interface DerivedSessionInput {
+  deviceId: string; deviceType: string; subjectId: string | null; subjectKind: SubjectKind | null; actor: string | null; inferredActor: string | null; start: number; end: number;
+}
+/** What journeys are cut from: the simulator's convention takes the owner and the individual who used it. */
+export interface JourneySession {
+  deviceType: string; subjectId: string | null; user: string | null; startMs: number; endMs: number;
+}
+
+export interface AccuracyInput {
+  fromMs: number;
+  toMs: number;
+  truth: readonly TruthSessionInput[];
+  /** Derived sessions starting in [fromMs, toMs). */
+  derived: readonly DerivedSessionInput[];
+  /** Stored usage events with device time in [fromMs, toMs). */
+  events: readonly EventAttributionLike[];
+  subjects: ReadonlyMap<string, { kind: SubjectKind; type: string }>;
+  /** Cuts sessions into journeys: the simulator's `buildJourneys`, so both sides use one convention. */
+  journeysOf: (sessions: JourneySession[]) => JourneyLike[];
+  toleranceMs?: number;
+}
+
+export const targets = { sessionF1: 0.99, decidedShare: 1, transitionError: 0.01 } as const;
+
+export function computeAccuracy(input: AccuracyInput): AccuracyReport {
+  const { fromMs, toMs, subjects } = input;
+  const toleranceMs = input.toleranceMs ?? 0;
+  const kindOf = (id: string) => subjects.get(id)?.kind;
+  const typeOf = (id: string) => subjects.get(id)?.type ?? 'unknown';
+  const inWindow = input.truth.filter((t) => t.startMs >= fromMs && t.startMs < toMs);
+  const all = matchSessions(inWindow, input.derived.filter((d) => d.start >= fromMs && d.start < toMs), toleranceMs);
+  // A session whose stop lies beyond the window may still be open in Parcours: judge neither side of it.
+  const open = (t: TruthSessionInput) => t.endMs >= toMs;
+  const dropped = new Set([...all.matched, ...all.nearMisses].filter((p) => open(p.truth)).map((p) => p.derived));
+  const m = {
+    matched: all.matched.filter((p) => !open(p.truth)),
+    nearMisses: all.nearMisses.filter((p) => !open(p.truth)),
+    missed: all.missed.filter((t) => !open(t)),
+    spurious: all.spurious.filter((d) => !dropped.has(d)),
+  };
+  const closedTruth = inWindow.filter((t) => !open(t));
+  const keptDerived = input.derived.filter((d) => d.start >= fromMs && d.start < toMs && !dropped.has(d));
+
+  const derivedJourneys = input.journeysOf(keptDerived.map((d) => ({ deviceType: d.deviceType, subjectId: d.subjectId, user: attributedIndividual(d), startMs: d.start, endMs: d.end })));
+  const truthJourneys = (knowable: boolean) =>
+    input.journeysOf(closedTruth.map((t) => ({ deviceType: t.deviceType, subjectId: t.subjectId, user: !knowable || isDecided(t, kindOf) ? t.user : null, startMs: t.startMs, endMs: t.endMs })));
+
+  const scores = scoreMatching(m);
+  const sessionsAttribution = sessionAttribution(m.matched, kindOf);
+  const eventsAttribution = eventAttribution(input.events, closedTruth, kindOf);
+  const knowable = compareTransitions(truthJourneys(true), derivedJourneys, typeOf);
+  const report = {
+    window: { fromMs, toMs },
+    sessions: { ...scores, toleranceMs, nearMisses: m.nearMisses.length, excludedOpenAtEnd: inWindow.length - closedTruth.length, byDeviceType: scoreByDeviceType(m) },
+    attribution: { sessions: sessionsAttribution, events: eventsAttribution },
+    transitions: { source: 'derived-sessions' as const, knowable, all: compareTransitions(truthJourneys(false), derivedJourneys, typeOf) },
+  };
+  const subjectShare = (a: typeof sessionsAttribution) => (a.decided.subjectRight + a.inferred.subjectRight) / Math.max(1, a.decided.count + a.inferred.count);
+  return {
+    ...report,
+    targets: [
+      { name: 'session F1', target: `≥ ${targets.sessionF1}`, value: scores.f1, met: scores.f1 >= targets.sessionF1 },
+      // The subject (owner) is always the registry's decision; the individual only where it or an actor decides.
+      { name: 'sessions: right subject', target: '100%', value: subjectShare(sessionsAttribution), met: subjectShare(sessionsAttribution) >= targets.decidedShare },
+      { name: 'sessions: right individual (decided)', target: '100%', value: sessionsAttribution.decided.individualShare, met: sessionsAttribution.decided.individualShare >= targets.decidedShare },
+      { name: 'events: right subject', target: '100%', value: subjectShare(eventsAttribution), met: subjectShare(eventsAttribution) >= targets.decidedShare },
+      { name: 'events: right individual (decided)', target: '100%', value: eventsAttribution.decided.individualShare, met: eventsAttribution.decided.individualShare >= targets.decidedShare },
+      { name: 'transition count error (knowable)', target: `≤ ${targets.transitionError * 100}%`, value: knowable.relativeError, met: knowable.relativeError <= targets.transitionError },
+    ],
+  };
+}
