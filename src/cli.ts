@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { errorCodes, ParcoursError } from '@parcours/contracts';
+import { runAccuracyCommand } from './commands/accuracy.js';
 import { certsCommand } from './commands/certs.js';
 import { keysCommand } from './commands/keys.js';
 import { runReattributeCommand } from './commands/reattribute.js';
@@ -32,6 +33,16 @@ program
   .requiredOption('--to <iso>', 'end of the interval, excluded (ISO 8601)')
   .option('-c, --config <file>', 'configuration file (data folder, InfluxDB)')
   .action(runReattributeCommand);
+
+program
+  .command('accuracy')
+  .description('Compare the derived sessions, attribution and transitions with a simulator run\'s ground truth (precision/recall, shares, error).')
+  .requiredOption('--ground-truth <file>', 'the ground-truth file the simulator wrote (ground-truth-<from>-<to>.json)')
+  .option('-c, --config <file>', 'configuration file (for the data folder)')
+  .option('--tolerance <ms>', 'how far a session\'s start and end may be from the truth\'s and still match (default 0: exact)')
+  .option('--json', 'print the report as JSON')
+  .option('--check', 'exit non-zero when a target of issue 7 is missed')
+  .action(runAccuracyCommand);
 
 program.addCommand(keysCommand());
 program.addCommand(certsCommand());

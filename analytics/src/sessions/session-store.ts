@@ -68,6 +68,14 @@ export class SessionStore {
       .map(toSession);
   }
 
+  /** Every closed session starting in `[from, to)`, by device then start (the accuracy report reads them all). */
+  listInRange(from: number, to: number): UsageSession[] {
+    return this.db
+      .prepare<[number, number], SessionRow>('SELECT * FROM usage_sessions WHERE start >= ? AND start < ? ORDER BY device_id, start')
+      .all(from, to)
+      .map(toSession);
+  }
+
   count(): number {
     return this.db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM usage_sessions').get()!.n;
   }

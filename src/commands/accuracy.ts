@@ -1,0 +1,74 @@
+import { readFile } from 'node:fs/promises';
+import { Analytics, computeAccuracy, type AccuracyReport } from '@parcours/analytics';
+import { createGatewayMetrics, Gateway, type LogRecord } from '@parcours/gateway';
+import { buildJourneys, groundTruthSchema, type GroundTruth } from '@parcours/firmware-sim';
+import { Registry } from 'prom-client';
+import { loadConfig } from '../config/load-config.js';
+import { createLogger } from '../logger.js';
+
+export interface AccuracyOptions {
+  groundTruth: string;
+  config?: string;
+  json?: boolean;
+  check?: boolean;
+  tolerance?: string;
+}
+
+/** The stored side of the comparison, restricted to the truth's window. */
+export function measureAccuracy(gateway: Gateway, analytics: Analytics, truth: GroundTruth, toleranceMs = 0): AccuracyReport {
+  const { fromMs, toMs } = truth;
+  const events: LogRecord[] = [];
+  for (const chunk of gateway.log.readTimeRange(fromMs, toMs)) events.push(...chunk.filter((r) => r.channel === 'events'));
+  const subjects = new Map(gateway.registry.snapshot().subjects.map((s) => [s.id, { kind: s.kind, type: s.type }]));
+  return computeAccuracy({
+    fromMs, toMs, truth: truth.sessions, derived: analytics.sessionStore.listInRange(fromMs, toMs), events, subjects, journeysOf: buildJourneys, toleranceMs,
+  });
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+
+function formatReport(r: AccuracyReport): string {
+  const lines = [`window ${new Date(r.window.fromMs).toISOString()} → ${new Date(r.window.toMs).toISOString()}`, ''];
+  const s = r.sessions;
+  lines.push(`sessions (tolerance ${s.toleranceMs} ms; ${s.excludedOpenAtEnd} still open at the end left out; ${s.nearMisses} near misses)`);
+  lines.push(`  ${'device type'.padEnd(18)} ${'truth'.padStart(6)} ${'derived'.padStart(8)} ${'matched'.padStart(8)} ${'precision'.padStart(10)} ${'recall'.padStart(8)} ${'F1'.padStart(8)}`);
+  for (const [type, x] of [...Object.entries(s.byDeviceType), ['all', s] as const]) {
+    lines.push(`  ${type.padEnd(18)} ${String(x.truth).padStart(6)} ${String(x.derived).padStart(8)} ${String(x.matched).padStart(8)} ${pct(x.precision).padStart(10)} ${pct(x.recall).padStart(8)} ${pct(x.f1).padStart(8)}`);
+  }
+  lines.push('', 'attribution (right subject / right individual)');
+  for (const [what, a] of [['sessions', r.attribution.sessions], ['events', r.attribution.events]] as const) {
+    lines.push(`  ${what.padEnd(9)} decided by registry or actor: ${a.decided.count} → ${pct(a.decided.subjectShare)} / ${pct(a.decided.individualShare)};  inferred: ${a.inferred.count} → ${pct(a.inferred.subjectShare)} / ${pct(a.inferred.individualShare)}`);
+  }
+  lines.push('', 'transitions (Parcours side: journeys cut from the derived sessions with the simulator\'s 30-minute gap; no journey table yet)');
+  for (const [what, t] of [['knowable', r.transitions.knowable], ['all users', r.transitions.all]] as const) {
+    lines.push(`  ${what.padEnd(9)} truth ${t.truthTotal}, derived ${t.derivedTotal}, |error| ${t.absoluteError} = ${pct(t.relativeError)}`);
+  }
+  lines.push('', 'targets (issue 7)');
+  for (const t of r.targets) lines.push(`  ${t.met ? 'met   ' : 'MISSED'} ${t.name.padEnd(38)} ${pct(t.value).padStart(8)}  (${t.target})`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** `parcours accuracy --ground-truth FILE`: on the configured store, which a running Parcours may share. */
+export async function runAccuracyCommand(options: AccuracyOptions): Promise<void> {
+  const truth = groundTruthSchema.parse(JSON.parse(await readFile(options.groundTruth, 'utf8')));
+  const toleranceMs = options.tolerance === undefined ? 0 : Number(options.tolerance);
+  if (!Number.isInteger(toleranceMs) || toleranceMs < 0) throw new Error(`--tolerance: "${options.tolerance}" is not a whole number of milliseconds`);
+  const config = loadConfig({ file: options.config });
+  const logger = createLogger({ ...config.log, level: 'warn' });
+  const gateway = new Gateway({ config, logger, metrics: createGatewayMetrics(new Registry()) });
+  gateway.start();
+  let report: AccuracyReport;
+  try {
+    const analytics = new Analytics({ config, gateway, influx: null, publish: async () => undefined, logger });
+    analytics.open();
+    report = measureAccuracy(gateway, analytics, truth, toleranceMs);
+  } finally {
+    gateway.stop();
+  }
+  process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+  const missed = report.targets.filter((t) => !t.met);
+  if (options.check && missed.length > 0) {
+    process.stderr.write(`targets missed: ${missed.map((t) => t.name).join(', ')}\n`);
+    process.exitCode = 1;
+  }
+}
