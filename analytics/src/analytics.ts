@@ -2,7 +2,11 @@ import type { Config, UsageSession } from '@parcours/contracts';
 import { migrate, type ConsumerStatus, type Gateway, type InfluxWriter } from '@parcours/gateway';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
+import { journeyRoutes } from './http/journey-routes.js';
 import { sessionRoutes } from './http/session-routes.js';
+import { JourneyJob } from './journeys/journey-job.js';
+import { JourneyStore } from './journeys/journey-store.js';
+import { journeySubjects, rederiveJourneys } from './journeys/rederive-journeys.js';
 import { analyticsMigrations } from './migrations.js';
 import { ActorInference } from './sessions/actor-inference.js';
 import { rederiveSessions } from './sessions/rederive-sessions.js';
@@ -19,9 +23,10 @@ export interface AnalyticsOptions {
   onSessions?: (sessions: UsageSession[]) => void;
 }
 
-/** The analytics jobs that follow the gateway's durable log. Today: usage sessions. */
+/** The analytics jobs that follow the gateway's durable log: usage sessions, and the journeys made of them. */
 export class Analytics {
   private store: SessionStore | null = null;
+  private journeys: JourneyStore | null = null;
   private sessions: SessionJob | null = null;
 
   constructor(private readonly options: AnalyticsOptions) {}
@@ -41,12 +46,21 @@ export class Analytics {
   open(): void {
     migrate(this.options.gateway.db, analyticsMigrations);
     this.store = new SessionStore(this.options.gateway.db);
+    this.journeys = new JourneyStore(this.options.gateway.db);
   }
+
+  /** The registry's type of an individual, for the journeys of someone using another subject's device. */
+  private readonly individualType = (id: string): string | null => this.options.gateway.registry.getSubject(id)?.type ?? null;
 
   /** Opens, then follows the log as it grows. */
   start(): void {
     const { config, gateway, influx, publish, logger, onSessions } = this.options;
     this.open();
+    const journeys = new JourneyJob({
+      store: this.journeyStore, gapMs: config.analytics.journeyGap, individualType: this.individualType, influx, publish,
+      baseTopic: config.mqtt.baseTopic, logger: logger.child({ part: 'analytics-journeys' }),
+    });
+    journeys.start();
     this.sessions = new SessionJob({
       log: gateway.log,
       offsets: gateway.offsets,
@@ -58,6 +72,7 @@ export class Analytics {
       baseTopic: config.mqtt.baseTopic,
       logger: logger.child({ part: 'analytics' }),
       ...(onSessions ? { onSessions } : {}),
+      followers: [journeys],
     });
     this.sessions.start();
   }
@@ -83,13 +98,22 @@ export class Analytics {
     return this.store;
   }
 
-  /** Re-derives the sessions of these devices that start in `[from, to)`, replacing the stored ones. */
-  rederive(devices: ReadonlySet<string>, from: number, to: number): Promise<UsageSession[]> {
-    const { gateway, influx, logger } = this.options;
-    return rederiveSessions({ log: gateway.log, store: this.sessionStore, rules: this.rules, influx, logger, inference: this.inference() }, devices, from, to);
+  get journeyStore(): JourneyStore {
+    if (!this.journeys) throw new Error('analytics not started');
+    return this.journeys;
+  }
+
+  /** Re-derives the sessions of these devices that start in `[from, to)`, replacing the stored ones, then the journeys they were or are part of. */
+  async rederive(devices: ReadonlySet<string>, from: number, to: number): Promise<UsageSession[]> {
+    const { config, gateway, influx, logger } = this.options;
+    const before = [...devices].flatMap((device) => this.sessionStore.listForDevice(device, from, to, Number.MAX_SAFE_INTEGER));
+    const sessions = await rederiveSessions({ log: gateway.log, store: this.sessionStore, rules: this.rules, influx, logger, inference: this.inference() }, devices, from, to);
+    const deps = { sessions: this.sessionStore, journeys: this.journeyStore, gapMs: config.analytics.journeyGap, individualType: this.individualType, influx, logger };
+    await rederiveJourneys(deps, journeySubjects([...before, ...sessions]), from, to);
+    return sessions;
   }
 
   routes(): FastifyPluginAsync[] {
-    return [sessionRoutes(this.sessionStore)];
+    return [sessionRoutes(this.sessionStore), journeyRoutes(this.journeyStore)];
   }
 }

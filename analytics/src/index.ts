@@ -2,3 +2,4 @@ export { Analytics, type AnalyticsOptions } from './analytics.js';
 export { SessionBuilder, type OpenSession, type SessionRules } from './sessions/session-builder.js';
 export type { SessionStore } from './sessions/session-store.js';
 export { accuracyReportSchema, computeAccuracy, type AccuracyInput, type AccuracyReport, type JourneySession } from './accuracy/accuracy-report.js';
+export type { JourneyStore } from './journeys/journey-store.js';

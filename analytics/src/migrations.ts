@@ -22,4 +22,15 @@ export const analyticsMigrations: readonly Migration[] = [
       ALTER TABLE usage_sessions ADD COLUMN inference_confidence REAL;
     `,
   },
+  {
+    name: 'analytics-003-journeys',
+    sql: `
+      CREATE TABLE journeys (
+        id TEXT PRIMARY KEY, subject_id TEXT NOT NULL, subject_kind TEXT, subject_type TEXT,
+        start INTEGER NOT NULL, end INTEGER NOT NULL, duration_s REAL NOT NULL, steps INTEGER NOT NULL, path TEXT NOT NULL, sessions TEXT NOT NULL);
+      CREATE INDEX journeys_subject ON journeys (subject_id, start);
+      CREATE TABLE open_journeys (subject_id TEXT PRIMARY KEY, state TEXT NOT NULL);
+      CREATE INDEX usage_sessions_inferred_actor ON usage_sessions (inferred_actor, start);
+    `,
+  },
 ];

@@ -2,7 +2,7 @@ import type { UsageSession } from '@parcours/contracts';
 import { LogConsumer, writeIsolatingRefused, type ConsumerStatus, type ConsumerOffsets, type EventLog, type InfluxWriter, type LogRecord } from '@parcours/gateway';
 import type { Logger } from 'pino';
 import type { ActorInference } from './actor-inference.js';
-import { SessionBuilder, type SessionRules } from './session-builder.js';
+import { SessionBuilder, type OpenSession, type SessionRules } from './session-builder.js';
 import { sessionMessages, sessionPoint } from './session-output.js';
 import type { SessionStore } from './session-store.js';
 
@@ -18,6 +18,24 @@ export interface SessionJobDeps {
   onSessions?: (sessions: UsageSession[]) => void;
   /** Adds an inferred actor to shared-device sessions without one; null when switched off. */
   inference: ActorInference | null;
+  /** Jobs derived from closed sessions (journeys), committed in the same transaction as the sessions. */
+  followers?: readonly SessionFollower[];
+}
+
+/** A batch of the sessions job as its followers see it. */
+export interface SessionBatch {
+  closed: readonly UsageSession[];
+  open: readonly OpenSession[];
+  /** The latest device time of the batch. */
+  watermark: number;
+}
+
+/**
+ * A job fed by the sessions job: it writes its outputs (which may be retried), then returns the commit
+ * of its new state, run inside the sessions' transaction so that a failed batch is redone by both.
+ */
+export interface SessionFollower {
+  handle(batch: SessionBatch, signal: AbortSignal): Promise<() => void>;
 }
 
 const consumerName = 'analytics-sessions';
@@ -69,7 +87,8 @@ export class SessionJob {
     const draft = new SessionBuilder(deps.rules, structuredClone(this.builder!.openSessions()));
     deps.inference?.observe(records);
     const built = draft.apply(records);
-    built.push(...draft.advance(Math.max(...records.map((r) => r.ts))));
+    const watermark = Math.max(...records.map((r) => r.ts));
+    built.push(...draft.advance(watermark));
     const closed = deps.inference ? deps.inference.apply(built) : built;
     if (closed.length > 0) {
       if (deps.influx) {
@@ -81,8 +100,14 @@ export class SessionJob {
         for (const message of sessionMessages(deps.baseTopic, session)) await deps.publish(message.topic, message.payload);
       }
     }
+    const commits: (() => void)[] = [];
+    for (const follower of deps.followers ?? []) commits.push(await follower.handle({ closed, open: draft.openSessions(), watermark }, signal));
     const lastOffset = records[records.length - 1]!.offset;
-    deps.store.save(closed, draft.openSessions(), () => deps.offsets.commit(consumerName, lastOffset));
+    deps.store.save(closed, draft.openSessions(), () => {
+      deps.offsets.commit(consumerName, lastOffset);
+      // Last: a follower's commit also swaps its state in memory, which a failure before it must not leave swapped.
+      for (const commit of commits) commit();
+    });
     this.builder = draft;
     if (closed.length > 0) deps.onSessions?.(closed);
   }

@@ -61,6 +61,14 @@ export class SessionStore {
       .map(toSession);
   }
 
+  /** Sessions that count in the journeys of a subject (its own, and those it used as actor or inferred actor) starting at or after `from`. */
+  listCountedFor(subjectId: string, from: number): UsageSession[] {
+    return this.db
+      .prepare<[object], SessionRow>('SELECT * FROM usage_sessions WHERE (subject_id = @subject OR actor = @subject OR inferred_actor = @subject) AND start >= @from ORDER BY start')
+      .all({ subject: subjectId, from })
+      .map(toSession);
+  }
+
   listForDevice(deviceId: string, from: number, to: number, limit: number): UsageSession[] {
     return this.db
       .prepare<[string, number, number, number], SessionRow>('SELECT * FROM usage_sessions WHERE device_id = ? AND start >= ? AND start < ? ORDER BY start LIMIT ?')

@@ -1,0 +1,130 @@
+import { journeyId, type Journey, type UsageSession } from '@parcours/contracts';
+
+/** One session as a step of a journey: what the path, the span and the replacement of a session need. */
+export interface JourneyStep {
+  sessionId: string;
+  deviceType: string;
+  start: number;
+  end: number;
+}
+
+/** A subject's closed sessions not yet in a closed journey. Plain data, so it can be persisted and restored. */
+export interface PendingJourney {
+  subjectId: string;
+  subjectKind: Journey['subjectKind'];
+  subjectType: string | null;
+  steps: JourneyStep[];
+}
+
+/** What an open session tells about journeys: whose it may become, and from when. */
+export type OpenSessionLike = Pick<UsageSession, 'subjectId' | 'subjectKind' | 'actor' | 'start'>;
+
+/** The individual a session also counts for (as the simulator's ground truth does): the actor, else the inferred one. */
+export function sessionUser(session: Pick<UsageSession, 'actor' | 'inferredActor'>): string | null {
+  return session.actor ?? session.inferredActor;
+}
+
+export function toStep(session: UsageSession): JourneyStep {
+  return { sessionId: session.id, deviceType: session.deviceType, start: session.start, end: session.end };
+}
+
+/** Start order; ties broken by device type then id, so that a re-derivation gives the same path. */
+function byStart(a: JourneyStep, b: JourneyStep): number {
+  return a.start - b.start || (a.deviceType < b.deviceType ? -1 : a.deviceType > b.deviceType ? 1 : 0) || (a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0);
+}
+
+/**
+ * Splits a subject's steps into journeys: a step starting more than `gapMs` after the latest end so
+ * far begins a new journey (firmware-sim's `buildJourneys`, which the accuracy report compares with).
+ */
+export function splitJourneys(subject: Omit<PendingJourney, 'steps'>, steps: readonly JourneyStep[], gapMs: number): Journey[] {
+  const journeys: Journey[] = [];
+  let current: JourneyStep[] = [];
+  let reach = Number.NEGATIVE_INFINITY;
+  const close = () => {
+    if (current.length === 0) return;
+    const start = current[0]!.start;
+    journeys.push({
+      id: journeyId(subject.subjectId, start), subjectId: subject.subjectId, subjectKind: subject.subjectKind, subjectType: subject.subjectType,
+      start, end: reach, durationS: (reach - start) / 1000, steps: current.length,
+      path: current.map((s) => s.deviceType).join('>'), sessions: current.map((s) => s.sessionId),
+    });
+    current = [];
+  };
+  for (const step of [...steps].sort(byStart)) {
+    if (step.start - reach > gapMs) close();
+    current.push(step);
+    reach = Math.max(reach, step.end);
+  }
+  close();
+  return journeys;
+}
+
+/**
+ * Streaming journeys. Closed sessions join the pending journeys of their subject and of their user;
+ * a journey closes once the watermark (latest device time) is more than the gap past its end and no
+ * open session that could still join it started before then. Pure: time only moves with its inputs.
+ */
+export class JourneyBuilder {
+  private readonly pending: Map<string, PendingJourney>;
+
+  constructor(
+    private readonly gapMs: number,
+    /** Type of an individual who used another subject's device (from the registry); null when unknown. */
+    private readonly individualType: (individualId: string) => string | null,
+    pending: Iterable<PendingJourney> = [],
+  ) {
+    this.pending = new Map([...pending].map((p) => [p.subjectId, p]));
+  }
+
+  pendingJourneys(): PendingJourney[] {
+    return [...this.pending.values()];
+  }
+
+  add(sessions: readonly UsageSession[]): void {
+    for (const session of sessions) {
+      if (session.subjectId !== null) this.addStep({ subjectId: session.subjectId, subjectKind: session.subjectKind, subjectType: session.subjectType }, session);
+      const user = sessionUser(session);
+      if (user !== null && user !== session.subjectId) this.addStep({ subjectId: user, subjectKind: 'individual', subjectType: this.individualType(user) }, session);
+    }
+  }
+
+  /** Closes the journeys that nothing can join any more, given the sessions still open on any device. */
+  advance(watermark: number, open: readonly OpenSessionLike[]): Journey[] {
+    const holdBySubject = new Map<string, number>();
+    const hold = (id: string, start: number) => holdBySubject.set(id, Math.min(start, holdBySubject.get(id) ?? Number.POSITIVE_INFINITY));
+    // A shared-device session without an actor may still get one (reported later, or inferred at its
+    // close), so it holds every individual's journeys: later output, never a journey cut in two.
+    let anonymousShared = Number.POSITIVE_INFINITY;
+    for (const s of open) {
+      if (s.subjectId !== null) hold(s.subjectId, s.start);
+      if (s.actor !== null) hold(s.actor, s.start);
+      else if (s.subjectKind === 'collective') anonymousShared = Math.min(anonymousShared, s.start);
+    }
+    const closed: Journey[] = [];
+    for (const [subjectId, pending] of this.pending) {
+      const holdFrom = Math.min(holdBySubject.get(subjectId) ?? Number.POSITIVE_INFINITY, pending.subjectKind === 'individual' ? anonymousShared : Number.POSITIVE_INFINITY);
+      const journeys = splitJourneys(pending, pending.steps, this.gapMs);
+      const done: Journey[] = [];
+      for (const journey of journeys) {
+        const joinableUntil = journey.end + this.gapMs;
+        if (watermark <= joinableUntil || holdFrom <= joinableUntil) break;
+        done.push(journey);
+      }
+      if (done.length === 0) continue;
+      closed.push(...done);
+      const emitted = new Set(done.flatMap((j) => j.sessions));
+      const rest = pending.steps.filter((s) => !emitted.has(s.sessionId));
+      if (rest.length === 0) this.pending.delete(subjectId);
+      else pending.steps = rest;
+    }
+    return closed.sort((a, b) => a.start - b.start || (a.subjectId < b.subjectId ? -1 : a.subjectId > b.subjectId ? 1 : 0));
+  }
+
+  private addStep(subject: Omit<PendingJourney, 'steps'>, session: UsageSession): void {
+    const pending = this.pending.get(subject.subjectId) ?? { ...subject, steps: [] };
+    // The same session again (a re-derivation) replaces its step.
+    pending.steps = [...pending.steps.filter((s) => s.sessionId !== session.id), toStep(session)];
+    this.pending.set(subject.subjectId, pending);
+  }
+}

@@ -1,0 +1,62 @@
+import type { Journey } from '@parcours/contracts';
+import type { Database } from '@parcours/gateway';
+import type { PendingJourney } from './journey-builder.js';
+
+interface JourneyRow {
+  id: string; subject_id: string; subject_kind: Journey['subjectKind']; subject_type: string | null;
+  start: number; end: number; duration_s: number; steps: number; path: string; sessions: string;
+}
+
+const toJourney = (r: JourneyRow): Journey => ({
+  id: r.id, subjectId: r.subject_id, subjectKind: r.subject_kind, subjectType: r.subject_type, start: r.start, end: r.end,
+  durationS: r.duration_s, steps: r.steps, path: r.path, sessions: JSON.parse(r.sessions) as string[],
+});
+
+/** Closed journeys keyed by their stable id (a re-derivation replaces, never adds), and the pending ones. */
+export class JourneyStore {
+  constructor(private readonly db: Database) {}
+
+  /** Saves closed journeys and the pending state; called inside the sessions' transaction. */
+  save(closed: readonly Journey[], pending: readonly PendingJourney[]): void {
+    this.insert(closed);
+    this.db.exec('DELETE FROM open_journeys');
+    const saveOpen = this.db.prepare('INSERT INTO open_journeys (subject_id, state) VALUES (?, ?)');
+    for (const p of pending) saveOpen.run(p.subjectId, JSON.stringify(p));
+  }
+
+  loadPending(): PendingJourney[] {
+    return this.db.prepare<[], { state: string }>('SELECT state FROM open_journeys').all().map((r) => JSON.parse(r.state) as PendingJourney);
+  }
+
+  /** Journeys of a subject starting in `[from, to)`, in start order. */
+  listForSubject(subjectId: string, from: number, to: number, limit: number): Journey[] {
+    return this.db
+      .prepare<[string, number, number, number], JourneyRow>('SELECT * FROM journeys WHERE subject_id = ? AND start >= ? AND start < ? ORDER BY start LIMIT ?')
+      .all(subjectId, from, to, limit)
+      .map(toJourney);
+  }
+
+  /** The earliest start of the subject's journeys still joinable from `from` (ending at or after `from - gapMs`) and starting before `to`. */
+  earliestTouching(subjectId: string, from: number, to: number, gapMs: number): number | null {
+    const row = this.db
+      .prepare<[string, number, number], { start: number | null }>('SELECT MIN(start) AS start FROM journeys WHERE subject_id = ? AND end >= ? AND start < ?')
+      .get(subjectId, from - gapMs, to);
+    return row?.start ?? null;
+  }
+
+  /** Replaces the subject's journeys starting in `[from, to]` by the given ones, in one transaction. */
+  replace(subjectId: string, from: number, to: number, journeys: readonly Journey[]): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM journeys WHERE subject_id = ? AND start >= ? AND start <= ?').run(subjectId, from, to);
+      this.insert(journeys);
+    })();
+  }
+
+  private insert(journeys: readonly Journey[]): void {
+    const upsert = this.db.prepare(
+      `INSERT OR REPLACE INTO journeys (id, subject_id, subject_kind, subject_type, start, end, duration_s, steps, path, sessions)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    for (const j of journeys) upsert.run(j.id, j.subjectId, j.subjectKind, j.subjectType, j.start, j.end, j.durationS, j.steps, j.path, JSON.stringify(j.sessions));
+  }
+}
