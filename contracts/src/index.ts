@@ -5,6 +5,7 @@ export * from './topics.js';
 export * from './payloads.js';
 export * from './registry.js';
 export * from './sessions.js';
+export * from './session-rules.js';
 export * from './measurements.js';
 export * from './errors.js';
 export * from './config.js';
