@@ -2,7 +2,7 @@ import { measurements, tags, type UsageSession } from '@parcours/contracts';
 import { writeIsolatingRefused, type EventLog, type InfluxWriter } from '@parcours/gateway';
 import type { Logger } from 'pino';
 import type { ActorInference } from './actor-inference.js';
-import { SessionBuilder, type SessionRules } from './session-builder.js';
+import { longestSession, SessionBuilder, type SessionRules } from './session-builder.js';
 import { sessionPoint } from './session-output.js';
 import type { SessionStore } from './session-store.js';
 
@@ -19,8 +19,9 @@ export async function rederiveSessions(
 ): Promise<UsageSession[]> {
   const builder = new SessionBuilder(deps.rules);
   const closed: UsageSession[] = [];
+  const longest = longestSession(deps.rules);
   // Personal activity from before `from` too, for the inference of sessions starting right at `from`.
-  for (const chunk of deps.log.readTimeRange(from - (deps.inference ? deps.rules.maxLengthMs : 0), to + deps.rules.maxLengthMs)) {
+  for (const chunk of deps.log.readTimeRange(from - (deps.inference ? longest : 0), to + longest)) {
     deps.inference?.observe(chunk);
     closed.push(...builder.apply(chunk.filter((record) => devices.has(record.deviceId) && record.ts >= from)));
   }
