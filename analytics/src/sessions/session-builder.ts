@@ -76,6 +76,8 @@ export interface OpenSession {
  */
 export class SessionBuilder {
   private readonly open: Map<string, OpenSession>;
+  /** Resolved once per type: the lookup is on every record's path. */
+  private readonly byType = new Map<string, TypeRules>();
 
   constructor(private readonly rules: SessionRules, open: Iterable<OpenSession> = []) {
     this.open = new Map([...open].map((s) => [s.deviceId, s]));
@@ -90,10 +92,10 @@ export class SessionBuilder {
     const closed: UsageSession[] = [];
     for (const record of records) {
       this.expire(record.deviceId, record.ts, closed);
-      let current = this.open.get(record.deviceId);
+      const current = this.open.get(record.deviceId);
       if (record.channel === 'telemetry' || record.type === null) {
         if (current && record.ts >= current.start) current.lastSeen = Math.max(current.lastSeen, record.ts);
-        const { threshold } = rulesOf(this.rules, record.deviceType);
+        const { threshold } = this.rulesOf(record.deviceType);
         if (threshold && record.metrics && (current === undefined || current.source === 'threshold')) this.sample(record, current, threshold, closed);
         continue;
       }
@@ -101,7 +103,7 @@ export class SessionBuilder {
         if (current?.source === 'threshold') this.open.delete(record.deviceId);
         else if (current) closed.push(this.close(current, current.lastSeen, 'idle_timeout'));
         this.open.set(record.deviceId, { ...this.opening(record), events: 1, source: 'events' });
-      } else if ((current = this.open.get(record.deviceId)) && record.ts >= current.start) {
+      } else if (current && record.ts >= current.start) {
         current.lastSeen = Math.max(current.lastSeen, record.ts);
         current.events += 1;
         current.actor ??= record.actor;
@@ -123,6 +125,12 @@ export class SessionBuilder {
       deviceId: record.deviceId, deviceType: record.deviceType, subjectId: record.subjectId, subjectKind: record.subjectKind,
       subjectType: record.subjectType, actor: record.actor, start: record.ts, lastSeen: record.ts,
     };
+  }
+
+  private rulesOf(deviceType: string): TypeRules {
+    let found = this.byType.get(deviceType);
+    if (!found) this.byType.set(deviceType, (found = rulesOf(this.rules, deviceType)));
+    return found;
   }
 
   /** One telemetry sample of a device with a threshold rule and no event session open. */
@@ -150,10 +158,11 @@ export class SessionBuilder {
   private expire(deviceId: string, now: number, closed: UsageSession[]): void {
     const session = this.open.get(deviceId);
     if (!session) return;
-    const { maxLengthMs, idleTimeoutMs, threshold } = rulesOf(this.rules, session.deviceType);
+    const { maxLengthMs, idleTimeoutMs, threshold } = this.rulesOf(session.deviceType);
     const end = session.start + maxLengthMs;
     if (now - session.start >= maxLengthMs) {
-      if (session.source === 'threshold' && threshold) this.closeThreshold(session, Math.min(end, session.offSince ?? end), session.offSince == null ? 'max_length' : 'threshold', threshold, closed);
+      // Already off when the limit came: it ended at its first off sample, before the limit.
+      if (session.source === 'threshold' && threshold) this.closeThreshold(session, session.offSince ?? end, session.offSince == null ? 'max_length' : 'threshold', threshold, closed);
       else closed.push(this.close(session, end, 'max_length'));
     } else if (now - session.lastSeen > idleTimeoutMs) {
       // A device that went off, then silent, was closed by its threshold, at its first off sample.
