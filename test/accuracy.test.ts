@@ -63,7 +63,8 @@ describe('parcours accuracy on the small scenario with its faults', () => {
   let m: Measured;
 
   beforeAll(async () => {
-    m = await measure(testConfig({ mqtt: { allowAnonymous: true } }), { from, to, seed: 11 });
+    // Event sessions only, as in e2e.test.ts (threshold sessions are compared in threshold-sessions.test.ts).
+    m = await measure(testConfig({ mqtt: { allowAnonymous: true }, analytics: { sessionRules: {} } }), { from, to, seed: 11 });
   }, 120_000);
   afterAll(async () => {
     await m?.app.stop();
@@ -104,7 +105,7 @@ describe('parcours accuracy with every fault kind (known gap: clock corrections 
   let m: Measured;
 
   beforeAll(async () => {
-    const config = testConfig({ mqtt: { allowAnonymous: true }, gateway: { maxClockSkew: '5m', maxLateness: '7d' } });
+    const config = testConfig({ mqtt: { allowAnonymous: true }, gateway: { maxClockSkew: '5m', maxLateness: '7d' }, analytics: { sessionRules: {} } });
     m = await measure(config, { from, to, seed: 7, faults });
   }, 120_000);
   afterAll(async () => {

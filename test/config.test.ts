@@ -59,6 +59,15 @@ describe('loadConfig', () => {
     expect(error.message).toMatch(/analytics\.sessionIdleTimeout: "soon" is not a duration/);
   });
 
+  it('reads per-type session rules as JSON from the environment, with durations, and reports a bad rule by path', () => {
+    const rules = JSON.stringify({ tv: { threshold: { metric: 'power_w', threshold: 20, closeAfter: '2m' }, idleTimeout: '10m' } });
+    const { sessionRules } = loadConfig({ env: { PARCOURS_ANALYTICS_SESSION_RULES: rules } }).analytics;
+    expect(sessionRules).toEqual({ tv: { threshold: { metric: 'power_w', comparison: 'above', threshold: 20, hysteresis: 0, closeAfter: 120_000, minDuration: 0 }, idleTimeout: 600_000 } });
+    const bad = failure(() => loadConfig({ env: { PARCOURS_ANALYTICS_SESSION_RULES: '{"tv":{"threshold":{"metric":"power_w","threshold":20,"comparison":"over"}}}' } }));
+    expect(bad.message).toMatch(/analytics\.sessionRules\.tv\.threshold\.comparison: /);
+    expect(failure(() => loadConfig({ env: { PARCOURS_ANALYTICS_SESSION_RULES: '{tv' } })).message).toMatch(/analytics\.sessionRules: /);
+  });
+
   it('keeps the broker state in the data folder by default, and needs a Redis URL for cluster mode', () => {
     expect(loadConfig({ env: {} }).mqtt.persistence).toBe('level');
     const missing = failure(() => loadConfig({ env: { PARCOURS_MQTT_PERSISTENCE: 'redis' } }));

@@ -10,7 +10,7 @@ import { journeySubjects, rederiveJourneys } from './journeys/rederive-journeys.
 import { analyticsMigrations } from './migrations.js';
 import { ActorInference } from './sessions/actor-inference.js';
 import { rederiveSessions } from './sessions/rederive-sessions.js';
-import type { SessionRules } from './sessions/session-builder.js';
+import { longestSession, sessionRulesFrom, type SessionRules } from './sessions/session-builder.js';
 import { SessionJob } from './sessions/session-job.js';
 import { SessionStore } from './sessions/session-store.js';
 
@@ -32,14 +32,13 @@ export class Analytics {
   constructor(private readonly options: AnalyticsOptions) {}
 
   private get rules(): SessionRules {
-    const { analytics } = this.options.config;
-    return { idleTimeoutMs: analytics.sessionIdleTimeout, maxLengthMs: analytics.sessionMaxLength };
+    return sessionRulesFrom(this.options.config.analytics);
   }
 
   private inference(): ActorInference | null {
     const { config, gateway } = this.options;
     if (!config.analytics.actorInference) return null;
-    return new ActorInference(config.analytics.actorInferenceWindow, config.analytics.sessionMaxLength, (collective, t) => gateway.attributionIndex.membersAt(collective, t));
+    return new ActorInference(config.analytics.actorInferenceWindow, longestSession(this.rules), (collective, t) => gateway.attributionIndex.membersAt(collective, t));
   }
 
   /** Opens the analytics' tables without following the log (for batch commands). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationSchema } from './duration.js';
+import { builtInSessionRules, sessionRulesSchema } from './session-rules.js';
 
 /**
  * The one configuration schema (STYLE.md, habit 2). Each setting has a description and a default; its
@@ -23,6 +24,18 @@ function setting<T extends z.ZodType>(type: T, defaultValue: z.input<T>, descrip
   const shown = defaultText ?? (typeof defaultValue === 'string' ? defaultValue : JSON.stringify(defaultValue));
   docs.set(schema, { description, defaultText: shown });
   return schema;
+}
+
+/** An object setting: an object in a file, JSON text in an environment variable. */
+function jsonText<T extends z.ZodType>(type: T) {
+  return z.preprocess((value) => {
+    if (typeof value !== 'string') return value;
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      return value; // the object schema then reports it as not an object, with its path
+    }
+  }, type);
 }
 
 function duration(defaultValue: string, description: string) {
@@ -83,6 +96,12 @@ const sections = {
   analytics: z.strictObject({
     sessionIdleTimeout: duration('30m', 'A usage session whose device sent nothing (no event, no telemetry) for this long is closed at its last message.'),
     sessionMaxLength: duration('24h', 'A usage session is closed when it reaches this length.'),
+    sessionRules: setting(
+      jsonText(sessionRulesSchema),
+      builtInSessionRules,
+      'Session rules per device type (JSON in the environment): `{ "tv": { "threshold": { "metric": "power_w", "comparison": "above", "threshold": 20, "hysteresis": 5, "closeAfter": "0s", "minDuration": "0s" }, "idleTimeout": "30m", "maxLength": "24h" } }`. A device of a type with a `threshold` that sends no `usage.start` gets sessions from its telemetry; the timeouts fall back to `sessionIdleTimeout` and `sessionMaxLength`. Replaces the built-in rules as a whole.',
+      `built-in rules for ${Object.keys(builtInSessionRules).join(', ')}`,
+    ),
     actorInference: setting(booleanSetting, true, 'For a shared-device session with no actor, infer the member whose personal devices were active nearest its start (marked as inferred, with a confidence).'),
     actorInferenceWindow: duration('10m', 'How near the start of a session a personal device must have been active to count in the inference.'),
     journeyGap: duration('30m', 'A subject\'s journey ends when none of its sessions (on its devices, or where it was the actor) starts within this time after the latest end so far.'),

@@ -2,7 +2,7 @@ import { measurements, tags, type UsageSession } from '@parcours/contracts';
 import { writeIsolatingRefused, type EventLog, type InfluxWriter } from '@parcours/gateway';
 import type { Logger } from 'pino';
 import type { ActorInference } from './actor-inference.js';
-import { SessionBuilder, type SessionRules } from './session-builder.js';
+import { longestSession, SessionBuilder, type SessionRules } from './session-builder.js';
 import { sessionPoint } from './session-output.js';
 import type { SessionStore } from './session-store.js';
 
@@ -19,13 +19,16 @@ export async function rederiveSessions(
 ): Promise<UsageSession[]> {
   const builder = new SessionBuilder(deps.rules);
   const closed: UsageSession[] = [];
+  const longest = longestSession(deps.rules);
   // Personal activity from before `from` too, for the inference of sessions starting right at `from`.
-  for (const chunk of deps.log.readTimeRange(from - (deps.inference ? deps.rules.maxLengthMs : 0), to + deps.rules.maxLengthMs)) {
+  for (const chunk of deps.log.readTimeRange(from - (deps.inference ? longest : 0), to + longest)) {
     deps.inference?.observe(chunk);
-    closed.push(...builder.apply(chunk.filter((record) => devices.has(record.deviceId) && record.ts >= from)));
+    const built = builder.apply(chunk.filter((record) => devices.has(record.deviceId) && record.ts >= from));
+    // Inferred as each chunk closes them, like the streaming job per batch: the activity they need is
+    // pruned as the read moves on, so a range longer than that horizon inferred at the end finds none.
+    closed.push(...(deps.inference ? deps.inference.apply(built) : built));
   }
-  const inRange = closed.filter((s) => s.start >= from && s.start < to);
-  const sessions = deps.inference ? deps.inference.apply(inRange) : inRange;
+  const sessions = closed.filter((s) => s.start >= from && s.start < to);
   deps.store.replace(devices, from, to, sessions);
   if (deps.influx) {
     for (const device of devices) await deps.influx.deleteRange({ measurement: measurements.usageSession, tags: { [tags.device]: device }, from, to });

@@ -1,11 +1,50 @@
-import { sessionId, type UsageSession } from '@parcours/contracts';
+import { sessionId, type Config, type ThresholdRule, type UsageSession } from '@parcours/contracts';
 import type { LogRecord } from '@parcours/gateway';
 
+/** The limits of one device type's sessions, and its telemetry threshold if it has one. */
+export interface TypeRules {
+  idleTimeoutMs: number;
+  maxLengthMs: number;
+  threshold: ThresholdRule | null;
+}
+
 export interface SessionRules {
-  /** A session with no event for this long is closed at its last event. */
+  /** A session with no message for this long is closed at its last message. */
   idleTimeoutMs: number;
   /** A session is cut when it reaches this length. */
   maxLengthMs: number;
+  /** Per device type overrides; a type not listed uses the two limits above and events only. */
+  types: Readonly<Record<string, Partial<TypeRules>>>;
+}
+
+export function sessionRulesFrom(analytics: Config['analytics']): SessionRules {
+  const types = Object.fromEntries(
+    Object.entries(analytics.sessionRules).map(([type, rule]) => [
+      type,
+      {
+        ...(rule.idleTimeout === undefined ? {} : { idleTimeoutMs: rule.idleTimeout }),
+        ...(rule.maxLength === undefined ? {} : { maxLengthMs: rule.maxLength }),
+        threshold: rule.threshold ?? null,
+      },
+    ]),
+  );
+  return { idleTimeoutMs: analytics.sessionIdleTimeout, maxLengthMs: analytics.sessionMaxLength, types };
+}
+
+/** The rules of one type, the global limits filling in what it does not say. */
+export function rulesOf(rules: SessionRules, deviceType: string): TypeRules {
+  const own = rules.types[deviceType];
+  return { idleTimeoutMs: own?.idleTimeoutMs ?? rules.idleTimeoutMs, maxLengthMs: own?.maxLengthMs ?? rules.maxLengthMs, threshold: own?.threshold ?? null };
+}
+
+/** The longest a session of any type may last: how far past a window a re-derivation must read. */
+export function longestSession(rules: SessionRules): number {
+  return Math.max(rules.maxLengthMs, ...Object.values(rules.types).map((t) => t.maxLengthMs ?? 0));
+}
+
+/** Device types whose sessions may come from telemetry: the session job reads their metrics only. */
+export function thresholdTypes(rules: SessionRules): string[] {
+  return Object.entries(rules.types).filter(([, t]) => t.threshold).map(([type]) => type);
 }
 
 /** A session still open on one device. Plain data, so it can be persisted and restored. */
@@ -20,16 +59,25 @@ export interface OpenSession {
   /** Device time of the device's latest message of any kind: a device that keeps reporting is not idle. */
   lastSeen: number;
   events: number;
+  /** `threshold`: opened by telemetry. Absent in states saved before thresholds existed: events. */
+  source?: 'events' | 'threshold';
+  /** Threshold sessions: device time of the first sample of the current off run, null while on. */
+  offSince?: number | null;
 }
 
 /**
- * Derives usage sessions from `usage.start` / `interaction` / `usage.stop` events, device by device.
- * A session ends at `usage.stop`, at the next `usage.start`, at the maximum length, or when the device
- * has been silent (no telemetry either) for the idle timeout — a TV left on for hours with no
- * interaction is still in use while it reports. Pure: time only moves with the records.
+ * Derives usage sessions device by device. From events: a session starts at `usage.start` and ends at
+ * `usage.stop`, at the next `usage.start`, at the maximum length, or when the device has been silent (no
+ * telemetry either) for the idle timeout — a TV left on for hours with no interaction is still in use
+ * while it reports. From telemetry, for types with a threshold rule: a session starts at the first
+ * sample past the threshold and ends at the first sample back (closedBy `threshold`). A device's own
+ * `usage.start` wins over its telemetry: it replaces a threshold session not yet closed, and no threshold
+ * session opens while an event session is open. Pure: time only moves with the records.
  */
 export class SessionBuilder {
   private readonly open: Map<string, OpenSession>;
+  /** Resolved once per type: the lookup is on every record's path. */
+  private readonly byType = new Map<string, TypeRules>();
 
   constructor(private readonly rules: SessionRules, open: Iterable<OpenSession> = []) {
     this.open = new Map([...open].map((s) => [s.deviceId, s]));
@@ -47,14 +95,14 @@ export class SessionBuilder {
       const current = this.open.get(record.deviceId);
       if (record.channel === 'telemetry' || record.type === null) {
         if (current && record.ts >= current.start) current.lastSeen = Math.max(current.lastSeen, record.ts);
+        const { threshold } = this.rulesOf(record.deviceType);
+        if (threshold && record.metrics && (current === undefined || current.source === 'threshold')) this.sample(record, current, threshold, closed);
         continue;
       }
       if (record.type === 'usage.start') {
-        if (current) closed.push(this.close(current, current.lastSeen, 'idle_timeout'));
-        this.open.set(record.deviceId, {
-          deviceId: record.deviceId, deviceType: record.deviceType, subjectId: record.subjectId, subjectKind: record.subjectKind,
-          subjectType: record.subjectType, actor: record.actor, start: record.ts, lastSeen: record.ts, events: 1,
-        });
+        if (current?.source === 'threshold') this.open.delete(record.deviceId);
+        else if (current) closed.push(this.close(current, current.lastSeen, 'idle_timeout'));
+        this.open.set(record.deviceId, { ...this.opening(record), events: 1, source: 'events' });
       } else if (current && record.ts >= current.start) {
         current.lastSeen = Math.max(current.lastSeen, record.ts);
         current.events += 1;
@@ -72,11 +120,61 @@ export class SessionBuilder {
     return closed;
   }
 
+  private opening(record: LogRecord): Omit<OpenSession, 'events'> {
+    return {
+      deviceId: record.deviceId, deviceType: record.deviceType, subjectId: record.subjectId, subjectKind: record.subjectKind,
+      subjectType: record.subjectType, actor: record.actor, start: record.ts, lastSeen: record.ts,
+    };
+  }
+
+  private rulesOf(deviceType: string): TypeRules {
+    let found = this.byType.get(deviceType);
+    if (!found) this.byType.set(deviceType, (found = rulesOf(this.rules, deviceType)));
+    return found;
+  }
+
+  /** One telemetry sample of a device with a threshold rule and no event session open. */
+  private sample(record: LogRecord, current: OpenSession | undefined, rule: ThresholdRule, closed: UsageSession[]): void {
+    const raw = record.metrics![rule.metric];
+    if (raw === undefined) return;
+    const value = Number(raw);
+    const above = rule.comparison === 'above';
+    const on = above ? value > rule.threshold : value < rule.threshold;
+    if (!current) {
+      if (on) this.open.set(record.deviceId, { ...this.opening(record), actor: null, events: 0, source: 'threshold', offSince: null });
+      return;
+    }
+    if (record.ts < current.start) return;
+    // Between the threshold and the threshold minus the hysteresis, the session stays on.
+    const off = above ? value <= rule.threshold - rule.hysteresis : value >= rule.threshold + rule.hysteresis;
+    if (!off) {
+      current.offSince = null;
+      return;
+    }
+    current.offSince ??= record.ts;
+    if (record.ts - current.offSince >= rule.closeAfter) this.closeThreshold(current, current.offSince, 'threshold', rule, closed);
+  }
+
   private expire(deviceId: string, now: number, closed: UsageSession[]): void {
     const session = this.open.get(deviceId);
     if (!session) return;
-    if (now - session.start >= this.rules.maxLengthMs) closed.push(this.close(session, session.start + this.rules.maxLengthMs, 'max_length'));
-    else if (now - session.lastSeen > this.rules.idleTimeoutMs) closed.push(this.close(session, session.lastSeen, 'idle_timeout'));
+    const { maxLengthMs, idleTimeoutMs, threshold } = this.rulesOf(session.deviceType);
+    const end = session.start + maxLengthMs;
+    if (now - session.start >= maxLengthMs) {
+      // Already off when the limit came: it ended at its first off sample, before the limit.
+      if (session.source === 'threshold' && threshold) this.closeThreshold(session, session.offSince ?? end, session.offSince == null ? 'max_length' : 'threshold', threshold, closed);
+      else closed.push(this.close(session, end, 'max_length'));
+    } else if (now - session.lastSeen > idleTimeoutMs) {
+      // A device that went off, then silent, was closed by its threshold, at its first off sample.
+      if (session.source === 'threshold' && threshold) this.closeThreshold(session, session.offSince ?? session.lastSeen, session.offSince == null ? 'idle_timeout' : 'threshold', threshold, closed);
+      else closed.push(this.close(session, session.lastSeen, 'idle_timeout'));
+    }
+  }
+
+  /** Closes a threshold session, dropping it when shorter than the rule's minimum (a spike, not a use). */
+  private closeThreshold(session: OpenSession, end: number, closedBy: UsageSession['closedBy'], rule: ThresholdRule, closed: UsageSession[]): void {
+    if (end - session.start < rule.minDuration) this.open.delete(session.deviceId);
+    else closed.push(this.close(session, end, closedBy));
   }
 
   private close(session: OpenSession, end: number, closedBy: UsageSession['closedBy']): UsageSession {

@@ -2,7 +2,7 @@ import type { UsageSession } from '@parcours/contracts';
 import { LogConsumer, writeIsolatingRefused, type ConsumerStatus, type ConsumerOffsets, type EventLog, type InfluxWriter, type LogRecord } from '@parcours/gateway';
 import type { Logger } from 'pino';
 import type { ActorInference } from './actor-inference.js';
-import { SessionBuilder, type OpenSession, type SessionRules } from './session-builder.js';
+import { SessionBuilder, thresholdTypes, type OpenSession, type SessionRules } from './session-builder.js';
 import { sessionMessages, sessionPoint } from './session-output.js';
 import type { SessionStore } from './session-store.js';
 
@@ -67,7 +67,8 @@ export class SessionJob {
       log: deps.log,
       offsets: deps.offsets,
       batchSize: 5_000,
-      withMetrics: false,
+      // Metrics only for the types with a telemetry threshold: the others keep the fast path.
+      withMetrics: thresholdTypes(deps.rules),
       logger: deps.logger,
       handle: (records, signal) => this.handle(records, signal),
     });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { SessionBuilder } from '../../src/sessions/session-builder.js';
 
 const minute = 60_000;
-const rules = { idleTimeoutMs: 30 * minute, maxLengthMs: 24 * 60 * minute };
+const rules = { idleTimeoutMs: 30 * minute, maxLengthMs: 24 * 60 * minute, types: {} };
 let offset = 0;
 
 function event(deviceId: string, type: string, ts: number, actor: string | null = null): LogRecord {
@@ -41,7 +41,7 @@ describe('SessionBuilder', () => {
   });
 
   it('cuts a session at the maximum length', () => {
-    const builder = new SessionBuilder({ idleTimeoutMs: 60 * minute, maxLengthMs: 90 * minute });
+    const builder = new SessionBuilder({ idleTimeoutMs: 60 * minute, maxLengthMs: 90 * minute, types: {} });
     builder.apply([event('cm', 'usage.start', 0), event('cm', 'interaction', 50 * minute)]);
     expect(builder.apply([event('cm', 'interaction', 100 * minute)])).toEqual([expect.objectContaining({ end: 90 * minute, closedBy: 'max_length' })]);
   });

@@ -162,6 +162,7 @@ const deviceEntrySchema = z.strictObject({
     .default([])
     .describe('later owners, in order (a device sold, handed down): the device publishes only while assigned'),
   reportsActor: z.boolean().default(false).describe('whether events name their user (badge, profile, rental app)'),
+  reportsEvents: z.boolean().default(true).describe('false: the device sends telemetry only (a metered plug), so its sessions show only in its metrics'),
   telemetry: z.strictObject({
     intervalS: z.number().int().min(1).max(86_400),
     metrics: z.record(typeNameSchema, metricModelSchema).refine((m) => Object.keys(m).length > 0, 'at least one metric'),

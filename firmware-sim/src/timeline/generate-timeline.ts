@@ -59,11 +59,11 @@ export function generateTimeline(world: World, seed: number, fromMs: number, toM
     for (let day = firstDay - 1; day <= lastDay; day++) {
       for (const session of book.sessions(device, day)) {
         if (inWindow(session.startMs)) {
-          const actor = device.reportsActor ? session.user : null;
+          const actor = device.reportsActor && device.reportsEvents ? session.user : null;
           const subjectId = ownerAt(device, session.startMs);
           sessions.push({ deviceId: device.id, deviceType: device.type, subjectId, user: session.user, actor, startMs: session.startMs, endMs: session.endMs });
         }
-        messages.push(...sessionEvents(device, session).filter((m) => inWindow(m.ts)));
+        if (device.reportsEvents) messages.push(...sessionEvents(device, session).filter((m) => inWindow(m.ts)));
       }
     }
     // Telemetry is aligned to the epoch, so every window samples the same instants; a device not yet

@@ -25,7 +25,7 @@ export class EventLog {
   private readonly listeners = new Set<() => void>();
   /** Prepared once: appending and following the log are on every message's path. */
   private insert: Statement | null = null;
-  private selectAfter: Statement<[number, number, number], LogRow> | null = null;
+  private selectAfter: Statement<[number, string, number, number], LogRow> | null = null;
 
   constructor(private readonly db: Database) {}
 
@@ -56,13 +56,15 @@ export class EventLog {
 
   /**
    * The records after `offset`, in log order. Without `withMetrics`, telemetry comes without its metrics
-   * (null): readers that only need who and when (the session job) skip most of the decoding.
+   * (null): readers that only need who and when (the session job) skip most of the decoding. A list of
+   * device types keeps the metrics of those types only (the session job's telemetry thresholds).
    */
-  readAfter(offset: number, limit: number, withMetrics = true): LogRecord[] {
-    const select = (this.selectAfter ??= this.db.prepare<[number, number, number], LogRow>(
-      'SELECT *, CASE WHEN ? THEN metrics END AS metrics FROM events WHERE offset > ? ORDER BY offset LIMIT ?',
+  readAfter(offset: number, limit: number, withMetrics: boolean | readonly string[] = true): LogRecord[] {
+    const select = (this.selectAfter ??= this.db.prepare<[number, string, number, number], LogRow>(
+      'SELECT *, CASE WHEN ? OR device_type IN (SELECT value FROM json_each(?)) THEN metrics END AS metrics FROM events WHERE offset > ? ORDER BY offset LIMIT ?',
     ));
-    return select.all(withMetrics ? 1 : 0, offset, limit).map(toRecord);
+    const types = typeof withMetrics === 'boolean' ? [] : withMetrics;
+    return select.all(withMetrics === true ? 1 : 0, JSON.stringify(types), offset, limit).map(toRecord);
   }
 
   /** Records whose device time is in `[from, to)`, in device-time order, for batch re-derivation. */

@@ -14,8 +14,8 @@ export interface LogConsumerOptions {
   logger: Logger;
   /** Called when `handle` rejects; the batch is then retried after a pause. */
   onError?: (error: unknown) => void;
-  /** False for readers that never look at telemetry metrics (see EventLog.readAfter). */
-  withMetrics?: boolean;
+  /** False for readers that never look at telemetry metrics, or the device types whose metrics they need (see EventLog.readAfter). */
+  withMetrics?: boolean | readonly string[];
 }
 
 const retryPauseMs = 1_000;
