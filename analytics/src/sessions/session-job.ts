@@ -88,7 +88,9 @@ export class SessionJob {
     const draft = new SessionBuilder(deps.rules, structuredClone(this.builder!.openSessions()));
     deps.inference?.observe(records);
     const built = draft.apply(records);
-    const watermark = Math.max(...records.map((r) => r.ts));
+    // A corrected device clock is stamped with the receive time, which in a replay of past data runs far
+    // ahead of the fleet's time: only trusted clocks move the watermark that closes idle sessions.
+    const watermark = records.reduce((max, r) => (r.deviceTs === null && r.ts > max ? r.ts : max), -Infinity);
     built.push(...draft.advance(watermark));
     const closed = deps.inference ? deps.inference.apply(built) : built;
     if (closed.length > 0) {
