@@ -56,7 +56,7 @@ export class Analytics {
     const { config, gateway, influx, publish, logger, onSessions } = this.options;
     this.open();
     const journeys = new JourneyJob({
-      store: this.journeyStore, gapMs: config.analytics.journeyGap, individualType: this.individualType, influx, publish,
+      store: this.journeyStore, sessions: this.sessionStore, gapMs: config.analytics.journeyGap, individualType: this.individualType, influx, publish,
       baseTopic: config.mqtt.baseTopic, logger: logger.child({ part: 'analytics-journeys' }),
     });
     journeys.start();

@@ -33,4 +33,12 @@ export const analyticsMigrations: readonly Migration[] = [
       CREATE INDEX usage_sessions_inferred_actor ON usage_sessions (inferred_actor, start);
     `,
   },
+  {
+    name: 'analytics-004-late-records',
+    sql: `
+      CREATE TABLE device_frontiers (device_id TEXT PRIMARY KEY, frontier INTEGER NOT NULL);
+      CREATE TABLE session_watermark (id INTEGER PRIMARY KEY CHECK (id = 1), watermark INTEGER NOT NULL);
+      CREATE TABLE journey_rederivations (subject_id TEXT PRIMARY KEY, from_ts INTEGER NOT NULL);
+    `,
+  },
 ];

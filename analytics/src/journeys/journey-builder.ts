@@ -81,12 +81,33 @@ export class JourneyBuilder {
     return [...this.pending.values()];
   }
 
-  add(sessions: readonly UsageSession[]): void {
+  /** Adds closed sessions to the journeys of their subject and user, except for the subjects in `skip`. */
+  add(sessions: readonly UsageSession[], skip: ReadonlySet<string> = new Set()): void {
     for (const session of sessions) {
-      if (session.subjectId !== null) this.addStep({ subjectId: session.subjectId, subjectKind: session.subjectKind, subjectType: session.subjectType }, session);
+      if (session.subjectId !== null && !skip.has(session.subjectId)) {
+        this.addStep({ subjectId: session.subjectId, subjectKind: session.subjectKind, subjectType: session.subjectType }, session);
+      }
       const user = sessionUser(session);
-      if (user !== null && user !== session.subjectId) this.addStep({ subjectId: user, subjectKind: 'individual', subjectType: this.individualType(user) }, session);
+      if (user !== null && user !== session.subjectId && !skip.has(user)) this.addStep({ subjectId: user, subjectKind: 'individual', subjectType: this.individualType(user) }, session);
     }
+  }
+
+  /** Removes the pending journeys of these subjects; returns the earliest start of each one removed. */
+  drop(subjects: Iterable<string>): Map<string, number> {
+    const starts = new Map<string, number>();
+    for (const subjectId of subjects) {
+      const pending = this.pending.get(subjectId);
+      if (!pending) continue;
+      starts.set(subjectId, Math.min(...pending.steps.map((s) => s.start)));
+      this.pending.delete(subjectId);
+    }
+    return starts;
+  }
+
+  /** Sets a subject's pending journey (none: null), as a re-derivation left it. */
+  setPending(subjectId: string, pending: PendingJourney | null): void {
+    if (pending) this.pending.set(subjectId, pending);
+    else this.pending.delete(subjectId);
   }
 
   /** Closes the journeys that nothing can join any more, given the sessions still open on any device. */

@@ -1,13 +1,17 @@
-import type { Journey } from '@parcours/contracts';
+import { measurements, tags, type Journey } from '@parcours/contracts';
 import { writeIsolatingRefused, type InfluxWriter } from '@parcours/gateway';
 import type { Logger } from 'pino';
+import type { OpenSession } from '../sessions/session-builder.js';
 import type { SessionBatch, SessionFollower } from '../sessions/session-job.js';
-import { JourneyBuilder } from './journey-builder.js';
+import type { SessionStore } from '../sessions/session-store.js';
+import { JourneyBuilder, toStep } from './journey-builder.js';
 import { journeyMessage, journeyPoint } from './journey-output.js';
 import type { JourneyStore } from './journey-store.js';
+import { describe, journeySubjects } from './rederive-journeys.js';
 
 export interface JourneyJobDeps {
   store: JourneyStore;
+  sessions: SessionStore;
   gapMs: number;
   individualType: (individualId: string) => string | null;
   influx: InfluxWriter | null;
@@ -34,16 +38,54 @@ export class JourneyJob implements SessionFollower {
     const { deps } = this;
     if (!this.builder) throw new Error('journey job not started');
     const draft = new JourneyBuilder(deps.gapMs, deps.individualType, structuredClone(this.builder.pendingJourneys()));
-    draft.add(batch.closed);
+    // Subjects with re-derived sessions, or with a new session that a journey already closed could have
+    // taken (a device that was offline): their journeys are rebuilt from the store once the sessions are in it.
+    const rederive = new Map<string, number>();
+    const mark = (subject: string, from: number) => rederive.set(subject, Math.min(from, rederive.get(subject) ?? Number.POSITIVE_INFINITY));
+    for (const session of [...batch.rederived, ...batch.replaced]) for (const subject of journeySubjects([session])) mark(subject, session.start);
+    const rederived = new Set(batch.rederived.map((s) => s.id));
+    for (const session of batch.closed) {
+      if (rederived.has(session.id)) continue;
+      for (const subject of journeySubjects([session])) {
+        const latest = deps.store.latestFor(subject);
+        if (latest && session.start <= latest.end + deps.gapMs) mark(subject, session.start);
+      }
+    }
+    for (const [subject, start] of draft.drop(rederive.keys())) rederive.set(subject, Math.min(start, rederive.get(subject)!));
+    draft.add(batch.closed, new Set(rederive.keys()));
     const closed = draft.advance(batch.watermark, batch.open);
-    await this.output(closed, signal);
+    await this.output(closed, [], signal);
     return () => {
       deps.store.save(closed, draft.pendingJourneys());
+      deps.store.addRederivations(rederive);
       this.builder = draft;
     };
   }
 
-  private async output(journeys: readonly Journey[], signal: AbortSignal): Promise<void> {
+  /**
+   * Rebuilds the journeys of the subjects whose sessions were re-derived, from the stored sessions: from
+   * the first stored journey still joinable from the earliest change, those that can no longer grow
+   * replace the stored ones (same ids) and the rest becomes the subject's pending journey.
+   */
+  async settle(state: { watermark: number; open: readonly OpenSession[] }, signal: AbortSignal): Promise<void> {
+    const { deps } = this;
+    for (const { subjectId, from } of deps.store.listRederivations()) {
+      const lo = Math.min(from, deps.store.earliestTouching(subjectId, from, Number.MAX_SAFE_INTEGER, deps.gapMs) ?? from);
+      const sessions = deps.sessions.listCountedFor(subjectId, lo);
+      const rebuilt = new JourneyBuilder(deps.gapMs, deps.individualType, sessions.length > 0 ? [{ ...describe(subjectId, sessions, deps.individualType), steps: sessions.map(toStep) }] : []);
+      const closed = rebuilt.advance(state.watermark, state.open);
+      const pending = rebuilt.pendingJourneys()[0] ?? null;
+      const old = deps.store.listForSubject(subjectId, lo, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+      const hi = Math.max(lo, ...old.map((j) => j.start), ...closed.map((j) => j.start));
+      if (deps.influx) await deps.influx.deleteRange({ measurement: measurements.journey, tags: { [tags.subject]: subjectId }, from: lo, to: hi + 1 }, { signal });
+      await this.output(closed, old, signal);
+      deps.store.settle(subjectId, lo, hi, closed, pending);
+      this.builder!.setPending(subjectId, pending);
+    }
+  }
+
+  /** Journeys to InfluxDB and MQTT; one identical to the version it replaces is not published again. */
+  private async output(journeys: readonly Journey[], replaced: readonly Journey[], signal: AbortSignal): Promise<void> {
     const { deps } = this;
     if (journeys.length === 0) return;
     if (deps.influx) {
@@ -51,9 +93,10 @@ export class JourneyJob implements SessionFollower {
         deps.logger.error({ point, reason: error.message }, 'InfluxDB refused a journey point; the journey stays in the store');
       }, signal);
     }
+    const before = new Set(replaced.map((j) => journeyMessage(deps.baseTopic, j).payload));
     for (const journey of journeys) {
       const message = journeyMessage(deps.baseTopic, journey);
-      await deps.publish(message.topic, message.payload);
+      if (!before.has(message.payload)) await deps.publish(message.topic, message.payload);
     }
   }
 }

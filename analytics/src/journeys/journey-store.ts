@@ -24,6 +24,28 @@ export class JourneyStore {
     for (const p of pending) saveOpen.run(p.subjectId, JSON.stringify(p));
   }
 
+  /** Subjects whose journeys are to be re-derived from a device time (late records); called inside the sessions' transaction. */
+  addRederivations(rows: ReadonlyMap<string, number>): void {
+    const upsert = this.db.prepare(
+      'INSERT INTO journey_rederivations (subject_id, from_ts) VALUES (?, ?) ON CONFLICT (subject_id) DO UPDATE SET from_ts = MIN(from_ts, excluded.from_ts)',
+    );
+    for (const [subjectId, from] of rows) upsert.run(subjectId, from);
+  }
+
+  listRederivations(): { subjectId: string; from: number }[] {
+    return this.db.prepare<[], { subject_id: string; from_ts: number }>('SELECT subject_id, from_ts FROM journey_rederivations').all().map((r) => ({ subjectId: r.subject_id, from: r.from_ts }));
+  }
+
+  /** Ends a subject's re-derivation: its journeys starting in `[from, to]` replaced, its pending journey set, in one transaction. */
+  settle(subjectId: string, from: number, to: number, journeys: readonly Journey[], pending: PendingJourney | null): void {
+    this.db.transaction(() => {
+      this.replace(subjectId, from, to, journeys);
+      this.db.prepare('DELETE FROM open_journeys WHERE subject_id = ?').run(subjectId);
+      if (pending) this.db.prepare('INSERT INTO open_journeys (subject_id, state) VALUES (?, ?)').run(subjectId, JSON.stringify(pending));
+      this.db.prepare('DELETE FROM journey_rederivations WHERE subject_id = ?').run(subjectId);
+    })();
+  }
+
   loadPending(): PendingJourney[] {
     return this.db.prepare<[], { state: string }>('SELECT state FROM open_journeys').all().map((r) => JSON.parse(r.state) as PendingJourney);
   }
@@ -34,6 +56,12 @@ export class JourneyStore {
       .prepare<[string, number, number, number], JourneyRow>('SELECT * FROM journeys WHERE subject_id = ? AND start >= ? AND start < ? ORDER BY start LIMIT ?')
       .all(subjectId, from, to, limit)
       .map(toJourney);
+  }
+
+  /** The subject's latest closed journey (journeys of a subject never overlap: it also ends last). */
+  latestFor(subjectId: string): Journey | null {
+    const row = this.db.prepare<[string], JourneyRow>('SELECT * FROM journeys WHERE subject_id = ? ORDER BY start DESC LIMIT 1').get(subjectId);
+    return row ? toJourney(row) : null;
   }
 
   /** The earliest start of the subject's journeys still joinable from `from` (ending at or after `from - gapMs`) and starting before `to`. */

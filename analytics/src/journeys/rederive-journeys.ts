@@ -53,7 +53,7 @@ export async function rederiveJourneys(deps: RederiveJourneysDeps, subjects: Rea
 }
 
 /** Kind and type of a subject: from a session it owns, else it is an individual who used others' devices. */
-function describe(subjectId: string, sessions: readonly UsageSession[], individualType: (id: string) => string | null): Omit<PendingJourney, 'steps'> {
+export function describe(subjectId: string, sessions: readonly UsageSession[], individualType: (id: string) => string | null): Omit<PendingJourney, 'steps'> {
   const owned = sessions.find((s) => s.subjectId === subjectId);
   return owned
     ? { subjectId, subjectKind: owned.subjectKind, subjectType: owned.subjectType }

@@ -76,21 +76,73 @@ export interface OpenSession {
  */
 export class SessionBuilder {
   private readonly open: Map<string, OpenSession>;
+  /**
+   * Per device, the device time before which its sessions are decided: its latest record, or further when
+   * the watermark closed a session (an idle one could still have been extended up to the timeout).
+   */
+  private readonly frontiers: Map<string, number>;
+  /** Devices whose frontier moved since this builder was made: the state to persist. */
+  private readonly moved = new Set<string>();
+  /** Devices that received a record before their frontier, with the earliest such device time. */
+  private readonly late = new Map<string, number>();
   /** Resolved once per type: the lookup is on every record's path. */
   private readonly byType = new Map<string, TypeRules>();
 
-  constructor(private readonly rules: SessionRules, open: Iterable<OpenSession> = []) {
+  constructor(private readonly rules: SessionRules, open: Iterable<OpenSession> = [], frontiers: Iterable<[string, number]> = []) {
     this.open = new Map([...open].map((s) => [s.deviceId, s]));
+    this.frontiers = new Map(frontiers);
+  }
+
+  /** A copy to apply a batch to, so that a failed batch leaves this one as it was. */
+  fork(): SessionBuilder {
+    return new SessionBuilder(this.rules, structuredClone(this.openSessions()), this.frontiers);
   }
 
   openSessions(): OpenSession[] {
     return [...this.open.values()];
   }
 
-  /** Applies records in log order; returns the sessions they close. */
+  openSession(deviceId: string): OpenSession | undefined {
+    return this.open.get(deviceId);
+  }
+
+  frontierOf(deviceId: string): number {
+    return this.frontiers.get(deviceId) ?? Number.NEGATIVE_INFINITY;
+  }
+
+  /** The frontiers that moved since this builder was made. */
+  movedFrontiers(): [string, number][] {
+    return [...this.moved].map((id) => [id, this.frontierOf(id)]);
+  }
+
+  /** Takes the devices that received late records, with the earliest late device time of each. */
+  takeLate(): Map<string, number> {
+    const late = new Map(this.late);
+    this.late.clear();
+    return late;
+  }
+
+  /** Replaces one device's state by one re-derived from its records in device-time order. */
+  replaceDevice(deviceId: string, open: OpenSession | undefined, frontier: number): void {
+    if (open) this.open.set(deviceId, open);
+    else this.open.delete(deviceId);
+    this.frontiers.set(deviceId, frontier);
+    this.moved.add(deviceId);
+  }
+
+  /**
+   * Applies records in log order; returns the sessions they close. A record older than its device's
+   * frontier is not applied (it would be applied out of order): it is set aside with `takeLate`, for
+   * the device to be re-derived from its records in device-time order.
+   */
   apply(records: readonly LogRecord[]): UsageSession[] {
     const closed: UsageSession[] = [];
     for (const record of records) {
+      if (record.ts < this.frontierOf(record.deviceId)) {
+        this.late.set(record.deviceId, Math.min(record.ts, this.late.get(record.deviceId) ?? Number.POSITIVE_INFINITY));
+        continue;
+      }
+      this.setFrontier(record.deviceId, record.ts);
       this.expire(record.deviceId, record.ts, closed);
       const current = this.open.get(record.deviceId);
       if (record.channel === 'telemetry' || record.type === null) {
@@ -127,6 +179,12 @@ export class SessionBuilder {
     };
   }
 
+  private setFrontier(deviceId: string, at: number): void {
+    if (at <= this.frontierOf(deviceId)) return;
+    this.frontiers.set(deviceId, at);
+    this.moved.add(deviceId);
+  }
+
   private rulesOf(deviceType: string): TypeRules {
     let found = this.byType.get(deviceType);
     if (!found) this.byType.set(deviceType, (found = rulesOf(this.rules, deviceType)));
@@ -161,10 +219,13 @@ export class SessionBuilder {
     const { maxLengthMs, idleTimeoutMs, threshold } = this.rulesOf(session.deviceType);
     const end = session.start + maxLengthMs;
     if (now - session.start >= maxLengthMs) {
+      this.setFrontier(deviceId, end);
       // Already off when the limit came: it ended at its first off sample, before the limit.
       if (session.source === 'threshold' && threshold) this.closeThreshold(session, session.offSince ?? end, session.offSince == null ? 'max_length' : 'threshold', threshold, closed);
       else closed.push(this.close(session, end, 'max_length'));
     } else if (now - session.lastSeen > idleTimeoutMs) {
+      // A record up to the timeout after the last one would have kept the session open.
+      this.setFrontier(deviceId, session.lastSeen + idleTimeoutMs + 1);
       // A device that went off, then silent, was closed by its threshold, at its first off sample.
       if (session.source === 'threshold' && threshold) this.closeThreshold(session, session.offSince ?? session.lastSeen, session.offSince == null ? 'idle_timeout' : 'threshold', threshold, closed);
       else closed.push(this.close(session, session.lastSeen, 'idle_timeout'));

@@ -1,7 +1,8 @@
-import type { UsageSession } from '@parcours/contracts';
+import { measurements, tags, usageSessionSchema, type UsageSession } from '@parcours/contracts';
 import { LogConsumer, writeIsolatingRefused, type ConsumerStatus, type ConsumerOffsets, type EventLog, type InfluxWriter, type LogRecord } from '@parcours/gateway';
 import type { Logger } from 'pino';
 import type { ActorInference } from './actor-inference.js';
+import { rederiveLate, type LateRederivation } from './late-records.js';
 import { SessionBuilder, thresholdTypes, type OpenSession, type SessionRules } from './session-builder.js';
 import { sessionMessages, sessionPoint } from './session-output.js';
 import type { SessionStore } from './session-store.js';
@@ -24,18 +25,25 @@ export interface SessionJobDeps {
 
 /** A batch of the sessions job as its followers see it. */
 export interface SessionBatch {
+  /** Sessions closed by the batch, re-derived ones included. */
   closed: readonly UsageSession[];
   open: readonly OpenSession[];
-  /** The latest device time of the batch. */
+  /** The latest trusted device time so far. */
   watermark: number;
+  /** Late records: sessions re-derived from the log, in `closed`, and the stored ones they replace. */
+  rederived: readonly UsageSession[];
+  replaced: readonly UsageSession[];
 }
 
 /**
  * A job fed by the sessions job: it writes its outputs (which may be retried), then returns the commit
  * of its new state, run inside the sessions' transaction so that a failed batch is redone by both.
+ * `settle` then finishes what a committed batch left to do from the store (re-derivations); it is also
+ * called before each batch, so that work left by a crash is done.
  */
 export interface SessionFollower {
   handle(batch: SessionBatch, signal: AbortSignal): Promise<() => void>;
+  settle(state: { watermark: number; open: readonly OpenSession[] }, signal: AbortSignal): Promise<void>;
 }
 
 const consumerName = 'analytics-sessions';
@@ -47,6 +55,8 @@ const consumerName = 'analytics-sessions';
  */
 export class SessionJob {
   private builder: SessionBuilder | null = null;
+  /** The latest trusted device time so far. */
+  private watermark = Number.NEGATIVE_INFINITY;
   private consumer: LogConsumer | null = null;
 
   constructor(private readonly deps: SessionJobDeps) {}
@@ -61,7 +71,8 @@ export class SessionJob {
 
   start(): void {
     const { deps } = this;
-    this.builder = new SessionBuilder(deps.rules, deps.store.loadOpen());
+    this.builder = new SessionBuilder(deps.rules, deps.store.loadOpen(), deps.store.loadFrontiers());
+    this.watermark = deps.store.loadWatermark();
     this.consumer = new LogConsumer({
       name: consumerName,
       log: deps.log,
@@ -85,33 +96,61 @@ export class SessionJob {
 
   private async handle(records: LogRecord[], signal: AbortSignal): Promise<void> {
     const { deps } = this;
-    const draft = new SessionBuilder(deps.rules, structuredClone(this.builder!.openSessions()));
+    await this.settleFollowers(signal);
+    const draft = this.builder!.fork();
     deps.inference?.observe(records);
-    const built = draft.apply(records);
+    let built = draft.apply(records);
     // A corrected device clock is stamped with the receive time, which in a replay of past data runs far
     // ahead of the fleet's time: only trusted clocks move the watermark that closes idle sessions.
-    const watermark = records.reduce((max, r) => (r.deviceTs === null && r.ts > max ? r.ts : max), -Infinity);
+    const watermark = records.reduce((max, r) => (r.deviceTs === null && r.ts > max ? r.ts : max), this.watermark);
     built.push(...draft.advance(watermark));
-    const closed = deps.inference ? deps.inference.apply(built) : built;
-    if (closed.length > 0) {
-      if (deps.influx) {
-        await writeIsolatingRefused(deps.influx, closed.map(sessionPoint), (point, error) => {
-          deps.logger.error({ point, reason: error.message }, 'InfluxDB refused a session point; the session stays in the store');
-        }, signal);
-      }
-      for (const session of closed) {
-        for (const message of sessionMessages(deps.baseTopic, session)) await deps.publish(message.topic, message.payload);
-      }
-    }
-    const commits: (() => void)[] = [];
-    for (const follower of deps.followers ?? []) commits.push(await follower.handle({ closed, open: draft.openSessions(), watermark }, signal));
     const lastOffset = records[records.length - 1]!.offset;
-    deps.store.save(closed, draft.openSessions(), () => {
+    const late = rederiveLate(deps, draft, draft.takeLate(), built, lastOffset, watermark);
+    if (late.devices.length > 0) {
+      const from = new Map(late.devices.map((d) => [d.deviceId, d.from]));
+      built = [...built.filter((s) => s.start < (from.get(s.deviceId) ?? Number.POSITIVE_INFINITY)), ...late.closed];
+    }
+    const closed = deps.inference ? deps.inference.apply(built) : built;
+    const rederived = new Set(late.closed.map((s) => s.id));
+    await this.output(closed, late, signal);
+    const batch = { closed, open: draft.openSessions(), watermark, rederived: closed.filter((s) => rederived.has(s.id)), replaced: late.replaced };
+    const commits: (() => void)[] = [];
+    for (const follower of deps.followers ?? []) commits.push(await follower.handle(batch, signal));
+    deps.store.save({ closed, open: batch.open, frontiers: draft.movedFrontiers(), watermark, rederived: late.devices }, () => {
       deps.offsets.commit(consumerName, lastOffset);
       // Last: a follower's commit also swaps its state in memory, which a failure before it must not leave swapped.
       for (const commit of commits) commit();
     });
     this.builder = draft;
+    this.watermark = watermark;
+    await this.settleFollowers(signal);
     if (closed.length > 0) deps.onSessions?.(closed);
+  }
+
+  private async settleFollowers(signal: AbortSignal): Promise<void> {
+    const state = { watermark: this.watermark, open: this.builder!.openSessions() };
+    for (const follower of this.deps.followers ?? []) await follower.settle(state, signal);
+  }
+
+  /** Sessions to InfluxDB (the re-derived devices' earlier points deleted first) and to MQTT (unchanged re-derived ones not again). */
+  private async output(closed: readonly UsageSession[], late: LateRederivation, signal: AbortSignal): Promise<void> {
+    const { deps } = this;
+    if (deps.influx) {
+      for (const { deviceId, from } of late.devices) {
+        const last = Math.max(...late.replaced.filter((s) => s.deviceId === deviceId).map((s) => s.start));
+        if (last >= from) await deps.influx.deleteRange({ measurement: measurements.usageSession, tags: { [tags.device]: deviceId }, from, to: last + 1 }, { signal });
+      }
+      if (closed.length > 0) {
+        await writeIsolatingRefused(deps.influx, closed.map(sessionPoint), (point, error) => {
+          deps.logger.error({ point, reason: error.message }, 'InfluxDB refused a session point; the session stays in the store');
+        }, signal);
+      }
+    }
+    const encoded = (s: UsageSession) => JSON.stringify(usageSessionSchema.encode(s));
+    const before = new Map(late.replaced.map((s) => [s.id, encoded(s)]));
+    for (const session of closed) {
+      if (before.get(session.id) === encoded(session)) continue;
+      for (const message of sessionMessages(deps.baseTopic, session)) await deps.publish(message.topic, message.payload);
+    }
   }
 }

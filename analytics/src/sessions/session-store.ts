@@ -13,19 +13,53 @@ const toSession = (r: SessionRow): UsageSession => ({
   subjectType: r.subject_type, actor: r.actor, inferredActor: r.inferred_actor, inferenceConfidence: r.inference_confidence, start: r.start, end: r.end, durationS: r.duration_s, events: r.events, closedBy: r.closed_by,
 });
 
+/** What one batch of the streaming job changes in the store. */
+export interface SessionBatchState {
+  closed: readonly UsageSession[];
+  open: readonly OpenSession[];
+  frontiers: readonly [string, number][];
+  /** The latest trusted device time seen, which closes idle sessions. */
+  watermark: number;
+  /** Devices re-derived from `from` (late records): their stored sessions from there are replaced by `closed`. */
+  rederived: readonly { deviceId: string; from: number }[];
+}
+
 /** Closed sessions keyed by their stable id (a re-derivation replaces, never adds), and the open ones. */
 export class SessionStore {
   constructor(private readonly db: Database) {}
 
-  /** Saves closed sessions and the open state in one transaction, with `also` (an offset commit) inside it. */
-  save(closed: readonly UsageSession[], open: readonly OpenSession[], also: () => void): void {
+  /**
+   * Saves a batch of the streaming job in one transaction, with `also` (an offset commit) inside it: the
+   * sessions of re-derived devices from their re-derivation's start are deleted, then the closed sessions
+   * (re-derived ones included) inserted, the open state replaced and the moved frontiers updated.
+   */
+  save(batch: SessionBatchState, also: () => void): void {
     const saveOpen = this.db.prepare('INSERT INTO open_sessions (device_id, state) VALUES (?, ?)');
+    const removeFrom = this.db.prepare('DELETE FROM usage_sessions WHERE device_id = ? AND start >= ?');
+    const saveFrontier = this.db.prepare('INSERT OR REPLACE INTO device_frontiers (device_id, frontier) VALUES (?, ?)');
     this.db.transaction(() => {
-      this.insert(closed);
+      for (const { deviceId, from } of batch.rederived) removeFrom.run(deviceId, from);
+      this.insert(batch.closed);
       this.db.exec('DELETE FROM open_sessions');
-      for (const s of open) saveOpen.run(s.deviceId, JSON.stringify(s));
+      for (const s of batch.open) saveOpen.run(s.deviceId, JSON.stringify(s));
+      for (const [deviceId, frontier] of batch.frontiers) saveFrontier.run(deviceId, frontier);
+      if (Number.isFinite(batch.watermark)) this.db.prepare('INSERT OR REPLACE INTO session_watermark (id, watermark) VALUES (1, ?)').run(batch.watermark);
       also();
     })();
+  }
+
+  loadWatermark(): number {
+    return this.db.prepare<[], { watermark: number }>('SELECT watermark FROM session_watermark').get()?.watermark ?? Number.NEGATIVE_INFINITY;
+  }
+
+  loadFrontiers(): [string, number][] {
+    return this.db.prepare<[], { device_id: string; frontier: number }>('SELECT device_id, frontier FROM device_frontiers').all().map((r) => [r.device_id, r.frontier]);
+  }
+
+  /** The device's latest closed session starting at or before `at`. */
+  latestStartingBy(deviceId: string, at: number): UsageSession | null {
+    const row = this.db.prepare<[string, number], SessionRow>('SELECT * FROM usage_sessions WHERE device_id = ? AND start <= ? ORDER BY start DESC LIMIT 1').get(deviceId, at);
+    return row ? toSession(row) : null;
   }
 
   /** Replaces the sessions of these devices starting in `[from, to)` by the given ones, in one transaction. */

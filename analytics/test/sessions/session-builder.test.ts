@@ -61,4 +61,36 @@ describe('SessionBuilder', () => {
     const second = new SessionBuilder(rules, structuredClone(first.openSessions()));
     expect(second.apply([event('cm', 'usage.stop', 2 * minute)])).toEqual([expect.objectContaining({ start: 0, end: 2 * minute, closedBy: 'stop' })]);
   });
+
+  describe('late records', () => {
+    it('sets aside a record older than its device has already reached, with the earliest such time', () => {
+      const builder = new SessionBuilder(rules);
+      builder.apply([event('cm', 'usage.start', 10 * minute), event('cm', 'interaction', 12 * minute)]);
+      expect(builder.apply([event('cm', 'usage.stop', 11 * minute), event('cm', 'interaction', 9 * minute), event('tv', 'usage.start', 0)])).toEqual([]);
+      expect(builder.takeLate()).toEqual(new Map([['cm', 9 * minute]]));
+      expect(builder.takeLate()).toEqual(new Map());
+      expect(builder.openSessions().find((s) => s.deviceId === 'cm')).toMatchObject({ lastSeen: 12 * minute, events: 2 });
+    });
+
+    it('counts as late a record within the idle timeout of a session the watermark closed, not one after it', () => {
+      const builder = new SessionBuilder(rules);
+      builder.apply([event('cm', 'usage.start', 0)]);
+      expect(builder.advance(31 * minute + 1)).toHaveLength(1);
+      builder.apply([event('cm', 'usage.stop', 30 * minute)]);
+      expect(builder.takeLate()).toEqual(new Map([['cm', 30 * minute]]));
+      builder.apply([event('cm', 'usage.start', 30 * minute + 1)]);
+      expect(builder.takeLate()).toEqual(new Map());
+      expect(builder.movedFrontiers()).toEqual([['cm', 30 * minute + 1]]);
+    });
+
+    it('takes a re-derived device state as it is, frontier included', () => {
+      const builder = new SessionBuilder(rules);
+      builder.apply([event('cm', 'usage.start', 50 * minute)]);
+      const rebuilt = new SessionBuilder(rules);
+      rebuilt.apply([event('cm', 'usage.start', 20 * minute), event('cm', 'interaction', 40 * minute)]);
+      builder.replaceDevice('cm', rebuilt.openSession('cm'), rebuilt.frontierOf('cm'));
+      expect(builder.frontierOf('cm')).toBe(40 * minute);
+      expect(builder.openSessions()).toEqual([expect.objectContaining({ start: 20 * minute, events: 2 })]);
+    });
+  });
 });

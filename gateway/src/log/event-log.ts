@@ -82,6 +82,14 @@ export class EventLog {
     }
   }
 
+  /** One device's records from device time `from` up to log offset `upTo`, in device-time order, with their metrics. */
+  readDevice(deviceId: string, from: number, upTo: number): LogRecord[] {
+    return this.db
+      .prepare<[string, number, number], LogRow>('SELECT * FROM events WHERE device_id = ? AND ts >= ? AND offset <= ? ORDER BY ts, offset')
+      .all(deviceId, from, upTo)
+      .map(toRecord);
+  }
+
   countTimeRange(from: number, to: number): number {
     return this.db.prepare<[number, number], { n: number }>('SELECT COUNT(*) AS n FROM events WHERE ts >= ? AND ts < ?').get(from, to)!.n;
   }

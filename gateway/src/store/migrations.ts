@@ -83,4 +83,9 @@ export const gatewayMigrations: readonly Migration[] = [
       CREATE INDEX device_status_events_device ON device_status_events (device_id, at);
     `,
   },
+  {
+    // Re-deriving one device's sessions when a late record reaches it reads that device by device time.
+    name: 'gateway-009-events-device-time',
+    sql: `CREATE INDEX events_device_ts ON events (device_id, ts);`,
+  },
 ];

@@ -1,0 +1,64 @@
+import type { UsageSession } from '@parcours/contracts';
+import type { EventLog } from '@parcours/gateway';
+import { rulesOf, SessionBuilder, type SessionRules } from './session-builder.js';
+import type { SessionStore } from './session-store.js';
+
+/** What re-deriving the devices that received late records changes. */
+export interface LateRederivation {
+  /** Each device, and the device time its sessions are re-derived from. */
+  devices: { deviceId: string; from: number }[];
+  /** Their closed sessions from there, in place of the stored ones and of those the batch closed. */
+  closed: UsageSession[];
+  /** The stored sessions they replace. */
+  replaced: UsageSession[];
+}
+
+/**
+ * Re-derives, in device-time order, the sessions of the devices that received records older than their
+ * frontier, from the start of the latest session the first late record could have changed (a point where
+ * the device had no session open, so a fresh builder starts there as the streaming one was). The
+ * device's state in `draft` is replaced by the re-derived one, so streaming goes on as if the records had
+ * come in order: the result is the batch re-derivation's, and replaces the earlier one under the same ids.
+ */
+export function rederiveLate(
+  deps: { log: EventLog; store: SessionStore; rules: SessionRules },
+  draft: SessionBuilder,
+  late: ReadonlyMap<string, number>,
+  closedInBatch: readonly UsageSession[],
+  upToOffset: number,
+  watermark: number,
+): LateRederivation {
+  const result: LateRederivation = { devices: [], closed: [], replaced: [] };
+  for (const [deviceId, lateTs] of late) {
+    const from = rederivationStart(deps, draft, deviceId, lateTs, closedInBatch);
+    const rebuilt = new SessionBuilder(deps.rules);
+    result.closed.push(...rebuilt.apply(deps.log.readDevice(deviceId, from, upToOffset)), ...rebuilt.advance(watermark));
+    draft.replaceDevice(deviceId, rebuilt.openSession(deviceId), rebuilt.frontierOf(deviceId));
+    result.replaced.push(...deps.store.listForDevice(deviceId, from, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER));
+    result.devices.push({ deviceId, from });
+  }
+  return result;
+}
+
+/** The start of the device's latest session (stored, closed by this batch, or open) that a record at `lateTs` may change, else `lateTs`. */
+function rederivationStart(
+  deps: { store: SessionStore; rules: SessionRules },
+  draft: SessionBuilder,
+  deviceId: string,
+  lateTs: number,
+  closedInBatch: readonly UsageSession[],
+): number {
+  const open = draft.openSession(deviceId);
+  const candidates = [
+    deps.store.latestStartingBy(deviceId, lateTs),
+    ...closedInBatch.filter((s) => s.deviceId === deviceId && s.start <= lateTs),
+    open && open.start <= lateTs ? { deviceType: open.deviceType, start: open.start, end: open.lastSeen } : null,
+  ].filter((s) => s !== null);
+  const latest = candidates.reduce<(typeof candidates)[number] | null>((a, b) => (a === null || b.start > a.start ? b : a), null);
+  if (!latest) return lateTs;
+  // A record this long after a session's end could still have extended it: its idle timeout, and the
+  // time a threshold session goes on reporting below its threshold before it closes.
+  const rules = rulesOf(deps.rules, latest.deviceType);
+  const reach = latest.end + rules.idleTimeoutMs + (rules.threshold?.closeAfter ?? 0);
+  return lateTs <= reach ? latest.start : lateTs;
+}
