@@ -112,11 +112,12 @@ describe('late records in streaming', () => {
   });
 
   it('gives what a batch re-derivation of the range gives, and changes nothing by running it', async () => {
-    const before = { sessions: ['cm', 'kettle', 'shower'].flatMap(sessionsOf), journeys: [...journeysOf('home'), ...journeysOf('ana')] };
+    const before = { sessions: ['cm', 'kettle', 'shower'].flatMap(sessionsOf), journeys: [...journeysOf('home'), ...journeysOf('ana')], messages: integrator.messages.length };
     await app.analytics.rederive(new Set(['cm', 'kettle', 'shower', 'meter']), t0 - 60 * minute, t0 + 240 * minute);
     expect(['cm', 'kettle', 'shower'].flatMap(sessionsOf)).toEqual(before.sessions);
     expect([...journeysOf('home'), ...journeysOf('ana')]).toEqual(before.journeys);
     await settle();
     expect(await influxRows(`SELECT count(duration_s) FROM usage_session`)).toEqual([[0, 3]]);
+    expect(integrator.messages.length, 'integrators are not told again what did not change').toBe(before.messages);
   });
 });

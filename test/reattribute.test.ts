@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParcoursApp } from '../src/app.js';
 import { api, startApp, testConfig } from './helpers.js';
+import { connectRecording, waitUntil, type RecordingClient } from './mqtt-clients.js';
 import { startInfluxDB, type InfluxServer } from '../tools/services/index.js';
 
 /**
@@ -16,6 +17,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const database = 'parcours_reattribute';
 let influx: InfluxServer;
 let app: ParcoursApp;
+let integrator: RecordingClient;
 let seq = 0;
 
 async function ingest(channel: 'events' | 'telemetry', ts: number, body: Record<string, unknown>): Promise<void> {
@@ -39,6 +41,9 @@ beforeAll(async () => {
   await post('/memberships', { individualId: 'ana', collectiveId: 'office', validFrom: iso(t0 - 24 * hour) });
   await post('/devices', { id: 'cm', type: 'coffee_machine' });
   await post('/devices/cm/assignments', { id: 'wrong', subjectId: 'home', validFrom: iso(t0) });
+  const grant = app.gateway.apiKeys.create({ name: 'crm', role: 'integrator', subjects: ['office'] }).key;
+  integrator = await connectRecording(app.urls.mqtt, { username: 'crm', password: grant });
+  await integrator.client.subscribeAsync(`${app.config.mqtt.baseTopic}/subjects/office/sessions`, { qos: 1 });
   // Three sessions on day 1 (at the office, in truth) and two on day 2 (at home), each with telemetry.
   for (const start of [8, 12, 16, 32, 36].map((h) => t0 + h * hour)) {
     await ingest('events', start, { type: 'usage.start', actor: 'ana' });
@@ -49,6 +54,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  await integrator?.client.endAsync();
   await app?.stop();
   await influx?.stop();
 });
@@ -75,6 +81,9 @@ describe('re-attribution after a registry correction', () => {
     expect(await influxCount('telemetry', 'seq', 'office')).toBe(3);
     expect(await influxCount('telemetry', 'seq', 'home')).toBe(2);
     expect(await influxCount('usage_event', 'seq', 'office')).toBe(6);
+    // Integrators of the office are told of its corrected sessions.
+    await waitUntil(() => integrator.messages.length === 3);
+    expect(integrator.messages.map((m) => JSON.parse(m.payload).start)).toEqual([8, 12, 16].map((h) => iso(t0 + h * hour)));
   });
 
   it('changes nothing when run again, from the command line too', async () => {

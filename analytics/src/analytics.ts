@@ -8,6 +8,9 @@ import { JourneyJob } from './journeys/journey-job.js';
 import { JourneyStore } from './journeys/journey-store.js';
 import { journeySubjects, rederiveJourneys } from './journeys/rederive-journeys.js';
 import { analyticsMigrations } from './migrations.js';
+import { Outbox, OutboxRelay, type OutboxMessage } from './outbox/outbox.js';
+import { sessionMessages } from './sessions/session-output.js';
+import { journeyMessage } from './journeys/journey-output.js';
 import { ActorInference } from './sessions/actor-inference.js';
 import { rederiveSessions } from './sessions/rederive-sessions.js';
 import { longestSession, sessionRulesFrom, type SessionRules } from './sessions/session-builder.js';
@@ -28,6 +31,8 @@ export class Analytics {
   private store: SessionStore | null = null;
   private journeys: JourneyStore | null = null;
   private sessions: SessionJob | null = null;
+  private outboxStore: Outbox | null = null;
+  private relay: OutboxRelay | null = null;
 
   constructor(private readonly options: AnalyticsOptions) {}
 
@@ -46,6 +51,7 @@ export class Analytics {
     migrate(this.options.gateway.db, analyticsMigrations);
     this.store = new SessionStore(this.options.gateway.db);
     this.journeys = new JourneyStore(this.options.gateway.db);
+    this.outboxStore = new Outbox(this.options.gateway.db);
   }
 
   /** The registry's type of an individual, for the journeys of someone using another subject's device. */
@@ -74,10 +80,14 @@ export class Analytics {
       followers: [journeys],
     });
     this.sessions.start();
+    this.relay = new OutboxRelay(this.outbox, publish, logger.child({ part: 'analytics-outbox' }));
+    this.relay.start();
+    void this.relay.flush();
   }
 
   async stop(): Promise<void> {
     await this.sessions?.stop();
+    await this.relay?.stop();
   }
 
   status(): ConsumerStatus {
@@ -88,8 +98,10 @@ export class Analytics {
     return this.sessions?.lag ?? 0;
   }
 
-  caughtUp(): Promise<void> {
-    return this.sessions?.caughtUp() ?? Promise.resolve();
+  /** Resolves once the log so far is handled and the outbox published. */
+  async caughtUp(): Promise<void> {
+    await this.sessions?.caughtUp();
+    await this.relay?.flush();
   }
 
   get sessionStore(): SessionStore {
@@ -97,22 +109,42 @@ export class Analytics {
     return this.store;
   }
 
+  get outbox(): Outbox {
+    if (!this.outboxStore) throw new Error('analytics not started');
+    return this.outboxStore;
+  }
+
   get journeyStore(): JourneyStore {
     if (!this.journeys) throw new Error('analytics not started');
     return this.journeys;
   }
 
-  /** Re-derives the sessions of these devices that start in `[from, to)`, replacing the stored ones, then the journeys they were or are part of. */
+  /**
+   * Re-derives the sessions of these devices that start in `[from, to)`, replacing the stored ones, then
+   * the journeys they were or are part of; integrators get the new and changed ones through the outbox.
+   */
   async rederive(devices: ReadonlySet<string>, from: number, to: number): Promise<UsageSession[]> {
     const { config, gateway, influx, logger } = this.options;
     const before = [...devices].flatMap((device) => this.sessionStore.listForDevice(device, from, to, Number.MAX_SAFE_INTEGER));
     const sessions = await rederiveSessions({ log: gateway.log, store: this.sessionStore, rules: this.rules, influx, logger, inference: this.inference() }, devices, from, to);
+    const subjects = journeySubjects([...before, ...sessions]);
+    const journeysBefore = [...subjects].flatMap((subject) => this.journeyStore.listForSubject(subject, from - config.analytics.journeyGap - longestSession(this.rules), Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER));
     const deps = { sessions: this.sessionStore, journeys: this.journeyStore, gapMs: config.analytics.journeyGap, individualType: this.individualType, influx, logger };
-    await rederiveJourneys(deps, journeySubjects([...before, ...sessions]), from, to);
+    const journeys = await rederiveJourneys(deps, subjects, from, to);
+    const base = config.mqtt.baseTopic;
+    this.outbox.add(changedMessages([...before.flatMap((s) => sessionMessages(base, s))], sessions.flatMap((s) => sessionMessages(base, s))));
+    this.outbox.add(changedMessages(journeysBefore.map((j) => journeyMessage(base, j)), journeys.map((j) => journeyMessage(base, j))));
+    await this.relay?.flush();
     return sessions;
   }
 
   routes(): FastifyPluginAsync[] {
     return [sessionRoutes(this.sessionStore), journeyRoutes(this.journeyStore)];
   }
+}
+
+/** The messages of `after` that are not, identically, in `before`. */
+function changedMessages(before: readonly OutboxMessage[], after: readonly OutboxMessage[]): OutboxMessage[] {
+  const known = new Set(before.map((m) => `${m.topic}\n${m.payload}`));
+  return after.filter((m) => !known.has(`${m.topic}\n${m.payload}`));
 }

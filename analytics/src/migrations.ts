@@ -39,6 +39,7 @@ export const analyticsMigrations: readonly Migration[] = [
       CREATE TABLE device_frontiers (device_id TEXT PRIMARY KEY, frontier INTEGER NOT NULL);
       CREATE TABLE session_watermark (id INTEGER PRIMARY KEY CHECK (id = 1), watermark INTEGER NOT NULL);
       CREATE TABLE journey_rederivations (subject_id TEXT PRIMARY KEY, from_ts INTEGER NOT NULL);
+      CREATE TABLE mqtt_outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, payload TEXT NOT NULL);
     `,
   },
 ];
