@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { errorCodes, ParcoursError } from '@parcours/contracts';
 import { runAccuracyCommand } from './commands/accuracy.js';
+import { analyticsCommand } from './commands/analytics-run.js';
 import { certsCommand } from './commands/certs.js';
 import { keysCommand } from './commands/keys.js';
 import { runReattributeCommand } from './commands/reattribute.js';
@@ -44,6 +45,7 @@ program
   .option('--check', 'exit non-zero when a target of issue 7 is missed')
   .action(runAccuracyCommand);
 
+program.addCommand(analyticsCommand());
 program.addCommand(keysCommand());
 program.addCommand(certsCommand());
 

@@ -2,17 +2,15 @@ import type { Config, UsageSession } from '@parcours/contracts';
 import { migrate, type ConsumerStatus, type Gateway, type InfluxWriter } from '@parcours/gateway';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
+import { batchJobNames, batchJobs, type BatchDeps, type BatchJobResult, type BatchProgress, type BatchRun } from './batch/batch-jobs.js';
 import { journeyRoutes } from './http/journey-routes.js';
 import { sessionRoutes } from './http/session-routes.js';
 import { JourneyJob } from './journeys/journey-job.js';
 import { JourneyStore } from './journeys/journey-store.js';
-import { journeySubjects, rederiveJourneys } from './journeys/rederive-journeys.js';
 import { analyticsMigrations } from './migrations.js';
-import { Outbox, OutboxRelay, type OutboxMessage } from './outbox/outbox.js';
-import { sessionMessages } from './sessions/session-output.js';
-import { journeyMessage } from './journeys/journey-output.js';
+import { Outbox, OutboxRelay } from './outbox/outbox.js';
 import { ActorInference } from './sessions/actor-inference.js';
-import { rederiveSessions } from './sessions/rederive-sessions.js';
+import type { DeviceSelection } from './sessions/rederive-sessions.js';
 import { longestSession, sessionRulesFrom, type SessionRules } from './sessions/session-builder.js';
 import { SessionJob } from './sessions/session-job.js';
 import { SessionStore } from './sessions/session-store.js';
@@ -123,28 +121,34 @@ export class Analytics {
    * Re-derives the sessions of these devices that start in `[from, to)`, replacing the stored ones, then
    * the journeys they were or are part of; integrators get the new and changed ones through the outbox.
    */
-  async rederive(devices: ReadonlySet<string>, from: number, to: number): Promise<UsageSession[]> {
-    const { config, gateway, influx, logger } = this.options;
-    const before = [...devices].flatMap((device) => this.sessionStore.listForDevice(device, from, to, Number.MAX_SAFE_INTEGER));
-    const sessions = await rederiveSessions({ log: gateway.log, store: this.sessionStore, rules: this.rules, influx, logger, inference: this.inference() }, devices, from, to);
-    const subjects = journeySubjects([...before, ...sessions]);
-    const journeysBefore = [...subjects].flatMap((subject) => this.journeyStore.listForSubject(subject, from - config.analytics.journeyGap - longestSession(this.rules), Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER));
-    const deps = { sessions: this.sessionStore, journeys: this.journeyStore, gapMs: config.analytics.journeyGap, individualType: this.individualType, influx, logger };
-    const journeys = await rederiveJourneys(deps, subjects, from, to);
-    const base = config.mqtt.baseTopic;
-    this.outbox.add(changedMessages([...before.flatMap((s) => sessionMessages(base, s))], sessions.flatMap((s) => sessionMessages(base, s))));
-    this.outbox.add(changedMessages(journeysBefore.map((j) => journeyMessage(base, j)), journeys.map((j) => journeyMessage(base, j))));
+  async rederive(devices: DeviceSelection, from: number, to: number): Promise<UsageSession[]> {
+    const run = await this.runBatch({ jobs: ['sessions', 'journeys'], devices, from, to });
+    return run.sessions;
+  }
+
+  /**
+   * Runs batch jobs (`batchJobs`, in their order) over `[from, to)`: each replaces its results in the
+   * range (same ids, never added) in the store and InfluxDB, and queues the changed ones for integrators.
+   */
+  async runBatch(options: { jobs: readonly string[]; devices?: DeviceSelection; from: number; to: number; onProgress?: (progress: BatchProgress) => void }): Promise<BatchRun & { results: BatchJobResult[] }> {
+    const unknown = options.jobs.filter((name) => !batchJobNames.includes(name));
+    if (unknown.length > 0) throw new Error(`unknown batch job ${unknown.join(', ')}; the jobs are ${batchJobNames.join(', ')}`);
+    const run: BatchRun = { from: options.from, to: options.to, devices: options.devices ?? 'all', subjects: new Set(), sessions: [], onProgress: options.onProgress ?? (() => undefined) };
+    const results: BatchJobResult[] = [];
+    for (const job of batchJobs.filter((j) => options.jobs.includes(j.name))) results.push(await job.run(this.batchDeps(), run));
     await this.relay?.flush();
-    return sessions;
+    return { ...run, results };
+  }
+
+  private batchDeps(): BatchDeps {
+    const { config, gateway, influx, logger } = this.options;
+    return {
+      log: gateway.log, sessions: this.sessionStore, journeys: this.journeyStore, outbox: this.outbox, rules: this.rules, inference: () => this.inference(),
+      gapMs: config.analytics.journeyGap, individualType: this.individualType, influx, baseTopic: config.mqtt.baseTopic, logger,
+    };
   }
 
   routes(): FastifyPluginAsync[] {
     return [sessionRoutes(this.sessionStore), journeyRoutes(this.journeyStore)];
   }
-}
-
-/** The messages of `after` that are not, identically, in `before`. */
-function changedMessages(before: readonly OutboxMessage[], after: readonly OutboxMessage[]): OutboxMessage[] {
-  const known = new Set(before.map((m) => `${m.topic}\n${m.payload}`));
-  return after.filter((m) => !known.has(`${m.topic}\n${m.payload}`));
 }

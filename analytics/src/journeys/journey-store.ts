@@ -58,6 +58,14 @@ export class JourneyStore {
       .map(toJourney);
   }
 
+  /** Every journey starting in `[from, to)`, by subject then start. */
+  listInRange(from: number, to: number): Journey[] {
+    return this.db
+      .prepare<[number, number], JourneyRow>('SELECT * FROM journeys WHERE start >= ? AND start < ? ORDER BY subject_id, start')
+      .all(from, to)
+      .map(toJourney);
+  }
+
   /** The subject's latest closed journey (journeys of a subject never overlap: it also ends last). */
   latestFor(subjectId: string): Journey | null {
     const row = this.db.prepare<[string], JourneyRow>('SELECT * FROM journeys WHERE subject_id = ? ORDER BY start DESC LIMIT 1').get(subjectId);

@@ -1,3 +1,4 @@
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { measurements, tags, type Journey, type UsageSession } from '@parcours/contracts';
 import { writeIsolatingRefused, type InfluxWriter } from '@parcours/gateway';
 import type { Logger } from 'pino';
@@ -13,6 +14,8 @@ export interface RederiveJourneysDeps {
   individualType: (individualId: string) => string | null;
   influx: InfluxWriter | null;
   logger: Logger;
+  /** Told as subjects are done: how many so far, of `total`. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /** The subjects whose journeys a set of sessions is part of: owners and users. */
@@ -31,7 +34,13 @@ export function journeySubjects(sessions: readonly UsageSession[]): Set<string> 
 export async function rederiveJourneys(deps: RederiveJourneysDeps, subjects: ReadonlySet<string>, from: number, to: number): Promise<Journey[]> {
   const rebuilt: Journey[] = [];
   const pending = new Map(deps.journeys.loadPending().map((p) => [p.subjectId, new Set(p.steps.map((step) => step.sessionId))]));
+  let done = 0;
   for (const subjectId of subjects) {
+    if (deps.onProgress && done++ % 500 === 0) {
+      deps.onProgress(done - 1, subjects.size);
+      // Lets a progress display draw: the store is read synchronously.
+      await yieldToLoop();
+    }
     const lo = Math.min(from, deps.journeys.earliestTouching(subjectId, from, to, deps.gapMs) ?? from);
     const sessions = deps.sessions.listCountedFor(subjectId, lo);
     const old = deps.journeys.listForSubject(subjectId, lo, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
@@ -44,6 +53,7 @@ export async function rederiveJourneys(deps: RederiveJourneysDeps, subjects: Rea
     if (deps.influx) await deps.influx.deleteRange({ measurement: measurements.journey, tags: { [tags.subject]: subjectId }, from: lo, to: hi + 1 });
     rebuilt.push(...journeys);
   }
+  deps.onProgress?.(subjects.size, subjects.size);
   if (deps.influx) {
     await writeIsolatingRefused(deps.influx, rebuilt.map(journeyPoint), (point, error) => {
       deps.logger.error({ point, reason: error.message }, 'InfluxDB refused a journey point; the journey stays in the store');

@@ -1,37 +1,91 @@
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { measurements, tags, type UsageSession } from '@parcours/contracts';
-import { writeIsolatingRefused, type EventLog, type InfluxWriter } from '@parcours/gateway';
+import { writeIsolatingRefused, type EventLog, type InfluxWriter, type LogRecord } from '@parcours/gateway';
 import type { Logger } from 'pino';
 import type { ActorInference } from './actor-inference.js';
-import { longestSession, SessionBuilder, type SessionRules } from './session-builder.js';
+import { longestSession, SessionBuilder, thresholdTypes, type SessionRules } from './session-builder.js';
 import { sessionPoint } from './session-output.js';
 import type { SessionStore } from './session-store.js';
 
+/** Which devices a re-derivation covers: a set, or every device with records in the range. */
+export type DeviceSelection = ReadonlySet<string> | 'all';
+
+export interface RederiveSessionsDeps {
+  log: EventLog;
+  store: SessionStore;
+  rules: SessionRules;
+  influx: InfluxWriter | null;
+  logger: Logger;
+  inference: ActorInference | null;
+  /** Told after each chunk read: records read so far, of `total`. */
+  onProgress?: (read: number, total: number) => void;
+}
+
+/** The range of device times a re-derivation of `[from, to)` reads. */
+export function readRange(rules: SessionRules, withInference: boolean, from: number, to: number): { from: number; to: number } {
+  const longest = longestSession(rules);
+  // Personal activity from before `from` too, for the inference of sessions starting right at `from`;
+  // events up to one maximum session length after `to`, so that sessions crossing `to` close.
+  return { from: from - (withInference ? longest : 0), to: to + longest };
+}
+
 /**
- * Batch re-derivation of the usage sessions of some devices that start in `[from, to)`, from the log in
- * device-time order: the sessions are replaced (same ids), never added, in the store and in InfluxDB.
- * Events up to one maximum session length after `to` are read so that sessions crossing `to` close.
+ * With the inference on, records go to it a minute of device time at a time, as a live stream's small
+ * batches do: it forgets activity older than a horizon behind the latest record it saw, so a chunk of a
+ * sparse log spanning hours would forget the activity its first sessions need before they are inferred.
  */
-export async function rederiveSessions(
-  deps: { log: EventLog; store: SessionStore; rules: SessionRules; influx: InfluxWriter | null; logger: Logger; inference: ActorInference | null },
-  devices: ReadonlySet<string>,
-  from: number,
-  to: number,
-): Promise<UsageSession[]> {
+const inferenceSliceMs = 60_000;
+
+function timeSlices(records: readonly LogRecord[], spanMs: number): LogRecord[][] {
+  const slices: LogRecord[][] = [];
+  let start = 0;
+  for (let i = 1; i <= records.length; i++) {
+    if (i === records.length || records[i]!.ts - records[start]!.ts >= spanMs) {
+      slices.push(records.slice(start, i));
+      start = i;
+    }
+  }
+  return slices;
+}
+
+/**
+ * Batch re-derivation of the usage sessions of some devices (or all) that start in `[from, to)`, from
+ * the log in device-time order: the sessions are replaced (same ids), never added, in the store and in
+ * InfluxDB. As in streaming, the latest trusted device time of the fleet (the watermark) closes idle
+ * sessions: each chunk advances the builder to it, so a device silent after a `usage.start` is closed
+ * here as there (a session's end does not depend on when the watermark passed, only on whether it did).
+ */
+export async function rederiveSessions(deps: RederiveSessionsDeps, devices: DeviceSelection, from: number, to: number): Promise<UsageSession[]> {
   const builder = new SessionBuilder(deps.rules);
   const closed: UsageSession[] = [];
-  const longest = longestSession(deps.rules);
-  // Personal activity from before `from` too, for the inference of sessions starting right at `from`.
-  for (const chunk of deps.log.readTimeRange(from - (deps.inference ? longest : 0), to + longest)) {
-    deps.inference?.observe(chunk);
-    const built = builder.apply(chunk.filter((record) => devices.has(record.deviceId) && record.ts >= from));
-    // Inferred as each chunk closes them, like the streaming job per batch: the activity they need is
-    // pruned as the read moves on, so a range longer than that horizon inferred at the end finds none.
-    closed.push(...(deps.inference ? deps.inference.apply(built) : built));
+  const range = readRange(deps.rules, deps.inference !== null, from, to);
+  const total = deps.onProgress ? deps.log.countTimeRange(range.from, range.to) : 0;
+  const selected = devices === 'all' ? () => true : (deviceId: string) => devices.has(deviceId);
+  let read = 0;
+  let watermark = Number.NEGATIVE_INFINITY;
+  for (const chunk of deps.log.readTimeRange(range.from, range.to, { withMetrics: thresholdTypes(deps.rules) })) {
+    for (const slice of deps.inference ? timeSlices(chunk, inferenceSliceMs) : [chunk]) {
+      deps.inference?.observe(slice);
+      const built = builder.apply(slice.filter((record) => record.ts >= from && selected(record.deviceId)));
+      // Only trusted clocks move the watermark, as in the streaming job (session-job.ts).
+      for (const record of slice) if (record.deviceTs === null && record.ts > watermark) watermark = record.ts;
+      built.push(...builder.advance(watermark));
+      // Inferred as each slice closes them, like the streaming job per batch: the activity they need is
+      // pruned as the read moves on, so a range longer than that horizon inferred at the end finds none.
+      closed.push(...(deps.inference ? deps.inference.apply(built) : built));
+    }
+    read += chunk.length;
+    if (deps.onProgress) {
+      deps.onProgress(read, total);
+      // Lets a progress display draw between chunks: the read itself is synchronous.
+      await yieldToLoop();
+    }
   }
   const sessions = closed.filter((s) => s.start >= from && s.start < to);
   deps.store.replace(devices, from, to, sessions);
   if (deps.influx) {
-    for (const device of devices) await deps.influx.deleteRange({ measurement: measurements.usageSession, tags: { [tags.device]: device }, from, to });
+    const scopes = devices === 'all' ? [{}] : [...devices].map((device) => ({ [tags.device]: device }));
+    for (const scope of scopes) await deps.influx.deleteRange({ measurement: measurements.usageSession, tags: scope, from, to });
     await writeIsolatingRefused(deps.influx, sessions.map(sessionPoint), (point, error) => {
       deps.logger.error({ point, reason: error.message }, 'InfluxDB refused a session point; the session stays in the store');
     });

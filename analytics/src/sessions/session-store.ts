@@ -62,11 +62,12 @@ export class SessionStore {
     return row ? toSession(row) : null;
   }
 
-  /** Replaces the sessions of these devices starting in `[from, to)` by the given ones, in one transaction. */
-  replace(devices: ReadonlySet<string>, from: number, to: number, sessions: readonly UsageSession[]): void {
+  /** Replaces the sessions of these devices (or all) starting in `[from, to)` by the given ones, in one transaction. */
+  replace(devices: ReadonlySet<string> | 'all', from: number, to: number, sessions: readonly UsageSession[]): void {
     const remove = this.db.prepare('DELETE FROM usage_sessions WHERE device_id = ? AND start >= ? AND start < ?');
     this.db.transaction(() => {
-      for (const device of devices) remove.run(device, from, to);
+      if (devices === 'all') this.db.prepare('DELETE FROM usage_sessions WHERE start >= ? AND start < ?').run(from, to);
+      else for (const device of devices) remove.run(device, from, to);
       this.insert(sessions);
     })();
   }

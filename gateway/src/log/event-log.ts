@@ -67,14 +67,21 @@ export class EventLog {
     return select.all(withMetrics === true ? 1 : 0, JSON.stringify(types), offset, limit).map(toRecord);
   }
 
-  /** Records whose device time is in `[from, to)`, in device-time order, for batch re-derivation. */
-  *readTimeRange(from: number, to: number, chunk = 10_000): Generator<LogRecord[]> {
-    const select = this.db.prepare<[number, number, number, number, number], LogRow>(
-      `SELECT * FROM events WHERE ts >= ? AND ts < ? AND (ts > ? OR (ts = ? AND offset > ?)) ORDER BY ts, offset LIMIT ${chunk}`,
+  /**
+   * Records whose device time is in `[from, to)`, in device-time order, for batch re-derivation.
+   * `withMetrics` as in `readAfter`: a list of device types keeps the metrics of those types only.
+   */
+  *readTimeRange(from: number, to: number, options: { chunk?: number; withMetrics?: boolean | readonly string[] } = {}): Generator<LogRecord[]> {
+    const { chunk = 10_000, withMetrics = true } = options;
+    const select = this.db.prepare<[number, string, number, number, number, number, number], LogRow>(
+      `SELECT *, CASE WHEN ? OR device_type IN (SELECT value FROM json_each(?)) THEN metrics END AS metrics
+       FROM events WHERE ts >= ? AND ts < ? AND (ts > ? OR (ts = ? AND offset > ?)) ORDER BY ts, offset LIMIT ${chunk}`,
     );
+    const all = withMetrics === true ? 1 : 0;
+    const types = JSON.stringify(typeof withMetrics === 'boolean' ? [] : withMetrics);
     let cursor = { ts: from - 1, offset: 0 };
     for (;;) {
-      const rows = select.all(from, to, cursor.ts, cursor.ts, cursor.offset);
+      const rows = select.all(all, types, from, to, cursor.ts, cursor.ts, cursor.offset);
       if (rows.length === 0) return;
       const last = rows[rows.length - 1]!;
       cursor = { ts: last.ts, offset: last.offset };
@@ -88,6 +95,12 @@ export class EventLog {
       .prepare<[string, number, number], LogRow>('SELECT * FROM events WHERE device_id = ? AND ts >= ? AND offset <= ? ORDER BY ts, offset')
       .all(deviceId, from, upTo)
       .map(toRecord);
+  }
+
+  /** The device times of the oldest and newest records, or null when the log is empty. */
+  timeSpan(): { from: number; to: number } | null {
+    const row = this.db.prepare<[], { lo: number | null; hi: number | null }>('SELECT MIN(ts) AS lo, MAX(ts) AS hi FROM events').get();
+    return row?.lo == null || row.hi == null ? null : { from: row.lo, to: row.hi };
   }
 
   countTimeRange(from: number, to: number): number {

@@ -1,0 +1,109 @@
+import type { UsageSession } from '@parcours/contracts';
+import type { EventLog, InfluxWriter } from '@parcours/gateway';
+import type { Logger } from 'pino';
+import { journeyMessage } from '../journeys/journey-output.js';
+import type { JourneyStore } from '../journeys/journey-store.js';
+import { journeySubjects, rederiveJourneys } from '../journeys/rederive-journeys.js';
+import type { Outbox, OutboxMessage } from '../outbox/outbox.js';
+import type { ActorInference } from '../sessions/actor-inference.js';
+import { rederiveSessions, type DeviceSelection } from '../sessions/rederive-sessions.js';
+import { longestSession, type SessionRules } from '../sessions/session-builder.js';
+import { sessionMessages } from '../sessions/session-output.js';
+import type { SessionStore } from '../sessions/session-store.js';
+
+/** What the batch jobs work on: the log, the analytics' stores and outputs, and their settings. */
+export interface BatchDeps {
+  log: EventLog;
+  sessions: SessionStore;
+  journeys: JourneyStore;
+  outbox: Outbox;
+  rules: SessionRules;
+  /** A fresh inference per run (it keeps the activity it has seen); null when switched off. */
+  inference: () => ActorInference | null;
+  gapMs: number;
+  individualType: (individualId: string) => string | null;
+  influx: InfluxWriter | null;
+  baseTopic: string;
+  logger: Logger;
+}
+
+/** One run of some jobs over `[from, to)`, which the jobs pass on to the next ones in the list. */
+export interface BatchRun {
+  readonly from: number;
+  readonly to: number;
+  readonly devices: DeviceSelection;
+  /** Subjects whose sessions a job changed or may have: the journeys job rebuilds theirs. */
+  readonly subjects: Set<string>;
+  /** Sessions re-derived by the sessions job. */
+  sessions: UsageSession[];
+  onProgress: (progress: BatchProgress) => void;
+}
+
+export interface BatchProgress {
+  job: string;
+  done: number;
+  total: number;
+  /** What `done` counts: `records`, `subjects`… */
+  unit: string;
+}
+
+export interface BatchJobResult {
+  job: string;
+  /** How many results the job wrote, of what (`sessions`, `journeys`…). */
+  count: number;
+  unit: string;
+}
+
+/** A batch job of `parcours analytics run --job NAME`. Jobs run in the order of `batchJobs`. */
+export interface BatchJob {
+  name: string;
+  description: string;
+  run(deps: BatchDeps, run: BatchRun): Promise<BatchJobResult>;
+}
+
+/** Integrators hear of new and changed results only (outbox.ts): the messages of `after` not identically in `before`. */
+export function changedMessages(before: readonly OutboxMessage[], after: readonly OutboxMessage[]): OutboxMessage[] {
+  const known = new Set(before.map((m) => `${m.topic}\n${m.payload}`));
+  return after.filter((m) => !known.has(`${m.topic}\n${m.payload}`));
+}
+
+const sessionsJob: BatchJob = {
+  name: 'sessions',
+  description: 'usage sessions, from the durable log',
+  async run(deps, run) {
+    const { from, to, devices } = run;
+    const before = devices === 'all' ? deps.sessions.listInRange(from, to) : [...devices].flatMap((device) => deps.sessions.listForDevice(device, from, to, Number.MAX_SAFE_INTEGER));
+    const onProgress = (done: number, total: number) => run.onProgress({ job: 'sessions', done, total, unit: 'records' });
+    const sessions = await rederiveSessions({ log: deps.log, store: deps.sessions, rules: deps.rules, influx: deps.influx, logger: deps.logger, inference: deps.inference(), onProgress }, devices, from, to);
+    for (const subject of journeySubjects([...before, ...sessions])) run.subjects.add(subject);
+    run.sessions = sessions;
+    deps.outbox.add(changedMessages(before.flatMap((s) => sessionMessages(deps.baseTopic, s)), sessions.flatMap((s) => sessionMessages(deps.baseTopic, s))));
+    return { job: 'sessions', count: sessions.length, unit: 'sessions' };
+  },
+};
+
+const journeysJob: BatchJob = {
+  name: 'journeys',
+  description: 'journeys, from the stored sessions',
+  async run(deps, run) {
+    const { from, to } = run;
+    // Run alone over every device: the subjects of the stored sessions and journeys of the range.
+    if (run.devices === 'all') {
+      for (const subject of journeySubjects(deps.sessions.listInRange(from, to))) run.subjects.add(subject);
+      for (const journey of deps.journeys.listInRange(from, to)) run.subjects.add(journey.subjectId);
+    }
+    const subjects = run.subjects;
+    // Journeys before `from` that a re-derived session may join: the gap and a longest session back.
+    const reach = from - deps.gapMs - longestSession(deps.rules);
+    const before = deps.journeys.listInRange(reach, Number.MAX_SAFE_INTEGER).filter((j) => subjects.has(j.subjectId));
+    const onProgress = (done: number, total: number) => run.onProgress({ job: 'journeys', done, total, unit: 'subjects' });
+    const journeys = await rederiveJourneys({ ...deps, sessions: deps.sessions, journeys: deps.journeys, onProgress }, subjects, from, to);
+    deps.outbox.add(changedMessages(before.map((j) => journeyMessage(deps.baseTopic, j)), journeys.map((j) => journeyMessage(deps.baseTopic, j))));
+    return { job: 'journeys', count: journeys.length, unit: 'journeys' };
+  },
+};
+
+/** Every batch job, in the order they run: a job reads what the ones before it wrote. */
+export const batchJobs: readonly BatchJob[] = [sessionsJob, journeysJob];
+
+export const batchJobNames = batchJobs.map((job) => job.name);

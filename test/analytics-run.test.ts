@@ -1,0 +1,145 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Analytics } from '@parcours/analytics';
+import { builtInSessionRules, type Config, type Journey, type UsageSession } from '@parcours/contracts';
+import { faultRatesSchema, loadScenario, Simulator } from '@parcours/firmware-sim';
+import { createGatewayMetrics, Gateway } from '@parcours/gateway';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startInfluxDB, type InfluxServer } from '../tools/services/index.js';
+import { adminKey, startApp, testConfig } from './helpers.js';
+
+/**
+ * Streaming equals batch: the `small` fleet publishes simulated hours to a real Parcours writing to a real
+ * InfluxDB; once the streaming jobs have caught up and the server is stopped, `parcours analytics run`
+ * re-derives the whole log on its data folder. Every session and journey it leaves must be the stream's,
+ * id and field for field, and InfluxDB must hold as many session and journey points as before.
+ */
+const hour = 3_600_000;
+const bin = fileURLToPath(new URL('../bin/parcours.js', import.meta.url));
+// Sessions up to 4 h (the threshold types keep their built-in rules): the comparison leaves out those
+// that may still be open in the stream, starting less than the longest session before its watermark.
+const longestMs = 4 * hour;
+const sessionRules = Object.fromEntries(Object.entries(builtInSessionRules).map(([type, rule]) => [type, { ...rule, maxLength: '4h' }]));
+
+interface Derived {
+  sessions: UsageSession[];
+  journeys: Journey[];
+  watermark: number;
+  points: { sessions: number; journeys: number };
+}
+
+let influx: InfluxServer;
+
+beforeAll(async () => {
+  influx = await startInfluxDB();
+}, 60_000);
+afterAll(async () => {
+  await influx?.stop();
+});
+
+async function influxPoints(database: string): Promise<Derived['points']> {
+  const count = async (measurement: string, field: string) => (await influx.scalar(`SELECT count("${field}") FROM ${measurement}`, database)) ?? 0;
+  return { sessions: await count('usage_session', 'events'), journeys: await count('journey', 'steps') };
+}
+
+/** Everything derived in the store, read through a gateway opened on the stopped server's data folder. */
+async function readStore(config: Config): Promise<Omit<Derived, 'points'>> {
+  const gateway = new Gateway({ config, logger: pino({ level: 'silent' }), metrics: createGatewayMetrics(new Registry()) });
+  gateway.start();
+  try {
+    const analytics = new Analytics({ config, gateway, influx: null, publish: async () => undefined, logger: pino({ level: 'silent' }) });
+    analytics.open();
+    const all = [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER] as const;
+    return { sessions: analytics.sessionStore.listInRange(...all), journeys: analytics.journeyStore.listInRange(...all), watermark: analytics.sessionStore.loadWatermark() };
+  } finally {
+    gateway.stop();
+  }
+}
+
+/** Streams a window of the small fleet through a real Parcours, stops it, then runs the batch over the whole log. */
+interface Run {
+  from: number;
+  to: number;
+  seed: number;
+  /** The simulator's fault rates in place of the scenario's own. */
+  faults?: Record<string, unknown>;
+  /**
+   * Actor inference on both sides. Off for an exact comparison: the inference of a session uses the
+   * personal activity seen when it closes, which depends on how the stream happened to batch the log.
+   */
+  inference: boolean;
+}
+
+async function streamThenBatch(window: Run) {
+  const database = `parcours_batch_${window.seed}`;
+  const config = testConfig({
+    mqtt: { allowAnonymous: true }, analytics: { sessionMaxLength: '4h', sessionRules, actorInference: window.inference }, influx: { url: influx.url, database },
+  });
+  const app = await startApp(config);
+  const small = await loadScenario('small');
+  const world = window.faults ? { ...small, faults: faultRatesSchema.parse(window.faults) } : small;
+  const simulator = new Simulator({
+    scenario: world, seed: window.seed, from: window.from, to: window.to, speed: 'max', mqttUrl: app.urls.mqtt, apiUrl: app.urls.http, apiKey: adminKey(),
+    baseTopic: config.mqtt.baseTopic, dataDir: config.data.dir, qos: 1, logger: pino({ level: 'error' }), unknownDeviceAuth: null,
+  });
+  await simulator.start();
+  const summary = await simulator.done;
+  await simulator.stop();
+  await app.drained();
+  await app.stop();
+  const streamed: Derived = { ...(await readStore(config)), points: await influxPoints(database) };
+  const cli = spawnSync('node', [bin, 'analytics', 'run'], {
+    encoding: 'utf8',
+    env: {
+      ...process.env, PARCOURS_DATA_DIR: config.data.dir, INFLUX_URL: influx.url, INFLUX_DATABASE: database, PARCOURS_LOG_FORMAT: 'json',
+      // The server's analytics settings: the batch derives with the rules the stream used.
+      PARCOURS_ANALYTICS_SESSION_MAX_LENGTH: '4h', PARCOURS_ANALYTICS_SESSION_RULES: JSON.stringify(sessionRules),
+      PARCOURS_ANALYTICS_ACTOR_INFERENCE: String(window.inference),
+    },
+  });
+  const batched: Derived = { ...(await readStore(config)), points: await influxPoints(database) };
+  return { summary, cli, streamed, batched };
+}
+
+/** What the stream has decided for good: sessions and journeys starting at least a longest session before its watermark. */
+function decided(d: Derived, watermark: number): { sessions: UsageSession[]; journeys: Journey[] } {
+  const settled = watermark - longestMs;
+  return { sessions: d.sessions.filter((s) => s.start < settled), journeys: d.journeys.filter((j) => j.start < settled) };
+}
+
+describe('parcours analytics run over the whole log gives what streaming gave', () => {
+  // A weekday from 05:00 to 17:00 with the scenario's own faults (malformed JSON, wrong types, unknown devices).
+  const from = Date.UTC(2026, 2, 2, 5);
+  const to = from + 12 * hour;
+  let r: Awaited<ReturnType<typeof streamThenBatch>>;
+
+  beforeAll(async () => {
+    r = await streamThenBatch({ from, to, seed: 11, inference: false });
+  }, 240_000);
+
+  it('runs on the stopped server\'s data folder, with progress, and exits 0', () => {
+    expect(r.summary.failed).toBe(0);
+    expect(r.cli.status, r.cli.stderr).toBe(0);
+    expect(r.cli.stderr).toMatch(/sessions: \[#{20}\] 100% [\d,]+\/[\d,]+ records/);
+    expect(r.cli.stdout).toMatch(/re-derived [\d,]+ sessions, [\d,]+ journeys in/);
+  });
+
+  it('leaves every session and journey the stream decided exactly as it was, ids and fields', () => {
+    const { watermark } = r.streamed;
+    expect(r.batched.watermark).toBe(watermark);
+    const streamed = decided(r.streamed, watermark);
+    const batched = decided(r.batched, watermark);
+    expect(streamed.sessions.length).toBeGreaterThan(50);
+    expect(streamed.journeys.length).toBeGreaterThan(15);
+    expect(batched.sessions).toEqual(streamed.sessions);
+    expect(batched.journeys).toEqual(streamed.journeys);
+  });
+
+  it('replaces the InfluxDB points, never adding', () => {
+    expect(r.streamed.points.sessions).toBe(r.streamed.sessions.length);
+    expect(r.batched.points).toEqual({ sessions: r.batched.sessions.length, journeys: r.batched.journeys.length });
+    expect(r.batched.points.sessions).toBeLessThanOrEqual(r.streamed.points.sessions);
+  });
+});
