@@ -34,8 +34,12 @@ export class Analytics {
 
   constructor(private readonly options: AnalyticsOptions) {}
 
-  private get rules(): SessionRules {
+  get sessionRules(): SessionRules {
     return sessionRulesFrom(this.options.config.analytics);
+  }
+
+  private get rules(): SessionRules {
+    return this.sessionRules;
   }
 
   private inference(): ActorInference | null {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runLoad } from '@parcours/firmware-sim';
 import { startInfluxDB } from '../services/influxdb.js';
+import { rederiveCity } from './rederive-bench.js';
 import { startBareAedes, startMosquittoTarget, startParcours, type Target } from './targets.js';
 
 /**
@@ -68,7 +69,28 @@ async function connectionScale(target: Target): Promise<{ rate: number; bytesPer
 
 const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
 
+/** The batch re-derivation of a city run's log, against reading that log alone. */
+async function rederivation(): Promise<Result[]> {
+  process.stderr.write('re-derivation: a city run\'s log\n');
+  const r = await rederiveCity();
+  process.stderr.write(`re-derivation: ${r.events} events → ${r.sessions} sessions, ${r.journeys} journeys\n`);
+  return [
+    { name: 'read a city run\'s log by device time', value: round(r.readRate), unit: 'ev/s' },
+    { name: 'full re-derivation of a city run', value: round(r.rederiveRate), unit: 'ev/s', baseline: 'read a city run\'s log by device time', ratio: round(r.rederiveRate / r.readRate, 2) },
+  ];
+}
+
+function print(results: readonly Result[]): void {
+  const width = Math.max(...results.map((r) => r.name.length));
+  process.stdout.write(`${'figure'.padEnd(width)}  ${'value'.padStart(10)}  unit    ratio  baseline\n`);
+  for (const r of results) {
+    process.stdout.write(`${r.name.padEnd(width)}  ${String(r.value).padStart(10)}  ${r.unit.padEnd(6)}  ${r.ratio === undefined ? '     ' : String(r.ratio).padStart(5)}  ${r.baseline ?? ''}\n`);
+  }
+}
+
 async function main(): Promise<void> {
+  // BENCH_ONLY=rederive: just the re-derivation figures, printed, results.json left as it is.
+  if (process.env.BENCH_ONLY === 'rederive') return print(await rederivation());
   process.stderr.write(`load: ${devices} devices over ${processes} processes, ${durationMs / 1000} s per run, window ${window}\n`);
   const aedes = await startBareAedes(devices);
   const aedesResult = await measure(aedes);
@@ -120,12 +142,9 @@ async function main(): Promise<void> {
     { name: 'aedes memory per connected device', value: round(aedesScale.bytesPerDevice / 1024), unit: 'KiB' },
     { name: 'parcours memory per connected device', value: round(parcoursScale.bytesPerDevice / 1024), unit: 'KiB', baseline: 'aedes memory per connected device', ratio: round(parcoursScale.bytesPerDevice / aedesScale.bytesPerDevice, 2) },
     { name: 'influxdb catch-up from the log', value: round(catchUpRate), unit: 'msg/s', baseline: 'parcours durable ingest QoS 1', ratio: round(catchUpRate / parcoursResult.saturation, 2) },
+    ...(await rederivation()),
   ];
-  const width = Math.max(...results.map((r) => r.name.length));
-  process.stdout.write(`${'figure'.padEnd(width)}  ${'value'.padStart(10)}  unit    ratio  baseline\n`);
-  for (const r of results) {
-    process.stdout.write(`${r.name.padEnd(width)}  ${String(r.value).padStart(10)}  ${r.unit.padEnd(6)}  ${r.ratio === undefined ? '     ' : String(r.ratio).padStart(5)}  ${r.baseline ?? ''}\n`);
-  }
+  print(results);
   await mkdir(join(root, 'bench'), { recursive: true });
   await writeFile(join(root, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
 }
