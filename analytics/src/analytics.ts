@@ -1,10 +1,11 @@
-import type { Config, UsageSession } from '@parcours/contracts';
+import type { Config, Journey, UsageSession } from '@parcours/contracts';
 import { migrate, type ConsumerStatus, type Gateway, type InfluxWriter } from '@parcours/gateway';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
 import { batchJobNames, batchJobs, type BatchDeps, type BatchJobResult, type BatchProgress, type BatchRun } from './batch/batch-jobs.js';
 import { journeyRoutes } from './http/journey-routes.js';
 import { sessionRoutes } from './http/session-routes.js';
+import { splitJourneys } from './journeys/journey-builder.js';
 import { JourneyJob } from './journeys/journey-job.js';
 import { JourneyStore } from './journeys/journey-store.js';
 import { analyticsMigrations } from './migrations.js';
@@ -150,6 +151,12 @@ export class Analytics {
       log: gateway.log, sessions: this.sessionStore, journeys: this.journeyStore, outbox: this.outbox, rules: this.rules, inference: () => this.inference(),
       gapMs: config.analytics.journeyGap, individualType: this.individualType, influx, baseTopic: config.mqtt.baseTopic, logger,
     };
+  }
+
+  /** Journeys starting in `[from, to)`: the closed ones stored, and those still pending in the stream as they stand. */
+  journeysInRange(from: number, to: number): Journey[] {
+    const pending = this.journeyStore.loadPending().flatMap((p) => splitJourneys(p, p.steps, this.options.config.analytics.journeyGap));
+    return [...this.journeyStore.listInRange(from, to), ...pending.filter((j) => j.start >= from && j.start < to)];
   }
 
   routes(): FastifyPluginAsync[] {

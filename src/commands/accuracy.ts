@@ -21,7 +21,8 @@ export function measureAccuracy(gateway: Gateway, analytics: Analytics, truth: G
   for (const chunk of gateway.log.readTimeRange(fromMs, toMs)) events.push(...chunk.filter((r) => r.channel === 'events'));
   const subjects = new Map(gateway.registry.snapshot().subjects.map((s) => [s.id, { kind: s.kind, type: s.type }]));
   return computeAccuracy({
-    fromMs, toMs, truth: truth.sessions, derived: analytics.sessionStore.listInRange(fromMs, toMs), events, subjects, journeysOf: buildJourneys, toleranceMs,
+    fromMs, toMs, truth: truth.sessions, derived: analytics.sessionStore.listInRange(fromMs, toMs), derivedJourneys: analytics.journeysInRange(fromMs, toMs), events, subjects,
+    journeysOf: buildJourneys, toleranceMs,
   });
 }
 
@@ -39,7 +40,7 @@ function formatReport(r: AccuracyReport): string {
   for (const [what, a] of [['sessions', r.attribution.sessions], ['events', r.attribution.events]] as const) {
     lines.push(`  ${what.padEnd(9)} decided by registry or actor: ${a.decided.count} → ${pct(a.decided.subjectShare)} / ${pct(a.decided.individualShare)};  inferred: ${a.inferred.count} → ${pct(a.inferred.subjectShare)} / ${pct(a.inferred.individualShare)}`);
   }
-  lines.push('', 'transitions (Parcours side: journeys cut from the derived sessions with the simulator\'s 30-minute gap; no journey table yet)');
+  lines.push('', 'transitions (Parcours side: its journeys table, and the journeys still pending in the stream)');
   for (const [what, t] of [['knowable', r.transitions.knowable], ['all users', r.transitions.all]] as const) {
     lines.push(`  ${what.padEnd(9)} truth ${t.truthTotal}, derived ${t.derivedTotal}, |error| ${t.absoluteError} = ${pct(t.relativeError)}`);
   }

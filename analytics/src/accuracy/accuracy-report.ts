@@ -1,6 +1,6 @@
 import type { SubjectKind } from '@parcours/contracts';
 import { z } from 'zod';
-import { attributedIndividual, eventAttribution, isDecided, sessionAttribution, type EventAttributionLike } from './attribution-accuracy.js';
+import { eventAttribution, isDecided, sessionAttribution, type EventAttributionLike } from './attribution-accuracy.js';
 import { matchSessions, scoreByDeviceType, scoreMatching } from './session-matching.js';
 import { compareTransitions, type JourneyLike } from './transition-accuracy.js';
 
@@ -38,7 +38,7 @@ export const accuracyReportSchema = z.object({
     events: attributionSchema.extend({ unjudged: z.number().int().describe('stored usage events inside no truth session') }),
   }),
   transitions: z.object({
-    source: z.literal('derived-sessions').describe('Parcours-side journeys cut from the derived sessions with the simulator\'s gap (no journey table yet)'),
+    source: z.literal('journeys-table').describe('Parcours-side journeys as Parcours stored them (closed, and pending in the stream), without the sessions of truth sessions still open at the end'),
     knowable: transitionsSchema.describe('truth journeys of individuals only where the registry or an actor names them'),
     all: transitionsSchema.describe('truth journeys with every real user, including unnamed users of shared devices'),
   }),
@@ -50,11 +50,16 @@ export interface TruthSessionInput {
   deviceId: string; deviceType: string; subjectId: string | null; user: string | null; actor: string | null; startMs: number; endMs: number;
 }
 export interface DerivedSessionInput {
-  deviceId: string; deviceType: string; subjectId: string | null; subjectKind: SubjectKind | null; actor: string | null; inferredActor: string | null; start: number; end: number;
+  id: string; deviceId: string; deviceType: string; subjectId: string | null; subjectKind: SubjectKind | null; actor: string | null; inferredActor: string | null; start: number; end: number;
 }
 /** What journeys are cut from: the simulator's convention takes the owner and the individual who used it. */
 export interface JourneySession {
   deviceType: string; subjectId: string | null; user: string | null; startMs: number; endMs: number;
+}
+
+/** A journey as Parcours derived it: its path's steps are its sessions, in order. */
+export interface DerivedJourneyInput extends JourneyLike {
+  sessions: readonly string[];
 }
 
 export interface AccuracyInput {
@@ -66,7 +71,9 @@ export interface AccuracyInput {
   /** Stored usage events with device time in [fromMs, toMs). */
   events: readonly EventAttributionLike[];
   subjects: ReadonlyMap<string, { kind: SubjectKind; type: string }>;
-  /** Cuts sessions into journeys: the simulator's `buildJourneys`, so both sides use one convention. */
+  /** Parcours' journeys starting in [fromMs, toMs): the stored ones, and those still pending in the stream. */
+  derivedJourneys: readonly DerivedJourneyInput[];
+  /** Cuts the truth's sessions into journeys: the simulator's `buildJourneys`. */
   journeysOf: (sessions: JourneySession[]) => JourneyLike[];
   toleranceMs?: number;
 }
@@ -90,9 +97,13 @@ export function computeAccuracy(input: AccuracyInput): AccuracyReport {
     spurious: all.spurious.filter((d) => !dropped.has(d)),
   };
   const closedTruth = inWindow.filter((t) => !open(t));
-  const keptDerived = input.derived.filter((d) => d.start >= fromMs && d.start < toMs && !dropped.has(d));
 
-  const derivedJourneys = input.journeysOf(keptDerived.map((d) => ({ deviceType: d.deviceType, subjectId: d.subjectId, user: attributedIndividual(d), startMs: d.start, endMs: d.end })));
+  // The steps of sessions matched to a truth session still open at the end are left out, as that session is.
+  const droppedIds = new Set([...dropped].map((d) => d.id));
+  const derivedJourneys = input.derivedJourneys.map((j) => {
+    const steps = j.path.split('>');
+    return { subjectId: j.subjectId, path: steps.filter((_, i) => !droppedIds.has(j.sessions[i] ?? '')).join('>') };
+  });
   const truthJourneys = (knowable: boolean) =>
     input.journeysOf(closedTruth.map((t) => ({ deviceType: t.deviceType, subjectId: t.subjectId, user: !knowable || isDecided(t, kindOf) ? t.user : null, startMs: t.startMs, endMs: t.endMs })));
 
@@ -104,7 +115,7 @@ export function computeAccuracy(input: AccuracyInput): AccuracyReport {
     window: { fromMs, toMs },
     sessions: { ...scores, toleranceMs, nearMisses: m.nearMisses.length, excludedOpenAtEnd: inWindow.length - closedTruth.length, byDeviceType: scoreByDeviceType(m) },
     attribution: { sessions: sessionsAttribution, events: eventsAttribution },
-    transitions: { source: 'derived-sessions' as const, knowable, all: compareTransitions(truthJourneys(false), derivedJourneys, typeOf) },
+    transitions: { source: 'journeys-table' as const, knowable, all: compareTransitions(truthJourneys(false), derivedJourneys, typeOf) },
   };
   const subjectShare = (a: typeof sessionsAttribution) => (a.decided.subjectRight + a.inferred.subjectRight) / Math.max(1, a.decided.count + a.inferred.count);
   return {

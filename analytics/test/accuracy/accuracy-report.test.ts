@@ -1,8 +1,10 @@
+import type { Journey } from '@parcours/contracts';
 import { buildJourneys } from '@parcours/firmware-sim';
 import { describe, expect, it } from 'vitest';
 import { computeAccuracy, type DerivedSessionInput, type TruthSessionInput } from '../../src/accuracy/accuracy-report.js';
 import { matchSessions, scoreMatching } from '../../src/accuracy/session-matching.js';
 import { compareTransitions } from '../../src/accuracy/transition-accuracy.js';
+import { splitJourneys } from '../../src/journeys/journey-builder.js';
 
 const min = 60_000;
 const from = Date.UTC(2026, 2, 2);
@@ -20,7 +22,7 @@ const truthOf = (deviceId: string, deviceType: string, subjectId: string, user: 
 });
 /** The derived session Parcours gives for a truth session when it gets everything right. */
 const derivedOf = (t: TruthSessionInput, patch: Partial<DerivedSessionInput> = {}): DerivedSessionInput => ({
-  deviceId: t.deviceId, deviceType: t.deviceType, subjectId: t.subjectId, subjectKind: subjects.get(t.subjectId!)!.kind,
+  id: `${t.deviceId}@${t.startMs}`, deviceId: t.deviceId, deviceType: t.deviceType, subjectId: t.subjectId, subjectKind: subjects.get(t.subjectId!)!.kind,
   actor: t.actor, inferredActor: null, start: t.startMs, end: t.endMs, ...patch,
 });
 
@@ -32,8 +34,17 @@ const tv = truthOf('tv', 'tv', 'hh', null, null, 120, 180);
 const lateTv = truthOf('tv', 'tv', 'hh', null, null, 590, 700); // still on when the window ends
 const truth = [coffee, brush, shower, tv, lateTv];
 
+/** Parcours' journeys of the derived sessions, as its journey builder cuts them (for the owner and the user). */
+function journeysOfDerived(derived: readonly DerivedSessionInput[]): Journey[] {
+  const bySubject = new Map<string, DerivedSessionInput[]>();
+  for (const d of derived) for (const id of new Set([d.subjectId, d.actor ?? d.inferredActor])) if (id !== null) bySubject.set(id, [...(bySubject.get(id) ?? []), d]);
+  return [...bySubject].flatMap(([subjectId, list]) =>
+    splitJourneys({ subjectId, subjectKind: subjects.get(subjectId)!.kind, subjectType: null }, list.map((d) => ({ sessionId: d.id, deviceType: d.deviceType, start: d.start, end: d.end })), 30 * min),
+  );
+}
+
 const input = (derived: DerivedSessionInput[], events: DerivedSessionInput[] = []) => ({
-  fromMs: from, toMs: to, truth, derived, subjects, journeysOf: buildJourneys,
+  fromMs: from, toMs: to, truth, derived, derivedJourneys: journeysOfDerived(derived), subjects, journeysOf: buildJourneys,
   events: events.map((e) => ({ deviceId: e.deviceId, ts: e.start, subjectId: e.subjectId, subjectKind: e.subjectKind, actor: e.actor })),
 });
 
