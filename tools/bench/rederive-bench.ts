@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { Analytics, batchJobNames, readRange, type SessionRules } from '@parcours/analytics';
 import { configSchema, type Config } from '@parcours/contracts';
 import { city, generateTimeline, parseScenario, registerWorld } from '@parcours/firmware-sim';
@@ -85,5 +86,6 @@ export async function rederiveCity(): Promise<RederiveFigures> {
     return { events, readRate, rederiveRate, sessions: count('sessions'), journeys: count('journeys') };
   } finally {
     gateway.stop();
+    await rm(config.data.dir, { recursive: true, force: true });
   }
 }
