@@ -19,9 +19,13 @@ export interface PendingJourney {
 /** What an open session tells about journeys: whose it may become, and from when. */
 export type OpenSessionLike = Pick<UsageSession, 'subjectId' | 'subjectKind' | 'actor' | 'start'>;
 
-/** The individual a session also counts for (as the simulator's ground truth does): the actor, else the inferred one. */
-export function sessionUser(session: Pick<UsageSession, 'actor' | 'inferredActor'>): string | null {
-  return session.actor ?? session.inferredActor;
+/**
+ * The individual a session also counts for: its reported actor. An inferred actor is a guess with a
+ * confidence; it stays on the session (and in shared-usage shares, apart), out of journeys, which are
+ * sequences of observed uses.
+ */
+export function sessionUser(session: Pick<UsageSession, 'actor'>): string | null {
+  return session.actor;
 }
 
 export function toStep(session: UsageSession): JourneyStep {
@@ -114,8 +118,8 @@ export class JourneyBuilder {
   advance(watermark: number, open: readonly OpenSessionLike[]): Journey[] {
     const holdBySubject = new Map<string, number>();
     const hold = (id: string, start: number) => holdBySubject.set(id, Math.min(start, holdBySubject.get(id) ?? Number.POSITIVE_INFINITY));
-    // A shared-device session without an actor may still get one (reported later, or inferred at its
-    // close), so it holds every individual's journeys: later output, never a journey cut in two.
+    // A shared-device session without an actor may still get one (reported by a later event), so it
+    // holds every individual's journeys: later output, never a journey cut in two.
     let anonymousShared = Number.POSITIVE_INFINITY;
     for (const s of open) {
       if (s.subjectId !== null) hold(s.subjectId, s.start);

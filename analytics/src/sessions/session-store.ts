@@ -96,10 +96,10 @@ export class SessionStore {
       .map(toSession);
   }
 
-  /** Sessions that count in the journeys of a subject (its own, and those it used as actor or inferred actor) starting at or after `from`. */
+  /** Sessions that count in the journeys of a subject (its own, and those it used as the reported actor) starting at or after `from`. */
   listCountedFor(subjectId: string, from: number): UsageSession[] {
     return this.db
-      .prepare<[object], SessionRow>('SELECT * FROM usage_sessions WHERE (subject_id = @subject OR actor = @subject OR inferred_actor = @subject) AND start >= @from ORDER BY start')
+      .prepare<[object], SessionRow>('SELECT * FROM usage_sessions WHERE (subject_id = @subject OR actor = @subject) AND start >= @from ORDER BY start')
       .all({ subject: subjectId, from })
       .map(toSession);
   }
