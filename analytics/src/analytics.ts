@@ -2,7 +2,10 @@ import type { Config, UsageSession } from '@parcours/contracts';
 import { migrate, type ConsumerStatus, type Gateway, type InfluxWriter } from '@parcours/gateway';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
+import { funnelOccurrences } from './funnels/funnel-occurrences.js';
+import { funnelRoutes } from './http/funnel-routes.js';
 import { journeyRoutes } from './http/journey-routes.js';
+import { retentionRoutes } from './http/retention-routes.js';
 import { sessionRoutes } from './http/session-routes.js';
 import { JourneyJob } from './journeys/journey-job.js';
 import { JourneyStore } from './journeys/journey-store.js';
@@ -139,7 +142,13 @@ export class Analytics {
   }
 
   routes(): FastifyPluginAsync[] {
-    return [sessionRoutes(this.sessionStore), journeyRoutes(this.journeyStore)];
+    const { config, gateway } = this.options;
+    return [
+      sessionRoutes(this.sessionStore),
+      journeyRoutes(this.journeyStore),
+      funnelRoutes(config.analytics.funnels, (funnel, from, to) => funnelOccurrences(this.sessionStore, gateway.log, funnel, from, to)),
+      retentionRoutes(this.sessionStore, (id) => gateway.registry.getSubject(id)?.type ?? null),
+    ];
   }
 }
 
