@@ -153,6 +153,12 @@ describe('retention and lifecycle', () => {
     });
   });
 
+  it('takes first use over all time, not inside the range: ben, first active in week 0, resurrects in week 2', async () => {
+    const response = await get<{ cohorts: { size: number }[]; lifecycle: unknown[] }>(`/api/v1/retention?from=${w(2)}&to=${w(3)}&kind=individual&weeks=0`);
+    expect(response.body.cohorts.map((c) => c.size)).toEqual([0]);
+    expect(response.body.lifecycle).toEqual([{ week: w(2), new: 0, returning: 0, resurrecting: 1, dormant: 2 }]);
+  });
+
   it('keeps the subjects of one type, and counts collectives from their own sessions', async () => {
     const guests = await get<{ cohorts: { size: number }[]; lifecycle: unknown[] }>(`/api/v1/retention?${range}&kind=individual&subjectType=guest`);
     expect(guests.body.cohorts.map((c) => c.size)).toEqual([0, 1, 0]);
