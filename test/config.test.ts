@@ -68,6 +68,19 @@ describe('loadConfig', () => {
     expect(failure(() => loadConfig({ env: { PARCOURS_ANALYTICS_SESSION_RULES: '{tv' } })).message).toMatch(/analytics\.sessionRules: /);
   });
 
+  it('reads funnels as JSON from the environment (none by default) and reports a bad one by path', () => {
+    expect(loadConfig({ env: {} }).analytics.funnels).toEqual([]);
+    const morning = { name: 'morning', steps: [{ deviceType: 'coffee_machine' }, { eventType: 'door.opened' }], window: '2h', countBy: 'individual' };
+    const { funnels } = loadConfig({ env: { PARCOURS_ANALYTICS_FUNNELS: JSON.stringify([morning]) } }).analytics;
+    expect(funnels).toEqual([{ ...morning, window: 7_200_000 }]);
+    const bad = (funnels: unknown) => failure(() => loadConfig({ env: { PARCOURS_ANALYTICS_FUNNELS: JSON.stringify(funnels) } })).message;
+    expect(bad([morning, { ...morning, countBy: 'collective' }])).toContain('analytics.funnels.1.name: funnel name "morning" is declared twice');
+    expect(bad([{ ...morning, steps: [{ deviceType: 'tv' }] }])).toContain('analytics.funnels.0.steps: a funnel has at least 2 steps');
+    expect(bad([{ ...morning, steps: [{ deviceType: 'tv', eventType: 'door.opened' }, { deviceType: 'car' }] }])).toContain('analytics.funnels.0.steps.0: a step is either');
+    expect(bad([{ ...morning, window: '0s' }])).toContain('analytics.funnels.0.window: the window must be longer than 0');
+    expect(bad([{ ...morning, countBy: 'household' }])).toMatch(/analytics\.funnels\.0\.countBy: /);
+  });
+
   it('keeps the broker state in the data folder by default, and needs a Redis URL for cluster mode', () => {
     expect(loadConfig({ env: {} }).mqtt.persistence).toBe('level');
     const missing = failure(() => loadConfig({ env: { PARCOURS_MQTT_PERSISTENCE: 'redis' } }));

@@ -3,7 +3,10 @@ import { migrate, type ConsumerStatus, type Gateway, type InfluxWriter } from '@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
 import { batchJobNames, batchJobs, type BatchDeps, type BatchJobResult, type BatchProgress, type BatchRun } from './batch/batch-jobs.js';
+import { funnelOccurrences } from './funnels/funnel-occurrences.js';
+import { funnelRoutes } from './http/funnel-routes.js';
 import { journeyRoutes } from './http/journey-routes.js';
+import { retentionRoutes } from './http/retention-routes.js';
 import { sessionRoutes } from './http/session-routes.js';
 import { splitJourneys } from './journeys/journey-builder.js';
 import { JourneyJob } from './journeys/journey-job.js';
@@ -160,6 +163,12 @@ export class Analytics {
   }
 
   routes(): FastifyPluginAsync[] {
-    return [sessionRoutes(this.sessionStore), journeyRoutes(this.journeyStore)];
+    const { config, gateway } = this.options;
+    return [
+      sessionRoutes(this.sessionStore),
+      journeyRoutes(this.journeyStore),
+      funnelRoutes(config.analytics.funnels, (funnel, from, to) => funnelOccurrences(this.sessionStore, gateway.log, funnel, from, to)),
+      retentionRoutes(this.sessionStore, (id) => gateway.registry.getSubject(id)?.type ?? null),
+    ];
   }
 }

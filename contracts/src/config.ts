@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationSchema } from './duration.js';
+import { funnelsSchema } from './funnels.js';
 import { builtInSessionRules, sessionRulesSchema } from './session-rules.js';
 
 /**
@@ -105,6 +106,12 @@ const sections = {
     actorInference: setting(booleanSetting, true, 'For a shared-device session with no actor, infer the member whose personal devices were active nearest its start (marked as inferred, with a confidence).'),
     actorInferenceWindow: duration('10m', 'How near the start of a session a personal device must have been active to count in the inference.'),
     journeyGap: duration('30m', 'A subject\'s journey ends when none of its sessions (on its devices, or where it was the actor) starts within this time after the latest end so far.'),
+    funnels: setting(
+      jsonText(funnelsSchema),
+      [],
+      'Funnels served at `/api/v1/funnels/{name}` (JSON in the environment): `[{ "name": "morning", "steps": [{ "deviceType": "coffee_machine" }, { "eventType": "door.opened" }], "window": "2h", "countBy": "individual" }]`. At least two steps, each a device type (a usage session) or an event type; names unique; `countBy` is `individual` or `collective`.',
+      'none',
+    ),
   }),
   sim: z.strictObject({
     scenario: setting(z.string().min(1), 'small', 'Built-in fleet scenario run by `parcours start` (`none` disables it), or a scenario file.'),

@@ -6,6 +6,8 @@ export * from './payloads.js';
 export * from './registry.js';
 export * from './sessions.js';
 export * from './journeys.js';
+export * from './funnels.js';
+export * from './retention.js';
 export * from './session-rules.js';
 export * from './measurements.js';
 export * from './errors.js';

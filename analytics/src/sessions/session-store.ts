@@ -1,5 +1,6 @@
 import type { UsageSession } from '@parcours/contracts';
 import type { Database } from '@parcours/gateway';
+import { epochWeekOffset, weekMs } from '../retention/weekly-retention.js';
 import type { OpenSession } from './session-builder.js';
 
 interface SessionRow {
@@ -117,6 +118,41 @@ export class SessionStore {
       .prepare<[number, number], SessionRow>('SELECT * FROM usage_sessions WHERE start >= ? AND start < ? ORDER BY device_id, start')
       .all(from, to)
       .map(toSession);
+  }
+
+  /**
+   * Starts of the sessions of these device types in `[from, to)`, per subject of a kind they count for
+   * (as `listCountedFor`: owner; for individuals also the reported actor), for funnels.
+   */
+  countedStarts(kind: 'individual' | 'collective', deviceTypes: readonly string[], from: number, to: number): { subjectId: string; deviceType: string; start: number }[] {
+    const where = 'device_type IN (SELECT value FROM json_each(@types)) AND start >= @from AND start < @to';
+    // UNION (not ALL): a session whose actor is also its owner counts once.
+    return this.db
+      .prepare<[object], { subject: string; device_type: string; start: number }>(
+        `SELECT id, subject_id AS subject, device_type, start FROM usage_sessions WHERE subject_kind = @kind AND subject_id IS NOT NULL AND ${where}
+         UNION SELECT id, actor, device_type, start FROM usage_sessions WHERE @kind = 'individual' AND actor IS NOT NULL AND ${where}`,
+      )
+      .all({ kind, types: JSON.stringify(deviceTypes), from, to })
+      .map((r) => ({ subjectId: r.subject, deviceType: r.device_type, start: r.start }));
+  }
+
+  /**
+   * For retention, in one grouped query: the weeks in `[lowWeek, highWeek]` in which subjects of a kind
+   * had a counted session start (weeks numbered as `weekOf`: ISO weeks from the epoch's), each with the
+   * subject's first such week ever.
+   */
+  activeWeeks(kind: 'individual' | 'collective', lowWeek: number, highWeek: number): { subjectId: string; week: number; first: number }[] {
+    return this.db
+      .prepare<[object], { subject: string; week: number; first: number }>(
+        `WITH counted (subject, start) AS (
+           SELECT subject_id, start FROM usage_sessions WHERE subject_kind = @kind AND subject_id IS NOT NULL
+           UNION ALL SELECT actor, start FROM usage_sessions WHERE @kind = 'individual' AND actor IS NOT NULL),
+         weeks AS (SELECT subject, (start + ${epochWeekOffset}) / ${weekMs} AS week FROM counted GROUP BY subject, week),
+         spans AS (SELECT subject, week, MIN(week) OVER (PARTITION BY subject) AS first FROM weeks)
+         SELECT subject, week, first FROM spans WHERE week BETWEEN @low AND @high`,
+      )
+      .all({ kind, low: lowWeek, high: highWeek })
+      .map((r) => ({ subjectId: r.subject, week: r.week, first: r.first }));
   }
 
   count(): number {

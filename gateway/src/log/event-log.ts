@@ -145,6 +145,16 @@ export class EventLog {
       .get({ channel: filter.channel ?? null })!.n;
   }
 
+  /** Who the events of these types with device time in `[from, to)` are attributed to, and when (funnels). */
+  listOfTypes(types: readonly string[], from: number, to: number): { subjectId: string | null; subjectKind: LogRecord['subjectKind']; actor: string | null; type: string; ts: number }[] {
+    return this.db
+      .prepare<[number, number, string], { subject_id: string | null; subject_kind: LogRecord['subjectKind']; actor: string | null; type: string; ts: number }>(
+        "SELECT subject_id, subject_kind, actor, type, ts FROM events WHERE ts >= ? AND ts < ? AND channel = 'events' AND type IN (SELECT value FROM json_each(?))",
+      )
+      .all(from, to, JSON.stringify(types))
+      .map((r) => ({ subjectId: r.subject_id, subjectKind: r.subject_kind, actor: r.actor, type: r.type, ts: r.ts }));
+  }
+
   /** Events of one subject in `[from, to)` by device time. */
   listForSubject(subjectId: string, from: number, to: number, limit: number): LogRecord[] {
     return this.db

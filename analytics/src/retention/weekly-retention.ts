@@ -1,0 +1,63 @@
+import type { RetentionResult } from '@parcours/contracts';
+
+const dayMs = 86_400_000;
+export const weekMs = 7 * dayMs;
+/** 1970-01-01 was a Thursday: the ISO week containing the epoch started three days before it. */
+export const epochWeekOffset = 3 * dayMs;
+
+/** The number of the ISO week (Monday 00:00 UTC) containing `ms`, counted from the epoch's week (SQL: `SessionStore.activeWeeks`). */
+export function weekOf(ms: number): number {
+  return Math.floor((ms + epochWeekOffset) / weekMs);
+}
+
+export function weekStart(week: number): number {
+  return week * weekMs - epochWeekOffset;
+}
+
+/** The weeks in which one subject was active (some of them at least), and its first active week ever. */
+export interface SubjectActivity {
+  first: number;
+  active: ReadonlySet<number>;
+}
+
+export interface RetentionRange {
+  /** First and last week of the range, inclusive. */
+  firstWeek: number;
+  lastWeek: number;
+  /** How many weeks after its first one each cohort is followed. */
+  weeks: number;
+}
+
+const share = (part: number, whole: number): number | null => (whole === 0 ? null : part / whole);
+
+/**
+ * Weekly cohorts of first use in the range, followed `weeks` weeks, and the lifecycle of each week
+ * (PostHog's: new, returning, resurrecting, dormant). `active` must hold the subject's active weeks from
+ * the week before the range to `weeks` after its last week; `first` is over all time.
+ */
+export function computeRetention(subjects: readonly SubjectActivity[], range: RetentionRange): Pick<RetentionResult, 'cohorts' | 'lifecycle'> {
+  const cohorts: RetentionResult['cohorts'] = [];
+  const lifecycle: RetentionResult['lifecycle'] = [];
+  for (let week = range.firstWeek; week <= range.lastWeek; week++) {
+    const cohort = subjects.filter((s) => s.first === week);
+    cohorts.push({
+      week: weekStart(week),
+      size: cohort.length,
+      retained: Array.from({ length: range.weeks + 1 }, (_, offset) => {
+        const active = cohort.filter((s) => s.active.has(week + offset)).length;
+        return { weekOffset: offset, week: weekStart(week + offset), active, share: share(active, cohort.length) };
+      }),
+    });
+    const counts = { new: 0, returning: 0, resurrecting: 0, dormant: 0 };
+    for (const s of subjects) {
+      const now = s.active.has(week);
+      const before = s.active.has(week - 1);
+      if (now && s.first === week) counts.new++;
+      else if (now && before) counts.returning++;
+      else if (now && s.first < week) counts.resurrecting++;
+      else if (!now && before) counts.dormant++;
+    }
+    lifecycle.push({ week: weekStart(week), ...counts });
+  }
+  return { cohorts, lifecycle };
+}

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { durationSchema } from './duration.js';
+import { idSchema, typeNameSchema } from './ids.js';
+import { eventTypeSchema } from './payloads.js';
+import { subjectKindSchema } from './registry.js';
+import { instantSchema } from './time.js';
+
+/**
+ * Funnels declared in `analytics.funnels` (issue 7), counted like PostHog's ordered funnels: a subject
+ * enters with an occurrence of the first step and reaches step k when steps 2..k follow it, each strictly
+ * after the previous, within the window of the entry.
+ */
+export const funnelStepSchema = z
+  .strictObject({
+    deviceType: typeNameSchema.optional().describe('a usage session on a device of this type, counted as journeys count it'),
+    eventType: eventTypeSchema.optional().describe('a device event of this type attributed to the subject'),
+  })
+  .refine((step) => (step.deviceType === undefined) !== (step.eventType === undefined), 'a step is either { "deviceType": … } or { "eventType": … }');
+export type FunnelStep = z.output<typeof funnelStepSchema>;
+
+export const funnelSchema = z.strictObject({
+  name: idSchema.describe('unique; the last segment of /api/v1/funnels/{name}'),
+  steps: z.array(funnelStepSchema).min(2, 'a funnel has at least 2 steps'),
+  window: durationSchema.refine((ms) => ms > 0, 'the window must be longer than 0').describe('every step must follow the entry within this time'),
+  countBy: subjectKindSchema.describe('the subjects counted: individuals, or collectives (households, workplaces, …)'),
+});
+export type Funnel = z.output<typeof funnelSchema>;
+
+export const funnelsSchema = z.array(funnelSchema).superRefine((funnels, ctx) => {
+  const seen = new Set<string>();
+  funnels.forEach((funnel, index) => {
+    if (seen.has(funnel.name)) ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `funnel name "${funnel.name}" is declared twice` });
+    seen.add(funnel.name);
+  });
+});
+export type FunnelsInput = z.input<typeof funnelsSchema>;
+
+/** A declared funnel as the API serves it (the window in seconds). */
+export const funnelDefinitionSchema = z.object({
+  name: idSchema,
+  steps: z.array(z.object({ deviceType: typeNameSchema.optional(), eventType: z.string().optional() })),
+  windowS: z.number().positive(),
+  countBy: subjectKindSchema,
+});
+export type FunnelDefinition = z.output<typeof funnelDefinitionSchema>;
+
+export const funnelQuerySchema = z.object({
+  from: instantSchema.describe('subjects entering (first step) at or after (ISO 8601)'),
+  to: instantSchema.describe('subjects entering before (ISO 8601); later steps may follow up to the window after'),
+});
+
+const share = z.number().min(0).max(1).nullable();
+
+export const funnelStepResultSchema = z.object({
+  step: z.number().int().positive().describe('1 for the entry'),
+  deviceType: typeNameSchema.optional(),
+  eventType: z.string().optional(),
+  reached: z.number().int().nonnegative().describe('subjects whose furthest step is this one or a later one'),
+  conversionFromPrevious: share.describe('reached / reached at the previous step (1 for the first step); null when nobody reached the previous one'),
+  conversionFromStart: share.describe('reached / entered; null when nobody entered'),
+  medianSecondsFromPrevious: z.number().nonnegative().nullable().describe('median time from the previous step, over the subjects that reached this one; null for the first step or when nobody did'),
+});
+
+export const funnelResultSchema = z.object({
+  name: idSchema,
+  countBy: subjectKindSchema,
+  from: instantSchema,
+  to: instantSchema,
+  windowS: z.number().positive(),
+  entered: z.number().int().nonnegative(),
+  converted: z.number().int().nonnegative().describe('subjects that reached the last step'),
+  conversion: share.describe('converted / entered; null when nobody entered'),
+  medianSecondsToConvert: z.number().nonnegative().nullable().describe('median time from the entry to the last step, over the converted subjects'),
+  steps: z.array(funnelStepResultSchema),
+});
+export type FunnelResult = z.output<typeof funnelResultSchema>;

@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { typeNameSchema } from './ids.js';
+import { subjectKindSchema } from './registry.js';
+import { instantSchema } from './time.js';
+
+/**
+ * Weekly retention and lifecycle of subjects (issue 7), as PostHog computes them. Weeks are ISO weeks,
+ * starting on Monday 00:00 UTC; a subject is active in a week when a session counted for it (its own, or
+ * one it used as actor or inferred actor) starts in that week.
+ */
+export const retentionQuerySchema = z.object({
+  from: instantSchema.describe('first week of the range: the ISO week (Monday, UTC) containing this instant'),
+  to: instantSchema.describe('the range ends before this instant: its last week is the one containing the instant just before'),
+  kind: subjectKindSchema.describe('individuals, or collectives'),
+  subjectType: typeNameSchema.optional().describe('only subjects of this type (person, household, workplace, …)'),
+  weeks: z.coerce.number().int().min(0).max(104).default(8).describe('how many weeks after its first one each cohort is followed'),
+});
+
+const share = z.number().min(0).max(1).nullable();
+
+export const retentionCohortSchema = z.object({
+  week: instantSchema.describe('Monday 00:00 UTC of the week of first use'),
+  size: z.number().int().nonnegative().describe('subjects whose first counted session ever started that week'),
+  retained: z.array(z.object({
+    weekOffset: z.number().int().nonnegative().describe('0 is the week of first use'),
+    week: instantSchema,
+    active: z.number().int().nonnegative(),
+    share: share.describe('active / size; null for an empty cohort'),
+  })),
+});
+
+export const lifecycleWeekSchema = z.object({
+  week: instantSchema,
+  new: z.number().int().nonnegative().describe('first use ever that week'),
+  returning: z.number().int().nonnegative().describe('active that week and the week before'),
+  resurrecting: z.number().int().nonnegative().describe('active that week, not the week before, but some week earlier'),
+  dormant: z.number().int().nonnegative().describe('active the week before, not that week'),
+});
+
+export const retentionResultSchema = z.object({
+  from: instantSchema.describe('Monday of the first week'),
+  to: instantSchema.describe('Monday after the last week'),
+  kind: subjectKindSchema,
+  subjectType: typeNameSchema.nullable(),
+  weeks: z.number().int().nonnegative(),
+  cohorts: z.array(retentionCohortSchema),
+  lifecycle: z.array(lifecycleWeekSchema),
+});
+export type RetentionResult = z.output<typeof retentionResultSchema>;

@@ -1,0 +1,202 @@
+import type { MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ParcoursApp } from '../src/app.js';
+import { api, startApp, testConfig } from './helpers.js';
+import { connectRecording } from './mqtt-clients.js';
+
+/**
+ * Funnels and retention through the real app: devices publish a known month of usage over MQTT, then
+ * the API's funnel, retention and lifecycle figures are checked exactly against what was published.
+ *
+ * Individuals: ana and ben (household `home`), cy and the guest dan (workplace `office`). Week 0 is the
+ * week of 2 March 2026.
+ */
+const minute = 60_000;
+const day = 24 * 60 * minute;
+const week0 = Date.UTC(2026, 2, 2); // a Monday
+const at = (week: number, weekday: number, hour: number, min = 0) => week0 + week * 7 * day + weekday * day + hour * 60 * minute + min * minute;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+let app: ParcoursApp;
+const devices = new Map<string, { client: MqttClient; seq: number }>();
+
+async function connectDevice(id: string, type: string, subjectId: string): Promise<void> {
+  const created = await api<{ credentials: { secret: string } }>(app.urls.http, 'POST', '/api/v1/devices', { id, type });
+  await api(app.urls.http, 'POST', `/api/v1/devices/${id}/assignments`, { subjectId, validFrom: iso(week0 - 28 * day) });
+  const { client } = await connectRecording(app.urls.mqtt, { clientId: id, username: id, password: created.body.credentials.secret });
+  devices.set(id, { client, seq: 0 });
+}
+
+async function event(id: string, ts: number, type: string, actor?: string): Promise<void> {
+  const device = devices.get(id)!;
+  device.seq += 1;
+  const payload = { ts, seq: device.seq, type, ...(actor ? { actor } : {}) };
+  await device.client.publishAsync(`${app.config.mqtt.baseTopic}/devices/${id}/events`, JSON.stringify(payload), { qos: 1 });
+}
+
+/** A usage session from `start`, `minutes` long. */
+async function use(id: string, start: number, minutes: number, actor?: string): Promise<void> {
+  await event(id, start, 'usage.start', actor);
+  await event(id, start + minutes * minute, 'usage.stop');
+}
+
+/** Monday of week k, as the API writes it. */
+const w = (k: number) => iso(week0 + k * 7 * day);
+const get = <T>(path: string) => api<T>(app.urls.http, 'GET', path);
+
+beforeAll(async () => {
+  const funnels = [
+    { name: 'morning', steps: [{ deviceType: 'coffee_machine' }, { eventType: 'door.opened' }, { deviceType: 'car' }], window: '1h', countBy: 'individual' },
+    { name: 'leaving', steps: [{ deviceType: 'coffee_machine' }, { eventType: 'door.opened' }], window: '30m', countBy: 'collective' },
+  ] as const;
+  app = await startApp(testConfig({ analytics: { sessionRules: {}, actorInference: false, funnels: funnels.map((f) => ({ ...f, steps: [...f.steps] })) } }));
+  const post = (path: string, body: unknown) => api(app.urls.http, 'POST', `/api/v1${path}`, body);
+  for (const [id, type] of [['ana', 'person'], ['ben', 'person'], ['cy', 'person'], ['dan', 'guest']]) await post('/subjects', { id, kind: 'individual', type, name: id });
+  await post('/subjects', { id: 'home', kind: 'collective', type: 'household', name: 'Home' });
+  await post('/subjects', { id: 'office', kind: 'collective', type: 'workplace', name: 'Office' });
+  for (const [individualId, collectiveId] of [['ana', 'home'], ['ben', 'home'], ['cy', 'office'], ['dan', 'office']]) {
+    await post('/memberships', { individualId, collectiveId, validFrom: iso(week0 - 28 * day) });
+  }
+  await connectDevice('home-cm', 'coffee_machine', 'home');
+  await connectDevice('home-door', 'door_sensor', 'home');
+  await connectDevice('ana-car', 'car', 'ana');
+  await connectDevice('office-cm', 'coffee_machine', 'office');
+
+  // In device-time order. Week -1: cy's first use.
+  await use('office-cm', at(-1, 0, 9), 5, 'cy');
+  // Week 0, Monday: ana goes all the way (coffee, door 20 min later, car 10 min after); home's door is 20 min after its coffee.
+  await use('home-cm', at(0, 0, 7), 5, 'ana');
+  await event('home-door', at(0, 0, 7, 20), 'door.opened', 'ana');
+  await use('ana-car', at(0, 0, 7, 30), 30);
+  await use('office-cm', at(0, 0, 9), 5, 'cy');
+  // Tuesday: ben's door is more than the window after his coffee; Wednesday: 10 minutes after.
+  await use('home-cm', at(0, 1, 7), 5, 'ben');
+  await event('home-door', at(0, 1, 8, 30), 'door.opened', 'ben');
+  await use('home-cm', at(0, 2, 7), 5, 'ben');
+  await event('home-door', at(0, 2, 7, 10), 'door.opened', 'ben');
+  // Week 1: ana drives, dan's first coffee. Week 2: ben's coffee.
+  await use('ana-car', at(1, 0, 8), 30);
+  await use('office-cm', at(1, 1, 9), 5, 'dan');
+  await use('home-cm', at(2, 0, 7), 5, 'ben');
+  await app.drained();
+}, 120_000);
+
+afterAll(async () => {
+  for (const { client } of devices.values()) await client.endAsync();
+  await app?.stop();
+});
+
+describe('funnels', () => {
+  it('lists the declared funnels', async () => {
+    const response = await get<{ items: unknown[] }>('/api/v1/funnels');
+    expect(response.status).toBe(200);
+    expect(response.body.items).toEqual([
+      { name: 'morning', steps: [{ deviceType: 'coffee_machine' }, { eventType: 'door.opened' }, { deviceType: 'car' }], windowS: 3600, countBy: 'individual' },
+      { name: 'leaving', steps: [{ deviceType: 'coffee_machine' }, { eventType: 'door.opened' }], windowS: 1800, countBy: 'collective' },
+    ]);
+  });
+
+  it('counts individuals from the sessions they used and the events naming them, each once at its furthest step', async () => {
+    const response = await get(`/api/v1/funnels/morning?from=${iso(week0)}&to=${iso(week0 + 7 * day)}`);
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({
+      name: 'morning', countBy: 'individual', from: iso(week0), to: iso(week0 + 7 * day), windowS: 3600,
+      entered: 3, converted: 1, conversion: 1 / 3, medianSecondsToConvert: 1800,
+      steps: [
+        { step: 1, deviceType: 'coffee_machine', reached: 3, conversionFromPrevious: 1, conversionFromStart: 1, medianSecondsFromPrevious: null },
+        { step: 2, eventType: 'door.opened', reached: 2, conversionFromPrevious: 2 / 3, conversionFromStart: 2 / 3, medianSecondsFromPrevious: 900 },
+        { step: 3, deviceType: 'car', reached: 1, conversionFromPrevious: 0.5, conversionFromStart: 1 / 3, medianSecondsFromPrevious: 600 },
+      ],
+    });
+  });
+
+  it('lets only entries inside [from, to) count: without Wednesday, ben stops at his first step', async () => {
+    const response = await get<{ entered: number; steps: { reached: number }[] }>(`/api/v1/funnels/morning?from=${iso(week0)}&to=${iso(at(0, 2, 0))}`);
+    expect(response.body.entered).toBe(3);
+    expect(response.body.steps.map((s) => s.reached)).toEqual([3, 1, 1]);
+  });
+
+  it('counts collectives from the sessions and events of their devices', async () => {
+    const response = await get<Record<string, unknown>>(`/api/v1/funnels/leaving?from=${iso(week0)}&to=${iso(week0 + 7 * day)}`);
+    expect(response.body).toMatchObject({ entered: 2, converted: 1, conversion: 0.5, medianSecondsToConvert: 1200 });
+  });
+
+  it('answers 404 for an unknown funnel and 400 for a bad range', async () => {
+    const unknown = await get<{ code: string }>(`/api/v1/funnels/evening?from=${iso(week0)}&to=${iso(week0 + day)}`);
+    expect([unknown.status, unknown.body.code]).toEqual([404, 'PARCOURS_E_NOT_FOUND']);
+    const reversed = await get<{ code: string }>(`/api/v1/funnels/morning?from=${iso(week0 + day)}&to=${iso(week0)}`);
+    expect([reversed.status, reversed.body.code]).toEqual([400, 'PARCOURS_E_BAD_INTERVAL']);
+    const missing = await get<{ code: string }>('/api/v1/funnels/morning');
+    expect([missing.status, missing.body.code]).toEqual([400, 'PARCOURS_E_VALIDATION']);
+  });
+});
+
+describe('retention and lifecycle', () => {
+  const range = `from=${iso(week0)}&to=${iso(week0 + 21 * day)}&weeks=2`;
+
+  it('follows weekly cohorts of first use ever, and classifies each week', async () => {
+    const response = await get(`/api/v1/retention?${range}&kind=individual`);
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({
+      from: w(0), to: w(3), kind: 'individual', subjectType: null, weeks: 2,
+      cohorts: [
+        // ana and ben (cy first used the office's machine in week -1).
+        { week: w(0), size: 2, retained: [{ weekOffset: 0, week: w(0), active: 2, share: 1 }, { weekOffset: 1, week: w(1), active: 1, share: 0.5 }, { weekOffset: 2, week: w(2), active: 1, share: 0.5 }] },
+        { week: w(1), size: 1, retained: [{ weekOffset: 0, week: w(1), active: 1, share: 1 }, { weekOffset: 1, week: w(2), active: 0, share: 0 }, { weekOffset: 2, week: w(3), active: 0, share: 0 }] },
+        { week: w(2), size: 0, retained: [{ weekOffset: 0, week: w(2), active: 0, share: null }, { weekOffset: 1, week: w(3), active: 0, share: null }, { weekOffset: 2, week: w(4), active: 0, share: null }] },
+      ],
+      lifecycle: [
+        { week: w(0), new: 2, returning: 1, resurrecting: 0, dormant: 0 },
+        { week: w(1), new: 1, returning: 1, resurrecting: 0, dormant: 2 },
+        { week: w(2), new: 0, returning: 0, resurrecting: 1, dormant: 2 },
+      ],
+    });
+  });
+
+  it('takes first use over all time, not inside the range: ben, first active in week 0, resurrects in week 2', async () => {
+    const response = await get<{ cohorts: { size: number }[]; lifecycle: unknown[] }>(`/api/v1/retention?from=${w(2)}&to=${w(3)}&kind=individual&weeks=0`);
+    expect(response.body.cohorts.map((c) => c.size)).toEqual([0]);
+    expect(response.body.lifecycle).toEqual([{ week: w(2), new: 0, returning: 0, resurrecting: 1, dormant: 2 }]);
+  });
+
+  it('keeps the subjects of one type, and counts collectives from their own sessions', async () => {
+    const guests = await get<{ cohorts: { size: number }[]; lifecycle: unknown[] }>(`/api/v1/retention?${range}&kind=individual&subjectType=guest`);
+    expect(guests.body.cohorts.map((c) => c.size)).toEqual([0, 1, 0]);
+    expect(guests.body.lifecycle).toEqual([
+      { week: w(0), new: 0, returning: 0, resurrecting: 0, dormant: 0 },
+      { week: w(1), new: 1, returning: 0, resurrecting: 0, dormant: 0 },
+      { week: w(2), new: 0, returning: 0, resurrecting: 0, dormant: 1 },
+    ]);
+    const collectives = await get<{ cohorts: { size: number; retained: { active: number }[] }[]; lifecycle: unknown[] }>(`/api/v1/retention?${range}&kind=collective`);
+    expect(collectives.body.cohorts.map((c) => [c.size, c.retained.map((r) => r.active)])).toEqual([[1, [1, 0, 1]], [0, [0, 0, 0]], [0, [0, 0, 0]]]);
+    expect(collectives.body.lifecycle).toEqual([
+      { week: w(0), new: 1, returning: 1, resurrecting: 0, dormant: 0 },
+      { week: w(1), new: 0, returning: 1, resurrecting: 0, dormant: 1 },
+      { week: w(2), new: 0, returning: 0, resurrecting: 1, dormant: 1 },
+    ]);
+  });
+
+  it('answers 400 for a bad range or kind', async () => {
+    const reversed = await get<{ code: string }>(`/api/v1/retention?from=${w(1)}&to=${w(0)}&kind=individual`);
+    expect([reversed.status, reversed.body.code]).toEqual([400, 'PARCOURS_E_BAD_INTERVAL']);
+    const kind = await get<{ code: string }>(`/api/v1/retention?from=${w(0)}&to=${w(1)}&kind=household`);
+    expect([kind.status, kind.body.code]).toEqual([400, 'PARCOURS_E_VALIDATION']);
+  });
+});
+
+describe('the API surface', () => {
+  it('describes funnels and retention in /openapi.json', async () => {
+    const spec = await api<{ paths: Record<string, { get?: { parameters?: { name: string }[] } }> }>(app.urls.http, 'GET', '/openapi.json', undefined, null);
+    expect(spec.body.paths['/api/v1/funnels']?.get).toBeDefined();
+    expect(spec.body.paths['/api/v1/funnels/{name}']?.get?.parameters?.map((p) => p.name).sort()).toEqual(['from', 'name', 'to']);
+    expect(spec.body.paths['/api/v1/retention']?.get?.parameters?.map((p) => p.name).sort()).toEqual(['from', 'kind', 'subjectType', 'to', 'weeks']);
+  });
+
+  it('keeps aggregates over every subject from integrators (they read only their granted subjects)', async () => {
+    const grant = app.gateway.apiKeys.create({ name: 'crm', role: 'integrator', subjects: ['home'] }).key;
+    const response = await api<{ code: string }>(app.urls.http, 'GET', `/api/v1/funnels/leaving?from=${w(0)}&to=${w(1)}`, undefined, grant);
+    expect([response.status, response.body.code]).toEqual([403, 'PARCOURS_E_FORBIDDEN']);
+    const reader = app.gateway.apiKeys.create({ name: 'dash', role: 'reader' }).key;
+    expect((await api(app.urls.http, 'GET', `/api/v1/retention?from=${w(0)}&to=${w(1)}&kind=collective`, undefined, reader)).status).toBe(200);
+  });
+});
