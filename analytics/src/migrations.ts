@@ -34,12 +34,13 @@ export const analyticsMigrations: readonly Migration[] = [
     `,
   },
   {
-    name: 'analytics-004-late-records',
+    name: 'analytics-004-late-records-outbox',
     sql: `
       CREATE TABLE device_frontiers (device_id TEXT PRIMARY KEY, frontier INTEGER NOT NULL);
       CREATE TABLE session_watermark (id INTEGER PRIMARY KEY CHECK (id = 1), watermark INTEGER NOT NULL);
       CREATE TABLE journey_rederivations (subject_id TEXT PRIMARY KEY, from_ts INTEGER NOT NULL);
       CREATE TABLE mqtt_outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, payload TEXT NOT NULL);
+      CREATE INDEX usage_sessions_start ON usage_sessions (start);
     `,
   },
 ];
