@@ -6,7 +6,7 @@ import { faultRatesSchema, loadScenario, Simulator, type SimulationSummary } fro
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParcoursApp } from '../src/app.js';
-import { adminKey, startApp, testConfig } from './helpers.js';
+import { adminKey, api, startApp, testConfig } from './helpers.js';
 
 /**
  * Issue 7's accuracy targets, measured for real: the `small` fleet publishes simulated hours to a running
@@ -48,6 +48,7 @@ async function measure(config: Config, window: { from: number; to: number; seed:
   await simulator.stop();
   await app.drained();
   const run = await accuracyCli(config.data.dir, ['--ground-truth', summary.groundTruthPath, '--json', '--check']);
+  if (!run.stdout) throw new Error(run.stderr);
   return { app, summary, run, report: accuracyReportSchema.parse(JSON.parse(run.stdout)) };
 }
 
@@ -127,5 +128,50 @@ describe('parcours accuracy with every fault kind', () => {
     expect(r.sessions.f1, figures(r)).toBeGreaterThanOrEqual(0.99);
     expect(r.targets.find((t) => t.name.startsWith('transition'))!.met, figures(r)).toBe(true);
     expect(m.run.code === 0, `${figures(m.report)} ${m.run.stderr}`).toBe(m.report.targets.every((t) => t.met));
+  });
+});
+
+describe('parcours accuracy after a registry correction', () => {
+  // The CRM recorded Alice's employment at Acme late. Stored results are first made what such a registry
+  // makes them (her membership moved after the window, the window re-attributed: her actor is refused on
+  // the office's machines), then the registry is corrected and the window re-attributed again.
+  const from = Date.UTC(2026, 2, 3, 5);
+  const to = from + 6 * hour;
+  const iso = (ms: number) => new Date(ms).toISOString();
+  let m: Measured;
+  let wrong: AccuracyReport;
+  let corrected: AccuracyReport;
+
+  async function accuracyNow(): Promise<AccuracyReport> {
+    const run = await accuracyCli(m.app.config.data.dir, ['--ground-truth', m.summary.groundTruthPath, '--json']);
+    if (!run.stdout) throw new Error(run.stderr);
+    return accuracyReportSchema.parse(JSON.parse(run.stdout));
+  }
+
+  beforeAll(async () => {
+    m = await measure(testConfig({ mqtt: { allowAnonymous: true }, analytics: { sessionRules: {} } }), { from, to, seed: 5 });
+    const base = m.app.urls.http;
+    const found = await api<{ items: { id: string; validFrom: string }[] }>(base, 'GET', '/api/v1/memberships?individualId=ind-alice&collectiveId=wp-acme');
+    const [membership] = found.body.items;
+    const moveTo = async (validFrom: string) => {
+      expect((await api(base, 'PATCH', `/api/v1/memberships/${membership!.id}`, { validFrom })).status).toBe(200);
+      await m.app.reattribute(from - 24 * hour, to + 24 * hour);
+    };
+    await moveTo(iso(to + 24 * hour));
+    wrong = await accuracyNow();
+    await moveTo(membership!.validFrom);
+    corrected = await accuracyNow();
+  }, 180_000);
+  afterAll(async () => {
+    await m?.app.stop();
+  });
+
+  it('misses the individual of sessions while the registry is wrong', () => {
+    expect(wrong.attribution.sessions.decided.individualShare, figures(wrong)).toBeLessThan(1);
+  });
+
+  it('meets every target again once the registry is corrected and the window re-attributed', () => {
+    expect(corrected.targets.filter((t) => !t.met), figures(corrected)).toEqual([]);
+    expect(corrected.sessions.f1).toBe(m.report.sessions.f1);
   });
 });
