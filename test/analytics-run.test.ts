@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Analytics } from '@parcours/analytics';
+import { Analytics, type PendingJourney } from '@parcours/analytics';
 import { builtInSessionRules, type Config, type Journey, type UsageSession } from '@parcours/contracts';
 import { faultRatesSchema, loadScenario, Simulator } from '@parcours/firmware-sim';
 import { createGatewayMetrics, Gateway } from '@parcours/gateway';
@@ -26,6 +26,8 @@ const sessionRules = Object.fromEntries(Object.entries(builtInSessionRules).map(
 interface Derived {
   sessions: UsageSession[];
   journeys: Journey[];
+  /** The journeys still open in the stream, by subject. */
+  pending: PendingJourney[];
   watermark: number;
   points: { sessions: number; journeys: number };
 }
@@ -52,7 +54,12 @@ async function readStore(config: Config): Promise<Omit<Derived, 'points'>> {
     const analytics = new Analytics({ config, gateway, influx: null, publish: async () => undefined, logger: pino({ level: 'silent' }) });
     analytics.open();
     const all = [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER] as const;
-    return { sessions: analytics.sessionStore.listInRange(...all), journeys: analytics.journeyStore.listInRange(...all), watermark: analytics.sessionStore.loadWatermark() };
+    return { sessions: analytics.sessionStore.listInRange(...all), journeys: analytics.journeyStore.listInRange(...all),
+      // Steps in start order: the stream keeps them in the order sessions closed, which means nothing.
+      pending: analytics.journeyStore.loadPending()
+        .map((p) => ({ ...p, steps: [...p.steps].sort((a, b) => a.start - b.start || a.sessionId.localeCompare(b.sessionId)) }))
+        .sort((a, b) => a.subjectId.localeCompare(b.subjectId)),
+      watermark: analytics.sessionStore.loadWatermark() };
   } finally {
     gateway.stop();
   }
@@ -135,6 +142,7 @@ describe('parcours analytics run over the whole log gives what streaming gave', 
     expect(streamed.journeys.length).toBeGreaterThan(15);
     expect(batched.sessions).toEqual(streamed.sessions);
     expect(batched.journeys).toEqual(streamed.journeys);
+    expect(r.batched.pending, 'the journeys still open, which the stream goes on with').toEqual(r.streamed.pending);
   });
 
   it('replaces the InfluxDB points, never adding', () => {
@@ -169,6 +177,7 @@ describe('with late data: devices offline that replay what they buffered', () =>
     expect(streamed.sessions.length).toBeGreaterThan(20);
     expect(batched.sessions).toEqual(streamed.sessions);
     expect(batched.journeys).toEqual(streamed.journeys);
+    expect(r.batched.pending).toEqual(r.streamed.pending);
     expect(r.batched.points).toEqual({ sessions: r.batched.sessions.length, journeys: r.batched.journeys.length });
   });
 });

@@ -33,6 +33,7 @@ export class Analytics {
   private store: SessionStore | null = null;
   private journeys: JourneyStore | null = null;
   private sessions: SessionJob | null = null;
+  private journeyJob: JourneyJob | null = null;
   private outboxStore: Outbox | null = null;
   private relay: OutboxRelay | null = null;
 
@@ -67,10 +68,10 @@ export class Analytics {
   start(): void {
     const { config, gateway, influx, publish, logger, onSessions } = this.options;
     this.open();
-    const journeys = new JourneyJob({
+    const journeys = (this.journeyJob = new JourneyJob({
       store: this.journeyStore, sessions: this.sessionStore, gapMs: config.analytics.journeyGap, individualType: this.individualType, influx, publish,
       baseTopic: config.mqtt.baseTopic, logger: logger.child({ part: 'analytics-journeys' }),
-    });
+    }));
     journeys.start();
     this.sessions = new SessionJob({
       log: gateway.log,
@@ -144,6 +145,8 @@ export class Analytics {
     const run: BatchRun = { from: options.from, to: options.to, devices: options.devices ?? 'all', subjects: new Set(), sessions: [], onProgress: options.onProgress ?? (() => undefined) };
     const results: BatchJobResult[] = [];
     for (const job of batchJobs.filter((j) => options.jobs.includes(j.name))) results.push(await job.run(this.batchDeps(), run));
+    // In a running server, the stream goes on from the pending journeys the batch rebuilt.
+    this.journeyJob?.reload(run.subjects);
     await this.relay?.flush();
     return { ...run, results };
   }

@@ -3,5 +3,6 @@ export { SessionBuilder, type OpenSession, type SessionRules } from './sessions/
 export type { SessionStore } from './sessions/session-store.js';
 export { accuracyReportSchema, computeAccuracy, type AccuracyInput, type AccuracyReport, type JourneySession } from './accuracy/accuracy-report.js';
 export type { JourneyStore } from './journeys/journey-store.js';
+export type { PendingJourney } from './journeys/journey-builder.js';
 export { batchJobs, batchJobNames, type BatchJob, type BatchJobResult, type BatchProgress } from './batch/batch-jobs.js';
 export { readRange, type DeviceSelection } from './sessions/rederive-sessions.js';

@@ -97,7 +97,10 @@ const journeysJob: BatchJob = {
     const reach = from - deps.gapMs - longestSession(deps.rules);
     const before = deps.journeys.listInRange(reach, Number.MAX_SAFE_INTEGER).filter((j) => subjects.has(j.subjectId));
     const onProgress = (done: number, total: number) => run.onProgress({ job: 'journeys', done, total, unit: 'subjects' });
-    const journeys = await rederiveJourneys({ ...deps, sessions: deps.sessions, journeys: deps.journeys, onProgress }, subjects, from, to);
+    // Journeys close as the stream would close them: on its watermark (or the log's, when the stream is
+    // behind or never ran) and its open sessions.
+    const state = { watermark: Math.max(deps.sessions.loadWatermark(), deps.log.latestTrustedTs() ?? Number.NEGATIVE_INFINITY), open: deps.sessions.loadOpen() };
+    const journeys = await rederiveJourneys({ ...deps, sessions: deps.sessions, journeys: deps.journeys, onProgress }, subjects, from, state);
     deps.outbox.add(changedMessages(before.map((j) => journeyMessage(deps.baseTopic, j)), journeys.map((j) => journeyMessage(deps.baseTopic, j))));
     return { job: 'journeys', count: journeys.length, unit: 'journeys' };
   },

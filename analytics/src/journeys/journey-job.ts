@@ -4,10 +4,10 @@ import type { Logger } from 'pino';
 import type { OpenSession } from '../sessions/session-builder.js';
 import type { SessionBatch, SessionFollower } from '../sessions/session-job.js';
 import type { SessionStore } from '../sessions/session-store.js';
-import { JourneyBuilder, toStep } from './journey-builder.js';
+import { JourneyBuilder } from './journey-builder.js';
 import { journeyMessage, journeyPoint } from './journey-output.js';
 import type { JourneyStore } from './journey-store.js';
-import { describe, journeySubjects } from './rederive-journeys.js';
+import { journeySubjects, rebuildSubjectJourneys } from './rederive-journeys.js';
 
 export interface JourneyJobDeps {
   store: JourneyStore;
@@ -70,18 +70,17 @@ export class JourneyJob implements SessionFollower {
   async settle(state: { watermark: number; open: readonly OpenSession[] }, signal: AbortSignal): Promise<void> {
     const { deps } = this;
     for (const { subjectId, from } of deps.store.listRederivations()) {
-      const lo = Math.min(from, deps.store.earliestTouching(subjectId, from, Number.MAX_SAFE_INTEGER, deps.gapMs) ?? from);
-      const sessions = deps.sessions.listCountedFor(subjectId, lo);
-      const rebuilt = new JourneyBuilder(deps.gapMs, deps.individualType, sessions.length > 0 ? [{ ...describe(subjectId, sessions, deps.individualType), steps: sessions.map(toStep) }] : []);
-      const closed = rebuilt.advance(state.watermark, state.open);
-      const pending = rebuilt.pendingJourneys()[0] ?? null;
-      const old = deps.store.listForSubject(subjectId, lo, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
-      const hi = Math.max(lo, ...old.map((j) => j.start), ...closed.map((j) => j.start));
-      if (deps.influx) await deps.influx.deleteRange({ measurement: measurements.journey, tags: { [tags.subject]: subjectId }, from: lo, to: hi + 1 }, { signal });
-      await this.output(closed, old, signal);
-      deps.store.settle(subjectId, lo, hi, closed, pending);
-      this.builder!.setPending(subjectId, pending);
+      const r = rebuildSubjectJourneys({ ...deps, journeys: deps.store }, subjectId, from, state);
+      if (deps.influx) await deps.influx.deleteRange({ measurement: measurements.journey, tags: { [tags.subject]: subjectId }, from: r.from, to: r.to + 1 }, { signal });
+      await this.output(r.closed, r.replaced, signal);
+      deps.store.settle(subjectId, r.from, r.to, r.closed, r.pending);
+      this.builder!.setPending(subjectId, r.pending);
     }
+  }
+
+  /** Takes the pending journeys of these subjects from the store, after a batch re-derivation rebuilt them there. */
+  reload(subjects: Iterable<string>): void {
+    for (const subjectId of subjects) this.builder?.setPending(subjectId, this.deps.store.pendingOf(subjectId));
   }
 
   /** Journeys to InfluxDB and MQTT; one identical to the version it replaces is not published again. */

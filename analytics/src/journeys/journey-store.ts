@@ -46,6 +46,11 @@ export class JourneyStore {
     })();
   }
 
+  pendingOf(subjectId: string): PendingJourney | null {
+    const row = this.db.prepare<[string], { state: string }>('SELECT state FROM open_journeys WHERE subject_id = ?').get(subjectId);
+    return row ? (JSON.parse(row.state) as PendingJourney) : null;
+  }
+
   loadPending(): PendingJourney[] {
     return this.db.prepare<[], { state: string }>('SELECT state FROM open_journeys').all().map((r) => JSON.parse(r.state) as PendingJourney);
   }

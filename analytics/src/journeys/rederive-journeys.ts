@@ -3,7 +3,7 @@ import { measurements, tags, type Journey, type UsageSession } from '@parcours/c
 import { writeIsolatingRefused, type InfluxWriter } from '@parcours/gateway';
 import type { Logger } from 'pino';
 import type { SessionStore } from '../sessions/session-store.js';
-import { sessionUser, splitJourneys, toStep, type PendingJourney } from './journey-builder.js';
+import { JourneyBuilder, sessionUser, toStep, type OpenSessionLike, type PendingJourney } from './journey-builder.js';
 import { journeyPoint } from './journey-output.js';
 import type { JourneyStore } from './journey-store.js';
 
@@ -23,17 +23,48 @@ export function journeySubjects(sessions: readonly UsageSession[]): Set<string> 
   return new Set(sessions.flatMap((s) => [s.subjectId, sessionUser(s)]).filter((id): id is string => id !== null));
 }
 
+/** What decides which journeys can no longer grow: the stream's watermark and the sessions still open. */
+export interface StreamState {
+  watermark: number;
+  open: readonly OpenSessionLike[];
+}
+
+/** One subject's journeys from the first one a change at `from` may touch, rebuilt from the stored sessions. */
+export interface SubjectRebuild {
+  /** The rebuilt span: the stored journeys starting in `[from, to]` are replaced. */
+  from: number;
+  to: number;
+  /** Those that can no longer grow, as the streaming job would close them. */
+  closed: Journey[];
+  /** The rest, the subject's pending journey. */
+  pending: PendingJourney | null;
+  /** The stored journeys they replace. */
+  replaced: Journey[];
+}
+
 /**
- * Batch re-derivation of the journeys of some subjects after their sessions in `[from, to)` were
- * re-derived: from the first stored journey still joinable from `from` onwards, the journeys are rebuilt
- * from the stored sessions and replace the stored ones (same ids), in the store and in InfluxDB. A
- * changed session can merge or split the journeys after it, hence everything after that point. The
- * streaming job's pending steps are not rebuilt: a session re-derived while its journey is still open
- * keeps its earlier version there until that journey closes.
+ * Rebuilds a subject's journeys from the stored sessions, from its first stored journey still joinable
+ * at `from` (or its pending one, if earlier): a changed session can merge or split the journeys after it.
+ * Which journeys close is decided as the streaming job does, so that the stream goes on from the result.
  */
-export async function rederiveJourneys(deps: RederiveJourneysDeps, subjects: ReadonlySet<string>, from: number, to: number): Promise<Journey[]> {
+export function rebuildSubjectJourneys(deps: Pick<RederiveJourneysDeps, 'sessions' | 'journeys' | 'gapMs' | 'individualType'>, subjectId: string, from: number, state: StreamState): SubjectRebuild {
+  const pendingStart = Math.min(...(deps.journeys.pendingOf(subjectId)?.steps.map((s) => s.start) ?? []));
+  const lo = Math.min(from, deps.journeys.earliestTouching(subjectId, from, Number.MAX_SAFE_INTEGER, deps.gapMs) ?? from, pendingStart);
+  const sessions = deps.sessions.listCountedFor(subjectId, lo);
+  const builder = new JourneyBuilder(deps.gapMs, deps.individualType, sessions.length > 0 ? [{ ...describe(subjectId, sessions, deps.individualType), steps: sessions.map(toStep) }] : []);
+  const closed = builder.advance(state.watermark, state.open);
+  const replaced = deps.journeys.listForSubject(subjectId, lo, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+  const hi = Math.max(lo, ...replaced.map((j) => j.start), ...closed.map((j) => j.start));
+  return { from: lo, to: hi, closed, pending: builder.pendingJourneys()[0] ?? null, replaced };
+}
+
+/**
+ * Batch re-derivation of the journeys of some subjects after their sessions from `from` were re-derived:
+ * each subject's are rebuilt (`rebuildSubjectJourneys`) and replace the stored ones (same ids) and its
+ * pending journey, in the store and in InfluxDB. Returns the closed journeys rebuilt.
+ */
+export async function rederiveJourneys(deps: RederiveJourneysDeps, subjects: ReadonlySet<string>, from: number, state: StreamState): Promise<Journey[]> {
   const rebuilt: Journey[] = [];
-  const pending = new Map(deps.journeys.loadPending().map((p) => [p.subjectId, new Set(p.steps.map((step) => step.sessionId))]));
   let done = 0;
   for (const subjectId of subjects) {
     if (deps.onProgress && done++ % 500 === 0) {
@@ -41,17 +72,10 @@ export async function rederiveJourneys(deps: RederiveJourneysDeps, subjects: Rea
       // Lets a progress display draw: the store is read synchronously.
       await yieldToLoop();
     }
-    const lo = Math.min(from, deps.journeys.earliestTouching(subjectId, from, to, deps.gapMs) ?? from);
-    const sessions = deps.sessions.listCountedFor(subjectId, lo);
-    const old = deps.journeys.listForSubject(subjectId, lo, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
-    const built = splitJourneys(describe(subjectId, sessions, deps.individualType), sessions.map(toStep), deps.gapMs);
-    // A journey the streaming job has not closed yet (an open session may still join it) stays its to close.
-    const held = built.findIndex((j) => j.sessions.some((id) => pending.get(subjectId)?.has(id)));
-    const journeys = held === -1 ? built : built.slice(0, held);
-    const hi = Math.max(lo, ...old.map((j) => j.start), ...journeys.map((j) => j.start));
-    deps.journeys.replace(subjectId, lo, hi, journeys);
-    if (deps.influx) await deps.influx.deleteRange({ measurement: measurements.journey, tags: { [tags.subject]: subjectId }, from: lo, to: hi + 1 });
-    rebuilt.push(...journeys);
+    const r = rebuildSubjectJourneys(deps, subjectId, from, state);
+    deps.journeys.settle(subjectId, r.from, r.to, r.closed, r.pending);
+    if (deps.influx) await deps.influx.deleteRange({ measurement: measurements.journey, tags: { [tags.subject]: subjectId }, from: r.from, to: r.to + 1 });
+    rebuilt.push(...r.closed);
   }
   deps.onProgress?.(subjects.size, subjects.size);
   if (deps.influx) {

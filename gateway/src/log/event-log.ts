@@ -103,6 +103,11 @@ export class EventLog {
     return row?.lo == null || row.hi == null ? null : { from: row.lo, to: row.hi };
   }
 
+  /** The latest device time among records whose clock was trusted (not replaced by the receive time). */
+  latestTrustedTs(): number | null {
+    return this.db.prepare<[], { ts: number }>('SELECT ts FROM events WHERE device_ts IS NULL ORDER BY ts DESC LIMIT 1').get()?.ts ?? null;
+  }
+
   countTimeRange(from: number, to: number): number {
     return this.db.prepare<[number, number], { n: number }>('SELECT COUNT(*) AS n FROM events WHERE ts >= ? AND ts < ?').get(from, to)!.n;
   }
