@@ -105,6 +105,7 @@ const sections = {
     actorInference: setting(booleanSetting, true, 'For a shared-device session with no actor, infer the member whose personal devices were active nearest its start (marked as inferred, with a confidence).'),
     actorInferenceWindow: duration('10m', 'How near the start of a session a personal device must have been active to count in the inference.'),
     journeyGap: duration('30m', 'A subject\'s journey ends when none of its sessions (on its devices, or where it was the actor) starts within this time after the latest end so far.'),
+    aggregateInterval: duration('10s', 'How often the aggregates of the days whose sessions or journeys changed (transitions, activity, shared-device usage) are recomputed and replaced in InfluxDB.'),
   }),
   sim: z.strictObject({
     scenario: setting(z.string().min(1), 'small', 'Built-in fleet scenario run by `parcours start` (`none` disables it), or a scenario file.'),

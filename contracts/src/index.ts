@@ -6,6 +6,7 @@ export * from './payloads.js';
 export * from './registry.js';
 export * from './sessions.js';
 export * from './journeys.js';
+export * from './aggregates.js';
 export * from './session-rules.js';
 export * from './measurements.js';
 export * from './errors.js';
