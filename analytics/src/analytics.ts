@@ -2,9 +2,12 @@ import type { Config, Journey, UsageSession } from '@parcours/contracts';
 import { migrate, type ConsumerStatus, type Gateway, type InfluxWriter } from '@parcours/gateway';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
+import { AggregateJob } from './aggregates/aggregate-job.js';
+import { AggregateStore } from './aggregates/aggregate-store.js';
 import { batchJobNames, batchJobs, type BatchDeps, type BatchJobResult, type BatchProgress, type BatchRun } from './batch/batch-jobs.js';
 import { funnelOccurrences } from './funnels/funnel-occurrences.js';
 import { funnelRoutes } from './http/funnel-routes.js';
+import { aggregateRoutes } from './http/aggregate-routes.js';
 import { journeyRoutes } from './http/journey-routes.js';
 import { retentionRoutes } from './http/retention-routes.js';
 import { sessionRoutes } from './http/session-routes.js';
@@ -36,6 +39,8 @@ export class Analytics {
   private journeyJob: JourneyJob | null = null;
   private outboxStore: Outbox | null = null;
   private relay: OutboxRelay | null = null;
+  private aggregateStore: AggregateStore | null = null;
+  private aggregateJob: AggregateJob | null = null;
 
   constructor(private readonly options: AnalyticsOptions) {}
 
@@ -59,6 +64,11 @@ export class Analytics {
     this.store = new SessionStore(this.options.gateway.db);
     this.journeys = new JourneyStore(this.options.gateway.db);
     this.outboxStore = new Outbox(this.options.gateway.db);
+    this.aggregateStore = new AggregateStore(this.options.gateway.db);
+    const { config, influx, logger } = this.options;
+    this.aggregateJob = new AggregateJob({
+      store: this.aggregateStore, influx, intervalMs: config.analytics.aggregateInterval, individualType: this.individualType, logger: logger.child({ part: 'analytics-aggregates' }),
+    });
   }
 
   /** The registry's type of an individual, for the journeys of someone using another subject's device. */
@@ -90,11 +100,14 @@ export class Analytics {
     this.relay = new OutboxRelay(this.outbox, publish, logger.child({ part: 'analytics-outbox' }));
     this.relay.start();
     void this.relay.flush();
+    this.aggregates.start();
   }
 
   async stop(): Promise<void> {
     await this.sessions?.stop();
     await this.relay?.stop();
+    // Last: recomputes the days the final batches changed.
+    await this.aggregateJob?.stop();
   }
 
   status(): ConsumerStatus {
@@ -119,6 +132,12 @@ export class Analytics {
   get outbox(): Outbox {
     if (!this.outboxStore) throw new Error('analytics not started');
     return this.outboxStore;
+  }
+
+  /** Transitions, activity and shared-device usage in InfluxDB: `flush()` recomputes the changed days now. */
+  get aggregates(): AggregateJob {
+    if (!this.aggregateJob) throw new Error('analytics not started');
+    return this.aggregateJob;
   }
 
   get journeyStore(): JourneyStore {
@@ -148,6 +167,7 @@ export class Analytics {
     // In a running server, the stream goes on from the pending journeys the batch rebuilt.
     this.journeyJob?.reload(run.subjects);
     await this.relay?.flush();
+    await this.aggregates.flush();
     return { ...run, results };
   }
 
@@ -167,9 +187,11 @@ export class Analytics {
 
   routes(): FastifyPluginAsync[] {
     const { config, gateway } = this.options;
+    if (!this.aggregateStore) throw new Error('analytics not started');
     return [
       sessionRoutes(this.sessionStore),
       journeyRoutes(this.journeyStore),
+      aggregateRoutes(this.aggregateStore, this.individualType),
       funnelRoutes(config.analytics.funnels, (funnel, from, to) => funnelOccurrences(this.sessionStore, gateway.log, funnel, from, to)),
       retentionRoutes(this.sessionStore, (id) => gateway.registry.getSubject(id)?.type ?? null),
     ];

@@ -43,4 +43,10 @@ export const analyticsMigrations: readonly Migration[] = [
       CREATE INDEX usage_sessions_start ON usage_sessions (start);
     `,
   },
+  {
+    // Days whose sessions or journeys changed, for the aggregate job: marked in the same transaction as the
+    // change, cleared once recomputed unless the version moved on meanwhile.
+    name: 'analytics-005-stale-days',
+    sql: 'CREATE TABLE stale_days (day INTEGER PRIMARY KEY, version INTEGER NOT NULL);',
+  },
 ];

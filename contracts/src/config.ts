@@ -112,6 +112,7 @@ const sections = {
       'Funnels served at `/api/v1/funnels/{name}` (JSON in the environment): `[{ "name": "morning", "steps": [{ "deviceType": "coffee_machine" }, { "eventType": "door.opened" }], "window": "2h", "countBy": "individual" }]`. At least two steps, each a device type (a usage session) or an event type; names unique; `countBy` is `individual` or `collective`.',
       'none',
     ),
+    aggregateInterval: duration('10s', 'How often the aggregates of the days whose sessions or journeys changed (transitions, activity, shared-device usage) are recomputed and replaced in InfluxDB.'),
   }),
   sim: z.strictObject({
     scenario: setting(z.string().min(1), 'small', 'Built-in fleet scenario run by `parcours start` (`none` disables it), or a scenario file.'),

@@ -8,6 +8,7 @@ export * from './sessions.js';
 export * from './journeys.js';
 export * from './funnels.js';
 export * from './retention.js';
+export * from './aggregates.js';
 export * from './session-rules.js';
 export * from './measurements.js';
 export * from './errors.js';

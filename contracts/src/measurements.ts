@@ -6,6 +6,7 @@ export const measurements = {
   journey: 'journey',
   transition: 'transition',
   activity: 'activity',
+  usageShare: 'usage_share',
   pipeline: 'pipeline',
 } as const;
 
@@ -15,6 +16,12 @@ export const tags = {
   subject: 'subject',
   subjectType: 'subject_type',
   actor: 'actor',
+  fromType: 'from_type',
+  toType: 'to_type',
+  /** `activity`: `day` or `week`; a deliberate extension of DESIGN's table, as distinct counts of a week are not the sum of its days'. */
+  period: 'period',
+  /** `usage_share`: where the actor comes from (`reported`, `inferred`, `none`). */
+  source: 'source',
 } as const;
 
 /** Tag value written where a tag has no value (an unassigned device), so that series stay queryable. */

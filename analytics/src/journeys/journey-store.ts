@@ -1,5 +1,6 @@
 import type { Journey } from '@parcours/contracts';
 import type { Database } from '@parcours/gateway';
+import { markStaleDays, markStaleRows } from '../aggregates/stale-days.js';
 import type { PendingJourney } from './journey-builder.js';
 
 interface JourneyRow {
@@ -88,12 +89,15 @@ export class JourneyStore {
   /** Replaces the subject's journeys starting in `[from, to]` by the given ones, in one transaction. */
   replace(subjectId: string, from: number, to: number, journeys: readonly Journey[]): void {
     this.db.transaction(() => {
+      markStaleRows(this.db, 'journeys', 'subject_id = ? AND start >= ? AND start <= ?', subjectId, from, to);
       this.db.prepare('DELETE FROM journeys WHERE subject_id = ? AND start >= ? AND start <= ?').run(subjectId, from, to);
       this.insert(journeys);
     })();
   }
 
+  /** Inserts or replaces (same id, hence same start and day) journeys, marking their days stale for the aggregates. */
   private insert(journeys: readonly Journey[]): void {
+    markStaleDays(this.db, journeys.map((j) => j.start));
     const upsert = this.db.prepare(
       `INSERT OR REPLACE INTO journeys (id, subject_id, subject_kind, subject_type, start, end, duration_s, steps, path, sessions)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

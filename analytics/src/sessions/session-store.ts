@@ -1,6 +1,7 @@
 import type { UsageSession } from '@parcours/contracts';
 import type { Database } from '@parcours/gateway';
 import { epochWeekOffset, weekMs } from '../retention/weekly-retention.js';
+import { markStaleDays, markStaleRows } from '../aggregates/stale-days.js';
 import type { OpenSession } from './session-builder.js';
 
 interface SessionRow {
@@ -39,7 +40,10 @@ export class SessionStore {
     const removeFrom = this.db.prepare('DELETE FROM usage_sessions WHERE device_id = ? AND start >= ?');
     const saveFrontier = this.db.prepare('INSERT OR REPLACE INTO device_frontiers (device_id, frontier) VALUES (?, ?)');
     this.db.transaction(() => {
-      for (const { deviceId, from } of batch.rederived) removeFrom.run(deviceId, from);
+      for (const { deviceId, from } of batch.rederived) {
+        markStaleRows(this.db, 'usage_sessions', 'device_id = ? AND start >= ?', deviceId, from);
+        removeFrom.run(deviceId, from);
+      }
       this.insert(batch.closed);
       this.db.exec('DELETE FROM open_sessions');
       for (const s of batch.open) saveOpen.run(s.deviceId, JSON.stringify(s));
@@ -67,13 +71,22 @@ export class SessionStore {
   replace(devices: ReadonlySet<string> | 'all', from: number, to: number, sessions: readonly UsageSession[]): void {
     const remove = this.db.prepare('DELETE FROM usage_sessions WHERE device_id = ? AND start >= ? AND start < ?');
     this.db.transaction(() => {
-      if (devices === 'all') this.db.prepare('DELETE FROM usage_sessions WHERE start >= ? AND start < ?').run(from, to);
-      else for (const device of devices) remove.run(device, from, to);
+      if (devices === 'all') {
+        markStaleRows(this.db, 'usage_sessions', 'start >= ? AND start < ?', from, to);
+        this.db.prepare('DELETE FROM usage_sessions WHERE start >= ? AND start < ?').run(from, to);
+      } else {
+        for (const device of devices) {
+          markStaleRows(this.db, 'usage_sessions', 'device_id = ? AND start >= ? AND start < ?', device, from, to);
+          remove.run(device, from, to);
+        }
+      }
       this.insert(sessions);
     })();
   }
 
+  /** Inserts or replaces (same id, hence same start and day) sessions, marking their days stale for the aggregates. */
   private insert(sessions: readonly UsageSession[]): void {
+    markStaleDays(this.db, sessions.map((s) => s.start));
     const upsert = this.db.prepare(
       `INSERT OR REPLACE INTO usage_sessions (id, device_id, device_type, subject_id, subject_kind, subject_type, actor, inferred_actor,
          inference_confidence, start, end, duration_s, events, closed_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

@@ -1,0 +1,64 @@
+import type { UsageSession } from '@parcours/contracts';
+import type { Database } from '@parcours/gateway';
+import { clearStaleDays, listStaleDays, type StaleDay } from './stale-days.js';
+import type { JourneySteps } from './transitions.js';
+import type { ActivitySession } from './activity.js';
+import type { ShareSession } from './usage-shares.js';
+
+/** The reads of the aggregates: stored journeys with their steps, sessions, and the stale days. */
+export class AggregateStore {
+  constructor(private readonly db: Database) {}
+
+  /** Closed journeys starting in `[from, to)` with their steps (the sessions, in the journey's order). */
+  journeySteps(from: number, to: number, subjectType?: string): JourneySteps[] {
+    const rows = this.db
+      .prepare<[object], { id: string; subject_type: string | null; device_type: string; start: number; end: number }>(
+        `SELECT j.id, j.subject_type, s.device_type, s.start, s.end
+         FROM journeys j, json_each(j.sessions) step JOIN usage_sessions s ON s.id = step.value
+         WHERE j.start >= @from AND j.start < @to AND (@subjectType IS NULL OR j.subject_type = @subjectType)
+         ORDER BY j.id, step.key`,
+      )
+      .all({ from, to, subjectType: subjectType ?? null });
+    const journeys = new Map<string, JourneySteps & { steps: JourneySteps['steps'][number][] }>();
+    for (const r of rows) {
+      const journey = journeys.get(r.id) ?? { subjectType: r.subject_type, steps: [] };
+      journey.steps.push({ deviceType: r.device_type, start: r.start, end: r.end });
+      journeys.set(r.id, journey);
+    }
+    return [...journeys.values()];
+  }
+
+  /** Sessions starting in `[from, to)`, of one device type if given. */
+  activitySessions(from: number, to: number, deviceType?: string): ActivitySession[] {
+    return this.db
+      .prepare<[object], { id: string; device_id: string; device_type: string; subject_id: string | null; subject_type: string | null; actor: string | null; start: number }>(
+        `SELECT id, device_id, device_type, subject_id, subject_type, actor, start FROM usage_sessions
+         WHERE start >= @from AND start < @to AND (@deviceType IS NULL OR device_type = @deviceType)`,
+      )
+      .all({ from, to, deviceType: deviceType ?? null })
+      .map((r) => ({ id: r.id, deviceId: r.device_id, deviceType: r.device_type, subjectId: r.subject_id, subjectType: r.subject_type, actor: r.actor, start: r.start }));
+  }
+
+  /** Sessions of collectives' devices starting in `[from, to)`, of one device or collective if given. */
+  sharedSessions(from: number, to: number, filter: { device?: string | undefined; subject?: string | undefined } = {}): ShareSession[] {
+    return this.db
+      .prepare<[object], { device_id: string; device_type: string; subject_id: string; actor: string | null; inferred_actor: string | null; duration_s: number }>(
+        `SELECT device_id, device_type, subject_id, actor, inferred_actor, duration_s FROM usage_sessions
+         WHERE start >= @from AND start < @to AND subject_kind = 'collective'
+           AND (@device IS NULL OR device_id = @device) AND (@subject IS NULL OR subject_id = @subject)`,
+      )
+      .all({ from, to, device: filter.device ?? null, subject: filter.subject ?? null })
+      .map((r) => ({
+        deviceId: r.device_id, deviceType: r.device_type, subjectId: r.subject_id, subjectKind: 'collective' as UsageSession['subjectKind'],
+        actor: r.actor, inferredActor: r.inferred_actor, durationS: r.duration_s,
+      }));
+  }
+
+  staleDays(): StaleDay[] {
+    return listStaleDays(this.db);
+  }
+
+  clearStale(handled: readonly StaleDay[]): void {
+    clearStaleDays(this.db, handled);
+  }
+}

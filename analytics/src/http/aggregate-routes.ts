@@ -1,0 +1,71 @@
+import { activityPeriods, activitySchema, errorCodes, idSchema, instantSchema, ParcoursError, sharedUsageSchema, transitionSchema, typeNameSchema } from '@parcours/contracts';
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { aggregateActivity, periodStart } from '../aggregates/activity.js';
+import type { AggregateStore } from '../aggregates/aggregate-store.js';
+import { dayMs, weekMs } from '../aggregates/stale-days.js';
+import { aggregateTransitions } from '../aggregates/transitions.js';
+import { aggregateSharedUsage } from '../aggregates/usage-shares.js';
+
+const range = (what: string) => ({
+  from: instantSchema.describe(`${what} starting at or after (ISO 8601)`),
+  to: instantSchema.describe(`${what} starting before (ISO 8601)`),
+});
+
+/** An empty or reversed interval is a client error with its own code, as in the registry. */
+function checkInterval(from: number, to: number): void {
+  if (to <= from) throw new ParcoursError(errorCodes.badInterval, '`to` must be after `from`');
+}
+
+/**
+ * The aggregates of issue 7, computed on request from the store (the same functions the aggregate job
+ * writes to InfluxDB): `GET /transitions`, `GET /activity`, `GET /shared-usage`.
+ */
+export function aggregateRoutes(store: AggregateStore, individualType: (id: string) => string | null): FastifyPluginAsync {
+  return async (plain) => {
+    const app = plain.withTypeProvider<ZodTypeProvider>();
+    app.get('/transitions', {
+      schema: {
+        tags: ['analytics'],
+        description: 'Consecutive steps of the closed journeys starting in [from, to): count and median gap, most frequent first.',
+        querystring: z.object({ ...range('journeys'), subjectType: typeNameSchema.optional() }),
+        response: { 200: z.object({ items: z.array(transitionSchema) }) },
+      },
+    }, async (request) => {
+      const { from, to, subjectType } = request.query;
+      checkInterval(from, to);
+      return { items: aggregateTransitions(store.journeySteps(from, to, subjectType)) };
+    });
+
+    app.get('/activity', {
+      schema: {
+        tags: ['analytics'],
+        description: 'Active subjects, active devices and sessions of each UTC day or ISO week starting in [from, to), each counted over its whole length.',
+        querystring: z.object({ period: z.enum(activityPeriods).default('day'), ...range('days or weeks'), subjectType: typeNameSchema.optional(), deviceType: typeNameSchema.optional() }),
+        response: { 200: z.object({ items: z.array(activitySchema) }) },
+      },
+    }, async (request) => {
+      const { period, from, to, subjectType, deviceType } = request.query;
+      checkInterval(from, to);
+      // The periods starting in [from, to): from the first period start at or after `from`.
+      const length = period === 'day' ? dayMs : weekMs;
+      const first = (ms: number) => (periodStart[period](ms) === ms ? ms : periodStart[period](ms) + length);
+      const items = aggregateActivity(store.activitySessions(first(from), first(to), deviceType), period, individualType);
+      return { items: subjectType === undefined ? items : items.filter((a) => a.subjectType === subjectType) };
+    });
+
+    app.get('/shared-usage', {
+      schema: {
+        tags: ['analytics'],
+        description: 'For the devices of collectives, with sessions starting in [from, to): each member\'s share of the use, reported and inferred apart, and the unattributed share.',
+        querystring: z.object({ ...range('sessions'), device: idSchema.optional(), subject: idSchema.optional().describe('a collective') }),
+        response: { 200: z.object({ items: z.array(sharedUsageSchema) }) },
+      },
+    }, async (request) => {
+      const { from, to, device, subject } = request.query;
+      checkInterval(from, to);
+      return { items: aggregateSharedUsage(store.sharedSessions(from, to, { device, subject })) };
+    });
+  };
+}
