@@ -46,7 +46,7 @@ function derivedSessions(): UsageSession[] {
   return world.devices.flatMap((d) => app.analytics.sessionStore.listForDevice(d.id, from - 86_400_000, to + 86_400_000, 10_000));
 }
 
-/** Sessions counted for each subject: by their owner and their user (Parcours: the actor, else the inferred one). */
+/** Sessions counted for each subject: by their owner and their user (Parcours: the reported actor; an inferred one stays out of journeys). */
 function countedFor(sessions: readonly { key: string; owner: string | null; user: string | null }[]): Map<string, Set<string>> {
   const bySubject = new Map<string, Set<string>>();
   for (const s of sessions) {
@@ -87,7 +87,7 @@ function attributions(): { truth: Map<string, Set<string>>; derived: Map<string,
   const sessions = new Map(derivedSessions().map((s) => [sessionKey(s.deviceId, s.start, s.end), s]));
   return {
     truth: countedFor(closed.map((s) => ({ key: sessionKey(s.deviceId, s.startMs, s.endMs), owner: s.subjectId, user: s.user }))),
-    derived: countedFor([...sessions].map(([k, s]) => ({ key: k, owner: s.subjectId, user: s.actor ?? s.inferredActor }))),
+    derived: countedFor([...sessions].map(([k, s]) => ({ key: k, owner: s.subjectId, user: s.actor }))),
     sessions,
   };
 }
@@ -111,7 +111,7 @@ describe('journeys on a simulated day of the small fleet', () => {
     expect(world.collectives.map((c) => c.id).filter((id) => subjects.has(id) && !exact.includes(id))).toEqual([]);
   });
 
-  it('attributes the other subjects\' sessions differently only where no device reported the user (inferred or unknown)', () => {
+  it('attributes the other subjects\' sessions differently only where no device reported the user (unknown to Parcours, or only inferred)', () => {
     const counted = attributions();
     const unreported: string[] = [];
     for (const subject of new Set([...counted.truth.keys(), ...counted.derived.keys()])) {
