@@ -29,7 +29,7 @@ interface Derived {
   /** The journeys still open in the stream, by subject. */
   pending: PendingJourney[];
   watermark: number;
-  points: { sessions: number; journeys: number };
+  points: { sessions: number; journeys: number; transitions: number };
 }
 
 let influx: InfluxServer;
@@ -43,7 +43,7 @@ afterAll(async () => {
 
 async function influxPoints(database: string): Promise<Derived['points']> {
   const count = async (measurement: string, field: string) => (await influx.scalar(`SELECT count("${field}") FROM ${measurement}`, database)) ?? 0;
-  return { sessions: await count('usage_session', 'events'), journeys: await count('journey', 'steps') };
+  return { sessions: await count('usage_session', 'events'), journeys: await count('journey', 'steps'), transitions: await count('transition', 'count') };
 }
 
 /** Everything derived in the store, read through a gateway opened on the stopped server's data folder. */
@@ -130,7 +130,7 @@ describe('parcours analytics run over the whole log gives what streaming gave', 
     expect(r.summary.failed).toBe(0);
     expect(r.cli.status, r.cli.stderr).toBe(0);
     expect(r.cli.stderr).toMatch(/sessions: \[#{20}\] 100% [\d,]+\/[\d,]+ records/);
-    expect(r.cli.stdout).toMatch(/re-derived [\d,]+ sessions, [\d,]+ journeys in/);
+    expect(r.cli.stdout).toMatch(/re-derived [\d,]+ sessions, [\d,]+ journeys, [\d,]+ days in/);
   });
 
   it('leaves every session and journey the stream decided exactly as it was, ids and fields', () => {
@@ -147,8 +147,11 @@ describe('parcours analytics run over the whole log gives what streaming gave', 
 
   it('replaces the InfluxDB points, never adding', () => {
     expect(r.streamed.points.sessions).toBe(r.streamed.sessions.length);
-    expect(r.batched.points).toEqual({ sessions: r.batched.sessions.length, journeys: r.batched.journeys.length });
+    expect(r.batched.points).toMatchObject({ sessions: r.batched.sessions.length, journeys: r.batched.journeys.length });
     expect(r.batched.points.sessions).toBeLessThanOrEqual(r.streamed.points.sessions);
+    // The aggregates of the days are recomputed, not added to.
+    expect(r.streamed.points.transitions).toBeGreaterThan(10);
+    expect(r.batched.points.transitions).toBe(r.streamed.points.transitions);
   });
 });
 
@@ -178,6 +181,6 @@ describe('with late data: devices offline that replay what they buffered', () =>
     expect(batched.sessions).toEqual(streamed.sessions);
     expect(batched.journeys).toEqual(streamed.journeys);
     expect(r.batched.pending).toEqual(r.streamed.pending);
-    expect(r.batched.points).toEqual({ sessions: r.batched.sessions.length, journeys: r.batched.journeys.length });
+    expect(r.batched.points).toMatchObject({ sessions: r.batched.sessions.length, journeys: r.batched.journeys.length });
   });
 });

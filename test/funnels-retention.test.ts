@@ -1,6 +1,7 @@
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParcoursApp } from '../src/app.js';
+import { startInfluxDB, type InfluxServer } from '../tools/services/index.js';
 import { api, startApp, testConfig } from './helpers.js';
 import { connectRecording } from './mqtt-clients.js';
 
@@ -18,6 +19,8 @@ const at = (week: number, weekday: number, hour: number, min = 0) => week0 + wee
 const iso = (ms: number) => new Date(ms).toISOString();
 
 let app: ParcoursApp;
+let influx: InfluxServer;
+const database = 'parcours_funnels';
 const devices = new Map<string, { client: MqttClient; seq: number }>();
 
 async function connectDevice(id: string, type: string, subjectId: string): Promise<void> {
@@ -49,7 +52,11 @@ beforeAll(async () => {
     { name: 'morning', steps: [{ deviceType: 'coffee_machine' }, { eventType: 'door.opened' }, { deviceType: 'car' }], window: '1h', countBy: 'individual' },
     { name: 'leaving', steps: [{ deviceType: 'coffee_machine' }, { eventType: 'door.opened' }], window: '30m', countBy: 'collective' },
   ] as const;
-  app = await startApp(testConfig({ analytics: { sessionRules: {}, actorInference: false, funnels: funnels.map((f) => ({ ...f, steps: [...f.steps] })) } }));
+  influx = await startInfluxDB();
+  app = await startApp(testConfig({
+    analytics: { sessionRules: {}, actorInference: false, funnels: funnels.map((f) => ({ ...f, steps: [...f.steps] })) },
+    influx: { url: influx.url, database },
+  }));
   const post = (path: string, body: unknown) => api(app.urls.http, 'POST', `/api/v1${path}`, body);
   for (const [id, type] of [['ana', 'person'], ['ben', 'person'], ['cy', 'person'], ['dan', 'guest']]) await post('/subjects', { id, kind: 'individual', type, name: id });
   await post('/subjects', { id: 'home', kind: 'collective', type: 'household', name: 'Home' });
@@ -79,12 +86,23 @@ beforeAll(async () => {
   await use('office-cm', at(1, 1, 9), 5, 'dan');
   await use('home-cm', at(2, 0, 7), 5, 'ben');
   await app.drained();
+  await app.analytics.aggregates.flush();
 }, 120_000);
 
 afterAll(async () => {
   for (const { client } of devices.values()) await client.endAsync();
   await app?.stop();
+  await influx?.stop();
 });
+
+const byCell = (a: { cohort: unknown; weekOffset: unknown }, b: { cohort: unknown; weekOffset: unknown }) => `${a.cohort} ${a.weekOffset}`.localeCompare(`${b.cohort} ${b.weekOffset}`);
+
+/** InfluxQL rows as objects, keyed by column then by the series' tags. */
+async function influxRows(q: string): Promise<Record<string, unknown>[]> {
+  const body = (await influx.query(q, database)) as { results: { error?: string; series?: { columns: string[]; values: unknown[][]; tags?: Record<string, string> }[] }[] };
+  if (body.results[0]?.error) throw new Error(body.results[0].error);
+  return (body.results[0]?.series ?? []).flatMap((series) => series.values.map((v) => ({ ...series.tags, ...Object.fromEntries(series.columns.map((c, i) => [c, v[i]])) })));
+}
 
 describe('funnels', () => {
   it('lists the declared funnels', async () => {
@@ -181,6 +199,42 @@ describe('retention and lifecycle', () => {
     expect([reversed.status, reversed.body.code]).toEqual([400, 'PARCOURS_E_BAD_INTERVAL']);
     const kind = await get<{ code: string }>(`/api/v1/retention?from=${w(0)}&to=${w(1)}&kind=household`);
     expect([kind.status, kind.body.code]).toEqual([400, 'PARCOURS_E_VALIDATION']);
+  });
+});
+
+describe('funnels, retention and lifecycle in InfluxDB, for the dashboards', () => {
+  it('writes per entry day the funnel the API gives for that day', async () => {
+    for (let d = 0; d < 7; d++) {
+      const from = week0 + d * day;
+      const api = await get<{ steps: { reached: number }[] }>(`/api/v1/funnels/morning?from=${iso(from)}&to=${iso(from + day)}`);
+      const points = await influxRows(`SELECT "reached" FROM "funnel" WHERE "funnel" = 'morning' AND time = ${from}ms GROUP BY "step"`);
+      // A day nothing happened on has no points: nobody entered.
+      const reached = points.length === 0 ? api.body.steps.map(() => 0) : points.sort((a, b) => Number(a.step) - Number(b.step)).map((p) => p.reached);
+      expect(reached, iso(from)).toEqual(api.body.steps.map((s) => s.reached));
+    }
+    // Summed over the week's days, a subject counts once per day it entered (ben, Tuesday and Wednesday).
+    const week = await influxRows(`SELECT sum("reached") FROM "funnel" WHERE "funnel" = 'morning' AND time >= ${week0}ms AND time < ${week0 + 7 * day}ms GROUP BY "step"`);
+    expect(week.sort((a, b) => Number(a.step) - Number(b.step)).map((p) => p.sum)).toEqual([4, 2, 1]);
+  });
+
+  it('writes the retention cells and lifecycle of every week the API gives', async () => {
+    const response = await get<{ cohorts: { week: string; size: number; retained: { weekOffset: number; active: number }[] }[]; lifecycle: Record<string, unknown>[] }>(
+      `/api/v1/retention?from=${w(-1)}&to=${w(3)}&kind=individual&weeks=3`,
+    );
+    const cells = await influxRows(`SELECT "active", "cohort_size" FROM "retention" WHERE "kind" = 'individual' GROUP BY "cohort", "week_offset"`);
+    // Points exist for the weeks something happened in (here up to week 2): a week nobody was active in has none.
+    const expected = response.body.cohorts
+      .filter((c) => c.size > 0)
+      .flatMap((c) => c.retained.filter((r) => Date.parse(c.week) + r.weekOffset * 7 * day <= Date.parse(w(2))).map((r) => ({ cohort: c.week.slice(0, 10), weekOffset: String(r.weekOffset), active: r.active, size: c.size })));
+    const written = cells.map((p) => ({ cohort: p.cohort, weekOffset: p.week_offset, active: p.active, size: p.cohort_size }));
+    expect(written.sort(byCell)).toEqual(expected.sort(byCell));
+    expect(expected.length).toBeGreaterThan(5);
+    const lifecycle = await influxRows(`SELECT "subjects" FROM "lifecycle" WHERE "kind" = 'individual' AND time >= ${week0 - 7 * day}ms AND time < ${week0 + 21 * day}ms GROUP BY "status"`);
+    for (const week of response.body.lifecycle) {
+      const at = Date.parse(week.week as string);
+      const byStatus = Object.fromEntries(lifecycle.filter((p) => p.time === at).map((p) => [p.status, p.subjects]));
+      expect(byStatus, week.week as string).toEqual({ new: week.new, returning: week.returning, resurrecting: week.resurrecting, dormant: week.dormant });
+    }
   });
 });
 

@@ -67,7 +67,10 @@ export class Analytics {
     this.aggregateStore = new AggregateStore(this.options.gateway.db);
     const { config, influx, logger } = this.options;
     this.aggregateJob = new AggregateJob({
-      store: this.aggregateStore, influx, intervalMs: config.analytics.aggregateInterval, individualType: this.individualType, logger: logger.child({ part: 'analytics-aggregates' }),
+      store: this.aggregateStore, influx, intervalMs: config.analytics.aggregateInterval, retentionIntervalMs: config.analytics.retentionInterval,
+      funnels: config.analytics.funnels, funnelOccurrences: (funnel, from, to) => funnelOccurrences(this.sessionStore, this.options.gateway.log, funnel, from, to),
+      activeWeeks: (kind, low, high) => this.sessionStore.activeWeeks(kind, low, high),
+      individualType: this.individualType, logger: logger.child({ part: 'analytics-aggregates' }),
     });
   }
 
@@ -176,6 +179,7 @@ export class Analytics {
     return {
       log: gateway.log, sessions: this.sessionStore, journeys: this.journeyStore, outbox: this.outbox, rules: this.rules, inference: () => this.inference(),
       gapMs: config.analytics.journeyGap, individualType: this.individualType, influx, baseTopic: config.mqtt.baseTopic, logger,
+      aggregates: this.aggregateStore!,
     };
   }
 

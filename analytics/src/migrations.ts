@@ -49,4 +49,9 @@ export const analyticsMigrations: readonly Migration[] = [
     name: 'analytics-005-stale-days',
     sql: 'CREATE TABLE stale_days (day INTEGER PRIMARY KEY, version INTEGER NOT NULL);',
   },
+  {
+    // Weeks whose retention and lifecycle points are to be recomputed, at a slower pace than the days.
+    name: 'analytics-006-stale-weeks',
+    sql: `CREATE TABLE stale_weeks (week INTEGER PRIMARY KEY);`,
+  },
 ];

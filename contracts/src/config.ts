@@ -112,7 +112,8 @@ const sections = {
       'Funnels served at `/api/v1/funnels/{name}` (JSON in the environment): `[{ "name": "morning", "steps": [{ "deviceType": "coffee_machine" }, { "eventType": "door.opened" }], "window": "2h", "countBy": "individual" }]`. At least two steps, each a device type (a usage session) or an event type; names unique; `countBy` is `individual` or `collective`.',
       'none',
     ),
-    aggregateInterval: duration('10s', 'How often the aggregates of the days whose sessions or journeys changed (transitions, activity, shared-device usage) are recomputed and replaced in InfluxDB.'),
+    aggregateInterval: duration('10s', 'How often the aggregates of the days whose sessions or journeys changed (transitions, activity, shared-device usage, funnels) are recomputed and replaced in InfluxDB.'),
+    retentionInterval: duration('5m', 'How often the retention and lifecycle points of the weeks whose sessions changed are recomputed and replaced in InfluxDB (each run reads every stored session; the API computes them on request).'),
   }),
   sim: z.strictObject({
     scenario: setting(z.string().min(1), 'small', 'Built-in fleet scenario run by `parcours start` (`none` disables it), or a scenario file.'),

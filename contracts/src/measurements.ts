@@ -7,6 +7,9 @@ export const measurements = {
   transition: 'transition',
   activity: 'activity',
   usageShare: 'usage_share',
+  funnel: 'funnel',
+  retention: 'retention',
+  lifecycle: 'lifecycle',
   pipeline: 'pipeline',
 } as const;
 
@@ -22,6 +25,17 @@ export const tags = {
   period: 'period',
   /** `usage_share`: where the actor comes from (`reported`, `inferred`, `none`). */
   source: 'source',
+  /** `funnel`: the funnel's name, its step's number (1 = the entry) and the step's device or event type. */
+  funnel: 'funnel',
+  step: 'step',
+  stepType: 'step_type',
+  /** `retention`, `lifecycle`: which subjects (`individual`, `collective`). */
+  kind: 'kind',
+  /** `retention`: the cohort's week (its Monday, `YYYY-MM-DD`) and how many weeks after it the point's week is. */
+  cohort: 'cohort',
+  weekOffset: 'week_offset',
+  /** `lifecycle`: `new`, `returning`, `resurrecting` or `dormant`. */
+  status: 'status',
 } as const;
 
 /** Tag value written where a tag has no value (an unassigned device), so that series stay queryable. */

@@ -1,6 +1,10 @@
-import { measurements, tags } from '@parcours/contracts';
+import { measurements, tags, type Funnel, type SubjectKind } from '@parcours/contracts';
 import { writeIsolatingRefused, type InfluxPoint, type InfluxWriter } from '@parcours/gateway';
 import type { Logger } from 'pino';
+import { computeFunnel, type Occurrence } from '../funnels/funnel-counter.js';
+import { funnelPoints } from '../funnels/funnel-points.js';
+import { lifecyclePoints, retentionPoints } from '../retention/retention-points.js';
+import { computeRetention, retentionCells, weekOf as retentionWeekOf, weekStart } from '../retention/weekly-retention.js';
 import { aggregateActivity } from './activity.js';
 import { activityPoint, transitionPoint, usageSharePoints } from './aggregate-output.js';
 import type { AggregateStore } from './aggregate-store.js';
@@ -12,36 +16,51 @@ export interface AggregateJobDeps {
   store: AggregateStore;
   influx: InfluxWriter | null;
   intervalMs: number;
+  /** Retention and lifecycle read every session: they are recomputed at this slower pace. */
+  retentionIntervalMs: number;
+  funnels: readonly Funnel[];
+  funnelOccurrences: (funnel: Funnel, from: number, to: number) => Occurrence[];
+  /** `SessionStore.activeWeeks`. */
+  activeWeeks: (kind: SubjectKind, lowWeek: number, highWeek: number) => { subjectId: string; week: number; first: number }[];
   individualType: (individualId: string) => string | null;
   logger: Logger;
 }
+
+/** How many weeks after its first one a cohort's retention is followed in InfluxDB. */
+const retentionWeeks = 52;
 
 /** How long `stop()` lets a last run retry an unreachable InfluxDB: its days stay stale for the next start. */
 const stopGraceMs = 5_000;
 
 /**
- * Keeps the aggregates in InfluxDB (`transition`, `activity`, `usage_share`) in step with the store: the
- * session and journey stores mark the days they change (stale-days.ts); every interval, each stale day's
- * points, and its ISO week's, are recomputed from the store and replace the earlier ones. A mark is
- * cleared only if it was not renewed meanwhile, so a change during a run is handled by the next one.
+ * Keeps the aggregates in InfluxDB (`transition`, `activity`, `usage_share`, `funnel`, `retention`,
+ * `lifecycle`) in step with the store: the session and journey stores mark the days they change
+ * (stale-days.ts); every interval, each stale day's points, and its ISO week's, are recomputed from the
+ * store and replace the earlier ones. A mark is cleared only if it was not renewed meanwhile, so a change
+ * during a run is handled by the next one. The days' weeks then wait, marked, for the slower retention run.
  */
 export class AggregateJob {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> = Promise.resolve();
   private abort = new AbortController();
+  private lastRetention = 0;
 
   constructor(private readonly deps: AggregateJobDeps) {}
 
   start(): void {
     this.abort = new AbortController();
     this.timer = setInterval(() => {
-      this.flush().catch((error: unknown) => this.deps.logger.warn({ err: error }, 'aggregates not updated; their days stay stale and are retried'));
+      this.schedule(Date.now() - this.lastRetention >= this.deps.retentionIntervalMs).catch((error: unknown) => this.deps.logger.warn({ err: error }, 'aggregates not updated; their days stay stale and are retried'));
     }, this.deps.intervalMs);
   }
 
-  /** Recomputes the stale days now (after the run in progress, if any). */
+  /** Recomputes the stale days and weeks now (after the run in progress, if any). */
   flush(): Promise<void> {
-    const run = this.running.catch(() => undefined).then(() => this.run(this.abort.signal));
+    return this.schedule(true);
+  }
+
+  private schedule(withRetention: boolean): Promise<void> {
+    const run = this.running.catch(() => undefined).then(() => this.run(this.abort.signal, withRetention));
     this.running = run;
     return run;
   }
@@ -59,22 +78,58 @@ export class AggregateJob {
     }
   }
 
-  private async run(signal: AbortSignal): Promise<void> {
+  private async run(signal: AbortSignal, withRetention: boolean): Promise<void> {
     const { store, influx } = this.deps;
     const stale = store.staleDays();
-    if (stale.length === 0) return;
     // Without InfluxDB there is nothing to rewrite: the API computes the aggregates from the store.
-    if (influx) await this.rewrite(influx, stale, signal);
-    store.clearStale(stale);
+    if (stale.length > 0) {
+      if (influx) await this.rewrite(influx, stale, signal);
+      store.clearStaleIntoWeeks(stale, [...new Set(stale.map(({ day }) => weekOf(day)))]);
+    }
+    if (!withRetention) return;
+    this.lastRetention = Date.now();
+    const weeks = store.staleWeeks();
+    if (weeks.length === 0) return;
+    if (influx) await this.rewriteRetention(influx, weeks, signal);
+    store.clearWeeks(weeks);
+  }
+
+  /** Replaces a measurement's points in `[from, to)` (of the given tags) by new ones. */
+  private async replace(influx: InfluxWriter, measurement: string, scope: Record<string, string>, from: number, to: number, points: InfluxPoint[], signal: AbortSignal): Promise<void> {
+    await influx.deleteRange({ measurement, tags: scope, from, to }, { signal });
+    if (points.length === 0) return;
+    await writeIsolatingRefused(influx, points, (point, error) => this.deps.logger.error({ point, reason: error.message }, 'InfluxDB refused an aggregate point'), signal);
+  }
+
+  /** Each stale week's retention cells and lifecycle (and the next week's lifecycle, whose "before" it is), per kind of subject. */
+  private async rewriteRetention(influx: InfluxWriter, weeks: readonly number[], signal: AbortSignal): Promise<void> {
+    const numbers = weeks.map(retentionWeekOf);
+    const low = Math.min(...numbers) - retentionWeeks - 1;
+    const high = Math.max(...numbers) + 1;
+    const now = retentionWeekOf(Date.now());
+    for (const kind of ['individual', 'collective'] as const) {
+      const subjects = new Map<string, { first: number; active: Set<number> }>();
+      for (const row of this.deps.activeWeeks(kind, low, high)) {
+        const subject = subjects.get(row.subjectId) ?? subjects.set(row.subjectId, { first: row.first, active: new Set() }).get(row.subjectId)!;
+        subject.active.add(row.week);
+      }
+      const activity = [...subjects.values()];
+      for (const week of numbers) {
+        const start = weekStart(week);
+        const scope = { [tags.kind]: kind };
+        await this.replace(influx, measurements.retention, scope, start, start + weekMs, retentionPoints(kind, start, retentionCells(activity, week, retentionWeeks)), signal);
+        for (const w of [week, week + 1].filter((w) => w <= now)) {
+          const [lifecycle] = computeRetention(activity, { firstWeek: w, lastWeek: w, weeks: 0 }).lifecycle;
+          await this.replace(influx, measurements.lifecycle, scope, weekStart(w), weekStart(w) + weekMs, lifecyclePoints(kind, lifecycle!), signal);
+        }
+      }
+    }
   }
 
   private async rewrite(influx: InfluxWriter, stale: readonly StaleDay[], signal: AbortSignal): Promise<void> {
-    const { store, individualType, logger } = this.deps;
-    const replace = async (measurement: string, scope: Record<string, string>, from: number, to: number, points: InfluxPoint[]) => {
-      await influx.deleteRange({ measurement, tags: scope, from, to }, { signal });
-      if (points.length === 0) return;
-      await writeIsolatingRefused(influx, points, (point, error) => logger.error({ point, reason: error.message }, 'InfluxDB refused an aggregate point'), signal);
-    };
+    const { store, individualType } = this.deps;
+    const replace = (measurement: string, scope: Record<string, string>, from: number, to: number, points: InfluxPoint[]) =>
+      this.replace(influx, measurement, scope, from, to, points, signal);
     for (const { day } of stale) {
       const end = day + dayMs;
       await replace(measurements.transition, {}, day, end, aggregateTransitions(store.journeySteps(day, end)).map((t) => transitionPoint(day, t)));
@@ -84,6 +139,15 @@ export class AggregateJob {
     for (const week of new Set(stale.map(({ day }) => weekOf(day)))) {
       const end = week + weekMs;
       await replace(measurements.activity, { [tags.period]: 'week' }, week, end, aggregateActivity(store.activitySessions(week, end), 'week', individualType).map(activityPoint));
+    }
+    // A funnel entered on a day counts what follows within its window: a changed day changes the
+    // funnels entered up to a window before it.
+    for (const funnel of this.deps.funnels) {
+      const entryDays = new Set(stale.flatMap(({ day }) => Array.from({ length: Math.ceil(funnel.window / dayMs) + 1 }, (_, k) => day - k * dayMs)));
+      for (const day of entryDays) {
+        const result = computeFunnel(funnel, day, day + dayMs, this.deps.funnelOccurrences(funnel, day, day + dayMs));
+        await replace(measurements.funnel, { [tags.funnel]: funnel.name }, day, day + dayMs, funnelPoints(day, result));
+      }
     }
   }
 }

@@ -1,6 +1,6 @@
 import type { UsageSession } from '@parcours/contracts';
 import type { Database } from '@parcours/gateway';
-import { clearStaleDays, listStaleDays, type StaleDay } from './stale-days.js';
+import { clearStaleDays, dayMs, dayOf, listStaleDays, markStaleDays, type StaleDay } from './stale-days.js';
 import type { JourneySteps } from './transitions.js';
 import type { ActivitySession } from './activity.js';
 import type { ShareSession } from './usage-shares.js';
@@ -54,11 +54,39 @@ export class AggregateStore {
       }));
   }
 
+  /** Marks stale every UTC day that `[from, to)` touches; returns how many. */
+  markRange(from: number, to: number): number {
+    const days = Array.from({ length: Math.ceil((to - dayOf(from)) / dayMs) }, (_, k) => dayOf(from) + k * dayMs);
+    this.db.transaction(() => markStaleDays(this.db, days))();
+    return days.length;
+  }
+
   staleDays(): StaleDay[] {
     return listStaleDays(this.db);
   }
 
   clearStale(handled: readonly StaleDay[]): void {
     clearStaleDays(this.db, handled);
+  }
+
+  /** Clears the handled stale days (as `clearStale`) and marks their weeks stale for retention, in one transaction. */
+  clearStaleIntoWeeks(handled: readonly StaleDay[], weeks: readonly number[]): void {
+    const mark = this.db.prepare('INSERT OR IGNORE INTO stale_weeks (week) VALUES (?)');
+    this.db.transaction(() => {
+      for (const week of weeks) mark.run(week);
+      clearStaleDays(this.db, handled);
+    })();
+  }
+
+  /** Weeks (their Monday, ms) whose retention and lifecycle are to be recomputed. */
+  staleWeeks(): number[] {
+    return this.db.prepare<[], { week: number }>('SELECT week FROM stale_weeks ORDER BY week').all().map((r) => r.week);
+  }
+
+  clearWeeks(weeks: readonly number[]): void {
+    const clear = this.db.prepare('DELETE FROM stale_weeks WHERE week = ?');
+    this.db.transaction(() => {
+      for (const week of weeks) clear.run(week);
+    })();
   }
 }

@@ -1,6 +1,7 @@
 import type { UsageSession } from '@parcours/contracts';
 import type { EventLog, InfluxWriter } from '@parcours/gateway';
 import type { Logger } from 'pino';
+import type { AggregateStore } from '../aggregates/aggregate-store.js';
 import { journeyMessage } from '../journeys/journey-output.js';
 import type { JourneyStore } from '../journeys/journey-store.js';
 import { journeySubjects, rederiveJourneys } from '../journeys/rederive-journeys.js';
@@ -25,6 +26,8 @@ export interface BatchDeps {
   influx: InfluxWriter | null;
   baseTopic: string;
   logger: Logger;
+  /** Where the aggregates job marks the days to recompute (the run's end recomputes them). */
+  aggregates: Pick<AggregateStore, 'markRange'>;
 }
 
 /** One run of some jobs over `[from, to)`, which the jobs pass on to the next ones in the list. */
@@ -106,7 +109,18 @@ const journeysJob: BatchJob = {
   },
 };
 
+const aggregatesJob: BatchJob = {
+  name: 'aggregates',
+  description: 'transitions, activity, shared usage, funnels, retention and lifecycle in InfluxDB, from the stored sessions and journeys',
+  async run(deps, run) {
+    // Those of every day in the range; the run's end recomputes them (the other jobs mark the days they change).
+    const days = deps.aggregates.markRange(run.from, run.to);
+    run.onProgress({ job: 'aggregates', done: days, total: days, unit: 'days' });
+    return { job: 'aggregates', count: days, unit: 'days' };
+  },
+};
+
 /** Every batch job, in the order they run: a job reads what the ones before it wrote. */
-export const batchJobs: readonly BatchJob[] = [sessionsJob, journeysJob];
+export const batchJobs: readonly BatchJob[] = [sessionsJob, journeysJob, aggregatesJob];
 
 export const batchJobNames = batchJobs.map((job) => job.name);

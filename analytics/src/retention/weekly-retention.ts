@@ -61,3 +61,26 @@ export function computeRetention(subjects: readonly SubjectActivity[], range: Re
   }
   return { cohorts, lifecycle };
 }
+
+/** How many of one cohort were active in a given week. */
+export interface RetentionCell {
+  /** The cohort's week start (ms). */
+  cohort: number;
+  weekOffset: number;
+  size: number;
+  active: number;
+}
+
+/**
+ * The retention cells of one week (a column of the cohort table seen from its activity week): for each
+ * cohort of the `maxOffset` weeks up to it, its size and how many of it were active that week.
+ */
+export function retentionCells(subjects: readonly SubjectActivity[], week: number, maxOffset: number): RetentionCell[] {
+  const cells: RetentionCell[] = [];
+  for (let offset = 0; offset <= maxOffset; offset++) {
+    const cohort = subjects.filter((s) => s.first === week - offset);
+    if (cohort.length === 0) continue;
+    cells.push({ cohort: weekStart(week - offset), weekOffset: offset, size: cohort.length, active: cohort.filter((s) => s.active.has(week)).length });
+  }
+  return cells;
+}
