@@ -161,6 +161,11 @@ describe('Parcours in one process', () => {
     expect(overlap).toMatchObject({ status: 409, body: { code: errorCodes.overlap } });
     const openapi = await api<{ paths: Record<string, unknown> }>(app.urls.http, 'GET', '/openapi.json');
     expect(Object.keys(openapi.body.paths)).toEqual(expect.arrayContaining(['/api/v1/subjects', '/api/v1/subjects/{id}/sessions', '/api/v1/quarantine']));
+    // Every route of issue 7's analytics.
+    expect(Object.keys(openapi.body.paths)).toEqual(expect.arrayContaining([
+      '/api/v1/subjects/{id}/journeys', '/api/v1/devices/{id}/sessions', '/api/v1/funnels', '/api/v1/funnels/{name}', '/api/v1/retention',
+      '/api/v1/transitions', '/api/v1/activity', '/api/v1/shared-usage',
+    ]));
     expect((await api(app.urls.http, 'GET', '/healthz')).status).toBe(200);
   });
 });
