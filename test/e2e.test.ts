@@ -43,7 +43,11 @@ beforeAll(async () => {
     // device already on at the window's first sample (its usage.start was the day before) would get a
     // session from its telemetry that the ground truth, which lists sessions starting in the window, lacks.
     // Threshold sessions are checked against the ground truth in threshold-sessions.test.ts.
-    analytics: { sessionRules: {} },
+    analytics: {
+      sessionRules: {},
+      // A household's morning: the funnels dashboard's panels need one.
+      funnels: [{ name: 'morning', countBy: 'collective', window: '1h', steps: [{ deviceType: 'coffee_machine' }, { deviceType: 'water_heater' }] }],
+    },
   });
   app = await startApp(config);
   world = await loadScenario('small');
@@ -56,6 +60,7 @@ beforeAll(async () => {
   await simulator.stop();
   truth = summary.groundTruth;
   await app.drained();
+  await app.analytics.aggregates.flush();
 }, 240_000);
 
 afterAll(async () => {
