@@ -22,6 +22,8 @@ export const tags = {
   period: 'period',
   /** `usage_share`: where the actor comes from (`reported`, `inferred`, `none`). */
   source: 'source',
+  /** `pipeline`, `stage=quarantine`: the quarantine reason code (a stable error code, so few values). */
+  reason: 'reason',
 } as const;
 
 /** Tag value written where a tag has no value (an unassigned device), so that series stay queryable. */
