@@ -7,6 +7,8 @@ export const measurements = {
   transition: 'transition',
   activity: 'activity',
   usageShare: 'usage_share',
+  /** Sessions per UTC hour, subject type and device type, tagged with `weekday` and `hour` (issue 8). */
+  usageHour: 'usage_hour',
   pipeline: 'pipeline',
 } as const;
 
@@ -22,6 +24,9 @@ export const tags = {
   period: 'period',
   /** `usage_share`: where the actor comes from (`reported`, `inferred`, `none`). */
   source: 'source',
+  /** `usage_hour`: ISO day of the week (`1` Monday … `7`) and hour of the day (`00`…`23`), both UTC. */
+  weekday: 'weekday',
+  hour: 'hour',
   /** `pipeline`, `stage=quarantine`: the quarantine reason code (a stable error code, so few values). */
   reason: 'reason',
 } as const;
