@@ -1,5 +1,5 @@
 import { errorCodes, type UsageSession } from '@parcours/contracts';
-import { dashboardSchema, listDashboardQueries, readShippedDashboards, substitute } from '@parcours/dashboards';
+import { dashboardSchema, listDashboardQueries, readShippedDashboards, substitute, type Dashboard } from '@parcours/dashboards';
 import { loadScenario, ownerAt, Simulator, type GroundTruth, type SimulationSummary, type World } from '@parcours/firmware-sim';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,13 +21,60 @@ let app: ParcoursApp;
 let world: World;
 let summary: SimulationSummary;
 let truth: GroundTruth;
+let runStart: number;
 
-async function influxQuery(q: string): Promise<{ columns: string[]; values: unknown[][]; tags?: Record<string, string> }[]> {
-  const body = (await influx.query(q, database)) as { results: { series?: { columns: string[]; values: unknown[][]; tags?: Record<string, string> }[]; error?: string }[] };
+interface Series {
+  columns: string[];
+  values: unknown[][];
+  tags?: Record<string, string>;
+}
+
+async function influxQuery(q: string): Promise<Series[]> {
+  const body = (await influx.query(q, database)) as { results: { series?: Series[]; error?: string }[] };
   const [result] = body.results;
   if (result?.error) throw new Error(`${q}: ${result.error}`);
   return result?.series ?? [];
 }
+
+/**
+ * The time range and `$__interval` a dashboard is viewed with: the pipeline writes its own figures at
+ * wall-clock time, during a run of seconds (Grafana's interval for such a range is below a second).
+ */
+function rangeOf(uid: string): { from: number; to: number; interval: string } {
+  return uid === 'parcours-fleet-pipeline' ? { from: runStart, to: Date.now(), interval: '1s' } : { from, to, interval: '10m' };
+}
+
+/**
+ * The variables' values, in order, as Grafana resolves them: "All" (every value the variable's query finds)
+ * for a multi-value variable, else its saved current value when the query finds it, else the first.
+ */
+async function resolveVariables(dashboard: Dashboard, range: { from: number; to: number; interval: string }): Promise<Record<string, string | string[]>> {
+  const vars: Record<string, string | string[]> = {};
+  for (const variable of dashboard.templating.list) {
+    const [series] = await influxQuery(substitute(variable.query, { ...range, vars }));
+    const values = (series?.values ?? []).map((row) => String(row[1]));
+    expect(values, `${dashboard.uid} $${variable.name}`).not.toEqual([]);
+    const current = (variable['current'] as { value?: unknown } | undefined)?.value;
+    vars[variable.name] = variable['multi'] === true ? values : typeof current === 'string' && values.includes(current) ? current : values[0]!;
+  }
+  return vars;
+}
+
+/** The series of a shipped panel's (first) query, substituted as Grafana would. */
+async function panelSeries(uid: string, title: string): Promise<Series[]> {
+  const dashboard = readShippedDashboards().map((d) => dashboardSchema.parse(d.json)).find((d) => d.uid === uid)!;
+  const panel = listDashboardQueries(dashboard).find((p) => p.title === title);
+  if (!panel) throw new Error(`no panel "${title}" in ${uid}`);
+  const range = rangeOf(uid);
+  return influxQuery(substitute(panel.query, { ...range, vars: await resolveVariables(dashboard, range) }));
+}
+
+/** A table panel's rows as Grafana's table format makes them: one per series and value, its tags as columns. */
+async function panelTable(uid: string, title: string): Promise<Record<string, unknown>[]> {
+  return (await panelSeries(uid, title)).flatMap((s) => s.values.map((row) => ({ ...s.tags, ...Object.fromEntries(s.columns.map((c, i) => [c, row[i]])) })));
+}
+
+const sum = (values: unknown[][]) => values.reduce((total, row) => total + Number(row[1] ?? 0), 0);
 
 /** Points of a measurement in InfluxDB: every raw and session point has an integer field (`seq` or `events`). */
 async function influxPointCount(measurement: string, field: string): Promise<number> {
@@ -35,9 +82,9 @@ async function influxPointCount(measurement: string, field: string): Promise<num
 }
 
 beforeAll(async () => {
+  runStart = Date.now();
   influx = await startInfluxDB();
   const config = testConfig({
-    influx: { url: influx.url, database },
     mqtt: { allowAnonymous: true }, // lets the simulator's unknown-device faults reach the gateway
     // Every device here sends usage events, which this run checks exactly. With telemetry thresholds, a
     // device already on at the window's first sample (its usage.start was the day before) would get a
@@ -48,6 +95,8 @@ beforeAll(async () => {
       // A household's morning: the funnels dashboard's panels need one.
       funnels: [{ name: 'morning', countBy: 'collective', window: '1h', steps: [{ deviceType: 'coffee_machine' }, { deviceType: 'water_heater' }] }],
     },
+    // The fleet dashboard reads the pipeline's own figures: several points during the run.
+    influx: { url: influx.url, database, pipelineInterval: '500ms' },
   });
   app = await startApp(config);
   world = await loadScenario('small');
@@ -60,7 +109,10 @@ beforeAll(async () => {
   await simulator.stop();
   truth = summary.groundTruth;
   await app.drained();
+  // The aggregates (transitions, activity, shares, usage per hour) of the simulated day, now rather than at the next interval.
   await app.analytics.aggregates.flush();
+  // One more pipeline point after everything was handled.
+  await new Promise((resolve) => setTimeout(resolve, 1_200));
 }, 240_000);
 
 afterAll(async () => {
@@ -142,22 +194,43 @@ describe('end to end: simulated fleet → broker → gateway → analytics → I
     expect(await influxPointCount('usage_session', 'events')).toBe(closedInWindow.length);
   });
 
-  it('answers every query of the shipped Grafana dashboards with data', async () => {
-    const dashboards = readShippedDashboards().map((d) => dashboardSchema.parse(d.json));
-    for (const dashboard of dashboards) {
-      // "All" for every variable, with the values its own query finds, as Grafana does.
-      const vars: Record<string, string[]> = {};
-      for (const variable of dashboard.templating.list) {
-        const [series] = await influxQuery(substitute(variable.query, { from, to, interval: '10m', vars }));
-        vars[variable.name] = (series?.values ?? []).map((row) => String(row[1]));
-        expect(vars[variable.name], `${dashboard.uid} $${variable.name}`).not.toEqual([]);
-      }
+  it('answers every query of the shipped Grafana dashboards with data, as Grafana would send it', async () => {
+    for (const dashboard of readShippedDashboards().map((d) => dashboardSchema.parse(d.json))) {
+      const range = rangeOf(dashboard.uid);
+      const vars = await resolveVariables(dashboard, range);
       for (const panel of listDashboardQueries(dashboard)) {
-        const series = await influxQuery(substitute(panel.query, { from, to, interval: '10m', vars }));
-        expect(series.length, `${dashboard.uid} "${panel.title}"`).toBeGreaterThan(0);
+        const series = await influxQuery(substitute(panel.query, { ...range, vars }));
+        expect(series.length, `${dashboard.uid} "${panel.title}" ${panel.refId}`).toBeGreaterThan(0);
       }
     }
-    const [sessions] = await influxQuery(substitute('SELECT count("duration_s") FROM "usage_session" WHERE $timeFilter', { from, to, interval: '10m', vars: {} }));
-    expect(sessions!.values[0]![1]).toBe(truth.sessions.filter((s) => s.endMs < to).length);
   });
+
+  it('shows on the dashboards the figures of the ground truth and of the API', async () => {
+    const closed = truth.sessions.filter((s) => s.endMs < to);
+    const typeOf = new Map(world.devices.map((d) => [d.id, d.type]));
+    const countBy = <T>(items: T[], key: (item: T) => string) => items.reduce<Record<string, number>>((acc, item) => ({ ...acc, [key(item)]: (acc[key(item)] ?? 0) + 1 }), {});
+
+    // Usage sessions: sessions per device type over time, summed over the day.
+    const perType = await panelSeries('parcours-usage-sessions', 'Sessions by device type');
+    expect(Object.fromEntries(perType.map((s) => [s.tags!['device_type'], sum(s.values)]))).toEqual(countBy(closed, (s) => typeOf.get(s.deviceId)!));
+
+    // Time of day × day of week: every session under the UTC hour and ISO weekday of its start (a Monday).
+    const cells = await panelTable('parcours-usage-sessions', 'Time of day × day of week');
+    expect(Object.fromEntries(cells.map((c) => [`${c['weekday']} ${c['hour']}`, c['sessions']]))).toEqual(
+      countBy(closed, (s) => `1 ${String(new Date(s.startMs).getUTCHours()).padStart(2, '0')}`),
+    );
+
+    // Journeys & paths: the transitions table equals GET /api/v1/transitions for the day.
+    const transitions = await api<{ items: { fromType: string; toType: string; count: number }[] }>(app.urls.http, 'GET', `/api/v1/transitions?from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`);
+    const expected: Record<string, number> = {};
+    for (const t of transitions.body.items) expected[`${t.fromType}→${t.toType}`] = (expected[`${t.fromType}→${t.toType}`] ?? 0) + t.count;
+    const rows = await panelTable('parcours-journeys-paths', 'Transitions between device types');
+    expect(Object.keys(expected).length).toBeGreaterThan(0);
+    expect(Object.fromEntries(rows.map((r) => [`${r['from_type']}→${r['to_type']}`, r['transitions']]))).toEqual(expected);
+
+    // Fleet & pipeline: quarantined by reason equals the faults the simulator injected.
+    const byReason = await panelSeries('parcours-fleet-pipeline', 'Quarantined by reason since start');
+    expect(Object.fromEntries(byReason.map((s) => [s.tags!['reason'], s.values.at(-1)![1]]))).toEqual(countBy(truth.faults.filter((f) => f.reason !== null), (f) => f.reason!));
+  });
+
 });

@@ -10,6 +10,8 @@ export const measurements = {
   funnel: 'funnel',
   retention: 'retention',
   lifecycle: 'lifecycle',
+  /** Sessions per UTC hour, subject type and device type, tagged with `weekday` and `hour` (issue 8). */
+  usageHour: 'usage_hour',
   pipeline: 'pipeline',
 } as const;
 
@@ -36,6 +38,11 @@ export const tags = {
   weekOffset: 'week_offset',
   /** `lifecycle`: `new`, `returning`, `resurrecting` or `dormant`. */
   status: 'status',
+  /** `usage_hour`: ISO day of the week (`1` Monday … `7`) and hour of the day (`00`…`23`), both UTC. */
+  weekday: 'weekday',
+  hour: 'hour',
+  /** `pipeline`, `stage=quarantine`: the quarantine reason code (a stable error code, so few values). */
+  reason: 'reason',
 } as const;
 
 /** Tag value written where a tag has no value (an unassigned device), so that series stay queryable. */

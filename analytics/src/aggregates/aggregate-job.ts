@@ -6,10 +6,11 @@ import { funnelPoints } from '../funnels/funnel-points.js';
 import { lifecyclePoints, retentionPoints } from '../retention/retention-points.js';
 import { computeRetention, retentionCells, weekOf as retentionWeekOf, weekStart } from '../retention/weekly-retention.js';
 import { aggregateActivity } from './activity.js';
-import { activityPoint, transitionPoint, usageSharePoints } from './aggregate-output.js';
+import { activityPoint, transitionPoint, usageHourPoint, usageSharePoints } from './aggregate-output.js';
 import type { AggregateStore } from './aggregate-store.js';
 import { dayMs, weekMs, weekOf, type StaleDay } from './stale-days.js';
 import { aggregateTransitions } from './transitions.js';
+import { aggregateUsageHours } from './usage-hours.js';
 import { aggregateSharedUsage } from './usage-shares.js';
 
 export interface AggregateJobDeps {
@@ -33,7 +34,7 @@ const retentionWeeks = 52;
 const stopGraceMs = 5_000;
 
 /**
- * Keeps the aggregates in InfluxDB (`transition`, `activity`, `usage_share`, `funnel`, `retention`,
+ * Keeps the aggregates in InfluxDB (`transition`, `activity`, `usage_share`, `usage_hour`, `funnel`, `retention`,
  * `lifecycle`) in step with the store: the session and journey stores mark the days they change
  * (stale-days.ts); every interval, each stale day's points, and its ISO week's, are recomputed from the
  * store and replace the earlier ones. A mark is cleared only if it was not renewed meanwhile, so a change
@@ -135,6 +136,7 @@ export class AggregateJob {
       await replace(measurements.transition, {}, day, end, aggregateTransitions(store.journeySteps(day, end)).map((t) => transitionPoint(day, t)));
       await replace(measurements.activity, { [tags.period]: 'day' }, day, end, aggregateActivity(store.activitySessions(day, end), 'day', individualType).map(activityPoint));
       await replace(measurements.usageShare, {}, day, end, aggregateSharedUsage(store.sharedSessions(day, end)).flatMap((usage) => usageSharePoints(day, usage)));
+      await replace(measurements.usageHour, {}, day, end, aggregateUsageHours(store.activitySessions(day, end)).map(usageHourPoint));
     }
     for (const week of new Set(stale.map(({ day }) => weekOf(day)))) {
       const end = week + weekMs;

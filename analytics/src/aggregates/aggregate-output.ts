@@ -1,5 +1,6 @@
 import { measurements, noneTag, tags, type Activity, type SharedUsage, type Transition } from '@parcours/contracts';
 import type { InfluxPoint } from '@parcours/gateway';
+import { isoWeekday, type UsageHour } from './usage-hours.js';
 
 /** The `transition` point of one day: keyed by its tags and the day's start, so a recomputation overwrites it. */
 export function transitionPoint(day: number, t: Transition): InfluxPoint {
@@ -37,4 +38,24 @@ export function usageSharePoints(day: number, usage: SharedUsage): InfluxPoint[]
     ...usage.inferred.map((m) => point(m.actor, 'inferred', m)),
     ...(usage.unattributed.sessions > 0 ? [point(noneTag, 'none', usage.unattributed)] : []),
   ];
+}
+
+/**
+ * The `usage_hour` point of one UTC hour, at its start. `weekday` (1 = Monday … 7) and `hour` (`00`…`23`,
+ * UTC) follow from the time, so they add no series beyond 168 per subject type and device type; they are
+ * tags because InfluxQL groups by tags only.
+ */
+export function usageHourPoint(u: UsageHour): InfluxPoint {
+  return {
+    measurement: measurements.usageHour,
+    tags: {
+      [tags.subjectType]: u.subjectType ?? noneTag,
+      [tags.deviceType]: u.deviceType,
+      [tags.weekday]: String(isoWeekday(u.start)),
+      [tags.hour]: String(new Date(u.start).getUTCHours()).padStart(2, '0'),
+    },
+    fields: {},
+    intFields: { sessions: u.sessions },
+    timestampMs: u.start,
+  };
 }

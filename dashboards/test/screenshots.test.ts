@@ -1,0 +1,72 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { authHeaders, checkGrafana, dashboardPages, parseOptions, renderScreenshots } from '../src/screenshots.js';
+
+let server: Server | null = null;
+afterEach(async () => {
+  await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+  server = null;
+});
+
+/** A stand-in for Grafana's API: Grafana itself does not run here. */
+async function fakeGrafana(answer: (path: string, auth: string | undefined) => number): Promise<string> {
+  server = createServer((request, response) => {
+    response.writeHead(answer(request.url ?? '', request.headers.authorization), { 'content-type': 'application/json' }).end('{}');
+  });
+  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+describe('parseOptions', () => {
+  it('takes the URL from the arguments or GRAFANA_URL, and the credentials from the environment', () => {
+    expect(parseOptions(['--url', 'http://grafana:3000/', '--from', 'now-7d'], { GRAFANA_TOKEN: 'glsa_x' })).toEqual({
+      url: 'http://grafana:3000', out: 'screenshots', from: 'now-7d', to: 'now', width: 1600, height: 1000, chromium: '/usr/bin/chromium', auth: { token: 'glsa_x' },
+    });
+    expect(parseOptions([], { GRAFANA_URL: 'http://g:3000', GRAFANA_USER: 'admin', GRAFANA_PASSWORD: 'pw' }).auth).toEqual({ user: 'admin', password: 'pw' });
+  });
+
+  it('says what is missing or wrong', () => {
+    expect(() => parseOptions([], {})).toThrow('no Grafana URL: pass --url or set GRAFANA_URL');
+    expect(() => parseOptions(['--url', 'grafana'], {})).toThrow('--url grafana is not a URL');
+    expect(() => parseOptions(['--url', 'http://g', '--width', 'wide'], {})).toThrow('--width must be a whole number');
+    expect(() => parseOptions(['--url', 'http://g'], { GRAFANA_USER: 'admin' })).toThrow('set both GRAFANA_USER and GRAFANA_PASSWORD');
+    expect(() => parseOptions(['--url', 'http://g', '--colour'], {})).toThrow(/colour/);
+  });
+});
+
+describe('dashboardPages', () => {
+  it('has one kiosk page per shipped dashboard, its PNG named after the uid', () => {
+    const pages = dashboardPages({ url: 'http://g:3000', out: 'shots', from: 'now-24h', to: 'now' });
+    expect(pages.map((p) => p.file)).toEqual(['shots/parcours-device-telemetry.png', 'shots/parcours-fleet-pipeline.png', 'shots/parcours-funnels-retention.png', 'shots/parcours-journeys-paths.png', 'shots/parcours-subjects.png', 'shots/parcours-usage-sessions.png']);
+    expect(pages[1]!.url).toBe('http://g:3000/d/parcours-fleet-pipeline?orgId=1&from=now-24h&to=now&kiosk=');
+  });
+});
+
+describe('checkGrafana', () => {
+  it('fails with a clear message when Grafana is unreachable, before any browser starts', async () => {
+    const url = await fakeGrafana(() => 200);
+    await new Promise((resolve) => server!.close(resolve));
+    server = null;
+    const options = parseOptions(['--url', url, '--chromium', '/nonexistent/chromium'], {});
+    await expect(renderScreenshots(options)).rejects.toThrow(`Grafana is unreachable at ${url}`);
+  });
+
+  it('says when Grafana refuses the credentials or lacks the provisioned dashboards', async () => {
+    const url = await fakeGrafana((path, auth) => (path === '/api/health' ? 200 : auth !== 'Bearer good' ? 401 : path.endsWith('parcours-subjects') ? 404 : 200));
+    await expect(checkGrafana({ url, auth: { token: 'bad' } }, ['parcours-subjects'])).rejects.toThrow('Grafana refused the credentials (401)');
+    await expect(checkGrafana({ url, auth: { token: 'good' } }, ['parcours-fleet-pipeline', 'parcours-subjects'])).rejects.toThrow('Grafana has no dashboard parcours-subjects (404)');
+    await expect(checkGrafana({ url, auth: { token: 'good' } }, ['parcours-fleet-pipeline'])).resolves.toBeUndefined();
+  });
+
+  it('says when the browser is missing, once Grafana answers', async () => {
+    const url = await fakeGrafana(() => 200);
+    await expect(renderScreenshots(parseOptions(['--url', url, '--chromium', '/nonexistent/chromium'], {}))).rejects.toThrow("no browser at /nonexistent/chromium: install Debian's chromium");
+  });
+
+  it('sends a token as Bearer and a user as Basic', () => {
+    expect(authHeaders({ token: 't' })).toEqual({ Authorization: 'Bearer t' });
+    expect(authHeaders({ user: 'admin', password: 'pw' })).toEqual({ Authorization: `Basic ${Buffer.from('admin:pw').toString('base64')}` });
+    expect(authHeaders(null)).toEqual({});
+  });
+});
