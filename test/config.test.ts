@@ -1,8 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { errorCodes, ParcoursError } from '@parcours/contracts';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { loadConfig } from '../src/config/load-config.js';
 
 function failure(run: () => unknown): ParcoursError {
@@ -88,5 +89,15 @@ describe('loadConfig', () => {
     expect(failure(() => loadConfig({ env: { PARCOURS_MQTT_PERSISTENCE: 'redis', PARCOURS_MQTT_REDIS_URL: 'http://127.0.0.1:6379' } })).message).toMatch(/mqtt\.redisUrl: /);
     const cluster = loadConfig({ env: { PARCOURS_MQTT_PERSISTENCE: 'redis', PARCOURS_MQTT_REDIS_URL: 'redis://127.0.0.1:6379/2' } });
     expect(cluster.mqtt).toMatchObject({ persistence: 'redis', redisUrl: 'redis://127.0.0.1:6379/2' });
+  });
+});
+
+describe('the compose stack', () => {
+  it('gives Parcours settings it accepts, the dashboards\' funnel included', () => {
+    const compose = parse(readFileSync(new URL('../docker-compose.yml', import.meta.url), 'utf8')) as { services: Record<string, { environment?: Record<string, string> }> };
+    const env = Object.fromEntries(Object.entries(compose.services.parcours!.environment!).map(([k, v]) => [k, v.replace(/\$\{\w+:-([^}]*)\}/g, '$1')]));
+    const config = loadConfig({ env });
+    expect(config.analytics.funnels.map((f) => f.name)).toEqual(['morning']);
+    expect(config.influx.url).toBe('http://influxdb:8086');
   });
 });
