@@ -63,7 +63,7 @@ export async function rederiveSessions(deps: RederiveSessionsDeps, devices: Devi
   const selected = devices === 'all' ? () => true : (deviceId: string) => devices.has(deviceId);
   let read = 0;
   let watermark = Number.NEGATIVE_INFINITY;
-  for (const chunk of deps.log.readTimeRange(range.from, range.to, { withMetrics: thresholdTypes(deps.rules) })) {
+  for (const chunk of deps.log.readTimeRange(range.from, range.to, { withMetrics: thresholdTypes(deps.rules), withAttrs: false })) {
     for (const slice of deps.inference ? timeSlices(chunk, inferenceSliceMs) : [chunk]) {
       deps.inference?.observe(slice);
       const built = builder.apply(slice.filter((record) => record.ts >= from && selected(record.deviceId)));

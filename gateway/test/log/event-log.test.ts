@@ -34,3 +34,32 @@ describe('EventLog.readAfter', () => {
     expect(metrics([])).toEqual([null, null]);
   });
 });
+
+describe('EventLog.readTimeRange', () => {
+  function openLog(): EventLog {
+    db = openDatabase(mkdtempSync(join(tmpdir(), 'parcours-log-')));
+    migrate(db, gatewayMigrations);
+    return new EventLog(db);
+  }
+
+  it('reads [from, to) in device-time then log order, across chunks that cut a run of equal times', () => {
+    const log = openLog();
+    // Appended out of device-time order; ts 5 four times, so chunks of 3 end inside the run.
+    const times = [7, 5, 3, 5, 9, 5, 2, 5, 10];
+    log.append(times.map((ts, i) => ({ ...telemetry(`d${i}`, 'tv', i + 1), ts })));
+    const chunks = [...log.readTimeRange(3, 10, { chunk: 3 })];
+    expect(chunks.map((c) => c.length)).toEqual([3, 3, 1]);
+    expect(chunks.flat().map((r) => [r.ts, r.offset])).toEqual([[3, 3], [5, 2], [5, 4], [5, 6], [5, 8], [7, 1], [9, 5]]);
+  });
+
+  it('returns whole records, or leaves out the metrics and attrs a reader does not need', () => {
+    const log = openLog();
+    const tv = { ...telemetry('tv1', 'tv', 1), attrs: { room: 'lounge' } };
+    log.append([tv, telemetry('pr1', 'printer', 2)]);
+    const [full] = [...log.readTimeRange(0, 10)];
+    expect(full).toEqual([{ ...tv, offset: 1 }, { ...telemetry('pr1', 'printer', 2), offset: 2 }]);
+    const [lean] = [...log.readTimeRange(0, 10, { withMetrics: ['tv'], withAttrs: false })];
+    expect(lean!.map((r) => [r.metrics, r.attrs])).toEqual([[{ power_w: 1 }, null], [null, null]]);
+    expect(lean![0]).toEqual({ ...tv, offset: 1, attrs: null });
+  });
+});
