@@ -5,4 +5,4 @@ export { accuracyReportSchema, computeAccuracy, type AccuracyInput, type Accurac
 export type { JourneyStore } from './journeys/journey-store.js';
 export type { PendingJourney } from './journeys/journey-builder.js';
 export { batchJobs, batchJobNames, type BatchJob, type BatchJobResult, type BatchProgress } from './batch/batch-jobs.js';
-export { readRange, type DeviceSelection } from './sessions/rederive-sessions.js';
+export { readRange, rederiveReadOptions, type DeviceSelection } from './sessions/rederive-sessions.js';

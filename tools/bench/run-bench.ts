@@ -69,14 +69,17 @@ async function connectionScale(target: Target): Promise<{ rate: number; bytesPer
 
 const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
 
+/** The baseline: the re-derivation's own read (rederiveReadOptions), so the ratio is what deriving costs. */
+const readName = 'lean read of a city run\'s log by device time (threshold metrics, no attrs)';
+
 /** The batch re-derivation of a city run's log, against reading that log alone. */
 async function rederivation(): Promise<Result[]> {
   process.stderr.write('re-derivation: a city run\'s log\n');
   const r = await rederiveCity();
   process.stderr.write(`re-derivation: ${r.events} events → ${r.sessions} sessions, ${r.journeys} journeys\n`);
   return [
-    { name: 'read a city run\'s log by device time', value: round(r.readRate), unit: 'ev/s' },
-    { name: 'full re-derivation of a city run', value: round(r.rederiveRate), unit: 'ev/s', baseline: 'read a city run\'s log by device time', ratio: round(r.rederiveRate / r.readRate, 2) },
+    { name: readName, value: round(r.readRate), unit: 'ev/s' },
+    { name: 'full re-derivation of a city run', value: round(r.rederiveRate), unit: 'ev/s', baseline: readName, ratio: round(r.rederiveRate / r.readRate, 2) },
   ];
 }
 

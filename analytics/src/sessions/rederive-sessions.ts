@@ -30,6 +30,14 @@ export function readRange(rules: SessionRules, withInference: boolean, from: num
 }
 
 /**
+ * What a re-derivation reads of each record: no attrs, and metrics for the types with a telemetry
+ * threshold only. Exported so that the benchmark's read baseline reads exactly this.
+ */
+export function rederiveReadOptions(rules: SessionRules): { withMetrics: string[]; withAttrs: false } {
+  return { withMetrics: thresholdTypes(rules), withAttrs: false };
+}
+
+/**
  * With the inference on, records go to it a minute of device time at a time, as a live stream's small
  * batches do: it forgets activity older than a horizon behind the latest record it saw, so a chunk of a
  * sparse log spanning hours would forget the activity its first sessions need before they are inferred.
@@ -63,7 +71,7 @@ export async function rederiveSessions(deps: RederiveSessionsDeps, devices: Devi
   const selected = devices === 'all' ? () => true : (deviceId: string) => devices.has(deviceId);
   let read = 0;
   let watermark = Number.NEGATIVE_INFINITY;
-  for (const chunk of deps.log.readTimeRange(range.from, range.to, { withMetrics: thresholdTypes(deps.rules), withAttrs: false })) {
+  for (const chunk of deps.log.readTimeRange(range.from, range.to, rederiveReadOptions(deps.rules))) {
     for (const slice of deps.inference ? timeSlices(chunk, inferenceSliceMs) : [chunk]) {
       deps.inference?.observe(slice);
       const built = builder.apply(slice.filter((record) => record.ts >= from && selected(record.deviceId)));
