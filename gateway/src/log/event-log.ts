@@ -95,7 +95,8 @@ export class EventLog {
   *readTimeRange(
     from: number, to: number, options: { chunk?: number; withMetrics?: boolean | readonly string[]; withAttrs?: boolean } = {},
   ): Generator<LogRecord[]> {
-    const { chunk = 10_000, withMetrics = true, withAttrs = true } = options;
+    // Chunks of a few thousand records die young (V8's scavenger); 10,000 read a city log 20% slower.
+    const { chunk = 4_000, withMetrics = true, withAttrs = true } = options;
     // The cursor as a row value is the lower bound of the index search: with `ts >= from AND (ts > ? OR
     // (ts = ? AND offset > ?))` every chunk walked the index from `from`, so a whole-log read was quadratic.
     const select = (this.selectTimeRange ??= this.db
