@@ -24,6 +24,8 @@ export class PersonalActivity {
     }
     // Keep what a session still to close could start near: at most one maximum session length back.
     for (const [id, list] of this.times) {
+      // Ascending: when the oldest stays, all do, and the list need not be copied (this runs per batch).
+      if (list[0]! >= latest - this.horizonMs) continue;
       const keep = list.filter((t) => t >= latest - this.horizonMs);
       if (keep.length === 0) this.times.delete(id);
       else this.times.set(id, keep);

@@ -138,11 +138,16 @@ export class SessionBuilder {
   apply(records: readonly LogRecord[]): UsageSession[] {
     const closed: UsageSession[] = [];
     for (const record of records) {
-      if (record.ts < this.frontierOf(record.deviceId)) {
+      // One lookup for the check and the move (`setFrontier`): this loop runs for every record of a re-derivation.
+      const frontier = this.frontiers.get(record.deviceId);
+      if (frontier !== undefined && record.ts < frontier) {
         this.late.set(record.deviceId, Math.min(record.ts, this.late.get(record.deviceId) ?? Number.POSITIVE_INFINITY));
         continue;
       }
-      this.setFrontier(record.deviceId, record.ts);
+      if (frontier === undefined || record.ts > frontier) {
+        this.frontiers.set(record.deviceId, record.ts);
+        this.moved.add(record.deviceId);
+      }
       this.expire(record.deviceId, record.ts, closed);
       const current = this.open.get(record.deviceId);
       if (record.channel === 'telemetry' || record.type === null) {
