@@ -9,7 +9,7 @@ export type { EventLog } from './log/event-log.js';
 export type { ConsumerOffsets } from './log/consumer-offsets.js';
 export type { InboundMessage } from './pipeline/draft.js';
 export type { WriteOutcome } from './pipeline/batch-writer.js';
-export { migrate, type Database, type Migration } from './store/database.js';
+export { migrate, statementCache, type Database, type Migration } from './store/database.js';
 export { InfluxRawSink } from './sinks/influx-raw-sink.js';
 export * from './influx/index.js';
 export { ApiKeyStore } from './auth/api-key-store.js';

@@ -1,5 +1,5 @@
 import type { Journey } from '@parcours/contracts';
-import type { Database } from '@parcours/gateway';
+import { statementCache, type Database } from '@parcours/gateway';
 import { markStaleDays, markStaleRows } from '../aggregates/stale-days.js';
 import type { PendingJourney } from './journey-builder.js';
 
@@ -15,45 +15,57 @@ const toJourney = (r: JourneyRow): Journey => ({
 
 /** Closed journeys keyed by their stable id (a re-derivation replaces, never adds), and the pending ones. */
 export class JourneyStore {
-  constructor(private readonly db: Database) {}
+  /** Statements compiled once: re-derivations run them per device and per subject. */
+  private readonly prepare: Database['prepare'];
+
+  constructor(private readonly db: Database) {
+    this.prepare = statementCache(db);
+  }
 
   /** Saves closed journeys and the pending state; called inside the sessions' transaction. */
   save(closed: readonly Journey[], pending: readonly PendingJourney[]): void {
     this.insert(closed);
     this.db.exec('DELETE FROM open_journeys');
-    const saveOpen = this.db.prepare('INSERT INTO open_journeys (subject_id, state) VALUES (?, ?)');
+    const saveOpen = this.prepare('INSERT INTO open_journeys (subject_id, state) VALUES (?, ?)');
     for (const p of pending) saveOpen.run(p.subjectId, JSON.stringify(p));
   }
 
   /** Subjects whose journeys are to be re-derived from a device time (late records); called inside the sessions' transaction. */
   addRederivations(rows: ReadonlyMap<string, number>): void {
-    const upsert = this.db.prepare(
+    const upsert = this.prepare(
       'INSERT INTO journey_rederivations (subject_id, from_ts) VALUES (?, ?) ON CONFLICT (subject_id) DO UPDATE SET from_ts = MIN(from_ts, excluded.from_ts)',
     );
     for (const [subjectId, from] of rows) upsert.run(subjectId, from);
   }
 
   listRederivations(): { subjectId: string; from: number }[] {
-    return this.db.prepare<[], { subject_id: string; from_ts: number }>('SELECT subject_id, from_ts FROM journey_rederivations').all().map((r) => ({ subjectId: r.subject_id, from: r.from_ts }));
+    return this.prepare<[], { subject_id: string; from_ts: number }>('SELECT subject_id, from_ts FROM journey_rederivations').all().map((r) => ({ subjectId: r.subject_id, from: r.from_ts }));
   }
 
   /** Ends a subject's re-derivation: its journeys starting in `[from, to]` replaced, its pending journey set, in one transaction. */
   settle(subjectId: string, from: number, to: number, journeys: readonly Journey[], pending: PendingJourney | null): void {
+    this.settleAll([{ subjectId, from, to, journeys, pending }]);
+  }
+
+  /** `settle` for many subjects in one transaction (a batch re-derivation settles thousands). */
+  settleAll(settled: readonly { subjectId: string; from: number; to: number; journeys: readonly Journey[]; pending: PendingJourney | null }[]): void {
     this.db.transaction(() => {
-      this.replace(subjectId, from, to, journeys);
-      this.db.prepare('DELETE FROM open_journeys WHERE subject_id = ?').run(subjectId);
-      if (pending) this.db.prepare('INSERT INTO open_journeys (subject_id, state) VALUES (?, ?)').run(subjectId, JSON.stringify(pending));
-      this.db.prepare('DELETE FROM journey_rederivations WHERE subject_id = ?').run(subjectId);
+      for (const { subjectId, from, to, journeys, pending } of settled) {
+        this.replace(subjectId, from, to, journeys);
+        this.prepare('DELETE FROM open_journeys WHERE subject_id = ?').run(subjectId);
+        if (pending) this.prepare('INSERT INTO open_journeys (subject_id, state) VALUES (?, ?)').run(subjectId, JSON.stringify(pending));
+        this.prepare('DELETE FROM journey_rederivations WHERE subject_id = ?').run(subjectId);
+      }
     })();
   }
 
   pendingOf(subjectId: string): PendingJourney | null {
-    const row = this.db.prepare<[string], { state: string }>('SELECT state FROM open_journeys WHERE subject_id = ?').get(subjectId);
+    const row = this.prepare<[string], { state: string }>('SELECT state FROM open_journeys WHERE subject_id = ?').get(subjectId);
     return row ? (JSON.parse(row.state) as PendingJourney) : null;
   }
 
   loadPending(): PendingJourney[] {
-    return this.db.prepare<[], { state: string }>('SELECT state FROM open_journeys').all().map((r) => JSON.parse(r.state) as PendingJourney);
+    return this.prepare<[], { state: string }>('SELECT state FROM open_journeys').all().map((r) => JSON.parse(r.state) as PendingJourney);
   }
 
   /** Journeys of a subject starting in `[from, to)`, in start order. */
@@ -74,7 +86,7 @@ export class JourneyStore {
 
   /** The subject's latest closed journey (journeys of a subject never overlap: it also ends last). */
   latestFor(subjectId: string): Journey | null {
-    const row = this.db.prepare<[string], JourneyRow>('SELECT * FROM journeys WHERE subject_id = ? ORDER BY start DESC LIMIT 1').get(subjectId);
+    const row = this.prepare<[string], JourneyRow>('SELECT * FROM journeys WHERE subject_id = ? ORDER BY start DESC LIMIT 1').get(subjectId);
     return row ? toJourney(row) : null;
   }
 
@@ -90,7 +102,7 @@ export class JourneyStore {
   replace(subjectId: string, from: number, to: number, journeys: readonly Journey[]): void {
     this.db.transaction(() => {
       markStaleRows(this.db, 'journeys', 'subject_id = ? AND start >= ? AND start <= ?', subjectId, from, to);
-      this.db.prepare('DELETE FROM journeys WHERE subject_id = ? AND start >= ? AND start <= ?').run(subjectId, from, to);
+      this.prepare('DELETE FROM journeys WHERE subject_id = ? AND start >= ? AND start <= ?').run(subjectId, from, to);
       this.insert(journeys);
     })();
   }
@@ -98,7 +110,7 @@ export class JourneyStore {
   /** Inserts or replaces (same id, hence same start and day) journeys, marking their days stale for the aggregates. */
   private insert(journeys: readonly Journey[]): void {
     markStaleDays(this.db, journeys.map((j) => j.start));
-    const upsert = this.db.prepare(
+    const upsert = this.prepare(
       `INSERT OR REPLACE INTO journeys (id, subject_id, subject_kind, subject_type, start, end, duration_s, steps, path, sessions)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );

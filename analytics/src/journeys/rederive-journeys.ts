@@ -64,26 +64,31 @@ export function rebuildSubjectJourneys(deps: Pick<RederiveJourneysDeps, 'session
  * pending journey, in the store and in InfluxDB. Returns the closed journeys rebuilt.
  */
 export async function rederiveJourneys(deps: RederiveJourneysDeps, subjects: ReadonlySet<string>, from: number, state: StreamState): Promise<Journey[]> {
-  const rebuilt: Journey[] = [];
-  let done = 0;
+  const rebuilt: (SubjectRebuild & { subjectId: string })[] = [];
+  let settled = 0;
+  // Settled in one transaction per progress step, before the loop yields: one per subject costs more than the rebuild.
+  const settle = () => {
+    deps.journeys.settleAll(rebuilt.slice(settled).map((r) => ({ subjectId: r.subjectId, from: r.from, to: r.to, journeys: r.closed, pending: r.pending })));
+    settled = rebuilt.length;
+  };
   for (const subjectId of subjects) {
-    if (deps.onProgress && done++ % 500 === 0) {
-      deps.onProgress(done - 1, subjects.size);
+    if (deps.onProgress && rebuilt.length % 500 === 0) {
+      settle();
+      deps.onProgress(rebuilt.length, subjects.size);
       // Lets a progress display draw: the store is read synchronously.
       await yieldToLoop();
     }
-    const r = rebuildSubjectJourneys(deps, subjectId, from, state);
-    deps.journeys.settle(subjectId, r.from, r.to, r.closed, r.pending);
-    if (deps.influx) await deps.influx.deleteRange({ measurement: measurements.journey, tags: { [tags.subject]: subjectId }, from: r.from, to: r.to + 1 });
-    rebuilt.push(...r.closed);
+    rebuilt.push({ subjectId, ...rebuildSubjectJourneys(deps, subjectId, from, state) });
   }
+  settle();
   deps.onProgress?.(subjects.size, subjects.size);
   if (deps.influx) {
-    await writeIsolatingRefused(deps.influx, rebuilt.map(journeyPoint), (point, error) => {
+    for (const r of rebuilt) await deps.influx.deleteRange({ measurement: measurements.journey, tags: { [tags.subject]: r.subjectId }, from: r.from, to: r.to + 1 });
+    await writeIsolatingRefused(deps.influx, rebuilt.flatMap((r) => r.closed).map(journeyPoint), (point, error) => {
       deps.logger.error({ point, reason: error.message }, 'InfluxDB refused a journey point; the journey stays in the store');
     });
   }
-  return rebuilt;
+  return rebuilt.flatMap((r) => r.closed);
 }
 
 /** Kind and type of a subject: from a session it owns, else it is an individual who used others' devices. */

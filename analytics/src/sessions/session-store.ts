@@ -1,5 +1,5 @@
 import type { UsageSession } from '@parcours/contracts';
-import type { Database } from '@parcours/gateway';
+import { statementCache, type Database } from '@parcours/gateway';
 import { epochWeekOffset, weekMs } from '../retention/weekly-retention.js';
 import { markStaleDays, markStaleRows } from '../aggregates/stale-days.js';
 import type { OpenSession } from './session-builder.js';
@@ -28,7 +28,12 @@ export interface SessionBatchState {
 
 /** Closed sessions keyed by their stable id (a re-derivation replaces, never adds), and the open ones. */
 export class SessionStore {
-  constructor(private readonly db: Database) {}
+  /** Statements compiled once: re-derivations run them per device and per subject. */
+  private readonly prepare: Database['prepare'];
+
+  constructor(private readonly db: Database) {
+    this.prepare = statementCache(db);
+  }
 
   /**
    * Saves a batch of the streaming job in one transaction, with `also` (an offset commit) inside it: the
@@ -36,9 +41,9 @@ export class SessionStore {
    * (re-derived ones included) inserted, the open state replaced and the moved frontiers updated.
    */
   save(batch: SessionBatchState, also: () => void): void {
-    const saveOpen = this.db.prepare('INSERT INTO open_sessions (device_id, state) VALUES (?, ?)');
-    const removeFrom = this.db.prepare('DELETE FROM usage_sessions WHERE device_id = ? AND start >= ?');
-    const saveFrontier = this.db.prepare('INSERT OR REPLACE INTO device_frontiers (device_id, frontier) VALUES (?, ?)');
+    const saveOpen = this.prepare('INSERT INTO open_sessions (device_id, state) VALUES (?, ?)');
+    const removeFrom = this.prepare('DELETE FROM usage_sessions WHERE device_id = ? AND start >= ?');
+    const saveFrontier = this.prepare('INSERT OR REPLACE INTO device_frontiers (device_id, frontier) VALUES (?, ?)');
     this.db.transaction(() => {
       for (const { deviceId, from } of batch.rederived) {
         markStaleRows(this.db, 'usage_sessions', 'device_id = ? AND start >= ?', deviceId, from);
@@ -48,32 +53,32 @@ export class SessionStore {
       this.db.exec('DELETE FROM open_sessions');
       for (const s of batch.open) saveOpen.run(s.deviceId, JSON.stringify(s));
       for (const [deviceId, frontier] of batch.frontiers) saveFrontier.run(deviceId, frontier);
-      if (Number.isFinite(batch.watermark)) this.db.prepare('INSERT OR REPLACE INTO session_watermark (id, watermark) VALUES (1, ?)').run(batch.watermark);
+      if (Number.isFinite(batch.watermark)) this.prepare('INSERT OR REPLACE INTO session_watermark (id, watermark) VALUES (1, ?)').run(batch.watermark);
       also();
     })();
   }
 
   loadWatermark(): number {
-    return this.db.prepare<[], { watermark: number }>('SELECT watermark FROM session_watermark').get()?.watermark ?? Number.NEGATIVE_INFINITY;
+    return this.prepare<[], { watermark: number }>('SELECT watermark FROM session_watermark').get()?.watermark ?? Number.NEGATIVE_INFINITY;
   }
 
   loadFrontiers(): [string, number][] {
-    return this.db.prepare<[], { device_id: string; frontier: number }>('SELECT device_id, frontier FROM device_frontiers').all().map((r) => [r.device_id, r.frontier]);
+    return this.prepare<[], { device_id: string; frontier: number }>('SELECT device_id, frontier FROM device_frontiers').all().map((r) => [r.device_id, r.frontier]);
   }
 
   /** The device's latest closed session starting at or before `at`. */
   latestStartingBy(deviceId: string, at: number): UsageSession | null {
-    const row = this.db.prepare<[string, number], SessionRow>('SELECT * FROM usage_sessions WHERE device_id = ? AND start <= ? ORDER BY start DESC LIMIT 1').get(deviceId, at);
+    const row = this.prepare<[string, number], SessionRow>('SELECT * FROM usage_sessions WHERE device_id = ? AND start <= ? ORDER BY start DESC LIMIT 1').get(deviceId, at);
     return row ? toSession(row) : null;
   }
 
   /** Replaces the sessions of these devices (or all) starting in `[from, to)` by the given ones, in one transaction. */
   replace(devices: ReadonlySet<string> | 'all', from: number, to: number, sessions: readonly UsageSession[]): void {
-    const remove = this.db.prepare('DELETE FROM usage_sessions WHERE device_id = ? AND start >= ? AND start < ?');
+    const remove = this.prepare('DELETE FROM usage_sessions WHERE device_id = ? AND start >= ? AND start < ?');
     this.db.transaction(() => {
       if (devices === 'all') {
         markStaleRows(this.db, 'usage_sessions', 'start >= ? AND start < ?', from, to);
-        this.db.prepare('DELETE FROM usage_sessions WHERE start >= ? AND start < ?').run(from, to);
+        this.prepare('DELETE FROM usage_sessions WHERE start >= ? AND start < ?').run(from, to);
       } else {
         for (const device of devices) {
           markStaleRows(this.db, 'usage_sessions', 'device_id = ? AND start >= ? AND start < ?', device, from, to);
@@ -87,7 +92,7 @@ export class SessionStore {
   /** Inserts or replaces (same id, hence same start and day) sessions, marking their days stale for the aggregates. */
   private insert(sessions: readonly UsageSession[]): void {
     markStaleDays(this.db, sessions.map((s) => s.start));
-    const upsert = this.db.prepare(
+    const upsert = this.prepare(
       `INSERT OR REPLACE INTO usage_sessions (id, device_id, device_type, subject_id, subject_kind, subject_type, actor, inferred_actor,
          inference_confidence, start, end, duration_s, events, closed_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
@@ -97,7 +102,7 @@ export class SessionStore {
   }
 
   loadOpen(): OpenSession[] {
-    return this.db.prepare<[], { state: string }>('SELECT state FROM open_sessions').all().map((r) => JSON.parse(r.state) as OpenSession);
+    return this.prepare<[], { state: string }>('SELECT state FROM open_sessions').all().map((r) => JSON.parse(r.state) as OpenSession);
   }
 
   /** Sessions of a subject, or used by that individual as the named actor, starting in `[from, to)`. */
@@ -169,6 +174,6 @@ export class SessionStore {
   }
 
   count(): number {
-    return this.db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM usage_sessions').get()!.n;
+    return this.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM usage_sessions').get()!.n;
   }
 }

@@ -38,3 +38,16 @@ export function migrate(db: Database, migrations: readonly Migration[]): void {
     })();
   }
 }
+
+/**
+ * `db.prepare` that compiles each SQL text once: for stores whose statements run per record or per
+ * subject (compiling costs more than running a small indexed query).
+ */
+export function statementCache(db: Database): Database['prepare'] {
+  const cache = new Map<string, Statement>();
+  return ((sql: string) => {
+    let statement = cache.get(sql);
+    if (!statement) cache.set(sql, (statement = db.prepare(sql)));
+    return statement;
+  }) as Database['prepare'];
+}
