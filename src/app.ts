@@ -108,6 +108,7 @@ export class ParcoursApp {
       influx: this.influx,
       publish: (topic, payload) => this.broker.publish(topic, payload, { qos: 1 }),
       logger,
+      registry: this.metricsRegistry,
     });
     this.analyticsJobs.start();
     await this.broker.start();

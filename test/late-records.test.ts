@@ -3,7 +3,7 @@ import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParcoursApp } from '../src/app.js';
 import { startInfluxDB, type InfluxServer } from '../tools/services/index.js';
-import { api, startApp, testConfig } from './helpers.js';
+import { api, scrapeMetrics, startApp, testConfig } from './helpers.js';
 import { connectRecording, settle, waitUntil, type RecordingClient } from './mqtt-clients.js';
 
 /**
@@ -109,6 +109,13 @@ describe('late records in streaming', () => {
 
     expect(journeysOf('home').map((j) => [j.id, j.path, j.end])).toEqual([[`home@${t0}`, 'coffee_machine>kettle>shower', t0 + 70 * minute]]);
     expect(await influxRows(`SELECT steps FROM journey WHERE subject = 'home'`)).toEqual([[t0, 3]]);
+    // Counted: the machine re-derived once per batch of replayed records (4 records, 1 to 4 batches); the journeys of home and ana rebuilt.
+    const metrics = await scrapeMetrics(app.urls.http);
+    const late = Number(/^parcours_analytics_late_rederivations_total (\d+)$/m.exec(metrics)?.[1]);
+    expect(late).toBeGreaterThanOrEqual(1);
+    expect(late).toBeLessThanOrEqual(4);
+    expect(Number(/^parcours_analytics_journey_rebuilds_total (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(2);
+    expect(metrics).toMatch(/^parcours_analytics_outbox_messages 0$/m);
   });
 
   it('gives what a batch re-derivation of the range gives, and changes nothing by running it', async () => {

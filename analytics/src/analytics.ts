@@ -2,6 +2,8 @@ import type { Config, Journey, UsageSession } from '@parcours/contracts';
 import { migrate, type ConsumerStatus, type Gateway, type InfluxWriter } from '@parcours/gateway';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { createAnalyticsMetrics } from './analytics-metrics.js';
 import { AggregateJob } from './aggregates/aggregate-job.js';
 import { AggregateStore } from './aggregates/aggregate-store.js';
 import { batchJobNames, batchJobs, type BatchDeps, type BatchJobResult, type BatchProgress, type BatchRun } from './batch/batch-jobs.js';
@@ -29,6 +31,8 @@ export interface AnalyticsOptions {
   publish: (topic: string, payload: string) => Promise<void>;
   logger: Logger;
   onSessions?: (sessions: UsageSession[]) => void;
+  /** Where the analytics' metrics go (`/metrics`); none in batch commands. */
+  registry?: Registry;
 }
 
 /** The analytics jobs that follow the gateway's durable log: usage sessions, and the journeys made of them. */
@@ -79,11 +83,12 @@ export class Analytics {
 
   /** Opens, then follows the log as it grows. */
   start(): void {
-    const { config, gateway, influx, publish, logger, onSessions } = this.options;
+    const { config, gateway, influx, publish, logger, onSessions, registry } = this.options;
     this.open();
+    const metrics = registry ? createAnalyticsMetrics(registry, () => this.outbox.count()) : null;
     const journeys = (this.journeyJob = new JourneyJob({
       store: this.journeyStore, sessions: this.sessionStore, gapMs: config.analytics.journeyGap, individualType: this.individualType, influx, publish,
-      baseTopic: config.mqtt.baseTopic, logger: logger.child({ part: 'analytics-journeys' }),
+      baseTopic: config.mqtt.baseTopic, logger: logger.child({ part: 'analytics-journeys' }), onRebuilt: (n) => metrics?.journeyRebuilds.inc(n),
     }));
     journeys.start();
     this.sessions = new SessionJob({
@@ -98,6 +103,7 @@ export class Analytics {
       logger: logger.child({ part: 'analytics' }),
       ...(onSessions ? { onSessions } : {}),
       followers: [journeys],
+      onLate: (devices) => metrics?.lateDevices.inc(devices),
     });
     this.sessions.start();
     this.relay = new OutboxRelay(this.outbox, publish, logger.child({ part: 'analytics-outbox' }));

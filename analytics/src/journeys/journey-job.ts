@@ -18,6 +18,8 @@ export interface JourneyJobDeps {
   publish: (topic: string, payload: string) => Promise<void>;
   baseTopic: string;
   logger: Logger;
+  /** Told how many subjects' journeys a settle rebuilt. */
+  onRebuilt?: (subjects: number) => void;
 }
 
 /**
@@ -75,6 +77,7 @@ export class JourneyJob implements SessionFollower {
       await this.output(r.closed, r.replaced, signal);
       deps.store.settle(subjectId, r.from, r.to, r.closed, r.pending);
       this.builder!.setPending(subjectId, r.pending);
+      deps.onRebuilt?.(1);
     }
   }
 

@@ -19,6 +19,8 @@ export interface SessionJobDeps {
   onSessions?: (sessions: UsageSession[]) => void;
   /** Adds an inferred actor to shared-device sessions without one; null when switched off. */
   inference: ActorInference | null;
+  /** Told how many devices a batch re-derived for late records. */
+  onLate?: (devices: number) => void;
   /** Jobs derived from closed sessions (journeys), committed in the same transaction as the sessions. */
   followers?: readonly SessionFollower[];
 }
@@ -110,6 +112,7 @@ export class SessionJob {
       const from = new Map(late.devices.map((d) => [d.deviceId, d.from]));
       built = [...built.filter((s) => s.start < (from.get(s.deviceId) ?? Number.POSITIVE_INFINITY)), ...late.closed];
     }
+    if (late.devices.length > 0) deps.onLate?.(late.devices.length);
     const closed = deps.inference ? deps.inference.apply(built) : built;
     const rederived = new Set(late.closed.map((s) => s.id));
     await this.output(closed, late, signal);
