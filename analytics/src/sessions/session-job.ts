@@ -112,7 +112,6 @@ export class SessionJob {
       const from = new Map(late.devices.map((d) => [d.deviceId, d.from]));
       built = [...built.filter((s) => s.start < (from.get(s.deviceId) ?? Number.POSITIVE_INFINITY)), ...late.closed];
     }
-    if (late.devices.length > 0) deps.onLate?.(late.devices.length);
     const closed = deps.inference ? deps.inference.apply(built) : built;
     const rederived = new Set(late.closed.map((s) => s.id));
     await this.output(closed, late, signal);
@@ -126,6 +125,7 @@ export class SessionJob {
     });
     this.builder = draft;
     this.watermark = watermark;
+    if (late.devices.length > 0) deps.onLate?.(late.devices.length);
     await this.settleFollowers(signal);
     if (closed.length > 0) deps.onSessions?.(closed);
   }
