@@ -107,7 +107,7 @@ async function streamThenBatch(window: Run) {
     },
   });
   const batched: Derived = { ...(await readStore(config)), points: await influxPoints(database) };
-  return { summary, cli, streamed, batched };
+  return { summary, cli, streamed, batched, dataDir: config.data.dir };
 }
 
 /** What the stream has decided for good: sessions and journeys starting at least a longest session before its watermark. */
@@ -131,6 +131,14 @@ describe('parcours analytics run over the whole log gives what streaming gave', 
     expect(r.cli.status, r.cli.stderr).toBe(0);
     expect(r.cli.stderr).toMatch(/sessions: \[#{20}\] 100% [\d,]+\/[\d,]+ records/);
     expect(r.cli.stdout).toMatch(/re-derived [\d,]+ sessions, [\d,]+ journeys, [\d,]+ days in/);
+  });
+
+  it('refuses to run with analytics settings other than those the server derived with', () => {
+    const cli = spawnSync('node', [bin, 'analytics', 'run', '--job', 'sessions'], {
+      encoding: 'utf8', env: { ...process.env, PARCOURS_DATA_DIR: r.dataDir, PARCOURS_LOG_FORMAT: 'json', PARCOURS_ANALYTICS_SESSION_MAX_LENGTH: '4h' },
+    });
+    expect(cli.status).toBe(1);
+    expect(cli.stderr).toContain('these settings differ from those the server derived with: sessionRules, actorInference');
   });
 
   it('leaves every session and journey the stream decided exactly as it was, ids and fields', () => {

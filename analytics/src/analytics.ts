@@ -4,6 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { createAnalyticsMetrics } from './analytics-metrics.js';
+import { derivationSettings, DerivationSettingsStore } from './derivation-settings.js';
 import { AggregateJob } from './aggregates/aggregate-job.js';
 import { AggregateStore } from './aggregates/aggregate-store.js';
 import { batchJobNames, batchJobs, type BatchDeps, type BatchJobResult, type BatchProgress, type BatchRun } from './batch/batch-jobs.js';
@@ -85,6 +86,7 @@ export class Analytics {
   start(): void {
     const { config, gateway, influx, publish, logger, onSessions, registry } = this.options;
     this.open();
+    this.settings.record(derivationSettings(config.analytics));
     const metrics = registry ? createAnalyticsMetrics(registry, () => this.outbox.count()) : null;
     const journeys = (this.journeyJob = new JourneyJob({
       store: this.journeyStore, sessions: this.sessionStore, gapMs: config.analytics.journeyGap, individualType: this.individualType, influx, publish,
@@ -136,6 +138,23 @@ export class Analytics {
   get sessionStore(): SessionStore {
     if (!this.store) throw new Error('analytics not started');
     return this.store;
+  }
+
+  /**
+   * The derivation settings (session rules, journey gap, inference, funnels) that differ from those the
+   * server last ran with: a batch command started with other settings would replace its results.
+   */
+  settingsDifferences(): string[] {
+    return this.settings.differences(derivationSettings(this.options.config.analytics));
+  }
+
+  /** Records this configuration's derivation settings as the ones the results now follow (a deliberate change). */
+  adoptSettings(): void {
+    this.settings.record(derivationSettings(this.options.config.analytics));
+  }
+
+  private get settings(): DerivationSettingsStore {
+    return new DerivationSettingsStore(this.options.gateway.db);
   }
 
   get outbox(): Outbox {

@@ -54,4 +54,9 @@ export const analyticsMigrations: readonly Migration[] = [
     name: 'analytics-006-stale-weeks',
     sql: `CREATE TABLE stale_weeks (week INTEGER PRIMARY KEY);`,
   },
+  {
+    // The settings the server derived with, for batch commands to check theirs against.
+    name: 'analytics-007-derivation-settings',
+    sql: `CREATE TABLE derivation_settings (id INTEGER PRIMARY KEY CHECK (id = 1), settings TEXT NOT NULL);`,
+  },
 ];

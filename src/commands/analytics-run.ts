@@ -12,6 +12,7 @@ export interface AnalyticsRunOptions {
   job?: string[];
   config?: string;
   progressEvery?: string;
+  settingsChanged?: boolean;
 }
 
 function instant(text: string, flag: string): number {
@@ -50,6 +51,14 @@ export async function runAnalyticsRunCommand(options: AnalyticsRunOptions): Prom
     const influx = config.influx.url ? createInfluxWriter(config.influx, logger) : null;
     const analytics = new Analytics({ config, gateway, influx, publish: async () => undefined, logger });
     analytics.open();
+    const differing = analytics.settingsDifferences();
+    if (differing.length > 0 && !options.settingsChanged) {
+      throw new Error(
+        `these settings differ from those the server derived with: ${differing.join(', ')} (PARCOURS_ANALYTICS_*). ` +
+          'Run with the server\'s configuration, or pass --settings-changed to re-derive with these on purpose (the server must then run with them too).',
+      );
+    }
+    if (options.settingsChanged) analytics.adoptSettings();
     const started = performance.now();
     const run = await analytics.runBatch({ jobs, from, to, onProgress: (p) => finals.set(p.job, (latest = p)) });
     progress.stop();
@@ -80,6 +89,7 @@ export function analyticsCommand(): Command {
     )
     .option('-c, --config <file>', 'configuration file (data folder, InfluxDB)')
     .option('--progress-every <ms>', 'when stderr is not a terminal, a progress line this often (default 5000)')
+    .option('--settings-changed', 're-derive with analytics settings other than those the server last ran with, on purpose')
     .action(runAnalyticsRunCommand);
   return analytics;
 }
