@@ -208,6 +208,10 @@ export class Analytics {
     };
   }
 
+  get journeyGap(): number {
+    return this.options.config.analytics.journeyGap;
+  }
+
   /** Journeys starting in `[from, to)`: the closed ones stored, and those still pending in the stream as they stand. */
   journeysInRange(from: number, to: number): Journey[] {
     const pending = this.journeyStore.loadPending().flatMap((p) => splitJourneys(p, p.steps, this.options.config.analytics.journeyGap));

@@ -17,12 +17,13 @@ export interface AccuracyOptions {
 /** The stored side of the comparison, restricted to the truth's window. */
 export function measureAccuracy(gateway: Gateway, analytics: Analytics, truth: GroundTruth, toleranceMs = 0): AccuracyReport {
   const { fromMs, toMs } = truth;
+  const gapMs = analytics.journeyGap;
   const events: LogRecord[] = [];
   for (const chunk of gateway.log.readTimeRange(fromMs, toMs)) events.push(...chunk.filter((r) => r.channel === 'events'));
   const subjects = new Map(gateway.registry.snapshot().subjects.map((s) => [s.id, { kind: s.kind, type: s.type }]));
   return computeAccuracy({
     fromMs, toMs, truth: truth.sessions, derived: analytics.sessionStore.listInRange(fromMs, toMs), derivedJourneys: analytics.journeysInRange(fromMs, toMs), events, subjects,
-    journeysOf: buildJourneys, toleranceMs,
+    journeysOf: (sessions) => buildJourneys(sessions, gapMs), gapMs, toleranceMs,
   });
 }
 

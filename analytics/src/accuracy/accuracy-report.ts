@@ -59,7 +59,7 @@ export interface JourneySession {
 
 /** A journey as Parcours derived it: its path's steps are its sessions, in order. */
 export interface DerivedJourneyInput extends JourneyLike {
-  sessions: readonly string[];
+  end: number;
 }
 
 export interface AccuracyInput {
@@ -73,8 +73,10 @@ export interface AccuracyInput {
   subjects: ReadonlyMap<string, { kind: SubjectKind; type: string }>;
   /** Parcours' journeys starting in [fromMs, toMs): the stored ones, and those still pending in the stream. */
   derivedJourneys: readonly DerivedJourneyInput[];
-  /** Cuts the truth's sessions into journeys: the simulator's `buildJourneys`. */
-  journeysOf: (sessions: JourneySession[]) => JourneyLike[];
+  /** Cuts the truth's sessions into journeys: the simulator's `buildJourneys`, with `gapMs`. */
+  journeysOf: (sessions: JourneySession[]) => (JourneyLike & { endMs: number })[];
+  /** Parcours' journey gap. */
+  gapMs: number;
   toleranceMs?: number;
 }
 
@@ -98,14 +100,19 @@ export function computeAccuracy(input: AccuracyInput): AccuracyReport {
   };
   const closedTruth = inWindow.filter((t) => !open(t));
 
-  // The steps of sessions matched to a truth session still open at the end are left out, as that session is.
-  const droppedIds = new Set([...dropped].map((d) => d.id));
-  const derivedJourneys = input.derivedJourneys.map((j) => {
-    const steps = j.path.split('>');
-    return { subjectId: j.subjectId, path: steps.filter((_, i) => !droppedIds.has(j.sessions[i] ?? '')).join('>') };
-  });
+  // A session still open at the window's end could join or bridge the journeys before it, on either
+  // side: compared are the journeys of each subject that ended more than a gap before its first such
+  // session (and before the window's end), which nothing after the window can change.
+  const horizon = new Map<string, number>();
+  for (const t of inWindow.filter(open)) {
+    for (const id of [t.subjectId, t.user]) if (id !== null) horizon.set(id, Math.min(t.startMs, horizon.get(id) ?? toMs));
+  }
+  const settled = (subjectId: string, endMs: number) => endMs + input.gapMs < (horizon.get(subjectId) ?? toMs);
+  const derivedJourneys = input.derivedJourneys.filter((j) => settled(j.subjectId, j.end));
   const truthJourneys = (knowable: boolean) =>
-    input.journeysOf(closedTruth.map((t) => ({ deviceType: t.deviceType, subjectId: t.subjectId, user: !knowable || isDecided(t, kindOf) ? t.user : null, startMs: t.startMs, endMs: t.endMs })));
+    input
+      .journeysOf(closedTruth.map((t) => ({ deviceType: t.deviceType, subjectId: t.subjectId, user: !knowable || isDecided(t, kindOf) ? t.user : null, startMs: t.startMs, endMs: t.endMs })))
+      .filter((j) => settled(j.subjectId, j.endMs));
 
   const scores = scoreMatching(m);
   const sessionsAttribution = sessionAttribution(m.matched, kindOf);

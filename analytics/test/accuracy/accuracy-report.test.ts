@@ -34,17 +34,17 @@ const tv = truthOf('tv', 'tv', 'hh', null, null, 120, 180);
 const lateTv = truthOf('tv', 'tv', 'hh', null, null, 590, 700); // still on when the window ends
 const truth = [coffee, brush, shower, tv, lateTv];
 
-/** Parcours' journeys of the derived sessions, as its journey builder cuts them (for the owner and the user). */
+/** Parcours' journeys of the derived sessions, as its journey builder cuts them (for the owner and the reported actor). */
 function journeysOfDerived(derived: readonly DerivedSessionInput[]): Journey[] {
   const bySubject = new Map<string, DerivedSessionInput[]>();
-  for (const d of derived) for (const id of new Set([d.subjectId, d.actor ?? d.inferredActor])) if (id !== null) bySubject.set(id, [...(bySubject.get(id) ?? []), d]);
+  for (const d of derived) for (const id of new Set([d.subjectId, d.actor])) if (id !== null) bySubject.set(id, [...(bySubject.get(id) ?? []), d]);
   return [...bySubject].flatMap(([subjectId, list]) =>
     splitJourneys({ subjectId, subjectKind: subjects.get(subjectId)!.kind, subjectType: null }, list.map((d) => ({ sessionId: d.id, deviceType: d.deviceType, start: d.start, end: d.end })), 30 * min),
   );
 }
 
 const input = (derived: DerivedSessionInput[], events: DerivedSessionInput[] = []) => ({
-  fromMs: from, toMs: to, truth, derived, derivedJourneys: journeysOfDerived(derived), subjects, journeysOf: buildJourneys,
+  fromMs: from, toMs: to, truth, derived, derivedJourneys: journeysOfDerived(derived), subjects, journeysOf: buildJourneys, gapMs: 30 * 60_000,
   events: events.map((e) => ({ deviceId: e.deviceId, ts: e.start, subjectId: e.subjectId, subjectKind: e.subjectKind, actor: e.actor })),
 });
 
@@ -99,6 +99,15 @@ describe('the accuracy report', () => {
     expect(report.targets.filter((t) => !t.met).map((t) => t.name)).toEqual([
       'session F1', 'sessions: right individual (decided)', 'events: right individual (decided)', 'transition count error (knowable)',
     ]);
+  });
+
+  it('leaves out the journeys a session still open at the end could join, on both sides', () => {
+    // A kettle 20 minutes before the tv still on at the end: in Parcours the tv closed early and joined
+    // the kettle's journey; in the truth it is open, and the kettle's journey could still grow.
+    const kettle = truthOf('kettle', 'kettle', 'hh', null, null, 560, 570);
+    const derived = [coffee, brush, shower, tv, kettle].map((t) => derivedOf(t)).concat(derivedOf(lateTv, { end: at(595) }));
+    const report = computeAccuracy({ ...input(derived), truth: [...truth, kettle] });
+    expect(report.transitions.knowable).toMatchObject({ truthTotal: 2, derivedTotal: 2, absoluteError: 0 });
   });
 
   it('compares an inferred individual where nothing decides', () => {

@@ -26,7 +26,8 @@ function sessionCount(rng: Rng, mean: number): number {
  * The sessions starting on one UTC day, drawn from the routine and the day's plans (sequences, visitors),
  * with no knowledge of other days. A routine session happens only while the device is assigned and, when
  * the window names users, by one who may use it then (a member who moved out no longer does). Sessions
- * that would overlap are pushed back, as a queue at a coffee machine would be.
+ * that would overlap are pushed back, as a queue at a coffee machine would be; one whose user may no
+ * longer use the device by then is dropped.
  */
 function draftSessions(device: WorldDevice, seed: number, day: number, planned: DraftSession[], index: WorldIndex): SimSession[] {
   const rng = rngFor(seed, 'sessions', device.id, day);
@@ -53,7 +54,11 @@ function draftSessions(device: WorldDevice, seed: number, day: number, planned: 
   let previousEnd = -Infinity;
   for (const draft of drafts) {
     let startMs = draft.startMs;
-    if (startMs < previousEnd + minGapMs) startMs = previousEnd + Math.round(uniform(rng, 30_000, 180_000));
+    if (startMs < previousEnd + minGapMs) {
+      startMs = previousEnd + Math.round(uniform(rng, 30_000, 180_000));
+      // A named user who may no longer use the device by then (a renter whose rental ended) leaves the queue.
+      if (draft.user !== null && !index.mayUse(draft.user, ownerAt(device, startMs), startMs)) continue;
+    }
     // A session belongs to the day it starts on; one pushed past midnight is dropped.
     if (startMs >= dayStart + dayMs) break;
     const endMs = startMs + draft.durationMs;
