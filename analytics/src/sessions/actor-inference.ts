@@ -12,21 +12,31 @@ export class PersonalActivity {
 
   constructor(private readonly horizonMs: number) {}
 
+  /** The latest device time seen. */
+  private latest = Number.NEGATIVE_INFINITY;
+
   observe(records: readonly LogRecord[]): void {
-    let latest = Number.NEGATIVE_INFINITY;
     for (const record of records) {
-      latest = Math.max(latest, record.ts);
+      if (record.ts > this.latest) this.latest = record.ts;
       if (record.subjectKind !== 'individual' || record.subjectId === null) continue;
       const list = this.times.get(record.subjectId) ?? [];
       list.push(record.ts);
       if (list.length > 1 && list[list.length - 2]! > record.ts) list.sort((a, b) => a - b);
       this.times.set(record.subjectId, list);
     }
-    // Keep what a session still to close could start near: at most one maximum session length back.
+  }
+
+  /**
+   * Forgets what no session still to close could start near: activity more than the horizon before the
+   * latest device time seen. Called after the sessions of a batch are inferred, so that a batch spanning
+   * more than the horizon (a stream catching up) does not forget what its own first sessions need.
+   */
+  forget(): void {
+    const oldest = this.latest - this.horizonMs;
     for (const [id, list] of this.times) {
       // Ascending: when the oldest stays, all do, and the list need not be copied (this runs per batch).
-      if (list[0]! >= latest - this.horizonMs) continue;
-      const keep = list.filter((t) => t >= latest - this.horizonMs);
+      if (list[0]! >= oldest) continue;
+      const keep = list.filter((t) => t >= oldest);
       if (keep.length === 0) this.times.delete(id);
       else this.times.set(id, keep);
     }
@@ -78,7 +88,10 @@ export class ActorInference {
     this.activity.observe(records);
   }
 
+  /** Infers the actor of the sessions a batch closed, then forgets the activity no later session can need. */
   apply(sessions: UsageSession[]): UsageSession[] {
-    return sessions.map((s) => (s.subjectId === null ? s : { ...s, ...inferActor(s, this.membersAt(s.subjectId, s.start), this.activity, this.windowMs) }));
+    const inferred = sessions.map((s) => (s.subjectId === null ? s : { ...s, ...inferActor(s, this.membersAt(s.subjectId, s.start), this.activity, this.windowMs) }));
+    this.activity.forget();
+    return inferred;
   }
 }
