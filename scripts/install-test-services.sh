@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian packages of the servers that the tests start (InfluxDB 1.x, Mosquitto, Redis) and
-# docker-compose (to validate docker-compose.yml), only when missing. Never starts a system service:
-# the tests start their own servers on loopback ports.
+# Installs the Debian packages of the servers that the tests start (InfluxDB 1.x, Mosquitto, Redis),
+# docker-compose (to validate docker-compose.yml) and chromium (the dashboards' screenshot script), only
+# when missing. Never starts a system service: the tests start their own servers on loopback ports.
 set -euo pipefail
 
 declare -A binary_of=(
@@ -10,6 +10,7 @@ declare -A binary_of=(
   [mosquitto-clients]=mosquitto_pub
   [redis-server]=redis-server
   [docker-compose]=docker-compose
+  [chromium]=chromium
 )
 
 missing=()

@@ -1,5 +1,8 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { authHeaders, checkGrafana, dashboardPages, parseOptions, renderScreenshots } from '../src/screenshots.js';
 
@@ -69,4 +72,25 @@ describe('checkGrafana', () => {
     expect(authHeaders({ user: 'admin', password: 'pw' })).toEqual({ Authorization: `Basic ${Buffer.from('admin:pw').toString('base64')}` });
     expect(authHeaders(null)).toEqual({});
   });
+});
+
+describe('renderScreenshots', () => {
+  // Debian's chromium (installed by scripts/install-test-services.sh), on pages a stand-in Grafana serves.
+  it('renders every dashboard page to a PNG with the browser, sending the credentials', async () => {
+    const seen: { path: string; auth: string | undefined }[] = [];
+    server = createServer((request, response) => {
+      seen.push({ path: request.url ?? '', auth: request.headers.authorization });
+      if (request.url?.startsWith('/api/')) return response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      response.writeHead(200, { 'content-type': 'text/html' }).end(`<html><body><h1>${request.url}</h1></body></html>`);
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const out = mkdtempSync(join(tmpdir(), 'parcours-shots-'));
+    const files = await renderScreenshots(parseOptions(['--url', url, '--out', out, '--width', '800', '--height', '600'], { GRAFANA_TOKEN: 'glsa_test' }));
+    expect(files).toEqual(dashboardPages({ url, out, from: 'now-24h', to: 'now' }).map((p) => p.file));
+    for (const file of files) expect(readFileSync(file).subarray(1, 4).toString()).toBe('PNG');
+    const pages = seen.filter((r) => r.path.startsWith('/d/'));
+    expect(pages.map((r) => r.path.split('?')[0])).toEqual(files.map((f) => `/d/${f.slice(out.length + 1, -'.png'.length)}`));
+    expect(new Set(pages.map((r) => r.auth))).toEqual(new Set(['Bearer glsa_test']));
+  }, 60_000);
 });

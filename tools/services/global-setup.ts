@@ -5,5 +5,5 @@ import { ensureInstalled } from './ensure-installed.js';
  * two files never run apt-get at the same time on a fresh machine.
  */
 export default function setup(): void {
-  for (const binary of ['influxd', 'mosquitto', 'mosquitto_pub', 'redis-server', 'docker-compose']) ensureInstalled(binary);
+  for (const binary of ['influxd', 'mosquitto', 'mosquitto_pub', 'redis-server', 'docker-compose', 'chromium']) ensureInstalled(binary);
 }
