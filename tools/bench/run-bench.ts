@@ -98,6 +98,17 @@ async function main(): Promise<void> {
   const aedes = await startBareAedes(devices);
   const aedesResult = await measure(aedes);
   await aedes.stop();
+  // BENCH_ONLY=ingest: just durable ingest against aedes, printed (to compare two builds quickly).
+  if (process.env.BENCH_ONLY === 'ingest') {
+    const only = await startParcours(devices);
+    const onlyResult = await measure(only);
+    await only.stop();
+    await rm(only.dataDir, { recursive: true, force: true });
+    return print([
+      { name: 'aedes QoS 1 pass-through', value: round(aedesResult.saturation), unit: 'msg/s' },
+      { name: 'parcours durable ingest QoS 1', value: round(onlyResult.saturation), unit: 'msg/s', baseline: 'aedes QoS 1 pass-through', ratio: round(onlyResult.saturation / aedesResult.saturation, 2) },
+    ]);
+  }
   const mosquitto = await startMosquittoTarget(devices);
   const mosquittoResult = await measure(mosquitto);
   await mosquitto.stop();

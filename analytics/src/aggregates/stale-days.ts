@@ -26,8 +26,11 @@ const upsert = 'ON CONFLICT (day) DO UPDATE SET version = version + 1';
  * their rows, so a change and its mark are committed (or lost) together.
  */
 export function markStaleDays(db: Database, instants: Iterable<number>): void {
+  const days = new Set([...instants].map(dayOf));
+  // Most batches of the session job close no session: nothing to compile.
+  if (days.size === 0) return;
   const mark = db.prepare(`INSERT INTO stale_days (day, version) VALUES (?, 1) ${upsert}`);
-  for (const day of new Set([...instants].map(dayOf))) mark.run(day);
+  for (const day of days) mark.run(day);
 }
 
 /**

@@ -29,6 +29,8 @@ export interface JourneyJobDeps {
  */
 export class JourneyJob implements SessionFollower {
   private builder: JourneyBuilder | null = null;
+  /** Whether the store may hold re-derivations to do (true at start: a crash may have left some). */
+  private unsettled = true;
 
   constructor(private readonly deps: JourneyJobDeps) {}
 
@@ -60,6 +62,7 @@ export class JourneyJob implements SessionFollower {
     return () => {
       deps.store.save(closed, draft.pendingJourneys());
       deps.store.addRederivations(rederive);
+      if (rederive.size > 0) this.unsettled = true;
       this.builder = draft;
     };
   }
@@ -71,6 +74,8 @@ export class JourneyJob implements SessionFollower {
    */
   async settle(state: { watermark: number; open: readonly OpenSession[] }, signal: AbortSignal): Promise<void> {
     const { deps } = this;
+    // Only after a batch that asked for some, or left some by crashing before they were done (at start).
+    if (!this.unsettled) return;
     for (const { subjectId, from } of deps.store.listRederivations()) {
       const r = rebuildSubjectJourneys({ ...deps, journeys: deps.store }, subjectId, from, state);
       if (deps.influx) await deps.influx.deleteRange({ measurement: measurements.journey, tags: { [tags.subject]: subjectId }, from: r.from, to: r.to + 1 }, { signal });
@@ -79,6 +84,7 @@ export class JourneyJob implements SessionFollower {
       this.builder!.setPending(subjectId, r.pending);
       deps.onRebuilt?.(1);
     }
+    this.unsettled = false;
   }
 
   /** Takes the pending journeys of these subjects from the store, after a batch re-derivation rebuilt them there. */
