@@ -1,4 +1,4 @@
-import { journeySchema, usageSessionSchema, type Journey, type UsageSession } from '@parcours/contracts';
+import { journeySchema, removedResultSchema, usageSessionSchema, type Journey, type UsageSession } from '@parcours/contracts';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParcoursApp } from '../src/app.js';
@@ -56,7 +56,7 @@ beforeAll(async () => {
   for (const [id, type] of [['cm', 'coffee_machine'], ['kettle', 'kettle'], ['shower', 'shower'], ['meter', 'meter']] as const) await connectDevice(id, type);
   const grant = app.gateway.apiKeys.create({ name: 'crm', role: 'integrator', subjects: ['home'] }).key;
   integrator = await connectRecording(app.urls.mqtt, { username: 'crm', password: grant });
-  await integrator.client.subscribeAsync(`${app.config.mqtt.baseTopic}/subjects/home/+`, { qos: 1 });
+  await integrator.client.subscribeAsync(`${app.config.mqtt.baseTopic}/subjects/home/#`, { qos: 1 });
 
   // In order: the machine starts (its next 40 minutes stay buffered), the kettle runs 45–50 min later.
   await publish('cm', 'events', t0, { type: 'usage.start', actor: 'ana' });
@@ -100,6 +100,8 @@ describe('late records in streaming', () => {
     expect(new Set(cmVersions.map((s) => s.id))).toEqual(new Set([`cm@${t0}`]));
     expect(cmVersions[0]).toMatchObject({ closedBy: 'idle_timeout', end: t0 });
     expect(cmVersions.at(-1)).toMatchObject({ closedBy: 'stop', end: t0 + 40 * minute });
+    // The kettle's journey merged into the machine's: integrators are told to drop it.
+    expect(received('journeys/removed', removedResultSchema.decode)).toEqual([{ kind: 'journey', id: `home@${t0 + 45 * minute}`, replacedBy: [`home@${t0}`] }]);
   });
 
   it('lets a session heard of late join the journey it falls in', async () => {

@@ -14,3 +14,4 @@ export * from './measurements.js';
 export * from './errors.js';
 export * from './config.js';
 export * from './problem.js';
+export * from './removed-results.js';

@@ -12,7 +12,7 @@ export function deviceTopic(base: string, deviceId: string, channel: DeviceChann
   return `${base}/devices/${deviceId}/${channel}`;
 }
 
-export function subjectTopic(base: string, subjectId: string, stream: 'sessions' | 'journeys'): string {
+export function subjectTopic(base: string, subjectId: string, stream: 'sessions' | 'journeys' | 'sessions/removed' | 'journeys/removed'): string {
   return `${base}/subjects/${subjectId}/${stream}`;
 }
 

@@ -1,8 +1,10 @@
-import type { UsageSession } from '@parcours/contracts';
+import { sessionId, type UsageSession } from '@parcours/contracts';
 import type { EventLog, InfluxWriter } from '@parcours/gateway';
 import type { Logger } from 'pino';
 import type { AggregateStore } from '../aggregates/aggregate-store.js';
+import { splitJourneys } from '../journeys/journey-builder.js';
 import { journeyMessage } from '../journeys/journey-output.js';
+import { journeyRemovalMessage, removedResults, sessionRemovalMessages } from '../removed-results.js';
 import type { JourneyStore } from '../journeys/journey-store.js';
 import { journeySubjects, rederiveJourneys } from '../journeys/rederive-journeys.js';
 import type { Outbox, OutboxMessage } from '../outbox/outbox.js';
@@ -81,6 +83,8 @@ const sessionsJob: BatchJob = {
     for (const subject of journeySubjects([...before, ...sessions])) run.subjects.add(subject);
     run.sessions = sessions;
     deps.outbox.add(changedMessages(before.flatMap((s) => sessionMessages(deps.baseTopic, s)), sessions.flatMap((s) => sessionMessages(deps.baseTopic, s))));
+    const open = new Set(deps.sessions.loadOpen().map((s) => sessionId(s.deviceId, s.start)));
+    deps.outbox.add(removedResults(before, sessions, open, (a, b) => a.deviceId === b.deviceId).flatMap((r) => sessionRemovalMessages(deps.baseTopic, r.removed, r.replacedBy)));
     return { job: 'sessions', count: sessions.length, unit: 'sessions' };
   },
 };
@@ -105,6 +109,10 @@ const journeysJob: BatchJob = {
     const state = { watermark: Math.max(deps.sessions.loadWatermark(), deps.log.latestTrustedTs() ?? Number.NEGATIVE_INFINITY), open: deps.sessions.loadOpen() };
     const journeys = await rederiveJourneys({ ...deps, sessions: deps.sessions, journeys: deps.journeys, onProgress }, subjects, from, state);
     deps.outbox.add(changedMessages(before.map((j) => journeyMessage(deps.baseTopic, j)), journeys.map((j) => journeyMessage(deps.baseTopic, j))));
+    const pending = new Set(deps.journeys.loadPending().flatMap((p) => splitJourneys(p, p.steps, deps.gapMs)).map((j) => j.id));
+    // Against the store as the rebuild left it: a subject's journeys before its rebuilt span stay.
+    const after = deps.journeys.listInRange(reach, Number.MAX_SAFE_INTEGER).filter((j) => subjects.has(j.subjectId));
+    deps.outbox.add(removedResults(before, after, pending, (a, b) => a.subjectId === b.subjectId).map((r) => journeyRemovalMessage(deps.baseTopic, r.removed, r.replacedBy)));
     return { job: 'journeys', count: journeys.length, unit: 'journeys' };
   },
 };

@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 import type { OpenSession } from '../sessions/session-builder.js';
 import type { SessionBatch, SessionFollower } from '../sessions/session-job.js';
 import type { SessionStore } from '../sessions/session-store.js';
-import { JourneyBuilder } from './journey-builder.js';
+import { removedResults, journeyRemovalMessage } from '../removed-results.js';
+import { JourneyBuilder, splitJourneys } from './journey-builder.js';
 import { journeyMessage, journeyPoint } from './journey-output.js';
 import type { JourneyStore } from './journey-store.js';
 import { journeySubjects, rebuildSubjectJourneys } from './rederive-journeys.js';
@@ -80,6 +81,12 @@ export class JourneyJob implements SessionFollower {
       const r = rebuildSubjectJourneys({ ...deps, journeys: deps.store }, subjectId, from, state);
       if (deps.influx) await deps.influx.deleteRange({ measurement: measurements.journey, tags: { [tags.subject]: subjectId }, from: r.from, to: r.to + 1 }, { signal });
       await this.output(r.closed, r.replaced, signal);
+      // Journeys whose id is gone (merged into another, or their start moved), unless pending again.
+      const pendingIds = new Set(r.pending ? splitJourneys(r.pending, r.pending.steps, deps.gapMs).map((j) => j.id) : []);
+      for (const { removed, replacedBy } of removedResults(r.replaced, r.closed, pendingIds, () => true)) {
+        const message = journeyRemovalMessage(deps.baseTopic, removed, replacedBy);
+        await deps.publish(message.topic, message.payload);
+      }
       deps.store.settle(subjectId, r.from, r.to, r.closed, r.pending);
       this.builder!.setPending(subjectId, r.pending);
       deps.onRebuilt?.(1);

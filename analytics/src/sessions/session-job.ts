@@ -1,7 +1,8 @@
-import { measurements, tags, usageSessionSchema, type UsageSession } from '@parcours/contracts';
+import { measurements, sessionId, tags, usageSessionSchema, type UsageSession } from '@parcours/contracts';
 import { LogConsumer, writeIsolatingRefused, type ConsumerStatus, type ConsumerOffsets, type EventLog, type InfluxWriter, type LogRecord } from '@parcours/gateway';
 import type { Logger } from 'pino';
 import type { ActorInference } from './actor-inference.js';
+import { removedResults, sessionRemovalMessages } from '../removed-results.js';
 import { rederiveLate, type LateRederivation } from './late-records.js';
 import { SessionBuilder, thresholdTypes, type OpenSession, type SessionRules } from './session-builder.js';
 import { sessionMessages, sessionPoint } from './session-output.js';
@@ -114,7 +115,7 @@ export class SessionJob {
     }
     const closed = deps.inference ? deps.inference.apply(built) : built;
     const rederived = new Set(late.closed.map((s) => s.id));
-    await this.output(closed, late, signal);
+    await this.output(closed, late, draft.openSessions(), signal);
     const batch = { closed, open: draft.openSessions(), watermark, rederived: closed.filter((s) => rederived.has(s.id)), replaced: late.replaced };
     const commits: (() => void)[] = [];
     for (const follower of deps.followers ?? []) commits.push(await follower.handle(batch, signal));
@@ -136,7 +137,7 @@ export class SessionJob {
   }
 
   /** Sessions to InfluxDB (the re-derived devices' earlier points deleted first) and to MQTT (unchanged re-derived ones not again). */
-  private async output(closed: readonly UsageSession[], late: LateRederivation, signal: AbortSignal): Promise<void> {
+  private async output(closed: readonly UsageSession[], late: LateRederivation, open: readonly OpenSession[], signal: AbortSignal): Promise<void> {
     const { deps } = this;
     if (deps.influx) {
       for (const { deviceId, from } of late.devices) {
@@ -154,6 +155,11 @@ export class SessionJob {
     for (const session of closed) {
       if (before.get(session.id) === encoded(session)) continue;
       for (const message of sessionMessages(deps.baseTopic, session)) await deps.publish(message.topic, message.payload);
+    }
+    // Re-derived sessions whose id is gone (their start moved), unless open again to close under it.
+    const reopened = new Set(open.map((s) => sessionId(s.deviceId, s.start)));
+    for (const { removed, replacedBy } of removedResults(late.replaced, closed, reopened, (a, b) => a.deviceId === b.deviceId)) {
+      for (const message of sessionRemovalMessages(deps.baseTopic, removed, replacedBy)) await deps.publish(message.topic, message.payload);
     }
   }
 }
