@@ -2,11 +2,11 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { accuracyReportSchema, type AccuracyReport } from '@parcours/analytics';
 import type { Config } from '@parcours/contracts';
-import { faultRatesSchema, loadScenario, Simulator, type SimulationSummary } from '@parcours/firmware-sim';
-import { pino } from 'pino';
+import type { SimulationSummary } from '@parcours/firmware-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParcoursApp } from '../src/app.js';
-import { adminKey, api, startApp, testConfig } from './helpers.js';
+import { api, startApp, testConfig } from './helpers.js';
+import { runSmallFleet } from './simulated-run.js';
 
 /**
  * Issue 7's accuracy targets, measured for real: the `small` fleet publishes simulated hours to a running
@@ -37,16 +37,7 @@ function accuracyCli(dataDir: string, args: string[]): Promise<Measured['run']> 
 
 async function measure(config: Config, window: { from: number; to: number; seed: number; faults?: Record<string, unknown> }): Promise<Measured> {
   const app = await startApp(config);
-  const small = await loadScenario('small');
-  const world = window.faults ? { ...small, faults: faultRatesSchema.parse(window.faults) } : small;
-  const simulator = new Simulator({
-    scenario: world, seed: window.seed, from: window.from, to: window.to, speed: 'max', mqttUrl: app.urls.mqtt, apiUrl: app.urls.http, apiKey: adminKey(),
-    baseTopic: config.mqtt.baseTopic, dataDir: config.data.dir, qos: 1, logger: pino({ level: 'error' }), unknownDeviceAuth: null,
-  });
-  await simulator.start();
-  const summary = await simulator.done;
-  await simulator.stop();
-  await app.drained();
+  const summary = await runSmallFleet(app, window);
   const run = await accuracyCli(config.data.dir, ['--ground-truth', summary.groundTruthPath, '--json', '--check']);
   if (!run.stdout) throw new Error(run.stderr);
   return { app, summary, run, report: accuracyReportSchema.parse(JSON.parse(run.stdout)) };

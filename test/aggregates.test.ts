@@ -1,9 +1,8 @@
-import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParcoursApp } from '../src/app.js';
 import { startInfluxDB, type InfluxServer } from '../tools/services/index.js';
 import { api, startApp, testConfig } from './helpers.js';
-import { connectRecording } from './mqtt-clients.js';
+import { TestFleet } from './test-fleet.js';
 
 /**
  * The aggregates of issue 7 on a real Parcours writing to a real InfluxDB: a household's devices (and
@@ -20,25 +19,7 @@ const database = 'parcours_aggregates';
 
 let influx: InfluxServer;
 let app: ParcoursApp;
-const devices = new Map<string, { client: MqttClient; seq: number }>();
-
-async function connectDevice(id: string, type: string, subjectId: string): Promise<void> {
-  const created = await api<{ credentials: { secret: string } }>(app.urls.http, 'POST', '/api/v1/devices', { id, type });
-  await api(app.urls.http, 'POST', `/api/v1/devices/${id}/assignments`, { subjectId, validFrom: iso(day1 - 24 * hour) });
-  const { client } = await connectRecording(app.urls.mqtt, { clientId: id, username: id, password: created.body.credentials.secret });
-  devices.set(id, { client, seq: 0 });
-}
-
-async function publish(id: string, channel: 'events' | 'telemetry', ts: number, body: Record<string, unknown>): Promise<void> {
-  const device = devices.get(id)!;
-  device.seq += 1;
-  await device.client.publishAsync(`${app.config.mqtt.baseTopic}/devices/${id}/${channel}`, JSON.stringify({ ts, seq: device.seq, ...body }), { qos: 1 });
-}
-
-async function use(id: string, start: number, minutes: number, actor?: string): Promise<void> {
-  await publish(id, 'events', start, { type: 'usage.start', ...(actor ? { actor } : {}) });
-  await publish(id, 'events', start + minutes * minute, { type: 'usage.stop' });
-}
+let fleet: TestFleet;
 
 /** Rows of an InfluxQL query as objects keyed by column (time in ms). */
 async function influxRows(q: string): Promise<Record<string, unknown>[]> {
@@ -88,31 +69,32 @@ beforeAll(async () => {
   influx = await startInfluxDB();
   // A long interval: the test runs the job with flush(), so what it sees is what flush() did.
   app = await startApp(testConfig({ analytics: { sessionRules: {}, journeyGap: '30m', actorInference: true, aggregateInterval: '1h' }, influx: { url: influx.url, database } }));
+  fleet = new TestFleet(app);
   const post = (path: string, body: unknown) => api(app.urls.http, 'POST', `/api/v1${path}`, body);
   await post('/subjects', { id: 'home', kind: 'collective', type: 'household', name: 'Home' });
   for (const id of ['ana', 'ben']) {
     await post('/subjects', { id, kind: 'individual', type: 'person', name: id });
     await post('/memberships', { individualId: id, collectiveId: 'home', validFrom: iso(day1 - 24 * hour) });
   }
-  for (const [id, type, owner] of [['cm', 'coffee_machine', 'home'], ['shower', 'shower', 'home'], ['meter', 'meter', 'home'], ['brush', 'toothbrush', 'ana']] as const) await connectDevice(id, type, owner);
+  for (const [id, type, owner] of [['cm', 'coffee_machine', 'home'], ['shower', 'shower', 'home'], ['meter', 'meter', 'home'], ['brush', 'toothbrush', 'ana']] as const) await fleet.connect(id, type, owner, day1 - 24 * hour);
 
-  await use('cm', day1 + 7 * hour, 5, 'ana');
-  await use('shower', day1 + 7 * hour + 10 * minute, 10, 'ana');
-  await use('cm', day1 + 7 * hour + 40 * minute, 5, 'ben');
-  await use('brush', day1 + 9 * hour + 55 * minute, 3);
+  await fleet.use('cm', day1 + 7 * hour, 5, 'ana');
+  await fleet.use('shower', day1 + 7 * hour + 10 * minute, 10, 'ana');
+  await fleet.use('cm', day1 + 7 * hour + 40 * minute, 5, 'ben');
+  await fleet.use('brush', day1 + 9 * hour + 55 * minute, 3);
   // No actor: Ana's toothbrush, two minutes before, makes her the inferred one.
-  await use('cm', day1 + 10 * hour, 6);
-  await use('cm', day2 + 7 * hour, 5, 'ben');
+  await fleet.use('cm', day1 + 10 * hour, 6);
+  await fleet.use('cm', day2 + 7 * hour, 5, 'ben');
   // No actor, nobody's personal device near: unattributed.
-  await use('shower', day2 + 12 * hour, 5);
+  await fleet.use('shower', day2 + 12 * hour, 5);
   // The meter's clock moves the fleet on: every journey closes.
-  await publish('meter', 'telemetry', day2 + 18 * hour, { metrics: { power_w: 80 } });
+  await fleet.publish('meter', 'telemetry', day2 + 18 * hour, { metrics: { power_w: 80 } });
   await app.drained();
   await app.analytics.aggregates.flush();
 }, 120_000);
 
 afterAll(async () => {
-  for (const { client } of devices.values()) await client.endAsync();
+  await fleet?.close();
   await app?.stop();
   await influx?.stop();
 });
@@ -171,7 +153,7 @@ describe('aggregates of the stored sessions and journeys', () => {
   });
 
   it('updates the points of the day a new session changes', async () => {
-    await use('shower', day2 + 12 * hour + 30 * minute, 5, 'ben');
+    await fleet.use('shower', day2 + 12 * hour + 30 * minute, 5, 'ben');
     await app.drained();
     expect(staleDays()).not.toEqual([]);
     await app.analytics.aggregates.flush();

@@ -2,13 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Analytics, type PendingJourney } from '@parcours/analytics';
 import { builtInSessionRules, type Config, type Journey, type UsageSession } from '@parcours/contracts';
-import { faultRatesSchema, loadScenario, Simulator } from '@parcours/firmware-sim';
 import { createGatewayMetrics, Gateway } from '@parcours/gateway';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInfluxDB, type InfluxServer } from '../tools/services/index.js';
-import { adminKey, startApp, testConfig } from './helpers.js';
+import { startApp, testConfig } from './helpers.js';
+import { runSmallFleet } from './simulated-run.js';
 
 /**
  * Streaming equals batch: the `small` fleet publishes simulated hours to a real Parcours writing to a real
@@ -85,16 +85,7 @@ async function streamThenBatch(window: Run) {
     mqtt: { allowAnonymous: true }, analytics: { sessionMaxLength: '4h', sessionRules, actorInference: window.inference }, influx: { url: influx.url, database },
   });
   const app = await startApp(config);
-  const small = await loadScenario('small');
-  const world = window.faults ? { ...small, faults: faultRatesSchema.parse(window.faults) } : small;
-  const simulator = new Simulator({
-    scenario: world, seed: window.seed, from: window.from, to: window.to, speed: 'max', mqttUrl: app.urls.mqtt, apiUrl: app.urls.http, apiKey: adminKey(),
-    baseTopic: config.mqtt.baseTopic, dataDir: config.data.dir, qos: 1, logger: pino({ level: 'error' }), unknownDeviceAuth: null,
-  });
-  await simulator.start();
-  const summary = await simulator.done;
-  await simulator.stop();
-  await app.drained();
+  const summary = await runSmallFleet(app, window);
   await app.stop();
   const streamed: Derived = { ...(await readStore(config)), points: await influxPoints(database) };
   const cli = spawnSync('node', [bin, 'analytics', 'run'], {

@@ -1,9 +1,8 @@
-import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParcoursApp } from '../src/app.js';
 import { startInfluxDB, type InfluxServer } from '../tools/services/index.js';
 import { api, startApp, testConfig } from './helpers.js';
-import { connectRecording } from './mqtt-clients.js';
+import { TestFleet } from './test-fleet.js';
 
 /**
  * Funnels and retention through the real app: devices publish a known month of usage over MQTT, then
@@ -21,27 +20,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 let app: ParcoursApp;
 let influx: InfluxServer;
 const database = 'parcours_funnels';
-const devices = new Map<string, { client: MqttClient; seq: number }>();
-
-async function connectDevice(id: string, type: string, subjectId: string): Promise<void> {
-  const created = await api<{ credentials: { secret: string } }>(app.urls.http, 'POST', '/api/v1/devices', { id, type });
-  await api(app.urls.http, 'POST', `/api/v1/devices/${id}/assignments`, { subjectId, validFrom: iso(week0 - 28 * day) });
-  const { client } = await connectRecording(app.urls.mqtt, { clientId: id, username: id, password: created.body.credentials.secret });
-  devices.set(id, { client, seq: 0 });
-}
-
-async function event(id: string, ts: number, type: string, actor?: string): Promise<void> {
-  const device = devices.get(id)!;
-  device.seq += 1;
-  const payload = { ts, seq: device.seq, type, ...(actor ? { actor } : {}) };
-  await device.client.publishAsync(`${app.config.mqtt.baseTopic}/devices/${id}/events`, JSON.stringify(payload), { qos: 1 });
-}
-
-/** A usage session from `start`, `minutes` long. */
-async function use(id: string, start: number, minutes: number, actor?: string): Promise<void> {
-  await event(id, start, 'usage.start', actor);
-  await event(id, start + minutes * minute, 'usage.stop');
-}
+let fleet: TestFleet;
 
 /** Monday of week k, as the API writes it. */
 const w = (k: number) => iso(week0 + k * 7 * day);
@@ -57,6 +36,7 @@ beforeAll(async () => {
     analytics: { sessionRules: {}, actorInference: false, funnels: funnels.map((f) => ({ ...f, steps: [...f.steps] })) },
     influx: { url: influx.url, database },
   }));
+  fleet = new TestFleet(app);
   const post = (path: string, body: unknown) => api(app.urls.http, 'POST', `/api/v1${path}`, body);
   for (const [id, type] of [['ana', 'person'], ['ben', 'person'], ['cy', 'person'], ['dan', 'guest']]) await post('/subjects', { id, kind: 'individual', type, name: id });
   await post('/subjects', { id: 'home', kind: 'collective', type: 'household', name: 'Home' });
@@ -64,33 +44,33 @@ beforeAll(async () => {
   for (const [individualId, collectiveId] of [['ana', 'home'], ['ben', 'home'], ['cy', 'office'], ['dan', 'office']]) {
     await post('/memberships', { individualId, collectiveId, validFrom: iso(week0 - 28 * day) });
   }
-  await connectDevice('home-cm', 'coffee_machine', 'home');
-  await connectDevice('home-door', 'door_sensor', 'home');
-  await connectDevice('ana-car', 'car', 'ana');
-  await connectDevice('office-cm', 'coffee_machine', 'office');
+  await fleet.connect('home-cm', 'coffee_machine', 'home', week0 - 28 * day);
+  await fleet.connect('home-door', 'door_sensor', 'home', week0 - 28 * day);
+  await fleet.connect('ana-car', 'car', 'ana', week0 - 28 * day);
+  await fleet.connect('office-cm', 'coffee_machine', 'office', week0 - 28 * day);
 
   // In device-time order. Week -1: cy's first use.
-  await use('office-cm', at(-1, 0, 9), 5, 'cy');
+  await fleet.use('office-cm', at(-1, 0, 9), 5, 'cy');
   // Week 0, Monday: ana goes all the way (coffee, door 20 min later, car 10 min after); home's door is 20 min after its coffee.
-  await use('home-cm', at(0, 0, 7), 5, 'ana');
-  await event('home-door', at(0, 0, 7, 20), 'door.opened', 'ana');
-  await use('ana-car', at(0, 0, 7, 30), 30);
-  await use('office-cm', at(0, 0, 9), 5, 'cy');
+  await fleet.use('home-cm', at(0, 0, 7), 5, 'ana');
+  await fleet.event('home-door', at(0, 0, 7, 20), 'door.opened', 'ana');
+  await fleet.use('ana-car', at(0, 0, 7, 30), 30);
+  await fleet.use('office-cm', at(0, 0, 9), 5, 'cy');
   // Tuesday: ben's door is more than the window after his coffee; Wednesday: 10 minutes after.
-  await use('home-cm', at(0, 1, 7), 5, 'ben');
-  await event('home-door', at(0, 1, 8, 30), 'door.opened', 'ben');
-  await use('home-cm', at(0, 2, 7), 5, 'ben');
-  await event('home-door', at(0, 2, 7, 10), 'door.opened', 'ben');
+  await fleet.use('home-cm', at(0, 1, 7), 5, 'ben');
+  await fleet.event('home-door', at(0, 1, 8, 30), 'door.opened', 'ben');
+  await fleet.use('home-cm', at(0, 2, 7), 5, 'ben');
+  await fleet.event('home-door', at(0, 2, 7, 10), 'door.opened', 'ben');
   // Week 1: ana drives, dan's first coffee. Week 2: ben's coffee.
-  await use('ana-car', at(1, 0, 8), 30);
-  await use('office-cm', at(1, 1, 9), 5, 'dan');
-  await use('home-cm', at(2, 0, 7), 5, 'ben');
+  await fleet.use('ana-car', at(1, 0, 8), 30);
+  await fleet.use('office-cm', at(1, 1, 9), 5, 'dan');
+  await fleet.use('home-cm', at(2, 0, 7), 5, 'ben');
   await app.drained();
   await app.analytics.aggregates.flush();
 }, 120_000);
 
 afterAll(async () => {
-  for (const { client } of devices.values()) await client.endAsync();
+  await fleet?.close();
   await app?.stop();
   await influx?.stop();
 });

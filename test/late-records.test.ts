@@ -1,10 +1,10 @@
 import { journeySchema, removedResultSchema, usageSessionSchema, type Journey, type UsageSession } from '@parcours/contracts';
-import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParcoursApp } from '../src/app.js';
 import { startInfluxDB, type InfluxServer } from '../tools/services/index.js';
 import { api, scrapeMetrics, startApp, testConfig } from './helpers.js';
 import { connectRecording, settle, waitUntil, type RecordingClient } from './mqtt-clients.js';
+import { TestFleet } from './test-fleet.js';
 
 /**
  * Late records in streaming, over real MQTT with a real InfluxDB: a coffee machine loses its connection
@@ -21,20 +21,7 @@ const database = 'parcours_late';
 let influx: InfluxServer;
 let app: ParcoursApp;
 let integrator: RecordingClient;
-const devices = new Map<string, { client: MqttClient; seq: number }>();
-
-async function connectDevice(id: string, type: string): Promise<void> {
-  const created = await api<{ credentials: { secret: string } }>(app.urls.http, 'POST', '/api/v1/devices', { id, type });
-  await api(app.urls.http, 'POST', `/api/v1/devices/${id}/assignments`, { subjectId: 'home', validFrom: iso(t0 - 24 * 60 * minute) });
-  const { client } = await connectRecording(app.urls.mqtt, { clientId: id, username: id, password: created.body.credentials.secret });
-  devices.set(id, { client, seq: 0 });
-}
-
-async function publish(id: string, channel: 'events' | 'telemetry', ts: number, body: Record<string, unknown>): Promise<void> {
-  const device = devices.get(id)!;
-  device.seq += 1;
-  await device.client.publishAsync(`${app.config.mqtt.baseTopic}/devices/${id}/${channel}`, JSON.stringify({ ts, seq: device.seq, ...body }), { qos: 1 });
-}
+let fleet: TestFleet;
 
 const sessionsOf = (deviceId: string) => app.analytics.sessionStore.listForDevice(deviceId, t0 - 60 * minute, t0 + 24 * 60 * minute, 100);
 const journeysOf = (subjectId: string) => app.analytics.journeyStore.listForSubject(subjectId, t0 - 60 * minute, t0 + 24 * 60 * minute, 100);
@@ -49,26 +36,27 @@ async function influxRows(q: string): Promise<unknown[][]> {
 beforeAll(async () => {
   influx = await startInfluxDB();
   app = await startApp(testConfig({ analytics: { sessionRules: {}, journeyGap: '30m', actorInference: false }, influx: { url: influx.url, database } }));
+  fleet = new TestFleet(app);
   const post = (path: string, body: unknown) => api(app.urls.http, 'POST', `/api/v1${path}`, body);
   await post('/subjects', { id: 'ana', kind: 'individual', type: 'person', name: 'Ana' });
   await post('/subjects', { id: 'home', kind: 'collective', type: 'household', name: 'Home' });
   await post('/memberships', { individualId: 'ana', collectiveId: 'home', validFrom: iso(t0 - 24 * 60 * minute) });
-  for (const [id, type] of [['cm', 'coffee_machine'], ['kettle', 'kettle'], ['shower', 'shower'], ['meter', 'meter']] as const) await connectDevice(id, type);
+  for (const [id, type] of [['cm', 'coffee_machine'], ['kettle', 'kettle'], ['shower', 'shower'], ['meter', 'meter']] as const) await fleet.connect(id, type, 'home', t0 - 24 * 60 * minute);
   const grant = app.gateway.apiKeys.create({ name: 'crm', role: 'integrator', subjects: ['home'] }).key;
   integrator = await connectRecording(app.urls.mqtt, { username: 'crm', password: grant });
   await integrator.client.subscribeAsync(`${app.config.mqtt.baseTopic}/subjects/home/#`, { qos: 1 });
 
   // In order: the machine starts (its next 40 minutes stay buffered), the kettle runs 45–50 min later.
-  await publish('cm', 'events', t0, { type: 'usage.start', actor: 'ana' });
-  await publish('kettle', 'events', t0 + 45 * minute, { type: 'usage.start', actor: 'ana' });
-  await publish('kettle', 'events', t0 + 50 * minute, { type: 'usage.stop' });
+  await fleet.publish('cm', 'events', t0, { type: 'usage.start', actor: 'ana' });
+  await fleet.publish('kettle', 'events', t0 + 45 * minute, { type: 'usage.start', actor: 'ana' });
+  await fleet.publish('kettle', 'events', t0 + 50 * minute, { type: 'usage.stop' });
   // The meter's clock moves the fleet three hours on: the machine's session closes as idle.
-  await publish('meter', 'telemetry', t0 + 180 * minute, { metrics: { power_w: 80 } });
+  await fleet.publish('meter', 'telemetry', t0 + 180 * minute, { metrics: { power_w: 80 } });
   await app.drained();
 }, 120_000);
 
 afterAll(async () => {
-  for (const { client } of devices.values()) await client.endAsync();
+  await fleet?.close();
   await integrator?.client.endAsync();
   await app?.stop();
   await influx?.stop();
@@ -81,8 +69,8 @@ describe('late records in streaming', () => {
   });
 
   it('re-derives the session a replay falls in, in place, and merges the journeys it now joins', async () => {
-    for (const at of [10, 20, 30]) await publish('cm', 'telemetry', t0 + at * minute, { metrics: { power_w: 1200 } });
-    await publish('cm', 'events', t0 + 40 * minute, { type: 'usage.stop' });
+    for (const at of [10, 20, 30]) await fleet.publish('cm', 'telemetry', t0 + at * minute, { metrics: { power_w: 1200 } });
+    await fleet.publish('cm', 'events', t0 + 40 * minute, { type: 'usage.stop' });
     await app.drained();
 
     expect(sessionsOf('cm')).toEqual([expect.objectContaining({ id: `cm@${t0}`, start: t0, end: t0 + 40 * minute, closedBy: 'stop', events: 2, actor: 'ana' })]);
@@ -105,8 +93,8 @@ describe('late records in streaming', () => {
   });
 
   it('lets a session heard of late join the journey it falls in', async () => {
-    await publish('shower', 'events', t0 + 60 * minute, { type: 'usage.start', actor: 'ana' });
-    await publish('shower', 'events', t0 + 70 * minute, { type: 'usage.stop' });
+    await fleet.publish('shower', 'events', t0 + 60 * minute, { type: 'usage.start', actor: 'ana' });
+    await fleet.publish('shower', 'events', t0 + 70 * minute, { type: 'usage.stop' });
     await app.drained();
 
     expect(journeysOf('home').map((j) => [j.id, j.path, j.end])).toEqual([[`home@${t0}`, 'coffee_machine>kettle>shower', t0 + 70 * minute]]);
