@@ -3,15 +3,13 @@ import type { EventLog, InfluxWriter } from '@parcours/gateway';
 import type { Logger } from 'pino';
 import type { AggregateStore } from '../aggregates/aggregate-store.js';
 import { splitJourneys } from '../journeys/journey-builder.js';
-import { journeyMessage } from '../journeys/journey-output.js';
-import { journeyRemovalMessage, removedResults, sessionRemovalMessages } from '../removed-results.js';
+import { journeyUpdates, sessionUpdates } from '../result-updates.js';
 import type { JourneyStore } from '../journeys/journey-store.js';
 import { journeySubjects, rederiveJourneys } from '../journeys/rederive-journeys.js';
-import type { Outbox, OutboxMessage } from '../outbox/outbox.js';
+import type { Outbox } from '../outbox/outbox.js';
 import type { ActorInference } from '../sessions/actor-inference.js';
 import { rederiveSessions, type DeviceSelection } from '../sessions/rederive-sessions.js';
 import { longestSession, type SessionRules } from '../sessions/session-builder.js';
-import { sessionMessages } from '../sessions/session-output.js';
 import type { SessionStore } from '../sessions/session-store.js';
 
 /** What the batch jobs work on: the log, the analytics' stores and outputs, and their settings. */
@@ -66,12 +64,6 @@ export interface BatchJob {
   run(deps: BatchDeps, run: BatchRun): Promise<BatchJobResult>;
 }
 
-/** Integrators hear of new and changed results only (outbox.ts): the messages of `after` not identically in `before`. */
-export function changedMessages(before: readonly OutboxMessage[], after: readonly OutboxMessage[]): OutboxMessage[] {
-  const known = new Set(before.map((m) => `${m.topic}\n${m.payload}`));
-  return after.filter((m) => !known.has(`${m.topic}\n${m.payload}`));
-}
-
 const sessionsJob: BatchJob = {
   name: 'sessions',
   description: 'usage sessions, from the durable log',
@@ -82,9 +74,8 @@ const sessionsJob: BatchJob = {
     const sessions = await rederiveSessions({ log: deps.log, store: deps.sessions, rules: deps.rules, influx: deps.influx, logger: deps.logger, inference: deps.inference(), onProgress }, devices, from, to);
     for (const subject of journeySubjects([...before, ...sessions])) run.subjects.add(subject);
     run.sessions = sessions;
-    deps.outbox.add(changedMessages(before.flatMap((s) => sessionMessages(deps.baseTopic, s)), sessions.flatMap((s) => sessionMessages(deps.baseTopic, s))));
     const open = new Set(deps.sessions.loadOpen().map((s) => sessionId(s.deviceId, s.start)));
-    deps.outbox.add(removedResults(before, sessions, open, (a, b) => a.deviceId === b.deviceId).flatMap((r) => sessionRemovalMessages(deps.baseTopic, r.removed, r.replacedBy)));
+    deps.outbox.add(sessionUpdates(deps.baseTopic, before, sessions, open));
     return { job: 'sessions', count: sessions.length, unit: 'sessions' };
   },
 };
@@ -108,11 +99,10 @@ const journeysJob: BatchJob = {
     // behind or never ran) and its open sessions.
     const state = { watermark: Math.max(deps.sessions.loadWatermark(), deps.log.latestTrustedTs() ?? Number.NEGATIVE_INFINITY), open: deps.sessions.loadOpen() };
     const journeys = await rederiveJourneys({ ...deps, sessions: deps.sessions, journeys: deps.journeys, onProgress }, subjects, from, state);
-    deps.outbox.add(changedMessages(before.map((j) => journeyMessage(deps.baseTopic, j)), journeys.map((j) => journeyMessage(deps.baseTopic, j))));
     const pending = new Set(deps.journeys.loadPending().flatMap((p) => splitJourneys(p, p.steps, deps.gapMs)).map((j) => j.id));
     // Against the store as the rebuild left it: a subject's journeys before its rebuilt span stay.
     const after = deps.journeys.listInRange(reach, Number.MAX_SAFE_INTEGER).filter((j) => subjects.has(j.subjectId));
-    deps.outbox.add(removedResults(before, after, pending, (a, b) => a.subjectId === b.subjectId).map((r) => journeyRemovalMessage(deps.baseTopic, r.removed, r.replacedBy)));
+    deps.outbox.add(journeyUpdates(deps.baseTopic, before, after, pending));
     return { job: 'journeys', count: journeys.length, unit: 'journeys' };
   },
 };

@@ -4,9 +4,9 @@ import type { Logger } from 'pino';
 import type { OpenSession } from '../sessions/session-builder.js';
 import type { SessionBatch, SessionFollower } from '../sessions/session-job.js';
 import type { SessionStore } from '../sessions/session-store.js';
-import { removedResults, journeyRemovalMessage } from '../removed-results.js';
+import { journeyUpdates } from '../result-updates.js';
 import { JourneyBuilder, splitJourneys } from './journey-builder.js';
-import { journeyMessage, journeyPoint } from './journey-output.js';
+import { journeyPoint } from './journey-output.js';
 import type { JourneyStore } from './journey-store.js';
 import { journeySubjects, rebuildSubjectJourneys } from './rederive-journeys.js';
 
@@ -59,7 +59,7 @@ export class JourneyJob implements SessionFollower {
     for (const [subject, start] of draft.drop(rederive.keys())) rederive.set(subject, Math.min(start, rederive.get(subject)!));
     draft.add(batch.closed, new Set(rederive.keys()));
     const closed = draft.advance(batch.watermark, batch.open);
-    await this.output(closed, [], signal);
+    await this.output(closed, [], new Set(), signal);
     return () => {
       deps.store.save(closed, draft.pendingJourneys());
       deps.store.addRederivations(rederive);
@@ -80,13 +80,9 @@ export class JourneyJob implements SessionFollower {
     for (const { subjectId, from } of deps.store.listRederivations()) {
       const r = rebuildSubjectJourneys({ ...deps, journeys: deps.store }, subjectId, from, state);
       if (deps.influx) await deps.influx.deleteRange({ measurement: measurements.journey, tags: { [tags.subject]: subjectId }, from: r.from, to: r.to + 1 }, { signal });
-      await this.output(r.closed, r.replaced, signal);
-      // Journeys whose id is gone (merged into another, or their start moved), unless pending again.
+      // Journeys whose id is gone (merged into another, or their start moved) are announced removed, unless pending again.
       const pendingIds = new Set(r.pending ? splitJourneys(r.pending, r.pending.steps, deps.gapMs).map((j) => j.id) : []);
-      for (const { removed, replacedBy } of removedResults(r.replaced, r.closed, pendingIds, () => true)) {
-        const message = journeyRemovalMessage(deps.baseTopic, removed, replacedBy);
-        await deps.publish(message.topic, message.payload);
-      }
+      await this.output(r.closed, r.replaced, pendingIds, signal);
       deps.store.settle(subjectId, r.from, r.to, r.closed, r.pending);
       this.builder!.setPending(subjectId, r.pending);
       deps.onRebuilt?.(1);
@@ -99,19 +95,14 @@ export class JourneyJob implements SessionFollower {
     for (const subjectId of subjects) this.builder?.setPending(subjectId, this.deps.store.pendingOf(subjectId));
   }
 
-  /** Journeys to InfluxDB and MQTT; one identical to the version it replaces is not published again. */
-  private async output(journeys: readonly Journey[], replaced: readonly Journey[], signal: AbortSignal): Promise<void> {
+  /** Journeys to InfluxDB, and to MQTT as updates of the versions they replace. */
+  private async output(journeys: readonly Journey[], replaced: readonly Journey[], pending: ReadonlySet<string>, signal: AbortSignal): Promise<void> {
     const { deps } = this;
-    if (journeys.length === 0) return;
-    if (deps.influx) {
+    if (deps.influx && journeys.length > 0) {
       await writeIsolatingRefused(deps.influx, journeys.map(journeyPoint), (point, error) => {
         deps.logger.error({ point, reason: error.message }, 'InfluxDB refused a journey point; the journey stays in the store');
       }, signal);
     }
-    const before = new Set(replaced.map((j) => journeyMessage(deps.baseTopic, j).payload));
-    for (const journey of journeys) {
-      const message = journeyMessage(deps.baseTopic, journey);
-      if (!before.has(message.payload)) await deps.publish(message.topic, message.payload);
-    }
+    for (const message of journeyUpdates(deps.baseTopic, replaced, journeys, pending)) await deps.publish(message.topic, message.payload);
   }
 }

@@ -1,11 +1,11 @@
-import { measurements, sessionId, tags, usageSessionSchema, type UsageSession } from '@parcours/contracts';
+import { measurements, sessionId, tags, type UsageSession } from '@parcours/contracts';
 import { LogConsumer, writeIsolatingRefused, type ConsumerStatus, type ConsumerOffsets, type EventLog, type InfluxWriter, type LogRecord } from '@parcours/gateway';
 import type { Logger } from 'pino';
 import type { ActorInference } from './actor-inference.js';
-import { removedResults, sessionRemovalMessages } from '../removed-results.js';
+import { sessionUpdates } from '../result-updates.js';
 import { rederiveLate, type LateRederivation } from './late-records.js';
 import { SessionBuilder, thresholdTypes, type OpenSession, type SessionRules } from './session-builder.js';
-import { sessionMessages, sessionPoint } from './session-output.js';
+import { sessionPoint } from './session-output.js';
 import type { SessionStore } from './session-store.js';
 
 export interface SessionJobDeps {
@@ -150,16 +150,9 @@ export class SessionJob {
         }, signal);
       }
     }
-    const encoded = (s: UsageSession) => JSON.stringify(usageSessionSchema.encode(s));
-    const before = new Map(late.replaced.map((s) => [s.id, encoded(s)]));
-    for (const session of closed) {
-      if (before.get(session.id) === encoded(session)) continue;
-      for (const message of sessionMessages(deps.baseTopic, session)) await deps.publish(message.topic, message.payload);
-    }
-    // Re-derived sessions whose id is gone (their start moved), unless open again to close under it.
+    // Unchanged re-derived sessions are not sent again; those whose id is gone (their start moved) are
+    // announced removed, unless open again to close under it.
     const reopened = new Set(open.map((s) => sessionId(s.deviceId, s.start)));
-    for (const { removed, replacedBy } of removedResults(late.replaced, closed, reopened, (a, b) => a.deviceId === b.deviceId)) {
-      for (const message of sessionRemovalMessages(deps.baseTopic, removed, replacedBy)) await deps.publish(message.topic, message.payload);
-    }
+    for (const message of sessionUpdates(deps.baseTopic, late.replaced, closed, reopened)) await deps.publish(message.topic, message.payload);
   }
 }

@@ -1,0 +1,55 @@
+import { removedResultSchema, subjectTopic, type Journey, type RemovedResult, type UsageSession } from '@parcours/contracts';
+import { journeyMessage } from './journeys/journey-output.js';
+import type { OutboxMessage } from './outbox/outbox.js';
+import { sessionMessages } from './sessions/session-output.js';
+
+/**
+ * What integrators are told when re-derived results replace earlier ones, in streaming and in batch:
+ * the new and changed results on their usual topics (one identical to its earlier version is not sent
+ * again), and those left without a successor of the same id on `…/removed`.
+ */
+
+interface Result {
+  id: string;
+  start: number;
+  end: number;
+}
+
+/**
+ * The results of `before` without a successor of the same id in `after` (and not still open, to close
+ * again under it), each with the ids of `after` overlapping its time in its scope.
+ */
+export function removedResults<T extends Result>(before: readonly T[], after: readonly T[], stillOpen: ReadonlySet<string>, sameScope: (a: T, b: T) => boolean): { removed: T; replacedBy: string[] }[] {
+  const kept = new Set(after.map((r) => r.id));
+  return before
+    .filter((r) => !kept.has(r.id) && !stillOpen.has(r.id))
+    .map((removed) => ({ removed, replacedBy: after.filter((r) => sameScope(r, removed) && r.start <= removed.end && r.end >= removed.start).map((r) => r.id) }));
+}
+
+/** The messages of `after` that are not, identically, in `before`. */
+function changedMessages(before: readonly OutboxMessage[], after: readonly OutboxMessage[]): OutboxMessage[] {
+  const known = new Set(before.map((m) => `${m.topic}\n${m.payload}`));
+  return after.filter((m) => !known.has(`${m.topic}\n${m.payload}`));
+}
+
+const removal = (result: RemovedResult) => JSON.stringify(removedResultSchema.encode(result));
+
+/** `after` replacing `before`: sessions on `subjects/{id}/sessions` and `…/sessions/removed` of their subject and actor. */
+export function sessionUpdates(baseTopic: string, before: readonly UsageSession[], after: readonly UsageSession[], reopened: ReadonlySet<string>): OutboxMessage[] {
+  const changed = changedMessages(before.flatMap((s) => sessionMessages(baseTopic, s)), after.flatMap((s) => sessionMessages(baseTopic, s)));
+  const removed = removedResults(before, after, reopened, (a, b) => a.deviceId === b.deviceId).flatMap(({ removed: s, replacedBy }) =>
+    [...new Set([s.subjectId, s.actor].filter((id): id is string => id !== null))].map((id) => ({
+      topic: subjectTopic(baseTopic, id, 'sessions/removed'), payload: removal({ kind: 'session', id: s.id, replacedBy }),
+    })),
+  );
+  return [...changed, ...removed];
+}
+
+/** `after` replacing `before`: journeys on `subjects/{id}/journeys` and `…/journeys/removed`. */
+export function journeyUpdates(baseTopic: string, before: readonly Journey[], after: readonly Journey[], pending: ReadonlySet<string>): OutboxMessage[] {
+  const changed = changedMessages(before.map((j) => journeyMessage(baseTopic, j)), after.map((j) => journeyMessage(baseTopic, j)));
+  const removed = removedResults(before, after, pending, (a, b) => a.subjectId === b.subjectId).map(({ removed: j, replacedBy }) => ({
+    topic: subjectTopic(baseTopic, j.subjectId, 'journeys/removed'), payload: removal({ kind: 'journey', id: j.id, replacedBy }),
+  }));
+  return [...changed, ...removed];
+}
