@@ -1,6 +1,6 @@
 import type { Activity, ActivityPeriod, UsageSession } from '@parcours/contracts';
 import { sessionUser } from '../journeys/journey-builder.js';
-import { dayOf, weekOf } from './stale-days.js';
+import { dayOf, weekOf } from '../calendar.js';
 import { compare } from './transitions.js';
 
 export type ActivitySession = Pick<UsageSession, 'id' | 'deviceId' | 'deviceType' | 'subjectId' | 'subjectType' | 'actor' | 'start'>;

@@ -4,11 +4,12 @@ import type { Logger } from 'pino';
 import { computeFunnel, type Occurrence } from '../funnels/funnel-counter.js';
 import { funnelPoints } from '../funnels/funnel-points.js';
 import { lifecyclePoints, retentionPoints } from '../retention/retention-points.js';
-import { computeRetention, retentionCells, weekOf as retentionWeekOf, weekStart } from '../retention/weekly-retention.js';
+import { dayMs, weekMs, weekNumber, weekOf, weekStart } from '../calendar.js';
+import { computeRetention, retentionCells } from '../retention/weekly-retention.js';
 import { aggregateActivity } from './activity.js';
 import { activityPoint, transitionPoint, usageHourPoint, usageSharePoints } from './aggregate-output.js';
 import type { AggregateStore } from './aggregate-store.js';
-import { dayMs, weekMs, weekOf, type StaleDay } from './stale-days.js';
+import type { StaleDay } from './stale-days.js';
 import { aggregateTransitions } from './transitions.js';
 import { aggregateUsageHours } from './usage-hours.js';
 import { aggregateSharedUsage } from './usage-shares.js';
@@ -104,10 +105,10 @@ export class AggregateJob {
 
   /** Each stale week's retention cells and lifecycle (and the next week's lifecycle, whose "before" it is), per kind of subject. */
   private async rewriteRetention(influx: InfluxWriter, weeks: readonly number[], signal: AbortSignal): Promise<void> {
-    const numbers = weeks.map(retentionWeekOf);
+    const numbers = weeks.map(weekNumber);
     const low = Math.min(...numbers) - retentionWeeks - 1;
     const high = Math.max(...numbers) + 1;
-    const now = retentionWeekOf(Date.now());
+    const now = weekNumber(Date.now());
     for (const kind of ['individual', 'collective'] as const) {
       const subjects = new Map<string, { first: number; active: Set<number> }>();
       for (const row of this.deps.activeWeeks(kind, low, high)) {

@@ -1,6 +1,7 @@
 import type { UsageSession } from '@parcours/contracts';
 import type { Database } from '@parcours/gateway';
-import { clearStaleDays, dayMs, dayOf, listStaleDays, markStaleDays, type StaleDay } from './stale-days.js';
+import { dayMs, dayOf } from '../calendar.js';
+import { clearStaleDays, listStaleDays, markStaleDays, type StaleDay } from './stale-days.js';
 import type { JourneySteps } from './transitions.js';
 import type { ActivitySession } from './activity.js';
 import type { ShareSession } from './usage-shares.js';
@@ -65,11 +66,7 @@ export class AggregateStore {
     return listStaleDays(this.db);
   }
 
-  clearStale(handled: readonly StaleDay[]): void {
-    clearStaleDays(this.db, handled);
-  }
-
-  /** Clears the handled stale days (as `clearStale`) and marks their weeks stale for retention, in one transaction. */
+  /** Clears the handled stale days (unless marked again since) and marks their weeks stale for retention, in one transaction. */
   clearStaleIntoWeeks(handled: readonly StaleDay[], weeks: readonly number[]): void {
     const mark = this.db.prepare('INSERT OR IGNORE INTO stale_weeks (week) VALUES (?)');
     this.db.transaction(() => {

@@ -1,17 +1,5 @@
 import type { Database } from '@parcours/gateway';
-
-export const dayMs = 86_400_000;
-export const weekMs = 7 * dayMs;
-
-/** Start of the UTC day of `ms`. */
-export function dayOf(ms: number): number {
-  return Math.floor(ms / dayMs) * dayMs;
-}
-
-/** Start of the ISO week (Monday 00:00 UTC) of `ms`; the epoch was a Thursday. */
-export function weekOf(ms: number): number {
-  return Math.floor((ms - 4 * dayMs) / weekMs) * weekMs + 4 * dayMs;
-}
+import { dayMs, dayOf } from '../calendar.js';
 
 /** A day whose aggregates are to be recomputed, and the version of that mark (bumped by every new mark). */
 export interface StaleDay {

@@ -1,7 +1,7 @@
+import { hourMs } from '../calendar.js';
 import type { ActivitySession } from './activity.js';
 import { compare } from './transitions.js';
 
-const hourMs = 3_600_000;
 
 export interface UsageHour {
   /** The UTC hour the sessions started in. */

@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { aggregateActivity, periodStart } from '../aggregates/activity.js';
 import type { AggregateStore } from '../aggregates/aggregate-store.js';
-import { dayMs, weekMs } from '../aggregates/stale-days.js';
+import { dayMs, weekMs } from '../calendar.js';
 import { aggregateTransitions } from '../aggregates/transitions.js';
 import { aggregateSharedUsage } from '../aggregates/usage-shares.js';
 

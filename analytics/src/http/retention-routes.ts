@@ -1,7 +1,8 @@
 import { errorCodes, ParcoursError, retentionQuerySchema, retentionResultSchema } from '@parcours/contracts';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { computeRetention, weekOf, weekStart, type SubjectActivity } from '../retention/weekly-retention.js';
+import { weekNumber, weekStart } from '../calendar.js';
+import { computeRetention, type SubjectActivity } from '../retention/weekly-retention.js';
 import type { SessionStore } from '../sessions/session-store.js';
 
 /** Most weeks of cohorts in one request. */
@@ -19,8 +20,8 @@ export function retentionRoutes(store: SessionStore, subjectType: (id: string) =
     }, async (request) => {
       const { from, to, kind, weeks } = request.query;
       if (to <= from) throw new ParcoursError(errorCodes.badInterval, 'to must be after from');
-      const firstWeek = weekOf(from);
-      const lastWeek = weekOf(to - 1);
+      const firstWeek = weekNumber(from);
+      const lastWeek = weekNumber(to - 1);
       if (lastWeek - firstWeek + 1 > maxWeeks) throw new ParcoursError(errorCodes.badInterval, `a retention covers at most ${maxWeeks} weeks`);
       // The week before the range tells returning from resurrecting in its first week.
       const bySubject = new Map<string, { first: number; active: Set<number> }>();

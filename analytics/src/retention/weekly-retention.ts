@@ -1,18 +1,5 @@
+import { weekStart } from '../calendar.js';
 import type { RetentionResult } from '@parcours/contracts';
-
-const dayMs = 86_400_000;
-export const weekMs = 7 * dayMs;
-/** 1970-01-01 was a Thursday: the ISO week containing the epoch started three days before it. */
-export const epochWeekOffset = 3 * dayMs;
-
-/** The number of the ISO week (Monday 00:00 UTC) containing `ms`, counted from the epoch's week (SQL: `SessionStore.activeWeeks`). */
-export function weekOf(ms: number): number {
-  return Math.floor((ms + epochWeekOffset) / weekMs);
-}
-
-export function weekStart(week: number): number {
-  return week * weekMs - epochWeekOffset;
-}
 
 /** The weeks in which one subject was active (some of them at least), and its first active week ever. */
 export interface SubjectActivity {

@@ -1,6 +1,6 @@
 import type { UsageSession } from '@parcours/contracts';
 import { statementCache, type Database } from '@parcours/gateway';
-import { epochWeekOffset, weekMs } from '../retention/weekly-retention.js';
+import { epochWeekOffset, weekMs } from '../calendar.js';
 import { markStaleDays, markStaleRows } from '../aggregates/stale-days.js';
 import type { OpenSession } from './session-builder.js';
 

@@ -1,7 +1,7 @@
 import type { UsageSession } from '@parcours/contracts';
 import { describe, expect, it } from 'vitest';
 import { aggregateActivity, type ActivitySession } from '../../src/aggregates/activity.js';
-import { weekOf } from '../../src/aggregates/stale-days.js';
+import { weekOf } from '../../src/calendar.js';
 
 const hour = 3_600_000;
 const monday = Date.UTC(2026, 2, 2);

@@ -1,17 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { computeRetention, weekOf, weekStart, type SubjectActivity } from '../../src/retention/weekly-retention.js';
+import { weekNumber, weekStart } from '../../src/calendar.js';
+import { computeRetention, type SubjectActivity } from '../../src/retention/weekly-retention.js';
 
 const monday = Date.UTC(2026, 2, 2); // Monday 2 March 2026
-const w = weekOf(monday);
+const w = weekNumber(monday);
 const subject = (first: number, ...active: number[]): SubjectActivity => ({ first: w + first, active: new Set([first, ...active].map((k) => w + k)) });
 
 describe('ISO weeks', () => {
   it('start on Monday 00:00 UTC', () => {
     expect(weekStart(w)).toBe(monday);
-    expect(weekOf(monday - 1)).toBe(w - 1);
-    expect(weekOf(Date.UTC(2026, 2, 8, 23, 59, 59, 999))).toBe(w);
-    expect(weekOf(Date.UTC(2026, 2, 9))).toBe(w + 1);
-    expect(new Date(weekStart(weekOf(Date.UTC(2021, 0, 1)))).toISOString()).toBe('2020-12-28T00:00:00.000Z');
+    expect(weekNumber(monday - 1)).toBe(w - 1);
+    expect(weekNumber(Date.UTC(2026, 2, 8, 23, 59, 59, 999))).toBe(w);
+    expect(weekNumber(Date.UTC(2026, 2, 9))).toBe(w + 1);
+    expect(new Date(weekStart(weekNumber(Date.UTC(2021, 0, 1)))).toISOString()).toBe('2020-12-28T00:00:00.000Z');
   });
 });
 
