@@ -86,7 +86,7 @@ export class Analytics {
   start(): void {
     const { config, gateway, influx, publish, logger, onSessions, registry } = this.options;
     this.open();
-    this.settings.record(derivationSettings(config.analytics));
+    this.adoptSettings();
     const metrics = registry ? createAnalyticsMetrics(registry, () => this.outbox.count()) : null;
     const journeys = (this.journeyJob = new JourneyJob({
       store: this.journeyStore, sessions: this.sessionStore, gapMs: config.analytics.journeyGap, individualType: this.individualType, influx, publish,
