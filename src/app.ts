@@ -1,7 +1,18 @@
 import { ExternalBroker, MqttBroker, type Principal } from '@parcours/broker';
 import { Analytics } from '@parcours/analytics';
 import { quarantineTopic, type Config } from '@parcours/contracts';
-import { buildHttpApp, createGatewayMetrics, createInfluxWriter, Gateway, InfluxRawSink, requireKey, type ConsumerStatus, type HttpApp, type InfluxWriter, type ReattributeProgress } from '@parcours/gateway';
+import {
+  buildHttpApp,
+  createGatewayMetrics,
+  createInfluxWriter,
+  Gateway,
+  InfluxRawSink,
+  requireKey,
+  type ConsumerStatus,
+  type HttpApp,
+  type InfluxWriter,
+  type ReattributeProgress,
+} from '@parcours/gateway';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { PipelineReporter } from './pipeline-reporter.js';
@@ -37,29 +48,44 @@ export class ParcoursApp {
     private readonly logger: Logger,
   ) {
     this.gateway = new Gateway({
-      config, logger, metrics: this.metrics,
+      config,
+      logger,
+      metrics: this.metrics,
       onQuarantined: (entry) => {
-        const message = { reason: entry.reason, detail: entry.detail, topic: entry.topic, receivedAt: new Date(entry.receivedAt).toISOString(), payload: entry.payload.toString('base64') };
-        this.broker.publish(quarantineTopic(config.mqtt.baseTopic, entry.deviceId ?? 'unknown'), JSON.stringify(message), { qos: 0 }).catch((error: unknown) => {
-          logger.warn({ err: error }, 'could not publish a quarantined message');
-        });
+        const message = {
+          reason: entry.reason,
+          detail: entry.detail,
+          topic: entry.topic,
+          receivedAt: new Date(entry.receivedAt).toISOString(),
+          payload: entry.payload.toString('base64'),
+        };
+        this.broker
+          .publish(quarantineTopic(config.mqtt.baseTopic, entry.deviceId ?? 'unknown'), JSON.stringify(message), { qos: 0 })
+          .catch((error: unknown) => {
+            logger.warn({ err: error }, 'could not publish a quarantined message');
+          });
       },
     });
     // External mode (docs/external-broker.md): devices connect to another broker, which the gateway subscribes to.
-    const external = config.mqtt.mode === 'external' ? new ExternalBroker({ config: config.mqtt, dataDir: config.data.dir, logger, hooks: { ingest: (message) => this.gateway.ingest(message) } }) : null;
-    this.broker = external ?? new MqttBroker({
-      config: config.mqtt,
-      dataDir: config.data.dir,
-      logger,
-      registry: this.metricsRegistry,
-      version,
-      hooks: {
-        authenticate: (username, password) => this.authenticateMqtt(username, password),
-        deviceExists: (deviceId) => this.gateway.registry.getDevice(deviceId) !== null,
-        isIngestTopic: (topic) => this.gateway.isDeviceTopic(topic),
-        ingest: (message) => this.gateway.ingest(message),
-      },
-    });
+    const external =
+      config.mqtt.mode === 'external'
+        ? new ExternalBroker({ config: config.mqtt, dataDir: config.data.dir, logger, hooks: { ingest: (message) => this.gateway.ingest(message) } })
+        : null;
+    this.broker =
+      external ??
+      new MqttBroker({
+        config: config.mqtt,
+        dataDir: config.data.dir,
+        logger,
+        registry: this.metricsRegistry,
+        version,
+        hooks: {
+          authenticate: (username, password) => this.authenticateMqtt(username, password),
+          deviceExists: (deviceId) => this.gateway.registry.getDevice(deviceId) !== null,
+          isIngestTopic: (topic) => this.gateway.isDeviceTopic(topic),
+          ingest: (message) => this.gateway.ingest(message),
+        },
+      });
   }
 
   get analytics(): Analytics {
@@ -98,7 +124,13 @@ export class ParcoursApp {
     if (config.influx.url) {
       this.influx = createInfluxWriter(config.influx, logger.child({ part: 'influx' }));
       this.sink = new InfluxRawSink({
-        log: this.gateway.log, offsets: this.gateway.offsets, writer: this.influx, quarantine: this.gateway.quarantine, metrics: this.metrics, logger, batchSize: config.influx.batchSize,
+        log: this.gateway.log,
+        offsets: this.gateway.offsets,
+        writer: this.influx,
+        quarantine: this.gateway.quarantine,
+        metrics: this.metrics,
+        logger,
+        batchSize: config.influx.batchSize,
       });
       this.sink.start();
     }
@@ -115,8 +147,12 @@ export class ParcoursApp {
     this.registerGauges();
     if (this.influx) {
       this.reporter = new PipelineReporter({
-        writer: this.influx, registry: this.metricsRegistry, intervalMs: config.influx.pipelineInterval, logHead: () => this.gateway.log.head(),
-        consumers: () => this.consumerStatus(), logger,
+        writer: this.influx,
+        registry: this.metricsRegistry,
+        intervalMs: config.influx.pipelineInterval,
+        logHead: () => this.gateway.log.head(),
+        consumers: () => this.consumerStatus(),
+        logger,
       });
       this.reporter.start();
     }
@@ -127,7 +163,10 @@ export class ParcoursApp {
       health: () => ({ store: true, broker: this.broker.port > 0 }),
       routes: [...this.gateway.routes(), ...this.analyticsJobs.routes()],
       onRoute: (method, url) => this.routes.push({ method, url }),
-      authorize: requireKey((key) => keys.verify(key), (reason) => this.metrics.authFailures.inc({ reason })),
+      authorize: requireKey(
+        (key) => keys.verify(key),
+        (reason) => this.metrics.authFailures.inc({ reason }),
+      ),
     });
     if (this.broker instanceof MqttBroker) this.broker.attachWebSocket(this.http.server);
     await this.http.listen({ host: config.http.host, port: config.http.port });
@@ -177,18 +216,38 @@ export class ParcoursApp {
     const registers = [this.metricsRegistry];
     collectDefaultMetrics({ register: this.metricsRegistry, prefix: 'parcours_' });
     new Gauge({
-      name: 'parcours_log_consumer_lag', help: 'Records in the durable log not yet handled, by consumer.', labelNames: ['consumer'], registers,
+      name: 'parcours_log_consumer_lag',
+      help: 'Records in the durable log not yet handled, by consumer.',
+      labelNames: ['consumer'],
+      registers,
       collect() {
         for (const [consumer, status] of Object.entries(app.consumerStatus())) this.set({ consumer }, status.lag);
       },
     });
     new Gauge({
-      name: 'parcours_log_consumer_lag_seconds', help: 'Age of the oldest record a consumer has not handled yet (0 when caught up).', labelNames: ['consumer'], registers,
+      name: 'parcours_log_consumer_lag_seconds',
+      help: 'Age of the oldest record a consumer has not handled yet (0 when caught up).',
+      labelNames: ['consumer'],
+      registers,
       collect() {
         for (const [consumer, status] of Object.entries(app.consumerStatus())) this.set({ consumer }, status.lagSeconds);
       },
     });
-    new Gauge({ name: 'parcours_log_head', help: 'Records in the durable log.', registers, collect() { this.set(app.gateway.log.head()); } });
-    new Gauge({ name: 'parcours_devices_online', help: 'Devices whose last status is online.', registers, collect() { this.set(app.gateway.presence.countOnline()); } });
+    new Gauge({
+      name: 'parcours_log_head',
+      help: 'Records in the durable log.',
+      registers,
+      collect() {
+        this.set(app.gateway.log.head());
+      },
+    });
+    new Gauge({
+      name: 'parcours_devices_online',
+      help: 'Devices whose last status is online.',
+      registers,
+      collect() {
+        this.set(app.gateway.presence.countOnline());
+      },
+    });
   }
 }

@@ -21,9 +21,7 @@ program
   .addOption(new Option('-c, --config <file>', 'configuration file (JSON or YAML); environment variables override it'))
   .action((options: { config?: string }) => runStartCommand(options));
 
-const sim = program
-  .command('sim')
-  .description('Run a simulated fleet against a running Parcours (registers it through the HTTP API, publishes over MQTT).');
+const sim = program.command('sim').description('Run a simulated fleet against a running Parcours (registers it through the HTTP API, publishes over MQTT).');
 for (const option of simOptions()) sim.addOption(option);
 sim.action(runSimCommand);
 
@@ -37,10 +35,10 @@ program
 
 program
   .command('accuracy')
-  .description('Compare the derived sessions, attribution and transitions with a simulator run\'s ground truth (precision/recall, shares, error).')
+  .description("Compare the derived sessions, attribution and transitions with a simulator run's ground truth (precision/recall, shares, error).")
   .requiredOption('--ground-truth <file>', 'the ground-truth file the simulator wrote (ground-truth-<from>-<to>.json)')
   .option('-c, --config <file>', 'configuration file (for the data folder)')
-  .option('--tolerance <ms>', 'how far a session\'s start and end may be from the truth\'s and still match (default 0: exact)')
+  .option('--tolerance <ms>', "how far a session's start and end may be from the truth's and still match (default 0: exact)")
   .option('--json', 'print the report as JSON')
   .option('--check', 'exit non-zero when a target of issue 7 is missed')
   .action(runAccuracyCommand);

@@ -32,7 +32,9 @@ async function total(registry: Registry, name: string): Promise<number> {
 }
 
 async function totals<K extends string>(registry: Registry, names: Record<K, string>): Promise<Record<K, number>> {
-  return Object.fromEntries(await Promise.all(Object.entries<string>(names).map(async ([field, name]) => [field, await total(registry, name)] as const))) as Record<K, number>;
+  return Object.fromEntries(
+    await Promise.all(Object.entries<string>(names).map(async ([field, name]) => [field, await total(registry, name)] as const)),
+  ) as Record<K, number>;
 }
 
 /**
@@ -74,14 +76,26 @@ export class PipelineReporter {
   async points(now = Date.now()): Promise<InfluxPoint[]> {
     const { registry } = this.deps;
     const point = (stage: string, intFields: Record<string, number>, extra: Record<string, string> = {}): InfluxPoint => ({
-      measurement: measurements.pipeline, tags: { node: this.node, stage, ...extra }, fields: {}, intFields, timestampMs: now,
+      measurement: measurements.pipeline,
+      tags: { node: this.node, stage, ...extra },
+      fields: {},
+      intFields,
+      timestampMs: now,
     });
     const ingest = point('ingest', { ...(await totals(registry, ingestFields)), log_depth: this.deps.logHead() });
     const broker = registry.getSingleMetric(brokerFields.connections) ? [point('broker', await totals(registry, brokerFields))] : [];
-    const quarantine = (await values(registry, quarantinedByReason)).map((v) => point('quarantine', { quarantined: v.value }, { [tags.reason]: String(v.labels['reason']) }));
-    const readers = Object.entries(this.deps.consumers()).map(([stage, s]): InfluxPoint => ({
-      measurement: measurements.pipeline, tags: { node: this.node, stage }, fields: { lag_s: s.lagSeconds, write_ms: s.lastBatchMs }, intFields: { log_depth: s.lag }, timestampMs: now,
-    }));
+    const quarantine = (await values(registry, quarantinedByReason)).map((v) =>
+      point('quarantine', { quarantined: v.value }, { [tags.reason]: String(v.labels.reason) }),
+    );
+    const readers = Object.entries(this.deps.consumers()).map(
+      ([stage, s]): InfluxPoint => ({
+        measurement: measurements.pipeline,
+        tags: { node: this.node, stage },
+        fields: { lag_s: s.lagSeconds, write_ms: s.lastBatchMs },
+        intFields: { log_depth: s.lag },
+        timestampMs: now,
+      }),
+    );
     return [ingest, ...broker, ...quarantine, ...readers];
   }
 

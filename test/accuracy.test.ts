@@ -89,9 +89,19 @@ describe('parcours accuracy with every fault kind', () => {
   const to = Math.floor(Date.now() / hour) * hour - hour;
   const from = to - 4 * hour;
   const faults = {
-    malformedJsonPerDay: 24, wrongTypesPerDay: 24, unknownFieldsPerDay: 24, oversizePerDay: 24, unknownDevicePerDay: 24,
-    duplicatePerDay: 24, redeliveryPerDay: 24, clockSkewPerDay: 24, clockStuckPerDay: 24, topicMismatchPerDay: 24,
-    offlinePerDevicePerDay: 2, offlineDuration: { min: '1m', max: '30m' }, reconnectStormsPerDay: 12,
+    malformedJsonPerDay: 24,
+    wrongTypesPerDay: 24,
+    unknownFieldsPerDay: 24,
+    oversizePerDay: 24,
+    unknownDevicePerDay: 24,
+    duplicatePerDay: 24,
+    redeliveryPerDay: 24,
+    clockSkewPerDay: 24,
+    clockStuckPerDay: 24,
+    topicMismatchPerDay: 24,
+    offlinePerDevicePerDay: 2,
+    offlineDuration: { min: '1m', max: '30m' },
+    reconnectStormsPerDay: 12,
   };
   let m: Measured;
 
@@ -162,7 +172,10 @@ describe('parcours accuracy after a registry correction', () => {
   });
 
   it('meets every target again once the registry is corrected and the window re-attributed', () => {
-    expect(corrected.targets.filter((t) => !t.met), figures(corrected)).toEqual([]);
+    expect(
+      corrected.targets.filter((t) => !t.met),
+      figures(corrected),
+    ).toEqual([]);
     expect(corrected.sessions.f1).toBe(m.report.sessions.f1);
   });
 });

@@ -10,7 +10,13 @@ let seq = 0;
 
 async function event(deviceId: string, ts: number, type: string): Promise<void> {
   seq += 1;
-  await app.gateway.ingest({ topic: `parcours/devices/${deviceId}/events`, payload: Buffer.from(JSON.stringify({ ts, seq, type })), receivedAt: ts, clientId: deviceId, username: deviceId });
+  await app.gateway.ingest({
+    topic: `parcours/devices/${deviceId}/events`,
+    payload: Buffer.from(JSON.stringify({ ts, seq, type })),
+    receivedAt: ts,
+    clientId: deviceId,
+    username: deviceId,
+  });
 }
 
 beforeAll(async () => {
@@ -35,7 +41,9 @@ describe('inferred actor of a shared-device session', () => {
     await event('tv', t0 + 45 * minute, 'usage.stop');
     await app.drained();
     const { body } = await api<{ items: { deviceId: string; actor: string | null; inferredActor: string | null; inferenceConfidence: number | null }[] }>(
-      app.urls.http, 'GET', `/api/v1/subjects/home/sessions?from=${new Date(t0 - 1).toISOString()}&to=${new Date(t0 + 1).toISOString()}`,
+      app.urls.http,
+      'GET',
+      `/api/v1/subjects/home/sessions?from=${new Date(t0 - 1).toISOString()}&to=${new Date(t0 + 1).toISOString()}`,
     );
     expect(body.items).toEqual([expect.objectContaining({ deviceId: 'tv', actor: null, inferredActor: 'ana', inferenceConfidence: 0.9 })]);
   });

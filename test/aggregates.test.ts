@@ -34,10 +34,38 @@ const get = async <T>(path: string) => {
   return response.body.items;
 };
 
-interface ApiTransition { subjectType: string | null; fromType: string; toType: string; count: number; medianGapS: number }
-interface ApiActivity { period: string; start: string; subjectType: string | null; deviceType: string; activeSubjects: number; activeDevices: number; sessions: number }
-interface ApiShare { actor: string; sessions: number; durationS: number; share: number }
-interface ApiSharedUsage { deviceId: string; deviceType: string; subjectId: string; sessions: number; durationS: number; reported: ApiShare[]; inferred: ApiShare[]; unattributed: Omit<ApiShare, 'actor'> }
+interface ApiTransition {
+  subjectType: string | null;
+  fromType: string;
+  toType: string;
+  count: number;
+  medianGapS: number;
+}
+interface ApiActivity {
+  period: string;
+  start: string;
+  subjectType: string | null;
+  deviceType: string;
+  activeSubjects: number;
+  activeDevices: number;
+  sessions: number;
+}
+interface ApiShare {
+  actor: string;
+  sessions: number;
+  durationS: number;
+  share: number;
+}
+interface ApiSharedUsage {
+  deviceId: string;
+  deviceType: string;
+  subjectId: string;
+  sessions: number;
+  durationS: number;
+  reported: ApiShare[];
+  inferred: ApiShare[];
+  unattributed: Omit<ApiShare, 'actor'>;
+}
 
 const transitionsOf = (from: number, to: number) => get<ApiTransition>(`/api/v1/transitions?from=${iso(from)}&to=${iso(to)}`);
 const activityOf = (period: 'day' | 'week') => get<ApiActivity>(`/api/v1/activity?period=${period}&from=${iso(day1)}&to=${iso(day1 + 7 * 24 * hour)}`);
@@ -49,26 +77,33 @@ async function transitionPoints(): Promise<unknown[]> {
   return rows.map((r) => [r.time, r.subject_type, r.from_type, r.to_type, r.count, r.gap_s]).sort();
 }
 async function activityPoints(period: 'day' | 'week'): Promise<unknown[]> {
-  const rows = await influxRows(`SELECT "active_subjects", "active_devices", "sessions", "subject_type", "device_type" FROM "activity" WHERE "period" = '${period}'`);
+  const rows = await influxRows(
+    `SELECT "active_subjects", "active_devices", "sessions", "subject_type", "device_type" FROM "activity" WHERE "period" = '${period}'`,
+  );
   return rows.map((r) => [iso(r.time as number), r.subject_type, r.device_type, r.active_subjects, r.active_devices, r.sessions]).sort();
 }
 async function usageSharePoints(): Promise<unknown[]> {
   const rows = await influxRows('SELECT "sessions", "duration_s", "share", "device", "subject", "actor", "source" FROM "usage_share"');
   return rows.map((r) => [r.time, r.device, r.subject, r.source, r.actor, r.sessions, r.duration_s, r.share]).sort();
 }
-const activityRows = (items: ApiActivity[]) => items.map((a) => [a.start, a.subjectType ?? 'none', a.deviceType, a.activeSubjects, a.activeDevices, a.sessions]).sort();
+const activityRows = (items: ApiActivity[]) =>
+  items.map((a) => [a.start, a.subjectType ?? 'none', a.deviceType, a.activeSubjects, a.activeDevices, a.sessions]).sort();
 const shareRows = (day: number, items: ApiSharedUsage[]) =>
   items.flatMap((u) => [
     ...u.reported.map((m) => [day, u.deviceId, u.subjectId, 'reported', m.actor, m.sessions, m.durationS, m.share]),
     ...u.inferred.map((m) => [day, u.deviceId, u.subjectId, 'inferred', m.actor, m.sessions, m.durationS, m.share]),
-    ...(u.unattributed.sessions > 0 ? [[day, u.deviceId, u.subjectId, 'none', 'none', u.unattributed.sessions, u.unattributed.durationS, u.unattributed.share]] : []),
+    ...(u.unattributed.sessions > 0
+      ? [[day, u.deviceId, u.subjectId, 'none', 'none', u.unattributed.sessions, u.unattributed.durationS, u.unattributed.share]]
+      : []),
   ]);
 const staleDays = () => app.gateway.db.prepare('SELECT day FROM stale_days').all();
 
 beforeAll(async () => {
   influx = await startInfluxDB();
   // A long interval: the test runs the job with flush(), so what it sees is what flush() did.
-  app = await startApp(testConfig({ analytics: { sessionRules: {}, journeyGap: '30m', actorInference: true, aggregateInterval: '1h' }, influx: { url: influx.url, database } }));
+  app = await startApp(
+    testConfig({ analytics: { sessionRules: {}, journeyGap: '30m', actorInference: true, aggregateInterval: '1h' }, influx: { url: influx.url, database } }),
+  );
   fleet = new TestFleet(app);
   const post = (path: string, body: unknown) => api(app.urls.http, 'POST', `/api/v1${path}`, body);
   await post('/subjects', { id: 'home', kind: 'collective', type: 'household', name: 'Home' });
@@ -76,7 +111,13 @@ beforeAll(async () => {
     await post('/subjects', { id, kind: 'individual', type: 'person', name: id });
     await post('/memberships', { individualId: id, collectiveId: 'home', validFrom: iso(day1 - 24 * hour) });
   }
-  for (const [id, type, owner] of [['cm', 'coffee_machine', 'home'], ['shower', 'shower', 'home'], ['meter', 'meter', 'home'], ['brush', 'toothbrush', 'ana']] as const) await fleet.connect(id, type, owner, day1 - 24 * hour);
+  for (const [id, type, owner] of [
+    ['cm', 'coffee_machine', 'home'],
+    ['shower', 'shower', 'home'],
+    ['meter', 'meter', 'home'],
+    ['brush', 'toothbrush', 'ana'],
+  ] as const)
+    await fleet.connect(id, type, owner, day1 - 24 * hour);
 
   await fleet.use('cm', day1 + 7 * hour, 5, 'ana');
   await fleet.use('shower', day1 + 7 * hour + 10 * minute, 10, 'ana');
@@ -138,11 +179,18 @@ describe('aggregates of the stored sessions and journeys', () => {
     expect(await activityPoints('week')).toEqual(activityRows(weekly));
   });
 
-  it('serves the members\' shares of the household\'s devices, inferred apart, and writes them as usage_share points', async () => {
+  it("serves the members' shares of the household's devices, inferred apart, and writes them as usage_share points", async () => {
     const [cm, shower] = await sharedUsageOf(day1, day2);
     expect(cm).toEqual({
-      deviceId: 'cm', deviceType: 'coffee_machine', subjectId: 'home', sessions: 3, durationS: 960,
-      reported: [{ actor: 'ana', sessions: 1, durationS: 300, share: 300 / 960 }, { actor: 'ben', sessions: 1, durationS: 300, share: 300 / 960 }],
+      deviceId: 'cm',
+      deviceType: 'coffee_machine',
+      subjectId: 'home',
+      sessions: 3,
+      durationS: 960,
+      reported: [
+        { actor: 'ana', sessions: 1, durationS: 300, share: 300 / 960 },
+        { actor: 'ben', sessions: 1, durationS: 300, share: 300 / 960 },
+      ],
       inferred: [{ actor: 'ana', sessions: 1, durationS: 360, share: 360 / 960 }],
       unattributed: { sessions: 0, durationS: 0, share: 0 },
     });
@@ -170,9 +218,17 @@ describe('aggregates of the stored sessions and journeys', () => {
   });
 
   it('replaces the points of the days a batch re-derivation rewrites, never adding any', async () => {
-    const before = { transitions: await transitionPoints(), daily: await activityPoints('day'), weekly: await activityPoints('week'), shares: await usageSharePoints() };
+    const before = {
+      transitions: await transitionPoints(),
+      daily: await activityPoints('day'),
+      weekly: await activityPoints('week'),
+      shares: await usageSharePoints(),
+    };
     // A stray point in a re-derived day: the day's points are replaced as a whole, so it goes.
-    await fetch(`${influx.url}/write?db=${database}&precision=ms`, { method: 'POST', body: `transition,subject_type=person,from_type=tv,to_type=car count=99i,gap_s=1 ${day1}` });
+    await fetch(`${influx.url}/write?db=${database}&precision=ms`, {
+      method: 'POST',
+      body: `transition,subject_type=person,from_type=tv,to_type=car count=99i,gap_s=1 ${day1}`,
+    });
     expect(await transitionPoints()).toHaveLength(before.transitions.length + 1);
     await app.analytics.rederive('all', day1, day2 + 24 * hour);
     expect(staleDays()).toEqual([]);
@@ -180,11 +236,12 @@ describe('aggregates of the stored sessions and journeys', () => {
     expect(await activityPoints('day')).toEqual(before.daily);
     expect(await activityPoints('week')).toEqual(before.weekly);
     expect(await usageSharePoints()).toEqual(before.shares);
-    const served = async (day: number) => (await transitionsOf(day, day + 24 * hour)).map((t) => [day, t.subjectType, t.fromType, t.toType, t.count, t.medianGapS]);
+    const served = async (day: number) =>
+      (await transitionsOf(day, day + 24 * hour)).map((t) => [day, t.subjectType, t.fromType, t.toType, t.count, t.medianGapS]);
     expect(await transitionPoints()).toEqual([...(await served(day1)), ...(await served(day2))].sort());
   });
 
-  it('refuses bad parameters with the problem document\'s code', async () => {
+  it("refuses bad parameters with the problem document's code", async () => {
     const week = await api<{ code: string }>(app.urls.http, 'GET', `/api/v1/activity?period=month&from=${iso(day1)}&to=${iso(day2)}`);
     expect([week.status, week.body.code]).toEqual([400, 'PARCOURS_E_VALIDATION']);
     const reversed = await api<{ code: string }>(app.urls.http, 'GET', `/api/v1/transitions?from=${iso(day2)}&to=${iso(day1)}`);

@@ -54,12 +54,16 @@ async function readStore(config: Config): Promise<Omit<Derived, 'points'>> {
     const analytics = new Analytics({ config, gateway, influx: null, publish: async () => undefined, logger: pino({ level: 'silent' }) });
     analytics.open();
     const all = [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER] as const;
-    return { sessions: analytics.sessionStore.listInRange(...all), journeys: analytics.journeyStore.listInRange(...all),
+    return {
+      sessions: analytics.sessionStore.listInRange(...all),
+      journeys: analytics.journeyStore.listInRange(...all),
       // Steps in start order: the stream keeps them in the order sessions closed, which means nothing.
-      pending: analytics.journeyStore.loadPending()
+      pending: analytics.journeyStore
+        .loadPending()
         .map((p) => ({ ...p, steps: [...p.steps].sort((a, b) => a.start - b.start || a.sessionId.localeCompare(b.sessionId)) }))
         .sort((a, b) => a.subjectId.localeCompare(b.subjectId)),
-      watermark: analytics.sessionStore.loadWatermark() };
+      watermark: analytics.sessionStore.loadWatermark(),
+    };
   } finally {
     gateway.stop();
   }
@@ -82,7 +86,9 @@ interface Run {
 async function streamThenBatch(window: Run) {
   const database = `parcours_batch_${window.seed}`;
   const config = testConfig({
-    mqtt: { allowAnonymous: true }, analytics: { sessionMaxLength: '4h', sessionRules, actorInference: window.inference }, influx: { url: influx.url, database },
+    mqtt: { allowAnonymous: true },
+    analytics: { sessionMaxLength: '4h', sessionRules, actorInference: window.inference },
+    influx: { url: influx.url, database },
   });
   const app = await startApp(config);
   const summary = await runSmallFleet(app, window);
@@ -91,9 +97,14 @@ async function streamThenBatch(window: Run) {
   const cli = spawnSync('node', [bin, 'analytics', 'run'], {
     encoding: 'utf8',
     env: {
-      ...process.env, PARCOURS_DATA_DIR: config.data.dir, INFLUX_URL: influx.url, INFLUX_DATABASE: database, PARCOURS_LOG_FORMAT: 'json',
+      ...process.env,
+      PARCOURS_DATA_DIR: config.data.dir,
+      INFLUX_URL: influx.url,
+      INFLUX_DATABASE: database,
+      PARCOURS_LOG_FORMAT: 'json',
       // The server's analytics settings: the batch derives with the rules the stream used.
-      PARCOURS_ANALYTICS_SESSION_MAX_LENGTH: '4h', PARCOURS_ANALYTICS_SESSION_RULES: JSON.stringify(sessionRules),
+      PARCOURS_ANALYTICS_SESSION_MAX_LENGTH: '4h',
+      PARCOURS_ANALYTICS_SESSION_RULES: JSON.stringify(sessionRules),
       PARCOURS_ANALYTICS_ACTOR_INFERENCE: String(window.inference),
     },
   });
@@ -117,7 +128,7 @@ describe('parcours analytics run over the whole log gives what streaming gave', 
     r = await streamThenBatch({ from, to, seed: 11, inference: false });
   }, 240_000);
 
-  it('runs on the stopped server\'s data folder, with progress, and exits 0', () => {
+  it("runs on the stopped server's data folder, with progress, and exits 0", () => {
     expect(r.summary.failed).toBe(0);
     expect(r.cli.status, r.cli.stderr).toBe(0);
     expect(r.cli.stderr).toMatch(/sessions: \[#{20}\] 100% [\d,]+\/[\d,]+ records/);
@@ -126,7 +137,8 @@ describe('parcours analytics run over the whole log gives what streaming gave', 
 
   it('refuses to run with analytics settings other than those the server derived with', () => {
     const cli = spawnSync('node', [bin, 'analytics', 'run', '--job', 'sessions'], {
-      encoding: 'utf8', env: { ...process.env, PARCOURS_DATA_DIR: r.dataDir, PARCOURS_LOG_FORMAT: 'json', PARCOURS_ANALYTICS_SESSION_MAX_LENGTH: '4h' },
+      encoding: 'utf8',
+      env: { ...process.env, PARCOURS_DATA_DIR: r.dataDir, PARCOURS_LOG_FORMAT: 'json', PARCOURS_ANALYTICS_SESSION_MAX_LENGTH: '4h' },
     });
     expect(cli.status).toBe(1);
     expect(cli.stderr).toContain('these settings differ from those the server derived with: sessionRules, actorInference');

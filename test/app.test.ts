@@ -56,7 +56,14 @@ describe('Parcours in one process', () => {
     await device.publishAsync('parcours/devices/cm-1/telemetry', payload, { qos: 1 });
     expect(app.gateway.log.count()).toBe(1);
     const [stored] = app.gateway.log.readAfter(0, 10);
-    expect(stored).toMatchObject({ deviceId: 'cm-1', deviceType: 'coffee_machine', subjectId: 'home', subjectType: 'household', ts: t0, metrics: { power_w: 1200, heating: true } });
+    expect(stored).toMatchObject({
+      deviceId: 'cm-1',
+      deviceType: 'coffee_machine',
+      subjectId: 'home',
+      subjectType: 'household',
+      ts: t0,
+      metrics: { power_w: 1200, heating: true },
+    });
     const metrics = await scrapeMetrics(app.urls.http);
     expect(metrics).toMatch(/parcours_messages_duplicate_total 1/);
     expect(metrics).toMatch(/parcours_messages_stored_total\{channel="telemetry"\} 1/);
@@ -75,7 +82,10 @@ describe('Parcours in one process', () => {
     await device.publishAsync(topic, '{"ts": 1, "seq": ', { qos: 1 });
     await device.publishAsync(topic, JSON.stringify({ ts: t0, seq: 'two', metrics: { power_w: 'high' } }), { qos: 1 });
     // A device writing on another device's topic breaks the ACL: quarantined (topic mismatch), then disconnected.
-    for (const [target, seq] of [['tv-1', 3], ['ghost', 4]] as const) {
+    for (const [target, seq] of [
+      ['tv-1', 3],
+      ['ghost', 4],
+    ] as const) {
       const intruder = await connect('cm-1', secret);
       const closed = new Promise<void>((resolve) => intruder.once('close', () => resolve()));
       intruder.publish(`parcours/devices/${target}/telemetry`, JSON.stringify({ ts: t0, seq, metrics: { power_w: 1 } }), { qos: 1 });
@@ -86,9 +96,16 @@ describe('Parcours in one process', () => {
     await device.publishAsync(topic, JSON.stringify({ ts: t0, seq: 5, metrics: { power_w: 5 } }), { qos: 1 });
 
     expect(app.gateway.log.count()).toBe(1);
-    const listed = await api<{ items: { reason: string; detail: string; payload: string }[]; countsByReason: Record<string, number> }>(app.urls.http, 'GET', '/api/v1/quarantine');
+    const listed = await api<{ items: { reason: string; detail: string; payload: string }[]; countsByReason: Record<string, number> }>(
+      app.urls.http,
+      'GET',
+      '/api/v1/quarantine',
+    );
     expect(listed.body.countsByReason).toEqual({
-      [errorCodes.badJson]: 1, [errorCodes.schema]: 1, [errorCodes.topicMismatch]: 2, [errorCodes.unknownDevice]: 1,
+      [errorCodes.badJson]: 1,
+      [errorCodes.schema]: 1,
+      [errorCodes.topicMismatch]: 2,
+      [errorCodes.unknownDevice]: 1,
     });
     const schemaEntry = listed.body.items.find((e) => e.reason === errorCodes.schema)!;
     expect(schemaEntry.detail).toMatch(/seq: .*metrics\.power_w: /);
@@ -121,7 +138,16 @@ describe('Parcours in one process', () => {
     for (const subject of ['home', 'ana']) {
       const sessions = await api<{ items: unknown[] }>(app.urls.http, 'GET', `/api/v1/subjects/${subject}/sessions?${range}`);
       expect(sessions.body.items).toEqual([
-        expect.objectContaining({ deviceId: 'cm-1', subjectId: 'home', actor: 'ana', start: new Date(t0).toISOString(), end: new Date(t0 + 120_000).toISOString(), durationS: 120, events: 3, closedBy: 'stop' }),
+        expect.objectContaining({
+          deviceId: 'cm-1',
+          subjectId: 'home',
+          actor: 'ana',
+          start: new Date(t0).toISOString(),
+          end: new Date(t0 + 120_000).toISOString(),
+          durationS: 120,
+          events: 3,
+          closedBy: 'stop',
+        }),
       ]);
     }
     const message = await published;
@@ -148,7 +174,11 @@ describe('Parcours in one process', () => {
   });
 
   it('answers bad API requests with a stable code and the failing paths', async () => {
-    const response = await fetch(`${app.urls.http}/api/v1/subjects`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey()}` }, body: JSON.stringify({ kind: 'robot', name: '' }) });
+    const response = await fetch(`${app.urls.http}/api/v1/subjects`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey()}` },
+      body: JSON.stringify({ kind: 'robot', name: '' }),
+    });
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     const bad = (await response.json()) as { type: string; status: number; code: string; errors: { path: string }[] };
@@ -157,15 +187,26 @@ describe('Parcours in one process', () => {
     const missing = await api<{ code: string }>(app.urls.http, 'GET', '/api/v1/devices/nope');
     expect(missing).toMatchObject({ status: 404, body: { code: errorCodes.notFound } });
     await register();
-    const overlap = await api<{ code: string }>(app.urls.http, 'POST', '/api/v1/devices/cm-1/assignments', { subjectId: 'ana', validFrom: '2026-01-01T00:00:00Z' });
+    const overlap = await api<{ code: string }>(app.urls.http, 'POST', '/api/v1/devices/cm-1/assignments', {
+      subjectId: 'ana',
+      validFrom: '2026-01-01T00:00:00Z',
+    });
     expect(overlap).toMatchObject({ status: 409, body: { code: errorCodes.overlap } });
     const openapi = await api<{ paths: Record<string, unknown> }>(app.urls.http, 'GET', '/openapi.json');
     expect(Object.keys(openapi.body.paths)).toEqual(expect.arrayContaining(['/api/v1/subjects', '/api/v1/subjects/{id}/sessions', '/api/v1/quarantine']));
     // Every route of issue 7's analytics.
-    expect(Object.keys(openapi.body.paths)).toEqual(expect.arrayContaining([
-      '/api/v1/subjects/{id}/journeys', '/api/v1/devices/{id}/sessions', '/api/v1/funnels', '/api/v1/funnels/{name}', '/api/v1/retention',
-      '/api/v1/transitions', '/api/v1/activity', '/api/v1/shared-usage',
-    ]));
+    expect(Object.keys(openapi.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/subjects/{id}/journeys',
+        '/api/v1/devices/{id}/sessions',
+        '/api/v1/funnels',
+        '/api/v1/funnels/{name}',
+        '/api/v1/retention',
+        '/api/v1/transitions',
+        '/api/v1/activity',
+        '/api/v1/shared-usage',
+      ]),
+    );
     expect((await api(app.urls.http, 'GET', '/healthz')).status).toBe(200);
   });
 });

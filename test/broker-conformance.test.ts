@@ -80,7 +80,10 @@ describe('MQTT 3.1.1 corner cases', () => {
     await app.broker.publish('parcours/devices/d1/commands/a', 'two', { qos: 2 });
     await app.broker.publish('parcours/devices/d1/commands/b', 'zero', { qos: 0 });
     await settle(150);
-    expect(received.map((m) => [m.payload, m.qos]).sort()).toEqual([['two', 1], ['zero', 0]]);
+    expect(received.map((m) => [m.payload, m.qos]).sort()).toEqual([
+      ['two', 1],
+      ['zero', 0],
+    ]);
   });
 
   it('keeps a retained message for new subscribers and clears it with an empty retained one [MQTT-3.3.1-10]', async () => {
@@ -156,10 +159,48 @@ describe('a third-party client: mosquitto_pub and mosquitto_sub', () => {
   it('publishes QoS 1 telemetry that is stored, and receives it on a subscription', async () => {
     ensureInstalled('mosquitto_pub');
     const port = String(new URL(app.urls.mqtt).port);
-    const subscriber = run('mosquitto_sub', ['-h', '127.0.0.1', '-p', port, '-V', 'mqttv311', '-i', 'ops', '-u', 'ops', '-P', adminKey(), '-t', 'parcours/devices/d1/telemetry', '-C', '1', '-W', '10']);
+    const subscriber = run('mosquitto_sub', [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      port,
+      '-V',
+      'mqttv311',
+      '-i',
+      'ops',
+      '-u',
+      'ops',
+      '-P',
+      adminKey(),
+      '-t',
+      'parcours/devices/d1/telemetry',
+      '-C',
+      '1',
+      '-W',
+      '10',
+    ]);
     await settle(300);
     const payload = JSON.stringify({ ts: Date.UTC(2026, 0, 1), seq: 1, metrics: { power_w: 3 } });
-    await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', port, '-V', 'mqttv311', '-i', 'd1', '-u', 'd1', '-P', secret, '-q', '1', '-t', 'parcours/devices/d1/telemetry', '-m', payload]);
+    await run('mosquitto_pub', [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      port,
+      '-V',
+      'mqttv311',
+      '-i',
+      'd1',
+      '-u',
+      'd1',
+      '-P',
+      secret,
+      '-q',
+      '1',
+      '-t',
+      'parcours/devices/d1/telemetry',
+      '-m',
+      payload,
+    ]);
     expect((await subscriber).stdout.trim()).toBe(payload);
     expect(app.gateway.log.count()).toBe(1);
   });
@@ -167,12 +208,47 @@ describe('a third-party client: mosquitto_pub and mosquitto_sub', () => {
   it('gets a refusal for a denied subscription and for bad credentials', async () => {
     ensureInstalled('mosquitto_sub');
     const port = String(new URL(app.urls.mqtt).port);
-    const denied = await run('mosquitto_sub', ['-h', '127.0.0.1', '-p', port, '-V', 'mqttv311', '-i', 'd1', '-u', 'd1', '-P', secret, '-t', '#', '-C', '1', '-W', '2', '-E']).then(
+    const denied = await run('mosquitto_sub', [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      port,
+      '-V',
+      'mqttv311',
+      '-i',
+      'd1',
+      '-u',
+      'd1',
+      '-P',
+      secret,
+      '-t',
+      '#',
+      '-C',
+      '1',
+      '-W',
+      '2',
+      '-E',
+    ]).then(
       (r) => r.stderr + r.stdout,
       (error: { stderr: string; stdout: string }) => error.stderr + error.stdout,
     );
     expect(denied).toMatch(/denied/i);
-    const refused = await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', port, '-V', 'mqttv311', '-u', 'd1', '-P', 'wrong', '-t', 'parcours/devices/d1/telemetry', '-m', '{}']).then(
+    const refused = await run('mosquitto_pub', [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      port,
+      '-V',
+      'mqttv311',
+      '-u',
+      'd1',
+      '-P',
+      'wrong',
+      '-t',
+      'parcours/devices/d1/telemetry',
+      '-m',
+      '{}',
+    ]).then(
       () => 'accepted',
       (error: { stderr: string }) => error.stderr,
     );

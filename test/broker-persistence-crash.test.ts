@@ -19,14 +19,29 @@ let clients: MqttClient[] = [];
 async function start(dataDir: string, ports: { http: number; mqtt: number }): Promise<void> {
   server = spawn('node', [bin, 'start'], {
     env: {
-      ...process.env, PARCOURS_DATA_DIR: dataDir, PARCOURS_HTTP_HOST: '127.0.0.1', PARCOURS_HTTP_PORT: String(ports.http),
-      PARCOURS_MQTT_HOST: '127.0.0.1', PARCOURS_MQTT_PORT: String(ports.mqtt), PARCOURS_MQTT_ALLOW_ANONYMOUS: 'true', PARCOURS_MQTT_ANONYMOUS_ACL: 'readwrite lab/#', PARCOURS_MQTT_NODE_HEARTBEAT: '1s',
-      PARCOURS_SIM_SCENARIO: 'none', PARCOURS_HTTP_ADMIN_KEY: 'broker-crash-admin-key-0123456789', PARCOURS_LOG_LEVEL: 'warn',
+      ...process.env,
+      PARCOURS_DATA_DIR: dataDir,
+      PARCOURS_HTTP_HOST: '127.0.0.1',
+      PARCOURS_HTTP_PORT: String(ports.http),
+      PARCOURS_MQTT_HOST: '127.0.0.1',
+      PARCOURS_MQTT_PORT: String(ports.mqtt),
+      PARCOURS_MQTT_ALLOW_ANONYMOUS: 'true',
+      PARCOURS_MQTT_ANONYMOUS_ACL: 'readwrite lab/#',
+      PARCOURS_MQTT_NODE_HEARTBEAT: '1s',
+      PARCOURS_SIM_SCENARIO: 'none',
+      PARCOURS_HTTP_ADMIN_KEY: 'broker-crash-admin-key-0123456789',
+      PARCOURS_LOG_LEVEL: 'warn',
     },
     stdio: 'ignore',
   });
   for (let i = 0; i < 200; i++) {
-    if (await fetch(`http://127.0.0.1:${ports.http}/healthz`).then((response) => response.ok, () => false)) return;
+    if (
+      await fetch(`http://127.0.0.1:${ports.http}/healthz`).then(
+        (response) => response.ok,
+        () => false,
+      )
+    )
+      return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error('Parcours did not start');
@@ -76,7 +91,7 @@ describe('broker persistence after SIGKILL', () => {
     expect(back.messages).toContainEqual({ topic: 'lab/retained', payload: 'kept', retain: true });
   }, 60_000);
 
-  it("records the offline status of a device whose will the crash left behind, once Parcours is back", async () => {
+  it('records the offline status of a device whose will the crash left behind, once Parcours is back', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'parcours-broker-crash-'));
     const ports = { http: await freePort(), mqtt: await freePort() };
     const http = `http://127.0.0.1:${ports.http}`;
@@ -86,14 +101,19 @@ describe('broker persistence after SIGKILL', () => {
     const { secret } = ((await created.json()) as { credentials: { secret: string } }).credentials;
     const status = 'parcours/devices/lamp-1/status';
     const device = await connectRecording(`mqtt://127.0.0.1:${ports.mqtt}`, {
-      clientId: 'lamp-1', username: 'lamp-1', password: secret, reconnectPeriod: 0, will: { topic: status, payload: Buffer.from('offline'), qos: 1, retain: true },
+      clientId: 'lamp-1',
+      username: 'lamp-1',
+      password: secret,
+      reconnectPeriod: 0,
+      will: { topic: status, payload: Buffer.from('offline'), qos: 1, retain: true },
     });
     device.client.on('error', () => undefined);
     await device.client.publishAsync(status, 'online', { qos: 1, retain: true });
     await kill(); // the device's connection dies with the process: nobody was there to publish its will
 
     await start(dataDir, ports);
-    const presence = async () => (await (await fetch(`${http}/api/v1/devices/lamp-1/status`, { headers })).json()) as { status: string; changes: { status: string }[] };
+    const presence = async () =>
+      (await (await fetch(`${http}/api/v1/devices/lamp-1/status`, { headers })).json()) as { status: string; changes: { status: string }[] };
     for (let i = 0; i < 100 && (await presence()).status !== 'offline'; i++) await settle(100);
     expect((await presence()).changes.map((c) => c.status)).toEqual(['offline', 'online']);
   }, 60_000);

@@ -56,7 +56,10 @@ async function granted(client: MqttClient, filter: string): Promise<number> {
 /** Publishes and resolves with whether the broker closed the connection instead of acknowledging. */
 async function disconnectedBy(client: MqttClient, topic: string, payload = '{}'): Promise<boolean> {
   const closed = new Promise<boolean>((resolve) => client.once('close', () => resolve(true)));
-  const acked = client.publishAsync(topic, payload, { qos: 1 }).then(() => false, () => true);
+  const acked = client.publishAsync(topic, payload, { qos: 1 }).then(
+    () => false,
+    () => true,
+  );
   return Promise.race([closed, acked]);
 }
 
@@ -66,7 +69,17 @@ describe('ACLs on real connections', () => {
     const secret = await device('d1');
     await device('d2');
     const d1 = await connect({ clientId: 'd1', username: 'd1', password: secret });
-    for (const filter of ['#', '+/#', 'parcours/#', 'parcours/devices/#', 'parcours/devices/+/commands/#', 'parcours/devices/d2/commands/#', '$SYS/#', 'parcours/subjects/#', 'parcours/quarantine/#']) {
+    for (const filter of [
+      '#',
+      '+/#',
+      'parcours/#',
+      'parcours/devices/#',
+      'parcours/devices/+/commands/#',
+      'parcours/devices/d2/commands/#',
+      '$SYS/#',
+      'parcours/subjects/#',
+      'parcours/quarantine/#',
+    ]) {
       expect(await granted(d1, filter), filter).toBe(128);
     }
     expect(await granted(d1, 'parcours/devices/d1/commands/#')).toBe(1);
@@ -167,7 +180,8 @@ describe('authentication failures and limits', () => {
     const d1 = await connect({ clientId: 'd1', username: 'd1', password: secret });
     const closed = new Promise<void>((resolve) => d1.once('close', () => resolve()));
     // Written in one go, the publishes reach the broker in one read and are stored concurrently.
-    for (let seq = 1; seq <= 50; seq++) d1.publish('parcours/devices/d1/telemetry', JSON.stringify({ ts: Date.UTC(2026, 0, 1), seq, metrics: { w: seq } }), { qos: 1 });
+    for (let seq = 1; seq <= 50; seq++)
+      d1.publish('parcours/devices/d1/telemetry', JSON.stringify({ ts: Date.UTC(2026, 0, 1), seq, metrics: { w: seq } }), { qos: 1 });
     await closed;
     expect(await scrapeMetrics(app!.urls.http)).toContain('parcours_mqtt_limit_breaches_total{listener="tcp",limit="inflight"} 1');
     expect(app!.gateway.log.count()).toBeLessThan(50);
@@ -218,10 +232,12 @@ describe('TLS and WebSocket listeners', () => {
     const stranger = createDeviceCertificate(createCa(), 'd2');
     const client = mqtt.connect(url, { clientId: 'stranger', cert: stranger.cert, key: stranger.key, ca: ca.cert, reconnectPeriod: 0 });
     clients.push(client);
-    expect(await new Promise((resolve) => {
-      client.once('connect', () => resolve('connected'));
-      client.once('close', () => resolve('refused'));
-    })).toBe('refused');
+    expect(
+      await new Promise((resolve) => {
+        client.once('connect', () => resolve('connected'));
+        client.once('close', () => resolve('refused'));
+      }),
+    ).toBe('refused');
     expect(await scrapeMetrics(app!.urls.http)).toMatch(/parcours_mqtt_connects_total\{listener="tls"\} 2/);
   });
 

@@ -30,7 +30,13 @@ describe('loadConfig', () => {
 
   it('reads environment variables, with the InfluxDB ecosystem names for the influx section', () => {
     const config = loadConfig({
-      env: { PARCOURS_HTTP_PORT: '9090', PARCOURS_MQTT_ALLOW_ANONYMOUS: 'true', INFLUX_URL: 'http://127.0.0.1:8086', INFLUX_BATCH_SIZE: '250', INFLUX_HOST: 'ignored' },
+      env: {
+        PARCOURS_HTTP_PORT: '9090',
+        PARCOURS_MQTT_ALLOW_ANONYMOUS: 'true',
+        INFLUX_URL: 'http://127.0.0.1:8086',
+        INFLUX_BATCH_SIZE: '250',
+        INFLUX_HOST: 'ignored',
+      },
     });
     expect(config.http.port).toBe(9090);
     expect(config.mqtt.allowAnonymous).toBe(true);
@@ -63,8 +69,12 @@ describe('loadConfig', () => {
   it('reads per-type session rules as JSON from the environment, with durations, and reports a bad rule by path', () => {
     const rules = JSON.stringify({ tv: { threshold: { metric: 'power_w', threshold: 20, closeAfter: '2m' }, idleTimeout: '10m' } });
     const { sessionRules } = loadConfig({ env: { PARCOURS_ANALYTICS_SESSION_RULES: rules } }).analytics;
-    expect(sessionRules).toEqual({ tv: { threshold: { metric: 'power_w', comparison: 'above', threshold: 20, hysteresis: 0, closeAfter: 120_000, minDuration: 0 }, idleTimeout: 600_000 } });
-    const bad = failure(() => loadConfig({ env: { PARCOURS_ANALYTICS_SESSION_RULES: '{"tv":{"threshold":{"metric":"power_w","threshold":20,"comparison":"over"}}}' } }));
+    expect(sessionRules).toEqual({
+      tv: { threshold: { metric: 'power_w', comparison: 'above', threshold: 20, hysteresis: 0, closeAfter: 120_000, minDuration: 0 }, idleTimeout: 600_000 },
+    });
+    const bad = failure(() =>
+      loadConfig({ env: { PARCOURS_ANALYTICS_SESSION_RULES: '{"tv":{"threshold":{"metric":"power_w","threshold":20,"comparison":"over"}}}' } }),
+    );
     expect(bad.message).toMatch(/analytics\.sessionRules\.tv\.threshold\.comparison: /);
     expect(failure(() => loadConfig({ env: { PARCOURS_ANALYTICS_SESSION_RULES: '{tv' } })).message).toMatch(/analytics\.sessionRules: /);
   });
@@ -77,7 +87,9 @@ describe('loadConfig', () => {
     const bad = (funnels: unknown) => failure(() => loadConfig({ env: { PARCOURS_ANALYTICS_FUNNELS: JSON.stringify(funnels) } })).message;
     expect(bad([morning, { ...morning, countBy: 'collective' }])).toContain('analytics.funnels.1.name: funnel name "morning" is declared twice');
     expect(bad([{ ...morning, steps: [{ deviceType: 'tv' }] }])).toContain('analytics.funnels.0.steps: a funnel has at least 2 steps');
-    expect(bad([{ ...morning, steps: [{ deviceType: 'tv', eventType: 'door.opened' }, { deviceType: 'car' }] }])).toContain('analytics.funnels.0.steps.0: a step is either');
+    expect(bad([{ ...morning, steps: [{ deviceType: 'tv', eventType: 'door.opened' }, { deviceType: 'car' }] }])).toContain(
+      'analytics.funnels.0.steps.0: a step is either',
+    );
     expect(bad([{ ...morning, window: '0s' }])).toContain('analytics.funnels.0.window: the window must be longer than 0');
     expect(bad([{ ...morning, countBy: 'household' }])).toMatch(/analytics\.funnels\.0\.countBy: /);
   });
@@ -86,15 +98,19 @@ describe('loadConfig', () => {
     expect(loadConfig({ env: {} }).mqtt.persistence).toBe('level');
     const missing = failure(() => loadConfig({ env: { PARCOURS_MQTT_PERSISTENCE: 'redis' } }));
     expect(missing.message).toMatch(/mqtt\.redisUrl: required when persistence is redis/);
-    expect(failure(() => loadConfig({ env: { PARCOURS_MQTT_PERSISTENCE: 'redis', PARCOURS_MQTT_REDIS_URL: 'http://127.0.0.1:6379' } })).message).toMatch(/mqtt\.redisUrl: /);
+    expect(failure(() => loadConfig({ env: { PARCOURS_MQTT_PERSISTENCE: 'redis', PARCOURS_MQTT_REDIS_URL: 'http://127.0.0.1:6379' } })).message).toMatch(
+      /mqtt\.redisUrl: /,
+    );
     const cluster = loadConfig({ env: { PARCOURS_MQTT_PERSISTENCE: 'redis', PARCOURS_MQTT_REDIS_URL: 'redis://127.0.0.1:6379/2' } });
     expect(cluster.mqtt).toMatchObject({ persistence: 'redis', redisUrl: 'redis://127.0.0.1:6379/2' });
   });
 });
 
 describe('the compose stack', () => {
-  it('gives Parcours settings it accepts, the dashboards\' funnel included', () => {
-    const compose = parse(readFileSync(new URL('../docker-compose.yml', import.meta.url), 'utf8')) as { services: Record<string, { environment?: Record<string, string> }> };
+  it("gives Parcours settings it accepts, the dashboards' funnel included", () => {
+    const compose = parse(readFileSync(new URL('../docker-compose.yml', import.meta.url), 'utf8')) as {
+      services: Record<string, { environment?: Record<string, string> }>;
+    };
     const env = Object.fromEntries(Object.entries(compose.services.parcours!.environment!).map(([k, v]) => [k, v.replace(/\$\{\w+:-([^}]*)\}/g, '$1')]));
     const config = loadConfig({ env });
     expect(config.analytics.funnels.map((f) => f.name)).toEqual(['morning']);

@@ -23,10 +23,18 @@ let ports: { http: number; mqtt: number };
 function start(): Promise<void> {
   server = spawn('node', [bin, 'start'], {
     env: {
-      ...process.env, PARCOURS_DATA_DIR: dataDir, PARCOURS_HTTP_PORT: String(ports.http), PARCOURS_HTTP_HOST: '127.0.0.1',
-      PARCOURS_MQTT_PORT: String(ports.mqtt), PARCOURS_MQTT_HOST: '127.0.0.1', PARCOURS_SIM_SCENARIO: 'none',
-      PARCOURS_HTTP_ADMIN_KEY: 'crash-test-admin-key-0123456789', PARCOURS_LOG_LEVEL: 'warn', PARCOURS_LOG_FORMAT: 'json',
-      PARCOURS_GATEWAY_MAX_CLOCK_SKEW: '3650d', PARCOURS_GATEWAY_MAX_LATENESS: '3650d',
+      ...process.env,
+      PARCOURS_DATA_DIR: dataDir,
+      PARCOURS_HTTP_PORT: String(ports.http),
+      PARCOURS_HTTP_HOST: '127.0.0.1',
+      PARCOURS_MQTT_PORT: String(ports.mqtt),
+      PARCOURS_MQTT_HOST: '127.0.0.1',
+      PARCOURS_SIM_SCENARIO: 'none',
+      PARCOURS_HTTP_ADMIN_KEY: 'crash-test-admin-key-0123456789',
+      PARCOURS_LOG_LEVEL: 'warn',
+      PARCOURS_LOG_FORMAT: 'json',
+      PARCOURS_GATEWAY_MAX_CLOCK_SKEW: '3650d',
+      PARCOURS_GATEWAY_MAX_LATENESS: '3650d',
     },
     stdio: 'ignore',
   });
@@ -50,7 +58,9 @@ async function kill(): Promise<void> {
 
 async function admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(`http://127.0.0.1:${ports.http}/api/v1${path}`, {
-    method, headers: { authorization: 'Bearer crash-test-admin-key-0123456789', 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
+    method,
+    headers: { authorization: 'Bearer crash-test-admin-key-0123456789', 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
@@ -68,7 +78,9 @@ async function publishUntil(client: MqttClient, deviceId: string, stopped: () =>
       continue;
     }
     const ack = client.publishAsync(`parcours/devices/${deviceId}/telemetry`, payload, { qos: 1 });
-    const outcome = await Promise.race([ack.then(() => 'acked' as const), new Promise<'lost'>((resolve) => setTimeout(() => resolve('lost'), 1000))]).catch(() => 'lost' as const);
+    const outcome = await Promise.race([ack.then(() => 'acked' as const), new Promise<'lost'>((resolve) => setTimeout(() => resolve('lost'), 1000))]).catch(
+      () => 'lost' as const,
+    );
     ack.catch(() => undefined);
     if (outcome === 'acked') seq += 1;
   }
@@ -89,7 +101,15 @@ describe('SIGKILL during ingest', () => {
       secrets.set(id, (created.body.credentials as { secret: string }).secret);
     }
     const clients = await Promise.all(
-      devices.map((id) => mqtt.connectAsync(`mqtt://127.0.0.1:${ports.mqtt}`, { clientId: id, username: id, password: secrets.get(id)!, reconnectPeriod: 100, connectTimeout: 2000 })),
+      devices.map((id) =>
+        mqtt.connectAsync(`mqtt://127.0.0.1:${ports.mqtt}`, {
+          clientId: id,
+          username: id,
+          password: secrets.get(id)!,
+          reconnectPeriod: 100,
+          connectTimeout: 2000,
+        }),
+      ),
     );
     for (const client of clients) client.on('error', () => undefined);
     let stopped = false;
@@ -106,7 +126,11 @@ describe('SIGKILL during ingest', () => {
 
     await kill(); // one last time, so the store is read as a crash leaves it
     const db = new Database(join(dataDir, 'parcours.db'), { readonly: true });
-    const rows = db.prepare<[], { device_id: string; n: number; seqs: number; last: number }>('SELECT device_id, COUNT(*) AS n, COUNT(DISTINCT seq) AS seqs, MAX(seq) AS last FROM events GROUP BY device_id ORDER BY device_id').all();
+    const rows = db
+      .prepare<[], { device_id: string; n: number; seqs: number; last: number }>(
+        'SELECT device_id, COUNT(*) AS n, COUNT(DISTINCT seq) AS seqs, MAX(seq) AS last FROM events GROUP BY device_id ORDER BY device_id',
+      )
+      .all();
     db.close();
     // A message sent but not acked before a kill may be stored too (its ack was lost): at most one more.
     expect(rows.map((r) => r.device_id)).toEqual(devices);

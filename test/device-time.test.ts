@@ -11,7 +11,11 @@ let seq = 0;
 async function send(ts: number, receivedAt: number) {
   seq += 1;
   const outcome = await app.gateway.ingest({
-    topic: 'parcours/devices/meter/telemetry', payload: Buffer.from(JSON.stringify({ ts, seq, metrics: { power_w: 1 } })), receivedAt, clientId: 'meter', username: 'meter',
+    topic: 'parcours/devices/meter/telemetry',
+    payload: Buffer.from(JSON.stringify({ ts, seq, metrics: { power_w: 1 } })),
+    receivedAt,
+    clientId: 'meter',
+    username: 'meter',
   });
   return { outcome, record: app.gateway.log.readAfter(app.gateway.log.head() - 1, 1)[0]! };
 }

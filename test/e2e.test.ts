@@ -54,15 +54,17 @@ async function resolveVariables(dashboard: Dashboard, range: { from: number; to:
     const [series] = await influxQuery(substitute(variable.query, { ...range, vars }));
     const values = (series?.values ?? []).map((row) => String(row[1]));
     expect(values, `${dashboard.uid} $${variable.name}`).not.toEqual([]);
-    const current = (variable['current'] as { value?: unknown } | undefined)?.value;
-    vars[variable.name] = variable['multi'] === true ? values : typeof current === 'string' && values.includes(current) ? current : values[0]!;
+    const current = (variable.current as { value?: unknown } | undefined)?.value;
+    vars[variable.name] = variable.multi === true ? values : typeof current === 'string' && values.includes(current) ? current : values[0]!;
   }
   return vars;
 }
 
 /** The series of a shipped panel's (first) query, substituted as Grafana would. */
 async function panelSeries(uid: string, title: string): Promise<Series[]> {
-  const dashboard = readShippedDashboards().map((d) => dashboardSchema.parse(d.json)).find((d) => d.uid === uid)!;
+  const dashboard = readShippedDashboards()
+    .map((d) => dashboardSchema.parse(d.json))
+    .find((d) => d.uid === uid)!;
   const panel = listDashboardQueries(dashboard).find((p) => p.title === title);
   if (!panel) throw new Error(`no panel "${title}" in ${uid}`);
   const range = rangeOf(uid);
@@ -101,8 +103,19 @@ beforeAll(async () => {
   app = await startApp(config);
   world = await loadScenario('small');
   const simulator = new Simulator({
-    scenario: world, seed: 11, from, to, speed: 'max', mqttUrl: app.urls.mqtt, apiUrl: app.urls.http, apiKey: adminKey(),
-    baseTopic: config.mqtt.baseTopic, dataDir: config.data.dir, qos: 1, logger: pino({ level: 'error' }), unknownDeviceAuth: null,
+    scenario: world,
+    seed: 11,
+    from,
+    to,
+    speed: 'max',
+    mqttUrl: app.urls.mqtt,
+    apiUrl: app.urls.http,
+    apiKey: adminKey(),
+    baseTopic: config.mqtt.baseTopic,
+    dataDir: config.data.dir,
+    qos: 1,
+    logger: pino({ level: 'error' }),
+    unknownDeviceAuth: null,
   });
   await simulator.start();
   summary = await simulator.done;
@@ -208,29 +221,38 @@ describe('end to end: simulated fleet → broker → gateway → analytics → I
   it('shows on the dashboards the figures of the ground truth and of the API', async () => {
     const closed = truth.sessions.filter((s) => s.endMs < to);
     const typeOf = new Map(world.devices.map((d) => [d.id, d.type]));
-    const countBy = <T>(items: T[], key: (item: T) => string) => items.reduce<Record<string, number>>((acc, item) => ({ ...acc, [key(item)]: (acc[key(item)] ?? 0) + 1 }), {});
+    const countBy = <T>(items: T[], key: (item: T) => string) =>
+      items.reduce<Record<string, number>>((acc, item) => ({ ...acc, [key(item)]: (acc[key(item)] ?? 0) + 1 }), {});
 
     // Usage sessions: sessions per device type over time, summed over the day.
     const perType = await panelSeries('parcours-usage-sessions', 'Sessions by device type');
-    expect(Object.fromEntries(perType.map((s) => [s.tags!['device_type'], sum(s.values)]))).toEqual(countBy(closed, (s) => typeOf.get(s.deviceId)!));
+    expect(Object.fromEntries(perType.map((s) => [s.tags!.device_type, sum(s.values)]))).toEqual(countBy(closed, (s) => typeOf.get(s.deviceId)!));
 
     // Time of day × day of week: every session under the UTC hour and ISO weekday of its start (a Monday).
     const cells = await panelTable('parcours-usage-sessions', 'Time of day × day of week');
-    expect(Object.fromEntries(cells.map((c) => [`${c['weekday']} ${c['hour']}`, c['sessions']]))).toEqual(
+    expect(Object.fromEntries(cells.map((c) => [`${c.weekday} ${c.hour}`, c.sessions]))).toEqual(
       countBy(closed, (s) => `1 ${String(new Date(s.startMs).getUTCHours()).padStart(2, '0')}`),
     );
 
     // Journeys & paths: the transitions table equals GET /api/v1/transitions for the day.
-    const transitions = await api<{ items: { fromType: string; toType: string; count: number }[] }>(app.urls.http, 'GET', `/api/v1/transitions?from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`);
+    const transitions = await api<{ items: { fromType: string; toType: string; count: number }[] }>(
+      app.urls.http,
+      'GET',
+      `/api/v1/transitions?from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`,
+    );
     const expected: Record<string, number> = {};
     for (const t of transitions.body.items) expected[`${t.fromType}→${t.toType}`] = (expected[`${t.fromType}→${t.toType}`] ?? 0) + t.count;
     const rows = await panelTable('parcours-journeys-paths', 'Transitions between device types');
     expect(Object.keys(expected).length).toBeGreaterThan(0);
-    expect(Object.fromEntries(rows.map((r) => [`${r['from_type']}→${r['to_type']}`, r['transitions']]))).toEqual(expected);
+    expect(Object.fromEntries(rows.map((r) => [`${r.from_type}→${r.to_type}`, r.transitions]))).toEqual(expected);
 
     // Fleet & pipeline: quarantined by reason equals the faults the simulator injected.
     const byReason = await panelSeries('parcours-fleet-pipeline', 'Quarantined by reason since start');
-    expect(Object.fromEntries(byReason.map((s) => [s.tags!['reason'], s.values.at(-1)![1]]))).toEqual(countBy(truth.faults.filter((f) => f.reason !== null), (f) => f.reason!));
+    expect(Object.fromEntries(byReason.map((s) => [s.tags!.reason, s.values.at(-1)![1]]))).toEqual(
+      countBy(
+        truth.faults.filter((f) => f.reason !== null),
+        (f) => f.reason!,
+      ),
+    );
   });
-
 });

@@ -86,13 +86,15 @@ describe('external broker mode (Mosquitto, MQTT 5 shared subscriptions)', () => 
     await startNode();
     const perDevice = 100;
     const published: string[] = [];
-    await Promise.all(devices.map(async (id, i) => {
-      const client = await device(id, i % 2 === 0 ? 5 : 4);
-      for (let seq = 1; seq <= perDevice; seq++) {
-        await telemetry(client, id, seq);
-        published.push(`${id}/${seq}`);
-      }
-    }));
+    await Promise.all(
+      devices.map(async (id, i) => {
+        const client = await device(id, i % 2 === 0 ? 5 : 4);
+        for (let seq = 1; seq <= perDevice; seq++) {
+          await telemetry(client, id, seq);
+          published.push(`${id}/${seq}`);
+        }
+      }),
+    );
     const perNode = await settled(published.length);
     expectExactlyOnce(perNode, published);
     for (const keys of perNode) expect(keys.length).toBeGreaterThan(published.length / 10); // both took a real share
@@ -104,14 +106,16 @@ describe('external broker mode (Mosquitto, MQTT 5 shared subscriptions)', () => 
     await startNode();
     const published: string[] = [];
     let stop = false;
-    const publishing = Promise.all(devices.map(async (id) => {
-      const client = await device(id, 5);
-      for (let seq = 1; !stop; seq++) {
-        await telemetry(client, id, seq);
-        published.push(`${id}/${seq}`);
-        await new Promise((resolve) => setTimeout(resolve, 2));
-      }
-    }));
+    const publishing = Promise.all(
+      devices.map(async (id) => {
+        const client = await device(id, 5);
+        for (let seq = 1; !stop; seq++) {
+          await telemetry(client, id, seq);
+          published.push(`${id}/${seq}`);
+          await new Promise((resolve) => setTimeout(resolve, 2));
+        }
+      }),
+    );
     await waitUntil(() => a.gateway.log.count() > 30, 'node a stored some messages');
     await a.stop();
     const whileDown = published.length;
@@ -127,7 +131,7 @@ describe('external broker mode (Mosquitto, MQTT 5 shared subscriptions)', () => 
     expect(again.gateway.log.count()).toBeGreaterThan(storedBefore); // the restarted node resumed its share
   });
 
-  it('keeps a stopped node\'s share in its session until it comes back (Mosquitto queues for offline members)', async () => {
+  it("keeps a stopped node's share in its session until it comes back (Mosquitto queues for offline members)", async () => {
     const a = await startNode();
     const b = await startNode();
     await a.stop();
@@ -159,7 +163,7 @@ describe('external broker mode (Mosquitto, MQTT 5 shared subscriptions)', () => 
     expectExactlyOnce(await settled(2), ['d1/1', 'd1/2']);
   });
 
-  it('publishes the platform\'s messages (quarantine) on the external broker', async () => {
+  it("publishes the platform's messages (quarantine) on the external broker", async () => {
     const node = await startNode();
     const operator = await device('operator', 5);
     const quarantined = new Promise<{ topic: string; reason: string }>((resolve) => {

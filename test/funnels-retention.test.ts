@@ -32,16 +32,29 @@ beforeAll(async () => {
     { name: 'leaving', steps: [{ deviceType: 'coffee_machine' }, { eventType: 'door.opened' }], window: '30m', countBy: 'collective' },
   ] as const;
   influx = await startInfluxDB();
-  app = await startApp(testConfig({
-    analytics: { sessionRules: {}, actorInference: false, funnels: funnels.map((f) => ({ ...f, steps: [...f.steps] })) },
-    influx: { url: influx.url, database },
-  }));
+  app = await startApp(
+    testConfig({
+      analytics: { sessionRules: {}, actorInference: false, funnels: funnels.map((f) => ({ ...f, steps: [...f.steps] })) },
+      influx: { url: influx.url, database },
+    }),
+  );
   fleet = new TestFleet(app);
   const post = (path: string, body: unknown) => api(app.urls.http, 'POST', `/api/v1${path}`, body);
-  for (const [id, type] of [['ana', 'person'], ['ben', 'person'], ['cy', 'person'], ['dan', 'guest']]) await post('/subjects', { id, kind: 'individual', type, name: id });
+  for (const [id, type] of [
+    ['ana', 'person'],
+    ['ben', 'person'],
+    ['cy', 'person'],
+    ['dan', 'guest'],
+  ])
+    await post('/subjects', { id, kind: 'individual', type, name: id });
   await post('/subjects', { id: 'home', kind: 'collective', type: 'household', name: 'Home' });
   await post('/subjects', { id: 'office', kind: 'collective', type: 'workplace', name: 'Office' });
-  for (const [individualId, collectiveId] of [['ana', 'home'], ['ben', 'home'], ['cy', 'office'], ['dan', 'office']]) {
+  for (const [individualId, collectiveId] of [
+    ['ana', 'home'],
+    ['ben', 'home'],
+    ['cy', 'office'],
+    ['dan', 'office'],
+  ]) {
     await post('/memberships', { individualId, collectiveId, validFrom: iso(week0 - 28 * day) });
   }
   await fleet.connect('home-cm', 'coffee_machine', 'home', week0 - 28 * day);
@@ -75,13 +88,18 @@ afterAll(async () => {
   await influx?.stop();
 });
 
-const byCell = (a: { cohort: unknown; weekOffset: unknown }, b: { cohort: unknown; weekOffset: unknown }) => `${a.cohort} ${a.weekOffset}`.localeCompare(`${b.cohort} ${b.weekOffset}`);
+const byCell = (a: { cohort: unknown; weekOffset: unknown }, b: { cohort: unknown; weekOffset: unknown }) =>
+  `${a.cohort} ${a.weekOffset}`.localeCompare(`${b.cohort} ${b.weekOffset}`);
 
 /** InfluxQL rows as objects, keyed by column then by the series' tags. */
 async function influxRows(q: string): Promise<Record<string, unknown>[]> {
-  const body = (await influx.query(q, database)) as { results: { error?: string; series?: { columns: string[]; values: unknown[][]; tags?: Record<string, string> }[] }[] };
+  const body = (await influx.query(q, database)) as {
+    results: { error?: string; series?: { columns: string[]; values: unknown[][]; tags?: Record<string, string> }[] }[];
+  };
   if (body.results[0]?.error) throw new Error(body.results[0].error);
-  return (body.results[0]?.series ?? []).flatMap((series) => series.values.map((v) => ({ ...series.tags, ...Object.fromEntries(series.columns.map((c, i) => [c, v[i]])) })));
+  return (body.results[0]?.series ?? []).flatMap((series) =>
+    series.values.map((v) => ({ ...series.tags, ...Object.fromEntries(series.columns.map((c, i) => [c, v[i]])) })),
+  );
 }
 
 describe('funnels', () => {
@@ -98,8 +116,15 @@ describe('funnels', () => {
     const response = await get(`/api/v1/funnels/morning?from=${iso(week0)}&to=${iso(week0 + 7 * day)}`);
     expect(response.status).toBe(200);
     expect(response.body).toEqual({
-      name: 'morning', countBy: 'individual', from: iso(week0), to: iso(week0 + 7 * day), windowS: 3600,
-      entered: 3, converted: 1, conversion: 1 / 3, medianSecondsToConvert: 1800,
+      name: 'morning',
+      countBy: 'individual',
+      from: iso(week0),
+      to: iso(week0 + 7 * day),
+      windowS: 3600,
+      entered: 3,
+      converted: 1,
+      conversion: 1 / 3,
+      medianSecondsToConvert: 1800,
       steps: [
         { step: 1, deviceType: 'coffee_machine', reached: 3, conversionFromPrevious: 1, conversionFromStart: 1, medianSecondsFromPrevious: null },
         { step: 2, eventType: 'door.opened', reached: 2, conversionFromPrevious: 2 / 3, conversionFromStart: 2 / 3, medianSecondsFromPrevious: 900 },
@@ -136,12 +161,40 @@ describe('retention and lifecycle', () => {
     const response = await get(`/api/v1/retention?${range}&kind=individual`);
     expect(response.status).toBe(200);
     expect(response.body).toEqual({
-      from: w(0), to: w(3), kind: 'individual', subjectType: null, weeks: 2,
+      from: w(0),
+      to: w(3),
+      kind: 'individual',
+      subjectType: null,
+      weeks: 2,
       cohorts: [
         // ana and ben (cy first used the office's machine in week -1).
-        { week: w(0), size: 2, retained: [{ weekOffset: 0, week: w(0), active: 2, share: 1 }, { weekOffset: 1, week: w(1), active: 1, share: 0.5 }, { weekOffset: 2, week: w(2), active: 1, share: 0.5 }] },
-        { week: w(1), size: 1, retained: [{ weekOffset: 0, week: w(1), active: 1, share: 1 }, { weekOffset: 1, week: w(2), active: 0, share: 0 }, { weekOffset: 2, week: w(3), active: 0, share: 0 }] },
-        { week: w(2), size: 0, retained: [{ weekOffset: 0, week: w(2), active: 0, share: null }, { weekOffset: 1, week: w(3), active: 0, share: null }, { weekOffset: 2, week: w(4), active: 0, share: null }] },
+        {
+          week: w(0),
+          size: 2,
+          retained: [
+            { weekOffset: 0, week: w(0), active: 2, share: 1 },
+            { weekOffset: 1, week: w(1), active: 1, share: 0.5 },
+            { weekOffset: 2, week: w(2), active: 1, share: 0.5 },
+          ],
+        },
+        {
+          week: w(1),
+          size: 1,
+          retained: [
+            { weekOffset: 0, week: w(1), active: 1, share: 1 },
+            { weekOffset: 1, week: w(2), active: 0, share: 0 },
+            { weekOffset: 2, week: w(3), active: 0, share: 0 },
+          ],
+        },
+        {
+          week: w(2),
+          size: 0,
+          retained: [
+            { weekOffset: 0, week: w(2), active: 0, share: null },
+            { weekOffset: 1, week: w(3), active: 0, share: null },
+            { weekOffset: 2, week: w(4), active: 0, share: null },
+          ],
+        },
       ],
       lifecycle: [
         { week: w(0), new: 2, returning: 1, resurrecting: 0, dormant: 0 },
@@ -165,8 +218,14 @@ describe('retention and lifecycle', () => {
       { week: w(1), new: 1, returning: 0, resurrecting: 0, dormant: 0 },
       { week: w(2), new: 0, returning: 0, resurrecting: 0, dormant: 1 },
     ]);
-    const collectives = await get<{ cohorts: { size: number; retained: { active: number }[] }[]; lifecycle: unknown[] }>(`/api/v1/retention?${range}&kind=collective`);
-    expect(collectives.body.cohorts.map((c) => [c.size, c.retained.map((r) => r.active)])).toEqual([[1, [1, 0, 1]], [0, [0, 0, 0]], [0, [0, 0, 0]]]);
+    const collectives = await get<{ cohorts: { size: number; retained: { active: number }[] }[]; lifecycle: unknown[] }>(
+      `/api/v1/retention?${range}&kind=collective`,
+    );
+    expect(collectives.body.cohorts.map((c) => [c.size, c.retained.map((r) => r.active)])).toEqual([
+      [1, [1, 0, 1]],
+      [0, [0, 0, 0]],
+      [0, [0, 0, 0]],
+    ]);
     expect(collectives.body.lifecycle).toEqual([
       { week: w(0), new: 1, returning: 1, resurrecting: 0, dormant: 0 },
       { week: w(1), new: 0, returning: 1, resurrecting: 0, dormant: 1 },
@@ -193,23 +252,32 @@ describe('funnels, retention and lifecycle in InfluxDB, for the dashboards', () 
       expect(reached, iso(from)).toEqual(api.body.steps.map((s) => s.reached));
     }
     // Summed over the week's days, a subject counts once per day it entered (ben, Tuesday and Wednesday).
-    const week = await influxRows(`SELECT sum("reached") FROM "funnel" WHERE "funnel" = 'morning' AND time >= ${week0}ms AND time < ${week0 + 7 * day}ms GROUP BY "step"`);
+    const week = await influxRows(
+      `SELECT sum("reached") FROM "funnel" WHERE "funnel" = 'morning' AND time >= ${week0}ms AND time < ${week0 + 7 * day}ms GROUP BY "step"`,
+    );
     expect(week.sort((a, b) => Number(a.step) - Number(b.step)).map((p) => p.sum)).toEqual([4, 2, 1]);
   });
 
   it('writes the retention cells and lifecycle of every week the API gives', async () => {
-    const response = await get<{ cohorts: { week: string; size: number; retained: { weekOffset: number; active: number }[] }[]; lifecycle: Record<string, unknown>[] }>(
-      `/api/v1/retention?from=${w(-1)}&to=${w(3)}&kind=individual&weeks=3`,
-    );
+    const response = await get<{
+      cohorts: { week: string; size: number; retained: { weekOffset: number; active: number }[] }[];
+      lifecycle: Record<string, unknown>[];
+    }>(`/api/v1/retention?from=${w(-1)}&to=${w(3)}&kind=individual&weeks=3`);
     const cells = await influxRows(`SELECT "active", "cohort_size" FROM "retention" WHERE "kind" = 'individual' GROUP BY "cohort", "week_offset"`);
     // Points exist for the weeks something happened in (here up to week 2): a week nobody was active in has none.
     const expected = response.body.cohorts
       .filter((c) => c.size > 0)
-      .flatMap((c) => c.retained.filter((r) => Date.parse(c.week) + r.weekOffset * 7 * day <= Date.parse(w(2))).map((r) => ({ cohort: c.week.slice(0, 10), weekOffset: String(r.weekOffset), active: r.active, size: c.size })));
+      .flatMap((c) =>
+        c.retained
+          .filter((r) => Date.parse(c.week) + r.weekOffset * 7 * day <= Date.parse(w(2)))
+          .map((r) => ({ cohort: c.week.slice(0, 10), weekOffset: String(r.weekOffset), active: r.active, size: c.size })),
+      );
     const written = cells.map((p) => ({ cohort: p.cohort, weekOffset: p.week_offset, active: p.active, size: p.cohort_size }));
     expect(written.sort(byCell)).toEqual(expected.sort(byCell));
     expect(expected.length).toBeGreaterThan(5);
-    const lifecycle = await influxRows(`SELECT "subjects" FROM "lifecycle" WHERE "kind" = 'individual' AND time >= ${week0 - 7 * day}ms AND time < ${week0 + 21 * day}ms GROUP BY "status"`);
+    const lifecycle = await influxRows(
+      `SELECT "subjects" FROM "lifecycle" WHERE "kind" = 'individual' AND time >= ${week0 - 7 * day}ms AND time < ${week0 + 21 * day}ms GROUP BY "status"`,
+    );
     for (const week of response.body.lifecycle) {
       const at = Date.parse(week.week as string);
       const byStatus = Object.fromEntries(lifecycle.filter((p) => p.time === at).map((p) => [p.status, p.subjects]));

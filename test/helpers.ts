@@ -42,7 +42,13 @@ export async function startApp(config: Config, logTo?: NodeJS.WritableStream): P
 }
 
 /** Calls the API, with the admin key unless another key (or `null`: none) is given. */
-export async function api<T = unknown>(base: string, method: string, path: string, body?: unknown, key: string | null = adminKey()): Promise<{ status: number; body: T }> {
+export async function api<T = unknown>(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  key: string | null = adminKey(),
+): Promise<{ status: number; body: T }> {
   const headers: Record<string, string> = key === null ? {} : { authorization: `Bearer ${key}` };
   if (body !== undefined) headers['content-type'] = 'application/json';
   const response = await fetch(`${base}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });

@@ -62,12 +62,20 @@ describe('InfluxDB outage during ingest', () => {
     const { body } = await api<{ credentials: { secret: string } }>(app.urls.http, 'POST', '/api/v1/devices', { id: 'odd', type: 'meter' });
     const device = await mqtt.connectAsync(app.urls.mqtt, { username: 'odd', password: body.credentials.secret });
     // power_w is a float field in InfluxDB by now: a boolean of the same name is a field type conflict.
-    for (const [seq, power] of [[1, 5], [2, true], [3, 7]] as const) {
+    for (const [seq, power] of [
+      [1, 5],
+      [2, true],
+      [3, 7],
+    ] as const) {
       await device.publishAsync('parcours/devices/odd/telemetry', JSON.stringify({ ts: t0 + 900_000 + seq, seq, metrics: { power_w: power } }), { qos: 1 });
     }
     await device.endAsync();
     await app.drained();
-    const listed = await api<{ items: { reason: string; detail: string; deviceId: string }[] }>(app.urls.http, 'GET', '/api/v1/quarantine?reason=PARCOURS_E_INFLUX_REFUSED');
+    const listed = await api<{ items: { reason: string; detail: string; deviceId: string }[] }>(
+      app.urls.http,
+      'GET',
+      '/api/v1/quarantine?reason=PARCOURS_E_INFLUX_REFUSED',
+    );
     expect(listed.body.items).toEqual([expect.objectContaining({ deviceId: 'odd', detail: expect.stringMatching(/field type conflict/) })]);
     expect(await influxCount()).toBe(total + 2);
     expect(app.influxSink!.lag).toBe(0);

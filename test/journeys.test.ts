@@ -25,7 +25,8 @@ let world: World;
 let truth: GroundTruth;
 let integrator: RecordingClient;
 
-const key = (j: Pick<JourneyTruth, 'subjectId' | 'startMs' | 'endMs' | 'steps' | 'path'>) => `${j.subjectId} ${new Date(j.startMs).toISOString()}–${new Date(j.endMs).toISOString()} ${j.steps} ${j.path}`;
+const key = (j: Pick<JourneyTruth, 'subjectId' | 'startMs' | 'endMs' | 'steps' | 'path'>) =>
+  `${j.subjectId} ${new Date(j.startMs).toISOString()}–${new Date(j.endMs).toISOString()} ${j.steps} ${j.path}`;
 const fromApi = (j: Journey) => key({ subjectId: j.subjectId, startMs: j.start, endMs: j.end, steps: j.steps, path: j.path });
 const sessionKey = (deviceId: string, start: number, end: number) => `${deviceId} ${start}–${end}`;
 
@@ -66,8 +67,19 @@ beforeAll(async () => {
   integrator = await connectRecording(app.urls.mqtt, { username: 'crm', password: grant });
   await integrator.client.subscribeAsync(`${config.mqtt.baseTopic}/subjects/${household}/journeys`, { qos: 1 });
   const simulator = new Simulator({
-    scenario: world, seed: 11, from, to, speed: 'max', mqttUrl: app.urls.mqtt, apiUrl: app.urls.http, apiKey: adminKey(),
-    baseTopic: config.mqtt.baseTopic, dataDir: config.data.dir, qos: 1, logger: pino({ level: 'error' }), unknownDeviceAuth: null,
+    scenario: world,
+    seed: 11,
+    from,
+    to,
+    speed: 'max',
+    mqttUrl: app.urls.mqtt,
+    apiUrl: app.urls.http,
+    apiKey: adminKey(),
+    baseTopic: config.mqtt.baseTopic,
+    dataDir: config.data.dir,
+    qos: 1,
+    logger: pino({ level: 'error' }),
+    unknownDeviceAuth: null,
   });
   await simulator.start();
   truth = (await simulator.done).groundTruth;
@@ -98,7 +110,10 @@ describe('journeys on a simulated day of the small fleet', () => {
   it('serves the ground-truth journeys of every subject whose sessions Parcours attributed as the simulator did', async () => {
     const counted = attributions();
     const subjects = new Set([...counted.truth.keys(), ...counted.derived.keys()]);
-    const exact = [...subjects].filter((id) => difference(counted.truth.get(id), counted.derived.get(id)).length === 0 && difference(counted.derived.get(id), counted.truth.get(id)).length === 0);
+    const exact = [...subjects].filter(
+      (id) =>
+        difference(counted.truth.get(id), counted.derived.get(id)).length === 0 && difference(counted.derived.get(id), counted.truth.get(id)).length === 0,
+    );
     const served = (await servedJourneys()).filter((j) => exact.includes(j.subjectId));
     // Closed by the end of the run: the latest message (the stream's watermark) is more than the gap after them.
     let lastEvent = from;
@@ -111,11 +126,14 @@ describe('journeys on a simulated day of the small fleet', () => {
     expect(world.collectives.map((c) => c.id).filter((id) => subjects.has(id) && !exact.includes(id))).toEqual([]);
   });
 
-  it('attributes the other subjects\' sessions differently only where no device reported the user (unknown to Parcours, or only inferred)', () => {
+  it("attributes the other subjects' sessions differently only where no device reported the user (unknown to Parcours, or only inferred)", () => {
     const counted = attributions();
     const unreported: string[] = [];
     for (const subject of new Set([...counted.truth.keys(), ...counted.derived.keys()])) {
-      for (const k of [...difference(counted.truth.get(subject), counted.derived.get(subject)), ...difference(counted.derived.get(subject), counted.truth.get(subject))]) {
+      for (const k of [
+        ...difference(counted.truth.get(subject), counted.derived.get(subject)),
+        ...difference(counted.derived.get(subject), counted.truth.get(subject)),
+      ]) {
         const session = counted.sessions.get(k);
         expect(session, `${subject}: ${k} was not derived`).toBeDefined();
         expect(session!.actor, `${subject}: ${k} has a reported actor`).toBeNull();
@@ -134,7 +152,8 @@ describe('journeys on a simulated day of the small fleet', () => {
   });
 
   it('writes one InfluxDB journey point per journey, and a batch re-derivation of the day replaces them with the same ones', async () => {
-    const points = async () => (await influx.scalar(`SELECT count("steps") FROM journey WHERE time >= ${from - 86_400_000}ms AND time < ${to + 86_400_000}ms`, database)) ?? 0;
+    const points = async () =>
+      (await influx.scalar(`SELECT count("steps") FROM journey WHERE time >= ${from - 86_400_000}ms AND time < ${to + 86_400_000}ms`, database)) ?? 0;
     const before = (await servedJourneys()).map(fromApi).sort();
     expect(await points()).toBe(before.length);
     await app.analytics.rederive(new Set(world.devices.map((d) => d.id)), from, to);

@@ -41,7 +41,13 @@ beforeAll(async () => {
   await post('/subjects', { id: 'ana', kind: 'individual', type: 'person', name: 'Ana' });
   await post('/subjects', { id: 'home', kind: 'collective', type: 'household', name: 'Home' });
   await post('/memberships', { individualId: 'ana', collectiveId: 'home', validFrom: iso(t0 - 24 * 60 * minute) });
-  for (const [id, type] of [['cm', 'coffee_machine'], ['kettle', 'kettle'], ['shower', 'shower'], ['meter', 'meter']] as const) await fleet.connect(id, type, 'home', t0 - 24 * 60 * minute);
+  for (const [id, type] of [
+    ['cm', 'coffee_machine'],
+    ['kettle', 'kettle'],
+    ['shower', 'shower'],
+    ['meter', 'meter'],
+  ] as const)
+    await fleet.connect(id, type, 'home', t0 - 24 * 60 * minute);
   const grant = app.gateway.apiKeys.create({ name: 'crm', role: 'integrator', subjects: ['home'] }).key;
   integrator = await connectRecording(app.urls.mqtt, { username: 'crm', password: grant });
   await integrator.client.subscribeAsync(`${app.config.mqtt.baseTopic}/subjects/home/#`, { qos: 1 });
@@ -65,7 +71,10 @@ afterAll(async () => {
 describe('late records in streaming', () => {
   it('first derives what the records that came in time say', () => {
     expect(sessionsOf('cm')).toEqual([expect.objectContaining({ id: `cm@${t0}`, end: t0, closedBy: 'idle_timeout', events: 1 })]);
-    expect(journeysOf('home').map((j) => [j.start, j.path])).toEqual([[t0, 'coffee_machine'], [t0 + 45 * minute, 'kettle']]);
+    expect(journeysOf('home').map((j) => [j.start, j.path])).toEqual([
+      [t0, 'coffee_machine'],
+      [t0 + 45 * minute, 'kettle'],
+    ]);
   });
 
   it('re-derives the session a replay falls in, in place, and merges the journeys it now joins', async () => {
@@ -73,14 +82,16 @@ describe('late records in streaming', () => {
     await fleet.publish('cm', 'events', t0 + 40 * minute, { type: 'usage.stop' });
     await app.drained();
 
-    expect(sessionsOf('cm')).toEqual([expect.objectContaining({ id: `cm@${t0}`, start: t0, end: t0 + 40 * minute, closedBy: 'stop', events: 2, actor: 'ana' })]);
+    expect(sessionsOf('cm')).toEqual([
+      expect.objectContaining({ id: `cm@${t0}`, start: t0, end: t0 + 40 * minute, closedBy: 'stop', events: 2, actor: 'ana' }),
+    ]);
     const [journey, ...others] = journeysOf('home');
     expect(others).toEqual([]);
     expect(journey).toMatchObject({ id: `home@${t0}`, path: 'coffee_machine>kettle', steps: 2, end: t0 + 50 * minute });
     expect(journeysOf('ana').map((j) => j.path)).toEqual(['coffee_machine>kettle']);
 
     expect(await influxRows(`SELECT duration_s FROM usage_session WHERE device = 'cm'`)).toEqual([[t0, 2400]]);
-    expect(await influxRows(`SELECT path FROM journey WHERE subject = 'home'`)).toEqual([[t0, "coffee_machine>kettle"]]);
+    expect(await influxRows(`SELECT path FROM journey WHERE subject = 'home'`)).toEqual([[t0, 'coffee_machine>kettle']]);
 
     await waitUntil(() => received('journeys', journeySchema.decode).some((j: Journey) => j.steps === 2));
     const cmVersions = received('sessions', usageSessionSchema.decode).filter((s: UsageSession) => s.deviceId === 'cm');
@@ -109,7 +120,11 @@ describe('late records in streaming', () => {
   });
 
   it('gives what a batch re-derivation of the range gives, and changes nothing by running it', async () => {
-    const before = { sessions: ['cm', 'kettle', 'shower'].flatMap(sessionsOf), journeys: [...journeysOf('home'), ...journeysOf('ana')], messages: integrator.messages.length };
+    const before = {
+      sessions: ['cm', 'kettle', 'shower'].flatMap(sessionsOf),
+      journeys: [...journeysOf('home'), ...journeysOf('ana')],
+      messages: integrator.messages.length,
+    };
     await app.analytics.rederive(new Set(['cm', 'kettle', 'shower', 'meter']), t0 - 60 * minute, t0 + 240 * minute);
     expect(['cm', 'kettle', 'shower'].flatMap(sessionsOf)).toEqual(before.sessions);
     expect([...journeysOf('home'), ...journeysOf('ana')]).toEqual(before.journeys);

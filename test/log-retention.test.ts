@@ -12,7 +12,11 @@ beforeAll(async () => {
   await api(app.urls.http, 'POST', '/api/v1/devices', { id: 'meter', type: 'meter' });
   for (let i = 0; i < 40; i++) {
     await app.gateway.ingest({
-      topic: 'parcours/devices/meter/telemetry', payload: Buffer.from(JSON.stringify({ ts: t0 + i * day, seq: i, metrics: { v: i } })), receivedAt: t0 + i * day, clientId: 'meter', username: 'meter',
+      topic: 'parcours/devices/meter/telemetry',
+      payload: Buffer.from(JSON.stringify({ ts: t0 + i * day, seq: i, metrics: { v: i } })),
+      receivedAt: t0 + i * day,
+      clientId: 'meter',
+      username: 'meter',
     });
   }
   await app.drained();
@@ -29,7 +33,13 @@ describe('log retention', () => {
     expect(app.gateway.applyRetention(now)).toBe(5); // records received before day 10 are gone
     expect(app.gateway.log.count()).toBe(30);
     expect(app.gateway.log.head()).toBe(40);
-    await app.gateway.ingest({ topic: 'parcours/devices/meter/telemetry', payload: Buffer.from(JSON.stringify({ ts: now, seq: 99, metrics: { v: 1 } })), receivedAt: now, clientId: 'meter', username: 'meter' });
+    await app.gateway.ingest({
+      topic: 'parcours/devices/meter/telemetry',
+      payload: Buffer.from(JSON.stringify({ ts: now, seq: 99, metrics: { v: 1 } })),
+      receivedAt: now,
+      clientId: 'meter',
+      username: 'meter',
+    });
     expect(app.gateway.log.readAfter(40, 10).map((r) => r.offset)).toEqual([41]);
   });
 });

@@ -42,7 +42,13 @@ describe('quarantine', () => {
     await app.gateway.ingest({ topic: 'parcours/devices/late/firmware', payload: Buffer.from('{}'), receivedAt: t0, clientId: 'late', username: 'late' });
     const { body } = await api<{ items: { reason: string }[] }>(app.urls.http, 'GET', '/api/v1/quarantine?limit=10');
     expect(app.gateway.quarantine.count()).toBe(5);
-    expect(body.items.map((e) => e.reason)).toEqual([errorCodes.badTopic, errorCodes.schema, errorCodes.topicMismatch, errorCodes.unknownDevice, errorCodes.oversize]);
+    expect(body.items.map((e) => e.reason)).toEqual([
+      errorCodes.badTopic,
+      errorCodes.schema,
+      errorCodes.topicMismatch,
+      errorCodes.unknownDevice,
+      errorCodes.oversize,
+    ]);
     expect(await scrapeMetrics(app.urls.http)).toMatch(/parcours_quarantine_dropped_total 1/);
   });
 });

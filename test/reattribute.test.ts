@@ -22,7 +22,13 @@ let seq = 0;
 
 async function ingest(channel: 'events' | 'telemetry', ts: number, body: Record<string, unknown>): Promise<void> {
   seq += 1;
-  await app.gateway.ingest({ topic: `parcours/devices/cm/${channel}`, payload: Buffer.from(JSON.stringify({ ts, seq, ...body })), receivedAt: ts, clientId: 'cm', username: 'cm' });
+  await app.gateway.ingest({
+    topic: `parcours/devices/cm/${channel}`,
+    payload: Buffer.from(JSON.stringify({ ts, seq, ...body })),
+    receivedAt: ts,
+    clientId: 'cm',
+    username: 'cm',
+  });
 }
 
 async function influxCount(measurement: string, field: string, subject: string): Promise<number> {
@@ -89,10 +95,14 @@ describe('re-attribution after a registry correction', () => {
   it('changes nothing when run again, from the command line too', async () => {
     expect(await app.reattribute(t0, t0 + 24 * hour)).toEqual({ changed: 0, devices: [], sessions: 0 });
     await app.stop();
-    const cli = spawnSync('node', [fileURLToPath(new URL('../bin/parcours.js', import.meta.url)), 'reattribute', '--from', iso(t0), '--to', iso(t0 + 48 * hour)], {
-      encoding: 'utf8',
-      env: { ...process.env, PARCOURS_DATA_DIR: app.config.data.dir, INFLUX_URL: influx.url, INFLUX_DATABASE: database, PARCOURS_LOG_FORMAT: 'json' },
-    });
+    const cli = spawnSync(
+      'node',
+      [fileURLToPath(new URL('../bin/parcours.js', import.meta.url)), 'reattribute', '--from', iso(t0), '--to', iso(t0 + 48 * hour)],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, PARCOURS_DATA_DIR: app.config.data.dir, INFLUX_URL: influx.url, INFLUX_DATABASE: database, PARCOURS_LOG_FORMAT: 'json' },
+      },
+    );
     expect(cli.stderr).toContain('re-attributing: 15/15 events (100%), 0 changed');
     expect(cli.stdout).toContain('0 events re-attributed on 0 devices');
     expect(cli.status).toBe(0);

@@ -17,7 +17,13 @@ afterAll(() => app.stop());
 
 describe('registry HTTP API: update, delete, history', () => {
   it('corrects a membership interval under the same overlap rules', async () => {
-    await call('POST', '/memberships', { id: 'm1', individualId: 'ana', collectiveId: 'home', validFrom: '2026-01-01T00:00:00Z', validTo: '2026-02-01T00:00:00Z' });
+    await call('POST', '/memberships', {
+      id: 'm1',
+      individualId: 'ana',
+      collectiveId: 'home',
+      validFrom: '2026-01-01T00:00:00Z',
+      validTo: '2026-02-01T00:00:00Z',
+    });
     await call('POST', '/memberships', { id: 'm2', individualId: 'ana', collectiveId: 'home', validFrom: '2026-03-01T00:00:00Z' });
     const clash = await call<{ code: string }>('PATCH', '/memberships/m1', { validTo: '2026-03-15T00:00:00Z' });
     expect(clash).toMatchObject({ status: 409, body: { code: errorCodes.overlap } });
@@ -42,9 +48,15 @@ describe('registry HTTP API: update, delete, history', () => {
   });
 
   it('keeps every change with its time, before and after', async () => {
-    const { body } = await call<{ items: { entity: string; entityId: string; action: string; before: unknown; after: unknown; at: string }[] }>('GET', '/registry/changes?entity=membership&entityId=m1');
+    const { body } = await call<{ items: { entity: string; entityId: string; action: string; before: unknown; after: unknown; at: string }[] }>(
+      'GET',
+      '/registry/changes?entity=membership&entityId=m1',
+    );
     expect(body.items.map((c) => c.action)).toEqual(['create', 'update']);
-    expect(body.items[1]).toMatchObject({ before: { validTo: Date.parse('2026-02-01T00:00:00Z') }, after: { validTo: Date.parse('2026-02-15T00:00:00Z'), role: 'parent' } });
+    expect(body.items[1]).toMatchObject({
+      before: { validTo: Date.parse('2026-02-01T00:00:00Z') },
+      after: { validTo: Date.parse('2026-02-15T00:00:00Z'), role: 'parent' },
+    });
     const devices = await call<{ items: { action: string }[] }>('GET', '/registry/changes?entity=device&entityId=tv');
     expect(devices.body.items.map((c) => c.action)).toEqual(['create', 'delete']);
   });

@@ -18,8 +18,11 @@ async function post(path: string, body: unknown): Promise<void> {
 
 async function ingest(deviceId: string, seq: number, ts: number, actor?: string) {
   await app.gateway.ingest({
-    topic: `parcours/devices/${deviceId}/events`, payload: Buffer.from(JSON.stringify({ ts, seq, type: 'interaction', ...(actor ? { actor } : {}) })),
-    receivedAt: ts, clientId: deviceId, username: deviceId,
+    topic: `parcours/devices/${deviceId}/events`,
+    payload: Buffer.from(JSON.stringify({ ts, seq, type: 'interaction', ...(actor ? { actor } : {}) })),
+    receivedAt: ts,
+    clientId: deviceId,
+    username: deviceId,
   });
   return app.gateway.log.readAfter(app.gateway.log.head() - 1, 1)[0]!;
 }
@@ -27,16 +30,26 @@ async function ingest(deviceId: string, seq: number, ts: number, actor?: string)
 beforeAll(async () => {
   app = await startApp(testConfig());
   for (const [id, kind, type] of [
-    ['ana', 'individual', 'person'], ['ben', 'individual', 'person'], ['guest', 'individual', 'person'],
-    ['home', 'collective', 'household'], ['office', 'collective', 'workplace'], ['rental-42', 'collective', 'rental'],
+    ['ana', 'individual', 'person'],
+    ['ben', 'individual', 'person'],
+    ['guest', 'individual', 'person'],
+    ['home', 'collective', 'household'],
+    ['office', 'collective', 'workplace'],
+    ['rental-42', 'collective', 'rental'],
     ['new-owner', 'collective', 'household'],
-  ] as const) await post('/subjects', { id, kind, type, name: id });
+  ] as const)
+    await post('/subjects', { id, kind, type, name: id });
   await post('/memberships', { individualId: 'ana', collectiveId: 'home', validFrom: iso(t0) });
   await post('/memberships', { individualId: 'ana', collectiveId: 'office', validFrom: iso(t0) });
   await post('/memberships', { individualId: 'ben', collectiveId: 'home', validFrom: iso(t0), validTo: iso(t0 + 10 * day) });
   await post('/memberships', { individualId: 'guest', collectiveId: 'home', validFrom: iso(t0 + 5 * day), validTo: iso(t0 + 7 * day), role: 'guest' });
   await post('/memberships', { individualId: 'ben', collectiveId: 'rental-42', validFrom: iso(t0 + 20 * day), validTo: iso(t0 + 20 * day + 3 * 3_600_000) });
-  for (const [id, type] of [['tv', 'tv'], ['car', 'car'], ['badge', 'badge_reader']] as const) await post('/devices', { id, type });
+  for (const [id, type] of [
+    ['tv', 'tv'],
+    ['car', 'car'],
+    ['badge', 'badge_reader'],
+  ] as const)
+    await post('/devices', { id, type });
   await post('/devices/tv/assignments', { subjectId: 'home', validFrom: iso(t0), validTo: iso(t0 + 15 * day) });
   await post('/devices/tv/assignments', { subjectId: 'new-owner', validFrom: iso(t0 + 15 * day) });
   await post('/devices/car/assignments', { subjectId: 'rental-42', validFrom: iso(t0 + 20 * day), validTo: iso(t0 + 20 * day + 3 * 3_600_000) });

@@ -6,7 +6,11 @@ import { adminKey, api, startApp, testConfig } from './helpers.js';
 let app: ParcoursApp;
 
 async function postCsv<T>(kind: string, csv: string): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${app.urls.http}/api/v1/import/${kind}`, { method: 'POST', headers: { 'content-type': 'text/csv', authorization: `Bearer ${adminKey()}` }, body: csv });
+  const response = await fetch(`${app.urls.http}/api/v1/import/${kind}`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/csv', authorization: `Bearer ${adminKey()}` },
+    body: csv,
+  });
   return { status: response.status, body: (await response.json()) as T };
 }
 
@@ -28,10 +32,25 @@ describe('bulk import of a CRM export', () => {
     ].join('\r\n');
     const imported = await postCsv<{ created: Record<string, number> }>('subjects', subjects);
     expect(imported).toMatchObject({ status: 200, body: { created: { subjects: 3 } } });
-    expect(app.gateway.registry.getSubject('ben')).toEqual({ id: 'ben', kind: 'individual', type: 'person', name: 'Martin, Ben', attributes: { region: 'lyon', plan: 'basic' } });
-    const memberships = 'individual_id,collective_id,role,valid_from,valid_to\nana,hh-1,parent,2025-01-01T00:00:00Z,\nben,hh-1,,2025-01-01T00:00:00Z,2026-06-01T00:00:00Z\n';
+    expect(app.gateway.registry.getSubject('ben')).toEqual({
+      id: 'ben',
+      kind: 'individual',
+      type: 'person',
+      name: 'Martin, Ben',
+      attributes: { region: 'lyon', plan: 'basic' },
+    });
+    const memberships =
+      'individual_id,collective_id,role,valid_from,valid_to\nana,hh-1,parent,2025-01-01T00:00:00Z,\nben,hh-1,,2025-01-01T00:00:00Z,2026-06-01T00:00:00Z\n';
     expect((await postCsv('memberships', memberships)).status).toBe(200);
-    expect(app.gateway.registry.listMemberships({ collectiveId: 'hh-1', limit: 10, offset: 0 }).map((m) => [m.individualId, m.validTo]).sort()).toEqual([['ana', null], ['ben', Date.parse('2026-06-01T00:00:00Z')]]);
+    expect(
+      app.gateway.registry
+        .listMemberships({ collectiveId: 'hh-1', limit: 10, offset: 0 })
+        .map((m) => [m.individualId, m.validTo])
+        .sort(),
+    ).toEqual([
+      ['ana', null],
+      ['ben', Date.parse('2026-06-01T00:00:00Z')],
+    ]);
     const json = await api<{ created: Record<string, number>; unchanged: Record<string, number> }>(app.urls.http, 'POST', '/api/v1/import', {
       devices: [{ id: 'tv-1', type: 'tv' }],
       assignments: [{ deviceId: 'tv-1', subjectId: 'hh-1', validFrom: '2025-01-01T00:00:00Z' }],

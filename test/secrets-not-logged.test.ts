@@ -20,7 +20,11 @@ describe('secrets in logs', () => {
   it('gives a new device its MQTT credentials once', async () => {
     const created = await api<{ credentials: { username: string; secret: string } }>(app.urls.http, 'POST', '/api/v1/devices', { id: 'radio', type: 'radio' });
     expect(created.status).toBe(201);
-    const client = await mqtt.connectAsync(app.urls.mqtt, { username: created.body.credentials.username, password: created.body.credentials.secret, reconnectPeriod: 0 });
+    const client = await mqtt.connectAsync(app.urls.mqtt, {
+      username: created.body.credentials.username,
+      password: created.body.credentials.secret,
+      reconnectPeriod: 0,
+    });
     await client.endAsync();
     const again = await api<Record<string, unknown>>(app.urls.http, 'POST', '/api/v1/devices', { id: 'radio', type: 'radio' });
     expect(again.status).toBe(200);

@@ -23,8 +23,20 @@ beforeAll(async () => {
   world = parseScenario(city());
   const logger = pino({ level: process.env.CITY_LOG ?? 'error' });
   const simulator = new Simulator({
-    scenario: world, seed: 17, from, to, speed: 'max', mqttUrl: app.urls.mqtt, apiUrl: app.urls.http, apiKey: adminKey(),
-    baseTopic: config.mqtt.baseTopic, dataDir: config.data.dir, qos: 1, logger, unknownDeviceAuth: null, maxInFlightPerDevice: 4,
+    scenario: world,
+    seed: 17,
+    from,
+    to,
+    speed: 'max',
+    mqttUrl: app.urls.mqtt,
+    apiUrl: app.urls.http,
+    apiKey: adminKey(),
+    baseTopic: config.mqtt.baseTopic,
+    dataDir: config.data.dir,
+    qos: 1,
+    logger,
+    unknownDeviceAuth: null,
+    maxInFlightPerDevice: 4,
   });
   let started = performance.now();
   await simulator.start();
@@ -50,7 +62,7 @@ describe('the city scenario against a real Parcours', () => {
     expect(Object.keys(summary.groundTruth.validMessages.perDevice).length).toBe(world.devices.length);
   });
 
-  it('stored exactly the ground truth\'s messages', () => {
+  it("stored exactly the ground truth's messages", () => {
     const truth = summary.groundTruth.validMessages;
     expect(app.gateway.log.count({ channel: 'telemetry' })).toBe(truth.telemetry);
     expect(app.gateway.log.count({ channel: 'events' })).toBe(truth.events);

@@ -40,8 +40,25 @@ describe('parcours sim', () => {
 
   it('--load registers its devices, prints the report with progress lines, exits 0 when every message is acked', async () => {
     const { code, stdout, stderr } = await sim([
-      '--load', '--devices', '4', '--rate', '20', '--processes', '2', '--duration', '2s', '--window', '4',
-      '--broker', app.urls.mqtt, '--api', app.urls.http, '--api-key', adminKey(), '--progress-every', '300ms',
+      '--load',
+      '--devices',
+      '4',
+      '--rate',
+      '20',
+      '--processes',
+      '2',
+      '--duration',
+      '2s',
+      '--window',
+      '4',
+      '--broker',
+      app.urls.mqtt,
+      '--api',
+      app.urls.http,
+      '--api-key',
+      adminKey(),
+      '--progress-every',
+      '300ms',
     ]);
     expect(stderr).not.toContain('\r');
     expect(stderr.split('\n').filter((line) => /load \d+\.\d s: sent \d+, acked \d+/.test(line)).length).toBeGreaterThanOrEqual(3);
@@ -68,15 +85,41 @@ describe('parcours sim', () => {
   });
 
   it('--load exits non-zero when registration is refused', async () => {
-    const { code, stderr } = await sim(['--load', '--devices', '2', '--duration', '1s', '--broker', app.urls.mqtt, '--api', app.urls.http, '--api-key', 'not-a-key']);
+    const { code, stderr } = await sim([
+      '--load',
+      '--devices',
+      '2',
+      '--duration',
+      '1s',
+      '--broker',
+      app.urls.mqtt,
+      '--api',
+      app.urls.http,
+      '--api-key',
+      'not-a-key',
+    ]);
     expect(code).not.toBe(0);
     expect(stderr).toContain('PARCOURS_E_UNAUTHORIZED');
   });
 
   it('runs a scenario for --duration of simulated time and prints its summary', async () => {
     const { code, stdout } = await sim([
-      '--scenario', 'small', '--seed', '3', '--speed', 'max', '--from', '2025-06-02T07:00:00Z', '--duration', '2h',
-      '--broker', app.urls.mqtt, '--api', app.urls.http, '--api-key', adminKey(),
+      '--scenario',
+      'small',
+      '--seed',
+      '3',
+      '--speed',
+      'max',
+      '--from',
+      '2025-06-02T07:00:00Z',
+      '--duration',
+      '2h',
+      '--broker',
+      app.urls.mqtt,
+      '--api',
+      app.urls.http,
+      '--api-key',
+      adminKey(),
     ]);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^acked \d+ \(telemetry \d+, events \d+, faults \d+\), failed 0$/m);

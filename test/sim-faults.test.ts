@@ -1,4 +1,13 @@
-import { faultRatesSchema, generateTimeline, loadScenario, Simulator, unknownDeviceIds, type World, type GroundTruth, type SimulationSummary } from '@parcours/firmware-sim';
+import {
+  faultRatesSchema,
+  generateTimeline,
+  loadScenario,
+  Simulator,
+  unknownDeviceIds,
+  type World,
+  type GroundTruth,
+  type SimulationSummary,
+} from '@parcours/firmware-sim';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParcoursApp } from '../src/app.js';
@@ -15,9 +24,19 @@ const from = to - 6 * hour;
 // The window moves with the real date, so the plan differs from day to day: at 48 a day, a kind is
 // missing from a 6 h window with probability (3/4)^48 ≈ 1e-6; storms at 24 a day, (3/4)^24 ≈ 1e-3.
 const faults = {
-  malformedJsonPerDay: 48, wrongTypesPerDay: 48, unknownFieldsPerDay: 48, oversizePerDay: 48, unknownDevicePerDay: 48,
-  duplicatePerDay: 48, redeliveryPerDay: 48, clockSkewPerDay: 48, clockStuckPerDay: 48, topicMismatchPerDay: 48,
-  offlinePerDevicePerDay: 2, offlineDuration: { min: '1m', max: '30m' }, reconnectStormsPerDay: 24,
+  malformedJsonPerDay: 48,
+  wrongTypesPerDay: 48,
+  unknownFieldsPerDay: 48,
+  oversizePerDay: 48,
+  unknownDevicePerDay: 48,
+  duplicatePerDay: 48,
+  redeliveryPerDay: 48,
+  clockSkewPerDay: 48,
+  clockStuckPerDay: 48,
+  topicMismatchPerDay: 48,
+  offlinePerDevicePerDay: 2,
+  offlineDuration: { min: '1m', max: '30m' },
+  reconnectStormsPerDay: 24,
 };
 
 const seed = 21;
@@ -41,8 +60,19 @@ beforeAll(async () => {
   app = await startApp(config);
   world = { ...(await loadScenario('small')), faults: faultRatesSchema.parse(faults) };
   const simulator = new Simulator({
-    scenario: world, seed, from, to, speed: 'max', mqttUrl: app.urls.mqtt, apiUrl: app.urls.http, apiKey: adminKey(),
-    baseTopic: config.mqtt.baseTopic, dataDir: config.data.dir, qos: 1, logger: pino({ level: 'error' }), unknownDeviceAuth: null,
+    scenario: world,
+    seed,
+    from,
+    to,
+    speed: 'max',
+    mqttUrl: app.urls.mqtt,
+    apiUrl: app.urls.http,
+    apiKey: adminKey(),
+    baseTopic: config.mqtt.baseTopic,
+    dataDir: config.data.dir,
+    qos: 1,
+    logger: pino({ level: 'error' }),
+    unknownDeviceAuth: null,
   });
   await simulator.start();
   summary = await simulator.done;
@@ -59,7 +89,18 @@ describe('a small fleet with every fault, against a real Parcours', () => {
     expect(summary.failed).toBe(0);
     const kinds = new Set(truth.faults.map((f) => f.kind));
     expect([...kinds].sort()).toEqual([
-      'bad_json', 'clock_skew', 'clock_stuck', 'duplicate', 'offline', 'oversize', 'reconnect_storm', 'redelivery', 'topic_mismatch', 'unknown_device', 'unknown_fields', 'wrong_types',
+      'bad_json',
+      'clock_skew',
+      'clock_stuck',
+      'duplicate',
+      'offline',
+      'oversize',
+      'reconnect_storm',
+      'redelivery',
+      'topic_mismatch',
+      'unknown_device',
+      'unknown_fields',
+      'wrong_types',
     ]);
   });
 
@@ -68,7 +109,9 @@ describe('a small fleet with every fault, against a real Parcours', () => {
     for (const { reason } of truth.faults) if (reason !== null) expected[reason] = (expected[reason] ?? 0) + 1;
     // A publish on another device's topic is QoS 0 (no ack to wait for): poll until the gateway has it.
     await expect
-      .poll(async () => (await api<{ countsByReason: Record<string, number> }>(app.urls.http, 'GET', '/api/v1/quarantine?limit=1')).body.countsByReason, { timeout: 5000 })
+      .poll(async () => (await api<{ countsByReason: Record<string, number> }>(app.urls.http, 'GET', '/api/v1/quarantine?limit=1')).body.countsByReason, {
+        timeout: 5000,
+      })
       .toEqual(expected);
   });
 

@@ -7,12 +7,26 @@ import { adminKey } from './helpers.js';
  * Runs the `small` world through a running Parcours at full speed over `[from, to)` — with these fault
  * rates in place of the scenario's own, if given — then waits until Parcours has handled all of it.
  */
-export async function runSmallFleet(app: ParcoursApp, window: { from: number; to: number; seed: number; faults?: Record<string, unknown> | undefined }): Promise<SimulationSummary> {
+export async function runSmallFleet(
+  app: ParcoursApp,
+  window: { from: number; to: number; seed: number; faults?: Record<string, unknown> | undefined },
+): Promise<SimulationSummary> {
   const small = await loadScenario('small');
   const world = window.faults ? { ...small, faults: faultRatesSchema.parse(window.faults) } : small;
   const simulator = new Simulator({
-    scenario: world, seed: window.seed, from: window.from, to: window.to, speed: 'max', mqttUrl: app.urls.mqtt, apiUrl: app.urls.http, apiKey: adminKey(),
-    baseTopic: app.config.mqtt.baseTopic, dataDir: app.config.data.dir, qos: 1, logger: pino({ level: 'error' }), unknownDeviceAuth: null,
+    scenario: world,
+    seed: window.seed,
+    from: window.from,
+    to: window.to,
+    speed: 'max',
+    mqttUrl: app.urls.mqtt,
+    apiUrl: app.urls.http,
+    apiKey: adminKey(),
+    baseTopic: app.config.mqtt.baseTopic,
+    dataDir: app.config.data.dir,
+    qos: 1,
+    logger: pino({ level: 'error' }),
+    unknownDeviceAuth: null,
   });
   await simulator.start();
   const summary = await simulator.done;

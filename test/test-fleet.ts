@@ -27,7 +27,9 @@ export class TestFleet {
     const device = this.devices.get(id);
     if (!device) throw new Error(`device ${id} is not connected`);
     device.seq += 1;
-    await device.client.publishAsync(`${this.app.config.mqtt.baseTopic}/devices/${id}/${channel}`, JSON.stringify({ ts, seq: device.seq, ...body }), { qos: 1 });
+    await device.client.publishAsync(`${this.app.config.mqtt.baseTopic}/devices/${id}/${channel}`, JSON.stringify({ ts, seq: device.seq, ...body }), {
+      qos: 1,
+    });
   }
 
   async event(id: string, ts: number, type: string, actor?: string): Promise<void> {

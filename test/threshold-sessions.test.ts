@@ -31,8 +31,19 @@ beforeAll(async () => {
   world = { ...small, devices: small.devices.map((d) => (telemetryOnly.has(d.type) ? { ...d, reportsEvents: false } : d)) };
   const config = app.config;
   const simulator = new Simulator({
-    scenario: world, seed: 7, from, to, speed: 'max', mqttUrl: app.urls.mqtt, apiUrl: app.urls.http, apiKey: adminKey(),
-    baseTopic: config.mqtt.baseTopic, dataDir: config.data.dir, qos: 1, logger: pino({ level: 'error' }), unknownDeviceAuth: null,
+    scenario: world,
+    seed: 7,
+    from,
+    to,
+    speed: 'max',
+    mqttUrl: app.urls.mqtt,
+    apiUrl: app.urls.http,
+    apiKey: adminKey(),
+    baseTopic: config.mqtt.baseTopic,
+    dataDir: config.data.dir,
+    qos: 1,
+    logger: pino({ level: 'error' }),
+    unknownDeviceAuth: null,
   });
   await simulator.start();
   summary = await simulator.done;
@@ -95,7 +106,7 @@ describe('usage sessions from telemetry thresholds, on the simulator', () => {
     expect(derived.sort()).toEqual(expected.sort());
   });
 
-  it('keeps deriving the other devices\' sessions from their events, exactly', () => {
+  it("keeps deriving the other devices' sessions from their events, exactly", () => {
     const truths = summary.groundTruth.sessions.filter((s) => !telemetryOnly.has(s.deviceType) && s.endMs < to);
     expect(truths.length).toBeGreaterThan(10);
     const derived = truths.flatMap((s) => app.analytics.sessionStore.listForDevice(s.deviceId, s.startMs, s.startMs + 1, 10));
@@ -108,7 +119,9 @@ describe('usage sessions from telemetry thresholds, on the simulator', () => {
     // The inferred actor is left out: which personal-device activity it sees after a session closes
     // depends on where the streaming batches fell (a known limit of the inference, not of thresholds).
     const stored = () =>
-      [...devices].flatMap((id) => app.analytics.sessionStore.listForDevice(id, from, to, 10_000)).map(({ inferredActor, inferenceConfidence, ...session }) => session);
+      [...devices]
+        .flatMap((id) => app.analytics.sessionStore.listForDevice(id, from, to, 10_000))
+        .map(({ inferredActor, inferenceConfidence, ...session }) => session);
     const streamed = stored();
     expect(streamed.length).toBeGreaterThan(100);
     await app.analytics.rederive(devices, from, to);

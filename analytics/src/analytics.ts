@@ -60,7 +60,9 @@ export class Analytics {
   private inference(): ActorInference | null {
     const { config, gateway } = this.options;
     if (!config.analytics.actorInference) return null;
-    return new ActorInference(config.analytics.actorInferenceWindow, longestSession(this.rules), (collective, t) => gateway.attributionIndex.membersAt(collective, t));
+    return new ActorInference(config.analytics.actorInferenceWindow, longestSession(this.rules), (collective, t) =>
+      gateway.attributionIndex.membersAt(collective, t),
+    );
   }
 
   /** Opens the analytics' tables without following the log (for batch commands). */
@@ -72,10 +74,15 @@ export class Analytics {
     this.aggregateStore = new AggregateStore(this.options.gateway.db);
     const { config, influx, logger } = this.options;
     this.aggregateJob = new AggregateJob({
-      store: this.aggregateStore, influx, intervalMs: config.analytics.aggregateInterval, retentionIntervalMs: config.analytics.retentionInterval,
-      funnels: config.analytics.funnels, funnelOccurrences: (funnel, from, to) => funnelOccurrences(this.sessionStore, this.options.gateway.log, funnel, from, to),
+      store: this.aggregateStore,
+      influx,
+      intervalMs: config.analytics.aggregateInterval,
+      retentionIntervalMs: config.analytics.retentionInterval,
+      funnels: config.analytics.funnels,
+      funnelOccurrences: (funnel, from, to) => funnelOccurrences(this.sessionStore, this.options.gateway.log, funnel, from, to),
       activeWeeks: (kind, low, high) => this.sessionStore.activeWeeks(kind, low, high),
-      individualType: this.individualType, logger: logger.child({ part: 'analytics-aggregates' }),
+      individualType: this.individualType,
+      logger: logger.child({ part: 'analytics-aggregates' }),
     });
   }
 
@@ -89,8 +96,15 @@ export class Analytics {
     this.adoptSettings();
     const metrics = registry ? createAnalyticsMetrics(registry, () => this.outbox.count()) : null;
     const journeys = (this.journeyJob = new JourneyJob({
-      store: this.journeyStore, sessions: this.sessionStore, gapMs: config.analytics.journeyGap, individualType: this.individualType, influx, publish,
-      baseTopic: config.mqtt.baseTopic, logger: logger.child({ part: 'analytics-journeys' }), onRebuilt: (n) => metrics?.journeyRebuilds.inc(n),
+      store: this.journeyStore,
+      sessions: this.sessionStore,
+      gapMs: config.analytics.journeyGap,
+      individualType: this.individualType,
+      influx,
+      publish,
+      baseTopic: config.mqtt.baseTopic,
+      logger: logger.child({ part: 'analytics-journeys' }),
+      onRebuilt: (n) => metrics?.journeyRebuilds.inc(n),
     }));
     journeys.start();
     this.sessions = new SessionJob({
@@ -186,10 +200,23 @@ export class Analytics {
    * Runs batch jobs (`batchJobs`, in their order) over `[from, to)`: each replaces its results in the
    * range (same ids, never added) in the store and InfluxDB, and queues the changed ones for integrators.
    */
-  async runBatch(options: { jobs: readonly string[]; devices?: DeviceSelection; from: number; to: number; onProgress?: (progress: BatchProgress) => void }): Promise<BatchRun & { results: BatchJobResult[] }> {
+  async runBatch(options: {
+    jobs: readonly string[];
+    devices?: DeviceSelection;
+    from: number;
+    to: number;
+    onProgress?: (progress: BatchProgress) => void;
+  }): Promise<BatchRun & { results: BatchJobResult[] }> {
     const unknown = options.jobs.filter((name) => !batchJobNames.includes(name));
     if (unknown.length > 0) throw new Error(`unknown batch job ${unknown.join(', ')}; the jobs are ${batchJobNames.join(', ')}`);
-    const run: BatchRun = { from: options.from, to: options.to, devices: options.devices ?? 'all', subjects: new Set(), sessions: [], onProgress: options.onProgress ?? (() => undefined) };
+    const run: BatchRun = {
+      from: options.from,
+      to: options.to,
+      devices: options.devices ?? 'all',
+      subjects: new Set(),
+      sessions: [],
+      onProgress: options.onProgress ?? (() => undefined),
+    };
     const results: BatchJobResult[] = [];
     for (const job of batchJobs.filter((j) => options.jobs.includes(j.name))) results.push(await job.run(this.batchDeps(), run));
     // In a running server, the stream goes on from the pending journeys the batch rebuilt.
@@ -202,8 +229,17 @@ export class Analytics {
   private batchDeps(): BatchDeps {
     const { config, gateway, influx, logger } = this.options;
     return {
-      log: gateway.log, sessions: this.sessionStore, journeys: this.journeyStore, outbox: this.outbox, rules: this.rules, inference: () => this.inference(),
-      gapMs: config.analytics.journeyGap, individualType: this.individualType, influx, baseTopic: config.mqtt.baseTopic, logger,
+      log: gateway.log,
+      sessions: this.sessionStore,
+      journeys: this.journeyStore,
+      outbox: this.outbox,
+      rules: this.rules,
+      inference: () => this.inference(),
+      gapMs: config.analytics.journeyGap,
+      individualType: this.individualType,
+      influx,
+      baseTopic: config.mqtt.baseTopic,
+      logger,
       aggregates: this.aggregateStore!,
     };
   }

@@ -19,11 +19,19 @@ interface Result {
  * The results of `before` without a successor of the same id in `after` (and not still open, to close
  * again under it), each with the ids of `after` overlapping its time in its scope.
  */
-export function removedResults<T extends Result>(before: readonly T[], after: readonly T[], stillOpen: ReadonlySet<string>, sameScope: (a: T, b: T) => boolean): { removed: T; replacedBy: string[] }[] {
+export function removedResults<T extends Result>(
+  before: readonly T[],
+  after: readonly T[],
+  stillOpen: ReadonlySet<string>,
+  sameScope: (a: T, b: T) => boolean,
+): { removed: T; replacedBy: string[] }[] {
   const kept = new Set(after.map((r) => r.id));
   return before
     .filter((r) => !kept.has(r.id) && !stillOpen.has(r.id))
-    .map((removed) => ({ removed, replacedBy: after.filter((r) => sameScope(r, removed) && r.start <= removed.end && r.end >= removed.start).map((r) => r.id) }));
+    .map((removed) => ({
+      removed,
+      replacedBy: after.filter((r) => sameScope(r, removed) && r.start <= removed.end && r.end >= removed.start).map((r) => r.id),
+    }));
 }
 
 /** The messages of `after` that are not, identically, in `before`. */
@@ -35,11 +43,20 @@ function changedMessages(before: readonly OutboxMessage[], after: readonly Outbo
 const removal = (result: RemovedResult) => JSON.stringify(removedResultSchema.encode(result));
 
 /** `after` replacing `before`: sessions on `subjects/{id}/sessions` and `…/sessions/removed` of their subject and actor. */
-export function sessionUpdates(baseTopic: string, before: readonly UsageSession[], after: readonly UsageSession[], reopened: ReadonlySet<string>): OutboxMessage[] {
-  const changed = changedMessages(before.flatMap((s) => sessionMessages(baseTopic, s)), after.flatMap((s) => sessionMessages(baseTopic, s)));
+export function sessionUpdates(
+  baseTopic: string,
+  before: readonly UsageSession[],
+  after: readonly UsageSession[],
+  reopened: ReadonlySet<string>,
+): OutboxMessage[] {
+  const changed = changedMessages(
+    before.flatMap((s) => sessionMessages(baseTopic, s)),
+    after.flatMap((s) => sessionMessages(baseTopic, s)),
+  );
   const removed = removedResults(before, after, reopened, (a, b) => a.deviceId === b.deviceId).flatMap(({ removed: s, replacedBy }) =>
     [...new Set([s.subjectId, s.actor].filter((id): id is string => id !== null))].map((id) => ({
-      topic: subjectTopic(baseTopic, id, 'sessions/removed'), payload: removal({ kind: 'session', id: s.id, replacedBy }),
+      topic: subjectTopic(baseTopic, id, 'sessions/removed'),
+      payload: removal({ kind: 'session', id: s.id, replacedBy }),
     })),
   );
   return [...changed, ...removed];
@@ -47,9 +64,13 @@ export function sessionUpdates(baseTopic: string, before: readonly UsageSession[
 
 /** `after` replacing `before`: journeys on `subjects/{id}/journeys` and `…/journeys/removed`. */
 export function journeyUpdates(baseTopic: string, before: readonly Journey[], after: readonly Journey[], pending: ReadonlySet<string>): OutboxMessage[] {
-  const changed = changedMessages(before.map((j) => journeyMessage(baseTopic, j)), after.map((j) => journeyMessage(baseTopic, j)));
+  const changed = changedMessages(
+    before.map((j) => journeyMessage(baseTopic, j)),
+    after.map((j) => journeyMessage(baseTopic, j)),
+  );
   const removed = removedResults(before, after, pending, (a, b) => a.subjectId === b.subjectId).map(({ removed: j, replacedBy }) => ({
-    topic: subjectTopic(baseTopic, j.subjectId, 'journeys/removed'), payload: removal({ kind: 'journey', id: j.id, replacedBy }),
+    topic: subjectTopic(baseTopic, j.subjectId, 'journeys/removed'),
+    payload: removal({ kind: 'journey', id: j.id, replacedBy }),
   }));
   return [...changed, ...removed];
 }

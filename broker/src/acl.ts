@@ -86,7 +86,9 @@ export class Acl {
       }
       case 'key':
         // Operators send commands to devices; no key publishes device data in a device's name.
-        return principal.role === 'admin' && topicMatches(topic, `${base}/devices/+/commands/#`) ? allow : deny(`a ${principal.role} key may not publish there`);
+        return principal.role === 'admin' && topicMatches(topic, `${base}/devices/+/commands/#`)
+          ? allow
+          : deny(`a ${principal.role} key may not publish there`);
       case 'anonymous':
         return this.anonymousRules.some((r) => r.access !== 'read' && topicMatches(topic, r.filter)) ? allow : deny('not in the anonymous ACL');
     }

@@ -39,7 +39,10 @@ export function createBrokerMetrics(registry: Registry, traffic: Readonly<Record
   /** A gauge per listener read from `traffic` at scrape time (the `_total` ones only grow). */
   const fromTraffic = (name: string, help: string, read: (t: ListenerTraffic) => number) =>
     new Gauge({
-      name, help, labelNames: listener, registers,
+      name,
+      help,
+      labelNames: listener,
+      registers,
       collect() {
         for (const [l, t] of Object.entries(traffic)) this.set({ listener: l }, read(t));
       },
@@ -47,16 +50,36 @@ export function createBrokerMetrics(registry: Registry, traffic: Readonly<Record
   return {
     connected: fromTraffic('parcours_mqtt_clients_connected', 'MQTT clients connected, by listener.', (t) => t.connected),
     connects: new Counter({ name: 'parcours_mqtt_connects_total', help: 'Successful MQTT connections, by listener.', labelNames: listener, registers }),
-    disconnects: new Counter({ name: 'parcours_mqtt_disconnects_total', help: 'MQTT disconnections (graceful or not), by listener.', labelNames: listener, registers }),
+    disconnects: new Counter({
+      name: 'parcours_mqtt_disconnects_total',
+      help: 'MQTT disconnections (graceful or not), by listener.',
+      labelNames: listener,
+      registers,
+    }),
     authFailures: new Counter({
-      name: 'parcours_mqtt_auth_failures_total', help: 'MQTT connections refused at authentication, by listener and reason.', labelNames: ['listener', 'reason'] as const, registers,
+      name: 'parcours_mqtt_auth_failures_total',
+      help: 'MQTT connections refused at authentication, by listener and reason.',
+      labelNames: ['listener', 'reason'] as const,
+      registers,
     }),
     refused: new Counter({
-      name: 'parcours_mqtt_limit_breaches_total', help: 'Connections or packets refused by a limit (max_connections, connect_rate, auth_rate_limited, packet_size, inflight), by listener.',
-      labelNames: ['listener', 'limit'] as const, registers,
+      name: 'parcours_mqtt_limit_breaches_total',
+      help: 'Connections or packets refused by a limit (max_connections, connect_rate, auth_rate_limited, packet_size, inflight), by listener.',
+      labelNames: ['listener', 'limit'] as const,
+      registers,
     }),
-    deniedPublishes: new Counter({ name: 'parcours_mqtt_denied_publishes_total', help: 'Publishes refused by the ACL (the client is disconnected), by listener.', labelNames: listener, registers }),
-    deniedSubscribes: new Counter({ name: 'parcours_mqtt_denied_subscribes_total', help: 'Subscriptions refused by the ACL (SUBACK 0x80), by listener.', labelNames: listener, registers }),
+    deniedPublishes: new Counter({
+      name: 'parcours_mqtt_denied_publishes_total',
+      help: 'Publishes refused by the ACL (the client is disconnected), by listener.',
+      labelNames: listener,
+      registers,
+    }),
+    deniedSubscribes: new Counter({
+      name: 'parcours_mqtt_denied_subscribes_total',
+      help: 'Subscriptions refused by the ACL (SUBACK 0x80), by listener.',
+      labelNames: listener,
+      registers,
+    }),
     messagesIn: fromTraffic('parcours_mqtt_messages_received_total', 'PUBLISH packets received from clients, by listener.', (t) => t.messagesIn),
     messagesOut: fromTraffic('parcours_mqtt_messages_sent_total', 'PUBLISH packets delivered to clients, by listener.', (t) => t.messagesOut),
     bytesIn: fromTraffic('parcours_mqtt_bytes_received_total', 'Bytes received on MQTT connections, by listener.', (t) => t.bytes().in),

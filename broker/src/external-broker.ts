@@ -64,7 +64,8 @@ export class ExternalBroker {
     client.on('offline', () => this.log.warn('disconnected from the external broker; reconnecting'));
     client.on('message', (topic, payload, packet) => {
       // QoS 1 and 2 messages went through onPublish before this event; QoS 0 ones have nothing to wait for.
-      if (packet.qos === 0 && !this.stopping) this.track(this.ingest(topic, payload)).catch((error: unknown) => this.log.error({ err: error, topic }, 'could not ingest a QoS 0 message'));
+      if (packet.qos === 0 && !this.stopping)
+        this.track(this.ingest(topic, payload)).catch((error: unknown) => this.log.error({ err: error, topic }, 'could not ingest a QoS 0 message'));
     });
     try {
       await firstConnection(client);
@@ -137,7 +138,10 @@ function firstConnection(client: MqttClient): Promise<void> {
 /** This node's client id: generated once and kept in its data folder, so its session survives restarts. */
 async function stableClientId(dataDir: string): Promise<string> {
   const path = join(dataDir, clientIdFile);
-  const existing = await readFile(path, 'utf8').then((text) => text.trim(), () => '');
+  const existing = await readFile(path, 'utf8').then(
+    (text) => text.trim(),
+    () => '',
+  );
   if (existing) return existing;
   const id = `parcours-${randomBytes(6).toString('hex')}`;
   await mkdir(dataDir, { recursive: true });

@@ -71,7 +71,10 @@ export class MqttBroker {
     const { config } = options;
     this.acl = new Acl(config.baseTopic, parseAclRules(config.anonymousAcl, config.baseTopic));
     this.guard = new ConnectionGuard({
-      maxConnections: config.maxConnections, connectRate: config.connectRate, authFailureLimit: config.authFailureLimit, authFailureWindowMs: config.authFailureWindow,
+      maxConnections: config.maxConnections,
+      connectRate: config.connectRate,
+      authFailureLimit: config.authFailureLimit,
+      authFailureWindowMs: config.authFailureWindow,
     });
     this.metrics = createBrokerMetrics(options.registry, this.traffic);
     this.log = options.logger.child({ part: 'broker' });
@@ -135,7 +138,9 @@ export class MqttBroker {
     if (config.tlsCert && config.tlsKey) {
       const [cert, key, ca] = await Promise.all([readFile(config.tlsCert), readFile(config.tlsKey), config.tlsCa ? readFile(config.tlsCa) : undefined]);
       // Client certificates are optional (rejectUnauthorized false): a device may also log in with its secret over TLS.
-      this.servers.tls = createTlsServer({ cert, key, ...(ca ? { ca, requestCert: true } : {}), rejectUnauthorized: false }, (socket) => this.accept(socket, 'tls', socket));
+      this.servers.tls = createTlsServer({ cert, key, ...(ca ? { ca, requestCert: true } : {}), rejectUnauthorized: false }, (socket) =>
+        this.accept(socket, 'tls', socket),
+      );
       await this.listen(this.servers.tls, config.tlsPort, 'tls');
     }
     this.sys = new SysTopics(aedes, `parcours ${this.options.version}`, Object.values(this.traffic), config.sysInterval);
@@ -194,12 +199,25 @@ export class MqttBroker {
   private accept(stream: Duplex, listener: ListenerName, socket: Socket, request?: IncomingMessage): void {
     this.traffic[listener].track(socket);
     const client = this.aedes!.handle(stream, request as never);
-    this.clients.set(client, { listener, address: socket.remoteAddress ?? 'unknown', socket: stream, principal: null, inFlight: 0, filters: new Map(), persistentWithoutId: false });
+    this.clients.set(client, {
+      listener,
+      address: socket.remoteAddress ?? 'unknown',
+      socket: stream,
+      principal: null,
+      inFlight: 0,
+      filters: new Map(),
+      persistentWithoutId: false,
+    });
     guardPacketSize(client, this.options.config.maxPacketSize, () => this.metrics.refused.inc({ listener, limit: 'packet_size' }));
     deliverAtHighestQos(client);
   }
 
-  private authenticate(client: Client, username: string | undefined, password: Buffer | undefined, done: (error: AuthenticateError | null, success: boolean | null) => void): void {
+  private authenticate(
+    client: Client,
+    username: string | undefined,
+    password: Buffer | undefined,
+    done: (error: AuthenticateError | null, success: boolean | null) => void,
+  ): void {
     const info = this.clients.get(client);
     if (!info) return done(refusal('unknown connection', connack.serverUnavailable), false);
     const { listener, address } = info;
@@ -207,7 +225,10 @@ export class MqttBroker {
     if (info.persistentWithoutId) return done(refusal('a persistent session needs a client id', connack.identifierRejected), false);
     const refuse = (reason: string, code: number) => {
       this.metrics.authFailures.inc({ listener, reason });
-      this.log.warn({ clientId: client.id, username, address, listener, reason }, reason === 'bad_credentials' ? 'MQTT authentication failed' : 'MQTT connection refused');
+      this.log.warn(
+        { clientId: client.id, username, address, listener, reason },
+        reason === 'bad_credentials' ? 'MQTT authentication failed' : 'MQTT connection refused',
+      );
       done(refusal(reason, code), false);
     };
     const limit = this.guard.admit(address, this.connectedClients);
@@ -259,7 +280,9 @@ export class MqttBroker {
     if (client === null) {
       if (!this.options.hooks.isIngestTopic(packet.topic)) return done(null);
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-      return void this.options.hooks.ingest({ topic: packet.topic, payload, receivedAt: Date.now(), clientId: null, username: null }).then(() => done(null), done);
+      return void this.options.hooks
+        .ingest({ topic: packet.topic, payload, receivedAt: Date.now(), clientId: null, username: null })
+        .then(() => done(null), done);
     }
     const info = this.clients.get(client);
     const principal = info?.principal;
@@ -269,7 +292,13 @@ export class MqttBroker {
     const { hooks } = this.options;
     const decision = this.acl.canPublish(principal, packet.topic);
     const username = principal.kind === 'device' ? principal.deviceId : null;
-    const message = () => ({ topic: packet.topic, payload: typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload, receivedAt: Date.now(), clientId: client.id, username });
+    const message = () => ({
+      topic: packet.topic,
+      payload: typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload,
+      receivedAt: Date.now(),
+      clientId: client.id,
+      username,
+    });
     if (!decision.allowed) {
       this.metrics.deniedPublishes.inc({ listener });
       this.log.warn({ clientId: client.id, topic: packet.topic, reason: decision.reason }, 'publish denied; disconnecting the client');

@@ -26,7 +26,7 @@ export const activitySchema = z.object({
   start: instantSchema.describe('start of the day or week (UTC)'),
   subjectType: typeNameSchema.nullable().describe('null: devices assigned to no subject'),
   deviceType: typeNameSchema,
-  activeSubjects: z.number().int().nonnegative().describe('distinct subjects: the owners of the sessions, and their reported actors under the actor\'s type'),
+  activeSubjects: z.number().int().nonnegative().describe("distinct subjects: the owners of the sessions, and their reported actors under the actor's type"),
   activeDevices: z.number().int().nonnegative(),
   sessions: z.number().int().nonnegative(),
 });
@@ -39,7 +39,7 @@ export type ShareSource = (typeof shareSources)[number];
 export const usageShareSchema = z.object({
   sessions: z.number().int().nonnegative(),
   durationS: z.number().nonnegative(),
-  share: z.number().min(0).max(1).describe('of the device\'s use: its duration, or its sessions when the device\'s duration is 0'),
+  share: z.number().min(0).max(1).describe("of the device's use: its duration, or its sessions when the device's duration is 0"),
 });
 export type UsageShare = z.output<typeof usageShareSchema>;
 

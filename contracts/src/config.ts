@@ -46,7 +46,11 @@ function duration(defaultValue: string, description: string) {
 const sections = {
   data: z.strictObject({
     dir: setting(z.string().min(1), './data', 'Folder of the embedded store (registry, events, sessions, quarantine).'),
-    sync: setting(z.enum(['full', 'normal']), 'full', '`full`: every acknowledged message is fsynced before its ack (survives a power cut); `normal`: it survives a crash of Parcours but not of the machine, and ingest is faster.'),
+    sync: setting(
+      z.enum(['full', 'normal']),
+      'full',
+      '`full`: every acknowledged message is fsynced before its ack (survives a power cut); `normal`: it survives a crash of Parcours but not of the machine, and ingest is faster.',
+    ),
     logRetention: duration('90d', 'Log records received longer ago than this are deleted once every active reader has handled them; `0s` keeps them forever.'),
   }),
   log: z.strictObject({
@@ -56,42 +60,105 @@ const sections = {
   http: z.strictObject({
     host: setting(z.string().min(1), '0.0.0.0', 'Address the HTTP API listens on.'),
     port: setting(portSetting, 8080, 'Port of the HTTP API (0 picks a free port).'),
-    adminKey: setting(z.union([z.literal(''), z.string().min(24)]), '', 'An admin API key to accept, for automation (the compose stack); at least 24 characters. Empty: keys come from `parcours keys create` and the one printed at first start.'),
+    adminKey: setting(
+      z.union([z.literal(''), z.string().min(24)]),
+      '',
+      'An admin API key to accept, for automation (the compose stack); at least 24 characters. Empty: keys come from `parcours keys create` and the one printed at first start.',
+    ),
   }),
-  mqtt: z.strictObject({
-    host: setting(z.string().min(1), '0.0.0.0', 'Address the embedded MQTT broker listens on.'),
-    port: setting(portSetting, 1883, 'MQTT TCP port of the embedded broker (0 picks a free port).'),
-    allowAnonymous: setting(booleanSetting, false, 'Let clients connect without credentials (development only); they get `mqtt.anonymousAcl`.'),
-    anonymousAcl: setting(z.string(), 'readwrite {base}/devices/#; read {base}/subjects/#', 'What anonymous clients may do, Mosquitto-style: `read|write|readwrite <topic filter>` rules separated by `;` (`{base}` is the base topic).'),
-    tlsPort: setting(portSetting, 8883, 'MQTT over TLS port, open when `mqtt.tlsCert` and `mqtt.tlsKey` are set.'),
-    tlsCert: setting(z.string(), '', 'PEM certificate (chain) of the TLS listener; `parcours certs create` makes a development one.'),
-    tlsKey: setting(z.string(), '', 'PEM private key of the TLS listener.'),
-    tlsCa: setting(z.string(), '', 'PEM CA whose client certificates authenticate devices (CN = device id); empty: no client certificates.'),
-    wsPath: setting(z.string().regex(/^(\/.*)?$/), '/mqtt', 'Path of MQTT over WebSocket on the HTTP port; empty disables it.'),
-    maxPacketSize: setting(z.coerce.number().int().min(1024), 1_048_576, 'Largest MQTT packet accepted (bytes); a client sending a larger one is disconnected. Payloads over `gateway.maxPayloadBytes` but under this are quarantined.'),
-    maxConnections: setting(z.coerce.number().int().min(1), 100_000, 'Most clients connected at once; more get CONNACK 3 (server unavailable).'),
-    connectRate: setting(z.coerce.number().positive(), 1000, 'New connections accepted per second (a one-second burst); more get CONNACK 3, so a reconnect storm is spread out.'),
-    maxInflight: setting(z.coerce.number().int().min(1), 1000, 'QoS 1/2 messages of one client being stored at once (and QoS 2 awaiting PUBREL); a client over it is disconnected.'),
-    authFailureLimit: setting(z.coerce.number().int().min(1), 5, 'Failed logins from one address within `mqtt.authFailureWindow` before it is refused (CONNACK 5) until the window has passed.'),
-    authFailureWindow: duration('1m', 'Window of `mqtt.authFailureLimit`.'),
-    nodeHeartbeat: duration('1m', 'How often the broker says it is alive on `$SYS/{id}/heartbeat`; the wills of a node silent for three of these (or of the previous run) are published then, within one of these.'),
-    sysInterval: duration('10s', 'How often the `$SYS/broker/…` statistics are published.'),
-    baseTopic: setting(z.string().regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/), 'parcours', 'Prefix of every Parcours topic.'),
-    mode: setting(z.enum(['embedded', 'external']), 'embedded', '`embedded`: Parcours runs its own broker (aedes, MQTT 3.1.1). `external`: it connects as an MQTT 5 client to `externalUrl` (Mosquitto, EMQX, HiveMQ), which then authenticates devices and enforces the ACLs (see docs/external-broker.md).'),
-    externalUrl: setting(z.union([z.literal(''), z.url({ protocol: /^(mqtts?|wss?|tcp|ssl)$/ })]), '', 'URL of the external broker (`mqtt://`, `mqtts://`, `ws://`, `wss://`); required when `mode` is `external`.'),
-    externalUsername: setting(z.string(), '', 'User name of the gateway on the external broker.'),
-    externalPassword: setting(z.string(), '', 'Password of the gateway on the external broker.'),
-    sharedGroup: setting(z.string().regex(/^[^/#+]+$/), 'parcours', 'MQTT 5 shared-subscription group (`$share/{group}/…`) of the gateway instances: instances in one group split the device messages between them.'),
-    externalClientId: setting(z.string(), '', 'Client id of this instance on the external broker, which keeps its session across restarts; empty: one generated on the first start and kept in the data folder.'),
-    externalSessionExpiry: duration('1d', 'How long the external broker keeps this instance\'s session (and queues its share of the messages) while it is disconnected.'),
-    persistence: setting(z.enum(['level', 'redis', 'memory']), 'level', 'Where the broker keeps persistent sessions, subscriptions, queued QoS 1/2 messages and retained messages: `level` in the data folder (survives a restart), `redis` at `mqtt.redisUrl` (shared by every node of a cluster), `memory` (lost at restart).'),
-    redisUrl: setting(z.union([z.literal(''), z.url({ protocol: /^rediss?$/ })]), '', 'Redis URL (`redis://[user:password@]host:port[/db]`) for `mqtt.persistence: redis`; the nodes that share it form a cluster.'),
-  }).refine((mqtt) => mqtt.mode !== 'external' || mqtt.externalUrl !== '', { path: ['externalUrl'], message: 'required when mqtt.mode is external' })
+  mqtt: z
+    .strictObject({
+      host: setting(z.string().min(1), '0.0.0.0', 'Address the embedded MQTT broker listens on.'),
+      port: setting(portSetting, 1883, 'MQTT TCP port of the embedded broker (0 picks a free port).'),
+      allowAnonymous: setting(booleanSetting, false, 'Let clients connect without credentials (development only); they get `mqtt.anonymousAcl`.'),
+      anonymousAcl: setting(
+        z.string(),
+        'readwrite {base}/devices/#; read {base}/subjects/#',
+        'What anonymous clients may do, Mosquitto-style: `read|write|readwrite <topic filter>` rules separated by `;` (`{base}` is the base topic).',
+      ),
+      tlsPort: setting(portSetting, 8883, 'MQTT over TLS port, open when `mqtt.tlsCert` and `mqtt.tlsKey` are set.'),
+      tlsCert: setting(z.string(), '', 'PEM certificate (chain) of the TLS listener; `parcours certs create` makes a development one.'),
+      tlsKey: setting(z.string(), '', 'PEM private key of the TLS listener.'),
+      tlsCa: setting(z.string(), '', 'PEM CA whose client certificates authenticate devices (CN = device id); empty: no client certificates.'),
+      wsPath: setting(z.string().regex(/^(\/.*)?$/), '/mqtt', 'Path of MQTT over WebSocket on the HTTP port; empty disables it.'),
+      maxPacketSize: setting(
+        z.coerce.number().int().min(1024),
+        1_048_576,
+        'Largest MQTT packet accepted (bytes); a client sending a larger one is disconnected. Payloads over `gateway.maxPayloadBytes` but under this are quarantined.',
+      ),
+      maxConnections: setting(z.coerce.number().int().min(1), 100_000, 'Most clients connected at once; more get CONNACK 3 (server unavailable).'),
+      connectRate: setting(
+        z.coerce.number().positive(),
+        1000,
+        'New connections accepted per second (a one-second burst); more get CONNACK 3, so a reconnect storm is spread out.',
+      ),
+      maxInflight: setting(
+        z.coerce.number().int().min(1),
+        1000,
+        'QoS 1/2 messages of one client being stored at once (and QoS 2 awaiting PUBREL); a client over it is disconnected.',
+      ),
+      authFailureLimit: setting(
+        z.coerce.number().int().min(1),
+        5,
+        'Failed logins from one address within `mqtt.authFailureWindow` before it is refused (CONNACK 5) until the window has passed.',
+      ),
+      authFailureWindow: duration('1m', 'Window of `mqtt.authFailureLimit`.'),
+      nodeHeartbeat: duration(
+        '1m',
+        'How often the broker says it is alive on `$SYS/{id}/heartbeat`; the wills of a node silent for three of these (or of the previous run) are published then, within one of these.',
+      ),
+      sysInterval: duration('10s', 'How often the `$SYS/broker/…` statistics are published.'),
+      baseTopic: setting(z.string().regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/), 'parcours', 'Prefix of every Parcours topic.'),
+      mode: setting(
+        z.enum(['embedded', 'external']),
+        'embedded',
+        '`embedded`: Parcours runs its own broker (aedes, MQTT 3.1.1). `external`: it connects as an MQTT 5 client to `externalUrl` (Mosquitto, EMQX, HiveMQ), which then authenticates devices and enforces the ACLs (see docs/external-broker.md).',
+      ),
+      externalUrl: setting(
+        z.union([z.literal(''), z.url({ protocol: /^(mqtts?|wss?|tcp|ssl)$/ })]),
+        '',
+        'URL of the external broker (`mqtt://`, `mqtts://`, `ws://`, `wss://`); required when `mode` is `external`.',
+      ),
+      externalUsername: setting(z.string(), '', 'User name of the gateway on the external broker.'),
+      externalPassword: setting(z.string(), '', 'Password of the gateway on the external broker.'),
+      sharedGroup: setting(
+        z.string().regex(/^[^/#+]+$/),
+        'parcours',
+        'MQTT 5 shared-subscription group (`$share/{group}/…`) of the gateway instances: instances in one group split the device messages between them.',
+      ),
+      externalClientId: setting(
+        z.string(),
+        '',
+        'Client id of this instance on the external broker, which keeps its session across restarts; empty: one generated on the first start and kept in the data folder.',
+      ),
+      externalSessionExpiry: duration(
+        '1d',
+        "How long the external broker keeps this instance's session (and queues its share of the messages) while it is disconnected.",
+      ),
+      persistence: setting(
+        z.enum(['level', 'redis', 'memory']),
+        'level',
+        'Where the broker keeps persistent sessions, subscriptions, queued QoS 1/2 messages and retained messages: `level` in the data folder (survives a restart), `redis` at `mqtt.redisUrl` (shared by every node of a cluster), `memory` (lost at restart).',
+      ),
+      redisUrl: setting(
+        z.union([z.literal(''), z.url({ protocol: /^rediss?$/ })]),
+        '',
+        'Redis URL (`redis://[user:password@]host:port[/db]`) for `mqtt.persistence: redis`; the nodes that share it form a cluster.',
+      ),
+    })
+    .refine((mqtt) => mqtt.mode !== 'external' || mqtt.externalUrl !== '', { path: ['externalUrl'], message: 'required when mqtt.mode is external' })
     .refine((mqtt) => mqtt.persistence !== 'redis' || mqtt.redisUrl !== '', { path: ['redisUrl'], message: 'required when persistence is redis' }),
   gateway: z.strictObject({
     maxPayloadBytes: setting(z.coerce.number().int().min(64), 65536, 'Largest device payload accepted; larger ones are quarantined.'),
-    quarantineMaxEntries: setting(z.coerce.number().int().min(1), 100_000, 'Most messages kept in the quarantine; past it the oldest are dropped, counted and logged.'),
-    maxClockSkew: duration('5m', 'A device time further ahead of the receive time than this is a wrong clock: the receive time replaces it and the event is flagged.'),
+    quarantineMaxEntries: setting(
+      z.coerce.number().int().min(1),
+      100_000,
+      'Most messages kept in the quarantine; past it the oldest are dropped, counted and logged.',
+    ),
+    maxClockSkew: duration(
+      '5m',
+      'A device time further ahead of the receive time than this is a wrong clock: the receive time replaces it and the event is flagged.',
+    ),
     maxLateness: duration('7d', 'Events whose device time is older than this (buffered offline, replayed) are still accepted; older ones are quarantined.'),
   }),
   analytics: z.strictObject({
@@ -103,17 +170,30 @@ const sections = {
       'Session rules per device type (JSON in the environment): `{ "tv": { "threshold": { "metric": "power_w", "comparison": "above", "threshold": 20, "hysteresis": 5, "closeAfter": "0s", "minDuration": "0s" }, "idleTimeout": "30m", "maxLength": "24h" } }`. A device of a type with a `threshold` that sends no `usage.start` gets sessions from its telemetry; the timeouts fall back to `sessionIdleTimeout` and `sessionMaxLength`. Replaces the built-in rules as a whole.',
       `built-in rules for ${Object.keys(builtInSessionRules).join(', ')}`,
     ),
-    actorInference: setting(booleanSetting, true, 'For a shared-device session with no actor, infer the member whose personal devices were active nearest its start (marked as inferred, with a confidence).'),
+    actorInference: setting(
+      booleanSetting,
+      true,
+      'For a shared-device session with no actor, infer the member whose personal devices were active nearest its start (marked as inferred, with a confidence).',
+    ),
     actorInferenceWindow: duration('10m', 'How near the start of a session a personal device must have been active to count in the inference.'),
-    journeyGap: duration('30m', 'A subject\'s journey ends when none of its sessions (on its devices, or where it was the actor) starts within this time after the latest end so far.'),
+    journeyGap: duration(
+      '30m',
+      "A subject's journey ends when none of its sessions (on its devices, or where it was the actor) starts within this time after the latest end so far.",
+    ),
     funnels: setting(
       jsonText(funnelsSchema),
       [],
       'Funnels served at `/api/v1/funnels/{name}` (JSON in the environment): `[{ "name": "morning", "steps": [{ "deviceType": "coffee_machine" }, { "eventType": "door.opened" }], "window": "2h", "countBy": "individual" }]`. At least two steps, each a device type (a usage session) or an event type; names unique; `countBy` is `individual` or `collective`.',
       'none',
     ),
-    aggregateInterval: duration('10s', 'How often the aggregates of the days whose sessions or journeys changed (transitions, activity, shared-device usage, funnels) are recomputed and replaced in InfluxDB.'),
-    retentionInterval: duration('5m', 'How often the retention and lifecycle points of the weeks whose sessions changed are recomputed and replaced in InfluxDB (each run reads every stored session; the API computes them on request).'),
+    aggregateInterval: duration(
+      '10s',
+      'How often the aggregates of the days whose sessions or journeys changed (transitions, activity, shared-device usage, funnels) are recomputed and replaced in InfluxDB.',
+    ),
+    retentionInterval: duration(
+      '5m',
+      'How often the retention and lifecycle points of the weeks whose sessions changed are recomputed and replaced in InfluxDB (each run reads every stored session; the API computes them on request).',
+    ),
   }),
   sim: z.strictObject({
     scenario: setting(z.string().min(1), 'small', 'Built-in fleet scenario run by `parcours start` (`none` disables it), or a scenario file.'),
@@ -124,7 +204,11 @@ const sections = {
   }),
   influx: z.strictObject({
     url: setting(z.union([z.literal(''), z.url()]), '', 'InfluxDB base URL; empty disables the InfluxDB outputs.'),
-    apiVersion: setting(z.enum(['auto', 'v1', 'v2']), 'auto', 'Write API: `v2` (/api/v2/write, InfluxDB 1.8+, 2.x, 3.x), `v1` (/write), or `auto` from the /ping version.'),
+    apiVersion: setting(
+      z.enum(['auto', 'v1', 'v2']),
+      'auto',
+      'Write API: `v2` (/api/v2/write, InfluxDB 1.8+, 2.x, 3.x), `v1` (/write), or `auto` from the /ping version.',
+    ),
     token: setting(z.string(), '', 'API token (v2). For InfluxDB 1.8 the token is `username:password`.'),
     org: setting(z.string(), '', 'Organisation (InfluxDB 2.x).'),
     bucket: setting(z.string(), '', 'Bucket (v2 API); defaults to `database/retentionPolicy`.'),
@@ -133,7 +217,7 @@ const sections = {
     username: setting(z.string(), '', 'User name (v1 API).'),
     password: setting(z.string(), '', 'Password (v1 API).'),
     batchSize: setting(z.coerce.number().int().min(1).max(50_000), 5000, 'Most points written in one request.'),
-    pipelineInterval: duration('10s', 'How often the pipeline\'s own figures (rates, lag) are written to the `pipeline` measurement.'),
+    pipelineInterval: duration('10s', "How often the pipeline's own figures (rates, lag) are written to the `pipeline` measurement."),
   }),
 };
 
@@ -175,4 +259,3 @@ export function listSettings(): SettingInfo[] {
     }),
   );
 }
-

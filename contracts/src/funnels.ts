@@ -58,7 +58,11 @@ export const funnelStepResultSchema = z.object({
   reached: z.number().int().nonnegative().describe('subjects whose furthest step is this one or a later one'),
   conversionFromPrevious: share.describe('reached / reached at the previous step (1 for the first step); null when nobody reached the previous one'),
   conversionFromStart: share.describe('reached / entered; null when nobody entered'),
-  medianSecondsFromPrevious: z.number().nonnegative().nullable().describe('median time from the previous step, over the subjects that reached this one; null for the first step or when nobody did'),
+  medianSecondsFromPrevious: z
+    .number()
+    .nonnegative()
+    .nullable()
+    .describe('median time from the previous step, over the subjects that reached this one; null for the first step or when nobody did'),
 });
 
 export const funnelResultSchema = z.object({

@@ -15,3 +15,4 @@ export * from './errors.js';
 export * from './config.js';
 export * from './problem.js';
 export * from './removed-results.js';
+export * from './log-record.js';

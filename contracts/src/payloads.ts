@@ -20,9 +20,7 @@ export type TelemetryPayload = z.infer<typeof telemetryPayloadSchema>;
 export type TelemetryPayloadInput = z.input<typeof telemetryPayloadSchema>;
 
 /** The three core types, or any namespaced lower-case type such as `door.opened`. */
-export const eventTypeSchema = z
-  .string()
-  .regex(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$|^interaction$/, 'usage.start, usage.stop, interaction or a namespaced type');
+export const eventTypeSchema = z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$|^interaction$/, 'usage.start, usage.stop, interaction or a namespaced type');
 
 export const eventPayloadSchema = z.strictObject({
   ts: deviceTimestampSchema,

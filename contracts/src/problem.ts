@@ -9,7 +9,10 @@ export const problemSchema = z.object({
   status: z.number().int(),
   detail: z.string(),
   code: z.string().describe('stable error code, e.g. PARCOURS_E_NOT_FOUND'),
-  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional().describe('each invalid field, for validation errors'),
+  errors: z
+    .array(z.object({ path: z.string(), message: z.string() }))
+    .optional()
+    .describe('each invalid field, for validation errors'),
 });
 export type Problem = z.infer<typeof problemSchema>;
 

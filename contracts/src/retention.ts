@@ -21,12 +21,14 @@ const share = z.number().min(0).max(1).nullable();
 export const retentionCohortSchema = z.object({
   week: instantSchema.describe('Monday 00:00 UTC of the week of first use'),
   size: z.number().int().nonnegative().describe('subjects whose first counted session ever started that week'),
-  retained: z.array(z.object({
-    weekOffset: z.number().int().nonnegative().describe('0 is the week of first use'),
-    week: instantSchema,
-    active: z.number().int().nonnegative(),
-    share: share.describe('active / size; null for an empty cohort'),
-  })),
+  retained: z.array(
+    z.object({
+      weekOffset: z.number().int().nonnegative().describe('0 is the week of first use'),
+      week: instantSchema,
+      active: z.number().int().nonnegative(),
+      share: share.describe('active / size; null for an empty cohort'),
+    }),
+  ),
 });
 
 export const lifecycleWeekSchema = z.object({

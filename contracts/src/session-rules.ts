@@ -11,7 +11,9 @@ export const thresholdRuleSchema = z.strictObject({
   comparison: z.enum(['above', 'below']).default('above').describe('in use while the metric is above (or below) the threshold'),
   threshold: z.number(),
   hysteresis: z.number().nonnegative().default(0).describe('to close, the metric must pass back beyond the threshold by this much (no flapping near it)'),
-  closeAfter: durationSchema.default(0).describe('the metric must stay off this long before the session closes (bridges a noisy sample or a pause); the session ends at the first off sample'),
+  closeAfter: durationSchema
+    .default(0)
+    .describe('the metric must stay off this long before the session closes (bridges a noisy sample or a pause); the session ends at the first off sample'),
   minDuration: durationSchema.default(0).describe('shorter sessions are dropped as noise'),
 });
 export type ThresholdRule = z.output<typeof thresholdRuleSchema>;

@@ -15,7 +15,9 @@ export const usageSessionSchema = z.object({
   subjectKind: subjectKindSchema.nullable(),
   subjectType: typeNameSchema.nullable(),
   actor: idSchema.nullable().describe('the individual named by the device, when a member at the time'),
-  inferredActor: idSchema.nullable().describe('INFERRED, not reported: the member whose personal devices were active nearest the start of a shared-device session with no actor'),
+  inferredActor: idSchema
+    .nullable()
+    .describe('INFERRED, not reported: the member whose personal devices were active nearest the start of a shared-device session with no actor'),
   inferenceConfidence: z.number().min(0).max(1).nullable().describe('how sure the inference is (0–1); null when nothing was inferred'),
   start: instantSchema,
   end: instantSchema,

@@ -2,10 +2,7 @@ import { z } from 'zod';
 
 /** Device timestamps: milliseconds since the epoch, or an ISO 8601 date-time with an offset; decoded to ms. */
 export const deviceTimestampSchema = z
-  .union([
-    z.number().int().nonnegative().max(8.64e15),
-    z.iso.datetime({ offset: true }).transform((iso) => Date.parse(iso)),
-  ])
+  .union([z.number().int().nonnegative().max(8.64e15), z.iso.datetime({ offset: true }).transform((iso) => Date.parse(iso))])
   .describe('ms since the epoch, or ISO 8601 with offset');
 
 /** API instants travel as ISO 8601 strings and are held as ms in code. */

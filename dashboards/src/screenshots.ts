@@ -26,14 +26,15 @@ export interface ScreenshotOptions {
   auth: { token: string } | { user: string; password: string } | null;
 }
 
-const usage = 'usage: screenshots --url <grafana url> [--out dir] [--from now-24h] [--to now] [--width 1600] [--height 1000] [--chromium /usr/bin/chromium]; credentials in GRAFANA_TOKEN, or GRAFANA_USER and GRAFANA_PASSWORD';
+const usage =
+  'usage: screenshots --url <grafana url> [--out dir] [--from now-24h] [--to now] [--width 1600] [--height 1000] [--chromium /usr/bin/chromium]; credentials in GRAFANA_TOKEN, or GRAFANA_USER and GRAFANA_PASSWORD';
 
 /** The options from the command line and the environment; throws a sentence with the usage when they are wrong. */
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): ScreenshotOptions {
   const { values } = parseArgs({
     args: argv,
     options: {
-      url: { type: 'string', default: env['GRAFANA_URL'] },
+      url: { type: 'string', default: env.GRAFANA_URL },
       out: { type: 'string', default: 'screenshots' },
       from: { type: 'string', default: 'now-24h' },
       to: { type: 'string', default: 'now' },
@@ -55,9 +56,9 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Screenshot
     if (!Number.isInteger(n) || n < 200) throw new Error(`--${name} must be a whole number of pixels, at least 200\n${usage}`);
     return n;
   };
-  const token = env['GRAFANA_TOKEN'];
-  const user = env['GRAFANA_USER'];
-  const password = env['GRAFANA_PASSWORD'];
+  const token = env.GRAFANA_TOKEN;
+  const user = env.GRAFANA_USER;
+  const password = env.GRAFANA_PASSWORD;
   if ((user === undefined) !== (password === undefined)) throw new Error(`set both GRAFANA_USER and GRAFANA_PASSWORD, or neither\n${usage}`);
   return {
     url: base.href.replace(/\/$/, ''),
@@ -96,14 +97,17 @@ export async function checkGrafana(options: Pick<ScreenshotOptions, 'url' | 'aut
     try {
       return await fetch(`${options.url}${path}`, { headers: authHeaders(options.auth), signal: AbortSignal.timeout(timeoutMs) });
     } catch (error) {
-      throw new Error(`Grafana is unreachable at ${options.url} (${error instanceof Error ? (error.cause as Error | undefined)?.message ?? error.message : String(error)}): start it (docker compose up) or pass --url`);
+      throw new Error(
+        `Grafana is unreachable at ${options.url} (${error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error)}): start it (docker compose up) or pass --url`,
+      );
     }
   };
   const health = await get('/api/health');
   if (!health.ok) throw new Error(`${options.url}/api/health answered ${health.status}: is this Grafana?`);
   for (const uid of uids) {
     const response = await get(`/api/dashboards/uid/${uid}`);
-    if (response.status === 401 || response.status === 403) throw new Error(`Grafana refused the credentials (${response.status}): set GRAFANA_TOKEN, or GRAFANA_USER and GRAFANA_PASSWORD`);
+    if (response.status === 401 || response.status === 403)
+      throw new Error(`Grafana refused the credentials (${response.status}): set GRAFANA_TOKEN, or GRAFANA_USER and GRAFANA_PASSWORD`);
     if (!response.ok) throw new Error(`Grafana has no dashboard ${uid} (${response.status}): is the Parcours provisioning loaded (dashboards/README.md)?`);
   }
 }
@@ -111,11 +115,18 @@ export async function checkGrafana(options: Pick<ScreenshotOptions, 'url' | 'aut
 /** Renders every page to its PNG; waits for the panels' queries to settle before each shot. */
 export async function renderScreenshots(options: ScreenshotOptions): Promise<string[]> {
   const pages = dashboardPages(options);
-  await checkGrafana(options, pages.map((p) => p.uid));
-  if (!existsSync(options.chromium)) throw new Error(`no browser at ${options.chromium}: install Debian's chromium (apt-get install chromium) or pass --chromium`);
+  await checkGrafana(
+    options,
+    pages.map((p) => p.uid),
+  );
+  if (!existsSync(options.chromium))
+    throw new Error(`no browser at ${options.chromium}: install Debian's chromium (apt-get install chromium) or pass --chromium`);
   mkdirSync(options.out, { recursive: true });
   const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: options.chromium, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  const browser = await chromium.launch({
+    executablePath: options.chromium,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
   try {
     const context = await browser.newContext({ viewport: { width: options.width, height: options.height }, extraHTTPHeaders: authHeaders(options.auth) });
     const page = await context.newPage();

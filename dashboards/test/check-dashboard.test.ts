@@ -18,12 +18,34 @@ function sample() {
     },
     panels: [
       {
-        id: 1, type: 'stat', title: 'A', datasource: ds as typeof ds | undefined, gridPos: { x: 0, y: 0, w: 12, h: 4 },
-        targets: [{ refId: 'A', rawQuery: true, resultFormat: 'time_series', query: 'SELECT count("seq") FROM "telemetry" WHERE $timeFilter AND "device" =~ /^$device$/' }],
+        id: 1,
+        type: 'stat',
+        title: 'A',
+        datasource: ds as typeof ds | undefined,
+        gridPos: { x: 0, y: 0, w: 12, h: 4 },
+        targets: [
+          {
+            refId: 'A',
+            rawQuery: true,
+            resultFormat: 'time_series',
+            query: 'SELECT count("seq") FROM "telemetry" WHERE $timeFilter AND "device" =~ /^$device$/',
+          },
+        ],
       },
       {
-        id: 2, type: 'timeseries', title: 'B', datasource: ds as typeof ds | undefined, gridPos: { x: 12, y: 0, w: 12, h: 4 },
-        targets: [{ refId: 'A', rawQuery: true, resultFormat: 'time_series', query: 'SELECT mean("power_w") FROM "telemetry" WHERE $__timeFilter GROUP BY time(${__interval}), "device"' }],
+        id: 2,
+        type: 'timeseries',
+        title: 'B',
+        datasource: ds as typeof ds | undefined,
+        gridPos: { x: 12, y: 0, w: 12, h: 4 },
+        targets: [
+          {
+            refId: 'A',
+            rawQuery: true,
+            resultFormat: 'time_series',
+            query: 'SELECT mean("power_w") FROM "telemetry" WHERE $__timeFilter GROUP BY time(${__interval}), "device"',
+          },
+        ],
       },
     ],
   };
@@ -72,7 +94,12 @@ describe('checkDashboard', () => {
 
 describe('checkDashboards', () => {
   it('reports a uid shared by two files', () => {
-    expect(checkDashboards([{ file: 'a.json', json: sample() }, { file: 'b.json', json: sample() }])).toEqual(['b.json: uid parcours-sample is already the uid of a.json']);
+    expect(
+      checkDashboards([
+        { file: 'a.json', json: sample() },
+        { file: 'b.json', json: sample() },
+      ]),
+    ).toEqual(['b.json: uid parcours-sample is already the uid of a.json']);
   });
 });
 
@@ -101,7 +128,14 @@ describe('the shipped dashboards', () => {
   const shipped = readShippedDashboards();
 
   it('are sound, with unique uids', () => {
-    expect(shipped.map((d) => d.file)).toEqual(['device-telemetry.json', 'fleet-pipeline.json', 'funnels-retention.json', 'journeys-paths.json', 'subjects.json', 'usage-sessions.json']);
+    expect(shipped.map((d) => d.file)).toEqual([
+      'device-telemetry.json',
+      'fleet-pipeline.json',
+      'funnels-retention.json',
+      'journeys-paths.json',
+      'subjects.json',
+      'usage-sessions.json',
+    ]);
     expect(checkDashboards(shipped)).toEqual([]);
   });
 
@@ -119,6 +153,19 @@ describe('the shipped dashboards', () => {
     const queried = new Set(shipped.flatMap((d) => listDashboardQueries(d.json)).flatMap((q) => [...q.query.matchAll(/FROM "(\w+)"/g)].map((m) => m[1]!)));
     const known: string[] = Object.values(measurements);
     expect([...queried].filter((m) => !known.includes(m))).toEqual([]);
-    expect([...queried].sort()).toEqual(['activity', 'funnel', 'journey', 'lifecycle', 'pipeline', 'retention', 'telemetry', 'transition', 'usage_event', 'usage_hour', 'usage_session', 'usage_share']);
+    expect([...queried].sort()).toEqual([
+      'activity',
+      'funnel',
+      'journey',
+      'lifecycle',
+      'pipeline',
+      'retention',
+      'telemetry',
+      'transition',
+      'usage_event',
+      'usage_hour',
+      'usage_session',
+      'usage_share',
+    ]);
   });
 });

@@ -89,7 +89,10 @@ describe('docker-compose.yml', () => {
     ]);
     expect(grafana.environment).toHaveProperty('INFLUX_TOKEN');
 
-    const provider = readYaml('dashboards/provisioning/dashboards/parcours.yaml') as { apiVersion: number; providers: { type: string; folder: string; options: { path: string } }[] };
+    const provider = readYaml('dashboards/provisioning/dashboards/parcours.yaml') as {
+      apiVersion: number;
+      providers: { type: string; folder: string; options: { path: string } }[];
+    };
     expect(provider.apiVersion).toBe(1);
     expect(provider.providers).toEqual([expect.objectContaining({ type: 'file', folder: 'Parcours' })]);
     const dashboards = mountedAt(grafana, provider.providers[0]!.options.path);
@@ -100,7 +103,9 @@ describe('docker-compose.yml', () => {
 
   it('is valid for docker-compose, when docker-compose is installed', () => {
     if (spawnSync('sh', ['-c', 'command -v docker-compose']).status !== 0) {
-      console.warn('docker-compose is not installed: `docker-compose config` skipped, the structural checks above ran (scripts/install-test-services.sh installs it)');
+      console.warn(
+        'docker-compose is not installed: `docker-compose config` skipped, the structural checks above ran (scripts/install-test-services.sh installs it)',
+      );
       return;
     }
     const result = spawnSync('docker-compose', ['-f', composeFile, 'config', '-q'], { encoding: 'utf8' });

@@ -24,7 +24,14 @@ async function fakeGrafana(answer: (path: string, auth: string | undefined) => n
 describe('parseOptions', () => {
   it('takes the URL from the arguments or GRAFANA_URL, and the credentials from the environment', () => {
     expect(parseOptions(['--url', 'http://grafana:3000/', '--from', 'now-7d'], { GRAFANA_TOKEN: 'glsa_x' })).toEqual({
-      url: 'http://grafana:3000', out: 'screenshots', from: 'now-7d', to: 'now', width: 1600, height: 1000, chromium: '/usr/bin/chromium', auth: { token: 'glsa_x' },
+      url: 'http://grafana:3000',
+      out: 'screenshots',
+      from: 'now-7d',
+      to: 'now',
+      width: 1600,
+      height: 1000,
+      chromium: '/usr/bin/chromium',
+      auth: { token: 'glsa_x' },
     });
     expect(parseOptions([], { GRAFANA_URL: 'http://g:3000', GRAFANA_USER: 'admin', GRAFANA_PASSWORD: 'pw' }).auth).toEqual({ user: 'admin', password: 'pw' });
   });
@@ -41,7 +48,14 @@ describe('parseOptions', () => {
 describe('dashboardPages', () => {
   it('has one kiosk page per shipped dashboard, its PNG named after the uid', () => {
     const pages = dashboardPages({ url: 'http://g:3000', out: 'shots', from: 'now-24h', to: 'now' });
-    expect(pages.map((p) => p.file)).toEqual(['shots/parcours-device-telemetry.png', 'shots/parcours-fleet-pipeline.png', 'shots/parcours-funnels-retention.png', 'shots/parcours-journeys-paths.png', 'shots/parcours-subjects.png', 'shots/parcours-usage-sessions.png']);
+    expect(pages.map((p) => p.file)).toEqual([
+      'shots/parcours-device-telemetry.png',
+      'shots/parcours-fleet-pipeline.png',
+      'shots/parcours-funnels-retention.png',
+      'shots/parcours-journeys-paths.png',
+      'shots/parcours-subjects.png',
+      'shots/parcours-usage-sessions.png',
+    ]);
     expect(pages[1]!.url).toBe('http://g:3000/d/parcours-fleet-pipeline?orgId=1&from=now-24h&to=now&kiosk=');
   });
 });
@@ -56,15 +70,21 @@ describe('checkGrafana', () => {
   });
 
   it('says when Grafana refuses the credentials or lacks the provisioned dashboards', async () => {
-    const url = await fakeGrafana((path, auth) => (path === '/api/health' ? 200 : auth !== 'Bearer good' ? 401 : path.endsWith('parcours-subjects') ? 404 : 200));
+    const url = await fakeGrafana((path, auth) =>
+      path === '/api/health' ? 200 : auth !== 'Bearer good' ? 401 : path.endsWith('parcours-subjects') ? 404 : 200,
+    );
     await expect(checkGrafana({ url, auth: { token: 'bad' } }, ['parcours-subjects'])).rejects.toThrow('Grafana refused the credentials (401)');
-    await expect(checkGrafana({ url, auth: { token: 'good' } }, ['parcours-fleet-pipeline', 'parcours-subjects'])).rejects.toThrow('Grafana has no dashboard parcours-subjects (404)');
+    await expect(checkGrafana({ url, auth: { token: 'good' } }, ['parcours-fleet-pipeline', 'parcours-subjects'])).rejects.toThrow(
+      'Grafana has no dashboard parcours-subjects (404)',
+    );
     await expect(checkGrafana({ url, auth: { token: 'good' } }, ['parcours-fleet-pipeline'])).resolves.toBeUndefined();
   });
 
   it('says when the browser is missing, once Grafana answers', async () => {
     const url = await fakeGrafana(() => 200);
-    await expect(renderScreenshots(parseOptions(['--url', url, '--chromium', '/nonexistent/chromium'], {}))).rejects.toThrow("no browser at /nonexistent/chromium: install Debian's chromium");
+    await expect(renderScreenshots(parseOptions(['--url', url, '--chromium', '/nonexistent/chromium'], {}))).rejects.toThrow(
+      "no browser at /nonexistent/chromium: install Debian's chromium",
+    );
   });
 
   it('sends a token as Bearer and a user as Basic', () => {

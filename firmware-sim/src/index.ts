@@ -1,7 +1,16 @@
 export { Simulator, type SimulatorOptions, type SimulationSummary, type SimulationProgress } from './simulator.js';
 export { loadScenario, parseScenario, builtInScenarios } from './scenario/load-scenario.js';
 export { city, type CityOptions } from './scenarios/city.js';
-export { worldSchema, faultRatesSchema, type World, type WorldInput, type WorldDevice, type MetricModel, type UsageWindow, type FaultRates } from './scenario/schema.js';
+export {
+  worldSchema,
+  faultRatesSchema,
+  type World,
+  type WorldInput,
+  type WorldDevice,
+  type MetricModel,
+  type UsageWindow,
+  type FaultRates,
+} from './scenario/schema.js';
 export { generateTimeline, type Timeline } from './timeline/generate-timeline.js';
 export { faultKinds, type FaultKind, type TimelineMessage } from './timeline/types.js';
 export {

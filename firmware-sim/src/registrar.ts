@@ -41,7 +41,6 @@ const importChunk = 5000;
 const importCounts = z.object({ subjects: z.number(), devices: z.number(), memberships: z.number(), assignments: z.number() });
 const importResultSchema = z.object({ created: importCounts, unchanged: importCounts });
 
-
 const statusCodes: Record<number, ErrorCode> = {
   400: errorCodes.validation,
   401: errorCodes.unauthorized,
@@ -60,7 +59,12 @@ async function failure(response: Response, what: string): Promise<ParcoursError>
   }
   const body = problemSchema.safeParse(json);
   // An import lists its problems per row: the first few say which records clash.
-  const rows = body.success ? (body.data.errors ?? []).slice(0, 5).map((e) => `\n  ${e.path}: ${e.message}`).join('') : '';
+  const rows = body.success
+    ? (body.data.errors ?? [])
+        .slice(0, 5)
+        .map((e) => `\n  ${e.path}: ${e.message}`)
+        .join('')
+    : '';
   const detail = body.success ? `${body.data.code}: ${body.data.detail}${rows}` : text.slice(0, 300);
   const hint = response.status === 409 ? ' (the registry holds other content under this id: fix the scenario or the registry)' : '';
   const retryable = response.status === 429 || response.status >= 500;
@@ -125,19 +129,51 @@ export async function registerWorld(world: World, options: RegistrarOptions, sta
   await importRows('subjects', [
     ...world.collectives.map((c) => ({ id: c.id, kind: 'collective', type: c.type, name: c.name, attributes: c.attributes }) satisfies SubjectCreate),
     ...world.individuals.map((p) => ({ id: p.id, kind: 'individual', type: p.type, name: p.name, attributes: p.attributes }) satisfies SubjectCreate),
-    ...stays.map((v) => ({ id: v.individualId, kind: 'individual', type: 'visitor', name: `Visitor ${v.individualId}`, attributes: { rule: v.rule } }) satisfies SubjectCreate),
+    ...stays.map(
+      (v) =>
+        ({ id: v.individualId, kind: 'individual', type: 'visitor', name: `Visitor ${v.individualId}`, attributes: { rule: v.rule } }) satisfies SubjectCreate,
+    ),
   ]);
   await importRows('memberships', [
     ...world.individuals.flatMap((p) =>
-      p.memberships.map((m) => ({ id: m.id, individualId: p.id, collectiveId: m.collective, role: m.role, validFrom: toIso(m.validFrom), validTo: m.validTo === null ? null : toIso(m.validTo) }) satisfies MembershipCreate),
+      p.memberships.map(
+        (m) =>
+          ({
+            id: m.id,
+            individualId: p.id,
+            collectiveId: m.collective,
+            role: m.role,
+            validFrom: toIso(m.validFrom),
+            validTo: m.validTo === null ? null : toIso(m.validTo),
+          }) satisfies MembershipCreate,
+      ),
     ),
-    ...stays.map((v) => ({ id: `${v.individualId}.${v.collective}`, individualId: v.individualId, collectiveId: v.collective, role: v.role, validFrom: toIso(v.validFrom), validTo: toIso(v.validTo) }) satisfies MembershipCreate),
+    ...stays.map(
+      (v) =>
+        ({
+          id: `${v.individualId}.${v.collective}`,
+          individualId: v.individualId,
+          collectiveId: v.collective,
+          role: v.role,
+          validFrom: toIso(v.validFrom),
+          validTo: toIso(v.validTo),
+        }) satisfies MembershipCreate,
+    ),
   ]);
-  await importRows('devices', world.devices.map((d) => ({ id: d.id, type: d.type, model: d.model, name: d.name ?? null }) satisfies DeviceCreate));
+  await importRows(
+    'devices',
+    world.devices.map((d) => ({ id: d.id, type: d.type, model: d.model, name: d.name ?? null }) satisfies DeviceCreate),
+  );
   await importRows(
     'assignments',
     world.devices.flatMap((d) =>
-      assignmentsOf(d).map((a) => ({ id: a.id, deviceId: d.id, subjectId: a.owner, validFrom: toIso(a.validFrom), validTo: a.validTo === null ? null : toIso(a.validTo) })),
+      assignmentsOf(d).map((a) => ({
+        id: a.id,
+        deviceId: d.id,
+        subjectId: a.owner,
+        validFrom: toIso(a.validFrom),
+        validTo: a.validTo === null ? null : toIso(a.validTo),
+      })),
     ),
   );
   await forEachLimited(world.devices, limit, async (d) => {

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { deviceTopic, errorCodes, ParcoursError } from '@parcours/contracts';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { SimClock, sleep, type Speed } from './clock.js';
+import { SimClock, sleep, } from './clock.js';
 import { DeviceClient, isConnectRefused, type DeviceAuth } from './device-client.js';
 import { forEachLimited } from './limit.js';
 import { registerWorld } from './registrar.js';
@@ -22,7 +22,12 @@ const simulatorOptionsSchema = z
     from: z.number().int().nonnegative().optional().describe('simulated start, ms; default: resume from the saved state'),
     to: z.number().int().nonnegative().optional().describe('simulated end, ms; without it the clock catches up and runs on'),
     speed: z.union([z.number().positive(), z.literal('max')]),
-    backfillMs: z.number().int().nonnegative().default(6 * hourMs).describe('first run without `from`: start this long before now'),
+    backfillMs: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(6 * hourMs)
+      .describe('first run without `from`: start this long before now'),
     mqttUrl: z.string().min(1),
     apiUrl: z.url(),
     apiKey: z.string().min(1).describe('an admin API key of the Parcours API'),
@@ -120,7 +125,9 @@ export class Simulator {
     const devices = scenario.devices.map((device) => ({ device, secret: credentials.get(device.id) }));
     const results: PromiseSettledResult<void>[] = [];
     await forEachLimited(devices, this.options.connectConcurrency, async ({ device, secret }) => {
-      const attempt = secret ? this.connect(device.id, { username: secret.username, password: secret.secret }, true) : Promise.reject(new Error(`no credentials for ${device.id}`));
+      const attempt = secret
+        ? this.connect(device.id, { username: secret.username, password: secret.secret }, true)
+        : Promise.reject(new Error(`no credentials for ${device.id}`));
       results.push(...(await Promise.allSettled([attempt])));
     });
     if (scenario.faults.unknownDevicePerDay > 0) results.push(...(await Promise.allSettled(unknownDeviceIds(scenario).map((id) => this.connectImpostor(id)))));
@@ -130,7 +137,16 @@ export class Simulator {
       await this.closeClients();
       throw failure.reason;
     }
-    logger.info({ scenario: scenario.name, devices: scenario.devices.length, from: new Date(fromMs).toISOString(), to: to === undefined ? null : new Date(to).toISOString(), speed }, 'simulation started');
+    logger.info(
+      {
+        scenario: scenario.name,
+        devices: scenario.devices.length,
+        from: new Date(fromMs).toISOString(),
+        to: to === undefined ? null : new Date(to).toISOString(),
+        speed,
+      },
+      'simulation started',
+    );
     this.range = { fromMs, simulatedMs: fromMs };
     const clock = new SimClock({ fromMs, speed });
     clock.start();
@@ -264,7 +280,8 @@ export class Simulator {
   /** Waits for every ack; after stop(), at most closeTimeoutMs (a broker that is gone never acks). */
   private async flushClients(): Promise<void> {
     const flushed = Promise.all([...this.clients.values()].map((c) => c.flush()));
-    if (!this.abort.signal.aborted) await Promise.race([flushed, new Promise((resolve) => this.abort.signal.addEventListener('abort', resolve, { once: true }))]);
+    if (!this.abort.signal.aborted)
+      await Promise.race([flushed, new Promise((resolve) => this.abort.signal.addEventListener('abort', resolve, { once: true }))]);
     if (this.abort.signal.aborted) await Promise.race([flushed, new Promise((resolve) => setTimeout(resolve, this.options.closeTimeoutMs).unref())]);
   }
 

@@ -24,7 +24,11 @@ describe('registerWorld', () => {
     expect(api.records.get('memberships')!.size).toBe(memberships.length);
     expect(api.records.get('devices')!.size).toBe(world.devices.length);
     expect(api.records.get('assignments')!.size).toBe(world.devices.flatMap(assignmentsOf).length);
-    expect(api.records.get('assignments')!.get('martin-washer.ind-hugo.1')).toMatchObject({ subjectId: 'ind-hugo', validFrom: Date.UTC(2025, 9, 1), validTo: null });
+    expect(api.records.get('assignments')!.get('martin-washer.ind-hugo.1')).toMatchObject({
+      subjectId: 'ind-hugo',
+      validFrom: Date.UTC(2025, 9, 1),
+      validTo: null,
+    });
     expect([...credentials.keys()].sort()).toEqual(world.devices.map((d) => d.id).sort()); // registered in parallel
     expect(api.records.get('memberships')!.get('ind-alice.wp-acme')).toMatchObject({
       individualId: 'ind-alice',
@@ -53,7 +57,10 @@ describe('registerWorld', () => {
     await registerWorld(world, { apiUrl: api.url, apiKey: 'test-key', logger }, stays);
     const [stay] = stays;
     expect(api.records.get('subjects')!.get(stay!.individualId)).toMatchObject({ kind: 'individual', type: 'visitor' });
-    expect(api.records.get('memberships')!.get(`${stay!.individualId}.${stay!.collective}`)).toMatchObject({ validFrom: stay!.validFrom, validTo: stay!.validTo });
+    expect(api.records.get('memberships')!.get(`${stay!.individualId}.${stay!.collective}`)).toMatchObject({
+      validFrom: stay!.validFrom,
+      validTo: stay!.validTo,
+    });
   });
 
   it('stops, naming the record, when an id exists with other content', async () => {

@@ -68,14 +68,26 @@ export class Gateway {
     const log = new EventLog(db);
     const quarantine = new QuarantineStore(db, config.gateway.quarantineMaxEntries);
     const presence = new PresenceStore(db);
-    const writer = new BatchWriter(db, log, quarantine, presence, (dropped) => {
-      metrics.quarantineDropped.inc(dropped);
-      logger.warn({ dropped, max: config.gateway.quarantineMaxEntries }, 'quarantine full: dropped the oldest messages');
-    }, walSync);
+    const writer = new BatchWriter(
+      db,
+      log,
+      quarantine,
+      presence,
+      (dropped) => {
+        metrics.quarantineDropped.inc(dropped);
+        logger.warn({ dropped, max: config.gateway.quarantineMaxEntries }, 'quarantine full: dropped the oldest messages');
+      },
+      walSync,
+    );
     // Rebuilt when next needed, not on every change: registering a fleet of thousands is then linear.
     registry.onChange(() => (this.index = null));
     const ingest = new Ingest({
-      options: { baseTopic: config.mqtt.baseTopic, maxPayloadBytes: config.gateway.maxPayloadBytes, maxClockSkewMs: config.gateway.maxClockSkew, maxLatenessMs: config.gateway.maxLateness },
+      options: {
+        baseTopic: config.mqtt.baseTopic,
+        maxPayloadBytes: config.gateway.maxPayloadBytes,
+        maxClockSkewMs: config.gateway.maxClockSkew,
+        maxLatenessMs: config.gateway.maxLateness,
+      },
       index: () => this.attributionIndex,
       writer,
       metrics,
@@ -99,13 +111,27 @@ export class Gateway {
     return this.parts;
   }
 
-  get db(): Database { return this.started.db; }
-  get registry(): RegistryStore { return this.started.registry; }
-  get log(): EventLog { return this.started.log; }
-  get offsets(): ConsumerOffsets { return this.started.offsets; }
-  get quarantine(): QuarantineStore { return this.started.quarantine; }
-  get presence(): PresenceStore { return this.started.presence; }
-  get apiKeys(): ApiKeyStore { return this.started.apiKeys; }
+  get db(): Database {
+    return this.started.db;
+  }
+  get registry(): RegistryStore {
+    return this.started.registry;
+  }
+  get log(): EventLog {
+    return this.started.log;
+  }
+  get offsets(): ConsumerOffsets {
+    return this.started.offsets;
+  }
+  get quarantine(): QuarantineStore {
+    return this.started.quarantine;
+  }
+  get presence(): PresenceStore {
+    return this.started.presence;
+  }
+  get apiKeys(): ApiKeyStore {
+    return this.started.apiKeys;
+  }
 
   /** Resolves once the message is durably stored (or quarantined); only then may the broker acknowledge it. */
   ingest(message: InboundMessage): Promise<WriteOutcome> {
@@ -140,7 +166,13 @@ export class Gateway {
   async replayQuarantine(filter: QuarantineFilter, limit: number): Promise<Record<WriteOutcome | 'replayed', number>> {
     const tally = { replayed: 0, stored: 0, duplicate: 0, quarantined: 0, presence: 0 };
     for (const entry of this.started.quarantine.take(filter, limit)) {
-      const outcome = await this.ingest({ topic: entry.topic, payload: entry.payload, receivedAt: entry.receivedAt, clientId: entry.clientId, username: entry.username });
+      const outcome = await this.ingest({
+        topic: entry.topic,
+        payload: entry.payload,
+        receivedAt: entry.receivedAt,
+        clientId: entry.clientId,
+        username: entry.username,
+      });
       tally[outcome] += 1;
       tally.replayed += 1;
     }
@@ -157,6 +189,14 @@ export class Gateway {
 
   routes(): FastifyPluginAsync[] {
     const { registry, quarantine, log, presence } = this.started;
-    return [subjectRoutes(registry), membershipRoutes(registry), deviceRoutes(registry, presence), registryChangeRoutes(registry), importRoutes(registry), quarantineRoutes(quarantine, (filter, limit) => this.replayQuarantine(filter, limit)), eventRoutes(log)];
+    return [
+      subjectRoutes(registry),
+      membershipRoutes(registry),
+      deviceRoutes(registry, presence),
+      registryChangeRoutes(registry),
+      importRoutes(registry),
+      quarantineRoutes(quarantine, (filter, limit) => this.replayQuarantine(filter, limit)),
+      eventRoutes(log),
+    ];
   }
 }

@@ -4,7 +4,6 @@ export { buildHttpApp, type HttpApp, type HttpAppDeps } from './http/build-app.j
 export { notFound } from './http/errors.js';
 export { pageOf, pageQuerySchema } from './http/pagination.js';
 export { LogConsumer, type ConsumerStatus, type LogConsumerOptions } from './log/log-consumer.js';
-export type { LogRecord, NewLogRecord } from './log/log-record.js';
 export type { EventLog } from './log/event-log.js';
 export type { ConsumerOffsets } from './log/consumer-offsets.js';
 export type { InboundMessage } from './pipeline/draft.js';

@@ -16,17 +16,27 @@ function newCertificate(subjectCn: string, days: number): { cert: forge.pki.Cert
   cert.serialNumber = `0${randomBytes(15).toString('hex')}`;
   cert.validity.notBefore = new Date(Date.now() - 60_000);
   cert.validity.notAfter = new Date(Date.now() + days * 86_400_000);
-  cert.setSubject([{ name: 'commonName', value: subjectCn }, { name: 'organizationName', value: 'Parcours development' }]);
+  cert.setSubject([
+    { name: 'commonName', value: subjectCn },
+    { name: 'organizationName', value: 'Parcours development' },
+  ]);
   return { cert, keys };
 }
 
-const toPem = (cert: forge.pki.Certificate, keys: forge.pki.rsa.KeyPair): Pem => ({ cert: forge.pki.certificateToPem(cert), key: forge.pki.privateKeyToPem(keys.privateKey) });
+const toPem = (cert: forge.pki.Certificate, keys: forge.pki.rsa.KeyPair): Pem => ({
+  cert: forge.pki.certificateToPem(cert),
+  key: forge.pki.privateKeyToPem(keys.privateKey),
+});
 
 /** A development certificate authority, to sign the broker's certificate and devices' client certificates. */
 export function createCa(): Pem {
   const { cert, keys } = newCertificate('Parcours development CA', validityDays.ca);
   cert.setIssuer(cert.subject.attributes);
-  cert.setExtensions([{ name: 'basicConstraints', cA: true, critical: true }, { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true }, { name: 'subjectKeyIdentifier' }]);
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: true, critical: true },
+    { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+    { name: 'subjectKeyIdentifier' },
+  ]);
   cert.sign(keys.privateKey, forge.md.sha256.create());
   return toPem(cert, keys);
 }
@@ -53,5 +63,8 @@ export function createServerCertificate(ca: Pem, hosts: readonly string[]): Pem 
 
 /** A device's client certificate: its CN is the device id, which the broker authenticates it as. */
 export function createDeviceCertificate(ca: Pem, deviceId: string): Pem {
-  return signLeaf(ca, deviceId, [{ name: 'keyUsage', digitalSignature: true, critical: true }, { name: 'extKeyUsage', clientAuth: true }]);
+  return signLeaf(ca, deviceId, [
+    { name: 'keyUsage', digitalSignature: true, critical: true },
+    { name: 'extKeyUsage', clientAuth: true },
+  ]);
 }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Analytics, computeAccuracy, type AccuracyReport } from '@parcours/analytics';
-import { createGatewayMetrics, Gateway, type LogRecord } from '@parcours/gateway';
+import type { LogRecord } from '@parcours/contracts';
+import { createGatewayMetrics, Gateway } from '@parcours/gateway';
 import { buildJourneys, groundTruthSchema, type GroundTruth } from '@parcours/firmware-sim';
 import { Registry } from 'prom-client';
 import { loadConfig } from '../config/load-config.js';
@@ -22,8 +23,16 @@ export function measureAccuracy(gateway: Gateway, analytics: Analytics, truth: G
   for (const chunk of gateway.log.readTimeRange(fromMs, toMs)) events.push(...chunk.filter((r) => r.channel === 'events'));
   const subjects = new Map(gateway.registry.snapshot().subjects.map((s) => [s.id, { kind: s.kind, type: s.type }]));
   return computeAccuracy({
-    fromMs, toMs, truth: truth.sessions, derived: analytics.sessionStore.listInRange(fromMs, toMs), derivedJourneys: analytics.journeysInRange(fromMs, toMs), events, subjects,
-    journeysOf: (sessions) => buildJourneys(sessions, gapMs), gapMs, toleranceMs,
+    fromMs,
+    toMs,
+    truth: truth.sessions,
+    derived: analytics.sessionStore.listInRange(fromMs, toMs),
+    derivedJourneys: analytics.journeysInRange(fromMs, toMs),
+    events,
+    subjects,
+    journeysOf: (sessions) => buildJourneys(sessions, gapMs),
+    gapMs,
+    toleranceMs,
   });
 }
 
@@ -33,16 +42,28 @@ function formatReport(r: AccuracyReport): string {
   const lines = [`window ${new Date(r.window.fromMs).toISOString()} → ${new Date(r.window.toMs).toISOString()}`, ''];
   const s = r.sessions;
   lines.push(`sessions (tolerance ${s.toleranceMs} ms; ${s.excludedOpenAtEnd} still open at the end left out; ${s.nearMisses} near misses)`);
-  lines.push(`  ${'device type'.padEnd(18)} ${'truth'.padStart(6)} ${'derived'.padStart(8)} ${'matched'.padStart(8)} ${'precision'.padStart(10)} ${'recall'.padStart(8)} ${'F1'.padStart(8)}`);
+  lines.push(
+    `  ${'device type'.padEnd(18)} ${'truth'.padStart(6)} ${'derived'.padStart(8)} ${'matched'.padStart(8)} ${'precision'.padStart(10)} ${'recall'.padStart(8)} ${'F1'.padStart(8)}`,
+  );
   for (const [type, x] of [...Object.entries(s.byDeviceType), ['all', s] as const]) {
-    lines.push(`  ${type.padEnd(18)} ${String(x.truth).padStart(6)} ${String(x.derived).padStart(8)} ${String(x.matched).padStart(8)} ${pct(x.precision).padStart(10)} ${pct(x.recall).padStart(8)} ${pct(x.f1).padStart(8)}`);
+    lines.push(
+      `  ${type.padEnd(18)} ${String(x.truth).padStart(6)} ${String(x.derived).padStart(8)} ${String(x.matched).padStart(8)} ${pct(x.precision).padStart(10)} ${pct(x.recall).padStart(8)} ${pct(x.f1).padStart(8)}`,
+    );
   }
   lines.push('', 'attribution (right subject / right individual)');
-  for (const [what, a] of [['sessions', r.attribution.sessions], ['events', r.attribution.events]] as const) {
-    lines.push(`  ${what.padEnd(9)} decided by registry or actor: ${a.decided.count} → ${pct(a.decided.subjectShare)} / ${pct(a.decided.individualShare)};  inferred: ${a.inferred.count} → ${pct(a.inferred.subjectShare)} / ${pct(a.inferred.individualShare)}`);
+  for (const [what, a] of [
+    ['sessions', r.attribution.sessions],
+    ['events', r.attribution.events],
+  ] as const) {
+    lines.push(
+      `  ${what.padEnd(9)} decided by registry or actor: ${a.decided.count} → ${pct(a.decided.subjectShare)} / ${pct(a.decided.individualShare)};  inferred: ${a.inferred.count} → ${pct(a.inferred.subjectShare)} / ${pct(a.inferred.individualShare)}`,
+    );
   }
   lines.push('', 'transitions (Parcours side: its journeys table, and the journeys still pending in the stream)');
-  for (const [what, t] of [['knowable', r.transitions.knowable], ['all users', r.transitions.all]] as const) {
+  for (const [what, t] of [
+    ['knowable', r.transitions.knowable],
+    ['all users', r.transitions.all],
+  ] as const) {
     lines.push(`  ${what.padEnd(9)} truth ${t.truthTotal}, derived ${t.derivedTotal}, |error| ${t.absoluteError} = ${pct(t.relativeError)}`);
   }
   lines.push('', 'targets (issue 7)');

@@ -55,7 +55,7 @@ export async function runAnalyticsRunCommand(options: AnalyticsRunOptions): Prom
     if (differing.length > 0 && !options.settingsChanged) {
       throw new Error(
         `these settings differ from those the server derived with: ${differing.join(', ')} (PARCOURS_ANALYTICS_*). ` +
-          'Run with the server\'s configuration, or pass --settings-changed to re-derive with these on purpose (the server must then run with them too).',
+          "Run with the server's configuration, or pass --settings-changed to re-derive with these on purpose (the server must then run with them too).",
       );
     }
     if (options.settingsChanged) analytics.adoptSettings();
@@ -85,7 +85,10 @@ export function analyticsCommand(): Command {
     .option('--from <iso>', 'start of the range (ISO 8601; default: the oldest record)')
     .option('--to <iso>', 'end of the range, excluded (ISO 8601; default: just after the newest record)')
     .addOption(
-      new Option('--job <name...>', `jobs to run (default: all), always in this order: ${batchJobs.map((j) => `${j.name} (${j.description})`).join(', ')}`).choices(batchJobNames),
+      new Option(
+        '--job <name...>',
+        `jobs to run (default: all), always in this order: ${batchJobs.map((j) => `${j.name} (${j.description})`).join(', ')}`,
+      ).choices(batchJobNames),
     )
     .option('-c, --config <file>', 'configuration file (data folder, InfluxDB)')
     .option('--progress-every <ms>', 'when stderr is not a terminal, a progress line this often (default 5000)')

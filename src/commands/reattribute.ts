@@ -32,11 +32,15 @@ export async function runReattributeCommand(options: { from: string; to: string;
     analytics.open();
     const differing = analytics.settingsDifferences();
     if (differing.length > 0) {
-      throw new Error(`these settings differ from those the server derived with: ${differing.join(', ')} (PARCOURS_ANALYTICS_*); run with the server's configuration`);
+      throw new Error(
+        `these settings differ from those the server derived with: ${differing.join(', ')} (PARCOURS_ANALYTICS_*); run with the server's configuration`,
+      );
     }
     const result = await reattribute({ gateway, analytics, influx }, from, to, showProgress);
     if (process.stderr.isTTY) process.stderr.write('\n');
-    process.stdout.write(`${result.changed} events re-attributed on ${result.devices.length} devices; ${result.sessions} sessions re-derived${influx ? ' and rewritten to InfluxDB' : ''}\n`);
+    process.stdout.write(
+      `${result.changed} events re-attributed on ${result.devices.length} devices; ${result.sessions} sessions re-derived${influx ? ' and rewritten to InfluxDB' : ''}\n`,
+    );
   } finally {
     gateway.stop();
   }

@@ -12,7 +12,9 @@ export interface LoadCommandInput {
 const fixed = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 
 export function formatLoadReport(r: LoadReport, plan: { qos: number; durationMs: number }): string {
-  const latency = r.latencyMs ? `p50 ${fixed(r.latencyMs.p50, 2)} ms, p95 ${fixed(r.latencyMs.p95, 2)} ms, p99 ${fixed(r.latencyMs.p99, 2)} ms, max ${fixed(r.latencyMs.max, 2)} ms` : '-';
+  const latency = r.latencyMs
+    ? `p50 ${fixed(r.latencyMs.p50, 2)} ms, p95 ${fixed(r.latencyMs.p95, 2)} ms, p99 ${fixed(r.latencyMs.p99, 2)} ms, max ${fixed(r.latencyMs.max, 2)} ms`
+    : '-';
   return [
     `load: ${r.devices} devices over ${r.processes} processes, QoS ${plan.qos}, ${fixed(plan.durationMs / 1000)} s`,
     `connected      ${r.connected} (${r.connectFailed} failed), ${fixed(r.connectRate)} conn/s`,

@@ -43,7 +43,10 @@ export function simOptions(): Option[] {
     new Option('--speed <factor|max>', 'simulated seconds per real second, or "max" (default: PARCOURS_SIM_SPEED)'),
     new Option('--from <iso>', 'simulated start time (default: resume, or now minus PARCOURS_SIM_BACKFILL)'),
     new Option('--to <iso>', 'simulated end time; without it the clock catches up with now and runs on'),
-    new Option('--duration <d>', 'scenario: simulated time to run from the start, e.g. 7d (without --from: the last D until now); load: publishing time (default 10s)'),
+    new Option(
+      '--duration <d>',
+      'scenario: simulated time to run from the start, e.g. 7d (without --from: the last D until now); load: publishing time (default 10s)',
+    ),
     new Option('--broker <url>', `broker the devices connect to (default: ${defaultBroker})`),
     new Option('--mqtt-url <url>', 'older name of --broker').hideHelp(),
     new Option('--api <url>', `Parcours HTTP API where the devices are registered (default: ${defaultApi})`),
@@ -171,7 +174,9 @@ function renderProgress(p: SimulationProgress | null): string | null {
 /** The summary of a finished run; messages left unacknowledged make the command fail. */
 function report(summary: SimulationSummary): void {
   const { telemetry, events, faults } = summary.published;
-  process.stdout.write(`acked ${telemetry + events + faults} (telemetry ${telemetry}, events ${events}, faults ${faults}), failed ${summary.failed}\nground truth: ${summary.groundTruthPath}\n`);
+  process.stdout.write(
+    `acked ${telemetry + events + faults} (telemetry ${telemetry}, events ${events}, faults ${faults}), failed ${summary.failed}\nground truth: ${summary.groundTruthPath}\n`,
+  );
   if (summary.failed > 0) {
     process.stderr.write(`simulation failed: ${summary.failed} messages were never acknowledged\n`);
     process.exitCode = 1;

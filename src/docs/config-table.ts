@@ -10,7 +10,9 @@ function cell(text: string): string {
 
 /** The README's configuration table, generated from the one configuration schema. */
 export function configTable(): string {
-  const rows = listSettings().map((s) => `| \`${s.env}\` | \`${s.path}\` | ${s.defaultText === '' ? '(empty)' : `\`${cell(s.defaultText)}\``} | ${cell(s.description)} |`);
+  const rows = listSettings().map(
+    (s) => `| \`${s.env}\` | \`${s.path}\` | ${s.defaultText === '' ? '(empty)' : `\`${cell(s.defaultText)}\``} | ${cell(s.description)} |`,
+  );
   return ['| Environment variable | File key | Default | Description |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }
 

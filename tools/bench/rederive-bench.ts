@@ -37,7 +37,11 @@ async function cityLog(): Promise<Config> {
   await registerWorld(world, { apiUrl: server.http, apiKey: 'bench-admin-key-0123456789abcdef', logger: pino({ level: 'silent' }), concurrency: 32 });
   await server.stop();
   // Fixed dates whatever the machine's clock says, as the tests do.
-  const config = configSchema.parse({ data: { dir: server.dataDir, sync: 'normal', logRetention: '0s' }, sim: { scenario: 'none' }, gateway: { maxClockSkew: '3650d', maxLateness: '3650d' } });
+  const config = configSchema.parse({
+    data: { dir: server.dataDir, sync: 'normal', logRetention: '0s' },
+    sim: { scenario: 'none' },
+    gateway: { maxClockSkew: '3650d', maxLateness: '3650d' },
+  });
   const gateway = gatewayOn(config);
   gateway.start();
   try {
@@ -46,9 +50,17 @@ async function cityLog(): Promise<Config> {
       const valid = messages.filter((m) => m.fault === undefined);
       // Concurrent ingests share the gateway's batched transactions.
       for (let i = 0; i < valid.length; i += 2_000) {
-        await Promise.all(valid.slice(i, i + 2_000).map((m) => gateway.ingest({
-          topic: `parcours/devices/${m.deviceId}/${m.channel}`, payload: Buffer.from(m.payload), receivedAt: m.sendAt ?? m.ts, clientId: m.deviceId, username: m.deviceId,
-        })));
+        await Promise.all(
+          valid.slice(i, i + 2_000).map((m) =>
+            gateway.ingest({
+              topic: `parcours/devices/${m.deviceId}/${m.channel}`,
+              payload: Buffer.from(m.payload),
+              receivedAt: m.sendAt ?? m.ts,
+              clientId: m.deviceId,
+              username: m.deviceId,
+            }),
+          ),
+        );
       }
       process.stderr.write(`city log: ${gateway.log.count().toLocaleString('en')} events up to ${new Date(start + hour).toISOString()}\n`);
     }

@@ -30,7 +30,14 @@ interface Result {
 /** Runs the load from `processes` processes; rate 0 is saturation. Returns msg/s and latency percentiles. */
 async function load(target: Target, rate: number): Promise<{ rate: number; p50: number; p99: number; acked: number }> {
   const report = await runLoad({
-    url: target.url, devices: target.devices, credentials: 'listed', rate: { total: rate }, qos: 1, window, duration: durationMs, processes,
+    url: target.url,
+    devices: target.devices,
+    credentials: 'listed',
+    rate: { total: rate },
+    qos: 1,
+    window,
+    duration: durationMs,
+    processes,
   });
   return { rate: report.rate, p50: report.latencyMs?.p50 ?? Number.NaN, p99: report.latencyMs?.p99 ?? Number.NaN, acked: report.acked };
 }
@@ -70,11 +77,11 @@ async function connectionScale(target: Target): Promise<{ rate: number; bytesPer
 const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
 
 /** The baseline: the re-derivation's own read (rederiveReadOptions), so the ratio is what deriving costs. */
-const readName = 'lean read of a city run\'s log by device time (threshold metrics, no attrs)';
+const readName = "lean read of a city run's log by device time (threshold metrics, no attrs)";
 
 /** The batch re-derivation of a city run's log, against reading that log alone. */
 async function rederivation(): Promise<Result[]> {
-  process.stderr.write('re-derivation: a city run\'s log\n');
+  process.stderr.write("re-derivation: a city run's log\n");
   const r = await rederiveCity();
   process.stderr.write(`re-derivation: ${r.events} events → ${r.sessions} sessions, ${r.journeys} journeys\n`);
   return [
@@ -87,7 +94,9 @@ function print(results: readonly Result[]): void {
   const width = Math.max(...results.map((r) => r.name.length));
   process.stdout.write(`${'figure'.padEnd(width)}  ${'value'.padStart(10)}  unit    ratio  baseline\n`);
   for (const r of results) {
-    process.stdout.write(`${r.name.padEnd(width)}  ${String(r.value).padStart(10)}  ${r.unit.padEnd(6)}  ${r.ratio === undefined ? '     ' : String(r.ratio).padStart(5)}  ${r.baseline ?? ''}\n`);
+    process.stdout.write(
+      `${r.name.padEnd(width)}  ${String(r.value).padStart(10)}  ${r.unit.padEnd(6)}  ${r.ratio === undefined ? '     ' : String(r.ratio).padStart(5)}  ${r.baseline ?? ''}\n`,
+    );
   }
 }
 
@@ -106,7 +115,13 @@ async function main(): Promise<void> {
     await rm(only.dataDir, { recursive: true, force: true });
     return print([
       { name: 'aedes QoS 1 pass-through', value: round(aedesResult.saturation), unit: 'msg/s' },
-      { name: 'parcours durable ingest QoS 1', value: round(onlyResult.saturation), unit: 'msg/s', baseline: 'aedes QoS 1 pass-through', ratio: round(onlyResult.saturation / aedesResult.saturation, 2) },
+      {
+        name: 'parcours durable ingest QoS 1',
+        value: round(onlyResult.saturation),
+        unit: 'msg/s',
+        baseline: 'aedes QoS 1 pass-through',
+        ratio: round(onlyResult.saturation / aedesResult.saturation, 2),
+      },
     ]);
   }
   const mosquitto = await startMosquittoTarget(devices);
@@ -145,17 +160,59 @@ async function main(): Promise<void> {
   const results: Result[] = [
     { name: 'aedes QoS 1 pass-through', value: round(aedesResult.saturation), unit: 'msg/s' },
     { name: 'mosquitto QoS 1 pass-through', value: round(mosquittoResult.saturation), unit: 'msg/s' },
-    { name: 'parcours durable ingest QoS 1', value: round(parcoursResult.saturation), unit: 'msg/s', baseline: 'aedes QoS 1 pass-through', ratio: round(parcoursResult.saturation / aedesResult.saturation, 2) },
-    { name: 'parcours durable ingest QoS 1 vs mosquitto', value: round(parcoursResult.saturation), unit: 'msg/s', baseline: 'mosquitto QoS 1 pass-through', ratio: round(parcoursResult.saturation / mosquittoResult.saturation, 2) },
-    { name: 'parcours ingest QoS 1, data.sync=normal', value: round(relaxedResult.saturation), unit: 'msg/s', baseline: 'aedes QoS 1 pass-through', ratio: round(relaxedResult.saturation / aedesResult.saturation, 2) },
+    {
+      name: 'parcours durable ingest QoS 1',
+      value: round(parcoursResult.saturation),
+      unit: 'msg/s',
+      baseline: 'aedes QoS 1 pass-through',
+      ratio: round(parcoursResult.saturation / aedesResult.saturation, 2),
+    },
+    {
+      name: 'parcours durable ingest QoS 1 vs mosquitto',
+      value: round(parcoursResult.saturation),
+      unit: 'msg/s',
+      baseline: 'mosquitto QoS 1 pass-through',
+      ratio: round(parcoursResult.saturation / mosquittoResult.saturation, 2),
+    },
+    {
+      name: 'parcours ingest QoS 1, data.sync=normal',
+      value: round(relaxedResult.saturation),
+      unit: 'msg/s',
+      baseline: 'aedes QoS 1 pass-through',
+      ratio: round(relaxedResult.saturation / aedesResult.saturation, 2),
+    },
     { name: 'aedes p99 publish→ack at half saturation', value: round(aedesResult.p99, 2), unit: 'ms' },
     { name: 'parcours p50 publish→ack at half saturation', value: round(parcoursResult.p50, 2), unit: 'ms' },
-    { name: 'parcours p99 publish→ack at half saturation', value: round(parcoursResult.p99, 2), unit: 'ms', baseline: 'aedes p99 publish→ack at half saturation', ratio: round(parcoursResult.p99 / aedesResult.p99, 2) },
+    {
+      name: 'parcours p99 publish→ack at half saturation',
+      value: round(parcoursResult.p99, 2),
+      unit: 'ms',
+      baseline: 'aedes p99 publish→ack at half saturation',
+      ratio: round(parcoursResult.p99 / aedesResult.p99, 2),
+    },
     { name: 'aedes connect rate, 10,000 devices', value: round(aedesScale.rate), unit: 'conn/s' },
-    { name: 'parcours connect rate, 10,000 devices', value: round(parcoursScale.rate), unit: 'conn/s', baseline: 'aedes connect rate, 10,000 devices', ratio: round(parcoursScale.rate / aedesScale.rate, 2) },
+    {
+      name: 'parcours connect rate, 10,000 devices',
+      value: round(parcoursScale.rate),
+      unit: 'conn/s',
+      baseline: 'aedes connect rate, 10,000 devices',
+      ratio: round(parcoursScale.rate / aedesScale.rate, 2),
+    },
     { name: 'aedes memory per connected device', value: round(aedesScale.bytesPerDevice / 1024), unit: 'KiB' },
-    { name: 'parcours memory per connected device', value: round(parcoursScale.bytesPerDevice / 1024), unit: 'KiB', baseline: 'aedes memory per connected device', ratio: round(parcoursScale.bytesPerDevice / aedesScale.bytesPerDevice, 2) },
-    { name: 'influxdb catch-up from the log', value: round(catchUpRate), unit: 'msg/s', baseline: 'parcours durable ingest QoS 1', ratio: round(catchUpRate / parcoursResult.saturation, 2) },
+    {
+      name: 'parcours memory per connected device',
+      value: round(parcoursScale.bytesPerDevice / 1024),
+      unit: 'KiB',
+      baseline: 'aedes memory per connected device',
+      ratio: round(parcoursScale.bytesPerDevice / aedesScale.bytesPerDevice, 2),
+    },
+    {
+      name: 'influxdb catch-up from the log',
+      value: round(catchUpRate),
+      unit: 'msg/s',
+      baseline: 'parcours durable ingest QoS 1',
+      ratio: round(catchUpRate / parcoursResult.saturation, 2),
+    },
     ...(await rederivation()),
   ];
   print(results);

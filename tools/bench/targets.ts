@@ -63,23 +63,46 @@ export interface ParcoursTarget extends Target {
 }
 
 /** Parcours as users run it (`parcours start`), on a fresh or given data folder, with registered devices. */
-export async function startParcours(devices: number, options: { dataDir?: string; influxUrl?: string; sync?: 'full' | 'normal' } = {}): Promise<ParcoursTarget> {
+export async function startParcours(
+  devices: number,
+  options: { dataDir?: string; influxUrl?: string; sync?: 'full' | 'normal' } = {},
+): Promise<ParcoursTarget> {
   const [httpPort, mqttPort] = [await freePort(), await freePort()];
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'parcours-bench-')));
   const child = spawn('node', [join(root, 'bin/parcours.js'), 'start'], {
     stdio: 'ignore',
     env: {
-      ...process.env, PARCOURS_DATA_DIR: dataDir, PARCOURS_HTTP_HOST: '127.0.0.1', PARCOURS_HTTP_PORT: String(httpPort),
-      PARCOURS_MQTT_HOST: '127.0.0.1', PARCOURS_MQTT_PORT: String(mqttPort), PARCOURS_SIM_SCENARIO: 'none', PARCOURS_LOG_LEVEL: 'warn',
-      PARCOURS_LOG_FORMAT: 'json', PARCOURS_HTTP_ADMIN_KEY: adminKey, PARCOURS_DATA_SYNC: options.sync ?? 'full', PARCOURS_MQTT_CONNECT_RATE: '1000000', ...(options.influxUrl ? { INFLUX_URL: options.influxUrl, INFLUX_DATABASE: 'bench' } : {}),
+      ...process.env,
+      PARCOURS_DATA_DIR: dataDir,
+      PARCOURS_HTTP_HOST: '127.0.0.1',
+      PARCOURS_HTTP_PORT: String(httpPort),
+      PARCOURS_MQTT_HOST: '127.0.0.1',
+      PARCOURS_MQTT_PORT: String(mqttPort),
+      PARCOURS_SIM_SCENARIO: 'none',
+      PARCOURS_LOG_LEVEL: 'warn',
+      PARCOURS_LOG_FORMAT: 'json',
+      PARCOURS_HTTP_ADMIN_KEY: adminKey,
+      PARCOURS_DATA_SYNC: options.sync ?? 'full',
+      PARCOURS_MQTT_CONNECT_RATE: '1000000',
+      ...(options.influxUrl ? { INFLUX_URL: options.influxUrl, INFLUX_DATABASE: 'bench' } : {}),
     },
   });
   const http = `http://127.0.0.1:${httpPort}`;
   await waitUntil(async () => (await fetch(`${http}/healthz`)).ok, 'parcours');
   // Created through the API (or, on a reused store, given fresh secrets), sixteen at a time.
-  const registered = await loadDevices({ prefix: 'bench-', count: devices }, { apiUrl: http, apiKey: adminKey, deviceType: 'meter' }, pino({ level: 'silent' }));
+  const registered = await loadDevices(
+    { prefix: 'bench-', count: devices },
+    { apiUrl: http, apiKey: adminKey, deviceType: 'meter' },
+    pino({ level: 'silent' }),
+  );
   return {
-    name: 'parcours', url: `mqtt://127.0.0.1:${mqttPort}`, http, dataDir, devices: registered, pid: child.pid ?? null, stop: stopper(child),
+    name: 'parcours',
+    url: `mqtt://127.0.0.1:${mqttPort}`,
+    http,
+    dataDir,
+    devices: registered,
+    pid: child.pid ?? null,
+    stop: stopper(child),
     async influxLag() {
       const metrics = await (await fetch(`${http}/metrics`, { headers: { authorization: `Bearer ${adminKey}` } })).text();
       const match = /parcours_log_consumer_lag\{consumer="influx-raw"\} (\d+)/.exec(metrics);

@@ -65,7 +65,11 @@ bind-address = "127.0.0.1:${rpcPort}"
     return body.results[0]?.series?.[0]?.values[0]?.[1];
   };
   return {
-    url, port, version, query, scalar,
+    url,
+    port,
+    version,
+    query,
+    scalar,
     createDatabase: async (name) => void (await query(`CREATE DATABASE "${name}"`)),
     stop: (stopOptions = {}) => process.stop({ keepDir: stopOptions.keepData ?? false }),
     dir,

@@ -13,6 +13,12 @@ export async function startMosquitto(options: { extraConfig?: string } = {}): Pr
     join(dir, 'mosquitto.conf'),
     `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_inflight_messages 1000\nmax_queued_messages 100000\n${options.extraConfig ?? ''}\n`,
   );
-  const process = await startProcess({ name: 'mosquitto', dir, command: 'mosquitto', args: ['-c', join(dir, 'mosquitto.conf')], ready: () => acceptsTcp(port) });
+  const process = await startProcess({
+    name: 'mosquitto',
+    dir,
+    command: 'mosquitto',
+    args: ['-c', join(dir, 'mosquitto.conf')],
+    ready: () => acceptsTcp(port),
+  });
   return { url: `mqtt://127.0.0.1:${port}`, port, stop: process.stop };
 }

@@ -8,7 +8,9 @@ export async function startRedis(): Promise<{ url: string; port: number; stop():
   const port = await freePort();
   const dir = await makeTempDir('redis');
   const process = await startProcess({
-    name: 'redis-server', dir, command: 'redis-server',
+    name: 'redis-server',
+    dir,
+    command: 'redis-server',
     args: ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
     ready: () => acceptsTcp(port),
   });

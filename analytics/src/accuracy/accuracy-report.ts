@@ -10,11 +10,19 @@ import { compareTransitions, type JourneyLike } from './transition-accuracy.js';
  */
 
 const scoresSchema = z.object({
-  truth: z.number().int(), derived: z.number().int(), matched: z.number().int(),
-  precision: z.number(), recall: z.number(), f1: z.number(),
+  truth: z.number().int(),
+  derived: z.number().int(),
+  matched: z.number().int(),
+  precision: z.number(),
+  recall: z.number(),
+  f1: z.number(),
 });
 const shareSchema = z.object({
-  count: z.number().int(), subjectRight: z.number().int(), individualRight: z.number().int(), subjectShare: z.number(), individualShare: z.number(),
+  count: z.number().int(),
+  subjectRight: z.number().int(),
+  individualRight: z.number().int(),
+  subjectShare: z.number(),
+  individualShare: z.number(),
 });
 const attributionSchema = z.object({
   decided: shareSchema.describe('the registry (a personal device) or a reported actor decides who used it'),
@@ -22,7 +30,10 @@ const attributionSchema = z.object({
 });
 const transitionsSchema = z.object({
   rows: z.array(z.object({ subjectType: z.string(), from: z.string(), to: z.string(), truth: z.number().int(), derived: z.number().int() })),
-  truthTotal: z.number().int(), derivedTotal: z.number().int(), absoluteError: z.number().int(), relativeError: z.number(),
+  truthTotal: z.number().int(),
+  derivedTotal: z.number().int(),
+  absoluteError: z.number().int(),
+  relativeError: z.number(),
 });
 
 export const accuracyReportSchema = z.object({
@@ -38,7 +49,11 @@ export const accuracyReportSchema = z.object({
     events: attributionSchema.extend({ unjudged: z.number().int().describe('stored usage events inside no truth session') }),
   }),
   transitions: z.object({
-    source: z.literal('journeys-table').describe('Parcours-side journeys as Parcours stored them (closed, and pending in the stream), without the sessions of truth sessions still open at the end'),
+    source: z
+      .literal('journeys-table')
+      .describe(
+        'Parcours-side journeys as Parcours stored them (closed, and pending in the stream), without the sessions of truth sessions still open at the end',
+      ),
     knowable: transitionsSchema.describe('truth journeys of individuals only where the registry or an actor names them'),
     all: transitionsSchema.describe('truth journeys with every real user, including unnamed users of shared devices'),
   }),
@@ -47,14 +62,32 @@ export const accuracyReportSchema = z.object({
 export type AccuracyReport = z.infer<typeof accuracyReportSchema>;
 
 export interface TruthSessionInput {
-  deviceId: string; deviceType: string; subjectId: string | null; user: string | null; actor: string | null; startMs: number; endMs: number;
+  deviceId: string;
+  deviceType: string;
+  subjectId: string | null;
+  user: string | null;
+  actor: string | null;
+  startMs: number;
+  endMs: number;
 }
 export interface DerivedSessionInput {
-  id: string; deviceId: string; deviceType: string; subjectId: string | null; subjectKind: SubjectKind | null; actor: string | null; inferredActor: string | null; start: number; end: number;
+  id: string;
+  deviceId: string;
+  deviceType: string;
+  subjectId: string | null;
+  subjectKind: SubjectKind | null;
+  actor: string | null;
+  inferredActor: string | null;
+  start: number;
+  end: number;
 }
 /** What journeys are cut from: the simulator's convention takes the owner and the individual who used it. */
 export interface JourneySession {
-  deviceType: string; subjectId: string | null; user: string | null; startMs: number; endMs: number;
+  deviceType: string;
+  subjectId: string | null;
+  user: string | null;
+  startMs: number;
+  endMs: number;
 }
 
 /** A journey as Parcours derived it: its path's steps are its sessions, in order. */
@@ -88,7 +121,11 @@ export function computeAccuracy(input: AccuracyInput): AccuracyReport {
   const kindOf = (id: string) => subjects.get(id)?.kind;
   const typeOf = (id: string) => subjects.get(id)?.type ?? 'unknown';
   const inWindow = input.truth.filter((t) => t.startMs >= fromMs && t.startMs < toMs);
-  const all = matchSessions(inWindow, input.derived.filter((d) => d.start >= fromMs && d.start < toMs), toleranceMs);
+  const all = matchSessions(
+    inWindow,
+    input.derived.filter((d) => d.start >= fromMs && d.start < toMs),
+    toleranceMs,
+  );
   // A session whose stop lies beyond the window may still be open in Parcours: judge neither side of it.
   const open = (t: TruthSessionInput) => t.endMs >= toMs;
   const dropped = new Set([...all.matched, ...all.nearMisses].filter((p) => open(p.truth)).map((p) => p.derived));
@@ -111,7 +148,15 @@ export function computeAccuracy(input: AccuracyInput): AccuracyReport {
   const derivedJourneys = input.derivedJourneys.filter((j) => settled(j.subjectId, j.end));
   const truthJourneys = (knowable: boolean) =>
     input
-      .journeysOf(closedTruth.map((t) => ({ deviceType: t.deviceType, subjectId: t.subjectId, user: !knowable || isDecided(t, kindOf) ? t.user : null, startMs: t.startMs, endMs: t.endMs })))
+      .journeysOf(
+        closedTruth.map((t) => ({
+          deviceType: t.deviceType,
+          subjectId: t.subjectId,
+          user: !knowable || isDecided(t, kindOf) ? t.user : null,
+          startMs: t.startMs,
+          endMs: t.endMs,
+        })),
+      )
       .filter((j) => settled(j.subjectId, j.endMs));
 
   const scores = scoreMatching(m);
@@ -120,7 +165,13 @@ export function computeAccuracy(input: AccuracyInput): AccuracyReport {
   const knowable = compareTransitions(truthJourneys(true), derivedJourneys, typeOf);
   const report = {
     window: { fromMs, toMs },
-    sessions: { ...scores, toleranceMs, nearMisses: m.nearMisses.length, excludedOpenAtEnd: inWindow.length - closedTruth.length, byDeviceType: scoreByDeviceType(m) },
+    sessions: {
+      ...scores,
+      toleranceMs,
+      nearMisses: m.nearMisses.length,
+      excludedOpenAtEnd: inWindow.length - closedTruth.length,
+      byDeviceType: scoreByDeviceType(m),
+    },
     attribution: { sessions: sessionsAttribution, events: eventsAttribution },
     transitions: { source: 'journeys-table' as const, knowable, all: compareTransitions(truthJourneys(false), derivedJourneys, typeOf) },
   };
@@ -130,11 +181,31 @@ export function computeAccuracy(input: AccuracyInput): AccuracyReport {
     targets: [
       { name: 'session F1', target: `≥ ${targets.sessionF1}`, value: scores.f1, met: scores.f1 >= targets.sessionF1 },
       // The subject (owner) is always the registry's decision; the individual only where it or an actor decides.
-      { name: 'sessions: right subject', target: '100%', value: subjectShare(sessionsAttribution), met: subjectShare(sessionsAttribution) >= targets.decidedShare },
-      { name: 'sessions: right individual (decided)', target: '100%', value: sessionsAttribution.decided.individualShare, met: sessionsAttribution.decided.individualShare >= targets.decidedShare },
+      {
+        name: 'sessions: right subject',
+        target: '100%',
+        value: subjectShare(sessionsAttribution),
+        met: subjectShare(sessionsAttribution) >= targets.decidedShare,
+      },
+      {
+        name: 'sessions: right individual (decided)',
+        target: '100%',
+        value: sessionsAttribution.decided.individualShare,
+        met: sessionsAttribution.decided.individualShare >= targets.decidedShare,
+      },
       { name: 'events: right subject', target: '100%', value: subjectShare(eventsAttribution), met: subjectShare(eventsAttribution) >= targets.decidedShare },
-      { name: 'events: right individual (decided)', target: '100%', value: eventsAttribution.decided.individualShare, met: eventsAttribution.decided.individualShare >= targets.decidedShare },
-      { name: 'transition count error (knowable)', target: `≤ ${targets.transitionError * 100}%`, value: knowable.relativeError, met: knowable.relativeError <= targets.transitionError },
+      {
+        name: 'events: right individual (decided)',
+        target: '100%',
+        value: eventsAttribution.decided.individualShare,
+        met: eventsAttribution.decided.individualShare >= targets.decidedShare,
+      },
+      {
+        name: 'transition count error (knowable)',
+        target: `≤ ${targets.transitionError * 100}%`,
+        value: knowable.relativeError,
+        met: knowable.relativeError <= targets.transitionError,
+      },
     ],
   };
 }

@@ -62,7 +62,13 @@ class Tally {
 
   share(): AttributionShare {
     const of = (n: number) => (this.count === 0 ? 1 : n / this.count);
-    return { count: this.count, subjectRight: this.subjectRight, individualRight: this.individualRight, subjectShare: of(this.subjectRight), individualShare: of(this.individualRight) };
+    return {
+      count: this.count,
+      subjectRight: this.subjectRight,
+      individualRight: this.individualRight,
+      subjectShare: of(this.subjectRight),
+      individualShare: of(this.individualRight),
+    };
   }
 }
 
@@ -71,7 +77,8 @@ class Tally {
  * the inferred one (`inferredActor`), since that is the best Parcours offers there.
  */
 export function sessionAttribution<T extends TruthAttributionLike, D extends DerivedAttributionLike & { inferredActor: string | null }>(
-  pairs: readonly SessionPair<T, D>[], kindOf: KindOf,
+  pairs: readonly SessionPair<T, D>[],
+  kindOf: KindOf,
 ): AttributionAccuracy {
   const decided = new Tally();
   const inferred = new Tally();
@@ -93,7 +100,11 @@ export interface EventAttributionLike extends DerivedAttributionLike {
  * time (events outside every truth session, e.g. of a session that began before the window, are not
  * counted). Events carry no inference, so where nothing decides only the reported actor is compared.
  */
-export function eventAttribution(events: readonly EventAttributionLike[], truth: readonly TruthAttributionLike[], kindOf: KindOf): AttributionAccuracy & { unjudged: number } {
+export function eventAttribution(
+  events: readonly EventAttributionLike[],
+  truth: readonly TruthAttributionLike[],
+  kindOf: KindOf,
+): AttributionAccuracy & { unjudged: number } {
   const byDevice = new Map<string, TruthAttributionLike[]>();
   for (const t of truth) {
     const list = byDevice.get(t.deviceId);

@@ -49,7 +49,9 @@ function groupBy<V>(items: readonly V[], key: (v: V) => string): Map<string, V[]
 }
 
 export function matchSessions<T extends TruthSessionLike, D extends DerivedSessionLike>(
-  truth: readonly T[], derived: readonly D[], toleranceMs = 0,
+  truth: readonly T[],
+  derived: readonly D[],
+  toleranceMs = 0,
 ): SessionMatching<T, D> {
   const result: SessionMatching<T, D> = { matched: [], nearMisses: [], missed: [], spurious: [] };
   const derivedByDevice = groupBy(derived, (d) => d.deviceId);

@@ -14,7 +14,10 @@ export const periodStart: Record<ActivityPeriod, (ms: number) => number> = { day
  * unassigned devices count under a null subject type, with no subject.
  */
 export function aggregateActivity(sessions: Iterable<ActivitySession>, period: ActivityPeriod, individualType: (id: string) => string | null): Activity[] {
-  const groups = new Map<string, { start: number; subjectType: string | null; deviceType: string; subjects: Set<string>; devices: Set<string>; sessions: Set<string> }>();
+  const groups = new Map<
+    string,
+    { start: number; subjectType: string | null; deviceType: string; subjects: Set<string>; devices: Set<string>; sessions: Set<string> }
+  >();
   const count = (session: ActivitySession, subjectType: string | null, subjectId: string | null) => {
     const start = periodStart[period](session.start);
     const key = JSON.stringify([start, subjectType, session.deviceType]);
@@ -30,6 +33,14 @@ export function aggregateActivity(sessions: Iterable<ActivitySession>, period: A
     if (user !== null && user !== session.subjectId) count(session, individualType(user), user);
   }
   return [...groups.values()]
-    .map((g) => ({ period, start: g.start, subjectType: g.subjectType, deviceType: g.deviceType, activeSubjects: g.subjects.size, activeDevices: g.devices.size, sessions: g.sessions.size }))
+    .map((g) => ({
+      period,
+      start: g.start,
+      subjectType: g.subjectType,
+      deviceType: g.deviceType,
+      activeSubjects: g.subjects.size,
+      activeDevices: g.devices.size,
+      sessions: g.sessions.size,
+    }))
     .sort((a, b) => a.start - b.start || compare(a.subjectType ?? '', b.subjectType ?? '') || compare(a.deviceType, b.deviceType));
 }

@@ -52,7 +52,9 @@ export class AggregateJob {
   start(): void {
     this.abort = new AbortController();
     this.timer = setInterval(() => {
-      this.schedule(Date.now() - this.lastRetention >= this.deps.retentionIntervalMs).catch((error: unknown) => this.deps.logger.warn({ err: error }, 'aggregates not updated; their days stay stale and are retried'));
+      this.schedule(Date.now() - this.lastRetention >= this.deps.retentionIntervalMs).catch((error: unknown) =>
+        this.deps.logger.warn({ err: error }, 'aggregates not updated; their days stay stale and are retried'),
+      );
     }, this.deps.intervalMs);
   }
 
@@ -97,10 +99,23 @@ export class AggregateJob {
   }
 
   /** Replaces a measurement's points in `[from, to)` (of the given tags) by new ones. */
-  private async replace(influx: InfluxWriter, measurement: string, scope: Record<string, string>, from: number, to: number, points: InfluxPoint[], signal: AbortSignal): Promise<void> {
+  private async replace(
+    influx: InfluxWriter,
+    measurement: string,
+    scope: Record<string, string>,
+    from: number,
+    to: number,
+    points: InfluxPoint[],
+    signal: AbortSignal,
+  ): Promise<void> {
     await influx.deleteRange({ measurement, tags: scope, from, to }, { signal });
     if (points.length === 0) return;
-    await writeIsolatingRefused(influx, points, (point, error) => this.deps.logger.error({ point, reason: error.message }, 'InfluxDB refused an aggregate point'), signal);
+    await writeIsolatingRefused(
+      influx,
+      points,
+      (point, error) => this.deps.logger.error({ point, reason: error.message }, 'InfluxDB refused an aggregate point'),
+      signal,
+    );
   }
 
   /** Each stale week's retention cells and lifecycle (and the next week's lifecycle, whose "before" it is), per kind of subject. */
@@ -119,7 +134,15 @@ export class AggregateJob {
       for (const week of numbers) {
         const start = weekStart(week);
         const scope = { [tags.kind]: kind };
-        await this.replace(influx, measurements.retention, scope, start, start + weekMs, retentionPoints(kind, start, retentionCells(activity, week, retentionWeeks)), signal);
+        await this.replace(
+          influx,
+          measurements.retention,
+          scope,
+          start,
+          start + weekMs,
+          retentionPoints(kind, start, retentionCells(activity, week, retentionWeeks)),
+          signal,
+        );
         for (const w of [week, week + 1].filter((w) => w <= now)) {
           const [lifecycle] = computeRetention(activity, { firstWeek: w, lastWeek: w, weeks: 0 }).lifecycle;
           await this.replace(influx, measurements.lifecycle, scope, weekStart(w), weekStart(w) + weekMs, lifecyclePoints(kind, lifecycle!), signal);
@@ -134,14 +157,38 @@ export class AggregateJob {
       this.replace(influx, measurement, scope, from, to, points, signal);
     for (const { day } of stale) {
       const end = day + dayMs;
-      await replace(measurements.transition, {}, day, end, aggregateTransitions(store.journeySteps(day, end)).map((t) => transitionPoint(day, t)));
-      await replace(measurements.activity, { [tags.period]: 'day' }, day, end, aggregateActivity(store.activitySessions(day, end), 'day', individualType).map(activityPoint));
-      await replace(measurements.usageShare, {}, day, end, aggregateSharedUsage(store.sharedSessions(day, end)).flatMap((usage) => usageSharePoints(day, usage)));
+      await replace(
+        measurements.transition,
+        {},
+        day,
+        end,
+        aggregateTransitions(store.journeySteps(day, end)).map((t) => transitionPoint(day, t)),
+      );
+      await replace(
+        measurements.activity,
+        { [tags.period]: 'day' },
+        day,
+        end,
+        aggregateActivity(store.activitySessions(day, end), 'day', individualType).map(activityPoint),
+      );
+      await replace(
+        measurements.usageShare,
+        {},
+        day,
+        end,
+        aggregateSharedUsage(store.sharedSessions(day, end)).flatMap((usage) => usageSharePoints(day, usage)),
+      );
       await replace(measurements.usageHour, {}, day, end, aggregateUsageHours(store.activitySessions(day, end)).map(usageHourPoint));
     }
     for (const week of new Set(stale.map(({ day }) => weekOf(day)))) {
       const end = week + weekMs;
-      await replace(measurements.activity, { [tags.period]: 'week' }, week, end, aggregateActivity(store.activitySessions(week, end), 'week', individualType).map(activityPoint));
+      await replace(
+        measurements.activity,
+        { [tags.period]: 'week' },
+        week,
+        end,
+        aggregateActivity(store.activitySessions(week, end), 'week', individualType).map(activityPoint),
+      );
     }
     // A funnel entered on a day counts what follows within its window: a changed day changes the
     // funnels entered up to a window before it.

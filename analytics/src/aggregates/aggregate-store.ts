@@ -32,26 +32,45 @@ export class AggregateStore {
   /** Sessions starting in `[from, to)`, of one device type if given. */
   activitySessions(from: number, to: number, deviceType?: string): ActivitySession[] {
     return this.db
-      .prepare<[object], { id: string; device_id: string; device_type: string; subject_id: string | null; subject_type: string | null; actor: string | null; start: number }>(
+      .prepare<
+        [object],
+        { id: string; device_id: string; device_type: string; subject_id: string | null; subject_type: string | null; actor: string | null; start: number }
+      >(
         `SELECT id, device_id, device_type, subject_id, subject_type, actor, start FROM usage_sessions
          WHERE start >= @from AND start < @to AND (@deviceType IS NULL OR device_type = @deviceType)`,
       )
       .all({ from, to, deviceType: deviceType ?? null })
-      .map((r) => ({ id: r.id, deviceId: r.device_id, deviceType: r.device_type, subjectId: r.subject_id, subjectType: r.subject_type, actor: r.actor, start: r.start }));
+      .map((r) => ({
+        id: r.id,
+        deviceId: r.device_id,
+        deviceType: r.device_type,
+        subjectId: r.subject_id,
+        subjectType: r.subject_type,
+        actor: r.actor,
+        start: r.start,
+      }));
   }
 
   /** Sessions of collectives' devices starting in `[from, to)`, of one device or collective if given. */
   sharedSessions(from: number, to: number, filter: { device?: string | undefined; subject?: string | undefined } = {}): ShareSession[] {
     return this.db
-      .prepare<[object], { device_id: string; device_type: string; subject_id: string; actor: string | null; inferred_actor: string | null; duration_s: number }>(
+      .prepare<
+        [object],
+        { device_id: string; device_type: string; subject_id: string; actor: string | null; inferred_actor: string | null; duration_s: number }
+      >(
         `SELECT device_id, device_type, subject_id, actor, inferred_actor, duration_s FROM usage_sessions
          WHERE start >= @from AND start < @to AND subject_kind = 'collective'
            AND (@device IS NULL OR device_id = @device) AND (@subject IS NULL OR subject_id = @subject)`,
       )
       .all({ from, to, device: filter.device ?? null, subject: filter.subject ?? null })
       .map((r) => ({
-        deviceId: r.device_id, deviceType: r.device_type, subjectId: r.subject_id, subjectKind: 'collective' as UsageSession['subjectKind'],
-        actor: r.actor, inferredActor: r.inferred_actor, durationS: r.duration_s,
+        deviceId: r.device_id,
+        deviceType: r.device_type,
+        subjectId: r.subject_id,
+        subjectKind: 'collective' as UsageSession['subjectKind'],
+        actor: r.actor,
+        inferredActor: r.inferred_actor,
+        durationS: r.duration_s,
       }));
   }
 
@@ -77,7 +96,10 @@ export class AggregateStore {
 
   /** Weeks (their Monday, ms) whose retention and lifecycle are to be recomputed. */
   staleWeeks(): number[] {
-    return this.db.prepare<[], { week: number }>('SELECT week FROM stale_weeks ORDER BY week').all().map((r) => r.week);
+    return this.db
+      .prepare<[], { week: number }>('SELECT week FROM stale_weeks ORDER BY week')
+      .all()
+      .map((r) => r.week);
   }
 
   clearWeeks(weeks: readonly number[]): void {

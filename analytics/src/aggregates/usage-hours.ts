@@ -2,7 +2,6 @@ import { hourMs } from '../calendar.js';
 import type { ActivitySession } from './activity.js';
 import { compare } from './transitions.js';
 
-
 export interface UsageHour {
   /** The UTC hour the sessions started in. */
   start: number;

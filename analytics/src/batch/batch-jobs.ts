@@ -69,9 +69,17 @@ const sessionsJob: BatchJob = {
   description: 'usage sessions, from the durable log',
   async run(deps, run) {
     const { from, to, devices } = run;
-    const before = devices === 'all' ? deps.sessions.listInRange(from, to) : [...devices].flatMap((device) => deps.sessions.listForDevice(device, from, to, Number.MAX_SAFE_INTEGER));
+    const before =
+      devices === 'all'
+        ? deps.sessions.listInRange(from, to)
+        : [...devices].flatMap((device) => deps.sessions.listForDevice(device, from, to, Number.MAX_SAFE_INTEGER));
     const onProgress = (done: number, total: number) => run.onProgress({ job: 'sessions', done, total, unit: 'records' });
-    const sessions = await rederiveSessions({ log: deps.log, store: deps.sessions, rules: deps.rules, influx: deps.influx, logger: deps.logger, inference: deps.inference(), onProgress }, devices, from, to);
+    const sessions = await rederiveSessions(
+      { log: deps.log, store: deps.sessions, rules: deps.rules, influx: deps.influx, logger: deps.logger, inference: deps.inference(), onProgress },
+      devices,
+      from,
+      to,
+    );
     for (const subject of journeySubjects([...before, ...sessions])) run.subjects.add(subject);
     run.sessions = sessions;
     const open = new Set(deps.sessions.loadOpen().map((s) => sessionId(s.deviceId, s.start)));
@@ -97,9 +105,17 @@ const journeysJob: BatchJob = {
     const onProgress = (done: number, total: number) => run.onProgress({ job: 'journeys', done, total, unit: 'subjects' });
     // Journeys close as the stream would close them: on its watermark (or the log's, when the stream is
     // behind or never ran) and its open sessions.
-    const state = { watermark: Math.max(deps.sessions.loadWatermark(), deps.log.latestTrustedTs() ?? Number.NEGATIVE_INFINITY), open: deps.sessions.loadOpen() };
+    const state = {
+      watermark: Math.max(deps.sessions.loadWatermark(), deps.log.latestTrustedTs() ?? Number.NEGATIVE_INFINITY),
+      open: deps.sessions.loadOpen(),
+    };
     const journeys = await rederiveJourneys({ ...deps, sessions: deps.sessions, journeys: deps.journeys, onProgress }, subjects, from, state);
-    const pending = new Set(deps.journeys.loadPending().flatMap((p) => splitJourneys(p, p.steps, deps.gapMs)).map((j) => j.id));
+    const pending = new Set(
+      deps.journeys
+        .loadPending()
+        .flatMap((p) => splitJourneys(p, p.steps, deps.gapMs))
+        .map((j) => j.id),
+    );
     // Against the store as the rebuild left it: a subject's journeys before its rebuilt span stay.
     const after = deps.journeys.listInRange(reach, Number.MAX_SAFE_INTEGER).filter((j) => subjects.has(j.subjectId));
     deps.outbox.add(journeyUpdates(deps.baseTopic, before, after, pending));

@@ -77,7 +77,11 @@ export function computeFunnel(funnel: Funnel, from: number, to: number, occurren
   const last = funnel.steps.length - 1;
   const seconds = (ms: number) => ms / 1000;
   return {
-    name: funnel.name, countBy: funnel.countBy, from, to, windowS: seconds(funnel.window),
+    name: funnel.name,
+    countBy: funnel.countBy,
+    from,
+    to,
+    windowS: seconds(funnel.window),
     entered,
     converted: reached[last]!,
     conversion: ratio(reached[last]!, entered),

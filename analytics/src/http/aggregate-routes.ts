@@ -1,4 +1,14 @@
-import { activityPeriods, activitySchema, errorCodes, idSchema, instantSchema, ParcoursError, sharedUsageSchema, transitionSchema, typeNameSchema } from '@parcours/contracts';
+import {
+  activityPeriods,
+  activitySchema,
+  errorCodes,
+  idSchema,
+  instantSchema,
+  ParcoursError,
+  sharedUsageSchema,
+  transitionSchema,
+  typeNameSchema,
+} from '@parcours/contracts';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -25,47 +35,65 @@ function checkInterval(from: number, to: number): void {
 export function aggregateRoutes(store: AggregateStore, individualType: (id: string) => string | null): FastifyPluginAsync {
   return async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
-    app.get('/transitions', {
-      schema: {
-        tags: ['analytics'],
-        description: 'Consecutive steps of the closed journeys starting in [from, to): count and median gap, most frequent first.',
-        querystring: z.object({ ...range('journeys'), subjectType: typeNameSchema.optional() }),
-        response: { 200: z.object({ items: z.array(transitionSchema) }) },
+    app.get(
+      '/transitions',
+      {
+        schema: {
+          tags: ['analytics'],
+          description: 'Consecutive steps of the closed journeys starting in [from, to): count and median gap, most frequent first.',
+          querystring: z.object({ ...range('journeys'), subjectType: typeNameSchema.optional() }),
+          response: { 200: z.object({ items: z.array(transitionSchema) }) },
+        },
       },
-    }, async (request) => {
-      const { from, to, subjectType } = request.query;
-      checkInterval(from, to);
-      return { items: aggregateTransitions(store.journeySteps(from, to, subjectType)) };
-    });
+      async (request) => {
+        const { from, to, subjectType } = request.query;
+        checkInterval(from, to);
+        return { items: aggregateTransitions(store.journeySteps(from, to, subjectType)) };
+      },
+    );
 
-    app.get('/activity', {
-      schema: {
-        tags: ['analytics'],
-        description: 'Active subjects, active devices and sessions of each UTC day or ISO week starting in [from, to), each counted over its whole length.',
-        querystring: z.object({ period: z.enum(activityPeriods).default('day'), ...range('days or weeks'), subjectType: typeNameSchema.optional(), deviceType: typeNameSchema.optional() }),
-        response: { 200: z.object({ items: z.array(activitySchema) }) },
+    app.get(
+      '/activity',
+      {
+        schema: {
+          tags: ['analytics'],
+          description: 'Active subjects, active devices and sessions of each UTC day or ISO week starting in [from, to), each counted over its whole length.',
+          querystring: z.object({
+            period: z.enum(activityPeriods).default('day'),
+            ...range('days or weeks'),
+            subjectType: typeNameSchema.optional(),
+            deviceType: typeNameSchema.optional(),
+          }),
+          response: { 200: z.object({ items: z.array(activitySchema) }) },
+        },
       },
-    }, async (request) => {
-      const { period, from, to, subjectType, deviceType } = request.query;
-      checkInterval(from, to);
-      // The periods starting in [from, to): from the first period start at or after `from`.
-      const length = period === 'day' ? dayMs : weekMs;
-      const first = (ms: number) => (periodStart[period](ms) === ms ? ms : periodStart[period](ms) + length);
-      const items = aggregateActivity(store.activitySessions(first(from), first(to), deviceType), period, individualType);
-      return { items: subjectType === undefined ? items : items.filter((a) => a.subjectType === subjectType) };
-    });
+      async (request) => {
+        const { period, from, to, subjectType, deviceType } = request.query;
+        checkInterval(from, to);
+        // The periods starting in [from, to): from the first period start at or after `from`.
+        const length = period === 'day' ? dayMs : weekMs;
+        const first = (ms: number) => (periodStart[period](ms) === ms ? ms : periodStart[period](ms) + length);
+        const items = aggregateActivity(store.activitySessions(first(from), first(to), deviceType), period, individualType);
+        return { items: subjectType === undefined ? items : items.filter((a) => a.subjectType === subjectType) };
+      },
+    );
 
-    app.get('/shared-usage', {
-      schema: {
-        tags: ['analytics'],
-        description: 'For the devices of collectives, with sessions starting in [from, to): each member\'s share of the use, reported and inferred apart, and the unattributed share.',
-        querystring: z.object({ ...range('sessions'), device: idSchema.optional(), subject: idSchema.optional().describe('a collective') }),
-        response: { 200: z.object({ items: z.array(sharedUsageSchema) }) },
+    app.get(
+      '/shared-usage',
+      {
+        schema: {
+          tags: ['analytics'],
+          description:
+            "For the devices of collectives, with sessions starting in [from, to): each member's share of the use, reported and inferred apart, and the unattributed share.",
+          querystring: z.object({ ...range('sessions'), device: idSchema.optional(), subject: idSchema.optional().describe('a collective') }),
+          response: { 200: z.object({ items: z.array(sharedUsageSchema) }) },
+        },
       },
-    }, async (request) => {
-      const { from, to, device, subject } = request.query;
-      checkInterval(from, to);
-      return { items: aggregateSharedUsage(store.sharedSessions(from, to, { device, subject })) };
-    });
+      async (request) => {
+        const { from, to, device, subject } = request.query;
+        checkInterval(from, to);
+        return { items: aggregateSharedUsage(store.sharedSessions(from, to, { device, subject })) };
+      },
+    );
   };
 }

@@ -1,4 +1,12 @@
-import { errorCodes, funnelDefinitionSchema, funnelQuerySchema, funnelResultSchema, ParcoursError, type Funnel, type FunnelDefinition } from '@parcours/contracts';
+import {
+  errorCodes,
+  funnelDefinitionSchema,
+  funnelQuerySchema,
+  funnelResultSchema,
+  ParcoursError,
+  type Funnel,
+  type FunnelDefinition,
+} from '@parcours/contracts';
 import { notFound } from '@parcours/gateway';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -17,19 +25,27 @@ const definition = (f: Funnel): FunnelDefinition => ({ name: f.name, steps: f.st
 export function funnelRoutes(funnels: readonly Funnel[], occurrences: (funnel: Funnel, from: number, to: number) => Occurrence[]): FastifyPluginAsync {
   return async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
-    app.get('/funnels', {
-      schema: { tags: ['analytics'], response: { 200: z.object({ items: z.array(funnelDefinitionSchema) }) } },
-    }, async () => ({ items: funnels.map(definition) }));
-    app.get('/funnels/:name', {
-      schema: { tags: ['analytics'], params: z.object({ name: z.string() }), querystring: funnelQuerySchema, response: { 200: funnelResultSchema } },
-    }, async (request) => {
-      const funnel = funnels.find((f) => f.name === request.params.name);
-      if (!funnel) throw notFound('funnel', request.params.name);
-      const { from, to } = request.query;
-      if (to <= from) throw new ParcoursError(errorCodes.badInterval, 'to must be after from');
-      if (to - from > maxRangeMs) throw new ParcoursError(errorCodes.badInterval, 'a funnel covers at most 366 days');
-      // A step may follow its entry by up to the window, so occurrences are read past `to`.
-      return computeFunnel(funnel, from, to, occurrences(funnel, from, to + funnel.window));
-    });
+    app.get(
+      '/funnels',
+      {
+        schema: { tags: ['analytics'], response: { 200: z.object({ items: z.array(funnelDefinitionSchema) }) } },
+      },
+      async () => ({ items: funnels.map(definition) }),
+    );
+    app.get(
+      '/funnels/:name',
+      {
+        schema: { tags: ['analytics'], params: z.object({ name: z.string() }), querystring: funnelQuerySchema, response: { 200: funnelResultSchema } },
+      },
+      async (request) => {
+        const funnel = funnels.find((f) => f.name === request.params.name);
+        if (!funnel) throw notFound('funnel', request.params.name);
+        const { from, to } = request.query;
+        if (to <= from) throw new ParcoursError(errorCodes.badInterval, 'to must be after from');
+        if (to - from > maxRangeMs) throw new ParcoursError(errorCodes.badInterval, 'a funnel covers at most 366 days');
+        // A step may follow its entry by up to the window, so occurrences are read past `to`.
+        return computeFunnel(funnel, from, to, occurrences(funnel, from, to + funnel.window));
+      },
+    );
   };
 }

@@ -15,8 +15,12 @@ const journeyList = z.object({ items: z.array(journeySchema) });
 export function journeyRoutes(store: JourneyStore): FastifyPluginAsync {
   return async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
-    app.get('/subjects/:id/journeys', {
-      schema: { tags: ['analytics'], params: z.object({ id: idSchema }), querystring: rangeQuery, response: { 200: journeyList } },
-    }, async (request) => ({ items: store.listForSubject(request.params.id, request.query.from, request.query.to, request.query.limit) }));
+    app.get(
+      '/subjects/:id/journeys',
+      {
+        schema: { tags: ['analytics'], params: z.object({ id: idSchema }), querystring: rangeQuery, response: { 200: journeyList } },
+      },
+      async (request) => ({ items: store.listForSubject(request.params.id, request.query.from, request.query.to, request.query.limit) }),
+    );
   };
 }

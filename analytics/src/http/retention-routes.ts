@@ -15,26 +15,34 @@ const maxWeeks = 520;
 export function retentionRoutes(store: SessionStore, subjectType: (id: string) => string | null): FastifyPluginAsync {
   return async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
-    app.get('/retention', {
-      schema: { tags: ['analytics'], querystring: retentionQuerySchema, response: { 200: retentionResultSchema } },
-    }, async (request) => {
-      const { from, to, kind, weeks } = request.query;
-      if (to <= from) throw new ParcoursError(errorCodes.badInterval, 'to must be after from');
-      const firstWeek = weekNumber(from);
-      const lastWeek = weekNumber(to - 1);
-      if (lastWeek - firstWeek + 1 > maxWeeks) throw new ParcoursError(errorCodes.badInterval, `a retention covers at most ${maxWeeks} weeks`);
-      // The week before the range tells returning from resurrecting in its first week.
-      const bySubject = new Map<string, { first: number; active: Set<number> }>();
-      for (const row of store.activeWeeks(kind, firstWeek - 1, lastWeek + weeks)) {
-        const subject = bySubject.get(row.subjectId) ?? bySubject.set(row.subjectId, { first: row.first, active: new Set() }).get(row.subjectId)!;
-        subject.active.add(row.week);
-      }
-      const wanted = request.query.subjectType;
-      const subjects: SubjectActivity[] = [...bySubject].filter(([id]) => wanted === undefined || subjectType(id) === wanted).map(([, activity]) => activity);
-      return {
-        from: weekStart(firstWeek), to: weekStart(lastWeek + 1), kind, subjectType: wanted ?? null, weeks,
-        ...computeRetention(subjects, { firstWeek, lastWeek, weeks }),
-      };
-    });
+    app.get(
+      '/retention',
+      {
+        schema: { tags: ['analytics'], querystring: retentionQuerySchema, response: { 200: retentionResultSchema } },
+      },
+      async (request) => {
+        const { from, to, kind, weeks } = request.query;
+        if (to <= from) throw new ParcoursError(errorCodes.badInterval, 'to must be after from');
+        const firstWeek = weekNumber(from);
+        const lastWeek = weekNumber(to - 1);
+        if (lastWeek - firstWeek + 1 > maxWeeks) throw new ParcoursError(errorCodes.badInterval, `a retention covers at most ${maxWeeks} weeks`);
+        // The week before the range tells returning from resurrecting in its first week.
+        const bySubject = new Map<string, { first: number; active: Set<number> }>();
+        for (const row of store.activeWeeks(kind, firstWeek - 1, lastWeek + weeks)) {
+          const subject = bySubject.get(row.subjectId) ?? bySubject.set(row.subjectId, { first: row.first, active: new Set() }).get(row.subjectId)!;
+          subject.active.add(row.week);
+        }
+        const wanted = request.query.subjectType;
+        const subjects: SubjectActivity[] = [...bySubject].filter(([id]) => wanted === undefined || subjectType(id) === wanted).map(([, activity]) => activity);
+        return {
+          from: weekStart(firstWeek),
+          to: weekStart(lastWeek + 1),
+          kind,
+          subjectType: wanted ?? null,
+          weeks,
+          ...computeRetention(subjects, { firstWeek, lastWeek, weeks }),
+        };
+      },
+    );
   };
 }

@@ -15,11 +15,19 @@ const sessionList = z.object({ items: z.array(usageSessionSchema) });
 export function sessionRoutes(store: SessionStore): FastifyPluginAsync {
   return async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
-    app.get('/subjects/:id/sessions', {
-      schema: { tags: ['analytics'], params: z.object({ id: idSchema }), querystring: rangeQuery, response: { 200: sessionList } },
-    }, async (request) => ({ items: store.listForSubject(request.params.id, request.query.from, request.query.to, request.query.limit) }));
-    app.get('/devices/:id/sessions', {
-      schema: { tags: ['analytics'], params: z.object({ id: idSchema }), querystring: rangeQuery, response: { 200: sessionList } },
-    }, async (request) => ({ items: store.listForDevice(request.params.id, request.query.from, request.query.to, request.query.limit) }));
+    app.get(
+      '/subjects/:id/sessions',
+      {
+        schema: { tags: ['analytics'], params: z.object({ id: idSchema }), querystring: rangeQuery, response: { 200: sessionList } },
+      },
+      async (request) => ({ items: store.listForSubject(request.params.id, request.query.from, request.query.to, request.query.limit) }),
+    );
+    app.get(
+      '/devices/:id/sessions',
+      {
+        schema: { tags: ['analytics'], params: z.object({ id: idSchema }), querystring: rangeQuery, response: { 200: sessionList } },
+      },
+      async (request) => ({ items: store.listForDevice(request.params.id, request.query.from, request.query.to, request.query.limit) }),
+    );
   };
 }

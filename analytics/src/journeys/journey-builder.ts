@@ -34,7 +34,11 @@ export function toStep(session: UsageSession): JourneyStep {
 
 /** Start order; ties broken by device type then id, so that a re-derivation gives the same path. */
 function byStart(a: JourneyStep, b: JourneyStep): number {
-  return a.start - b.start || (a.deviceType < b.deviceType ? -1 : a.deviceType > b.deviceType ? 1 : 0) || (a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0);
+  return (
+    a.start - b.start ||
+    (a.deviceType < b.deviceType ? -1 : a.deviceType > b.deviceType ? 1 : 0) ||
+    (a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0)
+  );
 }
 
 /**
@@ -49,9 +53,16 @@ export function splitJourneys(subject: Omit<PendingJourney, 'steps'>, steps: rea
     if (current.length === 0) return;
     const start = current[0]!.start;
     journeys.push({
-      id: journeyId(subject.subjectId, start), subjectId: subject.subjectId, subjectKind: subject.subjectKind, subjectType: subject.subjectType,
-      start, end: reach, durationS: (reach - start) / 1000, steps: current.length,
-      path: current.map((s) => s.deviceType).join('>'), sessions: current.map((s) => s.sessionId),
+      id: journeyId(subject.subjectId, start),
+      subjectId: subject.subjectId,
+      subjectKind: subject.subjectKind,
+      subjectType: subject.subjectType,
+      start,
+      end: reach,
+      durationS: (reach - start) / 1000,
+      steps: current.length,
+      path: current.map((s) => s.deviceType).join('>'),
+      sessions: current.map((s) => s.sessionId),
     });
     current = [];
   };
@@ -92,7 +103,8 @@ export class JourneyBuilder {
         this.addStep({ subjectId: session.subjectId, subjectKind: session.subjectKind, subjectType: session.subjectType }, session);
       }
       const user = sessionUser(session);
-      if (user !== null && user !== session.subjectId && !skip.has(user)) this.addStep({ subjectId: user, subjectKind: 'individual', subjectType: this.individualType(user) }, session);
+      if (user !== null && user !== session.subjectId && !skip.has(user))
+        this.addStep({ subjectId: user, subjectKind: 'individual', subjectType: this.individualType(user) }, session);
     }
   }
 
@@ -128,7 +140,10 @@ export class JourneyBuilder {
     }
     const closed: Journey[] = [];
     for (const [subjectId, pending] of this.pending) {
-      const holdFrom = Math.min(holdBySubject.get(subjectId) ?? Number.POSITIVE_INFINITY, pending.subjectKind === 'individual' ? anonymousShared : Number.POSITIVE_INFINITY);
+      const holdFrom = Math.min(
+        holdBySubject.get(subjectId) ?? Number.POSITIVE_INFINITY,
+        pending.subjectKind === 'individual' ? anonymousShared : Number.POSITIVE_INFINITY,
+      );
       const journeys = splitJourneys(pending, pending.steps, this.gapMs);
       const done: Journey[] = [];
       for (const journey of journeys) {

@@ -79,7 +79,8 @@ export class JourneyJob implements SessionFollower {
     if (!this.unsettled) return;
     for (const { subjectId, from } of deps.store.listRederivations()) {
       const r = rebuildSubjectJourneys({ ...deps, journeys: deps.store }, subjectId, from, state);
-      if (deps.influx) await deps.influx.deleteRange({ measurement: measurements.journey, tags: { [tags.subject]: subjectId }, from: r.from, to: r.to + 1 }, { signal });
+      if (deps.influx)
+        await deps.influx.deleteRange({ measurement: measurements.journey, tags: { [tags.subject]: subjectId }, from: r.from, to: r.to + 1 }, { signal });
       // Journeys whose id is gone (merged into another, or their start moved) are announced removed, unless pending again.
       const pendingIds = new Set(r.pending ? splitJourneys(r.pending, r.pending.steps, deps.gapMs).map((j) => j.id) : []);
       await this.output(r.closed, r.replaced, pendingIds, signal);
@@ -99,9 +100,14 @@ export class JourneyJob implements SessionFollower {
   private async output(journeys: readonly Journey[], replaced: readonly Journey[], pending: ReadonlySet<string>, signal: AbortSignal): Promise<void> {
     const { deps } = this;
     if (deps.influx && journeys.length > 0) {
-      await writeIsolatingRefused(deps.influx, journeys.map(journeyPoint), (point, error) => {
-        deps.logger.error({ point, reason: error.message }, 'InfluxDB refused a journey point; the journey stays in the store');
-      }, signal);
+      await writeIsolatingRefused(
+        deps.influx,
+        journeys.map(journeyPoint),
+        (point, error) => {
+          deps.logger.error({ point, reason: error.message }, 'InfluxDB refused a journey point; the journey stays in the store');
+        },
+        signal,
+      );
     }
     for (const message of journeyUpdates(deps.baseTopic, replaced, journeys, pending)) await deps.publish(message.topic, message.payload);
   }

@@ -4,13 +4,29 @@ import { markStaleDays, markStaleRows } from '../aggregates/stale-days.js';
 import type { PendingJourney } from './journey-builder.js';
 
 interface JourneyRow {
-  id: string; subject_id: string; subject_kind: Journey['subjectKind']; subject_type: string | null;
-  start: number; end: number; duration_s: number; steps: number; path: string; sessions: string;
+  id: string;
+  subject_id: string;
+  subject_kind: Journey['subjectKind'];
+  subject_type: string | null;
+  start: number;
+  end: number;
+  duration_s: number;
+  steps: number;
+  path: string;
+  sessions: string;
 }
 
 const toJourney = (r: JourneyRow): Journey => ({
-  id: r.id, subjectId: r.subject_id, subjectKind: r.subject_kind, subjectType: r.subject_type, start: r.start, end: r.end,
-  durationS: r.duration_s, steps: r.steps, path: r.path, sessions: JSON.parse(r.sessions) as string[],
+  id: r.id,
+  subjectId: r.subject_id,
+  subjectKind: r.subject_kind,
+  subjectType: r.subject_type,
+  start: r.start,
+  end: r.end,
+  durationS: r.duration_s,
+  steps: r.steps,
+  path: r.path,
+  sessions: JSON.parse(r.sessions) as string[],
 });
 
 /** Closed journeys keyed by their stable id (a re-derivation replaces, never adds), and the pending ones. */
@@ -39,7 +55,9 @@ export class JourneyStore {
   }
 
   listRederivations(): { subjectId: string; from: number }[] {
-    return this.prepare<[], { subject_id: string; from_ts: number }>('SELECT subject_id, from_ts FROM journey_rederivations').all().map((r) => ({ subjectId: r.subject_id, from: r.from_ts }));
+    return this.prepare<[], { subject_id: string; from_ts: number }>('SELECT subject_id, from_ts FROM journey_rederivations')
+      .all()
+      .map((r) => ({ subjectId: r.subject_id, from: r.from_ts }));
   }
 
   /** Ends a subject's re-derivation: its journeys starting in `[from, to]` replaced, its pending journey set, in one transaction. */
@@ -65,7 +83,9 @@ export class JourneyStore {
   }
 
   loadPending(): PendingJourney[] {
-    return this.prepare<[], { state: string }>('SELECT state FROM open_journeys').all().map((r) => JSON.parse(r.state) as PendingJourney);
+    return this.prepare<[], { state: string }>('SELECT state FROM open_journeys')
+      .all()
+      .map((r) => JSON.parse(r.state) as PendingJourney);
   }
 
   /** Journeys of a subject starting in `[from, to)`, in start order. */
@@ -109,11 +129,15 @@ export class JourneyStore {
 
   /** Inserts or replaces (same id, hence same start and day) journeys, marking their days stale for the aggregates. */
   private insert(journeys: readonly Journey[]): void {
-    markStaleDays(this.db, journeys.map((j) => j.start));
+    markStaleDays(
+      this.db,
+      journeys.map((j) => j.start),
+    );
     const upsert = this.prepare(
       `INSERT OR REPLACE INTO journeys (id, subject_id, subject_kind, subject_type, start, end, duration_s, steps, path, sessions)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    for (const j of journeys) upsert.run(j.id, j.subjectId, j.subjectKind, j.subjectType, j.start, j.end, j.durationS, j.steps, j.path, JSON.stringify(j.sessions));
+    for (const j of journeys)
+      upsert.run(j.id, j.subjectId, j.subjectKind, j.subjectType, j.start, j.end, j.durationS, j.steps, j.path, JSON.stringify(j.sessions));
   }
 }

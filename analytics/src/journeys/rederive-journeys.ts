@@ -47,11 +47,20 @@ export interface SubjectRebuild {
  * at `from` (or its pending one, if earlier): a changed session can merge or split the journeys after it.
  * Which journeys close is decided as the streaming job does, so that the stream goes on from the result.
  */
-export function rebuildSubjectJourneys(deps: Pick<RederiveJourneysDeps, 'sessions' | 'journeys' | 'gapMs' | 'individualType'>, subjectId: string, from: number, state: StreamState): SubjectRebuild {
+export function rebuildSubjectJourneys(
+  deps: Pick<RederiveJourneysDeps, 'sessions' | 'journeys' | 'gapMs' | 'individualType'>,
+  subjectId: string,
+  from: number,
+  state: StreamState,
+): SubjectRebuild {
   const pendingStart = Math.min(...(deps.journeys.pendingOf(subjectId)?.steps.map((s) => s.start) ?? []));
   const lo = Math.min(from, deps.journeys.earliestTouching(subjectId, from, Number.MAX_SAFE_INTEGER, deps.gapMs) ?? from, pendingStart);
   const sessions = deps.sessions.listCountedFor(subjectId, lo);
-  const builder = new JourneyBuilder(deps.gapMs, deps.individualType, sessions.length > 0 ? [{ ...describe(subjectId, sessions, deps.individualType), steps: sessions.map(toStep) }] : []);
+  const builder = new JourneyBuilder(
+    deps.gapMs,
+    deps.individualType,
+    sessions.length > 0 ? [{ ...describe(subjectId, sessions, deps.individualType), steps: sessions.map(toStep) }] : [],
+  );
   const closed = builder.advance(state.watermark, state.open);
   const replaced = deps.journeys.listForSubject(subjectId, lo, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
   const hi = Math.max(lo, ...replaced.map((j) => j.start), ...closed.map((j) => j.start));
@@ -83,7 +92,8 @@ export async function rederiveJourneys(deps: RederiveJourneysDeps, subjects: Rea
   settle();
   deps.onProgress?.(subjects.size, subjects.size);
   if (deps.influx) {
-    for (const r of rebuilt) await deps.influx.deleteRange({ measurement: measurements.journey, tags: { [tags.subject]: r.subjectId }, from: r.from, to: r.to + 1 });
+    for (const r of rebuilt)
+      await deps.influx.deleteRange({ measurement: measurements.journey, tags: { [tags.subject]: r.subjectId }, from: r.from, to: r.to + 1 });
     await writeIsolatingRefused(deps.influx, rebuilt.flatMap((r) => r.closed).map(journeyPoint), (point, error) => {
       deps.logger.error({ point, reason: error.message }, 'InfluxDB refused a journey point; the journey stays in the store');
     });

@@ -63,9 +63,11 @@ export class OutboxRelay {
 
   /** Publishes everything in the outbox now (one run at a time). */
   flush(): Promise<void> {
-    this.running = this.running.then(() => this.drain()).catch((error: unknown) => {
-      this.logger.warn({ err: error }, 'could not publish the MQTT outbox; retrying');
-    });
+    this.running = this.running
+      .then(() => this.drain())
+      .catch((error: unknown) => {
+        this.logger.warn({ err: error }, 'could not publish the MQTT outbox; retrying');
+      });
     return this.running;
   }
 

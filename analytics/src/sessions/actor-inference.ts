@@ -1,5 +1,5 @@
 import type { UsageSession } from '@parcours/contracts';
-import type { LogRecord } from '@parcours/gateway';
+import type { LogRecord } from '@parcours/contracts';
 
 /**
  * Who probably used a shared device when it did not say: the member of its collective whose personal
@@ -57,7 +57,12 @@ const maxConfidence = 0.9;
  * Closeness of each candidate is `1 - distance / window`; the nearest wins, with a confidence that is
  * its closeness times its share of all candidates' closeness (two equally near members: at most 0.45).
  */
-export function inferActor(session: UsageSession, members: readonly string[], activity: PersonalActivity, windowMs: number): Pick<UsageSession, 'inferredActor' | 'inferenceConfidence'> {
+export function inferActor(
+  session: UsageSession,
+  members: readonly string[],
+  activity: PersonalActivity,
+  windowMs: number,
+): Pick<UsageSession, 'inferredActor' | 'inferenceConfidence'> {
   const none = { inferredActor: null, inferenceConfidence: null };
   if (session.actor !== null || session.subjectKind !== 'collective') return none;
   const scored = members
@@ -90,7 +95,9 @@ export class ActorInference {
 
   /** Infers the actor of the sessions a batch closed, then forgets the activity no later session can need. */
   apply(sessions: UsageSession[]): UsageSession[] {
-    const inferred = sessions.map((s) => (s.subjectId === null ? s : { ...s, ...inferActor(s, this.membersAt(s.subjectId, s.start), this.activity, this.windowMs) }));
+    const inferred = sessions.map((s) =>
+      s.subjectId === null ? s : { ...s, ...inferActor(s, this.membersAt(s.subjectId, s.start), this.activity, this.windowMs) },
+    );
     this.activity.forget();
     return inferred;
   }

@@ -1,6 +1,6 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { measurements, tags, type UsageSession } from '@parcours/contracts';
-import { writeIsolatingRefused, type EventLog, type InfluxWriter, type LogRecord } from '@parcours/gateway';
+import { measurements, tags, type LogRecord, type UsageSession } from '@parcours/contracts';
+import { writeIsolatingRefused, type EventLog, type InfluxWriter } from '@parcours/gateway';
 import type { Logger } from 'pino';
 import type { ActorInference } from './actor-inference.js';
 import { longestSession, SessionBuilder, thresholdTypes, type SessionRules } from './session-builder.js';

@@ -1,5 +1,5 @@
 import { sessionId, type Config, type ThresholdRule, type UsageSession } from '@parcours/contracts';
-import type { LogRecord } from '@parcours/gateway';
+import type { LogRecord } from '@parcours/contracts';
 
 /** The limits of one device type's sessions, and its telemetry threshold if it has one. */
 export interface TypeRules {
@@ -44,7 +44,9 @@ export function longestSession(rules: SessionRules): number {
 
 /** Device types whose sessions may come from telemetry: the session job reads their metrics only. */
 export function thresholdTypes(rules: SessionRules): string[] {
-  return Object.entries(rules.types).filter(([, t]) => t.threshold).map(([type]) => type);
+  return Object.entries(rules.types)
+    .filter(([, t]) => t.threshold)
+    .map(([type]) => type);
 }
 
 /** A session still open on one device. Plain data, so it can be persisted and restored. */
@@ -88,7 +90,11 @@ export class SessionBuilder {
   /** Resolved once per type: the lookup is on every record's path. */
   private readonly byType = new Map<string, TypeRules>();
 
-  constructor(private readonly rules: SessionRules, open: Iterable<OpenSession> = [], frontiers: Iterable<[string, number]> = []) {
+  constructor(
+    private readonly rules: SessionRules,
+    open: Iterable<OpenSession> = [],
+    frontiers: Iterable<[string, number]> = [],
+  ) {
     this.open = new Map([...open].map((s) => [s.deviceId, s]));
     this.frontiers = new Map(frontiers);
   }
@@ -179,8 +185,14 @@ export class SessionBuilder {
 
   private opening(record: LogRecord): Omit<OpenSession, 'events'> {
     return {
-      deviceId: record.deviceId, deviceType: record.deviceType, subjectId: record.subjectId, subjectKind: record.subjectKind,
-      subjectType: record.subjectType, actor: record.actor, start: record.ts, lastSeen: record.ts,
+      deviceId: record.deviceId,
+      deviceType: record.deviceType,
+      subjectId: record.subjectId,
+      subjectKind: record.subjectKind,
+      subjectType: record.subjectType,
+      actor: record.actor,
+      start: record.ts,
+      lastSeen: record.ts,
     };
   }
 
@@ -226,13 +238,15 @@ export class SessionBuilder {
     if (now - session.start >= maxLengthMs) {
       this.setFrontier(deviceId, end);
       // Already off when the limit came: it ended at its first off sample, before the limit.
-      if (session.source === 'threshold' && threshold) this.closeThreshold(session, session.offSince ?? end, session.offSince == null ? 'max_length' : 'threshold', threshold, closed);
+      if (session.source === 'threshold' && threshold)
+        this.closeThreshold(session, session.offSince ?? end, session.offSince == null ? 'max_length' : 'threshold', threshold, closed);
       else closed.push(this.close(session, end, 'max_length'));
     } else if (now - session.lastSeen > idleTimeoutMs) {
       // A record up to the timeout after the last one would have kept the session open.
       this.setFrontier(deviceId, session.lastSeen + idleTimeoutMs + 1);
       // A device that went off, then silent, was closed by its threshold, at its first off sample.
-      if (session.source === 'threshold' && threshold) this.closeThreshold(session, session.offSince ?? session.lastSeen, session.offSince == null ? 'idle_timeout' : 'threshold', threshold, closed);
+      if (session.source === 'threshold' && threshold)
+        this.closeThreshold(session, session.offSince ?? session.lastSeen, session.offSince == null ? 'idle_timeout' : 'threshold', threshold, closed);
       else closed.push(this.close(session, session.lastSeen, 'idle_timeout'));
     }
   }
@@ -247,10 +261,19 @@ export class SessionBuilder {
     this.open.delete(session.deviceId);
     return {
       id: sessionId(session.deviceId, session.start),
-      deviceId: session.deviceId, deviceType: session.deviceType,
-      subjectId: session.subjectId, subjectKind: session.subjectKind, subjectType: session.subjectType, actor: session.actor,
-      inferredActor: null, inferenceConfidence: null,
-      start: session.start, end, durationS: (end - session.start) / 1000, events: session.events, closedBy,
+      deviceId: session.deviceId,
+      deviceType: session.deviceType,
+      subjectId: session.subjectId,
+      subjectKind: session.subjectKind,
+      subjectType: session.subjectType,
+      actor: session.actor,
+      inferredActor: null,
+      inferenceConfidence: null,
+      start: session.start,
+      end,
+      durationS: (end - session.start) / 1000,
+      events: session.events,
+      closedBy,
     };
   }
 }

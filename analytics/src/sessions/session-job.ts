@@ -1,5 +1,5 @@
-import { measurements, sessionId, tags, type UsageSession } from '@parcours/contracts';
-import { LogConsumer, writeIsolatingRefused, type ConsumerStatus, type ConsumerOffsets, type EventLog, type InfluxWriter, type LogRecord } from '@parcours/gateway';
+import { measurements, sessionId, tags, type LogRecord, type UsageSession } from '@parcours/contracts';
+import { LogConsumer, writeIsolatingRefused, type ConsumerStatus, type ConsumerOffsets, type EventLog, type InfluxWriter } from '@parcours/gateway';
 import type { Logger } from 'pino';
 import type { ActorInference } from './actor-inference.js';
 import { sessionUpdates } from '../result-updates.js';
@@ -142,12 +142,18 @@ export class SessionJob {
     if (deps.influx) {
       for (const { deviceId, from } of late.devices) {
         const last = Math.max(...late.replaced.filter((s) => s.deviceId === deviceId).map((s) => s.start));
-        if (last >= from) await deps.influx.deleteRange({ measurement: measurements.usageSession, tags: { [tags.device]: deviceId }, from, to: last + 1 }, { signal });
+        if (last >= from)
+          await deps.influx.deleteRange({ measurement: measurements.usageSession, tags: { [tags.device]: deviceId }, from, to: last + 1 }, { signal });
       }
       if (closed.length > 0) {
-        await writeIsolatingRefused(deps.influx, closed.map(sessionPoint), (point, error) => {
-          deps.logger.error({ point, reason: error.message }, 'InfluxDB refused a session point; the session stays in the store');
-        }, signal);
+        await writeIsolatingRefused(
+          deps.influx,
+          closed.map(sessionPoint),
+          (point, error) => {
+            deps.logger.error({ point, reason: error.message }, 'InfluxDB refused a session point; the session stays in the store');
+          },
+          signal,
+        );
       }
     }
     // Unchanged re-derived sessions are not sent again; those whose id is gone (their start moved) are

@@ -5,14 +5,37 @@ import { markStaleDays, markStaleRows } from '../aggregates/stale-days.js';
 import type { OpenSession } from './session-builder.js';
 
 interface SessionRow {
-  id: string; device_id: string; device_type: string; subject_id: string | null; subject_kind: UsageSession['subjectKind'];
-  subject_type: string | null; actor: string | null; inferred_actor: string | null; inference_confidence: number | null; start: number; end: number; duration_s: number; events: number;
+  id: string;
+  device_id: string;
+  device_type: string;
+  subject_id: string | null;
+  subject_kind: UsageSession['subjectKind'];
+  subject_type: string | null;
+  actor: string | null;
+  inferred_actor: string | null;
+  inference_confidence: number | null;
+  start: number;
+  end: number;
+  duration_s: number;
+  events: number;
   closed_by: UsageSession['closedBy'];
 }
 
 const toSession = (r: SessionRow): UsageSession => ({
-  id: r.id, deviceId: r.device_id, deviceType: r.device_type, subjectId: r.subject_id, subjectKind: r.subject_kind,
-  subjectType: r.subject_type, actor: r.actor, inferredActor: r.inferred_actor, inferenceConfidence: r.inference_confidence, start: r.start, end: r.end, durationS: r.duration_s, events: r.events, closedBy: r.closed_by,
+  id: r.id,
+  deviceId: r.device_id,
+  deviceType: r.device_type,
+  subjectId: r.subject_id,
+  subjectKind: r.subject_kind,
+  subjectType: r.subject_type,
+  actor: r.actor,
+  inferredActor: r.inferred_actor,
+  inferenceConfidence: r.inference_confidence,
+  start: r.start,
+  end: r.end,
+  durationS: r.duration_s,
+  events: r.events,
+  closedBy: r.closed_by,
 });
 
 /** What one batch of the streaming job changes in the store. */
@@ -63,12 +86,17 @@ export class SessionStore {
   }
 
   loadFrontiers(): [string, number][] {
-    return this.prepare<[], { device_id: string; frontier: number }>('SELECT device_id, frontier FROM device_frontiers').all().map((r) => [r.device_id, r.frontier]);
+    return this.prepare<[], { device_id: string; frontier: number }>('SELECT device_id, frontier FROM device_frontiers')
+      .all()
+      .map((r) => [r.device_id, r.frontier]);
   }
 
   /** The device's latest closed session starting at or before `at`. */
   latestStartingBy(deviceId: string, at: number): UsageSession | null {
-    const row = this.prepare<[string, number], SessionRow>('SELECT * FROM usage_sessions WHERE device_id = ? AND start <= ? ORDER BY start DESC LIMIT 1').get(deviceId, at);
+    const row = this.prepare<[string, number], SessionRow>('SELECT * FROM usage_sessions WHERE device_id = ? AND start <= ? ORDER BY start DESC LIMIT 1').get(
+      deviceId,
+      at,
+    );
     return row ? toSession(row) : null;
   }
 
@@ -91,18 +119,38 @@ export class SessionStore {
 
   /** Inserts or replaces (same id, hence same start and day) sessions, marking their days stale for the aggregates. */
   private insert(sessions: readonly UsageSession[]): void {
-    markStaleDays(this.db, sessions.map((s) => s.start));
+    markStaleDays(
+      this.db,
+      sessions.map((s) => s.start),
+    );
     const upsert = this.prepare(
       `INSERT OR REPLACE INTO usage_sessions (id, device_id, device_type, subject_id, subject_kind, subject_type, actor, inferred_actor,
          inference_confidence, start, end, duration_s, events, closed_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     for (const s of sessions) {
-      upsert.run(s.id, s.deviceId, s.deviceType, s.subjectId, s.subjectKind, s.subjectType, s.actor, s.inferredActor, s.inferenceConfidence, s.start, s.end, s.durationS, s.events, s.closedBy);
+      upsert.run(
+        s.id,
+        s.deviceId,
+        s.deviceType,
+        s.subjectId,
+        s.subjectKind,
+        s.subjectType,
+        s.actor,
+        s.inferredActor,
+        s.inferenceConfidence,
+        s.start,
+        s.end,
+        s.durationS,
+        s.events,
+        s.closedBy,
+      );
     }
   }
 
   loadOpen(): OpenSession[] {
-    return this.prepare<[], { state: string }>('SELECT state FROM open_sessions').all().map((r) => JSON.parse(r.state) as OpenSession);
+    return this.prepare<[], { state: string }>('SELECT state FROM open_sessions')
+      .all()
+      .map((r) => JSON.parse(r.state) as OpenSession);
   }
 
   /** Sessions of a subject, or used by that individual as the named actor, starting in `[from, to)`. */
@@ -125,7 +173,9 @@ export class SessionStore {
 
   listForDevice(deviceId: string, from: number, to: number, limit: number): UsageSession[] {
     return this.db
-      .prepare<[string, number, number, number], SessionRow>('SELECT * FROM usage_sessions WHERE device_id = ? AND start >= ? AND start < ? ORDER BY start LIMIT ?')
+      .prepare<[string, number, number, number], SessionRow>(
+        'SELECT * FROM usage_sessions WHERE device_id = ? AND start >= ? AND start < ? ORDER BY start LIMIT ?',
+      )
       .all(deviceId, from, to, limit)
       .map(toSession);
   }
@@ -142,7 +192,12 @@ export class SessionStore {
    * Starts of the sessions of these device types in `[from, to)`, per subject of a kind they count for
    * (as `listCountedFor`: owner; for individuals also the reported actor), for funnels.
    */
-  countedStarts(kind: 'individual' | 'collective', deviceTypes: readonly string[], from: number, to: number): { subjectId: string; deviceType: string; start: number }[] {
+  countedStarts(
+    kind: 'individual' | 'collective',
+    deviceTypes: readonly string[],
+    from: number,
+    to: number,
+  ): { subjectId: string; deviceType: string; start: number }[] {
     const where = 'device_type IN (SELECT value FROM json_each(@types)) AND start >= @from AND start < @to';
     // UNION (not ALL): a session whose actor is also its owner counts once.
     return this.db

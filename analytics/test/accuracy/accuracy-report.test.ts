@@ -17,13 +17,35 @@ const subjects = new Map([
   ['bob', { kind: 'individual' as const, type: 'person' }],
 ]);
 
-const truthOf = (deviceId: string, deviceType: string, subjectId: string, user: string | null, actor: string | null, start: number, end: number): TruthSessionInput => ({
-  deviceId, deviceType, subjectId, user, actor, startMs: at(start), endMs: at(end),
+const truthOf = (
+  deviceId: string,
+  deviceType: string,
+  subjectId: string,
+  user: string | null,
+  actor: string | null,
+  start: number,
+  end: number,
+): TruthSessionInput => ({
+  deviceId,
+  deviceType,
+  subjectId,
+  user,
+  actor,
+  startMs: at(start),
+  endMs: at(end),
 });
 /** The derived session Parcours gives for a truth session when it gets everything right. */
 const derivedOf = (t: TruthSessionInput, patch: Partial<DerivedSessionInput> = {}): DerivedSessionInput => ({
-  id: `${t.deviceId}@${t.startMs}`, deviceId: t.deviceId, deviceType: t.deviceType, subjectId: t.subjectId, subjectKind: subjects.get(t.subjectId!)!.kind,
-  actor: t.actor, inferredActor: null, start: t.startMs, end: t.endMs, ...patch,
+  id: `${t.deviceId}@${t.startMs}`,
+  deviceId: t.deviceId,
+  deviceType: t.deviceType,
+  subjectId: t.subjectId,
+  subjectKind: subjects.get(t.subjectId!)!.kind,
+  actor: t.actor,
+  inferredActor: null,
+  start: t.startMs,
+  end: t.endMs,
+  ...patch,
 });
 
 // Ann's morning: her coffee (a household machine that names her), her toothbrush; Bob's shower later.
@@ -39,12 +61,23 @@ function journeysOfDerived(derived: readonly DerivedSessionInput[]): Journey[] {
   const bySubject = new Map<string, DerivedSessionInput[]>();
   for (const d of derived) for (const id of new Set([d.subjectId, d.actor])) if (id !== null) bySubject.set(id, [...(bySubject.get(id) ?? []), d]);
   return [...bySubject].flatMap(([subjectId, list]) =>
-    splitJourneys({ subjectId, subjectKind: subjects.get(subjectId)!.kind, subjectType: null }, list.map((d) => ({ sessionId: d.id, deviceType: d.deviceType, start: d.start, end: d.end })), 30 * min),
+    splitJourneys(
+      { subjectId, subjectKind: subjects.get(subjectId)!.kind, subjectType: null },
+      list.map((d) => ({ sessionId: d.id, deviceType: d.deviceType, start: d.start, end: d.end })),
+      30 * min,
+    ),
   );
 }
 
 const input = (derived: DerivedSessionInput[], events: DerivedSessionInput[] = []) => ({
-  fromMs: from, toMs: to, truth, derived, derivedJourneys: journeysOfDerived(derived), subjects, journeysOf: buildJourneys, gapMs: 30 * 60_000,
+  fromMs: from,
+  toMs: to,
+  truth,
+  derived,
+  derivedJourneys: journeysOfDerived(derived),
+  subjects,
+  journeysOf: buildJourneys,
+  gapMs: 30 * 60_000,
   events: events.map((e) => ({ deviceId: e.deviceId, ts: e.start, subjectId: e.subjectId, subjectKind: e.subjectKind, actor: e.actor })),
 });
 
@@ -70,7 +103,12 @@ describe('session matching', () => {
 
 describe('the accuracy report', () => {
   it('scores a perfect derivation 1 everywhere, leaving out the session still open at the end', () => {
-    const report = computeAccuracy(input([coffee, brush, shower, tv].map((t) => derivedOf(t)), [derivedOf(coffee), derivedOf(brush)]));
+    const report = computeAccuracy(
+      input(
+        [coffee, brush, shower, tv].map((t) => derivedOf(t)),
+        [derivedOf(coffee), derivedOf(brush)],
+      ),
+    );
     expect(report.sessions).toMatchObject({ truth: 4, derived: 4, matched: 4, f1: 1, excludedOpenAtEnd: 1, nearMisses: 0 });
     expect(report.attribution.sessions.decided).toMatchObject({ count: 2, subjectShare: 1, individualShare: 1 });
     // Nobody names Bob at the shower and nothing is inferred: wrong individual, but not a decided one.
@@ -90,14 +128,17 @@ describe('the accuracy report', () => {
     const derived = [derivedOf(coffee, { actor: 'bob' }), derivedOf(shower), derivedOf(tv), spurious]; // the toothbrush session is lost
     const report = computeAccuracy(input(derived, [derivedOf(coffee, { actor: 'bob' })]));
     expect(report.sessions).toMatchObject({ truth: 4, derived: 4, matched: 3, precision: 0.75, recall: 0.75, f1: 0.75 });
-    expect(report.sessions.byDeviceType['toothbrush']).toMatchObject({ recall: 0, precision: 1 });
-    expect(report.sessions.byDeviceType['tv']).toMatchObject({ precision: 0.5, recall: 1 });
+    expect(report.sessions.byDeviceType.toothbrush).toMatchObject({ recall: 0, precision: 1 });
+    expect(report.sessions.byDeviceType.tv).toMatchObject({ precision: 0.5, recall: 1 });
     expect(report.attribution.sessions.decided).toMatchObject({ count: 1, subjectShare: 1, individualShare: 0 });
     expect(report.attribution.events.decided).toMatchObject({ count: 1, individualRight: 0 });
     // Ann's coffee → toothbrush is gone; Bob now has a lone coffee (no transition); the spurious tv adds tv → tv.
     expect(report.transitions.knowable).toMatchObject({ truthTotal: 2, derivedTotal: 2, absoluteError: 2, relativeError: 1 });
     expect(report.targets.filter((t) => !t.met).map((t) => t.name)).toEqual([
-      'session F1', 'sessions: right individual (decided)', 'events: right individual (decided)', 'transition count error (knowable)',
+      'session F1',
+      'sessions: right individual (decided)',
+      'events: right individual (decided)',
+      'transition count error (knowable)',
     ]);
   });
 
@@ -122,8 +163,14 @@ describe('transitions', () => {
   it('counts consecutive steps per subject type and the L1 error over the truth total', () => {
     const typeOf = (id: string) => (id.startsWith('hh') ? 'household' : 'person');
     const result = compareTransitions(
-      [{ subjectId: 'hh1', path: 'a>b>c' }, { subjectId: 'p1', path: 'a>b' }],
-      [{ subjectId: 'hh1', path: 'a>b' }, { subjectId: 'p1', path: 'a>b>b' }],
+      [
+        { subjectId: 'hh1', path: 'a>b>c' },
+        { subjectId: 'p1', path: 'a>b' },
+      ],
+      [
+        { subjectId: 'hh1', path: 'a>b' },
+        { subjectId: 'p1', path: 'a>b>b' },
+      ],
       typeOf,
     );
     expect(result.rows).toEqual([

@@ -9,9 +9,25 @@ const types: Record<string, string> = { ana: 'person', ben: 'person' };
 const individualType = (id: string) => types[id] ?? null;
 
 function session(deviceId: string, start: number, owner: Partial<UsageSession> = {}): ActivitySession {
-  return { id: `${deviceId}@${start}`, deviceId, deviceType: deviceId.replace(/-\d$/, ''), subjectId: 'home', subjectType: 'household', actor: null, start, ...owner };
+  return {
+    id: `${deviceId}@${start}`,
+    deviceId,
+    deviceType: deviceId.replace(/-\d$/, ''),
+    subjectId: 'home',
+    subjectType: 'household',
+    actor: null,
+    start,
+    ...owner,
+  };
 }
-const row = (a: ReturnType<typeof aggregateActivity>[number]) => [new Date(a.start).toISOString().slice(0, 10), a.subjectType, a.deviceType, a.activeSubjects, a.activeDevices, a.sessions];
+const row = (a: ReturnType<typeof aggregateActivity>[number]) => [
+  new Date(a.start).toISOString().slice(0, 10),
+  a.subjectType,
+  a.deviceType,
+  a.activeSubjects,
+  a.activeDevices,
+  a.sessions,
+];
 
 describe('aggregateActivity', () => {
   const sessions = [
@@ -24,7 +40,7 @@ describe('aggregateActivity', () => {
     session('tv-1', monday + 2 * 24 * hour, { subjectId: null, subjectType: null }),
   ];
 
-  it('counts per UTC day each session for its owner, and for its reported actor under the actor\'s type', () => {
+  it("counts per UTC day each session for its owner, and for its reported actor under the actor's type", () => {
     expect(aggregateActivity(sessions, 'day', individualType).map(row)).toEqual([
       ['2026-03-02', 'household', 'coffee_machine', 2, 2, 4],
       ['2026-03-02', 'person', 'coffee_machine', 2, 2, 3],

@@ -13,12 +13,35 @@ let db: Database;
 
 function session(deviceId: string, start: number): UsageSession {
   return {
-    id: `${deviceId}@${start}`, deviceId, deviceType: 'tv', subjectId: 'home', subjectKind: 'collective', subjectType: 'household',
-    actor: null, inferredActor: null, inferenceConfidence: null, start, end: start + 1000, durationS: 1, events: 2, closedBy: 'stop',
+    id: `${deviceId}@${start}`,
+    deviceId,
+    deviceType: 'tv',
+    subjectId: 'home',
+    subjectKind: 'collective',
+    subjectType: 'household',
+    actor: null,
+    inferredActor: null,
+    inferenceConfidence: null,
+    start,
+    end: start + 1000,
+    durationS: 1,
+    events: 2,
+    closedBy: 'stop',
   };
 }
 function journey(subjectId: string, start: number): Journey {
-  return { id: `${subjectId}@${start}`, subjectId, subjectKind: 'collective', subjectType: 'household', start, end: start + 1000, durationS: 1, steps: 1, path: 'tv', sessions: [] };
+  return {
+    id: `${subjectId}@${start}`,
+    subjectId,
+    subjectKind: 'collective',
+    subjectType: 'household',
+    start,
+    end: start + 1000,
+    durationS: 1,
+    steps: 1,
+    path: 'tv',
+    sessions: [],
+  };
 }
 const staleDays = () => listStaleDays(db).map((s) => (s.day - day) / dayMs);
 
@@ -35,7 +58,10 @@ describe('stale days', () => {
     expect(staleDays()).toEqual([0, 3]);
     clearStaleDays(db, listStaleDays(db));
     // The session of day 3 is gone from the re-derivation: its day changes too. Day 4 had nothing.
-    store.save({ closed: [session('tv', day + 2 * dayMs)], open: [], frontiers: [], watermark: day, rederived: [{ deviceId: 'tv', from: day + dayMs }] }, () => undefined);
+    store.save(
+      { closed: [session('tv', day + 2 * dayMs)], open: [], frontiers: [], watermark: day, rederived: [{ deviceId: 'tv', from: day + dayMs }] },
+      () => undefined,
+    );
     expect(staleDays()).toEqual([2, 3]);
     clearStaleDays(db, listStaleDays(db));
     store.replace(new Set(['tv']), day, day + 2 * dayMs, []);

@@ -20,9 +20,12 @@ describe('aggregateTransitions', () => {
   });
 
   it('clamps the gap of overlapping steps at 0, and gives nothing for single-step journeys', () => {
-    expect(aggregateTransitions([{ subjectType: null, steps: [step('tv', 0, 120), step('lamp', 10, 12)] }, { subjectType: null, steps: [step('tv', 0, 1)] }])).toEqual([
-      { subjectType: null, fromType: 'tv', toType: 'lamp', count: 1, medianGapS: 0 },
-    ]);
+    expect(
+      aggregateTransitions([
+        { subjectType: null, steps: [step('tv', 0, 120), step('lamp', 10, 12)] },
+        { subjectType: null, steps: [step('tv', 0, 1)] },
+      ]),
+    ).toEqual([{ subjectType: null, fromType: 'tv', toType: 'lamp', count: 1, medianGapS: 0 }]);
   });
 
   it('takes the mean of the two middle gaps for an even count', () => {

@@ -23,7 +23,11 @@ describe('aggregateUsageHours', () => {
   it('tags the point with the ISO weekday and the zero-padded UTC hour', () => {
     expect([isoWeekday(sunday), isoWeekday(sunday + 24 * hour)]).toEqual([7, 1]);
     expect(usageHourPoint({ start: sunday + 24 * hour + 8 * hour, subjectType: null, deviceType: 'car', sessions: 3 })).toEqual({
-      measurement: 'usage_hour', tags: { subject_type: 'none', device_type: 'car', weekday: '1', hour: '08' }, fields: {}, intFields: { sessions: 3 }, timestampMs: sunday + 32 * hour,
+      measurement: 'usage_hour',
+      tags: { subject_type: 'none', device_type: 'car', weekday: '1', hour: '08' },
+      fields: {},
+      intFields: { sessions: 3 },
+      timestampMs: sunday + 32 * hour,
     });
   });
 });

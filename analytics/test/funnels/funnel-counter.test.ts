@@ -4,7 +4,9 @@ import { computeFunnel, funnelPaths, median, type Occurrence } from '../../src/f
 
 const minute = 60_000;
 const funnel: Funnel = {
-  name: 'morning', countBy: 'individual', window: 60 * minute,
+  name: 'morning',
+  countBy: 'individual',
+  window: 60 * minute,
   steps: [{ deviceType: 'coffee_machine' }, { eventType: 'door.opened' }, { deviceType: 'car' }],
 };
 const key = { coffee: 'device:coffee_machine', door: 'event:door.opened', car: 'device:car', tv: 'device:tv' } as const;
@@ -19,15 +21,26 @@ describe('funnelPaths', () => {
   });
 
   it('does not count steps out of order, nor one at the same time as the previous step', () => {
-    const paths = funnelPaths(funnel, from, to, [at('ana', 'door', 0), at('ana', 'coffee', 5), at('ana', 'car', 10), at('ben', 'coffee', 0), at('ben', 'door', 0), at('ben', 'car', 10)]);
+    const paths = funnelPaths(funnel, from, to, [
+      at('ana', 'door', 0),
+      at('ana', 'coffee', 5),
+      at('ana', 'car', 10),
+      at('ben', 'coffee', 0),
+      at('ben', 'door', 0),
+      at('ben', 'car', 10),
+    ]);
     expect(paths.get('ana')).toEqual([5 * minute]);
     expect(paths.get('ben')).toEqual([0]);
   });
 
   it('counts a step exactly one window after the entry, not one a millisecond later', () => {
     const paths = funnelPaths(funnel, from, to, [
-      at('ana', 'coffee', 0), at('ana', 'door', 30), at('ana', 'car', 60),
-      at('ben', 'coffee', 0), at('ben', 'door', 30), { subjectId: 'ben', key: key.car, ts: 60 * minute + 1 },
+      at('ana', 'coffee', 0),
+      at('ana', 'door', 30),
+      at('ana', 'car', 60),
+      at('ben', 'coffee', 0),
+      at('ben', 'door', 30),
+      { subjectId: 'ben', key: key.car, ts: 60 * minute + 1 },
     ]);
     expect(paths.get('ana')).toHaveLength(3);
     expect(paths.get('ben')).toHaveLength(2);
@@ -35,7 +48,13 @@ describe('funnelPaths', () => {
 
   it('keeps the entry that went furthest when a subject enters twice, and the earliest of equals', () => {
     // The first entry stalls (its car is out of the window); the second converts.
-    const twice = funnelPaths(funnel, from, to, [at('ana', 'coffee', 0), at('ana', 'door', 10), at('ana', 'coffee', 100), at('ana', 'door', 110), at('ana', 'car', 130)]);
+    const twice = funnelPaths(funnel, from, to, [
+      at('ana', 'coffee', 0),
+      at('ana', 'door', 10),
+      at('ana', 'coffee', 100),
+      at('ana', 'door', 110),
+      at('ana', 'car', 130),
+    ]);
     expect(twice.get('ana')).toEqual([100 * minute, 110 * minute, 130 * minute]);
     const equals = funnelPaths(funnel, from, to, [at('ana', 'coffee', 0), at('ana', 'door', 10), at('ana', 'coffee', 100), at('ana', 'door', 101)]);
     expect(equals.get('ana')).toEqual([0, 10 * minute]);
@@ -43,9 +62,13 @@ describe('funnelPaths', () => {
 
   it('enters only with a first step in [from, to), though later steps may follow after to', () => {
     const paths = funnelPaths(funnel, 60 * minute, 120 * minute, [
-      at('ana', 'coffee', 59), at('ana', 'door', 70),
-      at('ben', 'coffee', 119), at('ben', 'door', 125), at('ben', 'car', 130),
-      at('cy', 'coffee', 120), at('cy', 'door', 125),
+      at('ana', 'coffee', 59),
+      at('ana', 'door', 70),
+      at('ben', 'coffee', 119),
+      at('ben', 'door', 125),
+      at('ben', 'car', 130),
+      at('cy', 'coffee', 120),
+      at('cy', 'door', 125),
     ]);
     expect([...paths.keys()]).toEqual(['ben']);
     expect(paths.get('ben')).toHaveLength(3);
@@ -61,15 +84,30 @@ describe('funnelPaths', () => {
 describe('computeFunnel', () => {
   it('counts each subject once at its furthest step, with conversions and median times', () => {
     const result = computeFunnel(funnel, from, to, [
-      at('ana', 'coffee', 0), at('ana', 'door', 10), at('ana', 'car', 20),
-      at('ben', 'coffee', 0), at('ben', 'door', 30), at('ben', 'car', 50), at('ben', 'coffee', 200), at('ben', 'door', 201),
-      at('cy', 'coffee', 0), at('cy', 'door', 5),
+      at('ana', 'coffee', 0),
+      at('ana', 'door', 10),
+      at('ana', 'car', 20),
+      at('ben', 'coffee', 0),
+      at('ben', 'door', 30),
+      at('ben', 'car', 50),
+      at('ben', 'coffee', 200),
+      at('ben', 'door', 201),
+      at('cy', 'coffee', 0),
+      at('cy', 'door', 5),
       at('dan', 'coffee', 0),
-      at('eve', 'door', 0), at('eve', 'car', 5),
+      at('eve', 'door', 0),
+      at('eve', 'car', 5),
     ]);
     expect(result).toEqual({
-      name: 'morning', countBy: 'individual', from, to, windowS: 3600,
-      entered: 4, converted: 2, conversion: 0.5, medianSecondsToConvert: 35 * 60,
+      name: 'morning',
+      countBy: 'individual',
+      from,
+      to,
+      windowS: 3600,
+      entered: 4,
+      converted: 2,
+      conversion: 0.5,
+      medianSecondsToConvert: 35 * 60,
       steps: [
         { step: 1, deviceType: 'coffee_machine', reached: 4, conversionFromPrevious: 1, conversionFromStart: 1, medianSecondsFromPrevious: null },
         { step: 2, eventType: 'door.opened', reached: 3, conversionFromPrevious: 0.75, conversionFromStart: 0.75, medianSecondsFromPrevious: 10 * 60 },
@@ -84,7 +122,9 @@ describe('computeFunnel', () => {
     expect(result.conversion).toBeNull();
     expect(result.medianSecondsToConvert).toBeNull();
     expect(result.steps.map((s) => [s.reached, s.conversionFromPrevious, s.conversionFromStart, s.medianSecondsFromPrevious])).toEqual([
-      [0, null, null, null], [0, null, null, null], [0, null, null, null],
+      [0, null, null, null],
+      [0, null, null, null],
+      [0, null, null, null],
     ]);
   });
 });

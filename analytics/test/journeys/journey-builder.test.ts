@@ -9,15 +9,33 @@ const individualType = (id: string) => types[id] ?? null;
 
 function session(deviceType: string, start: number, end: number, owner: Partial<UsageSession> = {}): UsageSession {
   return {
-    id: `${deviceType}@${start}`, deviceId: deviceType, deviceType, subjectId: 'home', subjectKind: 'collective', subjectType: 'household',
-    actor: null, inferredActor: null, inferenceConfidence: null, start: start * minute, end: end * minute, durationS: (end - start) * 60, events: 2, closedBy: 'stop', ...owner,
+    id: `${deviceType}@${start}`,
+    deviceId: deviceType,
+    deviceType,
+    subjectId: 'home',
+    subjectKind: 'collective',
+    subjectType: 'household',
+    actor: null,
+    inferredActor: null,
+    inferenceConfidence: null,
+    start: start * minute,
+    end: end * minute,
+    durationS: (end - start) * 60,
+    events: 2,
+    closedBy: 'stop',
+    ...owner,
   };
 }
 const ana = { subjectId: 'ana', subjectKind: 'individual', subjectType: 'person' } as const;
 
 describe('splitJourneys', () => {
   it('orders steps by start and cuts where the gap after the latest end is exceeded', () => {
-    const steps = [session('shower', 10, 20), session('coffee_machine', 0, 5), session('car', 50, 70), session('tv', 101, 120)].map((s) => ({ sessionId: s.id, deviceType: s.deviceType, start: s.start, end: s.end }));
+    const steps = [session('shower', 10, 20), session('coffee_machine', 0, 5), session('car', 50, 70), session('tv', 101, 120)].map((s) => ({
+      sessionId: s.id,
+      deviceType: s.deviceType,
+      start: s.start,
+      end: s.end,
+    }));
     const journeys = splitJourneys({ subjectId: 'home', subjectKind: 'collective', subjectType: 'household' }, steps, gap);
     expect(journeys.map((j) => [j.id, j.path, j.steps, j.start, j.end, j.durationS])).toEqual([
       ['home@0', 'coffee_machine>shower>car', 3, 0, 70 * minute, 70 * 60],
@@ -26,7 +44,12 @@ describe('splitJourneys', () => {
   });
 
   it('measures the gap from the latest end, not the previous step (a long session bridges)', () => {
-    const steps = [session('tv', 0, 120), session('lamp', 10, 12), session('oven', 140, 150)].map((s) => ({ sessionId: s.id, deviceType: s.deviceType, start: s.start, end: s.end }));
+    const steps = [session('tv', 0, 120), session('lamp', 10, 12), session('oven', 140, 150)].map((s) => ({
+      sessionId: s.id,
+      deviceType: s.deviceType,
+      start: s.start,
+      end: s.end,
+    }));
     expect(splitJourneys(ana, steps, gap).map((j) => j.path)).toEqual(['tv>lamp>oven']);
   });
 
@@ -73,9 +96,12 @@ describe('JourneyBuilder', () => {
     expect(builder.advance(320 * minute, []).map((j) => j.path)).toEqual(['coffee_machine>tv']);
   });
 
-  it('holds individuals\' journeys for a shared session with no actor yet, but not other collectives\'', () => {
+  it("holds individuals' journeys for a shared session with no actor yet, but not other collectives'", () => {
     const builder = new JourneyBuilder(gap, individualType);
-    builder.add([session('car', 0, 5, { subjectId: 'ana', subjectKind: 'individual', subjectType: 'person' }), session('printer', 0, 5, { subjectId: 'office', subjectType: 'workplace' })]);
+    builder.add([
+      session('car', 0, 5, { subjectId: 'ana', subjectKind: 'individual', subjectType: 'person' }),
+      session('printer', 0, 5, { subjectId: 'office', subjectType: 'workplace' }),
+    ]);
     const shared: OpenSessionLike = { subjectId: 'home', subjectKind: 'collective', actor: null, start: 20 * minute };
     expect(builder.advance(100 * minute, [shared]).map((j) => j.subjectId)).toEqual(['office']);
   });

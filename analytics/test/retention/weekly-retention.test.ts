@@ -21,8 +21,24 @@ describe('computeRetention', () => {
     const subjects = [subject(0, 1, 2), subject(0, 2), subject(0), subject(1, 2), subject(-3, 0, 1)];
     const { cohorts } = computeRetention(subjects, { firstWeek: w, lastWeek: w + 1, weeks: 2 });
     expect(cohorts.map((c) => [c.week, c.size, c.retained.map((r) => [r.weekOffset, r.week, r.active, r.share])])).toEqual([
-      [monday, 3, [[0, weekStart(w), 3, 1], [1, weekStart(w + 1), 1, 1 / 3], [2, weekStart(w + 2), 2, 2 / 3]]],
-      [weekStart(w + 1), 1, [[0, weekStart(w + 1), 1, 1], [1, weekStart(w + 2), 1, 1], [2, weekStart(w + 3), 0, 0]]],
+      [
+        monday,
+        3,
+        [
+          [0, weekStart(w), 3, 1],
+          [1, weekStart(w + 1), 1, 1 / 3],
+          [2, weekStart(w + 2), 2, 2 / 3],
+        ],
+      ],
+      [
+        weekStart(w + 1),
+        1,
+        [
+          [0, weekStart(w + 1), 1, 1],
+          [1, weekStart(w + 2), 1, 1],
+          [2, weekStart(w + 3), 0, 0],
+        ],
+      ],
     ]);
   });
 
@@ -43,7 +59,16 @@ describe('computeRetention', () => {
 
   it('gives empty cohorts and zero lifecycles when nobody was active', () => {
     const { cohorts, lifecycle } = computeRetention([], { firstWeek: w, lastWeek: w, weeks: 1 });
-    expect(cohorts).toEqual([{ week: monday, size: 0, retained: [{ weekOffset: 0, week: monday, active: 0, share: null }, { weekOffset: 1, week: weekStart(w + 1), active: 0, share: null }] }]);
+    expect(cohorts).toEqual([
+      {
+        week: monday,
+        size: 0,
+        retained: [
+          { weekOffset: 0, week: monday, active: 0, share: null },
+          { weekOffset: 1, week: weekStart(w + 1), active: 0, share: null },
+        ],
+      },
+    ]);
     expect(lifecycle).toEqual([{ week: monday, new: 0, returning: 0, resurrecting: 0, dormant: 0 }]);
   });
 });

@@ -1,5 +1,5 @@
 import type { UsageSession } from '@parcours/contracts';
-import type { LogRecord } from '@parcours/gateway';
+import type { LogRecord } from '@parcours/contracts';
 import { describe, expect, it } from 'vitest';
 import { inferActor, PersonalActivity } from '../../src/sessions/actor-inference.js';
 
@@ -8,14 +8,41 @@ const window = 10 * minute;
 
 function personal(subjectId: string, ts: number): LogRecord {
   return {
-    offset: ts, deviceId: `${subjectId}-phone`, seq: ts, channel: 'events', ts, receivedAt: ts, deviceType: 'phone', subjectId,
-    subjectKind: 'individual', subjectType: 'person', actor: null, actorRejected: false, actorHint: null, deviceTs: null, type: 'interaction', metrics: null, attrs: null,
+    offset: ts,
+    deviceId: `${subjectId}-phone`,
+    seq: ts,
+    channel: 'events',
+    ts,
+    receivedAt: ts,
+    deviceType: 'phone',
+    subjectId,
+    subjectKind: 'individual',
+    subjectType: 'person',
+    actor: null,
+    actorRejected: false,
+    actorHint: null,
+    deviceTs: null,
+    type: 'interaction',
+    metrics: null,
+    attrs: null,
   };
 }
 
 const shared = (actor: string | null = null): UsageSession => ({
-  id: 'tv@0', deviceId: 'tv', deviceType: 'tv', subjectId: 'home', subjectKind: 'collective', subjectType: 'household', actor,
-  inferredActor: null, inferenceConfidence: null, start: 60 * minute, end: 90 * minute, durationS: 1800, events: 2, closedBy: 'stop',
+  id: 'tv@0',
+  deviceId: 'tv',
+  deviceType: 'tv',
+  subjectId: 'home',
+  subjectKind: 'collective',
+  subjectType: 'household',
+  actor,
+  inferredActor: null,
+  inferenceConfidence: null,
+  start: 60 * minute,
+  end: 90 * minute,
+  durationS: 1800,
+  events: 2,
+  closedBy: 'stop',
 });
 
 describe('inferActor', () => {

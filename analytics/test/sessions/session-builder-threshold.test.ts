@@ -1,5 +1,5 @@
 import { configSchema, type SessionRulesInput } from '@parcours/contracts';
-import type { LogRecord } from '@parcours/gateway';
+import type { LogRecord } from '@parcours/contracts';
 import { describe, expect, it } from 'vitest';
 import { SessionBuilder, sessionRulesFrom, thresholdTypes } from '../../src/sessions/session-builder.js';
 
@@ -14,8 +14,24 @@ function rules(sessionRules: SessionRulesInput) {
 function record(deviceId: string, deviceType: string, ts: number, fields: Partial<LogRecord>): LogRecord {
   offset += 1;
   return {
-    offset, deviceId, seq: offset, channel: 'telemetry', ts, receivedAt: ts, deviceType, subjectId: 'home', subjectKind: 'collective',
-    subjectType: 'household', actor: null, actorRejected: false, actorHint: null, deviceTs: null, type: null, metrics: null, attrs: null, ...fields,
+    offset,
+    deviceId,
+    seq: offset,
+    channel: 'telemetry',
+    ts,
+    receivedAt: ts,
+    deviceType,
+    subjectId: 'home',
+    subjectKind: 'collective',
+    subjectType: 'household',
+    actor: null,
+    actorRejected: false,
+    actorHint: null,
+    deviceTs: null,
+    type: null,
+    metrics: null,
+    attrs: null,
+    ...fields,
   };
 }
 
@@ -31,7 +47,16 @@ describe('SessionBuilder with telemetry thresholds', () => {
     const builder = new SessionBuilder(rules(plain));
     const closed = builder.apply(washer([1, 1, 600, 580, 610, 2, 1]));
     expect(closed).toEqual([
-      expect.objectContaining({ id: 'wm@120000', deviceType: 'washing_machine', subjectId: 'home', start: 2 * minute, end: 5 * minute, durationS: 180, events: 0, closedBy: 'threshold' }),
+      expect.objectContaining({
+        id: 'wm@120000',
+        deviceType: 'washing_machine',
+        subjectId: 'home',
+        start: 2 * minute,
+        end: 5 * minute,
+        durationS: 180,
+        events: 0,
+        closedBy: 'threshold',
+      }),
     ]);
     expect(builder.openSessions()).toEqual([]);
   });
@@ -68,7 +93,7 @@ describe('SessionBuilder with telemetry thresholds', () => {
     expect(builder.advance(11 * minute + 1)).toEqual([expect.objectContaining({ start: 0, end: minute, closedBy: 'idle_timeout' })]);
   });
 
-  it('cuts a threshold session at the type\'s maximum length, and a new one opens while still on', () => {
+  it("cuts a threshold session at the type's maximum length, and a new one opens while still on", () => {
     const builder = new SessionBuilder(rules({ washing_machine: { threshold: { metric: 'power_w', threshold: 50 }, maxLength: '3m' } }));
     const closed = builder.apply(washer([600, 600, 600, 600, 600, 0]));
     expect(closed.map((s) => [s.start, s.end, s.closedBy])).toEqual([
@@ -84,7 +109,7 @@ describe('SessionBuilder with telemetry thresholds', () => {
     expect(builder.advance(30 * minute + 1)).toEqual([expect.objectContaining({ closedBy: 'idle_timeout' })]);
   });
 
-  it('lets a device\'s own usage events win over its telemetry, and counts events inside a threshold session', () => {
+  it("lets a device's own usage events win over its telemetry, and counts events inside a threshold session", () => {
     const builder = new SessionBuilder(rules(plain));
     const start = record('wm', 'washing_machine', 30_000, { channel: 'events', type: 'usage.start', actor: 'ana' });
     const stop = record('wm', 'washing_machine', 150_000, { channel: 'events', type: 'usage.stop', actor: 'ana' });
@@ -113,10 +138,17 @@ describe('SessionBuilder with telemetry thresholds', () => {
     expect(second.apply(washer([0], 2 * minute))).toEqual([expect.objectContaining({ start: 0, end: 2 * minute, closedBy: 'threshold' })]);
   });
 
-  it('has built-in rules for the simulator\'s metered types, replaced as a whole by configured ones', () => {
-    expect(thresholdTypes(sessionRulesFrom(configSchema.parse({}).analytics)).sort()).toEqual(
-      ['car', 'coffee_machine', 'ebike', 'meeting_display', 'thermostat', 'tv', 'washing_machine', 'water_heater'],
-    );
+  it("has built-in rules for the simulator's metered types, replaced as a whole by configured ones", () => {
+    expect(thresholdTypes(sessionRulesFrom(configSchema.parse({}).analytics)).sort()).toEqual([
+      'car',
+      'coffee_machine',
+      'ebike',
+      'meeting_display',
+      'thermostat',
+      'tv',
+      'washing_machine',
+      'water_heater',
+    ]);
     expect(thresholdTypes(rules(plain))).toEqual(['washing_machine']);
   });
 });

@@ -1,4 +1,4 @@
-import type { LogRecord } from '@parcours/gateway';
+import type { LogRecord } from '@parcours/contracts';
 import { describe, expect, it } from 'vitest';
 import { SessionBuilder } from '../../src/sessions/session-builder.js';
 
@@ -9,8 +9,23 @@ let offset = 0;
 function event(deviceId: string, type: string, ts: number, actor: string | null = null): LogRecord {
   offset += 1;
   return {
-    offset, deviceId, seq: offset, channel: 'events', ts, receivedAt: ts, deviceType: 'coffee_machine', subjectId: 'office',
-    subjectKind: 'collective', subjectType: 'workplace', actor, actorRejected: false, actorHint: actor, deviceTs: null, type, metrics: null, attrs: null,
+    offset,
+    deviceId,
+    seq: offset,
+    channel: 'events',
+    ts,
+    receivedAt: ts,
+    deviceType: 'coffee_machine',
+    subjectId: 'office',
+    subjectKind: 'collective',
+    subjectType: 'workplace',
+    actor,
+    actorRejected: false,
+    actorHint: actor,
+    deviceTs: null,
+    type,
+    metrics: null,
+    attrs: null,
   };
 }
 
@@ -19,7 +34,17 @@ describe('SessionBuilder', () => {
     const builder = new SessionBuilder(rules);
     const closed = builder.apply([event('cm', 'usage.start', 0, 'ana'), event('cm', 'interaction', minute), event('cm', 'usage.stop', 3 * minute)]);
     expect(closed).toEqual([
-      expect.objectContaining({ id: 'cm@0', deviceId: 'cm', subjectId: 'office', actor: 'ana', start: 0, end: 3 * minute, durationS: 180, events: 3, closedBy: 'stop' }),
+      expect.objectContaining({
+        id: 'cm@0',
+        deviceId: 'cm',
+        subjectId: 'office',
+        actor: 'ana',
+        start: 0,
+        end: 3 * minute,
+        durationS: 180,
+        events: 3,
+        closedBy: 'stop',
+      }),
     ]);
     expect(builder.openSessions()).toEqual([]);
   });
@@ -48,7 +73,12 @@ describe('SessionBuilder', () => {
 
   it('closes the open session when a new one starts without a stop, and keeps devices apart', () => {
     const builder = new SessionBuilder(rules);
-    const closed = builder.apply([event('cm', 'usage.start', 0), event('tv', 'usage.start', minute), event('cm', 'usage.start', 10 * minute), event('tv', 'usage.stop', 11 * minute)]);
+    const closed = builder.apply([
+      event('cm', 'usage.start', 0),
+      event('tv', 'usage.start', minute),
+      event('cm', 'usage.start', 10 * minute),
+      event('tv', 'usage.stop', 11 * minute),
+    ]);
     expect(closed.map((s) => [s.deviceId, s.start, s.end, s.closedBy])).toEqual([
       ['cm', 0, 0, 'idle_timeout'],
       ['tv', minute, 11 * minute, 'stop'],

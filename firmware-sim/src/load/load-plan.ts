@@ -18,21 +18,20 @@ const credentialsSchema = z
   .union([
     z.literal('anonymous').describe('connect without username (brokers with anonymous access)'),
     z.literal('listed').describe('each listed device carries its own username and password'),
-    z.strictObject({
-      apiUrl: z.url(),
-      apiKey: z.string().min(1).describe('an admin API key'),
-      deviceType: z.string().default('meter'),
-    }).describe('register every device through the Parcours API first: creating a device returns its secret'),
+    z
+      .strictObject({
+        apiUrl: z.url(),
+        apiKey: z.string().min(1).describe('an admin API key'),
+        deviceType: z.string().default('meter'),
+      })
+      .describe('register every device through the Parcours API first: creating a device returns its secret'),
   ])
   .default('anonymous');
 
 export const loadPlanSchema = z.strictObject({
   url: z.string().min(1).describe('broker URL, e.g. mqtt://localhost:1883'),
   baseTopic: z.string().min(1).default('parcours'),
-  devices: z.union([
-    z.array(loadDeviceSchema).min(1),
-    z.strictObject({ prefix: z.string().default('load-'), count: z.number().int().positive() }),
-  ]),
+  devices: z.union([z.array(loadDeviceSchema).min(1), z.strictObject({ prefix: z.string().default('load-'), count: z.number().int().positive() })]),
   credentials: credentialsSchema,
   rate: z
     .union([z.strictObject({ perDevice: z.number().nonnegative() }), z.strictObject({ total: z.number().nonnegative() })])

@@ -30,9 +30,14 @@ async function connectAll(): Promise<(MqttClient | null)[]> {
       const device = plan.devices[i]!;
       try {
         clients[i] = await connectAsync(plan.url, {
-          clientId: device.id, username: device.username, password: device.password, protocolVersion: 4, clean: true,
+          clientId: device.id,
+          username: device.username,
+          password: device.password,
+          protocolVersion: 4,
+          clean: true,
           // A load generator measures, it does not recover: a lost connection ends that device's run.
-          reconnectPeriod: 0, connectTimeout: 60_000,
+          reconnectPeriod: 0,
+          connectTimeout: 60_000,
           // Thousands of idle connections must not spend the generator's CPU on PINGREQs.
           keepalive: 300,
         });
@@ -88,16 +93,19 @@ async function drive(client: MqttClient, device: LoadDevice, deadline: number, a
     maxInFlight = Math.max(maxInFlight, inFlight);
     counts.sent++;
     const payload = JSON.stringify({ ts: Date.now(), seq, metrics: { power_w: seq % 1000 } });
-    client.publishAsync(topic, payload, { qos: plan.qos }).then(
-      () => {
-        counts.acked++;
-        latency.record(performance.now() - sentAt);
-      },
-      () => counts.failed++,
-    ).finally(() => {
-      inFlight--;
-      wake();
-    });
+    client
+      .publishAsync(topic, payload, { qos: plan.qos })
+      .then(
+        () => {
+          counts.acked++;
+          latency.record(performance.now() - sentAt);
+        },
+        () => counts.failed++,
+      )
+      .finally(() => {
+        inFlight--;
+        wake();
+      });
   }
   clearTimeout(timer);
   timer = expireAt(ackDeadline);
@@ -116,7 +124,11 @@ async function main(): Promise<void> {
     clearInterval(progress);
   }
   const report: WorkerReport = {
-    ...counts, unacked: counts.sent - counts.acked - counts.failed, elapsedMs: performance.now() - started, latency: latency.toJSON(), maxInFlight,
+    ...counts,
+    unacked: counts.sent - counts.acked - counts.failed,
+    elapsedMs: performance.now() - started,
+    latency: latency.toJSON(),
+    maxInFlight,
   };
   send({ type: 'report', ...report });
   // Forced: a broker that stopped answering must not keep the process waiting for DISCONNECT to flush.

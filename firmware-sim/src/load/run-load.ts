@@ -20,7 +20,9 @@ export interface LoadHooks {
 
 // Tests run this module from its TypeScript source; a child process needs the compiled worker (`tsc -b`).
 const here = fileURLToPath(import.meta.url);
-const workerPath = here.endsWith('.ts') ? here.replace(/[\\/]src[\\/]load[\\/]run-load\.ts$/, '/dist/load/load-worker.js') : join(dirname(here), 'load-worker.js');
+const workerPath = here.endsWith('.ts')
+  ? here.replace(/[\\/]src[\\/]load[\\/]run-load\.ts$/, '/dist/load/load-worker.js')
+  : join(dirname(here), 'load-worker.js');
 
 /** Resolves with the next message of `type` from the worker; rejects if it exits first. */
 function nextMessage<T extends WorkerMessage['type']>(child: ChildProcess, type: T): Promise<Extract<WorkerMessage, { type: T }>> {
@@ -56,8 +58,15 @@ export async function runLoad(input: LoadPlanInput, hooks: LoadHooks = {}): Prom
   try {
     for (let i = 0; i < processes; i++) {
       const share: WorkerPlan = {
-        url: plan.url, baseTopic: plan.baseTopic, devices: devices.filter((_, j) => j % processes === i), ratePerDevice, qos: plan.qos,
-        window: plan.window, durationMs: plan.duration, connectConcurrency: plan.connectConcurrency, ackTimeoutMs: plan.ackTimeout,
+        url: plan.url,
+        baseTopic: plan.baseTopic,
+        devices: devices.filter((_, j) => j % processes === i),
+        ratePerDevice,
+        qos: plan.qos,
+        window: plan.window,
+        durationMs: plan.duration,
+        connectConcurrency: plan.connectConcurrency,
+        ackTimeoutMs: plan.ackTimeout,
         firstSeq: plan.firstSeq ?? Date.now() * 1000,
       };
       const file = join(planDir, `worker-${i}.json`);

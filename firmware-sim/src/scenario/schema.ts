@@ -178,15 +178,28 @@ export const faultRatesSchema = z.strictObject({
   wrongTypesPerDay: perDay('payloads with fields of the wrong type'),
   unknownFieldsPerDay: perDay('payloads with a field the contract does not know (the payload schemas are strict)'),
   oversizePerDay: perDay('payloads larger than `oversizeBytes`'),
-  oversizeBytes: z.number().int().min(1024).max(1_000_000).default(100_000).describe('size of an oversize payload: above the gateway\'s maxPayloadBytes (64 KiB), below mqtt.maxPacketSize (1 MiB)'),
+  oversizeBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(1_000_000)
+    .default(100_000)
+    .describe("size of an oversize payload: above the gateway's maxPayloadBytes (64 KiB), below mqtt.maxPacketSize (1 MiB)"),
   unknownDevicePerDay: perDay('messages from device ids not in the world'),
   duplicatePerDay: perDay('messages sent twice with the same (device, seq)'),
   redeliveryPerDay: perDay('QoS 1 messages resent with the DUP flag after a forced reconnect'),
   clockSkewPerDay: perDay('messages stamped by a clock running ahead by `clockSkewAhead`'),
-  clockSkewAhead: durationSchema.default(86_400_000).describe('how far a skewed clock is ahead: more than the gateway\'s maxClockSkew plus the run\'s lag behind real time'),
+  clockSkewAhead: durationSchema
+    .default(86_400_000)
+    .describe("how far a skewed clock is ahead: more than the gateway's maxClockSkew plus the run's lag behind real time"),
   clockStuckPerDay: perDay('messages stamped by a clock stuck in 1971 (never set)'),
-  topicMismatchPerDay: perDay('messages a device publishes on another device\'s topic'),
-  offlinePerDevicePerDay: z.number().nonnegative().max(100).default(0).describe('offline periods per device and simulated day: the device buffers, then replays in a burst'),
+  topicMismatchPerDay: perDay("messages a device publishes on another device's topic"),
+  offlinePerDevicePerDay: z
+    .number()
+    .nonnegative()
+    .max(100)
+    .default(0)
+    .describe('offline periods per device and simulated day: the device buffers, then replays in a burst'),
   offlineDuration: z
     .strictObject({ min: durationSchema.default(60_000), max: durationSchema.default(3_600_000) })
     .prefault({})

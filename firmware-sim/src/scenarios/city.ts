@@ -26,7 +26,13 @@ export function city({ seed = 1, households = 720, workplaces = 60, ebikes = 800
   const individuals: Individual[] = [];
   const devices: Device[] = [];
   const device = (id: string, type: keyof typeof telemetry, owner: string, windows: Device['routine']['windows'], reportsActor = false): Device => ({
-    id, type, model: 'generic', owner, reportsActor, telemetry: telemetry[type], routine: { windows },
+    id,
+    type,
+    model: 'generic',
+    owner,
+    reportsActor,
+    telemetry: telemetry[type],
+    routine: { windows },
   });
   const cyclists: string[] = [];
   for (let w = 0; w < workplaces; w++) {
@@ -46,13 +52,29 @@ export function city({ seed = 1, households = 720, workplaces = 60, ebikes = 800
       // Habits differ per person: when the morning starts and whether it chains coffee and shower.
       const wake = 5.5 + uniform(rng, 0, 2.5);
       individuals.push({
-        id, name: `Person ${h}.${m}`, attributes: { ageBand: adult ? pick(rng, ages) : '13-17' },
-        memberships: [{ collective: home, role: adult ? 'adult' : 'teen' }, ...(workplace ? [{ collective: workplace, role: 'employee' }] : []), ...(cyclists.at(-1) === id ? [{ collective: 'ps-velo', role: 'subscriber' }] : [])],
-        sequences: adult ? [{ name: 'morning', from: wake, to: wake + 0.75, perDay: uniform(rng, 0.4, 0.95), steps: [
-          { device: `${home}-coffee`, duration: short('90s'), gapAfter: '3m' },
-          { device: `${home}-water-heater`, duration: short('8m'), gapAfter: '2m' },
-          { device: `${id}-toothbrush`, duration: short('2m') },
-        ] }] : [],
+        id,
+        name: `Person ${h}.${m}`,
+        attributes: { ageBand: adult ? pick(rng, ages) : '13-17' },
+        memberships: [
+          { collective: home, role: adult ? 'adult' : 'teen' },
+          ...(workplace ? [{ collective: workplace, role: 'employee' }] : []),
+          ...(cyclists.at(-1) === id ? [{ collective: 'ps-velo', role: 'subscriber' }] : []),
+        ],
+        sequences: adult
+          ? [
+              {
+                name: 'morning',
+                from: wake,
+                to: wake + 0.75,
+                perDay: uniform(rng, 0.4, 0.95),
+                steps: [
+                  { device: `${home}-coffee`, duration: short('90s'), gapAfter: '3m' },
+                  { device: `${home}-water-heater`, duration: short('8m'), gapAfter: '2m' },
+                  { device: `${id}-toothbrush`, duration: short('2m') },
+                ],
+              },
+            ]
+          : [],
       });
       if (adult) devices.push(device(`${id}-toothbrush`, 'toothbrush', id, [{ from: '21:00', to: '23:30', perDay: 0.85, duration: short('2m'), users: [id] }]));
     });
@@ -66,16 +88,33 @@ export function city({ seed = 1, households = 720, workplaces = 60, ebikes = 800
   for (let w = 0; w < workplaces; w++) {
     const staff = employees.get(`wp-${w}`);
     const users = staff && staff.length > 0 ? staff : undefined;
-    const office = (from: string, to: string, perDay: number, typical: string) => ({ from, to, perDay, days: 'weekdays' as const, duration: short(typical), ...(users ? { users } : {}) });
+    const office = (from: string, to: string, perDay: number, typical: string) => ({
+      from,
+      to,
+      perDay,
+      days: 'weekdays' as const,
+      duration: short(typical),
+      ...(users ? { users } : {}),
+    });
     devices.push(
       device(`wp-${w}-badge`, 'badge_reader', `wp-${w}`, [office('07:30', '09:45', 2 * (users?.length ?? 1), '5s')], users !== undefined),
       device(`wp-${w}-coffee`, 'coffee_machine', `wp-${w}`, [office('08:00', '16:00', 6, '75s')], users !== undefined),
       device(`wp-${w}-printer`, 'printer', `wp-${w}`, [office('08:30', '18:00', 8, '40s')], users !== undefined),
-      ...[1, 2].map((r) => device(`wp-${w}-room-${r}`, 'meeting_display', `wp-${w}`, [{ from: '09:00', to: '17:30', perDay: 3, days: 'weekdays', duration: short('45m') }])),
+      ...[1, 2].map((r) =>
+        device(`wp-${w}-room-${r}`, 'meeting_display', `wp-${w}`, [{ from: '09:00', to: '17:30', perDay: 3, days: 'weekdays', duration: short('45m') }]),
+      ),
     );
   }
   for (let b = 0; b < ebikes; b++) {
-    devices.push(device(`velo-${b}`, 'ebike', 'ps-velo', [{ from: '07:00', to: '19:30', perDay: 2, duration: { typical: '25m', spread: 0.4, max: '2h' }, users: cyclists }], true));
+    devices.push(
+      device(
+        `velo-${b}`,
+        'ebike',
+        'ps-velo',
+        [{ from: '07:00', to: '19:30', perDay: 2, duration: { typical: '25m', spread: 0.4, max: '2h' }, users: cyclists }],
+        true,
+      ),
+    );
   }
   return {
     name: 'city',
@@ -83,6 +122,17 @@ export function city({ seed = 1, households = 720, workplaces = 60, ebikes = 800
     collectives,
     individuals,
     devices,
-    visitors: [{ id: 'velo-visitor', collective: 'ps-velo', role: 'visitor', from: 9, to: 18, perDay: 4, stay: '2h', uses: [{ device: 'velo-0', duration: short('40m') }] }],
+    visitors: [
+      {
+        id: 'velo-visitor',
+        collective: 'ps-velo',
+        role: 'visitor',
+        from: 9,
+        to: 18,
+        perDay: 4,
+        stay: '2h',
+        uses: [{ device: 'velo-0', duration: short('40m') }],
+      },
+    ],
   };
 }

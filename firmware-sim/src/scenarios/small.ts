@@ -19,16 +19,38 @@ const sold = '2025-10-01T00:00:00Z';
 const short = (typical: string) => ({ typical, spread: 0.2 });
 /** Morning habits, different per person: the order of the steps and how often they happen. */
 const aliceMorning: Sequence = {
-  name: 'morning', from: '06:00', to: '06:40', perDay: 0.9, days: 'weekdays',
-  steps: [{ device: 'martin-coffee', duration: short('90s'), gapAfter: '4m' }, { device: 'martin-water-heater', duration: short('8m'), gapAfter: '3m' }, { device: 'alice-toothbrush', duration: short('2m') }],
+  name: 'morning',
+  from: '06:00',
+  to: '06:40',
+  perDay: 0.9,
+  days: 'weekdays',
+  steps: [
+    { device: 'martin-coffee', duration: short('90s'), gapAfter: '4m' },
+    { device: 'martin-water-heater', duration: short('8m'), gapAfter: '3m' },
+    { device: 'alice-toothbrush', duration: short('2m') },
+  ],
 };
 const danaMorning: Sequence = {
-  name: 'commute', from: '07:00', to: '07:30', perDay: 0.6, days: 'weekdays',
-  steps: [{ device: 'nguyen-water-heater', duration: short('7m'), gapAfter: '2m' }, { device: 'dana-toothbrush', duration: short('2m'), gapAfter: '15m' }, { device: 'autopartage-car-2', duration: { typical: '40m', spread: 0.3 } }],
+  name: 'commute',
+  from: '07:00',
+  to: '07:30',
+  perDay: 0.6,
+  days: 'weekdays',
+  steps: [
+    { device: 'nguyen-water-heater', duration: short('7m'), gapAfter: '2m' },
+    { device: 'dana-toothbrush', duration: short('2m'), gapAfter: '15m' },
+    { device: 'autopartage-car-2', duration: { typical: '40m', spread: 0.3 } },
+  ],
 };
 const emilMorning: Sequence = {
-  name: 'morning', from: '06:30', to: '07:00', perDay: 0.8,
-  steps: [{ device: 'nguyen-coffee', duration: short('80s'), gapAfter: '10m' }, { device: 'nguyen-water-heater', duration: short('6m') }],
+  name: 'morning',
+  from: '06:30',
+  to: '07:00',
+  perDay: 0.8,
+  steps: [
+    { device: 'nguyen-coffee', duration: short('80s'), gapAfter: '10m' },
+    { device: 'nguyen-water-heater', duration: short('6m') },
+  ],
 };
 
 const employees = ['ind-alice', 'ind-emil', 'ind-hugo', 'ind-ines', 'ind-jules'];
@@ -115,10 +137,30 @@ export const small: WorldInput = {
   faults: { malformedJsonPerDay: 6, wrongTypesPerDay: 6, unknownDevicePerDay: 3 },
   // Car-sharing rentals on weekdays, and the odd weekend guest at the Martins' (arriving Friday or Saturday).
   visitors: [
-    { id: 'rental', collective: 'ps-autopartage', role: 'renter', from: '08:00', to: '17:00', perDay: 1.5, days: 'weekdays', stay: '3h', uses: [{ device: 'autopartage-car-3', duration: { typical: '1h30m', spread: 0.3 } }] },
     {
-      id: 'guest', collective: 'hh-martin', role: 'guest', from: '17:00', to: '20:00', perDay: 0.4, days: [0, 0, 0, 0, 1, 1, 0], stay: '2d',
-      uses: [{ device: 'martin-tv', sessions: 2, duration: { typical: '1h30m', spread: 0.3 } }, { device: 'martin-water-heater', sessions: 2, duration: short('10m') }],
+      id: 'rental',
+      collective: 'ps-autopartage',
+      role: 'renter',
+      from: '08:00',
+      to: '17:00',
+      perDay: 1.5,
+      days: 'weekdays',
+      stay: '3h',
+      uses: [{ device: 'autopartage-car-3', duration: { typical: '1h30m', spread: 0.3 } }],
+    },
+    {
+      id: 'guest',
+      collective: 'hh-martin',
+      role: 'guest',
+      from: '17:00',
+      to: '20:00',
+      perDay: 0.4,
+      days: [0, 0, 0, 0, 1, 1, 0],
+      stay: '2d',
+      uses: [
+        { device: 'martin-tv', sessions: 2, duration: { typical: '1h30m', spread: 0.3 } },
+        { device: 'martin-water-heater', sessions: 2, duration: short('10m') },
+      ],
     },
   ],
   collectives: [
@@ -129,29 +171,91 @@ export const small: WorldInput = {
     { id: 'ps-autopartage', type: 'public_space', name: 'Car sharing station', attributes: { region: 'lyon', service: 'car_sharing' } },
   ],
   individuals: [
-    { id: 'ind-alice', name: 'Alice Martin', attributes: { ageBand: '35-44' }, memberships: [{ collective: 'hh-martin', role: 'adult' }, { collective: 'wp-acme', role: 'employee' }], sequences: [aliceMorning] },
-    { id: 'ind-bruno', name: 'Bruno Martin', attributes: { ageBand: '35-44' }, memberships: [{ collective: 'hh-martin', role: 'adult' }, { collective: 'ps-velo', role: 'subscriber' }] },
+    {
+      id: 'ind-alice',
+      name: 'Alice Martin',
+      attributes: { ageBand: '35-44' },
+      memberships: [
+        { collective: 'hh-martin', role: 'adult' },
+        { collective: 'wp-acme', role: 'employee' },
+      ],
+      sequences: [aliceMorning],
+    },
+    {
+      id: 'ind-bruno',
+      name: 'Bruno Martin',
+      attributes: { ageBand: '35-44' },
+      memberships: [
+        { collective: 'hh-martin', role: 'adult' },
+        { collective: 'ps-velo', role: 'subscriber' },
+      ],
+    },
     { id: 'ind-chloe', name: 'Chloé Martin', attributes: { ageBand: '13-17' }, memberships: [{ collective: 'hh-martin', role: 'teen', validTo: movedOut }] },
-    { id: 'ind-dana', name: 'Dana Nguyen', attributes: { ageBand: '45-54' }, memberships: [{ collective: 'hh-nguyen', role: 'adult' }, { collective: 'ps-autopartage', role: 'subscriber' }], sequences: [danaMorning] },
-    { id: 'ind-emil', name: 'Emil Nguyen', attributes: { ageBand: '45-54' }, memberships: [{ collective: 'hh-nguyen', role: 'adult' }, { collective: 'wp-acme', role: 'employee' }], sequences: [emilMorning] },
-    { id: 'ind-finn', name: 'Finn Nguyen', attributes: { ageBand: '13-17' }, memberships: [{ collective: 'hh-nguyen', role: 'teen' }, { collective: 'ps-velo', role: 'subscriber' }] },
+    {
+      id: 'ind-dana',
+      name: 'Dana Nguyen',
+      attributes: { ageBand: '45-54' },
+      memberships: [
+        { collective: 'hh-nguyen', role: 'adult' },
+        { collective: 'ps-autopartage', role: 'subscriber' },
+      ],
+      sequences: [danaMorning],
+    },
+    {
+      id: 'ind-emil',
+      name: 'Emil Nguyen',
+      attributes: { ageBand: '45-54' },
+      memberships: [
+        { collective: 'hh-nguyen', role: 'adult' },
+        { collective: 'wp-acme', role: 'employee' },
+      ],
+      sequences: [emilMorning],
+    },
+    {
+      id: 'ind-finn',
+      name: 'Finn Nguyen',
+      attributes: { ageBand: '13-17' },
+      memberships: [
+        { collective: 'hh-nguyen', role: 'teen' },
+        { collective: 'ps-velo', role: 'subscriber' },
+      ],
+    },
     { id: 'ind-hugo', name: 'Hugo Bernard', attributes: { ageBand: '25-34' }, memberships: [{ collective: 'wp-acme', role: 'employee' }] },
     { id: 'ind-ines', name: 'Inès Petit', attributes: { ageBand: '25-34' }, memberships: [{ collective: 'wp-acme', role: 'employee' }] },
     { id: 'ind-jules', name: 'Jules Moreau', attributes: { ageBand: '55-64' }, memberships: [{ collective: 'wp-acme', role: 'manager' }] },
     { id: 'ind-kofi', name: 'Kofi Mensah', attributes: { ageBand: '18-24' }, memberships: [{ collective: 'ps-velo', role: 'renter' }] },
-    { id: 'ind-lena', name: 'Lena Weber', attributes: { ageBand: '25-34' }, memberships: [{ collective: 'ps-velo', role: 'renter' }, { collective: 'ps-autopartage', role: 'renter' }] },
+    {
+      id: 'ind-lena',
+      name: 'Lena Weber',
+      attributes: { ageBand: '25-34' },
+      memberships: [
+        { collective: 'ps-velo', role: 'renter' },
+        { collective: 'ps-autopartage', role: 'renter' },
+      ],
+    },
     { id: 'ind-milo', name: 'Milo Rossi', attributes: { ageBand: '18-24' }, memberships: [{ collective: 'ps-velo', role: 'renter' }] },
     { id: 'ind-nora', name: 'Nora Haddad', attributes: { ageBand: '35-44' }, memberships: [{ collective: 'ps-autopartage', role: 'renter' }] },
   ],
   devices: [
     // Martin household: the TV knows its profiles; nothing else knows who uses it.
     device('martin-thermostat', 'thermostat', 'Netatmo NTH01', 'hh-martin', homeThermostat),
-    device('martin-tv', 'tv', 'LG OLED55', 'hh-martin', [
-      { from: '19:00', to: '22:00', peak: '20:30', perDay: 1.2, duration: { typical: '1h30m', spread: 0.3 }, users: ['ind-alice', 'ind-bruno'] },
-      { from: '16:00', to: '18:30', perDay: 0.7, days: 'weekdays', duration: { typical: '1h', spread: 0.4 }, users: ['ind-chloe'] },
-      { from: '10:00', to: '13:00', perDay: 1, days: 'weekends', duration: { typical: '2h', spread: 0.3 }, users: ['ind-chloe', 'ind-bruno'] },
-    ], true),
-    { ...device('martin-washer', 'washing_machine', 'Bosch Serie 6', 'hh-martin', washing), validTo: sold, reassignments: [{ owner: 'ind-hugo', validFrom: sold }] },
+    device(
+      'martin-tv',
+      'tv',
+      'LG OLED55',
+      'hh-martin',
+      [
+        { from: '19:00', to: '22:00', peak: '20:30', perDay: 1.2, duration: { typical: '1h30m', spread: 0.3 }, users: ['ind-alice', 'ind-bruno'] },
+        { from: '16:00', to: '18:30', perDay: 0.7, days: 'weekdays', duration: { typical: '1h', spread: 0.4 }, users: ['ind-chloe'] },
+        { from: '10:00', to: '13:00', perDay: 1, days: 'weekends', duration: { typical: '2h', spread: 0.3 }, users: ['ind-chloe', 'ind-bruno'] },
+      ],
+      true,
+    ),
+    {
+      ...device('martin-washer', 'washing_machine', 'Bosch Serie 6', 'hh-martin', washing),
+      validTo: sold,
+      reassignments: [{ owner: 'ind-hugo', validFrom: sold }],
+    },
     device('martin-water-heater', 'water_heater', 'Atlantic Chauffeo', 'hh-martin', showers(2.5)),
     device('martin-coffee', 'coffee_machine', 'DeLonghi Magnifica', 'hh-martin', [
       { from: '06:30', to: '08:00', perDay: 2, duration: { typical: '90s', spread: 0.2 } },
@@ -159,37 +263,79 @@ export const small: WorldInput = {
     ]),
     // Nguyen household.
     device('nguyen-thermostat', 'thermostat', 'Tado V3+', 'hh-nguyen', homeThermostat),
-    device('nguyen-tv', 'tv', 'Samsung QE50', 'hh-nguyen', [
-      { from: '20:00', to: '22:30', perDay: 1, duration: { typical: '2h', spread: 0.3 }, users: ['ind-dana', 'ind-emil'] },
-      { from: '17:00', to: '19:00', perDay: 0.8, duration: { typical: '1h15m', spread: 0.4 }, users: ['ind-finn'] },
-    ], true),
+    device(
+      'nguyen-tv',
+      'tv',
+      'Samsung QE50',
+      'hh-nguyen',
+      [
+        { from: '20:00', to: '22:30', perDay: 1, duration: { typical: '2h', spread: 0.3 }, users: ['ind-dana', 'ind-emil'] },
+        { from: '17:00', to: '19:00', perDay: 0.8, duration: { typical: '1h15m', spread: 0.4 }, users: ['ind-finn'] },
+      ],
+      true,
+    ),
     device('nguyen-washer', 'washing_machine', 'Miele W1', 'hh-nguyen', washing),
     device('nguyen-water-heater', 'water_heater', 'Thermor Duralis', 'hh-nguyen', showers(2)),
-    { ...device('nguyen-coffee', 'coffee_machine', 'Nespresso Vertuo', 'hh-nguyen', [{ from: '19:00', to: '21:00', perDay: 0.5, duration: short('70s') }]), validFrom: adopted },
+    {
+      ...device('nguyen-coffee', 'coffee_machine', 'Nespresso Vertuo', 'hh-nguyen', [{ from: '19:00', to: '21:00', perDay: 0.5, duration: short('70s') }]),
+      validFrom: adopted,
+    },
     // Personal devices, paired with their owner's smartphone.
     device('alice-toothbrush', 'toothbrush', 'Oral-B iO7', 'ind-alice', brushing('ind-alice')),
     device('chloe-toothbrush', 'toothbrush', 'Philips Sonicare 3100', 'ind-chloe', brushing('ind-chloe', true)),
     device('dana-toothbrush', 'toothbrush', 'Oral-B iO4', 'ind-dana', brushing('ind-dana')),
     device('finn-toothbrush', 'toothbrush', 'Philips Sonicare 3100', 'ind-finn', brushing('ind-finn', true)),
     // Acme office: the coffee machine and the printer take a badge; meeting rooms do not know who is in them.
-    device('acme-coffee', 'coffee_machine', 'Jura GIGA X8', 'wp-acme', [
-      { from: '08:00', to: '10:00', peak: '08:45', perDay: 5, days: 'weekdays', duration: { typical: '75s', spread: 0.2 }, users: employees },
-      { from: '12:30', to: '14:30', perDay: 4, days: 'weekdays', duration: { typical: '75s', spread: 0.2 }, users: employees },
-      { from: '15:00', to: '16:30', perDay: 2, days: 'weekdays', duration: { typical: '75s', spread: 0.2 }, users: employees },
-    ], true),
-    device('acme-printer', 'printer', 'Canon imageRUNNER C3226', 'wp-acme', [
-      { from: '08:30', to: '18:00', perDay: 12, days: 'weekdays', duration: { typical: '40s', spread: 0.5 }, users: employees, interactions: 1 },
-    ], true),
+    device(
+      'acme-coffee',
+      'coffee_machine',
+      'Jura GIGA X8',
+      'wp-acme',
+      [
+        { from: '08:00', to: '10:00', peak: '08:45', perDay: 5, days: 'weekdays', duration: { typical: '75s', spread: 0.2 }, users: employees },
+        { from: '12:30', to: '14:30', perDay: 4, days: 'weekdays', duration: { typical: '75s', spread: 0.2 }, users: employees },
+        { from: '15:00', to: '16:30', perDay: 2, days: 'weekdays', duration: { typical: '75s', spread: 0.2 }, users: employees },
+      ],
+      true,
+    ),
+    device(
+      'acme-printer',
+      'printer',
+      'Canon imageRUNNER C3226',
+      'wp-acme',
+      [{ from: '08:30', to: '18:00', perDay: 12, days: 'weekdays', duration: { typical: '40s', spread: 0.5 }, users: employees, interactions: 1 }],
+      true,
+    ),
     device('acme-room-lumiere', 'meeting_display', 'Logitech Tap', 'wp-acme', meetings),
     device('acme-room-verne', 'meeting_display', 'Logitech Tap', 'wp-acme', meetings),
-    device('acme-badge-entrance', 'badge_reader', 'HID Signo 40', 'wp-acme', [
-      { from: '07:30', to: '09:45', peak: '08:30', perDay: 6, days: 'weekdays', duration: { typical: '5s', spread: 0.2, min: '2s', max: '15s' }, users: employees },
-      { from: '11:45', to: '14:00', perDay: 8, days: 'weekdays', duration: { typical: '5s', spread: 0.2, min: '2s', max: '15s' }, users: employees },
-      { from: '16:30', to: '19:00', perDay: 5, days: 'weekdays', duration: { typical: '5s', spread: 0.2, min: '2s', max: '15s' }, users: employees },
-    ], true),
-    device('acme-badge-garage', 'badge_reader', 'HID Signo 20', 'wp-acme', [
-      { from: '07:00', to: '19:00', perDay: 4, days: 'weekdays', duration: { typical: '6s', spread: 0.2, min: '2s', max: '15s' }, users: employees },
-    ], true),
+    device(
+      'acme-badge-entrance',
+      'badge_reader',
+      'HID Signo 40',
+      'wp-acme',
+      [
+        {
+          from: '07:30',
+          to: '09:45',
+          peak: '08:30',
+          perDay: 6,
+          days: 'weekdays',
+          duration: { typical: '5s', spread: 0.2, min: '2s', max: '15s' },
+          users: employees,
+        },
+        { from: '11:45', to: '14:00', perDay: 8, days: 'weekdays', duration: { typical: '5s', spread: 0.2, min: '2s', max: '15s' }, users: employees },
+        { from: '16:30', to: '19:00', perDay: 5, days: 'weekdays', duration: { typical: '5s', spread: 0.2, min: '2s', max: '15s' }, users: employees },
+      ],
+      true,
+    ),
+    device(
+      'acme-badge-garage',
+      'badge_reader',
+      'HID Signo 20',
+      'wp-acme',
+      [{ from: '07:00', to: '19:00', perDay: 4, days: 'weekdays', duration: { typical: '6s', spread: 0.2, min: '2s', max: '15s' }, users: employees }],
+      true,
+    ),
     device('acme-thermostat', 'thermostat', 'Honeywell T6', 'wp-acme', [
       { from: '06:00', to: '07:00', perDay: 1, days: 'weekdays', duration: { typical: '11h', spread: 0.05, max: '12h' } },
     ]),

@@ -25,7 +25,15 @@ type MessageFault = Exclude<FaultKind, 'offline' | 'reconnect_storm'>;
 const maxResendDelayMs = 30_000;
 
 /** The messages of one fault at `ts`: a valid original first where the fault is a resend of it. */
-function faultMessages(kind: MessageFault, world: World, rng: Rng, ts: number, deviceId: string, device: WorldDevice | null, metricsAt: MetricsAt): TimelineMessage[] {
+function faultMessages(
+  kind: MessageFault,
+  world: World,
+  rng: Rng,
+  ts: number,
+  deviceId: string,
+  device: WorldDevice | null,
+  metricsAt: MetricsAt,
+): TimelineMessage[] {
   const seq = seqOf(ts, seqSlot.fault);
   const message = (payload: string): TimelineMessage => ({ deviceId, channel: 'telemetry', ts, seq, payload, fault: kind });
   if (device === null) return [message(JSON.stringify({ ts, seq, metrics: { power_w: Math.round(rng() * 1000) / 10 } } satisfies TelemetryPayloadInput))];

@@ -61,7 +61,12 @@ function addCounts(into: Record<string, MessageCounts>, deviceId: string, counts
 
 /** The ground truth of a generated window, from its time-ordered messages and the sessions starting in it. */
 export function buildGroundTruth(
-  fromMs: number, toMs: number, messages: TimelineMessage[], sessions: SessionTruth[], visitors: VisitorStay[], offline: OfflinePeriod[] = [],
+  fromMs: number,
+  toMs: number,
+  messages: TimelineMessage[],
+  sessions: SessionTruth[],
+  visitors: VisitorStay[],
+  offline: OfflinePeriod[] = [],
 ): GroundTruth {
   const perDevice: Record<string, MessageCounts> = {};
   const faults: FaultTruth[] = [];
@@ -71,8 +76,13 @@ export function buildGroundTruth(
     if (message.fault) {
       const { publisher, deviceId } = message;
       faults.push({
-        kind: message.fault, deviceId: publisher ?? deviceId, ts: message.ts, untilMs: null,
-        topicDeviceId: publisher === undefined ? null : deviceId, ...expectedOutcome[message.fault], refusedAtConnect: false,
+        kind: message.fault,
+        deviceId: publisher ?? deviceId,
+        ts: message.ts,
+        untilMs: null,
+        topicDeviceId: publisher === undefined ? null : deviceId,
+        ...expectedOutcome[message.fault],
+        refusedAtConnect: false,
       });
       if (!isStored(message.fault)) continue;
     }
@@ -82,10 +92,20 @@ export function buildGroundTruth(
     addCounts(perDevice, message.deviceId, { telemetry: isTelemetry ? 1 : 0, events: isTelemetry ? 0 : 1 });
   }
   for (const p of offline) {
-    faults.push({ kind: p.kind, deviceId: p.deviceId, ts: p.startMs, untilMs: p.endMs, topicDeviceId: null, ...expectedOutcome[p.kind], refusedAtConnect: false });
+    faults.push({
+      kind: p.kind,
+      deviceId: p.deviceId,
+      ts: p.startMs,
+      untilMs: p.endMs,
+      topicDeviceId: null,
+      ...expectedOutcome[p.kind],
+      refusedAtConnect: false,
+    });
   }
   const ordered = [...sessions].sort((a, b) => a.startMs - b.startMs || a.deviceId.localeCompare(b.deviceId));
-  const stays = visitors.filter((v) => v.validFrom >= fromMs && v.validFrom < toMs).sort((a, b) => a.validFrom - b.validFrom || a.individualId.localeCompare(b.individualId));
+  const stays = visitors
+    .filter((v) => v.validFrom >= fromMs && v.validFrom < toMs)
+    .sort((a, b) => a.validFrom - b.validFrom || a.individualId.localeCompare(b.individualId));
   return { fromMs, toMs, sessions: ordered, validMessages: { telemetry, events, perDevice }, faults, journeys: buildJourneys(ordered), visitors: stays };
 }
 

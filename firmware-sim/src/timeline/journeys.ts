@@ -1,4 +1,4 @@
-import { idSchema, typeNameSchema } from '@parcours/contracts';
+import { idSchema, type typeNameSchema } from '@parcours/contracts';
 import { z } from 'zod';
 
 /**
@@ -49,7 +49,14 @@ export function buildJourneys(sessions: readonly SessionLike[], gapMs = journeyG
     const close = () => {
       if (current.length === 0) return;
       const startMs = current[0]!.startMs;
-      journeys.push({ subjectId, startMs, endMs: reach, steps: current.length, path: current.map((s) => s.deviceType).join('>'), durationS: (reach - startMs) / 1000 });
+      journeys.push({
+        subjectId,
+        startMs,
+        endMs: reach,
+        steps: current.length,
+        path: current.map((s) => s.deviceType).join('>'),
+        durationS: (reach - startMs) / 1000,
+      });
       current = [];
     };
     for (const s of mine) {

@@ -40,7 +40,12 @@ function stormsOfDay(world: World, seed: number, day: number): OfflinePeriod[] {
     for (let i = 0; i < dropped; i++) {
       const j = i + Math.floor(rng() * (ids.length - i));
       [ids[i], ids[j]] = [ids[j]!, ids[i]!];
-      periods.push({ kind: 'reconnect_storm', deviceId: ids[i]!, startMs, endMs: startMs + Math.round(uniform(rng, stormReconnectMs.min, stormReconnectMs.max)) });
+      periods.push({
+        kind: 'reconnect_storm',
+        deviceId: ids[i]!,
+        startMs,
+        endMs: startMs + Math.round(uniform(rng, stormReconnectMs.min, stormReconnectMs.max)),
+      });
     }
   }
   return periods;

@@ -44,7 +44,14 @@ function visitorsOfDay(seed: number, rule: VisitorRule, day: number): { stay: Vi
   const count = poisson(rng, rule.perDay * (rule.days[weekdayOf(day)] ?? 0));
   return Array.from({ length: count }, (_, n) => {
     const validFrom = day * dayMs + Math.floor(uniform(rng, rule.from, rule.to) * hourMs);
-    const stay: VisitorStay = { individualId: `${rule.id}-${day}-${n}`, rule: rule.id, collective: rule.collective, role: rule.role, validFrom, validTo: validFrom + rule.stay };
+    const stay: VisitorStay = {
+      individualId: `${rule.id}-${day}-${n}`,
+      rule: rule.id,
+      collective: rule.collective,
+      role: rule.role,
+      validFrom,
+      validTo: validFrom + rule.stay,
+    };
     const sessions = rule.uses.flatMap((use) =>
       Array.from({ length: use.sessions }, () => {
         const durationMs = Math.min(drawDuration(rng, use.duration), rule.stay - 1000);

@@ -58,7 +58,12 @@ export async function startApiDouble(): Promise<ApiDouble> {
 
   /** Like Parcours' bulk import: created and unchanged counts per kind, problems listed per row (not transactional here). */
   function importAll(body: Record<string, unknown[]>): Reply {
-    const schemas = { subjects: subjectCreateSchema, devices: deviceCreateSchema, memberships: membershipCreateSchema, assignments: assignmentCreateSchema.extend({ deviceId: idSchema }) };
+    const schemas = {
+      subjects: subjectCreateSchema,
+      devices: deviceCreateSchema,
+      memberships: membershipCreateSchema,
+      assignments: assignmentCreateSchema.extend({ deviceId: idSchema }),
+    };
     const counts = () => ({ subjects: 0, devices: 0, memberships: 0, assignments: 0 });
     const created = counts();
     const unchanged = counts();

@@ -39,7 +39,14 @@ describe('runLoad', () => {
     const { url, received } = await startBroker({ authenticate: (u, p) => double.authenticate(u, p) });
     const progress: number[] = [];
     const report = await runLoad(
-      { url, devices: { prefix: 'meter-', count: 6 }, credentials: { apiUrl: api.url, apiKey: 'test-key' }, rate: { perDevice: 50 }, duration: '2s', processes: 2 },
+      {
+        url,
+        devices: { prefix: 'meter-', count: 6 },
+        credentials: { apiUrl: api.url, apiKey: 'test-key' },
+        rate: { perDevice: 50 },
+        duration: '2s',
+        processes: 2,
+      },
       { onProgress: (counts) => progress.push(counts.sent) },
     );
     expect(api.requests.filter((r) => r.path === '/api/v1/devices' && r.status === 201)).toHaveLength(6);
@@ -73,6 +80,8 @@ describe('runLoad', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    await expect(runLoad({ url: `mqtt://127.0.0.1:${port}`, devices: { count: 2 }, rate: { perDevice: 1 }, duration: '1s', processes: 2 })).rejects.toThrow(/no device could connect/);
+    await expect(runLoad({ url: `mqtt://127.0.0.1:${port}`, devices: { count: 2 }, rate: { perDevice: 1 }, duration: '1s', processes: 2 })).rejects.toThrow(
+      /no device could connect/,
+    );
   });
 });

@@ -40,10 +40,15 @@ describe('loadScenario', () => {
       stringify({
         ...small,
         devices: [{ ...first, reassignments: [{ owner: 'ind-ghost', validFrom: '2025-01-01T00:00:00Z' }] }, ...rest],
-        visitors: [{ id: 'guest', collective: 'hh-martin', from: 17, to: 20, perDay: 1, stay: '1d', uses: [{ device: 'martin-sauna', duration: { typical: '1h' } }] }],
+        visitors: [
+          { id: 'guest', collective: 'hh-martin', from: 17, to: 20, perDay: 1, stay: '1d', uses: [{ device: 'martin-sauna', duration: { typical: '1h' } }] },
+        ],
       }),
     );
-    const error = (await loadScenario(path).then(() => null, (e: unknown) => e)) as Error;
+    const error = (await loadScenario(path).then(
+      () => null,
+      (e: unknown) => e,
+    )) as Error;
     expect(error.message).toMatch(/no subject "ind-ghost"\s+→ at devices\[0\]\.reassignments\[0\]\.owner/);
     expect(error.message).toMatch(/must not be before the end of the previous assignment\s+→ at devices\[0\]\.reassignments\[0\]\.validFrom/);
     expect(error.message).toMatch(/no device "martin-sauna"\s+→ at visitors\[0\]\.uses\[0\]\.device/);

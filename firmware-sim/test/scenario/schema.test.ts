@@ -37,7 +37,12 @@ describe('worldSchema', () => {
     const { oversizeBytes, clockSkewAhead, offlineDuration, stormFraction, ...rates } = parsed.faults;
     expect(Object.values(rates).every((rate) => rate === 0)).toBe(true);
     expect(Object.keys(rates)).toHaveLength(12);
-    expect({ oversizeBytes, clockSkewAhead, offlineDuration, stormFraction }).toEqual({ oversizeBytes: 100_000, clockSkewAhead: 86_400_000, offlineDuration: { min: 60_000, max: 3_600_000 }, stormFraction: 0.5 });
+    expect({ oversizeBytes, clockSkewAhead, offlineDuration, stormFraction }).toEqual({
+      oversizeBytes: 100_000,
+      clockSkewAhead: 86_400_000,
+      offlineDuration: { min: 60_000, max: 3_600_000 },
+      stormFraction: 0.5,
+    });
   });
 
   it('reports broken references with their paths', () => {
@@ -97,7 +102,23 @@ describe('worldSchema: sequences, visitors and reassignments', () => {
 
   it('reports broken sequences, visitors and reassignments with their paths', () => {
     const input = world({
-      individuals: [{ ...person, sequences: [{ name: 'morning', from: '07:00', to: '06:00', perDay: 1, steps: [{ device: 'tv-1', duration: { typical: '5m' } }, { device: 'kettle', duration: { typical: '2m' } }] }] }],
+      individuals: [
+        {
+          ...person,
+          sequences: [
+            {
+              name: 'morning',
+              from: '07:00',
+              to: '06:00',
+              perDay: 1,
+              steps: [
+                { device: 'tv-1', duration: { typical: '5m' } },
+                { device: 'kettle', duration: { typical: '2m' } },
+              ],
+            },
+          ],
+        },
+      ],
       devices: [device({ validTo: '2025-01-01T00:00:00Z', reassignments: [{ owner: 'nobody', validFrom: '2024-06-01T00:00:00Z' }] })],
       visitors: [{ id: 'guest', collective: 'ind-1', from: 17, to: 20, perDay: 1, stay: '5d', uses: [{ device: 'tv-9', duration: { typical: '1h' } }] }],
     });
@@ -108,7 +129,23 @@ describe('worldSchema: sequences, visitors and reassignments', () => {
       ]),
     );
     const structural = world({
-      individuals: [{ ...person, sequences: [{ name: 'morning', from: '06:00', to: '07:00', perDay: 1, steps: [{ device: 'tv-1', duration: { typical: '5m' } }, { device: 'kettle', duration: { typical: '2m' } }] }] }],
+      individuals: [
+        {
+          ...person,
+          sequences: [
+            {
+              name: 'morning',
+              from: '06:00',
+              to: '07:00',
+              perDay: 1,
+              steps: [
+                { device: 'tv-1', duration: { typical: '5m' } },
+                { device: 'kettle', duration: { typical: '2m' } },
+              ],
+            },
+          ],
+        },
+      ],
       devices: [device({ validTo: '2025-01-01T00:00:00Z', reassignments: [{ owner: 'nobody', validFrom: '2024-06-01T00:00:00Z' }] })],
       visitors: [{ id: 'guest', collective: 'ind-1', from: 17, to: 20, perDay: 1, stay: '2d', uses: [{ device: 'tv-9', duration: { typical: '1h' } }] }],
     });
@@ -124,7 +161,23 @@ describe('worldSchema: sequences, visitors and reassignments', () => {
   it('names reassignments deterministically and keeps sequences per person', () => {
     const parsed = worldSchema.parse(
       world({
-        individuals: [{ ...person, sequences: [{ name: 'evening', from: 19, to: 20, perDay: 0.5, steps: [{ device: 'tv-1', duration: { typical: '1h' } }, { device: 'tv-1', duration: { typical: '5m' } }] }] }],
+        individuals: [
+          {
+            ...person,
+            sequences: [
+              {
+                name: 'evening',
+                from: 19,
+                to: 20,
+                perDay: 0.5,
+                steps: [
+                  { device: 'tv-1', duration: { typical: '1h' } },
+                  { device: 'tv-1', duration: { typical: '5m' } },
+                ],
+              },
+            ],
+          },
+        ],
         devices: [device({ validTo: '2025-01-01T00:00:00Z', reassignments: [{ owner: 'ind-1', validFrom: '2025-01-01T00:00:00Z' }] })],
       }),
     );

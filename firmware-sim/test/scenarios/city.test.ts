@@ -21,7 +21,9 @@ describe('the city scenario', () => {
     const started = performance.now();
     const { messages, groundTruth } = generateTimeline(world, 9, from, from + 3_600_000);
     const elapsed = performance.now() - started;
-    console.log(`city: ${world.devices.length} devices, 1 h: ${messages.length} messages, ${groundTruth.sessions.length} sessions, ${groundTruth.journeys.length} journeys in ${Math.round(elapsed)} ms`);
+    console.log(
+      `city: ${world.devices.length} devices, 1 h: ${messages.length} messages, ${groundTruth.sessions.length} sessions, ${groundTruth.journeys.length} journeys in ${Math.round(elapsed)} ms`,
+    );
     expect(elapsed).toBeLessThan(20_000);
     expect(groundTruth.journeys.some((j) => j.path === 'coffee_machine>water_heater>toothbrush')).toBe(true);
   });

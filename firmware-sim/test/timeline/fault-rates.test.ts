@@ -12,9 +12,19 @@ const days = 2000;
 
 /** Every fault on, at rates with fractions (the rounded daily count then varies). */
 const rates = {
-  malformedJsonPerDay: 2.5, wrongTypesPerDay: 1.25, unknownFieldsPerDay: 3.4, oversizePerDay: 0.7, unknownDevicePerDay: 1.5,
-  duplicatePerDay: 2.2, redeliveryPerDay: 1.6, clockSkewPerDay: 0.9, clockStuckPerDay: 0.3, topicMismatchPerDay: 1.1,
-  offlinePerDevicePerDay: 0.4, reconnectStormsPerDay: 0.2, stormFraction: 0.5,
+  malformedJsonPerDay: 2.5,
+  wrongTypesPerDay: 1.25,
+  unknownFieldsPerDay: 3.4,
+  oversizePerDay: 0.7,
+  unknownDevicePerDay: 1.5,
+  duplicatePerDay: 2.2,
+  redeliveryPerDay: 1.6,
+  clockSkewPerDay: 0.9,
+  clockStuckPerDay: 0.3,
+  topicMismatchPerDay: 1.1,
+  offlinePerDevicePerDay: 0.4,
+  reconnectStormsPerDay: 0.2,
+  stormFraction: 0.5,
 };
 const world = parseScenario({ ...small, faults: rates });
 const metrics = () => ({ power_w: 12.5 });

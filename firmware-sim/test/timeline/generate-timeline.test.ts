@@ -64,7 +64,10 @@ describe('generateTimeline', () => {
     for (const m of twoDays.messages) byDevice.set(m.deviceId, [...(byDevice.get(m.deviceId) ?? []), m]);
     for (const [deviceId, messages] of byDevice) {
       const seqs = messages.map((m) => m.seq);
-      expect(seqs.every((seq, i) => i === 0 || seq > seqs[i - 1]!), deviceId).toBe(true);
+      expect(
+        seqs.every((seq, i) => i === 0 || seq > seqs[i - 1]!),
+        deviceId,
+      ).toBe(true);
       expect(messages.every((m) => Math.floor(m.seq / 4) === m.ts)).toBe(true);
     }
   });

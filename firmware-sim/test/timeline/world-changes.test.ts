@@ -17,7 +17,7 @@ describe('small: sequences, visitors and changes over time in the ground truth',
     expect(week(after, 4).journeys).not.toEqual(october.journeys);
   });
 
-  it('chains a person\'s morning sequence into journeys of that person', () => {
+  it("chains a person's morning sequence into journeys of that person", () => {
     const alice = october.journeys.filter((j) => j.subjectId === 'ind-alice' && j.path === 'coffee_machine>water_heater>toothbrush');
     expect(alice.length).toBeGreaterThanOrEqual(2);
     const dana = october.journeys.filter((j) => j.subjectId === 'ind-dana' && j.path.includes('water_heater>toothbrush>car'));

@@ -2,7 +2,14 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { errorCodes, ParcoursError, type ApiKeyInfo, type ApiRole } from '@parcours/contracts';
 import type { Database } from '../store/database.js';
 
-interface KeyRow { id: string; name: string; role: ApiRole; subjects: string; key_hash: string; created_at: number }
+interface KeyRow {
+  id: string;
+  name: string;
+  role: ApiRole;
+  subjects: string;
+  key_hash: string;
+  created_at: number;
+}
 
 const toInfo = (r: KeyRow): ApiKeyInfo => ({ id: r.id, name: r.name, role: r.role, subjects: JSON.parse(r.subjects), createdAt: r.created_at });
 
@@ -20,11 +27,21 @@ export class ApiKeyStore {
   /** Creates a key; the clear key is returned once and never stored. */
   create(input: { name: string; role: ApiRole; subjects?: string[]; key?: string }): { info: ApiKeyInfo; key: string } {
     const key = input.key ?? `pk_${randomBytes(32).toString('base64url')}`;
-    const row: KeyRow = { id: randomUUID(), name: input.name, role: input.role, subjects: JSON.stringify(input.subjects ?? []), key_hash: digest(key), created_at: Date.now() };
+    const row: KeyRow = {
+      id: randomUUID(),
+      name: input.name,
+      role: input.role,
+      subjects: JSON.stringify(input.subjects ?? []),
+      key_hash: digest(key),
+      created_at: Date.now(),
+    };
     try {
-      this.db.prepare('INSERT INTO api_keys (id, name, role, subjects, key_hash, created_at) VALUES (@id, @name, @role, @subjects, @key_hash, @created_at)').run(row);
+      this.db
+        .prepare('INSERT INTO api_keys (id, name, role, subjects, key_hash, created_at) VALUES (@id, @name, @role, @subjects, @key_hash, @created_at)')
+        .run(row);
     } catch (error) {
-      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new ParcoursError(errorCodes.conflict, `an API key named ${input.name} (or with that value) exists`);
+      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE')
+        throw new ParcoursError(errorCodes.conflict, `an API key named ${input.name} (or with that value) exists`);
       throw error;
     }
     return { info: toInfo(row), key };

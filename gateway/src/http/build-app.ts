@@ -53,7 +53,14 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
   typed.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   typed.get(
     '/healthz',
-    { schema: { response: { 200: z.object({ status: z.literal('ok'), parts: z.record(z.string(), z.boolean()) }), 503: z.object({ status: z.literal('degraded'), parts: z.record(z.string(), z.boolean()) }) } } },
+    {
+      schema: {
+        response: {
+          200: z.object({ status: z.literal('ok'), parts: z.record(z.string(), z.boolean()) }),
+          503: z.object({ status: z.literal('degraded'), parts: z.record(z.string(), z.boolean()) }),
+        },
+      },
+    },
     async (_request, reply) => {
       const parts = deps.health();
       return Object.values(parts).every(Boolean) ? { status: 'ok' as const, parts } : reply.status(503).send({ status: 'degraded' as const, parts });

@@ -14,7 +14,14 @@ const statusByCode: Partial<Record<ErrorCode, number>> = {
   [errorCodes.forbidden]: 403,
 };
 
-const titles: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 500: 'Internal Server Error' };
+const titles: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  500: 'Internal Server Error',
+};
 
 function send(reply: FastifyReply, status: number, code: string, detail: string, errors?: Problem['errors']): FastifyReply {
   const problem: Problem = { type: problemType(code), title: titles[status] ?? 'Error', status, detail, code, ...(errors ? { errors } : {}) };

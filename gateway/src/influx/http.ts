@@ -28,5 +28,10 @@ export async function send(url: string, init: RequestInit): Promise<Response> {
 export async function check(response: Response): Promise<void> {
   if (response.ok) return;
   const body = (await response.text()).slice(0, 1000);
-  throw new InfluxWriteError(`InfluxDB answered ${response.status}: ${body}`, isRetryableStatus(response.status), response.status, parseRetryAfter(response.headers.get('retry-after')));
+  throw new InfluxWriteError(
+    `InfluxDB answered ${response.status}: ${body}`,
+    isRetryableStatus(response.status),
+    response.status,
+    parseRetryAfter(response.headers.get('retry-after')),
+  );
 }

@@ -28,7 +28,13 @@ export async function createV1Transport(config: Config['influx']): Promise<Trans
   return {
     async write(lines) {
       const body = gzipSync(lines.join('\n'));
-      await check(await send(`${base}/write?${params}`, { method: 'POST', headers: { ...headers, 'content-encoding': 'gzip', 'content-type': 'text/plain; charset=utf-8' }, body }));
+      await check(
+        await send(`${base}/write?${params}`, {
+          method: 'POST',
+          headers: { ...headers, 'content-encoding': 'gzip', 'content-type': 'text/plain; charset=utf-8' },
+          body,
+        }),
+      );
     },
     async deleteRange({ measurement, tags, from, to }) {
       const where = [...Object.entries(tags).map(([k, v]) => `${quoteIdentifier(k)} = ${quoteString(v)}`), `time >= ${from}ms`, `time < ${to}ms`].join(' AND ');

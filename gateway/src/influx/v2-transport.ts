@@ -31,7 +31,12 @@ export function createV2Transport(config: Config['influx'], logger: Logger): Tra
         await writeApi.flush();
       } catch (error) {
         if (error instanceof HttpError) {
-          throw new InfluxWriteError(`InfluxDB answered ${error.statusCode}: ${error.body ?? error.message}`, isRetryableStatus(error.statusCode), error.statusCode, parseRetryAfter(error.headers?.['retry-after'] as string | undefined));
+          throw new InfluxWriteError(
+            `InfluxDB answered ${error.statusCode}: ${error.body ?? error.message}`,
+            isRetryableStatus(error.statusCode),
+            error.statusCode,
+            parseRetryAfter(error.headers?.['retry-after'] as string | undefined),
+          );
         }
         logger.debug({ err: error }, 'InfluxDB v2 write failed');
         throw new InfluxWriteError(`InfluxDB cannot be reached: ${(error as Error).message}`, true, null);
@@ -42,7 +47,13 @@ export function createV2Transport(config: Config['influx'], logger: Logger): Tra
       const predicate = [`_measurement="${measurement}"`, ...Object.entries(tags).map(([k, v]) => `${k}="${v.replace(/"/g, '\\"')}"`)].join(' AND ');
       const body = JSON.stringify({ start: new Date(from).toISOString(), stop: new Date(to - 1).toISOString(), predicate });
       const params = new URLSearchParams({ org: config.org, bucket });
-      await check(await send(`${base}/api/v2/delete?${params}`, { method: 'POST', headers: { authorization: `Token ${token}`, 'content-type': 'application/json' }, body }));
+      await check(
+        await send(`${base}/api/v2/delete?${params}`, {
+          method: 'POST',
+          headers: { authorization: `Token ${token}`, 'content-type': 'application/json' },
+          body,
+        }),
+      );
     },
   };
 }

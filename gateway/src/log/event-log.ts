@@ -1,37 +1,93 @@
 import type { Database, Statement } from '../store/database.js';
-import type { Attribution } from '../registry/attribution-index.js';
-import type { LogRecord, NewLogRecord } from './log-record.js';
+import type { Attribution } from '@parcours/contracts';
+import type { LogRecord, NewLogRecord } from '@parcours/contracts';
 
 interface LogRow {
-  offset: number; device_id: string; seq: number; channel: 'telemetry' | 'events'; ts: number; received_at: number;
-  device_type: string; subject_id: string | null; subject_kind: LogRecord['subjectKind']; subject_type: string | null;
-  actor: string | null; actor_rejected: number; actor_hint: string | null; device_ts: number | null; type: string | null; metrics: string | null; attrs: string | null;
+  offset: number;
+  device_id: string;
+  seq: number;
+  channel: 'telemetry' | 'events';
+  ts: number;
+  received_at: number;
+  device_type: string;
+  subject_id: string | null;
+  subject_kind: LogRecord['subjectKind'];
+  subject_type: string | null;
+  actor: string | null;
+  actor_rejected: number;
+  actor_hint: string | null;
+  device_ts: number | null;
+  type: string | null;
+  metrics: string | null;
+  attrs: string | null;
 }
 
 function toRecord(row: LogRow): LogRecord {
   return {
-    offset: row.offset, deviceId: row.device_id, seq: row.seq, channel: row.channel, ts: row.ts, receivedAt: row.received_at,
-    deviceType: row.device_type, subjectId: row.subject_id, subjectKind: row.subject_kind, subjectType: row.subject_type,
-    actor: row.actor, actorRejected: row.actor_rejected === 1, actorHint: row.actor_hint, deviceTs: row.device_ts, type: row.type,
-    metrics: row.metrics === null ? null : JSON.parse(row.metrics), attrs: row.attrs === null ? null : JSON.parse(row.attrs),
+    offset: row.offset,
+    deviceId: row.device_id,
+    seq: row.seq,
+    channel: row.channel,
+    ts: row.ts,
+    receivedAt: row.received_at,
+    deviceType: row.device_type,
+    subjectId: row.subject_id,
+    subjectKind: row.subject_kind,
+    subjectType: row.subject_type,
+    actor: row.actor,
+    actorRejected: row.actor_rejected === 1,
+    actorHint: row.actor_hint,
+    deviceTs: row.device_ts,
+    type: row.type,
+    metrics: row.metrics === null ? null : JSON.parse(row.metrics),
+    attrs: row.attrs === null ? null : JSON.parse(row.attrs),
   };
 }
 
 /** A record's columns but its metrics and attrs, which readers select as they need them (`fromRow`). */
-const recordColumns = 'offset, device_id, seq, channel, ts, received_at, device_type, subject_id, subject_kind, subject_type, actor, actor_rejected, actor_hint, device_ts, type';
+const recordColumns =
+  'offset, device_id, seq, channel, ts, received_at, device_type, subject_id, subject_kind, subject_type, actor, actor_rejected, actor_hint, device_ts, type';
 
 /** A raw row (`Statement.raw`): `recordColumns`, then metrics and attrs. No column names per row to build. */
 type RecordRow = [
-  offset: number, deviceId: string, seq: number, channel: LogRecord['channel'], ts: number, receivedAt: number, deviceType: string,
-  subjectId: string | null, subjectKind: LogRecord['subjectKind'], subjectType: string | null, actor: string | null, actorRejected: number,
-  actorHint: string | null, deviceTs: number | null, type: string | null, metrics: string | null, attrs: string | null,
+  offset: number,
+  deviceId: string,
+  seq: number,
+  channel: LogRecord['channel'],
+  ts: number,
+  receivedAt: number,
+  deviceType: string,
+  subjectId: string | null,
+  subjectKind: LogRecord['subjectKind'],
+  subjectType: string | null,
+  actor: string | null,
+  actorRejected: number,
+  actorHint: string | null,
+  deviceTs: number | null,
+  type: string | null,
+  metrics: string | null,
+  attrs: string | null,
 ];
 
 function fromRow(row: RecordRow): LogRecord {
   return {
-    offset: row[0], deviceId: row[1], seq: row[2], channel: row[3], ts: row[4], receivedAt: row[5], deviceType: row[6],
-    subjectId: row[7], subjectKind: row[8], subjectType: row[9], actor: row[10], actorRejected: row[11] === 1, actorHint: row[12],
-    deviceTs: row[13], type: row[14], metrics: row[15] === null ? null : JSON.parse(row[15]), attrs: row[16] === null ? null : JSON.parse(row[16]),
+    offset: row[0],
+    deviceId: row[1],
+    seq: row[2],
+    channel: row[3],
+    ts: row[4],
+    receivedAt: row[5],
+    deviceType: row[6],
+    subjectId: row[7],
+    subjectKind: row[8],
+    subjectType: row[9],
+    actor: row[10],
+    actorRejected: row[11] === 1,
+    actorHint: row[12],
+    deviceTs: row[13],
+    type: row[14],
+    metrics: row[15] === null ? null : JSON.parse(row[15]),
+    attrs: row[16] === null ? null : JSON.parse(row[16]),
   };
 }
 
@@ -57,8 +113,22 @@ export class EventLog {
     return records.map(
       (r) =>
         insert.run(
-          r.deviceId, r.seq, r.channel, r.ts, r.receivedAt, r.deviceType, r.subjectId, r.subjectKind, r.subjectType,
-          r.actor, r.actorRejected ? 1 : 0, r.actorHint, r.deviceTs, r.type, r.metrics && JSON.stringify(r.metrics), r.attrs && JSON.stringify(r.attrs),
+          r.deviceId,
+          r.seq,
+          r.channel,
+          r.ts,
+          r.receivedAt,
+          r.deviceType,
+          r.subjectId,
+          r.subjectKind,
+          r.subjectType,
+          r.actor,
+          r.actorRejected ? 1 : 0,
+          r.actorHint,
+          r.deviceTs,
+          r.type,
+          r.metrics && JSON.stringify(r.metrics),
+          r.attrs && JSON.stringify(r.attrs),
         ).changes === 1,
     );
   }
@@ -93,7 +163,9 @@ export class EventLog {
    * of the cost of a read (the session job needs no attrs, and the metrics of threshold types only).
    */
   *readTimeRange(
-    from: number, to: number, options: { chunk?: number; withMetrics?: boolean | readonly string[]; withAttrs?: boolean } = {},
+    from: number,
+    to: number,
+    options: { chunk?: number; withMetrics?: boolean | readonly string[]; withAttrs?: boolean } = {},
   ): Generator<LogRecord[]> {
     // Chunks of a few thousand records die young (V8's scavenger); 10,000 read a city log 20% slower.
     const { chunk = 4_000, withMetrics = true, withAttrs = true } = options;
@@ -155,7 +227,10 @@ export class EventLog {
 
   /** When the first record after `offset` was received: how long a reader at `offset` is behind. */
   receivedAfter(offset: number): number | null {
-    return this.db.prepare<[number], { received_at: number }>('SELECT received_at FROM events WHERE offset > ? ORDER BY offset LIMIT 1').get(offset)?.received_at ?? null;
+    return (
+      this.db.prepare<[number], { received_at: number }>('SELECT received_at FROM events WHERE offset > ? ORDER BY offset LIMIT 1').get(offset)?.received_at ??
+      null
+    );
   }
 
   /**
@@ -163,9 +238,7 @@ export class EventLog {
    * not handled yet (a reader silent that long no longer holds the log back). Returns how many went.
    */
   prune(before: number): number {
-    const held = this.db
-      .prepare<[number], { low: number | null }>('SELECT MIN(offset) AS low FROM consumer_offsets WHERE updated_at >= ?')
-      .get(before)?.low;
+    const held = this.db.prepare<[number], { low: number | null }>('SELECT MIN(offset) AS low FROM consumer_offsets WHERE updated_at >= ?').get(before)?.low;
     return this.db.prepare('DELETE FROM events WHERE received_at < ? AND offset <= ?').run(before, held ?? Number.MAX_SAFE_INTEGER).changes;
   }
 
@@ -181,7 +254,11 @@ export class EventLog {
   }
 
   /** Who the events of these types with device time in `[from, to)` are attributed to, and when (funnels). */
-  listOfTypes(types: readonly string[], from: number, to: number): { subjectId: string | null; subjectKind: LogRecord['subjectKind']; actor: string | null; type: string; ts: number }[] {
+  listOfTypes(
+    types: readonly string[],
+    from: number,
+    to: number,
+  ): { subjectId: string | null; subjectKind: LogRecord['subjectKind']; actor: string | null; type: string; ts: number }[] {
     return this.db
       .prepare<[number, number, string], { subject_id: string | null; subject_kind: LogRecord['subjectKind']; actor: string | null; type: string; ts: number }>(
         "SELECT subject_id, subject_kind, actor, type, ts FROM events WHERE ts >= ? AND ts < ? AND channel = 'events' AND type IN (SELECT value FROM json_each(?))",

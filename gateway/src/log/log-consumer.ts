@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { ConsumerOffsets } from './consumer-offsets.js';
 import type { EventLog } from './event-log.js';
-import type { LogRecord } from './log-record.js';
+import type { LogRecord } from '@parcours/contracts';
 
 export interface LogConsumerOptions {
   /** Stable name: the key of the persisted offset. */

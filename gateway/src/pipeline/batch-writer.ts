@@ -1,6 +1,6 @@
 import type { Database } from '../store/database.js';
 import type { EventLog } from '../log/event-log.js';
-import type { NewLogRecord } from '../log/log-record.js';
+import type { NewLogRecord } from '@parcours/contracts';
 import type { QuarantineEntry, QuarantineStore } from '../quarantine/quarantine-store.js';
 import type { WalSync } from '../store/wal-sync.js';
 import type { PresenceStore, PresenceChange } from './presence-store.js';

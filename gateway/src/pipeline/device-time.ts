@@ -26,6 +26,9 @@ export function checkDeviceTime(draft: Draft, options: DeviceTimeOptions): Rejec
   }
   if (received - ts > options.maxClockSkewMs) draft.late = true;
   if (received - ts > options.maxLatenessMs) {
-    return reject(errorCodes.tooLate, `device time ${new Date(ts).toISOString()} is ${Math.round((received - ts) / 60_000)} min before its receipt, beyond the accepted lateness`);
+    return reject(
+      errorCodes.tooLate,
+      `device time ${new Date(ts).toISOString()} is ${Math.round((received - ts) / 60_000)} min before its receipt, beyond the accepted lateness`,
+    );
   }
 }

@@ -1,5 +1,5 @@
 import type { DeviceTopic, EventPayload, QuarantineReason, StatusPayload, TelemetryPayload } from '@parcours/contracts';
-import type { Attribution } from '../registry/attribution-index.js';
+import type { Attribution } from '@parcours/contracts';
 
 /** A device message as the broker (or an external-broker subscription) hands it to the gateway. */
 export interface InboundMessage {
@@ -17,10 +17,7 @@ export interface Draft {
   topic?: DeviceTopic;
   json?: unknown;
   text?: string;
-  body?:
-    | { channel: 'telemetry'; payload: TelemetryPayload }
-    | { channel: 'events'; payload: EventPayload }
-    | { channel: 'status'; payload: StatusPayload };
+  body?: { channel: 'telemetry'; payload: TelemetryPayload } | { channel: 'events'; payload: EventPayload } | { channel: 'status'; payload: StatusPayload };
   attribution?: Attribution;
   /** Set when the device time was replaced by the receive time; holds the time the device sent. */
   clockCorrected?: { deviceTs: number };

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { AttributionIndex } from '../registry/attribution-index.js';
 import type { GatewayMetrics } from '../metrics.js';
-import type { NewLogRecord } from '../log/log-record.js';
+import type { NewLogRecord } from '@parcours/contracts';
 import type { QuarantineEntry } from '../quarantine/quarantine-store.js';
 import { attribute } from './attribute.js';
 import type { BatchWriter, WriteItem, WriteOutcome } from './batch-writer.js';
@@ -77,8 +77,14 @@ export class Ingest {
     return {
       kind: 'quarantine',
       entry: {
-        receivedAt: message.receivedAt, topic: message.topic, deviceId: draft.topic?.deviceId ?? null,
-        clientId: message.clientId, username: message.username, reason: rejection.reason, detail: rejection.detail, payload: message.payload,
+        receivedAt: message.receivedAt,
+        topic: message.topic,
+        deviceId: draft.topic?.deviceId ?? null,
+        clientId: message.clientId,
+        username: message.username,
+        reason: rejection.reason,
+        detail: rejection.detail,
+        payload: message.payload,
       },
     };
   }
@@ -90,7 +96,11 @@ export class Ingest {
       return { kind: 'presence', change: { deviceId, status: body.payload, at: draft.message.receivedAt } };
     }
     const record: NewLogRecord = {
-      deviceId, seq: body.payload.seq, channel: body.channel, ts: body.payload.ts, receivedAt: draft.message.receivedAt,
+      deviceId,
+      seq: body.payload.seq,
+      channel: body.channel,
+      ts: body.payload.ts,
+      receivedAt: draft.message.receivedAt,
       ...draft.attribution!,
       actorHint: body.channel === 'events' ? (body.payload.actor ?? null) : null,
       deviceTs: draft.clockCorrected?.deviceTs ?? null,

@@ -36,9 +36,13 @@ export class PresenceStore {
 
   /** The device's current presence and its `limit` latest changes. */
   get(deviceId: string, limit: number): DevicePresence {
-    const current = this.db.prepare<[string], { status: StatusPayload; since: number }>('SELECT status, since FROM device_presence WHERE device_id = ?').get(deviceId);
+    const current = this.db
+      .prepare<[string], { status: StatusPayload; since: number }>('SELECT status, since FROM device_presence WHERE device_id = ?')
+      .get(deviceId);
     const changes = this.db
-      .prepare<[string, number], { status: StatusPayload; at: number }>('SELECT status, at FROM device_status_events WHERE device_id = ? ORDER BY id DESC LIMIT ?')
+      .prepare<[string, number], { status: StatusPayload; at: number }>(
+        'SELECT status, at FROM device_status_events WHERE device_id = ? ORDER BY id DESC LIMIT ?',
+      )
       .all(deviceId, limit);
     return { deviceId, status: current?.status ?? null, since: current?.since ?? null, changes };
   }

@@ -25,15 +25,31 @@ export interface QuarantineFilter {
 }
 
 interface QuarantineRow {
-  id: number; received_at: number; topic: string; device_id: string | null; client_id: string | null; username: string | null;
-  reason: QuarantineReason; detail: string; payload: Buffer;
+  id: number;
+  received_at: number;
+  topic: string;
+  device_id: string | null;
+  client_id: string | null;
+  username: string | null;
+  reason: QuarantineReason;
+  detail: string;
+  payload: Buffer;
 }
 
 const toEntry = (r: QuarantineRow): StoredQuarantineEntry => ({
-  id: r.id, receivedAt: r.received_at, topic: r.topic, deviceId: r.device_id, clientId: r.client_id, username: r.username, reason: r.reason, detail: r.detail, payload: r.payload,
+  id: r.id,
+  receivedAt: r.received_at,
+  topic: r.topic,
+  deviceId: r.device_id,
+  clientId: r.client_id,
+  username: r.username,
+  reason: r.reason,
+  detail: r.detail,
+  payload: r.payload,
 });
 
-const where = '(@reason IS NULL OR reason = @reason) AND (@device IS NULL OR device_id = @device) AND (@ids IS NULL OR id IN (SELECT value FROM json_each(@ids)))';
+const where =
+  '(@reason IS NULL OR reason = @reason) AND (@device IS NULL OR device_id = @device) AND (@ids IS NULL OR id IN (SELECT value FROM json_each(@ids)))';
 const params = (f: QuarantineFilter) => ({ reason: f.reason ?? null, device: f.deviceId ?? null, ids: f.ids ? JSON.stringify(f.ids) : null });
 
 /** Rejected messages, bounded: past `maxEntries` the oldest go, and `append` says how many. */

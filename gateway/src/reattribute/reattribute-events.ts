@@ -1,6 +1,7 @@
-import type { AttributionIndex, Attribution } from '../registry/attribution-index.js';
+import type { Attribution } from '@parcours/contracts';
+import type { AttributionIndex } from '../registry/attribution-index.js';
 import type { EventLog } from '../log/event-log.js';
-import type { LogRecord } from '../log/log-record.js';
+import type { LogRecord } from '@parcours/contracts';
 
 export interface ReattributeProgress {
   scanned: number;
@@ -18,7 +19,13 @@ function differs(record: LogRecord, attribution: Attribution): boolean {
  * Attributes the stored events of `[from, to)` again, from the registry as it is now (as of each event's
  * time), and rewrites those that changed. Returns the devices whose events changed, for re-derivation.
  */
-export function reattributeEvents(log: EventLog, index: AttributionIndex, from: number, to: number, onProgress: (p: ReattributeProgress) => void): { changed: number; devices: Set<string> } {
+export function reattributeEvents(
+  log: EventLog,
+  index: AttributionIndex,
+  from: number,
+  to: number,
+  onProgress: (p: ReattributeProgress) => void,
+): { changed: number; devices: Set<string> } {
   const progress: ReattributeProgress = { scanned: 0, total: log.countTimeRange(from, to), changed: 0 };
   const devices = new Set<string>();
   for (const chunk of log.readTimeRange(from, to)) {

@@ -21,8 +21,6 @@ export function subjectAsOf(snapshot: RegistrySnapshot, subjectId: string, t: nu
   const memberships = snapshot.memberships
     .filter((m) => (isCollective ? m.collectiveId : m.individualId) === subjectId && contains(m, t))
     .map((m) => ({ ...m, other: subjects.get(isCollective ? m.individualId : m.collectiveId)! }));
-  const assigned = snapshot.assignments
-    .filter((a) => a.subjectId === subjectId && contains(a, t))
-    .map((a) => ({ ...devices.get(a.deviceId)!, assignment: a }));
+  const assigned = snapshot.assignments.filter((a) => a.subjectId === subjectId && contains(a, t)).map((a) => ({ ...devices.get(a.deviceId)!, assignment: a }));
   return { at: t, subject, memberships, devices: assigned };
 }

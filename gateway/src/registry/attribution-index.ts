@@ -1,17 +1,5 @@
-import type { Assignment, Device, Membership, Subject, SubjectKind } from '@parcours/contracts';
+import type { Assignment, Attribution, Device, Membership, Subject, } from '@parcours/contracts';
 import { contains } from './intervals.js';
-
-/** Who an event at time t belongs to, from the registry as of t (DESIGN.md, "Subjects"). */
-export interface Attribution {
-  deviceType: string;
-  subjectId: string | null;
-  subjectKind: SubjectKind | null;
-  subjectType: string | null;
-  /** The individual named by the event's actor hint, when that hint holds at t. */
-  actor: string | null;
-  /** True when the event named an actor that could not be accepted at t. */
-  actorRejected: boolean;
-}
 
 export interface RegistrySnapshot {
   subjects: Subject[];

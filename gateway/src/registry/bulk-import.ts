@@ -60,7 +60,8 @@ export function importRecords(registry: RegistryStore, rows: readonly ImportRow[
         }
       }
     }
-    if (problems.length > 0) throw new ParcoursInputError(`${problems.length} of ${rows.length} rows break the registry's rules; nothing was imported`, problems);
+    if (problems.length > 0)
+      throw new ParcoursInputError(`${problems.length} of ${rows.length} rows break the registry's rules; nothing was imported`, problems);
   });
   return { created, unchanged };
 }

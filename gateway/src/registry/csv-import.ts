@@ -22,7 +22,10 @@ export function csvRows(kind: ImportKind, text: string): ImportRow[] {
   }
   const headers = records[0] ? Object.keys(records[0].record) : [];
   const unknown = kind === 'subjects' ? [] : headers.filter((h) => !fields[kind].includes(camel(h)));
-  if (unknown.length > 0) throw new ParcoursInputError('the CSV has unknown columns', [{ path: `${kind}.csv line 1`, message: `unknown columns: ${unknown.join(', ')}; expected ${fields[kind].join(', ')}` }]);
+  if (unknown.length > 0)
+    throw new ParcoursInputError('the CSV has unknown columns', [
+      { path: `${kind}.csv line 1`, message: `unknown columns: ${unknown.join(', ')}; expected ${fields[kind].join(', ')}` },
+    ]);
 
   return records.map(({ record, info }) => {
     const value: Record<string, unknown> = {};

@@ -1,7 +1,15 @@
 import type { RegistryChange } from '@parcours/contracts';
 import type { Database } from '../store/database.js';
 
-interface ChangeRow { seq: number; at: number; entity: RegistryChange['entity']; entity_id: string; action: RegistryChange['action']; before: string | null; after: string | null }
+interface ChangeRow {
+  seq: number;
+  at: number;
+  entity: RegistryChange['entity'];
+  entity_id: string;
+  action: RegistryChange['action'];
+  before: string | null;
+  after: string | null;
+}
 
 /** The registry's change history: every create, update and delete with its time and both states. */
 export class RegistryJournal {
@@ -21,6 +29,14 @@ export class RegistryJournal {
          ORDER BY seq LIMIT @limit`,
       )
       .all({ after: filter.afterSeq, entity: filter.entity ?? null, id: filter.entityId ?? null, limit: filter.limit })
-      .map((r) => ({ seq: r.seq, at: r.at, entity: r.entity, entityId: r.entity_id, action: r.action, before: r.before && JSON.parse(r.before), after: r.after && JSON.parse(r.after) }));
+      .map((r) => ({
+        seq: r.seq,
+        at: r.at,
+        entity: r.entity,
+        entityId: r.entity_id,
+        action: r.action,
+        before: r.before && JSON.parse(r.before),
+        after: r.after && JSON.parse(r.after),
+      }));
   }
 }

@@ -64,7 +64,13 @@ export class RegistryStore {
   }
 
   listSubjects(filter: { kind?: SubjectKind | undefined; type?: string | undefined } & Page): Subject[] {
-    return this.list('subject', '(@kind IS NULL OR kind = @kind) AND (@type IS NULL OR type = @type)', { kind: filter.kind ?? null, type: filter.type ?? null }, 'id', filter);
+    return this.list(
+      'subject',
+      '(@kind IS NULL OR kind = @kind) AND (@type IS NULL OR type = @type)',
+      { kind: filter.kind ?? null, type: filter.type ?? null },
+      'id',
+      filter,
+    );
   }
 
   createSubject(input: WithOptionalId<Subject>): Created<Subject> {
@@ -90,8 +96,13 @@ export class RegistryStore {
   }
 
   listMemberships(filter: { individualId?: string | undefined; collectiveId?: string | undefined } & Page): Membership[] {
-    return this.list('membership', '(@individual IS NULL OR individual_id = @individual) AND (@collective IS NULL OR collective_id = @collective)',
-      { individual: filter.individualId ?? null, collective: filter.collectiveId ?? null }, 'valid_from, id', filter);
+    return this.list(
+      'membership',
+      '(@individual IS NULL OR individual_id = @individual) AND (@collective IS NULL OR collective_id = @collective)',
+      { individual: filter.individualId ?? null, collective: filter.collectiveId ?? null },
+      'valid_from, id',
+      filter,
+    );
   }
 
   createMembership(input: WithOptionalId<Membership>): Created<Membership> {
@@ -126,7 +137,8 @@ export class RegistryStore {
 
   deleteDevice(id: string): void {
     this.remove('device', id, () => {
-      if (this.count('assignments', 'device_id = @id', id) > 0) throw new ParcoursError(errorCodes.conflict, `device ${id} has assignments; delete those first`);
+      if (this.count('assignments', 'device_id = @id', id) > 0)
+        throw new ParcoursError(errorCodes.conflict, `device ${id} has assignments; delete those first`);
     });
   }
 
@@ -150,8 +162,13 @@ export class RegistryStore {
   }
 
   listAssignments(filter: { deviceId?: string | undefined; subjectId?: string | undefined } & Page): Assignment[] {
-    return this.list('assignment', '(@device IS NULL OR device_id = @device) AND (@subject IS NULL OR subject_id = @subject)',
-      { device: filter.deviceId ?? null, subject: filter.subjectId ?? null }, 'valid_from, id', filter);
+    return this.list(
+      'assignment',
+      '(@device IS NULL OR device_id = @device) AND (@subject IS NULL OR subject_id = @subject)',
+      { device: filter.deviceId ?? null, subject: filter.subjectId ?? null },
+      'valid_from, id',
+      filter,
+    );
   }
 
   createAssignment(input: WithOptionalId<Assignment>): Created<Assignment> {
@@ -178,8 +195,11 @@ export class RegistryStore {
     this.requireKind(m.individualId, 'individual');
     this.requireKind(m.collectiveId, 'collective');
     this.requireInterval(m);
-    const clash = this.listMemberships({ individualId: m.individualId, collectiveId: m.collectiveId, limit: -1, offset: 0 }).find((o) => o.id !== m.id && overlaps(o, m));
-    if (clash) throw new ParcoursError(errorCodes.overlap, `${m.individualId} is already a member of ${m.collectiveId} over that interval (membership ${clash.id})`);
+    const clash = this.listMemberships({ individualId: m.individualId, collectiveId: m.collectiveId, limit: -1, offset: 0 }).find(
+      (o) => o.id !== m.id && overlaps(o, m),
+    );
+    if (clash)
+      throw new ParcoursError(errorCodes.overlap, `${m.individualId} is already a member of ${m.collectiveId} over that interval (membership ${clash.id})`);
   }
 
   /** A device is with one subject at a time: an assignment overlapping another of the same device is refused. */
@@ -188,13 +208,17 @@ export class RegistryStore {
     this.require('subject', a.subjectId);
     this.requireInterval(a);
     const clash = this.listAssignments({ deviceId: a.deviceId, limit: -1, offset: 0 }).find((o) => o.id !== a.id && overlaps(o, a));
-    if (clash) throw new ParcoursError(errorCodes.overlap, `device ${a.deviceId} is already assigned to ${clash.subjectId} over that interval (assignment ${clash.id})`);
+    if (clash)
+      throw new ParcoursError(errorCodes.overlap, `device ${a.deviceId} is already assigned to ${clash.subjectId} over that interval (assignment ${clash.id})`);
   }
 
   private requireKind(id: string, kind: SubjectKind): void {
     const subject = this.require('subject', id);
     if (subject.kind !== kind) {
-      throw new ParcoursError(kind === 'individual' ? errorCodes.notIndividual : errorCodes.notCollective, `subject ${id} is not ${kind === 'individual' ? 'an individual' : 'a collective'}`);
+      throw new ParcoursError(
+        kind === 'individual' ? errorCodes.notIndividual : errorCodes.notCollective,
+        `subject ${id} is not ${kind === 'individual' ? 'an individual' : 'a collective'}`,
+      );
     }
   }
 

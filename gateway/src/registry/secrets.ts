@@ -10,7 +10,9 @@ function sha256(secret: string, salt: Buffer): Buffer {
 }
 
 function derive(secret: string, salt: Buffer, options: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) => scrypt(secret, salt, 32, { ...options, maxmem: 64 * 1024 * 1024 }, (error, key) => (error ? reject(error) : resolve(key))));
+  return new Promise((resolve, reject) =>
+    scrypt(secret, salt, 32, { ...options, maxmem: 64 * 1024 * 1024 }, (error, key) => (error ? reject(error) : resolve(key))),
+  );
 }
 
 /** A new random secret (shown once) and its stored form `sha256$salt$hash`; the secret itself is never kept. */

@@ -15,12 +15,31 @@ export const tables = {
   subject: {
     name: 'subjects',
     toRow: (s: Subject) => ({ id: s.id, kind: s.kind, type: s.type, name: s.name, attributes: JSON.stringify(s.attributes) }),
-    fromRow: (r: Row): Subject => ({ id: r.id as string, kind: r.kind as Subject['kind'], type: r.type as string, name: r.name as string, attributes: JSON.parse(r.attributes as string) }),
+    fromRow: (r: Row): Subject => ({
+      id: r.id as string,
+      kind: r.kind as Subject['kind'],
+      type: r.type as string,
+      name: r.name as string,
+      attributes: JSON.parse(r.attributes as string),
+    }),
   } satisfies Table<Subject>,
   membership: {
     name: 'memberships',
-    toRow: (m: Membership) => ({ id: m.id, individual_id: m.individualId, collective_id: m.collectiveId, role: m.role, valid_from: m.validFrom, valid_to: m.validTo }),
-    fromRow: (r: Row): Membership => ({ id: r.id as string, individualId: r.individual_id as string, collectiveId: r.collective_id as string, role: r.role as string | null, ...interval(r) }),
+    toRow: (m: Membership) => ({
+      id: m.id,
+      individual_id: m.individualId,
+      collective_id: m.collectiveId,
+      role: m.role,
+      valid_from: m.validFrom,
+      valid_to: m.validTo,
+    }),
+    fromRow: (r: Row): Membership => ({
+      id: r.id as string,
+      individualId: r.individual_id as string,
+      collectiveId: r.collective_id as string,
+      role: r.role as string | null,
+      ...interval(r),
+    }),
   } satisfies Table<Membership>,
   device: {
     name: 'devices',

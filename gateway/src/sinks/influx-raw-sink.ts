@@ -21,7 +21,13 @@ export class InfluxRawSink {
 
   constructor(
     private readonly deps: {
-      log: EventLog; offsets: ConsumerOffsets; writer: InfluxWriter; quarantine: QuarantineStore; metrics: GatewayMetrics; logger: Logger; batchSize: number;
+      log: EventLog;
+      offsets: ConsumerOffsets;
+      writer: InfluxWriter;
+      quarantine: QuarantineStore;
+      metrics: GatewayMetrics;
+      logger: Logger;
+      batchSize: number;
     },
   ) {}
 
@@ -42,14 +48,27 @@ export class InfluxRawSink {
       batchSize,
       logger: logger.child({ part: 'influx-sink' }),
       handle: (records, signal) =>
-        writeIsolatingRefused(writer, records.map(rawPoint), (point, error) => {
-          metrics.influxRefused.inc({ measurement: point.measurement });
-          logger.error({ point, reason: error.message }, 'InfluxDB refused a point: quarantined; the message stays in the durable log');
-          quarantine.append([{
-            receivedAt: Date.now(), topic: `influx/${point.measurement}`, deviceId: point.tags[tags.device] ?? null, clientId: null, username: null,
-            reason: errorCodes.influxRefused, detail: error.message, payload: Buffer.from(toLineProtocol(point)),
-          }]);
-        }, signal),
+        writeIsolatingRefused(
+          writer,
+          records.map(rawPoint),
+          (point, error) => {
+            metrics.influxRefused.inc({ measurement: point.measurement });
+            logger.error({ point, reason: error.message }, 'InfluxDB refused a point: quarantined; the message stays in the durable log');
+            quarantine.append([
+              {
+                receivedAt: Date.now(),
+                topic: `influx/${point.measurement}`,
+                deviceId: point.tags[tags.device] ?? null,
+                clientId: null,
+                username: null,
+                reason: errorCodes.influxRefused,
+                detail: error.message,
+                payload: Buffer.from(toLineProtocol(point)),
+              },
+            ]);
+          },
+          signal,
+        ),
       onError: () => metrics.sinkErrors.inc({ consumer: consumerName }),
     });
     this.consumer.start();

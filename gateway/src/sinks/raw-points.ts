@@ -1,6 +1,6 @@
 import { measurements, noneTag, tags } from '@parcours/contracts';
 import type { InfluxPoint } from '../influx/point.js';
-import type { LogRecord } from '../log/log-record.js';
+import type { LogRecord } from '@parcours/contracts';
 
 /**
  * The raw measurements (DESIGN.md): `telemetry` with one field per metric (and `seq`), and `usage_event`. Points keep

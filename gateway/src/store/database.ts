@@ -28,7 +28,12 @@ export function openDatabase(dataDir: string, fileName = 'parcours.db'): Databas
 }
 
 export function migrate(db: Database, migrations: readonly Migration[]): void {
-  const applied = new Set(db.prepare<[], { name: string }>('SELECT name FROM migrations').all().map((row) => row.name));
+  const applied = new Set(
+    db
+      .prepare<[], { name: string }>('SELECT name FROM migrations')
+      .all()
+      .map((row) => row.name),
+  );
   const record = db.prepare('INSERT INTO migrations (name, applied_at) VALUES (?, ?)');
   for (const migration of migrations) {
     if (applied.has(migration.name)) continue;

@@ -52,7 +52,7 @@ export class WalSync {
     this.busy = true;
     fsync(fd, (error) => {
       this.busy = false;
-      for (const waiter of batch) (error ? waiter.reject(error) : waiter.resolve());
+      for (const waiter of batch) error ? waiter.reject(error) : waiter.resolve();
       if (this.waiting.length > 0) this.run();
       else if (this.stopping) this.close();
     });

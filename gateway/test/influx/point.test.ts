@@ -5,14 +5,24 @@ import { toLineProtocol } from '../../src/influx/point.js';
 
 describe('toLineProtocol', () => {
   it('sorts tags, types fields and writes nanoseconds', () => {
-    expect(toLineProtocol({ measurement: 'telemetry', tags: { subject: 'home', device: 'tv-1' }, fields: { power_w: 95, on: true }, timestampMs: 1_700_000_000_123 })).toBe(
-      'telemetry,device=tv-1,subject=home power_w=95,on=true 1700000000123000000',
-    );
+    expect(
+      toLineProtocol({
+        measurement: 'telemetry',
+        tags: { subject: 'home', device: 'tv-1' },
+        fields: { power_w: 95, on: true },
+        timestampMs: 1_700_000_000_123,
+      }),
+    ).toBe('telemetry,device=tv-1,subject=home power_w=95,on=true 1700000000123000000');
   });
 
   it('escapes what line protocol requires', () => {
     const line = toLineProtocol({
-      measurement: 'usage event', tags: { 'de,vice': 'a b=c', empty: '' }, fields: { type: 'say "hi" \\ there' }, intFields: { seq: 42 }, timestampMs: 1, subMsNs: 7,
+      measurement: 'usage event',
+      tags: { 'de,vice': 'a b=c', empty: '' },
+      fields: { type: 'say "hi" \\ there' },
+      intFields: { seq: 42 },
+      timestampMs: 1,
+      subMsNs: 7,
     });
     expect(line).toBe('usage\\ event,de\\,vice=a\\ b\\=c type="say \\"hi\\" \\\\ there",seq=42i 1000007');
   });

@@ -10,7 +10,12 @@ import { createInfluxWriter } from '../../src/influx/writer.js';
 
 const logger = pino({ level: 'silent' });
 const influxConfig = (overrides: Record<string, unknown>) => configSchema.parse({ influx: { database: 'writer_test', ...overrides } }).influx;
-const point = (power: number | string, ts = 1_700_000_000_000) => ({ measurement: 'telemetry', tags: { device: 'tv-1' }, fields: { power_w: power }, timestampMs: ts });
+const point = (power: number | string, ts = 1_700_000_000_000) => ({
+  measurement: 'telemetry',
+  tags: { device: 'tv-1' },
+  fields: { power_w: power },
+  timestampMs: ts,
+});
 
 let servers: { stop(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -37,7 +42,10 @@ describe('InfluxDB writer against a real InfluxDB 1.6', () => {
     await writer.write([point(10), point(20, 1_700_000_060_000)]);
     expect(writer.apiVersion).toBe('v1');
     await writer.write([point(11)]);
-    expect(await rows(server, 'SELECT power_w FROM telemetry')).toEqual([[1_700_000_000_000, 11], [1_700_000_060_000, 20]]);
+    expect(await rows(server, 'SELECT power_w FROM telemetry')).toEqual([
+      [1_700_000_000_000, 11],
+      [1_700_000_060_000, 20],
+    ]);
   });
 
   it('does not retry a point the server refuses, and gives its reason', async () => {

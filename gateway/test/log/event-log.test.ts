@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventLog } from '../../src/log/event-log.js';
-import type { NewLogRecord } from '../../src/log/log-record.js';
+import type { NewLogRecord } from '@parcours/contracts';
 import { migrate, openDatabase, type Database } from '../../src/store/database.js';
 import { gatewayMigrations } from '../../src/store/migrations.js';
 
@@ -16,8 +16,22 @@ afterEach(() => {
 
 function telemetry(deviceId: string, deviceType: string, seq: number): NewLogRecord {
   return {
-    deviceId, seq, channel: 'telemetry', ts: seq, receivedAt: seq, deviceType, subjectId: null, subjectKind: null, subjectType: null,
-    actor: null, actorRejected: false, actorHint: null, deviceTs: null, type: null, metrics: { power_w: seq }, attrs: null,
+    deviceId,
+    seq,
+    channel: 'telemetry',
+    ts: seq,
+    receivedAt: seq,
+    deviceType,
+    subjectId: null,
+    subjectKind: null,
+    subjectType: null,
+    actor: null,
+    actorRejected: false,
+    actorHint: null,
+    deviceTs: null,
+    type: null,
+    metrics: { power_w: seq },
+    attrs: null,
   };
 }
 
@@ -49,7 +63,15 @@ describe('EventLog.readTimeRange', () => {
     log.append(times.map((ts, i) => ({ ...telemetry(`d${i}`, 'tv', i + 1), ts })));
     const chunks = [...log.readTimeRange(3, 10, { chunk: 3 })];
     expect(chunks.map((c) => c.length)).toEqual([3, 3, 1]);
-    expect(chunks.flat().map((r) => [r.ts, r.offset])).toEqual([[3, 3], [5, 2], [5, 4], [5, 6], [5, 8], [7, 1], [9, 5]]);
+    expect(chunks.flat().map((r) => [r.ts, r.offset])).toEqual([
+      [3, 3],
+      [5, 2],
+      [5, 4],
+      [5, 6],
+      [5, 8],
+      [7, 1],
+      [9, 5],
+    ]);
   });
 
   it('returns whole records, or leaves out the metrics and attrs a reader does not need', () => {
@@ -57,9 +79,15 @@ describe('EventLog.readTimeRange', () => {
     const tv = { ...telemetry('tv1', 'tv', 1), attrs: { room: 'lounge' } };
     log.append([tv, telemetry('pr1', 'printer', 2)]);
     const [full] = [...log.readTimeRange(0, 10)];
-    expect(full).toEqual([{ ...tv, offset: 1 }, { ...telemetry('pr1', 'printer', 2), offset: 2 }]);
+    expect(full).toEqual([
+      { ...tv, offset: 1 },
+      { ...telemetry('pr1', 'printer', 2), offset: 2 },
+    ]);
     const [lean] = [...log.readTimeRange(0, 10, { withMetrics: ['tv'], withAttrs: false })];
-    expect(lean!.map((r) => [r.metrics, r.attrs])).toEqual([[{ power_w: 1 }, null], [null, null]]);
+    expect(lean!.map((r) => [r.metrics, r.attrs])).toEqual([
+      [{ power_w: 1 }, null],
+      [null, null],
+    ]);
     expect(lean![0]).toEqual({ ...tv, offset: 1, attrs: null });
   });
 });

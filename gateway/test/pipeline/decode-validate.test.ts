@@ -14,7 +14,10 @@ function run(topic: string, payload: string | Buffer): { draft: Draft; rejection
 
 describe('decode and validate', () => {
   it('accepts telemetry with an ISO timestamp and decodes it to ms', () => {
-    const { draft, rejection } = run('parcours/devices/d1/telemetry', JSON.stringify({ ts: '2026-01-05T08:00:00+01:00', seq: 3, metrics: { power_w: 12.5, on: true } }));
+    const { draft, rejection } = run(
+      'parcours/devices/d1/telemetry',
+      JSON.stringify({ ts: '2026-01-05T08:00:00+01:00', seq: 3, metrics: { power_w: 12.5, on: true } }),
+    );
     expect(rejection).toBeUndefined();
     expect(draft.body).toEqual({ channel: 'telemetry', payload: { ts: Date.UTC(2026, 0, 5, 7), seq: 3, metrics: { power_w: 12.5, on: true } } });
   });

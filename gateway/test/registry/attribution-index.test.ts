@@ -44,7 +44,7 @@ describe('AttributionIndex', () => {
     expect(index.attribute('tv', t0 + day, 'stranger')).toMatchObject({ actor: null, actorRejected: true });
   });
 
-  it("accepts only the owner as the actor of a personal device", () => {
+  it('accepts only the owner as the actor of a personal device', () => {
     expect(index.attribute('brush', t0 + day, 'ana')).toMatchObject({ actor: 'ana', actorRejected: false });
     expect(index.attribute('brush', t0 + day, 'ben')).toMatchObject({ actor: null, actorRejected: true });
   });

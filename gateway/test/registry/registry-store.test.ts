@@ -40,10 +40,16 @@ describe('RegistryStore', () => {
   });
 
   it('refuses memberships of the wrong kinds, backwards intervals and overlaps of the same pair', () => {
-    expect(code(() => registry.createMembership({ individualId: 'home', collectiveId: 'ana', role: null, validFrom: t0, validTo: null }))).toBe(errorCodes.notIndividual);
-    expect(code(() => registry.createMembership({ individualId: 'ana', collectiveId: 'home', role: null, validFrom: t0, validTo: t0 }))).toBe(errorCodes.badInterval);
+    expect(code(() => registry.createMembership({ individualId: 'home', collectiveId: 'ana', role: null, validFrom: t0, validTo: null }))).toBe(
+      errorCodes.notIndividual,
+    );
+    expect(code(() => registry.createMembership({ individualId: 'ana', collectiveId: 'home', role: null, validFrom: t0, validTo: t0 }))).toBe(
+      errorCodes.badInterval,
+    );
     registry.createMembership({ individualId: 'ana', collectiveId: 'home', role: null, validFrom: t0, validTo: t0 + 1000 });
-    expect(code(() => registry.createMembership({ individualId: 'ana', collectiveId: 'home', role: null, validFrom: t0 + 999, validTo: null }))).toBe(errorCodes.overlap);
+    expect(code(() => registry.createMembership({ individualId: 'ana', collectiveId: 'home', role: null, validFrom: t0 + 999, validTo: null }))).toBe(
+      errorCodes.overlap,
+    );
     expect(registry.createMembership({ individualId: 'ana', collectiveId: 'home', role: null, validFrom: t0 + 1000, validTo: null }).created).toBe(true);
   });
 

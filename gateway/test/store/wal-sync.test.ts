@@ -23,10 +23,12 @@ describe('WalSync', () => {
     wal.start();
     const insert = db.prepare('INSERT INTO t (x) VALUES (?)');
     const synced: number[] = [];
-    await Promise.all(Array.from({ length: 50 }, (_, i) => {
-      insert.run(i);
-      return wal!.sync().then(() => synced.push(i));
-    }));
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) => {
+        insert.run(i);
+        return wal!.sync().then(() => synced.push(i));
+      }),
+    );
     expect(synced).toHaveLength(50);
     expect(new Set(synced).size).toBe(50);
   });

@@ -32,75 +32,122 @@ export function deviceRoutes(registry: RegistryStore, presence: PresenceStore): 
       return assignment;
     };
 
-    app.get('/devices', {
-      schema: { tags, querystring: pageQuerySchema.extend({ type: typeNameSchema.optional() }), response: { 200: pageOf(deviceSchema) } },
-    }, async (request) => ({ ...request.query, items: registry.listDevices(request.query) }));
+    app.get(
+      '/devices',
+      {
+        schema: { tags, querystring: pageQuerySchema.extend({ type: typeNameSchema.optional() }), response: { 200: pageOf(deviceSchema) } },
+      },
+      async (request) => ({ ...request.query, items: registry.listDevices(request.query) }),
+    );
 
     app.get('/devices/:id', { schema: { tags, params: idParams, response: { 200: deviceSchema, ...errors } } }, async (request) => {
       return registry.getDevice(request.params.id) ?? Promise.reject(notFound('device', request.params.id));
     });
 
-    app.get('/devices/:id/status', {
-      schema: {
-        tags,
-        description: 'Online or offline (from the retained status and the last will), since when, and the latest changes, newest first.',
-        params: idParams,
-        querystring: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(50) }),
-        response: { 200: devicePresenceSchema, ...errors },
+    app.get(
+      '/devices/:id/status',
+      {
+        schema: {
+          tags,
+          description: 'Online or offline (from the retained status and the last will), since when, and the latest changes, newest first.',
+          params: idParams,
+          querystring: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(50) }),
+          response: { 200: devicePresenceSchema, ...errors },
+        },
       },
-    }, async (request) => {
-      if (!registry.getDevice(request.params.id)) throw notFound('device', request.params.id);
-      return presence.get(request.params.id, request.query.limit);
-    });
+      async (request) => {
+        if (!registry.getDevice(request.params.id)) throw notFound('device', request.params.id);
+        return presence.get(request.params.id, request.query.limit);
+      },
+    );
 
-    app.post('/devices', {
-      schema: {
-        tags,
-        description: 'A new device (201) comes with its MQTT credentials, shown this once; an identical existing one (200) without.',
-        body: deviceCreateSchema,
-        response: created(deviceSchema.extend({ credentials: deviceCredentialsSchema.optional() })),
+    app.post(
+      '/devices',
+      {
+        schema: {
+          tags,
+          description: 'A new device (201) comes with its MQTT credentials, shown this once; an identical existing one (200) without.',
+          body: deviceCreateSchema,
+          response: created(deviceSchema.extend({ credentials: deviceCredentialsSchema.optional() })),
+        },
       },
-    }, async (request, reply) => {
-      const { record, created: isNew } = registry.createDevice(request.body);
-      if (!isNew) return reply.status(200).send(record);
-      return reply.status(201).send({ ...record, credentials: await registry.issueCredentials(record.id) });
-    });
+      async (request, reply) => {
+        const { record, created: isNew } = registry.createDevice(request.body);
+        if (!isNew) return reply.status(200).send(record);
+        return reply.status(201).send({ ...record, credentials: await registry.issueCredentials(record.id) });
+      },
+    );
 
     app.patch('/devices/:id', { schema: { tags, params: idParams, body: devicePatchSchema, response: { 200: deviceSchema, ...errors } } }, async (request) =>
-      registry.updateDevice(request.params.id, request.body));
+      registry.updateDevice(request.params.id, request.body),
+    );
 
-    app.delete('/devices/:id', { schema: { tags, description: 'Refused (409) while the device has assignments.', params: idParams, response: deleted } }, async (request, reply) => {
-      registry.deleteDevice(request.params.id);
-      return reply.status(204).send(null);
-    });
+    app.delete(
+      '/devices/:id',
+      { schema: { tags, description: 'Refused (409) while the device has assignments.', params: idParams, response: deleted } },
+      async (request, reply) => {
+        registry.deleteDevice(request.params.id);
+        return reply.status(204).send(null);
+      },
+    );
 
-    app.post('/devices/:id/credentials', {
-      schema: { tags, description: 'Issues a new MQTT secret (shown once); the previous one stops working.', params: idParams, response: { 201: deviceCredentialsSchema, ...errors } },
-    }, async (request, reply) => reply.status(201).send(await registry.issueCredentials(request.params.id)));
+    app.post(
+      '/devices/:id/credentials',
+      {
+        schema: {
+          tags,
+          description: 'Issues a new MQTT secret (shown once); the previous one stops working.',
+          params: idParams,
+          response: { 201: deviceCredentialsSchema, ...errors },
+        },
+      },
+      async (request, reply) => reply.status(201).send(await registry.issueCredentials(request.params.id)),
+    );
 
-    app.get('/devices/:id/assignments', {
-      schema: { tags, params: idParams, querystring: pageQuerySchema, response: { 200: pageOf(assignmentSchema), ...errors } },
-    }, async (request) => {
-      if (!registry.getDevice(request.params.id)) throw notFound('device', request.params.id);
-      return { ...request.query, items: registry.listAssignments({ deviceId: request.params.id, ...request.query }) };
-    });
+    app.get(
+      '/devices/:id/assignments',
+      {
+        schema: { tags, params: idParams, querystring: pageQuerySchema, response: { 200: pageOf(assignmentSchema), ...errors } },
+      },
+      async (request) => {
+        if (!registry.getDevice(request.params.id)) throw notFound('device', request.params.id);
+        return { ...request.query, items: registry.listAssignments({ deviceId: request.params.id, ...request.query }) };
+      },
+    );
 
-    app.get('/devices/:id/assignments/:assignmentId', { schema: { tags, params: assignmentParams, response: { 200: assignmentSchema, ...errors } } }, async (request) =>
-      assignmentOf(request.params.id, request.params.assignmentId));
+    app.get(
+      '/devices/:id/assignments/:assignmentId',
+      { schema: { tags, params: assignmentParams, response: { 200: assignmentSchema, ...errors } } },
+      async (request) => assignmentOf(request.params.id, request.params.assignmentId),
+    );
 
-    app.post('/devices/:id/assignments', {
-      schema: { tags, params: idParams, body: assignmentCreateSchema, response: created(assignmentSchema) },
-    }, async (request, reply) => {
-      const { record, created: isNew } = registry.createAssignment({ ...request.body, deviceId: request.params.id });
-      return reply.status(isNew ? 201 : 200).send(record);
-    });
+    app.post(
+      '/devices/:id/assignments',
+      {
+        schema: { tags, params: idParams, body: assignmentCreateSchema, response: created(assignmentSchema) },
+      },
+      async (request, reply) => {
+        const { record, created: isNew } = registry.createAssignment({ ...request.body, deviceId: request.params.id });
+        return reply.status(isNew ? 201 : 200).send(record);
+      },
+    );
 
-    app.patch('/devices/:id/assignments/:assignmentId', {
-      schema: { tags, description: 'Corrects the subject or the interval; the same overlap rules apply.', params: assignmentParams, body: assignmentPatchSchema, response: { 200: assignmentSchema, ...errors } },
-    }, async (request) => {
-      assignmentOf(request.params.id, request.params.assignmentId);
-      return registry.updateAssignment(request.params.assignmentId, request.body);
-    });
+    app.patch(
+      '/devices/:id/assignments/:assignmentId',
+      {
+        schema: {
+          tags,
+          description: 'Corrects the subject or the interval; the same overlap rules apply.',
+          params: assignmentParams,
+          body: assignmentPatchSchema,
+          response: { 200: assignmentSchema, ...errors },
+        },
+      },
+      async (request) => {
+        assignmentOf(request.params.id, request.params.assignmentId);
+        return registry.updateAssignment(request.params.assignmentId, request.body);
+      },
+    );
 
     app.delete('/devices/:id/assignments/:assignmentId', { schema: { tags, params: assignmentParams, response: deleted } }, async (request, reply) => {
       assignmentOf(request.params.id, request.params.assignmentId);

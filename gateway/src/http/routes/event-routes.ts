@@ -28,13 +28,17 @@ const storedEventSchema = z.object({
 export function eventRoutes(log: EventLog): FastifyPluginAsync {
   return async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
-    app.get('/subjects/:id/events', {
-      schema: {
-        tags: ['events'],
-        params: z.object({ id: idSchema }),
-        querystring: z.object({ from: instantSchema, to: instantSchema, limit: z.coerce.number().int().min(1).max(10_000).default(1000) }),
-        response: { 200: z.object({ items: z.array(storedEventSchema) }) },
+    app.get(
+      '/subjects/:id/events',
+      {
+        schema: {
+          tags: ['events'],
+          params: z.object({ id: idSchema }),
+          querystring: z.object({ from: instantSchema, to: instantSchema, limit: z.coerce.number().int().min(1).max(10_000).default(1000) }),
+          response: { 200: z.object({ items: z.array(storedEventSchema) }) },
+        },
       },
-    }, async (request) => ({ items: log.listForSubject(request.params.id, request.query.from, request.query.to, request.query.limit) }));
+      async (request) => ({ items: log.listForSubject(request.params.id, request.query.from, request.query.to, request.query.limit) }),
+    );
   };
 }

@@ -16,25 +16,40 @@ export function importRoutes(registry: RegistryStore): FastifyPluginAsync {
     const app = plain.withTypeProvider<ZodTypeProvider>();
     app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 50 * 1024 * 1024 }, (_request, body, done) => done(null, body));
 
-    app.post('/import', {
-      schema: {
-        tags: ['registry'], description,
-        body: z.strictObject(Object.fromEntries(importKinds.map((k) => [k, z.array(z.unknown()).default([])])) as Record<(typeof importKinds)[number], z.ZodDefault<z.ZodArray<z.ZodUnknown>>>),
-        response: { 200: resultSchema, ...errors },
+    app.post(
+      '/import',
+      {
+        schema: {
+          tags: ['registry'],
+          description,
+          body: z.strictObject(
+            Object.fromEntries(importKinds.map((k) => [k, z.array(z.unknown()).default([])])) as Record<
+              (typeof importKinds)[number],
+              z.ZodDefault<z.ZodArray<z.ZodUnknown>>
+            >,
+          ),
+          response: { 200: resultSchema, ...errors },
+        },
+        bodyLimit: 50 * 1024 * 1024,
       },
-      bodyLimit: 50 * 1024 * 1024,
-    }, async (request) => {
-      const rows: ImportRow[] = importKinds.flatMap((kind) => request.body[kind].map((value, i) => ({ kind, where: `${kind}[${i}]`, value })));
-      return importRecords(registry, rows);
-    });
+      async (request) => {
+        const rows: ImportRow[] = importKinds.flatMap((kind) => request.body[kind].map((value, i) => ({ kind, where: `${kind}[${i}]`, value })));
+        return importRecords(registry, rows);
+      },
+    );
 
-    app.post('/import/:kind', {
-      schema: {
-        tags: ['registry'], description: `${description} Body: text/csv with a header row.`,
-        params: z.object({ kind: z.enum(importKinds) }),
-        body: z.string(),
-        response: { 200: resultSchema, ...errors },
+    app.post(
+      '/import/:kind',
+      {
+        schema: {
+          tags: ['registry'],
+          description: `${description} Body: text/csv with a header row.`,
+          params: z.object({ kind: z.enum(importKinds) }),
+          body: z.string(),
+          response: { 200: resultSchema, ...errors },
+        },
       },
-    }, async (request) => importRecords(registry, csvRows(request.params.kind, request.body)));
+      async (request) => importRecords(registry, csvRows(request.params.kind, request.body)),
+    );
   };
 }

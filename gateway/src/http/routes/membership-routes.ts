@@ -12,9 +12,17 @@ export function membershipRoutes(registry: RegistryStore): FastifyPluginAsync {
     const app = plain.withTypeProvider<ZodTypeProvider>();
     const tags = ['memberships'];
 
-    app.get('/memberships', {
-      schema: { tags, querystring: pageQuerySchema.extend({ individualId: idSchema.optional(), collectiveId: idSchema.optional() }), response: { 200: pageOf(membershipSchema) } },
-    }, async (request) => ({ ...request.query, items: registry.listMemberships(request.query) }));
+    app.get(
+      '/memberships',
+      {
+        schema: {
+          tags,
+          querystring: pageQuerySchema.extend({ individualId: idSchema.optional(), collectiveId: idSchema.optional() }),
+          response: { 200: pageOf(membershipSchema) },
+        },
+      },
+      async (request) => ({ ...request.query, items: registry.listMemberships(request.query) }),
+    );
 
     app.get('/memberships/:id', { schema: { tags, params: idParams, response: { 200: membershipSchema, ...errors } } }, async (request) => {
       return registry.getMembership(request.params.id) ?? Promise.reject(notFound('membership', request.params.id));
@@ -25,9 +33,19 @@ export function membershipRoutes(registry: RegistryStore): FastifyPluginAsync {
       return reply.status(isNew ? 201 : 200).send(record);
     });
 
-    app.patch('/memberships/:id', {
-      schema: { tags, description: 'Corrects the role or the interval; the same overlap rules apply.', params: idParams, body: membershipPatchSchema, response: { 200: membershipSchema, ...errors } },
-    }, async (request) => registry.updateMembership(request.params.id, request.body));
+    app.patch(
+      '/memberships/:id',
+      {
+        schema: {
+          tags,
+          description: 'Corrects the role or the interval; the same overlap rules apply.',
+          params: idParams,
+          body: membershipPatchSchema,
+          response: { 200: membershipSchema, ...errors },
+        },
+      },
+      async (request) => registry.updateMembership(request.params.id, request.body),
+    );
 
     app.delete('/memberships/:id', { schema: { tags, params: idParams, response: deleted } }, async (request, reply) => {
       registry.deleteMembership(request.params.id);

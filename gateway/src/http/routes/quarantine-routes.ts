@@ -22,29 +22,38 @@ type Replay = (filter: QuarantineFilter, limit: number) => Promise<{ replayed: n
 export function quarantineRoutes(quarantine: QuarantineStore, replay: Replay): FastifyPluginAsync {
   return async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
-    app.get('/quarantine', {
-      schema: {
-        tags: ['quarantine'],
-        querystring: pageQuerySchema.extend({ reason: z.enum(quarantineReasons).optional(), deviceId: idSchema.optional() }),
-        response: { 200: pageOf(quarantineEntrySchema).extend({ countsByReason: z.record(z.string(), z.number().int()) }) },
+    app.get(
+      '/quarantine',
+      {
+        schema: {
+          tags: ['quarantine'],
+          querystring: pageQuerySchema.extend({ reason: z.enum(quarantineReasons).optional(), deviceId: idSchema.optional() }),
+          response: { 200: pageOf(quarantineEntrySchema).extend({ countsByReason: z.record(z.string(), z.number().int()) }) },
+        },
       },
-    }, async (request) => ({
-      ...request.query,
-      items: quarantine.list(request.query).map((entry) => ({ ...entry, payload: entry.payload.toString('base64') })),
-      countsByReason: quarantine.countByReason(),
-    }));
-    app.post('/quarantine/replay', {
-      schema: {
-        tags: ['quarantine'],
-        description: 'Runs the matching quarantined messages (oldest first) through the pipeline again, once their cause is fixed; those that still fail are quarantined anew.',
-        body: z.strictObject({
-          ids: z.array(z.number().int()).max(10_000).optional(),
-          reason: z.enum(quarantineReasons).optional(),
-          deviceId: idSchema.optional(),
-          limit: z.number().int().min(1).max(100_000).default(10_000),
-        }),
-        response: { 200: z.object({ replayed: z.number().int(), stored: z.number().int(), duplicate: z.number().int(), quarantined: z.number().int() }) },
+      async (request) => ({
+        ...request.query,
+        items: quarantine.list(request.query).map((entry) => ({ ...entry, payload: entry.payload.toString('base64') })),
+        countsByReason: quarantine.countByReason(),
+      }),
+    );
+    app.post(
+      '/quarantine/replay',
+      {
+        schema: {
+          tags: ['quarantine'],
+          description:
+            'Runs the matching quarantined messages (oldest first) through the pipeline again, once their cause is fixed; those that still fail are quarantined anew.',
+          body: z.strictObject({
+            ids: z.array(z.number().int()).max(10_000).optional(),
+            reason: z.enum(quarantineReasons).optional(),
+            deviceId: idSchema.optional(),
+            limit: z.number().int().min(1).max(100_000).default(10_000),
+          }),
+          response: { 200: z.object({ replayed: z.number().int(), stored: z.number().int(), duplicate: z.number().int(), quarantined: z.number().int() }) },
+        },
       },
-    }, async (request) => replay(request.body, request.body.limit));
+      async (request) => replay(request.body, request.body.limit),
+    );
   };
 }

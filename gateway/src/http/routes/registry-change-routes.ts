@@ -8,17 +8,23 @@ import type { RegistryStore } from '../../registry/registry-store.js';
 export function registryChangeRoutes(registry: RegistryStore): FastifyPluginAsync {
   return async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
-    app.get('/registry/changes', {
-      schema: {
-        tags: ['registry'],
-        querystring: z.object({
-          after: z.coerce.number().int().min(0).default(0).describe('the last seq already read'),
-          entity: registryChangeSchema.shape.entity.optional(),
-          entityId: z.string().optional(),
-          limit: z.coerce.number().int().min(1).max(1000).default(100),
-        }),
-        response: { 200: z.object({ items: z.array(registryChangeSchema) }) },
+    app.get(
+      '/registry/changes',
+      {
+        schema: {
+          tags: ['registry'],
+          querystring: z.object({
+            after: z.coerce.number().int().min(0).default(0).describe('the last seq already read'),
+            entity: registryChangeSchema.shape.entity.optional(),
+            entityId: z.string().optional(),
+            limit: z.coerce.number().int().min(1).max(1000).default(100),
+          }),
+          response: { 200: z.object({ items: z.array(registryChangeSchema) }) },
+        },
       },
-    }, async (request) => ({ items: registry.changes({ afterSeq: request.query.after, entity: request.query.entity, entityId: request.query.entityId, limit: request.query.limit }) }));
+      async (request) => ({
+        items: registry.changes({ afterSeq: request.query.after, entity: request.query.entity, entityId: request.query.entityId, limit: request.query.limit }),
+      }),
+    );
   };
 }

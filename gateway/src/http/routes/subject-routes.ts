@@ -1,4 +1,14 @@
-import { instantSchema, membershipSchema, subjectCreateSchema, subjectKindSchema, subjectPatchSchema, subjectSchema, typeNameSchema, assignmentSchema, deviceSchema } from '@parcours/contracts';
+import {
+  instantSchema,
+  membershipSchema,
+  subjectCreateSchema,
+  subjectKindSchema,
+  subjectPatchSchema,
+  subjectSchema,
+  typeNameSchema,
+  assignmentSchema,
+  deviceSchema,
+} from '@parcours/contracts';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -14,9 +24,17 @@ export function subjectRoutes(registry: RegistryStore): FastifyPluginAsync {
     const app = plain.withTypeProvider<ZodTypeProvider>();
     const tags = ['subjects'];
 
-    app.get('/subjects', {
-      schema: { tags, querystring: pageQuerySchema.extend({ kind: subjectKindSchema.optional(), type: typeNameSchema.optional() }), response: { 200: pageOf(subjectSchema) } },
-    }, async (request) => ({ ...request.query, items: registry.listSubjects(request.query) }));
+    app.get(
+      '/subjects',
+      {
+        schema: {
+          tags,
+          querystring: pageQuerySchema.extend({ kind: subjectKindSchema.optional(), type: typeNameSchema.optional() }),
+          response: { 200: pageOf(subjectSchema) },
+        },
+      },
+      async (request) => ({ ...request.query, items: registry.listSubjects(request.query) }),
+    );
 
     app.get('/subjects/:id', { schema: { tags, params: idParams, response: { 200: subjectSchema, ...errors } } }, async (request) => {
       return registry.getSubject(request.params.id) ?? Promise.reject(notFound('subject', request.params.id));
@@ -28,29 +46,38 @@ export function subjectRoutes(registry: RegistryStore): FastifyPluginAsync {
     });
 
     app.patch('/subjects/:id', { schema: { tags, params: idParams, body: subjectPatchSchema, response: { 200: subjectSchema, ...errors } } }, async (request) =>
-      registry.updateSubject(request.params.id, request.body));
+      registry.updateSubject(request.params.id, request.body),
+    );
 
-    app.delete('/subjects/:id', { schema: { tags, description: 'Refused (409) while memberships or assignments name the subject.', params: idParams, response: deleted } }, async (request, reply) => {
-      registry.deleteSubject(request.params.id);
-      return reply.status(204).send(null);
-    });
+    app.delete(
+      '/subjects/:id',
+      { schema: { tags, description: 'Refused (409) while memberships or assignments name the subject.', params: idParams, response: deleted } },
+      async (request, reply) => {
+        registry.deleteSubject(request.params.id);
+        return reply.status(204).send(null);
+      },
+    );
 
-    app.get('/subjects/:id/as-of', {
-      schema: {
-        tags,
-        description: 'The subject as the registry held it at t: its members (or its collectives) and its devices.',
-        params: idParams,
-        querystring: z.object({ t: instantSchema.describe('the instant (ISO 8601)') }),
-        response: {
-          200: z.object({
-            at: instantSchema,
-            subject: subjectSchema,
-            memberships: z.array(membershipSchema.extend({ other: subjectSchema.describe('the member, or the collective') })),
-            devices: z.array(deviceSchema.extend({ assignment: assignmentSchema })),
-          }),
-          ...errors,
+    app.get(
+      '/subjects/:id/as-of',
+      {
+        schema: {
+          tags,
+          description: 'The subject as the registry held it at t: its members (or its collectives) and its devices.',
+          params: idParams,
+          querystring: z.object({ t: instantSchema.describe('the instant (ISO 8601)') }),
+          response: {
+            200: z.object({
+              at: instantSchema,
+              subject: subjectSchema,
+              memberships: z.array(membershipSchema.extend({ other: subjectSchema.describe('the member, or the collective') })),
+              devices: z.array(deviceSchema.extend({ assignment: assignmentSchema })),
+            }),
+            ...errors,
+          },
         },
       },
-    }, async (request) => subjectAsOf(registry.snapshot(), request.params.id, request.query.t) ?? Promise.reject(notFound('subject', request.params.id)));
+      async (request) => subjectAsOf(registry.snapshot(), request.params.id, request.query.t) ?? Promise.reject(notFound('subject', request.params.id)),
+    );
   };
 }
