@@ -221,8 +221,11 @@ describe('end to end: simulated fleet → broker → gateway → analytics → I
   it('shows on the dashboards the figures of the ground truth and of the API', async () => {
     const closed = truth.sessions.filter((s) => s.endMs < to);
     const typeOf = new Map(world.devices.map((d) => [d.id, d.type]));
-    const countBy = <T>(items: T[], key: (item: T) => string) =>
-      items.reduce<Record<string, number>>((acc, item) => ({ ...acc, [key(item)]: (acc[key(item)] ?? 0) + 1 }), {});
+    const countBy = <T>(items: T[], key: (item: T) => string) => {
+      const counts: Record<string, number> = {};
+      for (const item of items) counts[key(item)] = (counts[key(item)] ?? 0) + 1;
+      return counts;
+    };
 
     // Usage sessions: sessions per device type over time, summed over the day.
     const perType = await panelSeries('parcours-usage-sessions', 'Sessions by device type');

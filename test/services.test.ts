@@ -40,7 +40,10 @@ describe('test services', () => {
     try {
       const reply = await new Promise<string>((resolve, reject) => {
         const socket = connect(redis.port, '127.0.0.1', () => socket.write('PING\r\n'));
-        socket.once('data', (data) => (socket.destroy(), resolve(data.toString())));
+        socket.once('data', (data) => {
+          socket.destroy();
+          resolve(data.toString());
+        });
         socket.once('error', reject);
       });
       expect(reply).toBe('+PONG\r\n');

@@ -3,7 +3,14 @@ import { bar, startProgress } from '../src/commands/progress.js';
 
 /** A stream that records what is written; `isTTY` decides between the redrawn line and plain lines. */
 function stream(isTTY: boolean): NodeJS.WriteStream & { text: string } {
-  const fake = { isTTY, text: '', write: (chunk: string) => ((fake.text += chunk), true) };
+  const fake = {
+    isTTY,
+    text: '',
+    write: (chunk: string) => {
+      fake.text += chunk;
+      return true;
+    },
+  };
   return fake as unknown as NodeJS.WriteStream & { text: string };
 }
 

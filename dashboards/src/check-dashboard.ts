@@ -63,8 +63,7 @@ export function checkDashboard(json: unknown): string[] {
     if (panel.gridPos.x + panel.gridPos.w > gridColumns) problems.push(`${name}: wider than the ${gridColumns}-column grid`);
     for (const other of placed.filter((o) => overlaps(panel.gridPos, o.gridPos))) problems.push(`${name}: overlaps panel ${other.id}`);
     placed.push(panel);
-    if (!datasourceRefSchema.safeParse(panel.datasource).success)
-      problems.push(`${name}: its datasource is not { type: "influxdb", uid: "${datasourceUid}" }`);
+    if (!datasourceRefSchema.safeParse(panel.datasource).success) problems.push(`${name}: its datasource is not { type: "influxdb", uid: "${datasourceUid}" }`);
     const targets = targetsSchema.safeParse(panel.targets);
     if (!targets.success) {
       problems.push(...issues(`${name} targets`, targets.error));

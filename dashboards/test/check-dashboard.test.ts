@@ -43,6 +43,7 @@ function sample() {
             refId: 'A',
             rawQuery: true,
             resultFormat: 'time_series',
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's own variable syntax, not a template literal
             query: 'SELECT mean("power_w") FROM "telemetry" WHERE $__timeFilter GROUP BY time(${__interval}), "device"',
           },
         ],
@@ -107,6 +108,7 @@ describe('substitute', () => {
   const range = { from: 1000, to: 2000, interval: '1m' };
 
   it('replaces the time filter, the interval and multi-value variables as Grafana does for InfluxQL', () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's own variable syntax, not a template literal
     const query = 'SELECT mean("x") FROM "t" WHERE $timeFilter AND "device" =~ /^$device$/ AND "subject" =~ /^${subject:regex}$/ GROUP BY time($__interval)';
     expect(substitute(query, { ...range, vars: { device: ['tv-1', 'cm.2'], subject: ['a/b'] } })).toBe(
       'SELECT mean("x") FROM "t" WHERE time >= 1000ms and time <= 2000ms AND "device" =~ /^(tv-1|cm\\.2)$/ AND "subject" =~ /^a\\/b$/ GROUP BY time(1m)',

@@ -84,6 +84,7 @@ describe('docker-compose.yml', () => {
         url: 'http://influxdb:8086',
         database: 'parcours',
         jsonData: expect.objectContaining({ version: 'InfluxQL', httpHeaderName1: 'Authorization' }),
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: compose's variable syntax, not a template literal
         secureJsonData: { httpHeaderValue1: 'Token ${INFLUX_TOKEN}' },
       }),
     ]);

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { deviceTopic, errorCodes, ParcoursError } from '@parcours/contracts';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { SimClock, sleep, } from './clock.js';
+import { SimClock, sleep } from './clock.js';
 import { DeviceClient, isConnectRefused, type DeviceAuth } from './device-client.js';
 import { forEachLimited } from './limit.js';
 import { registerWorld } from './registrar.js';

@@ -260,21 +260,21 @@ export const worldSchema = z
       if (subjects.has(id)) issue(path, `duplicate subject id "${id}"`);
       subjects.set(id, kind);
     };
-    world.collectives.forEach((c, i) => addSubject(c.id, 'collective', ['collectives', i, 'id']));
-    world.individuals.forEach((p, i) => addSubject(p.id, 'individual', ['individuals', i, 'id']));
+    for (const [i, c] of world.collectives.entries()) addSubject(c.id, 'collective', ['collectives', i, 'id']);
+    for (const [i, p] of world.individuals.entries()) addSubject(p.id, 'individual', ['individuals', i, 'id']);
     const recordIds = new Set<string>();
     const addRecordId = (id: string, path: (string | number)[]) => {
       if (!idSchema.safeParse(id).success) issue(path, `"${id}" is not a valid id: give one explicitly`);
       if (recordIds.has(id)) issue(path, `duplicate membership or assignment id "${id}": give one explicitly`);
       recordIds.add(id);
     };
-    world.individuals.forEach((p, i) =>
-      p.memberships.forEach((m, j) => {
+    for (const [i, p] of world.individuals.entries()) {
+      for (const [j, m] of p.memberships.entries()) {
         addRecordId(membershipId(p.id, m), ['individuals', i, 'memberships', j, 'id']);
         if (subjects.get(m.collective) !== 'collective') issue(['individuals', i, 'memberships', j, 'collective'], `no collective "${m.collective}"`);
         if (m.validTo !== null && m.validTo <= m.validFrom) issue(['individuals', i, 'memberships', j, 'validTo'], 'must be after validFrom');
-      }),
-    );
+      }
+    }
     const devices = new Set<string>();
     world.devices.forEach((d, i) => {
       if (devices.has(d.id)) issue(['devices', i, 'id'], `duplicate device id "${d.id}"`);
@@ -291,19 +291,19 @@ export const worldSchema = z
         if (r.validTo !== null && r.validTo <= r.validFrom) issue([...path, 'validTo'], 'must be after validFrom');
         previousEnd = r.validTo;
       });
-      d.routine.windows.forEach((w, j) =>
-        w.users?.forEach((user, k) => {
+      for (const [j, w] of d.routine.windows.entries()) {
+        for (const [k, user] of (w.users ?? []).entries()) {
           if (subjects.get(user) !== 'individual') issue(['devices', i, 'routine', 'windows', j, 'users', k], `no individual "${user}"`);
-        }),
-      );
+        }
+      }
     });
-    world.individuals.forEach((p, i) =>
-      p.sequences.forEach((q, j) =>
-        q.steps.forEach((step, k) => {
+    for (const [i, p] of world.individuals.entries()) {
+      for (const [j, q] of p.sequences.entries()) {
+        for (const [k, step] of q.steps.entries()) {
           if (!devices.has(step.device)) issue(['individuals', i, 'sequences', j, 'steps', k, 'device'], `no device "${step.device}"`);
-        }),
-      ),
-    );
+        }
+      }
+    }
     world.visitors.forEach((v, i) => {
       if (subjects.get(v.collective) !== 'collective') issue(['visitors', i, 'collective'], `no collective "${v.collective}"`);
       if (subjects.has(`${v.id}-0-0`)) issue(['visitors', i, 'id'], `generated ids would clash with subject "${v.id}-0-0"`);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 
 export type Database = BetterSqlite3.Database;
-export type Statement<Params extends unknown[] | {} = unknown[], Row = unknown> = BetterSqlite3.Statement<Params, Row>;
+export type Statement<Params extends unknown[] | object = unknown[], Row = unknown> = BetterSqlite3.Statement<Params, Row>;
 
 /** A schema change, applied once, in list order; `name` is recorded so it never runs twice. */
 export interface Migration {
