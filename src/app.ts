@@ -1,20 +1,23 @@
+import { Analytics, analyticsMigrations } from '@parcours/analytics';
 import { ExternalBroker, MqttBroker, type Principal } from '@parcours/broker';
-import { Analytics } from '@parcours/analytics';
-import { quarantineTopic, type Config } from '@parcours/contracts';
+import { quarantineTopic, type Config, type Health, type PartHealth } from '@parcours/contracts';
 import {
-  buildHttpApp,
   createGatewayMetrics,
   createInfluxWriter,
+  EmbeddedStore,
   Gateway,
+  gatewayMigrations,
   InfluxRawSink,
   requireKey,
   type ConsumerStatus,
-  type HttpApp,
   type InfluxWriter,
   type ReattributeProgress,
 } from '@parcours/gateway';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { HttpServer } from './http-server.js';
+import { startInOrder, stopInReverse, type NamedPart } from './lifecycle/parts.js';
+import { explainPortInUse, type ListenerPort } from './lifecycle/port-in-use.js';
 import { PipelineReporter } from './pipeline-reporter.js';
 import { reattribute, type ReattributeResult } from './reattribute.js';
 import { version } from './version.js';
@@ -25,29 +28,37 @@ export interface AppUrls {
 }
 
 /**
- * Parcours in one process: the gateway (store, registry, pipeline), the broker that feeds it, the
- * InfluxDB sink and the analytics that follow its log, and the HTTP API. Started in data-flow order,
- * stopped in reverse so that nothing is acknowledged that cannot be stored.
+ * Parcours in one process. `ParcoursApp.open` opens the embedded store and builds every part on it (no
+ * other I/O); `start()` starts them in data-flow order — the gateway, the InfluxDB sink, the broker that
+ * feeds the gateway, the analytics that publish through it, the pipeline reporter, the HTTP API — and
+ * if one fails, stops those already started and closes the store; `stop()` stops them in reverse.
  */
 export class ParcoursApp {
   readonly metricsRegistry = new Registry();
   readonly metrics = createGatewayMetrics(this.metricsRegistry);
   readonly gateway: Gateway;
   readonly broker: MqttBroker | ExternalBroker;
-  private influx: InfluxWriter | null = null;
-  private sink: InfluxRawSink | null = null;
-  private analyticsJobs: Analytics | null = null;
-  private http: HttpApp | null = null;
-  private reporter: PipelineReporter | null = null;
+  readonly analytics: Analytics;
+  readonly influxSink: InfluxRawSink | null;
+  private readonly influx: InfluxWriter | null;
+  private readonly http: HttpServer;
+  private readonly parts: NamedPart[];
   private readonly routes: { method: string; url: string }[] = [];
   /** The admin key made on the first start (no key existed yet): shown once, never stored in clear. */
   private firstAdminKey: string | null = null;
 
-  constructor(
+  /** Opens the store in the data folder (created and migrated if needed) and builds the parts on it. */
+  static open(config: Readonly<Config>, logger: Logger): ParcoursApp {
+    return new ParcoursApp(config, logger, EmbeddedStore.open(config.data, [...gatewayMigrations, ...analyticsMigrations]));
+  }
+
+  private constructor(
     readonly config: Readonly<Config>,
     private readonly logger: Logger,
+    private readonly store: EmbeddedStore,
   ) {
     this.gateway = new Gateway({
+      store,
       config,
       logger,
       metrics: this.metrics,
@@ -66,43 +77,98 @@ export class ParcoursApp {
           });
       },
     });
-    // External mode (docs/external-broker.md): devices connect to another broker, which the gateway subscribes to.
-    const external =
-      config.mqtt.mode === 'external'
-        ? new ExternalBroker({ config: config.mqtt, dataDir: config.data.dir, logger, hooks: { ingest: (message) => this.gateway.ingest(message) } })
-        : null;
-    this.broker =
-      external ??
-      new MqttBroker({
-        config: config.mqtt,
-        dataDir: config.data.dir,
-        logger,
-        registry: this.metricsRegistry,
-        version,
-        hooks: {
-          authenticate: (username, password) => this.authenticateMqtt(username, password),
-          deviceExists: (deviceId) => this.gateway.registry.getDevice(deviceId) !== null,
-          isIngestTopic: (topic) => this.gateway.isDeviceTopic(topic),
-          ingest: (message) => this.gateway.ingest(message),
+    this.broker = this.buildBroker();
+    this.influx = config.influx.url ? createInfluxWriter(config.influx, logger.child({ part: 'influx' })) : null;
+    this.influxSink = this.influx
+      ? new InfluxRawSink({
+          log: this.gateway.log,
+          offsets: this.gateway.offsets,
+          writer: this.influx,
+          quarantine: this.gateway.quarantine,
+          metrics: this.metrics,
+          logger,
+          batchSize: config.influx.batchSize,
+        })
+      : null;
+    this.analytics = new Analytics({
+      config,
+      gateway: this.gateway,
+      influx: this.influx,
+      publish: (topic, payload) => this.broker.publish(topic, payload, { qos: 1 }),
+      logger,
+      registry: this.metricsRegistry,
+    });
+    const reporter = this.influx
+      ? new PipelineReporter({
+          writer: this.influx,
+          registry: this.metricsRegistry,
+          intervalMs: config.influx.pipelineInterval,
+          logHead: () => this.gateway.log.head(),
+          consumers: () => this.consumerStatus(),
+          logger,
+        })
+      : null;
+    const keys = this.gateway.apiKeys;
+    this.http = new HttpServer({
+      host: config.http.host,
+      port: config.http.port,
+      logger,
+      metrics: this.metricsRegistry,
+      version,
+      health: () => this.health(),
+      routes: () => [...this.gateway.routes(), ...this.analytics.routes()],
+      onRoute: (method, url) => this.routes.push({ method, url }),
+      authorize: requireKey(
+        (key) => keys.verify(key),
+        (reason) => this.metrics.authFailures.inc({ reason }),
+      ),
+      onServer: (server) => {
+        if (this.broker instanceof MqttBroker) this.broker.attachWebSocket(server);
+      },
+    });
+    const analytics = this.analytics;
+    this.parts = [
+      { name: 'gateway', part: this.gateway },
+      ...(this.influxSink ? [{ name: 'influx-raw', part: this.influxSink }] : []),
+      { name: 'broker', part: { start: () => this.startBroker(), stop: () => this.broker.stop(), health: () => this.brokerHealth() } },
+      {
+        name: 'analytics',
+        part: {
+          start: async () => analytics.start(),
+          stop: () => analytics.stop(),
+          health: () => consumerHealth(analytics.status()),
         },
-      });
+      },
+      ...(reporter ? [{ name: 'pipeline-reporter', part: reporter }] : []),
+      { name: 'http', part: { start: () => this.startHttp(), stop: () => this.http.stop(), health: () => this.http.health() } },
+    ];
+    this.registerGauges();
   }
 
-  get analytics(): Analytics {
-    if (!this.analyticsJobs) throw new Error('not started');
-    return this.analyticsJobs;
-  }
-
-  get influxSink(): InfluxRawSink | null {
-    return this.sink;
+  /** The embedded broker, or in external mode (docs/external-broker.md) a client of another broker. */
+  private buildBroker(): MqttBroker | ExternalBroker {
+    const { config, logger } = this;
+    const ingest = (message: Parameters<Gateway['ingest']>[0]) => this.gateway.ingest(message);
+    if (config.mqtt.mode === 'external') return new ExternalBroker({ config: config.mqtt, dataDir: config.data.dir, logger, hooks: { ingest } });
+    return new MqttBroker({
+      config: config.mqtt,
+      dataDir: config.data.dir,
+      logger,
+      registry: this.metricsRegistry,
+      version,
+      hooks: {
+        authenticate: (username, password) => this.authenticateMqtt(username, password),
+        deviceExists: (deviceId) => this.gateway.registry.getDevice(deviceId) !== null,
+        isIngestTopic: (topic) => this.gateway.isDeviceTopic(topic),
+        ingest,
+      },
+    });
   }
 
   get urls(): AppUrls {
-    const address = this.http?.server.address();
-    const httpPort = typeof address === 'object' && address ? address.port : this.config.http.port;
     const host = (h: string) => (h === '0.0.0.0' || h === '::' ? 'localhost' : h);
     const mqtt = this.config.mqtt.mode === 'external' ? this.config.mqtt.externalUrl : `mqtt://${host(this.config.mqtt.host)}:${this.broker.port}`;
-    return { http: `http://${host(this.config.http.host)}:${httpPort}`, mqtt };
+    return { http: `http://${host(this.config.http.host)}:${this.http.port || this.config.http.port}`, mqtt };
   }
 
   get initialAdminKey(): string | null {
@@ -114,62 +180,57 @@ export class ParcoursApp {
     return this.gateway.apiKeys.replace({ name: 'builtin-fleet', role: 'admin' }).key;
   }
 
+  /** Starts every part in order; on a failure, stops what started, closes the store and throws. */
   async start(): Promise<void> {
-    const { config, logger } = this;
-    this.gateway.start();
-    this.gateway.startRetention();
     const keys = this.gateway.apiKeys;
-    if (config.http.adminKey) keys.replace({ name: 'configured-admin', role: 'admin', key: config.http.adminKey });
+    if (this.config.http.adminKey) keys.replace({ name: 'configured-admin', role: 'admin', key: this.config.http.adminKey });
     else if (keys.count() === 0) this.firstAdminKey = keys.create({ name: 'initial-admin', role: 'admin' }).key;
-    if (config.influx.url) {
-      this.influx = createInfluxWriter(config.influx, logger.child({ part: 'influx' }));
-      this.sink = new InfluxRawSink({
-        log: this.gateway.log,
-        offsets: this.gateway.offsets,
-        writer: this.influx,
-        quarantine: this.gateway.quarantine,
-        metrics: this.metrics,
-        logger,
-        batchSize: config.influx.batchSize,
-      });
-      this.sink.start();
+    try {
+      await startInOrder(this.parts, this.logger);
+    } catch (error) {
+      this.store.close();
+      throw error;
     }
-    this.analyticsJobs = new Analytics({
-      config,
-      gateway: this.gateway,
-      influx: this.influx,
-      publish: (topic, payload) => this.broker.publish(topic, payload, { qos: 1 }),
-      logger,
-      registry: this.metricsRegistry,
-    });
-    this.analyticsJobs.start();
-    await this.broker.start();
-    this.registerGauges();
-    if (this.influx) {
-      this.reporter = new PipelineReporter({
-        writer: this.influx,
-        registry: this.metricsRegistry,
-        intervalMs: config.influx.pipelineInterval,
-        logHead: () => this.gateway.log.head(),
-        consumers: () => this.consumerStatus(),
-        logger,
-      });
-      this.reporter.start();
+  }
+
+  async stop(): Promise<void> {
+    try {
+      await stopInReverse(this.parts, this.logger);
+    } finally {
+      this.store.close();
     }
-    this.http = await buildHttpApp({
-      logger,
-      metrics: this.metricsRegistry,
-      version,
-      health: () => ({ store: true, broker: this.broker.port > 0 }),
-      routes: [...this.gateway.routes(), ...this.analyticsJobs.routes()],
-      onRoute: (method, url) => this.routes.push({ method, url }),
-      authorize: requireKey(
-        (key) => keys.verify(key),
-        (reason) => this.metrics.authFailures.inc({ reason }),
-      ),
+  }
+
+  /** The broker's start, with a taken port named in one line. */
+  private async startBroker(): Promise<void> {
+    const { mqtt } = this.config;
+    const listeners: ListenerPort[] = [
+      { what: 'MQTT', port: mqtt.port, setting: 'mqtt.port', env: 'PARCOURS_MQTT_PORT' },
+      { what: 'MQTT over TLS', port: mqtt.tlsPort, setting: 'mqtt.tlsPort', env: 'PARCOURS_MQTT_TLS_PORT' },
+    ];
+    await this.broker.start().catch((error: unknown) => {
+      throw explainPortInUse(error, listeners);
     });
-    if (this.broker instanceof MqttBroker) this.broker.attachWebSocket(this.http.server);
-    await this.http.listen({ host: config.http.host, port: config.http.port });
+  }
+
+  private async startHttp(): Promise<void> {
+    const listener: ListenerPort = { what: 'HTTP API', port: this.config.http.port, setting: 'http.port', env: 'PARCOURS_HTTP_PORT' };
+    await this.http.start().catch((error: unknown) => {
+      throw explainPortInUse(error, [listener]);
+    });
+  }
+
+  /** Every part's state, for `/healthz`: the store takes writes, the broker listens, each log reader's lag. */
+  health(): Health['parts'] {
+    return Object.fromEntries(this.parts.map(({ name, part }) => [name, part.health?.() ?? { ok: true }]));
+  }
+
+  private brokerHealth(): PartHealth {
+    const { mqtt } = this.config;
+    if (this.broker instanceof ExternalBroker) return { ok: this.broker.port > 0, connected: this.broker.port > 0 };
+    const tls = mqtt.tlsCert !== '' && mqtt.tlsKey !== '';
+    const listening = { tcp: this.broker.port, ...(tls ? { tls: this.broker.tlsPort } : {}) };
+    return { ok: Object.values(listening).every((port) => port > 0), listening, clients: this.broker.connectedClients };
   }
 
   /** An MQTT login: an API key as the password (integrators, operators), else a device's id and secret. */
@@ -182,18 +243,9 @@ export class ParcoursApp {
   /** How far each reader of the durable log is behind. */
   consumerStatus(): Record<string, ConsumerStatus> {
     return {
-      ...(this.sink ? { 'influx-raw': this.sink.status() } : {}),
-      ...(this.analyticsJobs ? { 'analytics-sessions': this.analyticsJobs.status() } : {}),
+      ...(this.influxSink ? { 'influx-raw': this.influxSink.status() } : {}),
+      'analytics-sessions': this.analytics.status(),
     };
-  }
-
-  async stop(): Promise<void> {
-    this.reporter?.stop();
-    await this.http?.close();
-    await this.broker.stop();
-    await this.sink?.stop();
-    await this.analyticsJobs?.stop();
-    this.gateway.stop();
   }
 
   /** See `reattribute.ts`: after a registry correction, re-attribute `[from, to)` and re-derive. */
@@ -208,7 +260,7 @@ export class ParcoursApp {
 
   /** Waits until the InfluxDB sink and the analytics have handled everything stored so far. */
   async drained(): Promise<void> {
-    await Promise.all([this.sink?.caughtUp(), this.analyticsJobs?.caughtUp()]);
+    await Promise.all([this.influxSink?.caughtUp(), this.analytics.caughtUp()]);
   }
 
   private registerGauges(): void {
@@ -250,4 +302,9 @@ export class ParcoursApp {
       },
     });
   }
+}
+
+/** A log reader is healthy unless its batches keep failing; its lag says how far behind it is. */
+function consumerHealth({ lag, lagSeconds, failing }: ConsumerStatus): PartHealth {
+  return { ok: !failing, lag, lagSeconds };
 }

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { errorCodes, ParcoursError } from '@parcours/contracts';
+import { ParcoursError } from '@parcours/contracts';
 import { runAccuracyCommand } from './commands/accuracy.js';
 import { analyticsCommand } from './commands/analytics-run.js';
 import { certsCommand } from './commands/certs.js';
@@ -7,6 +7,7 @@ import { keysCommand } from './commands/keys.js';
 import { runReattributeCommand } from './commands/reattribute.js';
 import { runSimCommand, simOptions } from './commands/sim.js';
 import { runStartCommand } from './commands/start.js';
+import { PartStartError } from './lifecycle/parts.js';
 import { version } from './version.js';
 
 /** `parcours <command>`: each command has `--help`; a failure exits non-zero with its error code. */
@@ -48,10 +49,19 @@ program.addCommand(keysCommand());
 program.addCommand(certsCommand());
 
 program.parseAsync().catch((error: unknown) => {
-  if (error instanceof ParcoursError && error.code === errorCodes.config) {
-    console.error(error.message);
-  } else {
-    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
-  }
+  console.error(failureLine(error));
   process.exitCode = 1;
 });
+
+/**
+ * What a failed command prints: one line for a failure Parcours explains (a bad setting, a taken port,
+ * another node) — the part that did not start named first — and the stack of anything unexpected.
+ */
+function failureLine(error: unknown): string {
+  const explained = error instanceof PartStartError && error.cause instanceof ParcoursError ? error.cause : error;
+  if (explained instanceof ParcoursError) {
+    const part = error instanceof PartStartError ? `${error.partName}: ` : '';
+    return `parcours: ${part}${explained.message} (${explained.code})`;
+  }
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}

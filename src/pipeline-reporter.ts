@@ -62,15 +62,16 @@ export class PipelineReporter {
     },
   ) {}
 
-  start(): void {
+  async start(): Promise<void> {
     this.timer = setInterval(() => {
       this.report().catch((error: unknown) => this.deps.logger.warn({ err: error }, 'could not write the pipeline measurement'));
     }, this.deps.intervalMs);
     this.timer.unref();
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    this.timer = null;
   }
 
   async points(now = Date.now()): Promise<InfluxPoint[]> {

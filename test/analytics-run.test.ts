@@ -2,10 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Analytics, type PendingJourney } from '@parcours/analytics';
 import { builtInSessionRules, type Config, type Journey, type UsageSession } from '@parcours/contracts';
-import { createGatewayMetrics, Gateway } from '@parcours/gateway';
 import { pino } from 'pino';
-import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openCommandStore } from '../src/commands/command-store.js';
 import { startInfluxDB, type InfluxServer } from '../tools/services/index.js';
 import { startApp, testConfig } from './helpers.js';
 import { runSmallFleet } from './simulated-run.js';
@@ -48,8 +47,7 @@ async function influxPoints(database: string): Promise<Derived['points']> {
 
 /** Everything derived in the store, read through a gateway opened on the stopped server's data folder. */
 async function readStore(config: Config): Promise<Omit<Derived, 'points'>> {
-  const gateway = new Gateway({ config, logger: pino({ level: 'silent' }), metrics: createGatewayMetrics(new Registry()) });
-  gateway.start();
+  const { gateway, store } = openCommandStore(config, pino({ level: 'silent' }));
   try {
     const analytics = new Analytics({ config, gateway, influx: null, publish: async () => undefined, logger: pino({ level: 'silent' }) });
     analytics.open();
@@ -65,7 +63,7 @@ async function readStore(config: Config): Promise<Omit<Derived, 'points'>> {
       watermark: analytics.sessionStore.loadWatermark(),
     };
   } finally {
-    gateway.stop();
+    store.close();
   }
 }
 

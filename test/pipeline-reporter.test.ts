@@ -4,7 +4,7 @@ import { Gauge, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { PipelineReporter } from '../src/pipeline-reporter.js';
 
-const consumers: Record<string, ConsumerStatus> = { 'influx-raw': { lag: 3, lagSeconds: 1.5, lastBatchMs: 12 } };
+const consumers: Record<string, ConsumerStatus> = { 'influx-raw': { lag: 3, lagSeconds: 1.5, lastBatchMs: 12, failing: false } };
 
 function reporter(registry: Registry) {
   const writer = { write: async () => undefined } as unknown as InfluxWriter;

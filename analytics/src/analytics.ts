@@ -136,7 +136,7 @@ export class Analytics {
   }
 
   status(): ConsumerStatus {
-    return this.sessions?.status() ?? { lag: 0, lagSeconds: 0, lastBatchMs: 0 };
+    return this.sessions?.status() ?? { lag: 0, lagSeconds: 0, lastBatchMs: 0, failing: false };
   }
 
   get lag(): number {

@@ -6,3 +6,4 @@ export type { JourneyStore } from './journeys/journey-store.js';
 export type { PendingJourney } from './journeys/journey-builder.js';
 export { batchJobs, batchJobNames, type BatchJob, type BatchJobResult, type BatchProgress } from './batch/batch-jobs.js';
 export { readRange, rederiveReadOptions, type DeviceSelection } from './sessions/rederive-sessions.js';
+export { analyticsMigrations } from './migrations.js';

@@ -26,6 +26,7 @@ export const errorCodes = {
   internal: 'PARCOURS_E_INTERNAL',
   // Configuration and outputs.
   config: 'PARCOURS_E_CONFIG',
+  portInUse: 'PARCOURS_E_PORT_IN_USE',
   influxWrite: 'PARCOURS_E_INFLUX_WRITE',
 } as const;
 

@@ -16,3 +16,4 @@ export * from './config.js';
 export * from './problem.js';
 export * from './removed-results.js';
 export * from './log-record.js';
+export * from './health.js';

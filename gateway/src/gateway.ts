@@ -1,4 +1,4 @@
-import { isUpstreamDeviceTopic, type Config } from '@parcours/contracts';
+import { isUpstreamDeviceTopic, type Config, type PartHealth } from '@parcours/contracts';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
 import { ApiKeyStore } from './auth/api-key-store.js';
@@ -19,69 +19,62 @@ import { PresenceStore } from './pipeline/presence-store.js';
 import { QuarantineStore, type QuarantineEntry, type QuarantineFilter } from './quarantine/quarantine-store.js';
 import { AttributionIndex } from './registry/attribution-index.js';
 import { RegistryStore } from './registry/registry-store.js';
-import { migrate, openDatabase, type Database } from './store/database.js';
-import { WalSync } from './store/wal-sync.js';
-import { gatewayMigrations } from './store/migrations.js';
+import type { Database } from './store/database.js';
+import type { EmbeddedStore } from './store/embedded-store.js';
 
 /** How often retention runs; records go at most this long after they expired. */
 const retentionCheckMs = 3_600_000;
 
 export interface GatewayOptions {
+  /** The opened, migrated embedded store; the gateway's parts are built on it. */
+  store: EmbeddedStore;
   config: Pick<Config, 'data' | 'mqtt' | 'gateway'>;
   logger: Logger;
   metrics: GatewayMetrics;
-  /** Told of each quarantined message (DESIGN: published on `quarantine/{deviceId}` for operators). */
+  /** Told of each quarantined message (published on `quarantine/{deviceId}` for operators). */
   onQuarantined?: (entry: QuarantineEntry) => void;
 }
 
-/** The parts that exist once the gateway has started. */
-interface Started {
-  db: Database;
-  walSync: WalSync | null;
-  registry: RegistryStore;
-  log: EventLog;
-  offsets: ConsumerOffsets;
-  quarantine: QuarantineStore;
-  presence: PresenceStore;
-  apiKeys: ApiKeyStore;
-  ingest: Ingest;
-}
-
 /**
- * Owns the embedded store, the registry and the ingest pipeline. The broker hands it every device
- * message; the sinks and the analytics follow its durable log.
+ * The registry, the durable log and the ingest pipeline on the embedded store. The broker hands it every
+ * device message; the sinks and the analytics follow its log. Built whole in the constructor (statements
+ * prepared, no I/O); `start()` only schedules the log retention, so commands use it without starting it.
  */
 export class Gateway {
-  private parts: Started | null = null;
+  readonly db: Database;
+  readonly registry: RegistryStore;
+  readonly log: EventLog;
+  readonly offsets: ConsumerOffsets;
+  readonly quarantine: QuarantineStore;
+  readonly presence: PresenceStore;
+  readonly apiKeys: ApiKeyStore;
+  private readonly pipeline: Ingest;
   private retentionTimer: NodeJS.Timeout | null = null;
+  /** Rebuilt when next needed, not on every change: registering a fleet of thousands is then linear. */
   private index: AttributionIndex | null = null;
 
-  constructor(private readonly options: GatewayOptions) {}
-
-  start(): void {
-    const { config, logger, metrics } = this.options;
-    const db = openDatabase(config.data.dir);
-    migrate(db, gatewayMigrations);
-    const walSync = config.data.sync === 'full' ? new WalSync(`${db.name}-wal`) : null;
-    walSync?.start();
-    const registry = new RegistryStore(db);
-    const log = new EventLog(db);
-    const quarantine = new QuarantineStore(db, config.gateway.quarantineMaxEntries);
-    const presence = new PresenceStore(db);
+  constructor(private readonly options: GatewayOptions) {
+    const { store, config, logger, metrics } = options;
+    this.db = store.db;
+    this.registry = new RegistryStore(store.db);
+    this.log = new EventLog(store.db);
+    this.offsets = new ConsumerOffsets(store.db);
+    this.quarantine = new QuarantineStore(store.db, config.gateway.quarantineMaxEntries);
+    this.presence = new PresenceStore(store.db);
+    this.apiKeys = new ApiKeyStore(store.db);
     const writer = new BatchWriter(
-      db,
-      log,
-      quarantine,
-      presence,
+      store.db,
+      this.log,
+      this.quarantine,
+      this.presence,
       (dropped) => {
         metrics.quarantineDropped.inc(dropped);
         logger.warn({ dropped, max: config.gateway.quarantineMaxEntries }, 'quarantine full: dropped the oldest messages');
       },
-      walSync,
+      store.walSync,
     );
-    // Rebuilt when next needed, not on every change: registering a fleet of thousands is then linear.
-    registry.onChange(() => (this.index = null));
-    const ingest = new Ingest({
+    this.registry.onChange(() => (this.index = null));
+    this.pipeline = new Ingest({
       options: {
         baseTopic: config.mqtt.baseTopic,
         maxPayloadBytes: config.gateway.maxPayloadBytes,
@@ -92,70 +85,45 @@ export class Gateway {
       writer,
       metrics,
       logger: logger.child({ part: 'gateway' }),
-      onQuarantined: this.options.onQuarantined,
+      onQuarantined: options.onQuarantined,
     });
-    this.parts = { db, walSync, registry, log, offsets: new ConsumerOffsets(db), quarantine, presence, apiKeys: new ApiKeyStore(db), ingest };
-    logger.info({ dataDir: config.data.dir, stored: log.head() }, 'gateway started');
   }
 
-  stop(): void {
+  /** Applies the log retention now and every hour (the server does; commands that open the store do not). */
+  async start(): Promise<void> {
+    const { config, logger } = this.options;
+    logger.info({ dataDir: config.data.dir, stored: this.log.head() }, 'gateway started');
+    if (config.data.logRetention <= 0) return;
+    this.applyRetention();
+    this.retentionTimer = setInterval(() => this.applyRetention(), retentionCheckMs).unref();
+  }
+
+  async stop(): Promise<void> {
     if (this.retentionTimer) clearInterval(this.retentionTimer);
-    this.index = null;
-    this.parts?.walSync?.stop();
-    this.parts?.db.close();
-    this.parts = null;
+    this.retentionTimer = null;
   }
 
-  private get started(): Started {
-    if (!this.parts) throw new Error('the gateway is not started');
-    return this.parts;
-  }
-
-  get db(): Database {
-    return this.started.db;
-  }
-  get registry(): RegistryStore {
-    return this.started.registry;
-  }
-  get log(): EventLog {
-    return this.started.log;
-  }
-  get offsets(): ConsumerOffsets {
-    return this.started.offsets;
-  }
-  get quarantine(): QuarantineStore {
-    return this.started.quarantine;
-  }
-  get presence(): PresenceStore {
-    return this.started.presence;
-  }
-  get apiKeys(): ApiKeyStore {
-    return this.started.apiKeys;
+  /** The store takes writes. */
+  health(): PartHealth {
+    return { ok: this.options.store.writable() };
   }
 
   /** Resolves once the message is durably stored (or quarantined); only then may the broker acknowledge it. */
   ingest(message: InboundMessage): Promise<WriteOutcome> {
-    return this.started.ingest.handle(message);
-  }
-
-  /** Applies the log retention now and every hour, for the server (commands that open the store do not). */
-  startRetention(): void {
-    if (this.options.config.data.logRetention <= 0) return;
-    this.applyRetention();
-    this.retentionTimer = setInterval(() => this.applyRetention(), retentionCheckMs).unref();
+    return this.pipeline.handle(message);
   }
 
   /** Deletes log records older than the retention that every active reader has handled. */
   applyRetention(now = Date.now()): number {
     const { config, logger } = this.options;
-    const deleted = this.started.log.prune(now - config.data.logRetention);
+    const deleted = this.log.prune(now - config.data.logRetention);
     if (deleted > 0) logger.info({ deleted, retention: config.data.logRetention }, 'log retention applied');
     return deleted;
   }
 
   /** The registry as it is now, indexed for attribution as of any instant. */
   get attributionIndex(): AttributionIndex {
-    this.index ??= new AttributionIndex(this.started.registry.snapshot());
+    this.index ??= new AttributionIndex(this.registry.snapshot());
     return this.index;
   }
 
@@ -165,7 +133,7 @@ export class Gateway {
    */
   async replayQuarantine(filter: QuarantineFilter, limit: number): Promise<Record<WriteOutcome | 'replayed', number>> {
     const tally = { replayed: 0, stored: 0, duplicate: 0, quarantined: 0, presence: 0 };
-    for (const entry of this.started.quarantine.take(filter, limit)) {
+    for (const entry of this.quarantine.take(filter, limit)) {
       const outcome = await this.ingest({
         topic: entry.topic,
         payload: entry.payload,
@@ -180,7 +148,7 @@ export class Gateway {
   }
 
   authenticateDevice(deviceId: string, secret: string): Promise<boolean> {
-    return this.started.registry.verifyCredentials(deviceId, secret);
+    return this.registry.verifyCredentials(deviceId, secret);
   }
 
   isDeviceTopic(topic: string): boolean {
@@ -188,7 +156,7 @@ export class Gateway {
   }
 
   routes(): FastifyPluginAsync[] {
-    const { registry, quarantine, log, presence } = this.started;
+    const { registry, quarantine, log, presence } = this;
     return [
       subjectRoutes(registry),
       membershipRoutes(registry),

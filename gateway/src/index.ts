@@ -9,6 +9,8 @@ export type { ConsumerOffsets } from './log/consumer-offsets.js';
 export type { InboundMessage } from './pipeline/draft.js';
 export type { WriteOutcome } from './pipeline/batch-writer.js';
 export { migrate, statementCache, type Database, type Migration } from './store/database.js';
+export { EmbeddedStore } from './store/embedded-store.js';
+export { gatewayMigrations } from './store/migrations.js';
 export { InfluxRawSink } from './sinks/influx-raw-sink.js';
 export * from './influx/index.js';
 export { ApiKeyStore } from './auth/api-key-store.js';

@@ -1,9 +1,9 @@
+import { openCommandStore } from './command-store.js';
 import { readFile } from 'node:fs/promises';
 import { Analytics, computeAccuracy, type AccuracyReport } from '@parcours/analytics';
 import type { LogRecord } from '@parcours/contracts';
-import { createGatewayMetrics, Gateway } from '@parcours/gateway';
+import type { Gateway } from '@parcours/gateway';
 import { buildJourneys, groundTruthSchema, type GroundTruth } from '@parcours/firmware-sim';
-import { Registry } from 'prom-client';
 import { loadConfig } from '../config/load-config.js';
 import { createLogger } from '../logger.js';
 
@@ -78,15 +78,14 @@ export async function runAccuracyCommand(options: AccuracyOptions): Promise<void
   if (!Number.isInteger(toleranceMs) || toleranceMs < 0) throw new Error(`--tolerance: "${options.tolerance}" is not a whole number of milliseconds`);
   const config = loadConfig({ file: options.config });
   const logger = createLogger({ ...config.log, level: 'warn' });
-  const gateway = new Gateway({ config, logger, metrics: createGatewayMetrics(new Registry()) });
-  gateway.start();
+  const { gateway, store } = openCommandStore(config, logger);
   let report: AccuracyReport;
   try {
     const analytics = new Analytics({ config, gateway, influx: null, publish: async () => undefined, logger });
     analytics.open();
     report = measureAccuracy(gateway, analytics, truth, toleranceMs);
   } finally {
-    gateway.stop();
+    store.close();
   }
   process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
   const missed = report.targets.filter((t) => !t.met);

@@ -1,7 +1,7 @@
+import { openCommandStore } from './command-store.js';
 import { Analytics, batchJobNames, batchJobs, type BatchJobResult, type BatchProgress } from '@parcours/analytics';
-import { createGatewayMetrics, createInfluxWriter, Gateway } from '@parcours/gateway';
+import { createInfluxWriter } from '@parcours/gateway';
 import { Command, Option } from 'commander';
-import { Registry } from 'prom-client';
 import { loadConfig } from '../config/load-config.js';
 import { createLogger } from '../logger.js';
 import { bar, startProgress } from './progress.js';
@@ -36,8 +36,7 @@ export async function runAnalyticsRunCommand(options: AnalyticsRunOptions): Prom
   const jobs = options.job ?? batchJobNames;
   const config = loadConfig({ file: options.config });
   const logger = createLogger({ ...config.log, level: 'warn' });
-  const gateway = new Gateway({ config, logger, metrics: createGatewayMetrics(new Registry()) });
-  gateway.start();
+  const { gateway, store } = openCommandStore(config, logger);
   let latest: BatchProgress | null = null;
   // Each job's last state: off a terminal, a run shorter than a progress period still shows its jobs.
   const finals = new Map<string, BatchProgress>();
@@ -66,7 +65,7 @@ export async function runAnalyticsRunCommand(options: AnalyticsRunOptions): Prom
     process.stdout.write(summary(run.results, from, to, performance.now() - started, influx !== null));
   } finally {
     progress.stop();
-    gateway.stop();
+    store.close();
   }
 }
 

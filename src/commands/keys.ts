@@ -1,19 +1,18 @@
+import { openCommandStore } from './command-store.js';
 import { apiRoleSchema, type ApiRole } from '@parcours/contracts';
 import { Command, Option } from 'commander';
-import { createGatewayMetrics, Gateway } from '@parcours/gateway';
+import type { Gateway } from '@parcours/gateway';
 import { pino } from 'pino';
-import { Registry } from 'prom-client';
 import { loadConfig } from '../config/load-config.js';
 
 /** Opens the store of the configured data folder (a running Parcours may share it: SQLite in WAL mode). */
 function withGateway<T>(configFile: string | undefined, run: (gateway: Gateway) => T): T {
   const config = loadConfig({ file: configFile });
-  const gateway = new Gateway({ config, logger: pino({ level: 'warn' }), metrics: createGatewayMetrics(new Registry()) });
-  gateway.start();
+  const { gateway, store } = openCommandStore(config, pino({ level: 'warn' }));
   try {
     return run(gateway);
   } finally {
-    gateway.stop();
+    store.close();
   }
 }
 

@@ -1,6 +1,6 @@
+import { openCommandStore } from './command-store.js';
 import { Analytics } from '@parcours/analytics';
-import { createGatewayMetrics, createInfluxWriter, Gateway, type ReattributeProgress } from '@parcours/gateway';
-import { Registry } from 'prom-client';
+import { createInfluxWriter, type ReattributeProgress } from '@parcours/gateway';
 import { loadConfig } from '../config/load-config.js';
 import { createLogger } from '../logger.js';
 import { reattribute } from '../reattribute.js';
@@ -24,8 +24,7 @@ export async function runReattributeCommand(options: { from: string; to: string;
   if (to <= from) throw new Error('--to must be after --from');
   const config = loadConfig({ file: options.config });
   const logger = createLogger({ ...config.log, level: 'warn' });
-  const gateway = new Gateway({ config, logger, metrics: createGatewayMetrics(new Registry()) });
-  gateway.start();
+  const { gateway, store } = openCommandStore(config, logger);
   try {
     const influx = config.influx.url ? createInfluxWriter(config.influx, logger) : null;
     const analytics = new Analytics({ config, gateway, influx, publish: async () => undefined, logger });
@@ -42,6 +41,6 @@ export async function runReattributeCommand(options: { from: string; to: string;
       `${result.changed} events re-attributed on ${result.devices.length} devices; ${result.sessions} sessions re-derived${influx ? ' and rewritten to InfluxDB' : ''}\n`,
     );
   } finally {
-    gateway.stop();
+    store.close();
   }
 }

@@ -28,7 +28,7 @@ function banner(config: Readonly<Config>, app: ParcoursApp, simulating: boolean)
 export async function runStartCommand(options: { config?: string }): Promise<void> {
   const config = loadConfig({ file: options.config });
   const logger = createLogger(config.log);
-  const app = new ParcoursApp(config, logger);
+  const app = ParcoursApp.open(config, logger);
   await app.start();
   const fleet = config.sim.scenario === 'none' ? null : await startFleet(config, app.urls, app.fleetApiKey(), logger);
   process.stderr.write(banner(config, app, fleet !== null));

@@ -1,8 +1,8 @@
 import { rm } from 'node:fs/promises';
-import { Analytics, batchJobNames, readRange, rederiveReadOptions, type SessionRules } from '@parcours/analytics';
+import { Analytics, analyticsMigrations, batchJobNames, readRange, rederiveReadOptions, type SessionRules } from '@parcours/analytics';
 import { configSchema, type Config } from '@parcours/contracts';
 import { city, generateTimeline, parseScenario, registerWorld } from '@parcours/firmware-sim';
-import { createGatewayMetrics, Gateway } from '@parcours/gateway';
+import { createGatewayMetrics, EmbeddedStore, Gateway, gatewayMigrations } from '@parcours/gateway';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { startParcours } from './targets.js';
@@ -26,8 +26,9 @@ export interface RederiveFigures {
   journeys: number;
 }
 
-function gatewayOn(config: Config): Gateway {
-  return new Gateway({ config, logger: pino({ level: 'silent' }), metrics: createGatewayMetrics(new Registry()) });
+function gatewayOn(config: Config): { gateway: Gateway; store: EmbeddedStore } {
+  const store = EmbeddedStore.open(config.data, [...gatewayMigrations, ...analyticsMigrations]);
+  return { store, gateway: new Gateway({ store, config, logger: pino({ level: 'silent' }), metrics: createGatewayMetrics(new Registry()) }) };
 }
 
 /** Fills a fresh data folder with a city run of at least `minEvents` accepted messages; returns its config. */
@@ -42,8 +43,7 @@ async function cityLog(): Promise<Config> {
     sim: { scenario: 'none' },
     gateway: { maxClockSkew: '3650d', maxLateness: '3650d' },
   });
-  const gateway = gatewayOn(config);
-  gateway.start();
+  const { gateway, store } = gatewayOn(config);
   try {
     for (let start = from; gateway.log.count() < minEvents; start += hour) {
       const { messages } = generateTimeline(world, seed, start, start + hour);
@@ -65,7 +65,7 @@ async function cityLog(): Promise<Config> {
       process.stderr.write(`city log: ${gateway.log.count().toLocaleString('en')} events up to ${new Date(start + hour).toISOString()}\n`);
     }
   } finally {
-    gateway.stop();
+    store.close();
   }
   return config;
 }
@@ -82,8 +82,7 @@ function readOnly(gateway: Gateway, range: { from: number; to: number }, rules: 
 
 export async function rederiveCity(): Promise<RederiveFigures> {
   const config = await cityLog();
-  const gateway = gatewayOn(config);
-  gateway.start();
+  const { gateway, store } = gatewayOn(config);
   try {
     const span = gateway.log.timeSpan()!;
     const analytics = new Analytics({ config, gateway, influx: null, publish: async () => undefined, logger: pino({ level: 'silent' }) });
@@ -99,7 +98,7 @@ export async function rederiveCity(): Promise<RederiveFigures> {
     const count = (unit: string) => run.results.find((r) => r.unit === unit)?.count ?? 0;
     return { events, readRate, rederiveRate, sessions: count('sessions'), journeys: count('journeys') };
   } finally {
-    gateway.stop();
+    store.close();
     await rm(config.data.dir, { recursive: true, force: true });
   }
 }

@@ -69,7 +69,7 @@ export class SessionJob {
   }
 
   status(): ConsumerStatus {
-    return this.consumer?.status() ?? { lag: 0, lagSeconds: 0, lastBatchMs: 0 };
+    return this.consumer?.status() ?? { lag: 0, lagSeconds: 0, lastBatchMs: 0, failing: false };
   }
 
   start(): void {

@@ -1,10 +1,10 @@
+import { healthSchema, type Health } from '@parcours/contracts';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyRequest } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { z } from 'zod';
 import { handleHttpError } from './errors.js';
 
 export type HttpApp = FastifyInstance;
@@ -12,8 +12,8 @@ export type HttpApp = FastifyInstance;
 export interface HttpAppDeps {
   logger: Logger;
   metrics: Registry;
-  /** Reports the parts' health; any `false` makes `/healthz` answer 503. */
-  health: () => Record<string, boolean>;
+  /** Each part's health; one not `ok` makes `/healthz` answer 503 `degraded`. */
+  health: () => Health['parts'];
   /** Route plugins, registered in this order (the registry's, the analytics', …). */
   routes: FastifyPluginAsync[];
   version: string;
@@ -55,15 +55,12 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
     '/healthz',
     {
       schema: {
-        response: {
-          200: z.object({ status: z.literal('ok'), parts: z.record(z.string(), z.boolean()) }),
-          503: z.object({ status: z.literal('degraded'), parts: z.record(z.string(), z.boolean()) }),
-        },
+        response: { 200: healthSchema, 503: healthSchema },
       },
     },
     async (_request, reply) => {
       const parts = deps.health();
-      return Object.values(parts).every(Boolean) ? { status: 'ok' as const, parts } : reply.status(503).send({ status: 'degraded' as const, parts });
+      return Object.values(parts).every((part) => part.ok) ? { status: 'ok' as const, parts } : reply.status(503).send({ status: 'degraded' as const, parts });
     },
   );
   typed.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {

@@ -24,6 +24,8 @@ export interface ConsumerStatus {
   lag: number;
   lagSeconds: number;
   lastBatchMs: number;
+  /** Its last batch failed (it is being retried): the reader is stuck until that batch goes through. */
+  failing: boolean;
 }
 
 /**
@@ -39,6 +41,7 @@ export class LogConsumer {
   private unsubscribe: (() => void) | null = null;
   private readonly idleWaiters = new Set<() => void>();
   private lastBatchMs = 0;
+  private failing = false;
 
   constructor(private readonly options: LogConsumerOptions) {}
 
@@ -49,7 +52,7 @@ export class LogConsumer {
   /** How far behind the log this reader is: records, seconds since the oldest unhandled one arrived, and its last batch's duration. */
   status(now = Date.now()): ConsumerStatus {
     const oldest = this.options.log.receivedAfter(this.offset);
-    return { lag: this.lag(), lagSeconds: oldest === null ? 0 : Math.max(0, (now - oldest) / 1000), lastBatchMs: this.lastBatchMs };
+    return { lag: this.lag(), lagSeconds: oldest === null ? 0 : Math.max(0, (now - oldest) / 1000), lastBatchMs: this.lastBatchMs, failing: this.failing };
   }
 
   lag(): number {
@@ -92,10 +95,12 @@ export class LogConsumer {
         const started = performance.now();
         await handle(records, signal);
         this.lastBatchMs = performance.now() - started;
+        this.failing = false;
         this.offset = records[records.length - 1]!.offset;
         offsets.commit(name, this.offset);
       } catch (error) {
         if (signal.aborted) return;
+        this.failing = true;
         this.options.onError?.(error);
         logger.error({ err: error, consumer: name, offset: this.offset }, 'log consumer batch failed; retrying');
         await new Promise((resolve) => setTimeout(resolve, retryPauseMs));

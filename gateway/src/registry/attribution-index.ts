@@ -1,4 +1,4 @@
-import type { Assignment, Attribution, Device, Membership, Subject, } from '@parcours/contracts';
+import type { Assignment, Attribution, Device, Membership, Subject } from '@parcours/contracts';
 import { contains } from './intervals.js';
 
 export interface RegistrySnapshot {

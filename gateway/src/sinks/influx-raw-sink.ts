@@ -1,4 +1,4 @@
-import { errorCodes, tags } from '@parcours/contracts';
+import { errorCodes, tags, type PartHealth } from '@parcours/contracts';
 import type { Logger } from 'pino';
 import { toLineProtocol } from '../influx/point.js';
 import type { QuarantineStore } from '../quarantine/quarantine-store.js';
@@ -17,30 +17,18 @@ const consumerName = 'influx-raw';
  * A point InfluxDB refuses for good (a 4xx) is quarantined with the server's message.
  */
 export class InfluxRawSink {
-  private consumer: LogConsumer | null = null;
+  private readonly consumer: LogConsumer;
 
-  constructor(
-    private readonly deps: {
-      log: EventLog;
-      offsets: ConsumerOffsets;
-      writer: InfluxWriter;
-      quarantine: QuarantineStore;
-      metrics: GatewayMetrics;
-      logger: Logger;
-      batchSize: number;
-    },
-  ) {}
-
-  get lag(): number {
-    return this.consumer?.lag() ?? 0;
-  }
-
-  status(): ConsumerStatus {
-    return this.consumer?.status() ?? { lag: 0, lagSeconds: 0, lastBatchMs: 0 };
-  }
-
-  start(): void {
-    const { log, offsets, writer, quarantine, metrics, logger, batchSize } = this.deps;
+  constructor(deps: {
+    log: EventLog;
+    offsets: ConsumerOffsets;
+    writer: InfluxWriter;
+    quarantine: QuarantineStore;
+    metrics: GatewayMetrics;
+    logger: Logger;
+    batchSize: number;
+  }) {
+    const { log, offsets, writer, quarantine, metrics, logger, batchSize } = deps;
     this.consumer = new LogConsumer({
       name: consumerName,
       log,
@@ -71,14 +59,31 @@ export class InfluxRawSink {
         ),
       onError: () => metrics.sinkErrors.inc({ consumer: consumerName }),
     });
+  }
+
+  get lag(): number {
+    return this.consumer.lag();
+  }
+
+  status(): ConsumerStatus {
+    return this.consumer.status();
+  }
+
+  /** Healthy unless its writes keep failing (InfluxDB unreachable): it then catches up once they go through. */
+  health(): PartHealth {
+    const { lag, lagSeconds, failing } = this.status();
+    return { ok: !failing, lag, lagSeconds };
+  }
+
+  async start(): Promise<void> {
     this.consumer.start();
   }
 
   stop(): Promise<void> {
-    return this.consumer?.stop() ?? Promise.resolve();
+    return this.consumer.stop();
   }
 
   caughtUp(): Promise<void> {
-    return this.consumer?.caughtUp() ?? Promise.resolve();
+    return this.consumer.caughtUp();
   }
 }

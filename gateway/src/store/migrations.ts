@@ -88,4 +88,9 @@ export const gatewayMigrations: readonly Migration[] = [
     name: 'gateway-009-events-device-time',
     sql: `CREATE INDEX events_device_ts ON events (device_id, ts);`,
   },
+  {
+    name: 'gateway-010-store-probe',
+    // One row rewritten by the health check: proof that the store still takes writes.
+    sql: 'CREATE TABLE store_probe (id INTEGER PRIMARY KEY, at INTEGER NOT NULL);',
+  },
 ];
