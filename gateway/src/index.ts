@@ -14,6 +14,7 @@ export { gatewayMigrations } from './store/migrations.js';
 export { InfluxRawSink } from './sinks/influx-raw-sink.js';
 export * from './influx/index.js';
 export { ApiKeyStore } from './auth/api-key-store.js';
+export type { Access } from './auth/access.js';
 export { requireKey } from './auth/require-key.js';
 export { reattributeEvents, type ReattributeProgress } from './reattribute/reattribute-events.js';
 export { rewriteRawPoints } from './reattribute/rewrite-raw-points.js';

@@ -38,6 +38,7 @@ export function aggregateRoutes(store: AggregateStore, individualType: (id: stri
     app.get(
       '/transitions',
       {
+        config: { access: 'read' },
         schema: {
           tags: ['analytics'],
           description: 'Consecutive steps of the closed journeys starting in [from, to): count and median gap, most frequent first.',
@@ -55,6 +56,7 @@ export function aggregateRoutes(store: AggregateStore, individualType: (id: stri
     app.get(
       '/activity',
       {
+        config: { access: 'read' },
         schema: {
           tags: ['analytics'],
           description: 'Active subjects, active devices and sessions of each UTC day or ISO week starting in [from, to), each counted over its whole length.',
@@ -81,6 +83,7 @@ export function aggregateRoutes(store: AggregateStore, individualType: (id: stri
     app.get(
       '/shared-usage',
       {
+        config: { access: 'read' },
         schema: {
           tags: ['analytics'],
           description:

@@ -27,14 +27,13 @@ export function funnelRoutes(funnels: readonly Funnel[], occurrences: (funnel: F
     const app = plain.withTypeProvider<ZodTypeProvider>();
     app.get(
       '/funnels',
-      {
-        schema: { tags: ['analytics'], response: { 200: z.object({ items: z.array(funnelDefinitionSchema) }) } },
-      },
+      { config: { access: 'read' }, schema: { tags: ['analytics'], response: { 200: z.object({ items: z.array(funnelDefinitionSchema) }) } } },
       async () => ({ items: funnels.map(definition) }),
     );
     app.get(
       '/funnels/:name',
       {
+        config: { access: 'read' },
         schema: { tags: ['analytics'], params: z.object({ name: z.string() }), querystring: funnelQuerySchema, response: { 200: funnelResultSchema } },
       },
       async (request) => {

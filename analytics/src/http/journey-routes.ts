@@ -18,6 +18,7 @@ export function journeyRoutes(store: JourneyStore): FastifyPluginAsync {
     app.get(
       '/subjects/:id/journeys',
       {
+        config: { access: { subjectParam: 'id' } },
         schema: { tags: ['analytics'], params: z.object({ id: idSchema }), querystring: rangeQuery, response: { 200: journeyList } },
       },
       async (request) => ({ items: store.listForSubject(request.params.id, request.query.from, request.query.to, request.query.limit) }),

@@ -17,9 +17,7 @@ export function retentionRoutes(store: SessionStore, subjectType: (id: string) =
     const app = plain.withTypeProvider<ZodTypeProvider>();
     app.get(
       '/retention',
-      {
-        schema: { tags: ['analytics'], querystring: retentionQuerySchema, response: { 200: retentionResultSchema } },
-      },
+      { config: { access: 'read' }, schema: { tags: ['analytics'], querystring: retentionQuerySchema, response: { 200: retentionResultSchema } } },
       async (request) => {
         const { from, to, kind, weeks } = request.query;
         if (to <= from) throw new ParcoursError(errorCodes.badInterval, 'to must be after from');

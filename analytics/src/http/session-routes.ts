@@ -18,6 +18,7 @@ export function sessionRoutes(store: SessionStore): FastifyPluginAsync {
     app.get(
       '/subjects/:id/sessions',
       {
+        config: { access: { subjectParam: 'id' } },
         schema: { tags: ['analytics'], params: z.object({ id: idSchema }), querystring: rangeQuery, response: { 200: sessionList } },
       },
       async (request) => ({ items: store.listForSubject(request.params.id, request.query.from, request.query.to, request.query.limit) }),
@@ -25,6 +26,7 @@ export function sessionRoutes(store: SessionStore): FastifyPluginAsync {
     app.get(
       '/devices/:id/sessions',
       {
+        config: { access: 'read' },
         schema: { tags: ['analytics'], params: z.object({ id: idSchema }), querystring: rangeQuery, response: { 200: sessionList } },
       },
       async (request) => ({ items: store.listForDevice(request.params.id, request.query.from, request.query.to, request.query.limit) }),

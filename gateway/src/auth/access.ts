@@ -1,20 +1,54 @@
 import type { ApiKeyInfo } from '@parcours/contracts';
+import { z } from 'zod';
 
-/** Routes an integrator may read, for the subjects granted to it: the results about that subject. */
-const integratorRoutes = new Set(['/api/v1/subjects/:id/sessions', '/api/v1/subjects/:id/journeys']);
+/**
+ * Who may call a route, declared by the route itself in its options (`config: { access }`):
+ * - `public`: anyone, without a key (the health check, the API's own description: they hold no data);
+ * - `read`: admin and reader keys;
+ * - `write`: admin keys only;
+ * - `{ subjectParam }`: admin and reader keys, and integrator keys granted the subject that this path
+ *   parameter names (the results about that subject).
+ * On any but a public route, only an admin key may call with a method other than GET or HEAD.
+ */
+export const accessSchema = z.union([z.enum(['public', 'read', 'write']), z.strictObject({ subjectParam: z.string().min(1) })]);
+export type Access = z.infer<typeof accessSchema>;
 
-/** Routes anyone may call without a key. */
-export const publicRoutes = new Set(['/healthz']);
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Who may call the route; a route without one is refused when it is added (`declaredAccess`). */
+    access?: Access;
+  }
+}
 
-/** Whether a key's role allows this request (DESIGN's roles): pure, so every rule has a unit test. */
-export function allows(key: ApiKeyInfo, request: { method: string; routeUrl: string; params: Record<string, string> }): boolean {
+/** Whether this key (or no key) may make this request of a route with this access: every rule is here, and unit-tested. */
+export function allows(key: ApiKeyInfo | null, access: Access, request: { method: string; params: Readonly<Record<string, string | undefined>> }): boolean {
+  if (access === 'public') return true;
+  if (!key) return false;
   const reading = request.method === 'GET' || request.method === 'HEAD';
   switch (key.role) {
     case 'admin':
       return true;
     case 'reader':
-      return reading;
-    case 'integrator':
-      return reading && integratorRoutes.has(request.routeUrl) && key.subjects.includes(request.params.id ?? '');
+      return reading && access !== 'write';
+    case 'integrator': {
+      if (!reading || typeof access !== 'object') return false;
+      const subject = request.params[access.subjectParam];
+      return subject !== undefined && key.subjects.includes(subject);
+    }
   }
+}
+
+/**
+ * The access a route declares, checked when the route is added: a route without one, or with one that
+ * cannot work (a subject parameter missing from its path), stops the start-up rather than every request.
+ */
+export function declaredAccess(route: { method: string | string[]; url: string; config?: { access?: unknown } }): Access {
+  const where = `${[route.method].flat().join(',')} ${route.url}`;
+  const parsed = accessSchema.safeParse(route.config?.access);
+  if (!parsed.success)
+    throw new Error(`${where} declares no valid access: give it config: { access: 'public' | 'read' | 'write' | { subjectParam: '<path parameter>' } }`);
+  const access = parsed.data;
+  if (typeof access === 'object' && !route.url.split('/').includes(`:${access.subjectParam}`))
+    throw new Error(`${where} grants integrators the subject of :${access.subjectParam}, which its path does not have`);
+  return access;
 }

@@ -1,40 +1,36 @@
 import { errorCodes, ParcoursError, type ApiKeyInfo } from '@parcours/contracts';
 import type { FastifyRequest } from 'fastify';
-import { allows } from './access.js';
-
-/** Paths open without a key: the health check, and the API's own description (it holds no data). */
-function isPublic(url: string): boolean {
-  return url === '/healthz' || url === '/openapi.json' || url === '/docs' || url.startsWith('/docs/');
-}
+import { allows, declaredAccess } from './access.js';
 
 function presentedKey(request: FastifyRequest): string | null {
   const header = request.headers.authorization;
-  if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length).trim();
-  const apiKey = request.headers['x-api-key'];
-  return typeof apiKey === 'string' ? apiKey : null;
+  const key = header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : request.headers['x-api-key'];
+  return typeof key === 'string' && key !== '' ? key : null;
 }
 
 /**
- * The `onRequest` check of every route: a known key (`Authorization: Bearer …` or `X-API-Key`) whose
- * role allows the request; 401 without one, 403 when the role does not allow it.
+ * The `onRequest` check of every route: the access the route declares (see access.ts) must allow the key
+ * presented (`Authorization: Bearer …` or `X-API-Key`); 401 without a known key, 403 when it is not enough.
  */
 export function requireKey(verify: (key: string) => ApiKeyInfo | null, onFailure: (reason: 'missing' | 'unknown' | 'forbidden') => void) {
   return async (request: FastifyRequest): Promise<void> => {
-    const routeUrl = request.routeOptions.url;
-    if (routeUrl === undefined || isPublic(routeUrl)) return;
-    const key = presentedKey(request);
-    if (!key) {
+    // A path that matches no route answers 404 to anyone: it reaches no data.
+    if (request.is404) return;
+    const { config, method, url } = request.routeOptions;
+    // Checked when the route was added; a route added without that check is refused here, not opened.
+    const access = declaredAccess({ method, url: url ?? '', config });
+    const presented = presentedKey(request);
+    const key = presented === null ? null : verify(presented);
+    if (allows(key, access, { method: request.method, params: request.params as Record<string, string | undefined> })) return;
+    if (presented === null) {
       onFailure('missing');
       throw new ParcoursError(errorCodes.unauthorized, 'an API key is required: Authorization: Bearer <key>');
     }
-    const info = verify(key);
-    if (!info) {
+    if (!key) {
       onFailure('unknown');
       throw new ParcoursError(errorCodes.unauthorized, 'unknown API key');
     }
-    if (!allows(info, { method: request.method, routeUrl, params: request.params as Record<string, string> })) {
-      onFailure('forbidden');
-      throw new ParcoursError(errorCodes.forbidden, `the ${info.role} key "${info.name}" may not ${request.method} ${routeUrl}`);
-    }
+    onFailure('forbidden');
+    throw new ParcoursError(errorCodes.forbidden, `the ${key.role} key "${key.name}" may not ${request.method} ${url}`);
   };
 }

@@ -5,7 +5,11 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { declaredAccess } from '../auth/access.js';
 import { handleHttpError } from './errors.js';
+
+/** Where swagger-ui serves its pages, and the document they show. */
+const docsPrefix = '/docs';
 
 export type HttpApp = FastifyInstance;
 
@@ -19,7 +23,7 @@ export interface HttpAppDeps {
   version: string;
   /** Told of every route as it is added (HEAD routes aside). */
   onRoute?: (method: string, url: string) => void;
-  /** Checks each request's API key and role (see auth/require-key.ts). */
+  /** Checks each request's API key and role against the access its route declares (see auth/require-key.ts). */
   authorize: (request: FastifyRequest) => Promise<void>;
 }
 
@@ -36,6 +40,10 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
   app.setErrorHandler(handleHttpError);
   app.addHook('onRequest', deps.authorize);
   app.addHook('onRoute', (route) => {
+    // swagger-ui cannot declare its routes' access: its pages and the document they show hold no data.
+    if (route.prefix === docsPrefix) route.config = { ...route.config, access: 'public' };
+    // Every route declares who may call it; the API's description shows which need no key.
+    if (declaredAccess(route) === 'public') route.schema = { ...route.schema, security: [] };
     for (const method of [route.method].flat()) if (method !== 'HEAD') deps.onRoute?.(method, route.url);
   });
 
@@ -47,13 +55,14 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  await app.register(fastifySwaggerUi, { routePrefix: docsPrefix });
 
   const typed = app.withTypeProvider<ZodTypeProvider>();
-  typed.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  typed.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
   typed.get(
     '/healthz',
     {
+      config: { access: 'public' },
       schema: {
         response: { 200: healthSchema, 503: healthSchema },
       },
@@ -63,7 +72,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
       return Object.values(parts).every((part) => part.ok) ? { status: 'ok' as const, parts } : reply.status(503).send({ status: 'degraded' as const, parts });
     },
   );
-  typed.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+  typed.get('/metrics', { config: { access: 'read' }, schema: { hide: true } }, async (_request, reply) => {
     reply.header('content-type', deps.metrics.contentType);
     return deps.metrics.metrics();
   });

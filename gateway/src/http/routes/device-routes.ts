@@ -35,18 +35,20 @@ export function deviceRoutes(registry: RegistryStore, presence: PresenceStore): 
     app.get(
       '/devices',
       {
+        config: { access: 'read' },
         schema: { tags, querystring: pageQuerySchema.extend({ type: typeNameSchema.optional() }), response: { 200: pageOf(deviceSchema) } },
       },
       async (request) => ({ ...request.query, items: registry.listDevices(request.query) }),
     );
 
-    app.get('/devices/:id', { schema: { tags, params: idParams, response: { 200: deviceSchema, ...errors } } }, async (request) => {
+    app.get('/devices/:id', { config: { access: 'read' }, schema: { tags, params: idParams, response: { 200: deviceSchema, ...errors } } }, async (request) => {
       return registry.getDevice(request.params.id) ?? Promise.reject(notFound('device', request.params.id));
     });
 
     app.get(
       '/devices/:id/status',
       {
+        config: { access: 'read' },
         schema: {
           tags,
           description: 'Online or offline (from the retained status and the last will), since when, and the latest changes, newest first.',
@@ -64,6 +66,7 @@ export function deviceRoutes(registry: RegistryStore, presence: PresenceStore): 
     app.post(
       '/devices',
       {
+        config: { access: 'write' },
         schema: {
           tags,
           description: 'A new device (201) comes with its MQTT credentials, shown this once; an identical existing one (200) without.',
@@ -78,13 +81,15 @@ export function deviceRoutes(registry: RegistryStore, presence: PresenceStore): 
       },
     );
 
-    app.patch('/devices/:id', { schema: { tags, params: idParams, body: devicePatchSchema, response: { 200: deviceSchema, ...errors } } }, async (request) =>
-      registry.updateDevice(request.params.id, request.body),
+    app.patch(
+      '/devices/:id',
+      { config: { access: 'write' }, schema: { tags, params: idParams, body: devicePatchSchema, response: { 200: deviceSchema, ...errors } } },
+      async (request) => registry.updateDevice(request.params.id, request.body),
     );
 
     app.delete(
       '/devices/:id',
-      { schema: { tags, description: 'Refused (409) while the device has assignments.', params: idParams, response: deleted } },
+      { config: { access: 'write' }, schema: { tags, description: 'Refused (409) while the device has assignments.', params: idParams, response: deleted } },
       async (request, reply) => {
         registry.deleteDevice(request.params.id);
         return reply.status(204).send(null);
@@ -94,6 +99,7 @@ export function deviceRoutes(registry: RegistryStore, presence: PresenceStore): 
     app.post(
       '/devices/:id/credentials',
       {
+        config: { access: 'write' },
         schema: {
           tags,
           description: 'Issues a new MQTT secret (shown once); the previous one stops working.',
@@ -106,9 +112,7 @@ export function deviceRoutes(registry: RegistryStore, presence: PresenceStore): 
 
     app.get(
       '/devices/:id/assignments',
-      {
-        schema: { tags, params: idParams, querystring: pageQuerySchema, response: { 200: pageOf(assignmentSchema), ...errors } },
-      },
+      { config: { access: 'read' }, schema: { tags, params: idParams, querystring: pageQuerySchema, response: { 200: pageOf(assignmentSchema), ...errors } } },
       async (request) => {
         if (!registry.getDevice(request.params.id)) throw notFound('device', request.params.id);
         return { ...request.query, items: registry.listAssignments({ deviceId: request.params.id, ...request.query }) };
@@ -117,15 +121,13 @@ export function deviceRoutes(registry: RegistryStore, presence: PresenceStore): 
 
     app.get(
       '/devices/:id/assignments/:assignmentId',
-      { schema: { tags, params: assignmentParams, response: { 200: assignmentSchema, ...errors } } },
+      { config: { access: 'read' }, schema: { tags, params: assignmentParams, response: { 200: assignmentSchema, ...errors } } },
       async (request) => assignmentOf(request.params.id, request.params.assignmentId),
     );
 
     app.post(
       '/devices/:id/assignments',
-      {
-        schema: { tags, params: idParams, body: assignmentCreateSchema, response: created(assignmentSchema) },
-      },
+      { config: { access: 'write' }, schema: { tags, params: idParams, body: assignmentCreateSchema, response: created(assignmentSchema) } },
       async (request, reply) => {
         const { record, created: isNew } = registry.createAssignment({ ...request.body, deviceId: request.params.id });
         return reply.status(isNew ? 201 : 200).send(record);
@@ -135,6 +137,7 @@ export function deviceRoutes(registry: RegistryStore, presence: PresenceStore): 
     app.patch(
       '/devices/:id/assignments/:assignmentId',
       {
+        config: { access: 'write' },
         schema: {
           tags,
           description: 'Corrects the subject or the interval; the same overlap rules apply.',
@@ -149,10 +152,14 @@ export function deviceRoutes(registry: RegistryStore, presence: PresenceStore): 
       },
     );
 
-    app.delete('/devices/:id/assignments/:assignmentId', { schema: { tags, params: assignmentParams, response: deleted } }, async (request, reply) => {
-      assignmentOf(request.params.id, request.params.assignmentId);
-      registry.deleteAssignment(request.params.assignmentId);
-      return reply.status(204).send(null);
-    });
+    app.delete(
+      '/devices/:id/assignments/:assignmentId',
+      { config: { access: 'write' }, schema: { tags, params: assignmentParams, response: deleted } },
+      async (request, reply) => {
+        assignmentOf(request.params.id, request.params.assignmentId);
+        registry.deleteAssignment(request.params.assignmentId);
+        return reply.status(204).send(null);
+      },
+    );
   };
 }

@@ -31,6 +31,7 @@ export function eventRoutes(log: EventLog): FastifyPluginAsync {
     app.get(
       '/subjects/:id/events',
       {
+        config: { access: 'read' },
         schema: {
           tags: ['events'],
           params: z.object({ id: idSchema }),

@@ -19,6 +19,7 @@ export function importRoutes(registry: RegistryStore): FastifyPluginAsync {
     app.post(
       '/import',
       {
+        config: { access: 'write' },
         schema: {
           tags: ['registry'],
           description,
@@ -41,6 +42,7 @@ export function importRoutes(registry: RegistryStore): FastifyPluginAsync {
     app.post(
       '/import/:kind',
       {
+        config: { access: 'write' },
         schema: {
           tags: ['registry'],
           description: `${description} Body: text/csv with a header row.`,

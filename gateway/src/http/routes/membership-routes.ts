@@ -15,6 +15,7 @@ export function membershipRoutes(registry: RegistryStore): FastifyPluginAsync {
     app.get(
       '/memberships',
       {
+        config: { access: 'read' },
         schema: {
           tags,
           querystring: pageQuerySchema.extend({ individualId: idSchema.optional(), collectiveId: idSchema.optional() }),
@@ -24,18 +25,27 @@ export function membershipRoutes(registry: RegistryStore): FastifyPluginAsync {
       async (request) => ({ ...request.query, items: registry.listMemberships(request.query) }),
     );
 
-    app.get('/memberships/:id', { schema: { tags, params: idParams, response: { 200: membershipSchema, ...errors } } }, async (request) => {
-      return registry.getMembership(request.params.id) ?? Promise.reject(notFound('membership', request.params.id));
-    });
+    app.get(
+      '/memberships/:id',
+      { config: { access: 'read' }, schema: { tags, params: idParams, response: { 200: membershipSchema, ...errors } } },
+      async (request) => {
+        return registry.getMembership(request.params.id) ?? Promise.reject(notFound('membership', request.params.id));
+      },
+    );
 
-    app.post('/memberships', { schema: { tags, body: membershipCreateSchema, response: created(membershipSchema) } }, async (request, reply) => {
-      const { record, created: isNew } = registry.createMembership(request.body);
-      return reply.status(isNew ? 201 : 200).send(record);
-    });
+    app.post(
+      '/memberships',
+      { config: { access: 'write' }, schema: { tags, body: membershipCreateSchema, response: created(membershipSchema) } },
+      async (request, reply) => {
+        const { record, created: isNew } = registry.createMembership(request.body);
+        return reply.status(isNew ? 201 : 200).send(record);
+      },
+    );
 
     app.patch(
       '/memberships/:id',
       {
+        config: { access: 'write' },
         schema: {
           tags,
           description: 'Corrects the role or the interval; the same overlap rules apply.',
@@ -47,7 +57,7 @@ export function membershipRoutes(registry: RegistryStore): FastifyPluginAsync {
       async (request) => registry.updateMembership(request.params.id, request.body),
     );
 
-    app.delete('/memberships/:id', { schema: { tags, params: idParams, response: deleted } }, async (request, reply) => {
+    app.delete('/memberships/:id', { config: { access: 'write' }, schema: { tags, params: idParams, response: deleted } }, async (request, reply) => {
       registry.deleteMembership(request.params.id);
       return reply.status(204).send(null);
     });

@@ -25,6 +25,7 @@ export function quarantineRoutes(quarantine: QuarantineStore, replay: Replay): F
     app.get(
       '/quarantine',
       {
+        config: { access: 'read' },
         schema: {
           tags: ['quarantine'],
           querystring: pageQuerySchema.extend({ reason: z.enum(quarantineReasons).optional(), deviceId: idSchema.optional() }),
@@ -40,6 +41,7 @@ export function quarantineRoutes(quarantine: QuarantineStore, replay: Replay): F
     app.post(
       '/quarantine/replay',
       {
+        config: { access: 'write' },
         schema: {
           tags: ['quarantine'],
           description:

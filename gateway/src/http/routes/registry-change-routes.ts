@@ -11,6 +11,7 @@ export function registryChangeRoutes(registry: RegistryStore): FastifyPluginAsyn
     app.get(
       '/registry/changes',
       {
+        config: { access: 'read' },
         schema: {
           tags: ['registry'],
           querystring: z.object({

@@ -27,6 +27,7 @@ export function subjectRoutes(registry: RegistryStore): FastifyPluginAsync {
     app.get(
       '/subjects',
       {
+        config: { access: 'read' },
         schema: {
           tags,
           querystring: pageQuerySchema.extend({ kind: subjectKindSchema.optional(), type: typeNameSchema.optional() }),
@@ -36,22 +37,35 @@ export function subjectRoutes(registry: RegistryStore): FastifyPluginAsync {
       async (request) => ({ ...request.query, items: registry.listSubjects(request.query) }),
     );
 
-    app.get('/subjects/:id', { schema: { tags, params: idParams, response: { 200: subjectSchema, ...errors } } }, async (request) => {
-      return registry.getSubject(request.params.id) ?? Promise.reject(notFound('subject', request.params.id));
-    });
+    app.get(
+      '/subjects/:id',
+      { config: { access: 'read' }, schema: { tags, params: idParams, response: { 200: subjectSchema, ...errors } } },
+      async (request) => {
+        return registry.getSubject(request.params.id) ?? Promise.reject(notFound('subject', request.params.id));
+      },
+    );
 
-    app.post('/subjects', { schema: { tags, body: subjectCreateSchema, response: created(subjectSchema) } }, async (request, reply) => {
-      const { record, created: isNew } = registry.createSubject(request.body);
-      return reply.status(isNew ? 201 : 200).send(record);
-    });
+    app.post(
+      '/subjects',
+      { config: { access: 'write' }, schema: { tags, body: subjectCreateSchema, response: created(subjectSchema) } },
+      async (request, reply) => {
+        const { record, created: isNew } = registry.createSubject(request.body);
+        return reply.status(isNew ? 201 : 200).send(record);
+      },
+    );
 
-    app.patch('/subjects/:id', { schema: { tags, params: idParams, body: subjectPatchSchema, response: { 200: subjectSchema, ...errors } } }, async (request) =>
-      registry.updateSubject(request.params.id, request.body),
+    app.patch(
+      '/subjects/:id',
+      { config: { access: 'write' }, schema: { tags, params: idParams, body: subjectPatchSchema, response: { 200: subjectSchema, ...errors } } },
+      async (request) => registry.updateSubject(request.params.id, request.body),
     );
 
     app.delete(
       '/subjects/:id',
-      { schema: { tags, description: 'Refused (409) while memberships or assignments name the subject.', params: idParams, response: deleted } },
+      {
+        config: { access: 'write' },
+        schema: { tags, description: 'Refused (409) while memberships or assignments name the subject.', params: idParams, response: deleted },
+      },
       async (request, reply) => {
         registry.deleteSubject(request.params.id);
         return reply.status(204).send(null);
@@ -61,6 +75,7 @@ export function subjectRoutes(registry: RegistryStore): FastifyPluginAsync {
     app.get(
       '/subjects/:id/as-of',
       {
+        config: { access: 'read' },
         schema: {
           tags,
           description: 'The subject as the registry held it at t: its members (or its collectives) and its devices.',
