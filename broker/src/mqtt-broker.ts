@@ -8,13 +8,17 @@ import { Aedes, type AedesPublishPacket, type AuthenticateError, type Client, ty
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { createWebSocketStream, WebSocketServer } from 'ws';
+import { connackSent, expectClientState, willTopic } from './aedes-client-state.js';
 import { Acl, parseAclRules, topicMatches, type Principal } from './acl.js';
 import { openBrokerBackends, type BrokerBackends } from './broker-backends.js';
 import type { BrokerHooks } from './broker-hooks.js';
 import { createBrokerMetrics, ListenerTraffic, type BrokerMetrics, type ListenerName } from './broker-metrics.js';
+import { connack, connectSteps, type ConnectContext, type ConnectParts, type ConnectRefusal } from './connect-steps.js';
 import { ConnectionGuard } from './connection-guard.js';
 import { deliverAtHighestQos } from './overlapping-subscriptions.js';
 import { guardPacketSize } from './packet-size-guard.js';
+import { publishContext, publishSteps, type PublishParts, type PublishRefusal, type Sender } from './publish-steps.js';
+import { runSteps } from './steps.js';
 import { SysTopics } from './sys-topics.js';
 
 export interface MqttBrokerOptions {
@@ -28,20 +32,16 @@ export interface MqttBrokerOptions {
   version: string;
 }
 
-/** CONNACK return codes of MQTT 3.1.1 (plain numbers: aedes' const enum breaks under isolatedModules). */
-const connack = { identifierRejected: 2, serverUnavailable: 3, badUsernameOrPassword: 4, notAuthorized: 5 } as const;
-
-function refusal(message: string, returnCode: number): AuthenticateError {
-  return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
+function authenticateError({ reason, returnCode }: ConnectRefusal): AuthenticateError {
+  return Object.assign(new Error(reason), { returnCode }) as AuthenticateError;
 }
 
-interface ClientInfo {
-  listener: ListenerName;
+/** What the broker knows of a connection; its client id and principal are set once its CONNECT is accepted. */
+interface ClientInfo extends Sender {
+  clientId: string;
+  principal: Principal | null;
   address: string;
   socket: Duplex;
-  principal: Principal | null;
-  /** QoS 1/2 publishes of this client being stored (their ack waits for it). */
-  inFlight: number;
   /** The client's granted subscriptions and their QoS, which aedes loses track of for wildcard filters. */
   filters: Map<string, number>;
   /** It asked for a persistent session without a client id (aedes would make one up). */
@@ -49,10 +49,10 @@ interface ClientInfo {
 }
 
 /**
- * The embedded broker (aedes) behind TCP, TLS and WebSocket listeners. Clients are admitted by the
- * connection guard, authenticated as a device or an API key, and held to the ACL. A device's publish is
- * ingested inside `authorizePublish`, which aedes runs before it writes the PUBACK/PUBREC, so an
- * acknowledged message is already durable.
+ * The embedded broker (aedes) behind TCP, TLS and WebSocket listeners. A CONNECT goes through the
+ * `connectSteps` (admission limits, login as a device, an API key or anonymous, will check) and a PUBLISH
+ * through the `publishSteps` (ACL, quarantine, in-flight limit, ingest), both run from aedes' hooks. aedes
+ * runs `authorizePublish` before it writes the PUBACK/PUBREC, so an acknowledged message is already durable.
  */
 export class MqttBroker {
   private aedes: Aedes | null = null;
@@ -66,6 +66,8 @@ export class MqttBroker {
   private readonly guard: ConnectionGuard;
   private readonly metrics: BrokerMetrics;
   private readonly log: Logger;
+  private readonly connectParts: ConnectParts;
+  private readonly publishParts: PublishParts;
 
   constructor(private readonly options: MqttBrokerOptions) {
     const { config } = options;
@@ -78,6 +80,9 @@ export class MqttBroker {
     });
     this.metrics = createBrokerMetrics(options.registry, this.traffic);
     this.log = options.logger.child({ part: 'broker' });
+    const { acl, metrics, log } = this;
+    this.connectParts = { acl, guard: this.guard, hooks: options.hooks, metrics, log, allowAnonymous: config.allowAnonymous };
+    this.publishParts = { acl, hooks: options.hooks, metrics, traffic: this.traffic, log, maxInflight: config.maxInflight };
   }
 
   /** The TCP listener's port (the one devices use by default). */
@@ -199,7 +204,9 @@ export class MqttBroker {
   private accept(stream: Duplex, listener: ListenerName, socket: Socket, request?: IncomingMessage): void {
     this.traffic[listener].track(socket);
     const client = this.aedes!.handle(stream, request as never);
+    expectClientState(client);
     this.clients.set(client, {
+      clientId: '',
       listener,
       address: socket.remoteAddress ?? 'unknown',
       socket: stream,
@@ -219,50 +226,35 @@ export class MqttBroker {
     done: (error: AuthenticateError | null, success: boolean | null) => void,
   ): void {
     const info = this.clients.get(client);
-    if (!info) return done(refusal('unknown connection', connack.serverUnavailable), false);
-    const { listener, address } = info;
-    // aedes gives an empty client id a generated one even with clean session false [MQTT-3.1.3-8].
-    if (info.persistentWithoutId) return done(refusal('a persistent session needs a client id', connack.identifierRejected), false);
-    const refuse = (reason: string, code: number) => {
-      this.metrics.authFailures.inc({ listener, reason });
-      this.log.warn(
-        { clientId: client.id, username, address, listener, reason },
-        reason === 'bad_credentials' ? 'MQTT authentication failed' : 'MQTT connection refused',
-      );
-      done(refusal(reason, code), false);
-    };
-    const limit = this.guard.admit(address, this.connectedClients);
-    if (limit) {
-      this.metrics.refused.inc({ listener, limit });
-      return refuse(limit, limit === 'auth_rate_limited' ? connack.notAuthorized : connack.serverUnavailable);
+    if (!info) {
+      done(authenticateError({ reason: 'unknown connection', returnCode: connack.serverUnavailable }), false);
+      return;
     }
-    const accept = (principal: Principal) => {
-      // The will is published later, maybe by another node with no client to check: check it now.
-      const will = (client as Client & { _will?: { topic: string } | null })._will;
-      if (will && !this.acl.canPublish(principal, will.topic).allowed) return refuse('will_not_allowed', connack.notAuthorized);
-      info.principal = principal;
+    const context: ConnectContext = {
+      listener: info.listener,
+      address: info.address,
+      clientId: client.id,
+      username,
+      password,
+      persistentWithoutId: info.persistentWithoutId,
+      certificateCn: this.certificateDevice(info),
+      willTopic: willTopic(client),
+      connected: this.connectedClients,
+      principal: null,
+    };
+    const finish = (outcome: 'accept' | ConnectRefusal) => {
+      if (outcome !== 'accept') {
+        done(authenticateError(outcome), false);
+        return;
+      }
+      info.clientId = client.id;
+      info.principal = context.principal;
       done(null, true);
     };
-    const certificateDevice = this.certificateDevice(info);
-    if (certificateDevice !== null) {
-      if (username !== undefined && username !== certificateDevice) return refuse('username_not_certificate_cn', connack.badUsernameOrPassword);
-      if (!this.options.hooks.deviceExists(certificateDevice)) return refuse('unknown_certificate_device', connack.notAuthorized);
-      return accept({ kind: 'device', deviceId: certificateDevice });
-    }
-    if (username === undefined) {
-      return this.options.config.allowAnonymous ? accept({ kind: 'anonymous' }) : refuse('no_credentials', connack.notAuthorized);
-    }
-    this.options.hooks.authenticate(username, password?.toString('utf8') ?? '').then(
-      (principal) => {
-        if (principal) return accept(principal);
-        this.guard.recordAuthFailure(address);
-        refuse('bad_credentials', connack.badUsernameOrPassword);
-      },
-      (error: unknown) => {
-        this.log.error({ err: error }, 'authentication failed with an error');
-        done(refusal('authentication error', connack.serverUnavailable), false);
-      },
-    );
+    runSteps(connectSteps, context, this.connectParts, finish, (error) => {
+      this.log.error({ err: error }, 'a connect step failed');
+      finish({ reason: 'connect step failed', returnCode: connack.serverUnavailable });
+    });
   }
 
   /** The device a verified TLS client certificate names (its CN), if the client presented one. */
@@ -275,55 +267,18 @@ export class MqttBroker {
   }
 
   private authorizePublish(client: Client | null, packet: PublishPacket, done: (error?: Error | null) => void): void {
-    // Without a client, aedes is publishing the will of a client of a dead node or of a past run (its
-    // topic passed the ACL at CONNECT): a device's `offline` is ingested like any other status.
-    if (client === null) {
-      if (!this.options.hooks.isIngestTopic(packet.topic)) return done(null);
-      const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-      return void this.options.hooks
-        .ingest({ topic: packet.topic, payload, receivedAt: Date.now(), clientId: null, username: null })
-        .then(() => done(null), done);
+    // Without a client, aedes is publishing a will (see PublishContext.sender).
+    const sender = client === null ? null : this.clients.get(client);
+    if (sender === undefined) {
+      done(new Error('publish from a connection no listener accepted'));
+      return;
     }
-    const info = this.clients.get(client);
-    const principal = info?.principal;
-    if (!info || !principal) return done(new Error('publish before authentication'));
-    const { listener } = info;
-    this.traffic[listener].messagesIn += 1;
-    const { hooks } = this.options;
-    const decision = this.acl.canPublish(principal, packet.topic);
-    const username = principal.kind === 'device' ? principal.deviceId : null;
-    const message = () => ({
-      topic: packet.topic,
-      payload: typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload,
-      receivedAt: Date.now(),
-      clientId: client.id,
-      username,
+    const context = publishContext(packet, sender, this.options.hooks.isIngestTopic(packet.topic));
+    const finish = (outcome: 'accept' | PublishRefusal) => done(outcome === 'accept' ? null : outcome.error);
+    runSteps(publishSteps, context, this.publishParts, finish, (error) => {
+      this.log.error({ err: error }, 'a publish step failed');
+      finish({ refused: 'not_stored', error: new Error('a publish step failed') });
     });
-    if (!decision.allowed) {
-      this.metrics.deniedPublishes.inc({ listener });
-      this.log.warn({ clientId: client.id, topic: packet.topic, reason: decision.reason }, 'publish denied; disconnecting the client');
-      // MQTT 3.1.1 has no negative PUBACK: the connection is closed [MQTT-3.3.5-2]. A device writing on
-      // another device's topic is also quarantined (topic mismatch), so operators see what it sent.
-      const denied = () => done(new Error(`publish on ${packet.topic} denied: ${decision.reason}`));
-      if (principal.kind === 'device' && hooks.isIngestTopic(packet.topic)) return void hooks.ingest(message()).then(denied, denied);
-      return denied();
-    }
-    if (!hooks.isIngestTopic(packet.topic)) return done(null);
-    if (info.inFlight >= this.options.config.maxInflight) {
-      this.metrics.refused.inc({ listener, limit: 'inflight' });
-      return done(new Error(`more than ${this.options.config.maxInflight} messages in flight`));
-    }
-    info.inFlight += 1;
-    hooks.ingest(message()).then(
-      () => {
-        info.inFlight -= 1;
-        done(null);
-      },
-      (error: Error) => {
-        info.inFlight -= 1;
-        done(error);
-      },
-    );
   }
 
   private authorizeSubscribe(client: Client, subscription: Subscription, done: (error: Error | null, subscription?: Subscription | null) => void): void {
@@ -331,7 +286,8 @@ export class MqttBroker {
     const decision = info?.principal ? this.acl.canSubscribe(info.principal, subscription.topic) : { allowed: false as const, reason: 'not authenticated' };
     if (decision.allowed) {
       info!.filters.set(subscription.topic, subscription.qos);
-      return done(null, subscription);
+      done(null, subscription);
+      return;
     }
     this.metrics.deniedSubscribes.inc({ listener: info?.listener ?? 'tcp' });
     this.log.warn({ clientId: client.id, filter: subscription.topic, reason: decision.reason }, 'subscription denied (SUBACK 0x80)');
@@ -345,7 +301,7 @@ export class MqttBroker {
     // send them a PUBLISH first [MQTT-3.2.0-1] (MQTT.js then never sees the CONNACK). Nothing is lost by
     // holding it back: a QoS 1/2 message for a persistent session is queued before it is emitted, and the
     // queue is sent right after the CONNACK.
-    if (!(client as Client & { connackSent?: boolean }).connackSent) return null;
+    if (!connackSent(client)) return null;
     let granted = -1;
     for (const [filter, qos] of info.filters) if (topicMatches(packet.topic, filter)) granted = Math.max(granted, qos);
     // aedes sends retained `$SYS` messages to `#` subscribers; `$` topics match no leading wildcard [MQTT-4.7.2-1].
