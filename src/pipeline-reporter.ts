@@ -4,7 +4,7 @@ import type { ConsumerStatus, InfluxPoint, InfluxWriter } from '@parcours/gatewa
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 
-/** Counter totals of the ingest stage, as `/metrics` has them, to the `pipeline` fields of DESIGN.md. */
+/** Counter totals of the ingest stage, as `/metrics` has them, to the fields of the `pipeline` measurement. */
 const ingestFields = {
   received: 'parcours_messages_received_total',
   accepted: 'parcours_messages_accepted_total',
@@ -44,7 +44,7 @@ async function totals<K extends string>(registry: Registry, names: Record<K, str
  * - `stage=ingest`: the gateway's counter totals and the log's head;
  * - `stage=broker`: MQTT connections (all listeners) and devices whose last status is online, when this
  *   node runs the embedded broker (its gauges are in the registry);
- * - `stage=quarantine`, one per reason code met so far: `quarantined` (a `reason` tag, issue 8);
+ * - `stage=quarantine`, one per reason code met so far: `quarantined`, with a `reason` tag;
  * - one per log reader, its stage named after it: lag and last batch time.
  */
 export class PipelineReporter {

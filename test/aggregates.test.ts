@@ -5,7 +5,7 @@ import { api, startApp, testConfig } from './helpers.js';
 import { TestFleet } from './test-fleet.js';
 
 /**
- * The aggregates of issue 7 on a real Parcours writing to a real InfluxDB: a household's devices (and
+ * The aggregates (transitions, activity, shared-device usage) on a real Parcours writing to a real InfluxDB: a household's devices (and
  * one of its members' toothbrush) publish two days of use over MQTT; the API computes transitions,
  * activity and shared-device usage from the store, the aggregate job writes the same figures to InfluxDB,
  * a later session updates them, and a batch re-derivation replaces them without adding any.

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParcoursApp } from '../src/app.js';
 import { api, startApp, testConfig } from './helpers.js';
 
-/** Every route, every role: who may call what (issue 3: "role enforcement on every route"). */
+/** Every route, every role: who may call what, the role enforced on every route. */
 let app: ParcoursApp;
 let keys: Record<'reader' | 'integrator', string>;
 

@@ -194,7 +194,7 @@ describe('Parcours in one process', () => {
     expect(overlap).toMatchObject({ status: 409, body: { code: errorCodes.overlap } });
     const openapi = await api<{ paths: Record<string, unknown> }>(app.urls.http, 'GET', '/openapi.json');
     expect(Object.keys(openapi.body.paths)).toEqual(expect.arrayContaining(['/api/v1/subjects', '/api/v1/subjects/{id}/sessions', '/api/v1/quarantine']));
-    // Every route of issue 7's analytics.
+    // Every analytics route: sessions, journeys, aggregates, funnels, retention.
     expect(Object.keys(openapi.body.paths)).toEqual(
       expect.arrayContaining([
         '/api/v1/subjects/{id}/journeys',

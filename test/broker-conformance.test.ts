@@ -10,7 +10,7 @@ import { adminKey, api, startApp, testConfig } from './helpers.js';
 import { settle } from './mqtt-clients.js';
 
 /**
- * MQTT 3.1.1 in the corners (issue 5, "Conformance") against the embedded broker, with MQTT.js and with
+ * MQTT 3.1.1 in the corners (docs/broker.md, "Conformance") against the embedded broker, with MQTT.js and with
  * a third-party client, Debian's mosquitto_pub/mosquitto_sub; and device presence from status and will.
  */
 const run = promisify(execFile);

@@ -11,7 +11,7 @@ import { adminKey, api, scrapeMetrics, startApp, testConfig } from './helpers.js
 import { recordMessages, settle } from './mqtt-clients.js';
 
 /**
- * The embedded broker's security over real sockets (issue 5): every ACL rule with attempts to escape
+ * The embedded broker's security over real sockets: every ACL rule with attempts to escape
  * it, API-key logins, TLS with client certificates, WebSocket, and the admission and packet limits.
  */
 let app: ParcoursApp | null = null;

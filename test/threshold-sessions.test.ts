@@ -6,7 +6,7 @@ import type { ParcoursApp } from '../src/app.js';
 import { adminKey, startApp, testConfig } from './helpers.js';
 
 /**
- * Sessions from telemetry thresholds (issue 7), for real: the `small` fleet, with its metered types
+ * Sessions from telemetry thresholds, for real: the `small` fleet, with its metered types
  * made telemetry-only (no usage events at all), publishes three simulated days to a real Parcours
  * running the built-in session rules. Their sessions are then compared with the simulator's ground truth.
  *

@@ -3,7 +3,7 @@ import { idSchema, typeNameSchema } from './ids.js';
 import { instantSchema } from './time.js';
 
 /**
- * Aggregates of the stored sessions and journeys (issue 7), as served by the API. They are pure
+ * Aggregates of the stored sessions and journeys, as served by the API. They are pure
  * functions of the store, so the streaming and batch results agree by construction.
  */
 

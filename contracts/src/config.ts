@@ -4,9 +4,10 @@ import { funnelsSchema } from './funnels.js';
 import { builtInSessionRules, sessionRulesSchema } from './session-rules.js';
 
 /**
- * The one configuration schema (STYLE.md, habit 2). Each setting has a description and a default; its
- * environment variable is derived from its path (`mqtt.allowAnonymous` → `PARCOURS_MQTT_ALLOW_ANONYMOUS`),
- * except the `influx` section, which uses the InfluxDB ecosystem's names (`INFLUX_URL`, …).
+ * The one configuration schema: each setting has a description and a default, from which
+ * docs/configuration.md is generated. Its environment variable is derived from its path
+ * (`mqtt.allowAnonymous` → `PARCOURS_MQTT_ALLOW_ANONYMOUS`), except in the `influx` section, which uses the
+ * InfluxDB ecosystem's names (`INFLUX_URL`, …).
  */
 
 /** Environment values are strings: accept `true/false/1/0/yes/no` as well as real booleans from a file. */

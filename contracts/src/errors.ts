@@ -1,6 +1,6 @@
 /**
- * Every stable error and quarantine reason code, in one place (STYLE.md, habit 4).
- * Tests, logs, metrics labels and API error bodies use these strings.
+ * Every stable error and quarantine reason code, in one place: tests, logs, metrics labels and API
+ * error bodies use these strings, so they never change meaning.
  */
 export const errorCodes = {
   // Quarantine reasons: why a device message was not accepted.

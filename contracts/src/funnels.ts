@@ -6,7 +6,7 @@ import { subjectKindSchema } from './registry.js';
 import { instantSchema } from './time.js';
 
 /**
- * Funnels declared in `analytics.funnels` (issue 7), counted like PostHog's ordered funnels: a subject
+ * Funnels declared in `analytics.funnels`, counted like PostHog's ordered funnels: a subject
  * enters with an occurrence of the first step and reaches step k when steps 2..k follow it, each strictly
  * after the previous, within the window of the entry.
  */

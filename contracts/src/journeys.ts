@@ -4,7 +4,7 @@ import { subjectKindSchema } from './registry.js';
 import { instantSchema } from './time.js';
 
 /**
- * A journey of one subject (issue 7): its usage sessions across devices in start order, up to an
+ * A journey of one subject: its usage sessions across devices in start order, up to an
  * inactivity gap. As served by the API and published on `subjects/{id}/journeys`.
  */
 export const journeySchema = z.object({

@@ -1,4 +1,4 @@
-/** InfluxDB measurement and tag names (DESIGN.md, "InfluxDB measurements"); snake_case is InfluxDB's. */
+/** InfluxDB measurement and tag names (docs/design.md, "InfluxDB measurements"); snake_case is InfluxDB's. */
 export const measurements = {
   telemetry: 'telemetry',
   usageEvent: 'usage_event',
@@ -10,7 +10,7 @@ export const measurements = {
   funnel: 'funnel',
   retention: 'retention',
   lifecycle: 'lifecycle',
-  /** Sessions per UTC hour, subject type and device type, tagged with `weekday` and `hour` (issue 8). */
+  /** Sessions per UTC hour, subject type and device type, tagged with `weekday` and `hour`: InfluxQL cannot group by the hour of the day. */
   usageHour: 'usage_hour',
   pipeline: 'pipeline',
 } as const;
@@ -23,7 +23,7 @@ export const tags = {
   actor: 'actor',
   fromType: 'from_type',
   toType: 'to_type',
-  /** `activity`: `day` or `week`; a deliberate extension of DESIGN's table, as distinct counts of a week are not the sum of its days'. */
+  /** `activity`: `day` or `week`, as distinct counts of a week are not the sum of its days'. */
   period: 'period',
   /** `usage_share`: where the actor comes from (`reported`, `inferred`, `none`). */
   source: 'source',

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { idSchema, typeNameSchema } from './ids.js';
 import { instantSchema } from './time.js';
 
-/** The subjects model (DESIGN.md, "Subjects"): who usage is attributed to, and over which intervals. */
+/** The subjects model (docs/design.md, "Subjects"): who usage is attributed to, and over which intervals. */
 
 export const subjectKindSchema = z.enum(['individual', 'collective']);
 export type SubjectKind = z.infer<typeof subjectKindSchema>;

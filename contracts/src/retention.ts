@@ -4,9 +4,9 @@ import { subjectKindSchema } from './registry.js';
 import { instantSchema } from './time.js';
 
 /**
- * Weekly retention and lifecycle of subjects (issue 7), as PostHog computes them. Weeks are ISO weeks,
+ * Weekly retention and lifecycle of subjects, as PostHog computes them. Weeks are ISO weeks,
  * starting on Monday 00:00 UTC; a subject is active in a week when a session counted for it (its own, or
- * one it used as actor or inferred actor) starts in that week.
+ * one it used as reported actor, as journeys count them) starts in that week.
  */
 export const retentionQuerySchema = z.object({
   from: instantSchema.describe('first week of the range: the ISO week (Monday, UTC) containing this instant'),

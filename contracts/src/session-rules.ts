@@ -4,7 +4,7 @@ import { typeNameSchema } from './ids.js';
 
 /**
  * When a device's telemetry says it is in use, for device types whose devices may not send
- * `usage.start`/`usage.stop` (issue 7): a metric compared with a threshold.
+ * `usage.start`/`usage.stop`: a metric compared with a threshold.
  */
 export const thresholdRuleSchema = z.strictObject({
   metric: z.string().min(1).describe('telemetry metric compared (a boolean counts as 0 or 1)'),

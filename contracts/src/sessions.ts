@@ -3,7 +3,7 @@ import { idSchema, typeNameSchema } from './ids.js';
 import { instantSchema } from './time.js';
 import { subjectKindSchema } from './registry.js';
 
-/** `threshold`: the telemetry fell back past its per-type threshold (issue 7). */
+/** `threshold`: the telemetry fell back past its per-type threshold. */
 export const sessionCloseReasons = ['stop', 'idle_timeout', 'max_length', 'threshold'] as const;
 
 /** A usage session of one device, as served by the API and published on `subjects/{id}/sessions`. */

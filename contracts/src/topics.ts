@@ -1,4 +1,4 @@
-/** MQTT topic layout (DESIGN.md, "MQTT topics"). Every topic string is built or parsed here. */
+/** MQTT topic layout (docs/design.md, "MQTT topics"). Every topic string is built or parsed here. */
 
 export const deviceChannels = ['telemetry', 'events', 'status'] as const;
 export type DeviceChannel = (typeof deviceChannels)[number];

@@ -151,7 +151,7 @@ describe('the shipped dashboards', () => {
     }
   });
 
-  it('query only the measurements Parcours writes (DESIGN.md and its documented extensions)', () => {
+  it('query only the measurements Parcours writes (docs/design.md)', () => {
     const queried = new Set(shipped.flatMap((d) => listDashboardQueries(d.json)).flatMap((q) => [...q.query.matchAll(/FROM "(\w+)"/g)].map((m) => m[1]!)));
     const known: string[] = Object.values(measurements);
     expect([...queried].filter((m) => !known.includes(m))).toEqual([]);

@@ -66,7 +66,7 @@ function formatReport(r: AccuracyReport): string {
   ] as const) {
     lines.push(`  ${what.padEnd(9)} truth ${t.truthTotal}, derived ${t.derivedTotal}, |error| ${t.absoluteError} = ${pct(t.relativeError)}`);
   }
-  lines.push('', 'targets (issue 7)');
+  lines.push('', 'targets');
   for (const t of r.targets) lines.push(`  ${t.met ? 'met   ' : 'MISSED'} ${t.name.padEnd(38)} ${pct(t.value).padStart(8)}  (${t.target})`);
   return `${lines.join('\n')}\n`;
 }

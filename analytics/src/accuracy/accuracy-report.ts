@@ -6,7 +6,7 @@ import { compareTransitions, type JourneyLike } from './transition-accuracy.js';
 
 /**
  * The accuracy report: Parcours' derived sessions, attribution and transitions against a simulator's
- * ground truth, with the targets of issue 7. Pure: the command gathers the inputs from the store.
+ * ground truth, with the targets Parcours must meet (`targets`). Pure: the command gathers the inputs from the store.
  */
 
 const scoresSchema = z.object({

@@ -3,7 +3,7 @@ import type { InfluxPoint } from '../influx/point.js';
 import type { LogRecord } from '@parcours/contracts';
 
 /**
- * The raw measurements (DESIGN.md): `telemetry` with one field per metric (and `seq`), and `usage_event`. Points keep
+ * The raw measurements (docs/design.md, "InfluxDB measurements"): `telemetry` with one field per metric (and `seq`), and `usage_event`. Points keep
  * the device's timestamp and stable tags, so writing a record again overwrites its point.
  */
 export function rawPoint(record: LogRecord): InfluxPoint {
