@@ -1,5 +1,5 @@
 /**
- * Who may publish and subscribe where (DESIGN.md, "MQTT topics"). Pure functions of a principal and a
+ * Who may publish and subscribe where (docs/design.md, "MQTT topics"). Pure functions of a principal and a
  * topic, so that every rule, and every attempt to escape it, has a unit test.
  */
 

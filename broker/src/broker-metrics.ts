@@ -32,7 +32,7 @@ export class ListenerTraffic {
   }
 }
 
-/** The broker's Prometheus metrics, per listener where a connection is involved (issue 5, "Observability"). */
+/** The broker's Prometheus metrics, per listener where a connection is involved. */
 export function createBrokerMetrics(registry: Registry, traffic: Readonly<Record<ListenerName, ListenerTraffic>>) {
   const registers = [registry];
   const listener = ['listener'] as const;

@@ -18,7 +18,7 @@ export function isoWeekday(ms: number): number {
 /**
  * Sessions per UTC hour of their start, owner's subject type and device type, each session once (unlike
  * `activity`, which also counts it for its actor): what a time-of-day × day-of-week view sums, since
- * InfluxQL cannot group by the hour of the day itself (issue 8).
+ * InfluxQL cannot group by the hour of the day itself.
  */
 export function aggregateUsageHours(sessions: Iterable<Pick<ActivitySession, 'deviceType' | 'subjectType' | 'start'>>): UsageHour[] {
   const groups = new Map<string, UsageHour>();

@@ -67,7 +67,7 @@ export function median(values: readonly number[]): number | null {
 const ratio = (part: number, whole: number): number | null => (whole === 0 ? null : part / whole);
 
 /**
- * A funnel over `[from, to)` from the occurrences of its steps (issue 7, PostHog's ordered funnels):
+ * A funnel over `[from, to)` from the occurrences of its steps (as PostHog's ordered funnels count them):
  * each subject counts once, at the furthest step any of its entries reached.
  */
 export function computeFunnel(funnel: Funnel, from: number, to: number, occurrences: readonly Occurrence[]): FunnelResult {

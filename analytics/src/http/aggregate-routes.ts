@@ -29,7 +29,7 @@ function checkInterval(from: number, to: number): void {
 }
 
 /**
- * The aggregates of issue 7, computed on request from the store (the same functions the aggregate job
+ * The aggregates (transitions, activity, shared usage), computed on request from the store (the same functions the aggregate job
  * writes to InfluxDB): `GET /transitions`, `GET /activity`, `GET /shared-usage`.
  */
 export function aggregateRoutes(store: AggregateStore, individualType: (id: string) => string | null): FastifyPluginAsync {

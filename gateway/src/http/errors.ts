@@ -28,7 +28,7 @@ function send(reply: FastifyReply, status: number, code: string, detail: string,
   return reply.status(status).type(problemContentType).send(problem);
 }
 
-/** Every API error is an RFC 9457 problem document with a stable code (STYLE.md, habit 4). */
+/** Every API error is an RFC 9457 problem document with a stable code. */
 export function handleHttpError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (hasZodFastifySchemaValidationErrors(error)) {
     const errors = error.validation.map((issue) => ({
