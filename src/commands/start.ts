@@ -30,7 +30,14 @@ export async function runStartCommand(options: { config?: string }): Promise<voi
   const logger = createLogger(config.log);
   const app = ParcoursApp.open(config, logger);
   await app.start();
-  const fleet = config.sim.scenario === 'none' ? null : await startFleet(config, app.urls, app.fleetApiKey(), logger);
+  // The simulated fleet is the last part: if it cannot start, nothing else is left running either.
+  const fleet =
+    config.sim.scenario === 'none'
+      ? null
+      : await startFleet(config, app.urls, app.fleetApiKey(), logger).catch(async (error: unknown) => {
+          await app.stop();
+          throw error;
+        });
   process.stderr.write(banner(config, app, fleet !== null));
   onShutdown(logger, async () => {
     await fleet?.stop();
