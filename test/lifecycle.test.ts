@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { connect, createServer, type Server } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +8,7 @@ import { errorCodes, ParcoursError } from '@parcours/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ParcoursApp } from '../src/app.js';
 import { PartStartError } from '../src/lifecycle/parts.js';
-import { freePort } from '../tools/services/index.js';
+import { acceptsTcp as accepts, freePort } from '../tools/services/index.js';
 import { api, startApp, testConfig } from './helpers.js';
 
 const bin = fileURLToPath(new URL('../bin/parcours.js', import.meta.url));
@@ -29,18 +29,6 @@ async function takePort(): Promise<number> {
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   blockers.push(server);
   return port;
-}
-
-/** Whether a TCP connection to the port on loopback is accepted. */
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 /** `parcours start` as a user runs it, until it exits by itself. */
