@@ -13,7 +13,7 @@ import { registryChangeRoutes } from './http/routes/registry-change-routes.js';
 import { subjectRoutes } from './http/routes/subject-routes.js';
 import type { GatewayMetrics } from './metrics.js';
 import { BatchWriter, type WriteOutcome } from './pipeline/batch-writer.js';
-import type { InboundMessage } from './pipeline/draft.js';
+import type { InboundMessage } from './pipeline/message.js';
 import { Ingest } from './pipeline/ingest.js';
 import { PresenceStore } from './pipeline/presence-store.js';
 import { QuarantineStore, type QuarantineEntry, type QuarantineFilter } from './quarantine/quarantine-store.js';

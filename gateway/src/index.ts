@@ -6,7 +6,7 @@ export { pageOf, pageQuerySchema } from './http/pagination.js';
 export { LogConsumer, type ConsumerStatus, type LogConsumerOptions } from './log/log-consumer.js';
 export type { EventLog } from './log/event-log.js';
 export type { ConsumerOffsets } from './log/consumer-offsets.js';
-export type { InboundMessage } from './pipeline/draft.js';
+export type { InboundMessage } from './pipeline/message.js';
 export type { WriteOutcome } from './pipeline/batch-writer.js';
 export { migrate, statementCache, type Database, type Migration } from './store/database.js';
 export { EmbeddedStore } from './store/embedded-store.js';

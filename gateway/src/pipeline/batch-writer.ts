@@ -60,10 +60,13 @@ export class BatchWriter {
       return;
     }
     const settle = () => {
-      batch.forEach((p, i) => p.resolve(outcomes[i]!));
+      for (let i = 0; i < batch.length; i++) batch[i]!.resolve(outcomes[i]!);
       if (outcomes.includes('stored')) this.log.notifyAppended();
     };
-    if (!this.walSync) return settle();
+    if (!this.walSync) {
+      settle();
+      return;
+    }
     this.walSync.sync().then(settle, (error: unknown) => {
       for (const p of batch) p.reject(error);
     });

@@ -1,5 +1,5 @@
 import { errorCodes, parseDeviceTopic } from '@parcours/contracts';
-import { reject, type Draft, type Rejection } from './draft.js';
+import { type Decoded, type InboundMessage, Rejection } from './message.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -9,23 +9,24 @@ export interface DecodeOptions {
 }
 
 /** Topic → device and channel; bytes → UTF-8 text → JSON (status stays plain text, as a last will carries it). */
-export function decode(draft: Draft, options: DecodeOptions): Rejection | void {
-  const { topic, payload } = draft.message;
+export function decode(message: InboundMessage, options: DecodeOptions): Decoded | Rejection {
+  const { topic, payload } = message;
   const parsed = parseDeviceTopic(options.baseTopic, topic);
-  if (!parsed) return reject(errorCodes.badTopic, `not a device topic: ${topic}`);
-  draft.topic = parsed;
+  if (!parsed) return new Rejection(errorCodes.badTopic, `not a device topic: ${topic}`, null, null);
+  const { deviceId, channel } = parsed;
   if (payload.length > options.maxPayloadBytes) {
-    return reject(errorCodes.oversize, `payload of ${payload.length} bytes exceeds the limit of ${options.maxPayloadBytes}`);
+    return new Rejection(errorCodes.oversize, `payload of ${payload.length} bytes exceeds the limit of ${options.maxPayloadBytes}`, deviceId, channel);
   }
+  let text: string;
   try {
-    draft.text = utf8.decode(payload);
+    text = utf8.decode(payload);
   } catch {
-    return reject(errorCodes.badEncoding, 'payload is not valid UTF-8');
+    return new Rejection(errorCodes.badEncoding, 'payload is not valid UTF-8', deviceId, channel);
   }
-  if (parsed.channel === 'status') return;
+  if (channel === 'status') return { message, deviceId, channel, text };
   try {
-    draft.json = JSON.parse(draft.text);
+    return { message, deviceId, channel, json: JSON.parse(text) };
   } catch (error) {
-    return reject(errorCodes.badJson, `payload is not JSON: ${(error as Error).message}`);
+    return new Rejection(errorCodes.badJson, `payload is not JSON: ${(error as Error).message}`, deviceId, channel);
   }
 }

@@ -7,7 +7,7 @@ import { attribute } from './attribute.js';
 import type { BatchWriter, WriteItem, WriteOutcome } from './batch-writer.js';
 import { decode, type DecodeOptions } from './decode.js';
 import { checkDeviceTime, type DeviceTimeOptions } from './device-time.js';
-import type { Draft, InboundMessage, Rejection } from './draft.js';
+import { type Attributed, type InboundMessage, Rejection } from './message.js';
 import { validate } from './validate.js';
 
 export interface IngestDeps {
@@ -27,28 +27,27 @@ export interface IngestDeps {
  * in which case the message must not be acknowledged.
  */
 export class Ingest {
-  private readonly stages: ReadonlyArray<(draft: Draft) => Rejection | void>;
+  constructor(private readonly deps: IngestDeps) {}
 
-  constructor(private readonly deps: IngestDeps) {
-    this.stages = [
-      (draft) => decode(draft, deps.options),
-      validate,
-      (draft) => checkDeviceTime(draft, deps.options),
-      (draft) => attribute(draft, deps.index()),
-    ];
+  /** The stages, in order: each takes what the one before returned; the first rejection ends the run. */
+  private run(message: InboundMessage): Attributed | Rejection {
+    const { options } = this.deps;
+    const decoded = decode(message, options);
+    if (decoded instanceof Rejection) return decoded;
+    const valid = validate(decoded);
+    if (valid instanceof Rejection) return valid;
+    const timed = checkDeviceTime(valid, options);
+    if (timed instanceof Rejection) return timed;
+    return attribute(timed, this.deps.index());
   }
 
   async handle(message: InboundMessage): Promise<WriteOutcome> {
     const { metrics, writer, logger } = this.deps;
-    const draft: Draft = { message };
-    let rejection: Rejection | undefined;
-    for (const stage of this.stages) {
-      rejection = stage(draft) ?? undefined;
-      if (rejection) break;
-    }
-    const channel = draft.topic?.channel ?? 'unknown';
+    const result = this.run(message);
+    const rejected = result instanceof Rejection;
+    const channel = rejected ? (result.channel ?? 'unknown') : result.body.channel;
     metrics.received.inc({ channel });
-    const item = rejection ? this.quarantineItem(draft, rejection) : this.acceptedItem(draft);
+    const item = rejected ? quarantineItem(message, result) : acceptedItem(result);
     let outcome: WriteOutcome;
     try {
       outcome = await writer.write(item);
@@ -57,57 +56,53 @@ export class Ingest {
       logger.error({ err: error, topic: message.topic }, 'could not store a message; it is not acknowledged');
       throw error;
     }
-    if (rejection) {
-      metrics.quarantined.inc({ reason: rejection.reason });
+    if (rejected) {
+      metrics.quarantined.inc({ reason: result.reason });
       if (item.kind === 'quarantine') this.deps.onQuarantined?.(item.entry);
-      logger.warn({ topic: message.topic, reason: rejection.reason, detail: rejection.detail }, 'message quarantined');
+      logger.warn({ topic: message.topic, reason: result.reason, detail: result.detail }, 'message quarantined');
       return outcome;
     }
     metrics.accepted.inc({ channel });
-    if (draft.attribution?.actorRejected) metrics.actorsRejected.inc();
+    if (result.attribution.actorRejected) metrics.actorsRejected.inc();
     if (outcome === 'stored') metrics.stored.inc({ channel });
     if (outcome === 'duplicate') metrics.duplicates.inc();
-    if (draft.clockCorrected) metrics.clockCorrected.inc();
-    if (draft.late) metrics.late.inc();
+    if (result.deviceTs !== null) metrics.clockCorrected.inc();
+    if (result.late) metrics.late.inc();
     return outcome;
   }
+}
 
-  private quarantineItem(draft: Draft, rejection: Rejection): WriteItem {
-    const { message } = draft;
-    return {
-      kind: 'quarantine',
-      entry: {
-        receivedAt: message.receivedAt,
-        topic: message.topic,
-        deviceId: draft.topic?.deviceId ?? null,
-        clientId: message.clientId,
-        username: message.username,
-        reason: rejection.reason,
-        detail: rejection.detail,
-        payload: message.payload,
-      },
-    };
-  }
+function quarantineItem(message: InboundMessage, rejection: Rejection): WriteItem {
+  return {
+    kind: 'quarantine',
+    entry: {
+      receivedAt: message.receivedAt,
+      topic: message.topic,
+      deviceId: rejection.deviceId,
+      clientId: message.clientId,
+      username: message.username,
+      reason: rejection.reason,
+      detail: rejection.detail,
+      payload: message.payload,
+    },
+  };
+}
 
-  private acceptedItem(draft: Draft): WriteItem {
-    const body = draft.body!;
-    const deviceId = draft.topic!.deviceId;
-    if (body.channel === 'status') {
-      return { kind: 'presence', change: { deviceId, status: body.payload, at: draft.message.receivedAt } };
-    }
-    const record: NewLogRecord = {
-      deviceId,
-      seq: body.payload.seq,
-      channel: body.channel,
-      ts: body.payload.ts,
-      receivedAt: draft.message.receivedAt,
-      ...draft.attribution!,
-      actorHint: body.channel === 'events' ? (body.payload.actor ?? null) : null,
-      deviceTs: draft.clockCorrected?.deviceTs ?? null,
-      type: body.channel === 'events' ? body.payload.type : null,
-      metrics: body.channel === 'telemetry' ? body.payload.metrics : null,
-      attrs: body.channel === 'events' ? (body.payload.attrs ?? null) : null,
-    };
-    return { kind: 'record', record };
-  }
+function acceptedItem(accepted: Attributed): WriteItem {
+  const { message, deviceId, body } = accepted;
+  if (body.channel === 'status') return { kind: 'presence', change: { deviceId, status: body.payload, at: message.receivedAt } };
+  const record: NewLogRecord = {
+    deviceId,
+    seq: body.payload.seq,
+    channel: body.channel,
+    ts: accepted.at,
+    receivedAt: message.receivedAt,
+    ...accepted.attribution,
+    actorHint: body.channel === 'events' ? (body.payload.actor ?? null) : null,
+    deviceTs: accepted.deviceTs,
+    type: body.channel === 'events' ? body.payload.type : null,
+    metrics: body.channel === 'telemetry' ? body.payload.metrics : null,
+    attrs: body.channel === 'events' ? (body.payload.attrs ?? null) : null,
+  };
+  return { kind: 'record', record };
 }

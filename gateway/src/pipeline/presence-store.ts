@@ -20,11 +20,12 @@ export class PresenceStore {
   /** Applies inside the caller's transaction (every group commit: prepared once). */
   apply(changes: readonly PresenceChange[]): void {
     if (changes.length === 0) return;
-    const upsert = (this.upsert ??= this.db.prepare(
+    this.upsert ??= this.db.prepare(
       `INSERT INTO device_presence (device_id, status, since) VALUES (?, ?, ?)
        ON CONFLICT (device_id) DO UPDATE SET status = excluded.status, since = excluded.since WHERE status <> excluded.status`,
-    ));
-    const record = (this.record ??= this.db.prepare('INSERT INTO device_status_events (device_id, status, at) VALUES (?, ?, ?)'));
+    );
+    this.record ??= this.db.prepare('INSERT INTO device_status_events (device_id, status, at) VALUES (?, ?, ?)');
+    const { upsert, record } = this;
     for (const c of changes) {
       if (upsert.run(c.deviceId, c.status, c.at).changes === 1) record.run(c.deviceId, c.status, c.at);
     }

@@ -1,6 +1,6 @@
 import { errorCodes, eventPayloadSchema, statusPayloadSchema, telemetryPayloadSchema } from '@parcours/contracts';
 import type { z } from 'zod';
-import { reject, type Draft, type Rejection } from './draft.js';
+import { type Decoded, Rejection, type Valid } from './message.js';
 
 /** `metrics.power_w: expected number, received string; seq: …` — every issue with its path. */
 export function formatIssues(error: z.ZodError): string {
@@ -8,21 +8,19 @@ export function formatIssues(error: z.ZodError): string {
 }
 
 /** Checks the payload against the channel's contract schema (zod is the source of truth). */
-export function validate(draft: Draft): Rejection | void {
-  const channel = draft.topic!.channel;
-  if (channel === 'status') {
-    const result = statusPayloadSchema.safeParse(draft.text!.trim());
-    if (!result.success) return reject(errorCodes.schema, 'status must be "online" or "offline"');
-    draft.body = { channel, payload: result.data };
-    return;
+export function validate(decoded: Decoded): Valid | Rejection {
+  const { message, deviceId } = decoded;
+  if (decoded.channel === 'status') {
+    const result = statusPayloadSchema.safeParse(decoded.text.trim());
+    if (!result.success) return new Rejection(errorCodes.schema, 'status must be "online" or "offline"', deviceId, 'status');
+    return { message, deviceId, body: { channel: 'status', payload: result.data } };
   }
-  if (channel === 'telemetry') {
-    const result = telemetryPayloadSchema.safeParse(draft.json);
-    if (!result.success) return reject(errorCodes.schema, formatIssues(result.error));
-    draft.body = { channel, payload: result.data };
-    return;
+  if (decoded.channel === 'telemetry') {
+    const result = telemetryPayloadSchema.safeParse(decoded.json);
+    if (!result.success) return new Rejection(errorCodes.schema, formatIssues(result.error), deviceId, 'telemetry');
+    return { message, deviceId, body: { channel: 'telemetry', payload: result.data } };
   }
-  const result = eventPayloadSchema.safeParse(draft.json);
-  if (!result.success) return reject(errorCodes.schema, formatIssues(result.error));
-  draft.body = { channel, payload: result.data };
+  const result = eventPayloadSchema.safeParse(decoded.json);
+  if (!result.success) return new Rejection(errorCodes.schema, formatIssues(result.error), deviceId, 'events');
+  return { message, deviceId, body: { channel: 'events', payload: result.data } };
 }
