@@ -16,3 +16,5 @@ export * from './config.js';
 export * from './problem.js';
 export * from './removed-results.js';
 export * from './log-record.js';
+export * from './log-reader.js';
+export * from './registry-as-of.js';
