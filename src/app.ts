@@ -198,7 +198,7 @@ export class ParcoursApp {
 
   /** See `reattribute.ts`: after a registry correction, re-attribute `[from, to)` and re-derive. */
   reattribute(from: number, to: number, onProgress: (progress: ReattributeProgress) => void = () => undefined): Promise<ReattributeResult> {
-    return reattribute({ gateway: this.gateway, analytics: this.analytics, influx: this.influx }, from, to, onProgress);
+    return reattribute({ gateway: this.gateway, analytics: this.analytics, influx: this.influx, logger: this.logger }, from, to, onProgress);
   }
 
   /** Every route the HTTP API serves (method and URL), to check them against the OpenAPI document. */

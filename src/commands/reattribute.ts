@@ -36,7 +36,7 @@ export async function runReattributeCommand(options: { from: string; to: string;
         `these settings differ from those the server derived with: ${differing.join(', ')} (PARCOURS_ANALYTICS_*); run with the server's configuration`,
       );
     }
-    const result = await reattribute({ gateway, analytics, influx }, from, to, showProgress);
+    const result = await reattribute({ gateway, analytics, influx, logger }, from, to, showProgress);
     if (process.stderr.isTTY) process.stderr.write('\n');
     process.stdout.write(
       `${result.changed} events re-attributed on ${result.devices.length} devices; ${result.sessions} sessions re-derived${influx ? ' and rewritten to InfluxDB' : ''}\n`,
