@@ -1,5 +1,5 @@
 import { ExternalBroker, MqttBroker, type Principal } from '@parcours/broker';
-import { Analytics } from '@parcours/analytics';
+import { Analytics, analyticsMigrations } from '@parcours/analytics';
 import { quarantineTopic, type Config } from '@parcours/contracts';
 import {
   buildHttpApp,
@@ -7,6 +7,8 @@ import {
   createInfluxWriter,
   Gateway,
   InfluxRawSink,
+  migrate,
+  registryAsOf,
   requireKey,
   type ConsumerStatus,
   type HttpApp,
@@ -134,15 +136,19 @@ export class ParcoursApp {
       });
       this.sink.start();
     }
+    migrate(this.gateway.db, analyticsMigrations);
     this.analyticsJobs = new Analytics({
       config,
-      gateway: this.gateway,
+      db: this.gateway.db,
+      log: this.gateway.log,
+      offsets: this.gateway.offsets,
+      registry: registryAsOf(this.gateway.registry, () => this.gateway.attributionIndex),
       influx: this.influx,
       publish: (topic, payload) => this.broker.publish(topic, payload, { qos: 1 }),
       logger,
-      registry: this.metricsRegistry,
+      metrics: this.metricsRegistry,
     });
-    this.analyticsJobs.start();
+    await this.analyticsJobs.start();
     await this.broker.start();
     this.registerGauges();
     if (this.influx) {

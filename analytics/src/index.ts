@@ -1,4 +1,6 @@
-export { Analytics, type AnalyticsOptions } from './analytics.js';
+export { Analytics, type AnalyticsDeps, type AnalyticsHealth } from './analytics.js';
+export { analyticsMigrations } from './migrations.js';
+export type { RelayStatus } from './outbox/outbox.js';
 export { SessionBuilder, type OpenSession, type SessionRules } from './sessions/session-builder.js';
 export type { SessionStore } from './sessions/session-store.js';
 export { accuracyReportSchema, computeAccuracy, type AccuracyInput, type AccuracyReport, type JourneySession } from './accuracy/accuracy-report.js';

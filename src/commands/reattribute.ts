@@ -1,9 +1,9 @@
-import { Analytics } from '@parcours/analytics';
 import { createGatewayMetrics, createInfluxWriter, Gateway, type ReattributeProgress } from '@parcours/gateway';
 import { Registry } from 'prom-client';
 import { loadConfig } from '../config/load-config.js';
 import { createLogger } from '../logger.js';
 import { reattribute } from '../reattribute.js';
+import { batchAnalytics } from './batch-analytics.js';
 
 function instant(text: string, flag: string): number {
   const ms = Date.parse(text);
@@ -28,8 +28,7 @@ export async function runReattributeCommand(options: { from: string; to: string;
   gateway.start();
   try {
     const influx = config.influx.url ? createInfluxWriter(config.influx, logger) : null;
-    const analytics = new Analytics({ config, gateway, influx, publish: async () => undefined, logger });
-    analytics.open();
+    const analytics = batchAnalytics(config, gateway, influx, logger);
     const differing = analytics.settingsDifferences();
     if (differing.length > 0) {
       throw new Error(

@@ -1,8 +1,8 @@
 import { rm } from 'node:fs/promises';
-import { Analytics, batchJobNames, readRange, rederiveReadOptions, type SessionRules } from '@parcours/analytics';
+import { Analytics, analyticsMigrations, batchJobNames, readRange, rederiveReadOptions, type SessionRules } from '@parcours/analytics';
 import { configSchema, type Config } from '@parcours/contracts';
 import { city, generateTimeline, parseScenario, registerWorld } from '@parcours/firmware-sim';
-import { createGatewayMetrics, Gateway } from '@parcours/gateway';
+import { createGatewayMetrics, Gateway, migrate, registryAsOf } from '@parcours/gateway';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { startParcours } from './targets.js';
@@ -86,8 +86,17 @@ export async function rederiveCity(): Promise<RederiveFigures> {
   gateway.start();
   try {
     const span = gateway.log.timeSpan()!;
-    const analytics = new Analytics({ config, gateway, influx: null, publish: async () => undefined, logger: pino({ level: 'silent' }) });
-    analytics.open();
+    migrate(gateway.db, analyticsMigrations);
+    const analytics = new Analytics({
+      config,
+      db: gateway.db,
+      log: gateway.log,
+      offsets: gateway.offsets,
+      registry: registryAsOf(gateway.registry, () => gateway.attributionIndex),
+      influx: null,
+      publish: async () => undefined,
+      logger: pino({ level: 'silent' }),
+    });
     const rules = analytics.sessionRules;
     const range = readRange(rules, config.analytics.actorInference, span.from, span.to + 1);
     let started = performance.now();
