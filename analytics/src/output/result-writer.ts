@@ -1,6 +1,7 @@
 import { replaceRanges, type Database, type DeleteRange, type InfluxPoint, type InfluxWriter } from '@parcours/gateway';
 import type { Logger } from 'pino';
 import type { Outbox, OutboxMessage } from '../outbox/outbox.js';
+import { crashPoint } from './crash-point.js';
 
 /** What new results change in the outputs: the InfluxDB series and ranges they replace, their points, and what integrators are told. */
 export interface ResultChange {
@@ -53,11 +54,14 @@ export class ResultWriter {
    */
   commit(store: () => void, messages: readonly OutboxMessage[]): void {
     const { db, outbox, onQueued } = this.deps;
+    if (messages.length > 0) crashPoint('analytics-before-commit');
     db.transaction(() => {
       if (messages.length > 0) outbox.add(messages);
       store();
     })();
-    if (messages.length > 0) onQueued();
+    if (messages.length === 0) return;
+    crashPoint('analytics-after-commit');
+    onQueued();
   }
 
   /** `replacePoints`, then `commit`: for a job whose whole change is one step. */
