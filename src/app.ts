@@ -8,6 +8,7 @@ import {
   Gateway,
   gatewayMigrations,
   InfluxRawSink,
+  registryAsOf,
   requireKey,
   type ConsumerStatus,
   type InfluxWriter,
@@ -92,11 +93,14 @@ export class ParcoursApp {
       : null;
     this.analytics = new Analytics({
       config,
-      gateway: this.gateway,
+      db: store.db,
+      log: this.gateway.log,
+      offsets: this.gateway.offsets,
+      registry: registryAsOf(this.gateway.registry, () => this.gateway.attributionIndex),
       influx: this.influx,
       publish: (topic, payload) => this.broker.publish(topic, payload, { qos: 1 }),
       logger,
-      registry: this.metricsRegistry,
+      metrics: this.metricsRegistry,
     });
     const reporter = this.influx
       ? new PipelineReporter({
@@ -126,19 +130,11 @@ export class ParcoursApp {
         if (this.broker instanceof MqttBroker) this.broker.attachWebSocket(server);
       },
     });
-    const analytics = this.analytics;
     this.parts = [
       { name: 'gateway', part: this.gateway },
       ...(this.influxSink ? [{ name: 'influx-raw', part: this.influxSink }] : []),
       { name: 'broker', part: { start: () => this.startBroker(), stop: () => this.broker.stop(), health: () => this.brokerHealth() } },
-      {
-        name: 'analytics',
-        part: {
-          start: async () => analytics.start(),
-          stop: () => analytics.stop(),
-          health: () => consumerHealth(analytics.status()),
-        },
-      },
+      { name: 'analytics', part: this.analytics },
       ...(reporter ? [{ name: 'pipeline-reporter', part: reporter }] : []),
       { name: 'http', part: { start: () => this.startHttp(), stop: () => this.http.stop(), health: () => this.http.health() } },
     ];
@@ -250,7 +246,7 @@ export class ParcoursApp {
 
   /** See `reattribute.ts`: after a registry correction, re-attribute `[from, to)` and re-derive. */
   reattribute(from: number, to: number, onProgress: (progress: ReattributeProgress) => void = () => undefined): Promise<ReattributeResult> {
-    return reattribute({ gateway: this.gateway, analytics: this.analytics, influx: this.influx }, from, to, onProgress);
+    return reattribute({ gateway: this.gateway, analytics: this.analytics, influx: this.influx, logger: this.logger }, from, to, onProgress);
   }
 
   /** Every route the HTTP API serves (method and URL), to check them against the OpenAPI document. */
@@ -302,9 +298,4 @@ export class ParcoursApp {
       },
     });
   }
-}
-
-/** A log reader is healthy unless its batches keep failing; its lag says how far behind it is. */
-function consumerHealth({ lag, lagSeconds, failing }: ConsumerStatus): PartHealth {
-  return { ok: !failing, lag, lagSeconds };
 }

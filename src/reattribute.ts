@@ -1,5 +1,6 @@
 import type { Analytics } from '@parcours/analytics';
 import { reattributeEvents, rewriteRawPoints, type Gateway, type InfluxWriter, type ReattributeProgress } from '@parcours/gateway';
+import type { Logger } from 'pino';
 
 export interface ReattributeResult {
   /** Stored events whose attribution changed. */
@@ -14,15 +15,15 @@ export interface ReattributeResult {
  * was derived from the devices that changed (raw InfluxDB points, usage sessions). Idempotent.
  */
 export async function reattribute(
-  parts: { gateway: Gateway; analytics: Analytics; influx: InfluxWriter | null },
+  parts: { gateway: Gateway; analytics: Analytics; influx: InfluxWriter | null; logger: Logger },
   from: number,
   to: number,
   onProgress: (progress: ReattributeProgress) => void,
 ): Promise<ReattributeResult> {
-  const { gateway, analytics, influx } = parts;
+  const { gateway, analytics, influx, logger } = parts;
   const { changed, devices } = reattributeEvents(gateway.log, gateway.attributionIndex, from, to, onProgress);
   if (devices.size === 0) return { changed, devices: [], sessions: 0 };
-  if (influx) await rewriteRawPoints(gateway.log, influx, devices, from, to);
+  if (influx) await rewriteRawPoints(gateway.log, influx, devices, from, to, logger);
   const sessions = await analytics.rederive(devices, from, to);
   return { changed, devices: [...devices].sort(), sessions: sessions.length };
 }

@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Analytics, type PendingJourney } from '@parcours/analytics';
+import type { PendingJourney } from '@parcours/analytics';
 import { builtInSessionRules, type Config, type Journey, type UsageSession } from '@parcours/contracts';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCommandStore } from '../src/commands/command-store.js';
+import { batchAnalytics } from '../src/commands/batch-analytics.js';
 import { startInfluxDB, type InfluxServer } from '../tools/services/index.js';
 import { startApp, testConfig } from './helpers.js';
 import { runSmallFleet } from './simulated-run.js';
@@ -49,8 +50,7 @@ async function influxPoints(database: string): Promise<Derived['points']> {
 async function readStore(config: Config): Promise<Omit<Derived, 'points'>> {
   const { gateway, store } = openCommandStore(config, pino({ level: 'silent' }));
   try {
-    const analytics = new Analytics({ config, gateway, influx: null, publish: async () => undefined, logger: pino({ level: 'silent' }) });
-    analytics.open();
+    const analytics = batchAnalytics(config, gateway, null, pino({ level: 'silent' }));
     const all = [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER] as const;
     return {
       sessions: analytics.sessionStore.listInRange(...all),

@@ -16,7 +16,7 @@ export function createAnalyticsMetrics(registry: Registry, outboxDepth: () => nu
     }),
     outbox: new Gauge({
       name: 'parcours_analytics_outbox_messages',
-      help: 'Messages for integrators from batch re-derivations not yet published.',
+      help: 'Messages for integrators (new, changed and removed results) committed and not yet published.',
       registers,
       collect() {
         this.set(outboxDepth());

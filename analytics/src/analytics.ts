@@ -1,5 +1,5 @@
-import type { Config, Journey, UsageSession } from '@parcours/contracts';
-import { migrate, type ConsumerStatus, type Gateway, type InfluxWriter } from '@parcours/gateway';
+import type { Config, Journey, LogReader, PartHealth, RegistryAsOf, UsageSession } from '@parcours/contracts';
+import type { ConsumerOffsets, ConsumerStatus, Database, InfluxWriter } from '@parcours/gateway';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -17,141 +17,143 @@ import { sessionRoutes } from './http/session-routes.js';
 import { splitJourneys } from './journeys/journey-builder.js';
 import { JourneyJob } from './journeys/journey-job.js';
 import { JourneyStore } from './journeys/journey-store.js';
-import { analyticsMigrations } from './migrations.js';
 import { Outbox, OutboxRelay } from './outbox/outbox.js';
+import { ResultWriter } from './output/result-writer.js';
 import { ActorInference } from './sessions/actor-inference.js';
 import type { DeviceSelection } from './sessions/rederive-sessions.js';
 import { longestSession, sessionRulesFrom, type SessionRules } from './sessions/session-builder.js';
 import { SessionJob } from './sessions/session-job.js';
 import { SessionStore } from './sessions/session-store.js';
 
-export interface AnalyticsOptions {
+export interface AnalyticsDeps {
   config: Pick<Config, 'analytics' | 'mqtt'>;
-  gateway: Gateway;
+  /** The embedded store, opened and already migrated with `analyticsMigrations`. */
+  db: Database;
+  log: LogReader;
+  offsets: ConsumerOffsets;
+  registry: RegistryAsOf;
   influx: InfluxWriter | null;
+  /** Publishes at QoS 1, resolving once the broker has taken the message; used only by the outbox relay. */
   publish: (topic: string, payload: string) => Promise<void>;
   logger: Logger;
-  onSessions?: (sessions: UsageSession[]) => void;
   /** Where the analytics' metrics go (`/metrics`); none in batch commands. */
-  registry?: Registry;
+  metrics?: Registry;
 }
 
-/** The analytics jobs that follow the gateway's durable log: usage sessions, and the journeys made of them. */
+/** How the analytics are doing, for `/healthz`. */
+/**
+ * The analytics over the gateway's durable log: usage sessions, the journeys made of them, their
+ * aggregates, and the outbox that announces them to integrators. Built whole in the constructor (on a
+ * migrated store); `start()` follows the log, batch commands call `runBatch` without it.
+ */
 export class Analytics {
-  private store: SessionStore | null = null;
-  private journeys: JourneyStore | null = null;
-  private sessions: SessionJob | null = null;
-  private journeyJob: JourneyJob | null = null;
-  private outboxStore: Outbox | null = null;
-  private relay: OutboxRelay | null = null;
-  private aggregateStore: AggregateStore | null = null;
-  private aggregateJob: AggregateJob | null = null;
+  readonly sessionRules: SessionRules;
+  readonly sessionStore: SessionStore;
+  readonly journeyStore: JourneyStore;
+  readonly outbox: Outbox;
+  /** Transitions, activity and shared-device usage in InfluxDB: `flush()` recomputes the changed days now. */
+  readonly aggregates: AggregateJob;
+  private readonly aggregateStore: AggregateStore;
+  private readonly settings: DerivationSettingsStore;
+  private readonly relay: OutboxRelay;
+  private readonly writer: ResultWriter;
+  private readonly journeyJob: JourneyJob;
+  private readonly sessionJob: SessionJob;
 
-  constructor(private readonly options: AnalyticsOptions) {}
-
-  get sessionRules(): SessionRules {
-    return sessionRulesFrom(this.options.config.analytics);
-  }
-
-  private get rules(): SessionRules {
-    return this.sessionRules;
-  }
-
-  private inference(): ActorInference | null {
-    const { config, gateway } = this.options;
-    if (!config.analytics.actorInference) return null;
-    return new ActorInference(config.analytics.actorInferenceWindow, longestSession(this.rules), (collective, t) =>
-      gateway.attributionIndex.membersAt(collective, t),
-    );
-  }
-
-  /** Opens the analytics' tables without following the log (for batch commands). */
-  open(): void {
-    migrate(this.options.gateway.db, analyticsMigrations);
-    this.store = new SessionStore(this.options.gateway.db);
-    this.journeys = new JourneyStore(this.options.gateway.db);
-    this.outboxStore = new Outbox(this.options.gateway.db);
-    this.aggregateStore = new AggregateStore(this.options.gateway.db);
-    const { config, influx, logger } = this.options;
-    this.aggregateJob = new AggregateJob({
+  constructor(private readonly deps: AnalyticsDeps) {
+    const { config, db, log, offsets, influx, publish, logger } = deps;
+    const metrics = deps.metrics ? createAnalyticsMetrics(deps.metrics, () => this.outbox.count()) : null;
+    this.sessionRules = sessionRulesFrom(config.analytics);
+    this.sessionStore = new SessionStore(db);
+    this.journeyStore = new JourneyStore(db);
+    this.aggregateStore = new AggregateStore(db);
+    this.settings = new DerivationSettingsStore(db);
+    this.outbox = new Outbox(db);
+    this.relay = new OutboxRelay(this.outbox, publish, logger.child({ part: 'analytics-outbox' }));
+    this.writer = new ResultWriter({ db, influx, outbox: this.outbox, onQueued: () => this.relay.wake(), logger: logger.child({ part: 'analytics-output' }) });
+    this.aggregates = new AggregateJob({
       store: this.aggregateStore,
-      influx,
+      writer: this.writer,
       intervalMs: config.analytics.aggregateInterval,
       retentionIntervalMs: config.analytics.retentionInterval,
       funnels: config.analytics.funnels,
-      funnelOccurrences: (funnel, from, to) => funnelOccurrences(this.sessionStore, this.options.gateway.log, funnel, from, to),
+      funnelOccurrences: (funnel, from, to) => funnelOccurrences(this.sessionStore, log, funnel, from, to),
       activeWeeks: (kind, low, high) => this.sessionStore.activeWeeks(kind, low, high),
       individualType: this.individualType,
       logger: logger.child({ part: 'analytics-aggregates' }),
     });
-  }
-
-  /** The registry's type of an individual, for the journeys of someone using another subject's device. */
-  private readonly individualType = (id: string): string | null => this.options.gateway.registry.getSubject(id)?.type ?? null;
-
-  /** Opens, then follows the log as it grows. */
-  start(): void {
-    const { config, gateway, influx, publish, logger, onSessions, registry } = this.options;
-    this.open();
-    this.adoptSettings();
-    const metrics = registry ? createAnalyticsMetrics(registry, () => this.outbox.count()) : null;
-    const journeys = (this.journeyJob = new JourneyJob({
+    this.journeyJob = new JourneyJob({
       store: this.journeyStore,
       sessions: this.sessionStore,
       gapMs: config.analytics.journeyGap,
       individualType: this.individualType,
-      influx,
-      publish,
+      writer: this.writer,
       baseTopic: config.mqtt.baseTopic,
       logger: logger.child({ part: 'analytics-journeys' }),
       onRebuilt: (n) => metrics?.journeyRebuilds.inc(n),
-    }));
-    journeys.start();
-    this.sessions = new SessionJob({
-      log: gateway.log,
-      offsets: gateway.offsets,
+    });
+    this.sessionJob = new SessionJob({
+      log,
+      offsets,
       store: this.sessionStore,
-      rules: this.rules,
+      rules: this.sessionRules,
       inference: this.inference(),
-      influx,
-      publish,
+      writer: this.writer,
       baseTopic: config.mqtt.baseTopic,
       logger: logger.child({ part: 'analytics' }),
-      ...(onSessions ? { onSessions } : {}),
-      followers: [journeys],
+      followers: [this.journeyJob],
       onLate: (devices) => metrics?.lateDevices.inc(devices),
     });
-    this.sessions.start();
-    this.relay = new OutboxRelay(this.outbox, publish, logger.child({ part: 'analytics-outbox' }));
-    this.relay.start();
-    void this.relay.flush();
-    this.aggregates.start();
   }
 
+  /** The registry's type of an individual, for the journeys of someone using another subject's device. */
+  private readonly individualType = (id: string): string | null => this.deps.registry.subjectType(id);
+
+  /** A fresh actor inference (it keeps the activity it has seen), or null when switched off. */
+  private inference(): ActorInference | null {
+    const { config, registry } = this.deps;
+    if (!config.analytics.actorInference) return null;
+    return new ActorInference(config.analytics.actorInferenceWindow, longestSession(this.sessionRules), (collective, t) => registry.membersAt(collective, t));
+  }
+
+  /**
+   * Records the derivation settings, then starts the consumers of the results (aggregates, outbox relay)
+   * before the jobs that produce them, which resume from their committed state and follow the log.
+   */
+  async start(): Promise<void> {
+    this.adoptSettings();
+    this.aggregates.start();
+    this.relay.start();
+    this.journeyJob.start();
+    this.sessionJob.start();
+  }
+
+  /** Stops in reverse: the jobs, then the relay (what it has not published waits in the outbox), then the aggregates' last run. */
   async stop(): Promise<void> {
-    await this.sessions?.stop();
-    await this.relay?.stop();
+    await this.sessionJob.stop();
+    await this.relay.stop();
     // Last: recomputes the days the final batches changed.
-    await this.aggregateJob?.stop();
+    await this.aggregates.stop();
   }
 
   status(): ConsumerStatus {
-    return this.sessions?.status() ?? { lag: 0, lagSeconds: 0, lastBatchMs: 0, failing: false };
+    return this.sessionJob.status();
   }
 
-  get lag(): number {
-    return this.sessions?.lag ?? 0;
+  /**
+   * Healthy while the sessions job's batches go through and the relay publishes what waits in the outbox;
+   * with the lag of the former and the backlog of the latter.
+   */
+  health(): PartHealth {
+    const { lag, lagSeconds, failing } = this.status();
+    const outbox = this.relay.status();
+    return { ok: !failing && (outbox.lastError === null || outbox.pending === 0), lag, lagSeconds, outbox };
   }
 
   /** Resolves once the log so far is handled and the outbox published. */
   async caughtUp(): Promise<void> {
-    await this.sessions?.caughtUp();
-    await this.relay?.flush();
-  }
-
-  get sessionStore(): SessionStore {
-    if (!this.store) throw new Error('analytics not started');
-    return this.store;
+    await this.sessionJob.caughtUp();
+    await this.relay.flush();
   }
 
   /**
@@ -159,32 +161,12 @@ export class Analytics {
    * server last ran with: a batch command started with other settings would replace its results.
    */
   settingsDifferences(): string[] {
-    return this.settings.differences(derivationSettings(this.options.config.analytics));
+    return this.settings.differences(derivationSettings(this.deps.config.analytics));
   }
 
   /** Records this configuration's derivation settings as the ones the results now follow (a deliberate change). */
   adoptSettings(): void {
-    this.settings.record(derivationSettings(this.options.config.analytics));
-  }
-
-  private get settings(): DerivationSettingsStore {
-    return new DerivationSettingsStore(this.options.gateway.db);
-  }
-
-  get outbox(): Outbox {
-    if (!this.outboxStore) throw new Error('analytics not started');
-    return this.outboxStore;
-  }
-
-  /** Transitions, activity and shared-device usage in InfluxDB: `flush()` recomputes the changed days now. */
-  get aggregates(): AggregateJob {
-    if (!this.aggregateJob) throw new Error('analytics not started');
-    return this.aggregateJob;
-  }
-
-  get journeyStore(): JourneyStore {
-    if (!this.journeys) throw new Error('analytics not started');
-    return this.journeys;
+    this.settings.record(derivationSettings(this.deps.config.analytics));
   }
 
   /**
@@ -220,49 +202,46 @@ export class Analytics {
     const results: BatchJobResult[] = [];
     for (const job of batchJobs.filter((j) => options.jobs.includes(j.name))) results.push(await job.run(this.batchDeps(), run));
     // In a running server, the stream goes on from the pending journeys the batch rebuilt.
-    this.journeyJob?.reload(run.subjects);
-    await this.relay?.flush();
+    this.journeyJob.reload(run.subjects);
+    await this.relay.flush();
     await this.aggregates.flush();
     return { ...run, results };
   }
 
   private batchDeps(): BatchDeps {
-    const { config, gateway, influx, logger } = this.options;
+    const { config, log } = this.deps;
     return {
-      log: gateway.log,
+      log,
       sessions: this.sessionStore,
       journeys: this.journeyStore,
-      outbox: this.outbox,
-      rules: this.rules,
+      writer: this.writer,
+      rules: this.sessionRules,
       inference: () => this.inference(),
       gapMs: config.analytics.journeyGap,
       individualType: this.individualType,
-      influx,
       baseTopic: config.mqtt.baseTopic,
-      logger,
-      aggregates: this.aggregateStore!,
+      aggregates: this.aggregateStore,
     };
   }
 
   get journeyGap(): number {
-    return this.options.config.analytics.journeyGap;
+    return this.deps.config.analytics.journeyGap;
   }
 
   /** Journeys starting in `[from, to)`: the closed ones stored, and those still pending in the stream as they stand. */
   journeysInRange(from: number, to: number): Journey[] {
-    const pending = this.journeyStore.loadPending().flatMap((p) => splitJourneys(p, p.steps, this.options.config.analytics.journeyGap));
+    const pending = this.journeyStore.loadPending().flatMap((p) => splitJourneys(p, p.steps, this.journeyGap));
     return [...this.journeyStore.listInRange(from, to), ...pending.filter((j) => j.start >= from && j.start < to)];
   }
 
   routes(): FastifyPluginAsync[] {
-    const { config, gateway } = this.options;
-    if (!this.aggregateStore) throw new Error('analytics not started');
+    const { config, log } = this.deps;
     return [
       sessionRoutes(this.sessionStore),
       journeyRoutes(this.journeyStore),
       aggregateRoutes(this.aggregateStore, this.individualType),
-      funnelRoutes(config.analytics.funnels, (funnel, from, to) => funnelOccurrences(this.sessionStore, gateway.log, funnel, from, to)),
-      retentionRoutes(this.sessionStore, (id) => gateway.registry.getSubject(id)?.type ?? null),
+      funnelRoutes(config.analytics.funnels, (funnel, from, to) => funnelOccurrences(this.sessionStore, log, funnel, from, to)),
+      retentionRoutes(this.sessionStore, this.individualType),
     ];
   }
 }

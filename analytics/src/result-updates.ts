@@ -1,12 +1,16 @@
-import { removedResultSchema, subjectTopic, type Journey, type RemovedResult, type UsageSession } from '@parcours/contracts';
-import { journeyMessage } from './journeys/journey-output.js';
+import { removedResultSchema, sessionId, subjectTopic, type Journey, type RemovedResult, type UsageSession } from '@parcours/contracts';
+import type { DeleteRange } from '@parcours/gateway';
+import { journeyMessage, journeyPoint } from './journeys/journey-output.js';
 import type { OutboxMessage } from './outbox/outbox.js';
-import { sessionMessages } from './sessions/session-output.js';
+import type { ResultChange } from './output/result-writer.js';
+import type { OpenSession } from './sessions/session-builder.js';
+import { sessionMessages, sessionPoint } from './sessions/session-output.js';
 
 /**
- * What integrators are told when re-derived results replace earlier ones, in streaming and in batch:
- * the new and changed results on their usual topics (one identical to its earlier version is not sent
- * again), and those left without a successor of the same id on `…/removed`.
+ * What results replacing earlier ones change in the outputs, in streaming and in batch: their InfluxDB
+ * points, and what integrators are told — the new and changed results on their usual topics (one
+ * identical to its earlier version is not sent again), and those left without a successor of the same
+ * id on `…/removed`.
  */
 
 interface Result {
@@ -43,12 +47,7 @@ function changedMessages(before: readonly OutboxMessage[], after: readonly Outbo
 const removal = (result: RemovedResult) => JSON.stringify(removedResultSchema.encode(result));
 
 /** `after` replacing `before`: sessions on `subjects/{id}/sessions` and `…/sessions/removed` of their subject and actor. */
-export function sessionUpdates(
-  baseTopic: string,
-  before: readonly UsageSession[],
-  after: readonly UsageSession[],
-  reopened: ReadonlySet<string>,
-): OutboxMessage[] {
+function sessionUpdates(baseTopic: string, before: readonly UsageSession[], after: readonly UsageSession[], reopened: ReadonlySet<string>): OutboxMessage[] {
   const changed = changedMessages(
     before.flatMap((s) => sessionMessages(baseTopic, s)),
     after.flatMap((s) => sessionMessages(baseTopic, s)),
@@ -63,7 +62,7 @@ export function sessionUpdates(
 }
 
 /** `after` replacing `before`: journeys on `subjects/{id}/journeys` and `…/journeys/removed`. */
-export function journeyUpdates(baseTopic: string, before: readonly Journey[], after: readonly Journey[], pending: ReadonlySet<string>): OutboxMessage[] {
+function journeyUpdates(baseTopic: string, before: readonly Journey[], after: readonly Journey[], pending: ReadonlySet<string>): OutboxMessage[] {
   const changed = changedMessages(
     before.map((j) => journeyMessage(baseTopic, j)),
     after.map((j) => journeyMessage(baseTopic, j)),
@@ -73,4 +72,30 @@ export function journeyUpdates(baseTopic: string, before: readonly Journey[], af
     payload: removal({ kind: 'journey', id: j.id, replacedBy }),
   }));
   return [...changed, ...removed];
+}
+
+/**
+ * Sessions `after` replacing `before` and the InfluxDB points in `ranges`. A session of `before` whose id
+ * is gone is announced removed unless `open` has it again (it will close under the same id).
+ */
+export function sessionChange(
+  baseTopic: string,
+  ranges: readonly DeleteRange[],
+  before: readonly UsageSession[],
+  after: readonly UsageSession[],
+  open: readonly OpenSession[],
+): ResultChange {
+  const reopened = new Set(open.map((s) => sessionId(s.deviceId, s.start)));
+  return { ranges, points: after.map(sessionPoint), messages: sessionUpdates(baseTopic, before, after, reopened) };
+}
+
+/** Journeys `after` replacing `before` and the InfluxDB points in `ranges`; one whose id is `pending` again is not announced removed. */
+export function journeyChange(
+  baseTopic: string,
+  ranges: readonly DeleteRange[],
+  before: readonly Journey[],
+  after: readonly Journey[],
+  pending: ReadonlySet<string>,
+): ResultChange {
+  return { ranges, points: after.map(journeyPoint), messages: journeyUpdates(baseTopic, before, after, pending) };
 }

@@ -1,11 +1,12 @@
 import { openCommandStore } from './command-store.js';
 import { readFile } from 'node:fs/promises';
-import { Analytics, computeAccuracy, type AccuracyReport } from '@parcours/analytics';
+import { computeAccuracy, type Analytics, type AccuracyReport } from '@parcours/analytics';
 import type { LogRecord } from '@parcours/contracts';
 import type { Gateway } from '@parcours/gateway';
 import { buildJourneys, groundTruthSchema, type GroundTruth } from '@parcours/firmware-sim';
 import { loadConfig } from '../config/load-config.js';
 import { createLogger } from '../logger.js';
+import { batchAnalytics } from './batch-analytics.js';
 
 export interface AccuracyOptions {
   groundTruth: string;
@@ -81,8 +82,7 @@ export async function runAccuracyCommand(options: AccuracyOptions): Promise<void
   const { gateway, store } = openCommandStore(config, logger);
   let report: AccuracyReport;
   try {
-    const analytics = new Analytics({ config, gateway, influx: null, publish: async () => undefined, logger });
-    analytics.open();
+    const analytics = batchAnalytics(config, gateway, null, logger);
     report = measureAccuracy(gateway, analytics, truth, toleranceMs);
   } finally {
     store.close();

@@ -1,9 +1,10 @@
-import { openCommandStore } from './command-store.js';
-import { Analytics, batchJobNames, batchJobs, type BatchJobResult, type BatchProgress } from '@parcours/analytics';
+import { batchJobNames, batchJobs, type BatchJobResult, type BatchProgress } from '@parcours/analytics';
 import { createInfluxWriter } from '@parcours/gateway';
 import { Command, Option } from 'commander';
 import { loadConfig } from '../config/load-config.js';
 import { createLogger } from '../logger.js';
+import { batchAnalytics } from './batch-analytics.js';
+import { openCommandStore } from './command-store.js';
 import { bar, startProgress } from './progress.js';
 
 export interface AnalyticsRunOptions {
@@ -48,8 +49,7 @@ export async function runAnalyticsRunCommand(options: AnalyticsRunOptions): Prom
     const to = options.to === undefined ? (span ? span.to + 1 : from + 1) : instant(options.to, '--to');
     if (to <= from) throw new Error('--to must be after --from');
     const influx = config.influx.url ? createInfluxWriter(config.influx, logger) : null;
-    const analytics = new Analytics({ config, gateway, influx, publish: async () => undefined, logger });
-    analytics.open();
+    const analytics = batchAnalytics(config, gateway, influx, logger);
     const differing = analytics.settingsDifferences();
     if (differing.length > 0 && !options.settingsChanged) {
       throw new Error(
@@ -59,7 +59,15 @@ export async function runAnalyticsRunCommand(options: AnalyticsRunOptions): Prom
     }
     if (options.settingsChanged) analytics.adoptSettings();
     const started = performance.now();
-    const run = await analytics.runBatch({ jobs, from, to, onProgress: (p) => finals.set(p.job, (latest = p)) });
+    const run = await analytics.runBatch({
+      jobs,
+      from,
+      to,
+      onProgress: (p) => {
+        latest = p;
+        finals.set(p.job, p);
+      },
+    });
     progress.stop();
     if (!process.stderr.isTTY) for (const p of finals.values()) process.stderr.write(`${renderProgress(p)}\n`);
     process.stdout.write(summary(run.results, from, to, performance.now() - started, influx !== null));

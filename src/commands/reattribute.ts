@@ -1,9 +1,9 @@
-import { openCommandStore } from './command-store.js';
-import { Analytics } from '@parcours/analytics';
 import { createInfluxWriter, type ReattributeProgress } from '@parcours/gateway';
 import { loadConfig } from '../config/load-config.js';
 import { createLogger } from '../logger.js';
 import { reattribute } from '../reattribute.js';
+import { batchAnalytics } from './batch-analytics.js';
+import { openCommandStore } from './command-store.js';
 
 function instant(text: string, flag: string): number {
   const ms = Date.parse(text);
@@ -27,15 +27,14 @@ export async function runReattributeCommand(options: { from: string; to: string;
   const { gateway, store } = openCommandStore(config, logger);
   try {
     const influx = config.influx.url ? createInfluxWriter(config.influx, logger) : null;
-    const analytics = new Analytics({ config, gateway, influx, publish: async () => undefined, logger });
-    analytics.open();
+    const analytics = batchAnalytics(config, gateway, influx, logger);
     const differing = analytics.settingsDifferences();
     if (differing.length > 0) {
       throw new Error(
         `these settings differ from those the server derived with: ${differing.join(', ')} (PARCOURS_ANALYTICS_*); run with the server's configuration`,
       );
     }
-    const result = await reattribute({ gateway, analytics, influx }, from, to, showProgress);
+    const result = await reattribute({ gateway, analytics, influx, logger }, from, to, showProgress);
     if (process.stderr.isTTY) process.stderr.write('\n');
     process.stdout.write(
       `${result.changed} events re-attributed on ${result.devices.length} devices; ${result.sessions} sessions re-derived${influx ? ' and rewritten to InfluxDB' : ''}\n`,

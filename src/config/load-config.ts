@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { crashPointEnv } from '@parcours/analytics';
 import { configSchema, envName, errorCodes, ParcoursError, type Config } from '@parcours/contracts';
 import { parse as parseYaml } from 'yaml';
 
@@ -21,7 +22,7 @@ function readFile(path: string): RawConfig {
   return parsed as RawConfig;
 }
 
-/** Maps every `PARCOURS_*` / `INFLUX_*` variable that names a setting; unknown `PARCOURS_*` names are errors. */
+/** Maps every `PARCOURS_*` / `INFLUX_*` variable that names a setting; unknown `PARCOURS_*` names (but the file's and the crash tests' failpoint) are errors. */
 function readEnv(env: NodeJS.ProcessEnv): { raw: RawConfig; unknown: string[] } {
   const known = new Map<string, [string, string]>();
   for (const [section, object] of Object.entries(configSchema.shape)) {
@@ -34,8 +35,8 @@ function readEnv(env: NodeJS.ProcessEnv): { raw: RawConfig; unknown: string[] } 
     const target = known.get(name);
     if (target) {
       const [section, key] = target;
-      (raw[section] ??= {})[key] = value;
-    } else if (name.startsWith('PARCOURS_') && name !== configFileEnv) {
+      raw[section] = { ...raw[section], [key]: value };
+    } else if (name.startsWith('PARCOURS_') && name !== configFileEnv && name !== crashPointEnv) {
       // INFLUX_* names are shared with other tools (the influx CLI, Telegraf), so only ours are checked.
       unknown.push(name);
     }

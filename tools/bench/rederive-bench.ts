@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { Analytics, analyticsMigrations, batchJobNames, readRange, rederiveReadOptions, type SessionRules } from '@parcours/analytics';
 import { configSchema, type Config } from '@parcours/contracts';
 import { city, generateTimeline, parseScenario, registerWorld } from '@parcours/firmware-sim';
-import { createGatewayMetrics, EmbeddedStore, Gateway, gatewayMigrations } from '@parcours/gateway';
+import { createGatewayMetrics, EmbeddedStore, Gateway, gatewayMigrations, registryAsOf } from '@parcours/gateway';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { startParcours } from './targets.js';
@@ -85,8 +85,16 @@ export async function rederiveCity(): Promise<RederiveFigures> {
   const { gateway, store } = gatewayOn(config);
   try {
     const span = gateway.log.timeSpan()!;
-    const analytics = new Analytics({ config, gateway, influx: null, publish: async () => undefined, logger: pino({ level: 'silent' }) });
-    analytics.open();
+    const analytics = new Analytics({
+      config,
+      db: gateway.db,
+      log: gateway.log,
+      offsets: gateway.offsets,
+      registry: registryAsOf(gateway.registry, () => gateway.attributionIndex),
+      influx: null,
+      publish: async () => undefined,
+      logger: pino({ level: 'silent' }),
+    });
     const rules = analytics.sessionRules;
     const range = readRange(rules, config.analytics.actorInference, span.from, span.to + 1);
     let started = performance.now();

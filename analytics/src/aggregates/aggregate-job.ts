@@ -1,6 +1,7 @@
 import { measurements, tags, type Funnel, type SubjectKind } from '@parcours/contracts';
-import { writeIsolatingRefused, type InfluxPoint, type InfluxWriter } from '@parcours/gateway';
+import type { InfluxPoint } from '@parcours/gateway';
 import type { Logger } from 'pino';
+import type { ResultWriter } from '../output/result-writer.js';
 import { computeFunnel, type Occurrence } from '../funnels/funnel-counter.js';
 import { funnelPoints } from '../funnels/funnel-points.js';
 import { lifecyclePoints, retentionPoints } from '../retention/retention-points.js';
@@ -16,7 +17,7 @@ import { aggregateSharedUsage } from './usage-shares.js';
 
 export interface AggregateJobDeps {
   store: AggregateStore;
-  influx: InfluxWriter | null;
+  writer: ResultWriter;
   intervalMs: number;
   /** Retention and lifecycle read every session: they are recomputed at this slower pace. */
   retentionIntervalMs: number;
@@ -83,43 +84,28 @@ export class AggregateJob {
   }
 
   private async run(signal: AbortSignal, withRetention: boolean): Promise<void> {
-    const { store, influx } = this.deps;
+    const { store, writer } = this.deps;
     const stale = store.staleDays();
     // Without InfluxDB there is nothing to rewrite: the API computes the aggregates from the store.
     if (stale.length > 0) {
-      if (influx) await this.rewrite(influx, stale, signal);
+      if (writer.writesInflux) await this.rewrite(stale, signal);
       store.clearStaleIntoWeeks(stale, [...new Set(stale.map(({ day }) => weekOf(day)))]);
     }
     if (!withRetention) return;
     this.lastRetention = Date.now();
     const weeks = store.staleWeeks();
     if (weeks.length === 0) return;
-    if (influx) await this.rewriteRetention(influx, weeks, signal);
+    if (writer.writesInflux) await this.rewriteRetention(weeks, signal);
     store.clearWeeks(weeks);
   }
 
   /** Replaces a measurement's points in `[from, to)` (of the given tags) by new ones. */
-  private async replace(
-    influx: InfluxWriter,
-    measurement: string,
-    scope: Record<string, string>,
-    from: number,
-    to: number,
-    points: InfluxPoint[],
-    signal: AbortSignal,
-  ): Promise<void> {
-    await influx.deleteRange({ measurement, tags: scope, from, to }, { signal });
-    if (points.length === 0) return;
-    await writeIsolatingRefused(
-      influx,
-      points,
-      (point, error) => this.deps.logger.error({ point, reason: error.message }, 'InfluxDB refused an aggregate point'),
-      signal,
-    );
+  private replace(measurement: string, scope: Record<string, string>, from: number, to: number, points: InfluxPoint[], signal: AbortSignal): Promise<void> {
+    return this.deps.writer.replacePoints({ ranges: [{ measurement, tags: scope, from, to }], points }, signal);
   }
 
   /** Each stale week's retention cells and lifecycle (and the next week's lifecycle, whose "before" it is), per kind of subject. */
-  private async rewriteRetention(influx: InfluxWriter, weeks: readonly number[], signal: AbortSignal): Promise<void> {
+  private async rewriteRetention(weeks: readonly number[], signal: AbortSignal): Promise<void> {
     const numbers = weeks.map(weekNumber);
     const low = Math.min(...numbers) - retentionWeeks - 1;
     const high = Math.max(...numbers) + 1;
@@ -135,7 +121,6 @@ export class AggregateJob {
         const start = weekStart(week);
         const scope = { [tags.kind]: kind };
         await this.replace(
-          influx,
           measurements.retention,
           scope,
           start,
@@ -145,50 +130,31 @@ export class AggregateJob {
         );
         for (const w of [week, week + 1].filter((w) => w <= now)) {
           const [lifecycle] = computeRetention(activity, { firstWeek: w, lastWeek: w, weeks: 0 }).lifecycle;
-          await this.replace(influx, measurements.lifecycle, scope, weekStart(w), weekStart(w) + weekMs, lifecyclePoints(kind, lifecycle!), signal);
+          await this.replace(measurements.lifecycle, scope, weekStart(w), weekStart(w) + weekMs, lifecyclePoints(kind, lifecycle!), signal);
         }
       }
     }
   }
 
-  private async rewrite(influx: InfluxWriter, stale: readonly StaleDay[], signal: AbortSignal): Promise<void> {
+  private async rewrite(stale: readonly StaleDay[], signal: AbortSignal): Promise<void> {
     const { store, individualType } = this.deps;
     const replace = (measurement: string, scope: Record<string, string>, from: number, to: number, points: InfluxPoint[]) =>
-      this.replace(influx, measurement, scope, from, to, points, signal);
+      this.replace(measurement, scope, from, to, points, signal);
     for (const { day } of stale) {
       const end = day + dayMs;
-      await replace(
-        measurements.transition,
-        {},
-        day,
-        end,
-        aggregateTransitions(store.journeySteps(day, end)).map((t) => transitionPoint(day, t)),
-      );
-      await replace(
-        measurements.activity,
-        { [tags.period]: 'day' },
-        day,
-        end,
-        aggregateActivity(store.activitySessions(day, end), 'day', individualType).map(activityPoint),
-      );
-      await replace(
-        measurements.usageShare,
-        {},
-        day,
-        end,
-        aggregateSharedUsage(store.sharedSessions(day, end)).flatMap((usage) => usageSharePoints(day, usage)),
-      );
-      await replace(measurements.usageHour, {}, day, end, aggregateUsageHours(store.activitySessions(day, end)).map(usageHourPoint));
+      const sessions = store.activitySessions(day, end);
+      const measures: [string, Record<string, string>, InfluxPoint[]][] = [
+        [measurements.transition, {}, aggregateTransitions(store.journeySteps(day, end)).map((t) => transitionPoint(day, t))],
+        [measurements.activity, { [tags.period]: 'day' }, aggregateActivity(sessions, 'day', individualType).map(activityPoint)],
+        [measurements.usageShare, {}, aggregateSharedUsage(store.sharedSessions(day, end)).flatMap((usage) => usageSharePoints(day, usage))],
+        [measurements.usageHour, {}, aggregateUsageHours(sessions).map(usageHourPoint)],
+      ];
+      for (const [measurement, scope, points] of measures) await replace(measurement, scope, day, end, points);
     }
     for (const week of new Set(stale.map(({ day }) => weekOf(day)))) {
       const end = week + weekMs;
-      await replace(
-        measurements.activity,
-        { [tags.period]: 'week' },
-        week,
-        end,
-        aggregateActivity(store.activitySessions(week, end), 'week', individualType).map(activityPoint),
-      );
+      const points = aggregateActivity(store.activitySessions(week, end), 'week', individualType).map(activityPoint);
+      await replace(measurements.activity, { [tags.period]: 'week' }, week, end, points);
     }
     // A funnel entered on a day counts what follows within its window: a changed day changes the
     // funnels entered up to a window before it.

@@ -1,31 +1,25 @@
-import { sessionId, type UsageSession } from '@parcours/contracts';
-import type { EventLog, InfluxWriter } from '@parcours/gateway';
-import type { Logger } from 'pino';
+import type { LogReader, UsageSession } from '@parcours/contracts';
 import type { AggregateStore } from '../aggregates/aggregate-store.js';
-import { splitJourneys } from '../journeys/journey-builder.js';
-import { journeyUpdates, sessionUpdates } from '../result-updates.js';
 import type { JourneyStore } from '../journeys/journey-store.js';
 import { journeySubjects, rederiveJourneys } from '../journeys/rederive-journeys.js';
-import type { Outbox } from '../outbox/outbox.js';
+import type { ResultWriter } from '../output/result-writer.js';
 import type { ActorInference } from '../sessions/actor-inference.js';
 import { rederiveSessions, type DeviceSelection } from '../sessions/rederive-sessions.js';
-import { longestSession, type SessionRules } from '../sessions/session-builder.js';
+import type { SessionRules } from '../sessions/session-builder.js';
 import type { SessionStore } from '../sessions/session-store.js';
 
 /** What the batch jobs work on: the log, the analytics' stores and outputs, and their settings. */
 export interface BatchDeps {
-  log: EventLog;
+  log: LogReader;
   sessions: SessionStore;
   journeys: JourneyStore;
-  outbox: Outbox;
+  writer: ResultWriter;
   rules: SessionRules;
   /** A fresh inference per run (it keeps the activity it has seen); null when switched off. */
   inference: () => ActorInference | null;
   gapMs: number;
   individualType: (individualId: string) => string | null;
-  influx: InfluxWriter | null;
   baseTopic: string;
-  logger: Logger;
   /** Where the aggregates job marks the days to recompute (the run's end recomputes them). */
   aggregates: Pick<AggregateStore, 'markRange'>;
 }
@@ -68,22 +62,15 @@ const sessionsJob: BatchJob = {
   name: 'sessions',
   description: 'usage sessions, from the durable log',
   async run(deps, run) {
-    const { from, to, devices } = run;
-    const before =
-      devices === 'all'
-        ? deps.sessions.listInRange(from, to)
-        : [...devices].flatMap((device) => deps.sessions.listForDevice(device, from, to, Number.MAX_SAFE_INTEGER));
     const onProgress = (done: number, total: number) => run.onProgress({ job: 'sessions', done, total, unit: 'records' });
-    const sessions = await rederiveSessions(
-      { log: deps.log, store: deps.sessions, rules: deps.rules, influx: deps.influx, logger: deps.logger, inference: deps.inference(), onProgress },
-      devices,
-      from,
-      to,
+    const { sessions, replaced } = await rederiveSessions(
+      { log: deps.log, store: deps.sessions, rules: deps.rules, writer: deps.writer, baseTopic: deps.baseTopic, inference: deps.inference(), onProgress },
+      run.devices,
+      run.from,
+      run.to,
     );
-    for (const subject of journeySubjects([...before, ...sessions])) run.subjects.add(subject);
+    for (const subject of journeySubjects([...replaced, ...sessions])) run.subjects.add(subject);
     run.sessions = sessions;
-    const open = new Set(deps.sessions.loadOpen().map((s) => sessionId(s.deviceId, s.start)));
-    deps.outbox.add(sessionUpdates(deps.baseTopic, before, sessions, open));
     return { job: 'sessions', count: sessions.length, unit: 'sessions' };
   },
 };
@@ -98,10 +85,6 @@ const journeysJob: BatchJob = {
       for (const subject of journeySubjects(deps.sessions.listInRange(from, to))) run.subjects.add(subject);
       for (const journey of deps.journeys.listInRange(from, to)) run.subjects.add(journey.subjectId);
     }
-    const subjects = run.subjects;
-    // Journeys before `from` that a re-derived session may join: the gap and a longest session back.
-    const reach = from - deps.gapMs - longestSession(deps.rules);
-    const before = deps.journeys.listInRange(reach, Number.MAX_SAFE_INTEGER).filter((j) => subjects.has(j.subjectId));
     const onProgress = (done: number, total: number) => run.onProgress({ job: 'journeys', done, total, unit: 'subjects' });
     // Journeys close as the stream would close them: on its watermark (or the log's, when the stream is
     // behind or never ran) and its open sessions.
@@ -109,16 +92,7 @@ const journeysJob: BatchJob = {
       watermark: Math.max(deps.sessions.loadWatermark(), deps.log.latestTrustedTs() ?? Number.NEGATIVE_INFINITY),
       open: deps.sessions.loadOpen(),
     };
-    const journeys = await rederiveJourneys({ ...deps, sessions: deps.sessions, journeys: deps.journeys, onProgress }, subjects, from, state);
-    const pending = new Set(
-      deps.journeys
-        .loadPending()
-        .flatMap((p) => splitJourneys(p, p.steps, deps.gapMs))
-        .map((j) => j.id),
-    );
-    // Against the store as the rebuild left it: a subject's journeys before its rebuilt span stay.
-    const after = deps.journeys.listInRange(reach, Number.MAX_SAFE_INTEGER).filter((j) => subjects.has(j.subjectId));
-    deps.outbox.add(journeyUpdates(deps.baseTopic, before, after, pending));
+    const journeys = await rederiveJourneys({ ...deps, onProgress }, run.subjects, from, state);
     return { job: 'journeys', count: journeys.length, unit: 'journeys' };
   },
 };

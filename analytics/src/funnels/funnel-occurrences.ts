@@ -1,5 +1,4 @@
-import type { Funnel } from '@parcours/contracts';
-import type { EventLog } from '@parcours/gateway';
+import type { Funnel, LogReader } from '@parcours/contracts';
 import type { SessionStore } from '../sessions/session-store.js';
 import { stepKey, type Occurrence } from './funnel-counter.js';
 
@@ -8,7 +7,7 @@ import { stepKey, type Occurrence } from './funnel-counter.js';
  * the sessions counted for them (of the steps' device types) and the events attributed to them (of the
  * steps' event types: the subject's own, or for an individual those naming it as actor).
  */
-export function funnelOccurrences(sessions: SessionStore, log: EventLog, funnel: Funnel, from: number, to: number): Occurrence[] {
+export function funnelOccurrences(sessions: SessionStore, log: LogReader, funnel: Funnel, from: number, to: number): Occurrence[] {
   const deviceTypes = funnel.steps.flatMap((s) => (s.deviceType === undefined ? [] : [s.deviceType]));
   const eventTypes = funnel.steps.flatMap((s) => (s.eventType === undefined ? [] : [s.eventType]));
   const occurrences: Occurrence[] = [];

@@ -1,22 +1,19 @@
-import { measurements, tags, type Journey } from '@parcours/contracts';
-import { writeIsolatingRefused, type InfluxWriter } from '@parcours/gateway';
 import type { Logger } from 'pino';
+import type { ResultWriter } from '../output/result-writer.js';
+import { journeyChange } from '../result-updates.js';
 import type { OpenSession } from '../sessions/session-builder.js';
-import type { SessionBatch, SessionFollower } from '../sessions/session-job.js';
+import type { FollowerCommit, SessionBatch, SessionFollower } from '../sessions/session-job.js';
 import type { SessionStore } from '../sessions/session-store.js';
-import { journeyUpdates } from '../result-updates.js';
-import { JourneyBuilder, splitJourneys } from './journey-builder.js';
-import { journeyPoint } from './journey-output.js';
+import { JourneyBuilder } from './journey-builder.js';
 import type { JourneyStore } from './journey-store.js';
-import { journeySubjects, rebuildSubjectJourneys } from './rederive-journeys.js';
+import { journeySubjects, rebuildChange, rebuildSubjectJourneys } from './rederive-journeys.js';
 
 export interface JourneyJobDeps {
   store: JourneyStore;
   sessions: SessionStore;
   gapMs: number;
   individualType: (individualId: string) => string | null;
-  influx: InfluxWriter | null;
-  publish: (topic: string, payload: string) => Promise<void>;
+  writer: ResultWriter;
   baseTopic: string;
   logger: Logger;
   /** Told how many subjects' journeys a settle rebuilt. */
@@ -25,23 +22,25 @@ export interface JourneyJobDeps {
 
 /**
  * Streaming journeys, fed by the sessions job's batches: closed sessions join pending journeys, and the
- * batch's watermark closes them. Closed journeys go to InfluxDB and MQTT before the pending state is
- * committed with the sessions, so a restart resumes where the last committed batch left off.
+ * batch's watermark closes them. Closed journeys go to InfluxDB, then into the sessions' commit with
+ * their announcements and the pending state, so a restart resumes where the last committed batch left off.
  */
 export class JourneyJob implements SessionFollower {
-  private builder: JourneyBuilder | null = null;
+  private builder: JourneyBuilder;
   /** Whether the store may hold re-derivations to do (true at start: a crash may have left some). */
   private unsettled = true;
 
-  constructor(private readonly deps: JourneyJobDeps) {}
+  constructor(private readonly deps: JourneyJobDeps) {
+    this.builder = new JourneyBuilder(deps.gapMs, deps.individualType);
+  }
 
+  /** Resumes from the committed pending journeys. */
   start(): void {
     this.builder = new JourneyBuilder(this.deps.gapMs, this.deps.individualType, this.deps.store.loadPending());
   }
 
-  async handle(batch: SessionBatch, signal: AbortSignal): Promise<() => void> {
+  async handle(batch: SessionBatch, signal: AbortSignal): Promise<FollowerCommit> {
     const { deps } = this;
-    if (!this.builder) throw new Error('journey job not started');
     const draft = new JourneyBuilder(deps.gapMs, deps.individualType, structuredClone(this.builder.pendingJourneys()));
     // Subjects with re-derived sessions, or with a new session that a journey already closed could have
     // taken (a device that was offline): their journeys are rebuilt from the store once the sessions are in it.
@@ -59,12 +58,16 @@ export class JourneyJob implements SessionFollower {
     for (const [subject, start] of draft.drop(rederive.keys())) rederive.set(subject, Math.min(start, rederive.get(subject)!));
     draft.add(batch.closed, new Set(rederive.keys()));
     const closed = draft.advance(batch.watermark, batch.open);
-    await this.output(closed, [], new Set(), signal);
-    return () => {
-      deps.store.save(closed, draft.pendingJourneys());
-      deps.store.addRederivations(rederive);
-      if (rederive.size > 0) this.unsettled = true;
-      this.builder = draft;
+    const change = journeyChange(deps.baseTopic, [], [], closed, new Set());
+    await deps.writer.replacePoints(change, signal);
+    return {
+      messages: change.messages,
+      commit: () => {
+        deps.store.save(closed, draft.pendingJourneys());
+        deps.store.addRederivations(rederive);
+        if (rederive.size > 0) this.unsettled = true;
+        this.builder = draft;
+      },
     };
   }
 
@@ -79,13 +82,12 @@ export class JourneyJob implements SessionFollower {
     if (!this.unsettled) return;
     for (const { subjectId, from } of deps.store.listRederivations()) {
       const r = rebuildSubjectJourneys({ ...deps, journeys: deps.store }, subjectId, from, state);
-      if (deps.influx)
-        await deps.influx.deleteRange({ measurement: measurements.journey, tags: { [tags.subject]: subjectId }, from: r.from, to: r.to + 1 }, { signal });
-      // Journeys whose id is gone (merged into another, or their start moved) are announced removed, unless pending again.
-      const pendingIds = new Set(r.pending ? splitJourneys(r.pending, r.pending.steps, deps.gapMs).map((j) => j.id) : []);
-      await this.output(r.closed, r.replaced, pendingIds, signal);
-      deps.store.settle(subjectId, r.from, r.to, r.closed, r.pending);
-      this.builder!.setPending(subjectId, r.pending);
+      await deps.writer.replace(
+        rebuildChange(deps.baseTopic, deps.gapMs, subjectId, r),
+        () => deps.store.settle(subjectId, r.from, r.to, r.closed, r.pending),
+        signal,
+      );
+      this.builder.setPending(subjectId, r.pending);
       deps.onRebuilt?.(1);
     }
     this.unsettled = false;
@@ -93,22 +95,6 @@ export class JourneyJob implements SessionFollower {
 
   /** Takes the pending journeys of these subjects from the store, after a batch re-derivation rebuilt them there. */
   reload(subjects: Iterable<string>): void {
-    for (const subjectId of subjects) this.builder?.setPending(subjectId, this.deps.store.pendingOf(subjectId));
-  }
-
-  /** Journeys to InfluxDB, and to MQTT as updates of the versions they replace. */
-  private async output(journeys: readonly Journey[], replaced: readonly Journey[], pending: ReadonlySet<string>, signal: AbortSignal): Promise<void> {
-    const { deps } = this;
-    if (deps.influx && journeys.length > 0) {
-      await writeIsolatingRefused(
-        deps.influx,
-        journeys.map(journeyPoint),
-        (point, error) => {
-          deps.logger.error({ point, reason: error.message }, 'InfluxDB refused a journey point; the journey stays in the store');
-        },
-        signal,
-      );
-    }
-    for (const message of journeyUpdates(deps.baseTopic, replaced, journeys, pending)) await deps.publish(message.topic, message.payload);
+    for (const subjectId of subjects) this.builder.setPending(subjectId, this.deps.store.pendingOf(subjectId));
   }
 }

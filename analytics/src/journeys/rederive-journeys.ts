@@ -1,10 +1,9 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { measurements, tags, type Journey, type UsageSession } from '@parcours/contracts';
-import { writeIsolatingRefused, type InfluxWriter } from '@parcours/gateway';
-import type { Logger } from 'pino';
+import type { ResultChange, ResultWriter } from '../output/result-writer.js';
+import { journeyChange } from '../result-updates.js';
 import type { SessionStore } from '../sessions/session-store.js';
-import { JourneyBuilder, sessionUser, toStep, type OpenSessionLike, type PendingJourney } from './journey-builder.js';
-import { journeyPoint } from './journey-output.js';
+import { JourneyBuilder, sessionUser, splitJourneys, toStep, type OpenSessionLike, type PendingJourney } from './journey-builder.js';
 import type { JourneyStore } from './journey-store.js';
 
 export interface RederiveJourneysDeps {
@@ -12,8 +11,8 @@ export interface RederiveJourneysDeps {
   journeys: JourneyStore;
   gapMs: number;
   individualType: (individualId: string) => string | null;
-  influx: InfluxWriter | null;
-  logger: Logger;
+  writer: ResultWriter;
+  baseTopic: string;
   /** Told as subjects are done: how many so far, of `total`. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -68,36 +67,46 @@ export function rebuildSubjectJourneys(
 }
 
 /**
+ * What a subject's rebuild changes: its journey points over the rebuilt span replaced, and the journeys
+ * whose id is gone (merged into another, or their start moved) announced removed, unless pending again.
+ */
+export function rebuildChange(baseTopic: string, gapMs: number, subjectId: string, r: SubjectRebuild): ResultChange {
+  const pending = new Set(r.pending ? splitJourneys(r.pending, r.pending.steps, gapMs).map((j) => j.id) : []);
+  const ranges = [{ measurement: measurements.journey, tags: { [tags.subject]: subjectId }, from: r.from, to: r.to + 1 }];
+  return journeyChange(baseTopic, ranges, r.replaced, r.closed, pending);
+}
+
+/**
  * Batch re-derivation of the journeys of some subjects after their sessions from `from` were re-derived:
  * each subject's are rebuilt (`rebuildSubjectJourneys`) and replace the stored ones (same ids) and its
- * pending journey, in the store and in InfluxDB. Returns the closed journeys rebuilt.
+ * pending journey, in the store and in InfluxDB, with their announcements, as the streaming job settles
+ * a subject. Returns the closed journeys rebuilt.
  */
 export async function rederiveJourneys(deps: RederiveJourneysDeps, subjects: ReadonlySet<string>, from: number, state: StreamState): Promise<Journey[]> {
   const rebuilt: (SubjectRebuild & { subjectId: string })[] = [];
   let settled = 0;
   // Settled in one transaction per progress step, before the loop yields: one per subject costs more than the rebuild.
-  const settle = () => {
-    deps.journeys.settleAll(rebuilt.slice(settled).map((r) => ({ subjectId: r.subjectId, from: r.from, to: r.to, journeys: r.closed, pending: r.pending })));
+  const settle = async () => {
+    const done = rebuilt.slice(settled);
+    const changes = done.map((r) => rebuildChange(deps.baseTopic, deps.gapMs, r.subjectId, r));
+    await deps.writer.replacePoints({ ranges: changes.flatMap((c) => c.ranges), points: changes.flatMap((c) => c.points) });
+    deps.writer.commit(
+      () => deps.journeys.settleAll(done.map((r) => ({ subjectId: r.subjectId, from: r.from, to: r.to, journeys: r.closed, pending: r.pending }))),
+      changes.flatMap((c) => c.messages),
+    );
     settled = rebuilt.length;
   };
   for (const subjectId of subjects) {
     if (deps.onProgress && rebuilt.length % 500 === 0) {
-      settle();
+      await settle();
       deps.onProgress(rebuilt.length, subjects.size);
       // Lets a progress display draw: the store is read synchronously.
       await yieldToLoop();
     }
     rebuilt.push({ subjectId, ...rebuildSubjectJourneys(deps, subjectId, from, state) });
   }
-  settle();
+  await settle();
   deps.onProgress?.(subjects.size, subjects.size);
-  if (deps.influx) {
-    for (const r of rebuilt)
-      await deps.influx.deleteRange({ measurement: measurements.journey, tags: { [tags.subject]: r.subjectId }, from: r.from, to: r.to + 1 });
-    await writeIsolatingRefused(deps.influx, rebuilt.flatMap((r) => r.closed).map(journeyPoint), (point, error) => {
-      deps.logger.error({ point, reason: error.message }, 'InfluxDB refused a journey point; the journey stays in the store');
-    });
-  }
   return rebuilt.flatMap((r) => r.closed);
 }
 

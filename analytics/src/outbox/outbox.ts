@@ -7,41 +7,66 @@ export interface OutboxMessage {
 }
 
 /**
- * Messages for integrators from work done outside the streaming jobs — batch re-derivations, maybe by a
- * command while the server is stopped — stored in the embedded store, to be published by the running
- * server (`OutboxRelay`). Nothing is lost when no broker is up when the results change.
+ * Every message for integrators, stored in the embedded store in the transaction that commits the
+ * results it announces, and published from there by the running server (`OutboxRelay`): a crash between
+ * the commit and the publication loses nothing, and a rolled-back result is never announced. Batch
+ * commands, maybe run while the server is stopped, queue theirs the same way.
  */
 export class Outbox {
-  constructor(private readonly db: Database) {}
+  private readonly insert;
+  private readonly select;
+  private readonly delete;
+  private readonly counter;
 
+  constructor(private readonly db: Database) {
+    this.insert = db.prepare<[string, string]>('INSERT INTO mqtt_outbox (topic, payload) VALUES (?, ?)');
+    this.select = db.prepare<[number], OutboxMessage & { id: number }>('SELECT id, topic, payload FROM mqtt_outbox ORDER BY id LIMIT ?');
+    this.delete = db.prepare<[number]>('DELETE FROM mqtt_outbox WHERE id = ?');
+    this.counter = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM mqtt_outbox');
+  }
+
+  /** Queues messages, in order; inside the caller's transaction when there is one. */
   add(messages: readonly OutboxMessage[]): void {
-    const insert = this.db.prepare('INSERT INTO mqtt_outbox (topic, payload) VALUES (?, ?)');
     this.db.transaction(() => {
-      for (const m of messages) insert.run(m.topic, m.payload);
+      for (const m of messages) this.insert.run(m.topic, m.payload);
     })();
   }
 
   /** The oldest messages, in the order they were added. */
   peek(limit: number): (OutboxMessage & { id: number })[] {
-    return this.db.prepare<[number], OutboxMessage & { id: number }>('SELECT id, topic, payload FROM mqtt_outbox ORDER BY id LIMIT ?').all(limit);
+    return this.select.all(limit);
   }
 
   remove(ids: readonly number[]): void {
-    const remove = this.db.prepare('DELETE FROM mqtt_outbox WHERE id = ?');
     this.db.transaction(() => {
-      for (const id of ids) remove.run(id);
+      for (const id of ids) this.delete.run(id);
     })();
   }
 
   count(): number {
-    return this.db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM mqtt_outbox').get()!.n;
+    return this.counter.get()!.n;
   }
 }
 
-/** Publishes the outbox in order, at QoS 1, removing each message once the broker has taken it. */
+/** How the relay is doing, for `/healthz`. */
+export interface RelayStatus {
+  /** Messages not yet published. */
+  pending: number;
+  /** The last publication's failure, null once one succeeds. */
+  lastError: string | null;
+}
+
+/**
+ * Publishes the outbox in order (one message at a time, QoS 1), removing messages only once the broker
+ * has taken them: a crash in between publishes them again (at least once, as QoS 1 promises). It runs
+ * when woken, right after a commit queued messages, and every interval, which retries a failed run.
+ */
 export class OutboxRelay {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> = Promise.resolve();
+  /** Whether a run is already queued behind the current one: wakes in between coalesce into it. */
+  private queued = false;
+  private lastError: string | null = null;
 
   constructor(
     private readonly outbox: Outbox,
@@ -53,6 +78,7 @@ export class OutboxRelay {
   start(): void {
     this.timer = setInterval(() => void this.flush(), this.intervalMs);
     this.timer.unref();
+    void this.flush();
   }
 
   async stop(): Promise<void> {
@@ -61,21 +87,43 @@ export class OutboxRelay {
     await this.running;
   }
 
-  /** Publishes everything in the outbox now (one run at a time). */
+  /** Publishes soon what was just committed; nothing while the relay is stopped (a batch command's process). */
+  wake(): void {
+    if (this.timer) void this.flush();
+  }
+
+  /** Publishes everything in the outbox now, after the run in progress; resolves when done (or failed, to be retried). */
   flush(): Promise<void> {
-    this.running = this.running
-      .then(() => this.drain())
-      .catch((error: unknown) => {
-        this.logger.warn({ err: error }, 'could not publish the MQTT outbox; retrying');
-      });
+    if (!this.timer) return this.running;
+    if (this.queued) return this.running;
+    this.queued = true;
+    this.running = this.running.then(async () => {
+      this.queued = false;
+      try {
+        await this.drain();
+        this.lastError = null;
+      } catch (error) {
+        if (this.lastError === null) this.logger.warn({ err: error }, 'could not publish the MQTT outbox; retrying');
+        this.lastError = (error as Error).message;
+      }
+    });
     return this.running;
+  }
+
+  status(): RelayStatus {
+    return { pending: this.outbox.count(), lastError: this.lastError };
   }
 
   private async drain(): Promise<void> {
     for (let batch = this.outbox.peek(500); batch.length > 0; batch = this.outbox.peek(500)) {
-      for (const message of batch) {
-        await this.publish(message.topic, message.payload);
-        this.outbox.remove([message.id]);
+      const published: number[] = [];
+      try {
+        for (const message of batch) {
+          await this.publish(message.topic, message.payload);
+          published.push(message.id);
+        }
+      } finally {
+        this.outbox.remove(published);
       }
     }
   }

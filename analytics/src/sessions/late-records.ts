@@ -1,5 +1,5 @@
-import type { UsageSession } from '@parcours/contracts';
-import type { EventLog } from '@parcours/gateway';
+import { measurements, tags, type LogReader, type UsageSession } from '@parcours/contracts';
+import type { DeleteRange } from '@parcours/gateway';
 import { rulesOf, SessionBuilder, type SessionRules } from './session-builder.js';
 import type { SessionStore } from './session-store.js';
 
@@ -13,6 +13,9 @@ export interface LateRederivation {
   replaced: UsageSession[];
 }
 
+/** A batch without late records. */
+export const noLateRecords: LateRederivation = Object.freeze({ devices: [], closed: [], replaced: [] });
+
 /**
  * Re-derives, in device-time order, the sessions of the devices that received records older than their
  * frontier, from the start of the latest session the first late record could have changed (a point where
@@ -21,7 +24,7 @@ export interface LateRederivation {
  * come in order: the result is the batch re-derivation's, and replaces the earlier one under the same ids.
  */
 export function rederiveLate(
-  deps: { log: EventLog; store: SessionStore; rules: SessionRules },
+  deps: { log: LogReader; store: SessionStore; rules: SessionRules },
   draft: SessionBuilder,
   late: ReadonlyMap<string, number>,
   closedInBatch: readonly UsageSession[],
@@ -38,6 +41,21 @@ export function rederiveLate(
     result.devices.push({ deviceId, from });
   }
   return result;
+}
+
+/** The sessions a batch closed, those of the re-derived devices from their re-derivation's start replaced by the re-derived ones. */
+export function withRederived(closed: UsageSession[], late: LateRederivation): UsageSession[] {
+  if (late.devices.length === 0) return closed;
+  const from = new Map(late.devices.map((d) => [d.deviceId, d.from]));
+  return [...closed.filter((s) => s.start < (from.get(s.deviceId) ?? Number.POSITIVE_INFINITY)), ...late.closed];
+}
+
+/** The InfluxDB ranges of the re-derived devices' earlier session points: from the re-derivation's start to the last session it replaces. */
+export function replacedRanges(late: LateRederivation): DeleteRange[] {
+  return late.devices.flatMap(({ deviceId, from }) => {
+    const last = Math.max(...late.replaced.filter((s) => s.deviceId === deviceId).map((s) => s.start));
+    return last >= from ? [{ measurement: measurements.usageSession, tags: { [tags.device]: deviceId }, from, to: last + 1 }] : [];
+  });
 }
 
 /** The start of the device's latest session (stored, closed by this batch, or open) that a record at `lateTs` may change, else `lateTs`. */

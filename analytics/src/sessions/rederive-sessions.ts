@@ -1,21 +1,21 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { measurements, tags, type LogRecord, type UsageSession } from '@parcours/contracts';
-import { writeIsolatingRefused, type EventLog, type InfluxWriter } from '@parcours/gateway';
-import type { Logger } from 'pino';
+import { measurements, tags, type LogReader, type LogRecord, type UsageSession } from '@parcours/contracts';
+import type { ResultWriter } from '../output/result-writer.js';
+import { sessionChange } from '../result-updates.js';
 import type { ActorInference } from './actor-inference.js';
+import { deriveStep } from './derivation-step.js';
 import { longestSession, SessionBuilder, thresholdTypes, type SessionRules } from './session-builder.js';
-import { sessionPoint } from './session-output.js';
 import type { SessionStore } from './session-store.js';
 
 /** Which devices a re-derivation covers: a set, or every device with records in the range. */
 export type DeviceSelection = ReadonlySet<string> | 'all';
 
 export interface RederiveSessionsDeps {
-  log: EventLog;
+  log: LogReader;
   store: SessionStore;
   rules: SessionRules;
-  influx: InfluxWriter | null;
-  logger: Logger;
+  writer: ResultWriter;
+  baseTopic: string;
   inference: ActorInference | null;
   /** Told after each chunk read: records read so far, of `total`. */
   onProgress?: (read: number, total: number) => void;
@@ -56,14 +56,21 @@ function timeSlices(records: readonly LogRecord[], spanMs: number): LogRecord[][
   return slices;
 }
 
+/** The sessions a re-derivation wrote, and the stored ones they replaced. */
+export interface RederivedSessions {
+  sessions: UsageSession[];
+  replaced: UsageSession[];
+}
+
 /**
  * Batch re-derivation of the usage sessions of some devices (or all) that start in `[from, to)`, from
- * the log in device-time order: the sessions are replaced (same ids), never added, in the store and in
- * InfluxDB. As in streaming, the latest trusted device time of the fleet (the watermark) closes idle
- * sessions: each chunk advances the builder to it, so a device silent after a `usage.start` is closed
- * here as there (a session's end does not depend on when the watermark passed, only on whether it did).
+ * the log in device-time order, step by step as the stream derives them (`deriveStep`): the same
+ * watermark of the fleet closes idle sessions, so a device silent after a `usage.start` is closed here as
+ * there (a session's end does not depend on when the watermark passed, only on whether it did). The
+ * sessions are replaced (same ids), never added, in the store and in InfluxDB, and integrators are told
+ * of the changed and removed ones.
  */
-export async function rederiveSessions(deps: RederiveSessionsDeps, devices: DeviceSelection, from: number, to: number): Promise<UsageSession[]> {
+export async function rederiveSessions(deps: RederiveSessionsDeps, devices: DeviceSelection, from: number, to: number): Promise<RederivedSessions> {
   const builder = new SessionBuilder(deps.rules);
   const closed: UsageSession[] = [];
   const range = readRange(deps.rules, deps.inference !== null, from, to);
@@ -73,14 +80,10 @@ export async function rederiveSessions(deps: RederiveSessionsDeps, devices: Devi
   let watermark = Number.NEGATIVE_INFINITY;
   for (const chunk of deps.log.readTimeRange(range.from, range.to, rederiveReadOptions(deps.rules))) {
     for (const slice of deps.inference ? timeSlices(chunk, inferenceSliceMs) : [chunk]) {
-      deps.inference?.observe(slice);
-      const built = builder.apply(slice.filter((record) => record.ts >= from && selected(record.deviceId)));
-      // Only trusted clocks move the watermark, as in the streaming job (session-job.ts).
-      for (const record of slice) if (record.deviceTs === null && record.ts > watermark) watermark = record.ts;
-      built.push(...builder.advance(watermark));
-      // Inferred as each slice closes them, like the streaming job per batch: the activity they need is
-      // pruned as the read moves on, so a range longer than that horizon inferred at the end finds none.
-      closed.push(...(deps.inference ? deps.inference.apply(built) : built));
+      const applied = slice.filter((record) => record.ts >= from && selected(record.deviceId));
+      const step = deriveStep(builder, deps.inference, slice, watermark, { applied });
+      watermark = step.watermark;
+      closed.push(...step.closed);
     }
     read += chunk.length;
     if (deps.onProgress) {
@@ -90,13 +93,11 @@ export async function rederiveSessions(deps: RederiveSessionsDeps, devices: Devi
     }
   }
   const sessions = closed.filter((s) => s.start >= from && s.start < to);
-  deps.store.replace(devices, from, to, sessions);
-  if (deps.influx) {
-    const scopes = devices === 'all' ? [{}] : [...devices].map((device) => ({ [tags.device]: device }));
-    for (const scope of scopes) await deps.influx.deleteRange({ measurement: measurements.usageSession, tags: scope, from, to });
-    await writeIsolatingRefused(deps.influx, sessions.map(sessionPoint), (point, error) => {
-      deps.logger.error({ point, reason: error.message }, 'InfluxDB refused a session point; the session stays in the store');
-    });
-  }
-  return sessions;
+  const { store } = deps;
+  const replaced =
+    devices === 'all' ? store.listInRange(from, to) : [...devices].flatMap((device) => store.listForDevice(device, from, to, Number.MAX_SAFE_INTEGER));
+  const scopes = devices === 'all' ? [{}] : [...devices].map((device) => ({ [tags.device]: device }));
+  const ranges = scopes.map((scope) => ({ measurement: measurements.usageSession, tags: scope, from, to }));
+  await deps.writer.replace(sessionChange(deps.baseTopic, ranges, replaced, sessions, store.loadOpen()), () => store.replace(devices, from, to, sessions));
+  return { sessions, replaced };
 }

@@ -1,23 +1,23 @@
-import { measurements, sessionId, tags, type LogRecord, type UsageSession } from '@parcours/contracts';
-import { LogConsumer, writeIsolatingRefused, type ConsumerStatus, type ConsumerOffsets, type EventLog, type InfluxWriter } from '@parcours/gateway';
+import type { LogReader, LogRecord, UsageSession } from '@parcours/contracts';
+import { LogConsumer, type ConsumerOffsets, type ConsumerStatus } from '@parcours/gateway';
 import type { Logger } from 'pino';
+import type { OutboxMessage } from '../outbox/outbox.js';
+import type { ResultWriter } from '../output/result-writer.js';
+import { sessionChange } from '../result-updates.js';
 import type { ActorInference } from './actor-inference.js';
-import { sessionUpdates } from '../result-updates.js';
-import { rederiveLate, type LateRederivation } from './late-records.js';
+import { deriveStep } from './derivation-step.js';
+import { noLateRecords, rederiveLate, replacedRanges, withRederived, type LateRederivation } from './late-records.js';
 import { SessionBuilder, thresholdTypes, type OpenSession, type SessionRules } from './session-builder.js';
-import { sessionPoint } from './session-output.js';
 import type { SessionStore } from './session-store.js';
 
 export interface SessionJobDeps {
-  log: EventLog;
+  log: LogReader;
   offsets: ConsumerOffsets;
   store: SessionStore;
   rules: SessionRules;
-  influx: InfluxWriter | null;
-  publish: (topic: string, payload: string) => Promise<void>;
+  writer: ResultWriter;
   baseTopic: string;
   logger: Logger;
-  onSessions?: (sessions: UsageSession[]) => void;
   /** Adds an inferred actor to shared-device sessions without one; null when switched off. */
   inference: ActorInference | null;
   /** Told how many devices a batch re-derived for late records. */
@@ -38,44 +38,39 @@ export interface SessionBatch {
   replaced: readonly UsageSession[];
 }
 
+/** What a follower leaves for the sessions' commit: its announcements, and the commit of its new state. */
+export interface FollowerCommit {
+  messages: readonly OutboxMessage[];
+  /** Run inside the sessions' transaction, last: it may also swap the follower's state in memory. */
+  commit: () => void;
+}
+
 /**
- * A job fed by the sessions job: it writes its outputs (which may be retried), then returns the commit
- * of its new state, run inside the sessions' transaction so that a failed batch is redone by both.
- * `settle` then finishes what a committed batch left to do from the store (re-derivations); it is also
- * called before each batch, so that work left by a crash is done.
+ * A job fed by the sessions job: it writes its InfluxDB outputs (which may be retried), then returns its
+ * part of the commit, so that a failed batch is redone by both. `settle` then finishes what a committed
+ * batch left to do from the store (re-derivations); it is also called before each batch, so that work
+ * left by a crash is done.
  */
 export interface SessionFollower {
-  handle(batch: SessionBatch, signal: AbortSignal): Promise<() => void>;
+  handle(batch: SessionBatch, signal: AbortSignal): Promise<FollowerCommit>;
   settle(state: { watermark: number; open: readonly OpenSession[] }, signal: AbortSignal): Promise<void>;
 }
 
 const consumerName = 'analytics-sessions';
 
 /**
- * Streaming usage sessions: follows the durable log, closes sessions as events arrive, and writes them
- * to InfluxDB and MQTT before committing them with the open state and the log offset in one transaction.
- * A batch that fails is retried from the committed state, so nothing is applied twice.
+ * Streaming usage sessions: follows the durable log, closes sessions as events arrive, writes them to
+ * InfluxDB, then commits them with their announcements, the open state and the log offset in one
+ * transaction. A batch that fails is retried from the committed state, so nothing is applied twice.
  */
 export class SessionJob {
-  private builder: SessionBuilder | null = null;
+  private builder: SessionBuilder;
   /** The latest trusted device time so far. */
   private watermark = Number.NEGATIVE_INFINITY;
-  private consumer: LogConsumer | null = null;
+  private readonly consumer: LogConsumer;
 
-  constructor(private readonly deps: SessionJobDeps) {}
-
-  get lag(): number {
-    return this.consumer?.lag() ?? 0;
-  }
-
-  status(): ConsumerStatus {
-    return this.consumer?.status() ?? { lag: 0, lagSeconds: 0, lastBatchMs: 0, failing: false };
-  }
-
-  start(): void {
-    const { deps } = this;
-    this.builder = new SessionBuilder(deps.rules, deps.store.loadOpen(), deps.store.loadFrontiers());
-    this.watermark = deps.store.loadWatermark();
+  constructor(private readonly deps: SessionJobDeps) {
+    this.builder = new SessionBuilder(deps.rules);
     this.consumer = new LogConsumer({
       name: consumerName,
       log: deps.log,
@@ -86,79 +81,67 @@ export class SessionJob {
       logger: deps.logger,
       handle: (records, signal) => this.handle(records, signal),
     });
+  }
+
+  get lag(): number {
+    return this.consumer.lag();
+  }
+
+  status(): ConsumerStatus {
+    return this.consumer.status();
+  }
+
+  /** Resumes from the committed state and follows the log. */
+  start(): void {
+    const { store, rules } = this.deps;
+    this.builder = new SessionBuilder(rules, store.loadOpen(), store.loadFrontiers());
+    this.watermark = store.loadWatermark();
     this.consumer.start();
   }
 
   async stop(): Promise<void> {
-    await this.consumer?.stop();
+    await this.consumer.stop();
   }
 
   caughtUp(): Promise<void> {
-    return this.consumer?.caughtUp() ?? Promise.resolve();
+    return this.consumer.caughtUp();
   }
 
   private async handle(records: LogRecord[], signal: AbortSignal): Promise<void> {
     const { deps } = this;
     await this.settleFollowers(signal);
-    const draft = this.builder!.fork();
-    deps.inference?.observe(records);
-    let built = draft.apply(records);
-    // A corrected device clock is stamped with the receive time, which in a replay of past data runs far
-    // ahead of the fleet's time: only trusted clocks move the watermark that closes idle sessions.
-    const watermark = records.reduce((max, r) => (r.deviceTs === null && r.ts > max ? r.ts : max), this.watermark);
-    built.push(...draft.advance(watermark));
+    const draft = this.builder.fork();
     const lastOffset = records[records.length - 1]!.offset;
-    const late = rederiveLate(deps, draft, draft.takeLate(), built, lastOffset, watermark);
-    if (late.devices.length > 0) {
-      const from = new Map(late.devices.map((d) => [d.deviceId, d.from]));
-      built = [...built.filter((s) => s.start < (from.get(s.deviceId) ?? Number.POSITIVE_INFINITY)), ...late.closed];
-    }
-    const closed = deps.inference ? deps.inference.apply(built) : built;
-    const rederived = new Set(late.closed.map((s) => s.id));
-    await this.output(closed, late, draft.openSessions(), signal);
-    const batch = { closed, open: draft.openSessions(), watermark, rederived: closed.filter((s) => rederived.has(s.id)), replaced: late.replaced };
-    const commits: (() => void)[] = [];
-    for (const follower of deps.followers ?? []) commits.push(await follower.handle(batch, signal));
-    deps.store.save({ closed, open: batch.open, frontiers: draft.movedFrontiers(), watermark, rederived: late.devices }, () => {
-      deps.offsets.commit(consumerName, lastOffset);
-      // Last: a follower's commit also swaps its state in memory, which a failure before it must not leave swapped.
-      for (const commit of commits) commit();
+    let late: LateRederivation = noLateRecords;
+    const { closed, watermark } = deriveStep(draft, deps.inference, records, this.watermark, {
+      revise: (built, watermark) => {
+        late = rederiveLate(deps, draft, draft.takeLate(), built, lastOffset, watermark);
+        return withRederived(built, late);
+      },
     });
+    const open = draft.openSessions();
+    const change = sessionChange(deps.baseTopic, replacedRanges(late), late.replaced, closed, open);
+    await deps.writer.replacePoints(change, signal);
+    const rederived = new Set(late.closed.map((s) => s.id));
+    const batch = { closed, open, watermark, rederived: closed.filter((s) => rederived.has(s.id)), replaced: late.replaced };
+    const followers: FollowerCommit[] = [];
+    for (const follower of deps.followers ?? []) followers.push(await follower.handle(batch, signal));
+    deps.writer.commit(
+      () =>
+        deps.store.save({ closed, open, frontiers: draft.movedFrontiers(), watermark, rederived: late.devices }, () => {
+          deps.offsets.commit(consumerName, lastOffset);
+          for (const follower of followers) follower.commit();
+        }),
+      [...change.messages, ...followers.flatMap((f) => f.messages)],
+    );
     this.builder = draft;
     this.watermark = watermark;
     if (late.devices.length > 0) deps.onLate?.(late.devices.length);
     await this.settleFollowers(signal);
-    if (closed.length > 0) deps.onSessions?.(closed);
   }
 
   private async settleFollowers(signal: AbortSignal): Promise<void> {
-    const state = { watermark: this.watermark, open: this.builder!.openSessions() };
+    const state = { watermark: this.watermark, open: this.builder.openSessions() };
     for (const follower of this.deps.followers ?? []) await follower.settle(state, signal);
-  }
-
-  /** Sessions to InfluxDB (the re-derived devices' earlier points deleted first) and to MQTT (unchanged re-derived ones not again). */
-  private async output(closed: readonly UsageSession[], late: LateRederivation, open: readonly OpenSession[], signal: AbortSignal): Promise<void> {
-    const { deps } = this;
-    if (deps.influx) {
-      for (const { deviceId, from } of late.devices) {
-        const last = Math.max(...late.replaced.filter((s) => s.deviceId === deviceId).map((s) => s.start));
-        if (last >= from)
-          await deps.influx.deleteRange({ measurement: measurements.usageSession, tags: { [tags.device]: deviceId }, from, to: last + 1 }, { signal });
-      }
-      if (closed.length > 0) {
-        await writeIsolatingRefused(
-          deps.influx,
-          closed.map(sessionPoint),
-          (point, error) => {
-            deps.logger.error({ point, reason: error.message }, 'InfluxDB refused a session point; the session stays in the store');
-          },
-          signal,
-        );
-      }
-    }
-    // Unchanged re-derived sessions are not sent again; those whose id is gone (their start moved) are
-    // announced removed, unless open again to close under it.
-    const reopened = new Set(open.map((s) => sessionId(s.deviceId, s.start)));
-    for (const message of sessionUpdates(deps.baseTopic, late.replaced, closed, reopened)) await deps.publish(message.topic, message.payload);
   }
 }

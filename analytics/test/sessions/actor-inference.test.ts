@@ -2,30 +2,13 @@ import type { UsageSession } from '@parcours/contracts';
 import type { LogRecord } from '@parcours/contracts';
 import { describe, expect, it } from 'vitest';
 import { inferActor, PersonalActivity } from '../../src/sessions/actor-inference.js';
+import { logRecord } from './log-records.js';
 
 const minute = 60_000;
 const window = 10 * minute;
 
 function personal(subjectId: string, ts: number): LogRecord {
-  return {
-    offset: ts,
-    deviceId: `${subjectId}-phone`,
-    seq: ts,
-    channel: 'events',
-    ts,
-    receivedAt: ts,
-    deviceType: 'phone',
-    subjectId,
-    subjectKind: 'individual',
-    subjectType: 'person',
-    actor: null,
-    actorRejected: false,
-    actorHint: null,
-    deviceTs: null,
-    type: 'interaction',
-    metrics: null,
-    attrs: null,
-  };
+  return logRecord(`${subjectId}-phone`, ts, { deviceType: 'phone', subjectId, subjectKind: 'individual', subjectType: 'person', type: 'interaction' });
 }
 
 const shared = (actor: string | null = null): UsageSession => ({

@@ -2,9 +2,9 @@ import { configSchema, type SessionRulesInput } from '@parcours/contracts';
 import type { LogRecord } from '@parcours/contracts';
 import { describe, expect, it } from 'vitest';
 import { SessionBuilder, sessionRulesFrom, thresholdTypes } from '../../src/sessions/session-builder.js';
+import { logRecord } from './log-records.js';
 
 const minute = 60_000;
-let offset = 0;
 
 /** Rules as the configuration gives them: the global limits of the defaults, these per-type rules. */
 function rules(sessionRules: SessionRulesInput) {
@@ -12,27 +12,7 @@ function rules(sessionRules: SessionRulesInput) {
 }
 
 function record(deviceId: string, deviceType: string, ts: number, fields: Partial<LogRecord>): LogRecord {
-  offset += 1;
-  return {
-    offset,
-    deviceId,
-    seq: offset,
-    channel: 'telemetry',
-    ts,
-    receivedAt: ts,
-    deviceType,
-    subjectId: 'home',
-    subjectKind: 'collective',
-    subjectType: 'household',
-    actor: null,
-    actorRejected: false,
-    actorHint: null,
-    deviceTs: null,
-    type: null,
-    metrics: null,
-    attrs: null,
-    ...fields,
-  };
+  return logRecord(deviceId, ts, { channel: 'telemetry', deviceType, ...fields });
 }
 
 /** One sample a minute of a washing machine's power, from a list of watts. */

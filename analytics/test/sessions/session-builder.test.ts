@@ -1,32 +1,12 @@
 import type { LogRecord } from '@parcours/contracts';
 import { describe, expect, it } from 'vitest';
 import { SessionBuilder } from '../../src/sessions/session-builder.js';
+import { logRecord } from './log-records.js';
 
 const minute = 60_000;
 const rules = { idleTimeoutMs: 30 * minute, maxLengthMs: 24 * 60 * minute, types: {} };
-let offset = 0;
-
 function event(deviceId: string, type: string, ts: number, actor: string | null = null): LogRecord {
-  offset += 1;
-  return {
-    offset,
-    deviceId,
-    seq: offset,
-    channel: 'events',
-    ts,
-    receivedAt: ts,
-    deviceType: 'coffee_machine',
-    subjectId: 'office',
-    subjectKind: 'collective',
-    subjectType: 'workplace',
-    actor,
-    actorRejected: false,
-    actorHint: actor,
-    deviceTs: null,
-    type,
-    metrics: null,
-    attrs: null,
-  };
+  return logRecord(deviceId, ts, { subjectId: 'office', subjectType: 'workplace', actor, actorHint: actor, type });
 }
 
 describe('SessionBuilder', () => {

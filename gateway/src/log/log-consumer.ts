@@ -1,12 +1,11 @@
 import type { Logger } from 'pino';
+import type { LogReader, LogRecord, MetricsSelection } from '@parcours/contracts';
 import type { ConsumerOffsets } from './consumer-offsets.js';
-import type { EventLog } from './event-log.js';
-import type { LogRecord } from '@parcours/contracts';
 
 export interface LogConsumerOptions {
   /** Stable name: the key of the persisted offset. */
   name: string;
-  log: EventLog;
+  log: LogReader;
   offsets: ConsumerOffsets;
   batchSize: number;
   /** Processes one batch; the offset is committed only after it resolves. */
@@ -15,7 +14,7 @@ export interface LogConsumerOptions {
   /** Called when `handle` rejects; the batch is then retried after a pause. */
   onError?: (error: unknown) => void;
   /** False for readers that never look at telemetry metrics, or the device types whose metrics they need (see EventLog.readAfter). */
-  withMetrics?: boolean | readonly string[];
+  withMetrics?: MetricsSelection;
 }
 
 const retryPauseMs = 1_000;

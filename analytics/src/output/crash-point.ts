@@ -1,0 +1,10 @@
+/** Failpoints for crash tests: where the variable `crashPointEnv` names one, the process kills itself with SIGKILL, as a crash would. */
+export type CrashPoint = 'analytics-before-commit' | 'analytics-after-commit';
+
+export const crashPointEnv = 'PARCOURS_CRASH_POINT';
+
+const armed = process.env[crashPointEnv];
+
+export function crashPoint(name: CrashPoint): void {
+  if (armed === name) process.kill(process.pid, 'SIGKILL');
+}

@@ -1,0 +1,21 @@
+import { Analytics } from '@parcours/analytics';
+import type { Config } from '@parcours/contracts';
+import { registryAsOf, type Gateway, type InfluxWriter } from '@parcours/gateway';
+import type { Logger } from 'pino';
+
+/**
+ * The analytics of a batch command on the store it opened (`openCommandStore`): built, never started. What they queue
+ * in the outbox is published by the server, now if it runs beside the command, else when it next starts.
+ */
+export function batchAnalytics(config: Pick<Config, 'analytics' | 'mqtt'>, gateway: Gateway, influx: InfluxWriter | null, logger: Logger): Analytics {
+  return new Analytics({
+    config,
+    db: gateway.db,
+    log: gateway.log,
+    offsets: gateway.offsets,
+    registry: registryAsOf(gateway.registry, () => gateway.attributionIndex),
+    influx,
+    publish: () => Promise.reject(new Error('a batch command leaves the outbox to the server')),
+    logger,
+  });
+}
