@@ -26,6 +26,8 @@ export const errorCodes = {
   internal: 'PARCOURS_E_INTERNAL',
   // Configuration and outputs.
   config: 'PARCOURS_E_CONFIG',
+  // Another node holds the ingest lease: this one would derive from a partial log (docs/several-nodes.md).
+  anotherNode: 'PARCOURS_E_ANOTHER_NODE',
   influxWrite: 'PARCOURS_E_INFLUX_WRITE',
 } as const;
 
