@@ -15,6 +15,7 @@ import {
 } from '@parcours/gateway';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { IngestLease } from './nodes/ingest-lease.js';
 import { PipelineReporter } from './pipeline-reporter.js';
 import { reattribute, type ReattributeResult } from './reattribute.js';
 import { version } from './version.js';
@@ -39,6 +40,8 @@ export class ParcoursApp {
   private analyticsJobs: Analytics | null = null;
   private http: HttpApp | null = null;
   private reporter: PipelineReporter | null = null;
+  /** Where a second node could share this one's log: only the lease holder ingests (docs/several-nodes.md). */
+  private readonly lease: IngestLease | null;
   private readonly routes: { method: string; url: string }[] = [];
   /** The admin key made on the first start (no key existed yet): shown once, never stored in clear. */
   private firstAdminKey: string | null = null;
@@ -66,6 +69,13 @@ export class ParcoursApp {
           });
       },
     });
+    this.lease = IngestLease.needed(config)
+      ? new IngestLease({
+          config,
+          logger,
+          onLost: () => this.stop().catch((error: unknown) => logger.error({ err: error }, 'could not stop after losing the ingest lease')),
+        })
+      : null;
     // External mode (docs/external-broker.md): devices connect to another broker, which the gateway subscribes to.
     const external =
       config.mqtt.mode === 'external'
@@ -116,6 +126,8 @@ export class ParcoursApp {
 
   async start(): Promise<void> {
     const { config, logger } = this;
+    // First: a refused node fails here, before anything listens or ingests; a standby waits here.
+    await this.lease?.start();
     this.gateway.start();
     this.gateway.startRetention();
     const keys = this.gateway.apiKeys;
@@ -194,6 +206,7 @@ export class ParcoursApp {
     await this.sink?.stop();
     await this.analyticsJobs?.stop();
     this.gateway.stop();
+    await this.lease?.stop();
   }
 
   /** See `reattribute.ts`: after a registry correction, re-attribute `[from, to)` and re-derive. */
