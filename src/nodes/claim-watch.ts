@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import mqtt, { type IConnackPacket, type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { type LeaseClaim, parseClaim, unknownClaim } from './lease-claim.js';
+import { type LeaseClaim, parseClaim } from './lease-claim.js';
 
 const probeSchema = z.object({ probe: z.string() });
 
@@ -154,7 +154,12 @@ export class ClaimWatch {
       this.probes.get(probe.data.probe)?.();
       return;
     }
-    const claim = parseClaim(text) ?? unknownClaim(text);
+    const claim = parseClaim(text);
+    // Only the nodes may write here (the broker's ACL); anything else is no claim and changes nothing.
+    if (!claim) {
+      this.options.logger.warn({ topic: this.options.topic }, 'ignored a message on the ingest claim topic that is not a claim');
+      return;
+    }
     if (this.holder === null) this.setHolder(claim);
     else if (claim.token !== this.holder.token) this.listener.rival?.(claim);
   }
