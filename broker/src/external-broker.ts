@@ -85,8 +85,12 @@ export class ExternalBroker {
     if (!client) return;
     this.stopping = true;
     await Promise.allSettled([...this.inFlight]);
-    this.client = null;
+    // Messages still arriving until the DISCONNECT are stored and acknowledged too: one left without its
+    // PUBACK would hold MQTT.js' incoming queue (one packet at a time), so the socket would never end, nor
+    // would end(). One stored but not acknowledged in time comes back with the session, a duplicate.
     await client.endAsync();
+    await Promise.allSettled([...this.inFlight]);
+    this.client = null;
   }
 
   /** Publishes as the platform (derived sessions, quarantine) on the external broker. */
@@ -102,7 +106,6 @@ export class ExternalBroker {
    * MQTT.js handles one incoming packet at a time, so messages are stored one after the other.
    */
   private onPublish(topic: string, payload: Buffer, ack: (error: Error | number, code?: number) => void): void {
-    if (this.stopping) return; // left in the session for the next start
     this.track(this.ingest(topic, payload)).then(
       () => ack(0),
       (error: unknown) => {
