@@ -61,7 +61,7 @@ async function startStandby(config: Config): Promise<{ started: Promise<Parcours
   const log = new LogTap();
   const started = startNode(config, log);
   started.catch(() => undefined); // a test that expects it to start awaits it
-  await waitUntil(() => log.text.includes('waiting'), 10_000);
+  await waitUntil(() => log.text.includes('waiting as a standby'), 10_000);
   return { started };
 }
 
@@ -111,7 +111,7 @@ function telemetry(seq: number): string {
 
 describe('embedded cluster (mqtt.persistence: redis): one node ingests', () => {
   it('refuses a second node with one line, before it listens on anything', async () => {
-    await startNode(nodeConfig());
+    const active = await startNode(nodeConfig());
     const second = nodeConfig(await fixedPorts());
     const refused = await refusal(second, (app) => nodes.push(app));
     expect(refused.message).toMatch(
@@ -119,6 +119,10 @@ describe('embedded cluster (mqtt.persistence: redis): one node ingests', () => {
     );
     expect(refused.message).toContain('PARCOURS_NODE_STANDBY=true');
     expect(await nothingListens(second)).toBe(true);
+    // On the active node's own folder too, unless started as a standby.
+    const sameFolder = nodeConfig({ ...(await fixedPorts()), data: { dir: active.config.data.dir } });
+    expect((await refusal(sameFolder, (app) => nodes.push(app))).message).toContain('standby (PARCOURS_NODE_STANDBY=true) on the same data folder');
+    expect(await nothingListens(sameFolder)).toBe(true);
   });
 
   it('refuses a standby whose data folder is not the active node’s', async () => {

@@ -69,7 +69,7 @@ async function startStandby(dataDir: string, leaseTtl = '15s'): Promise<{ config
     return node;
   });
   started.catch(() => undefined); // a test that expects it to start awaits it
-  await waitFor(async () => log.text.includes('waiting'), 'the standby waits');
+  await waitFor(async () => log.text.includes('waiting as a standby'), 'the standby waits');
   return { config, started };
 }
 

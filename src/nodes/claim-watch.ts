@@ -111,9 +111,17 @@ export class ClaimWatch {
     await this.client.publishAsync(this.options.topic, claim ? JSON.stringify(claim) : Buffer.alloc(0), { qos: 1, retain: true });
   }
 
-  /** Leaves with a normal DISCONNECT, which drops the will, and ends the session. */
+  get connected(): boolean {
+    return this.client.connected;
+  }
+
+  /**
+   * Leaves with a normal DISCONNECT, which drops the will, and ends the session. Disconnected, it just
+   * stops reconnecting: a claimant's will then clears its claim once its delay has passed.
+   */
   async close(): Promise<void> {
-    await this.client.endAsync(false, { reasonCode: 0, properties: { sessionExpiryInterval: 0 } });
+    if (this.client.connected) await this.client.endAsync(false, { reasonCode: 0, properties: { sessionExpiryInterval: 0 } });
+    else await this.client.endAsync(true);
   }
 
   /** Drops the connection without DISCONNECT: the will is published once its delay has passed. */
@@ -127,12 +135,13 @@ export class ClaimWatch {
     client.on('error', (error) => options.logger.warn({ err: error }, 'ingest lease: external broker connection error'));
     client.on('offline', () => this.listener.offline?.());
     client.on('connect', (connack: IConnackPacket) => {
+      // Told first: a holder back without its session has lost the lease, whatever the topic says next.
+      this.listener.reconnected?.(connack.sessionPresent);
       // A connection without a session starts over: the claim is known again once subscribed.
       if (!connack.sessionPresent) {
         this.setHolder(null);
         this.subscribe().catch((error: unknown) => options.logger.warn({ err: error }, 'ingest lease: could not subscribe again'));
       }
-      this.listener.reconnected?.(connack.sessionPresent);
     });
   }
 

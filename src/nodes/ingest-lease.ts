@@ -28,6 +28,7 @@ export class IngestLease {
   private readonly nodeId: string;
   private readonly log: Logger;
   private abort = new AbortController();
+  private token: string | null = null;
 
   constructor(private readonly options: IngestLeaseOptions) {
     const { config, logger } = options;
@@ -77,10 +78,14 @@ export class IngestLease {
         waitingFor.told = true;
         await this.backend.changed(this.abort.signal);
       }
+      // stop() ran while the lease was being taken: it closed the backend before it held anything.
+      this.abort.signal.throwIfAborted();
     } catch (error) {
       await this.backend.close();
       throw error;
     }
+    heldHere.add(own.token);
+    this.token = own.token;
     this.backend.keep((reason) => {
       this.log.error({ lease: this.backend.where }, `lost the ingest lease: ${reason}; this node stops ingesting`);
       this.options.onLost(reason);
@@ -92,6 +97,8 @@ export class IngestLease {
   async stop(): Promise<void> {
     this.abort.abort(new Error('stopped while waiting for the ingest lease'));
     await this.backend.close();
+    if (this.token) heldHere.delete(this.token);
+    this.token = null;
   }
 
   private waitReason(holder: LeaseClaim, own: LeaseClaim): string {
@@ -128,10 +135,15 @@ export class IngestLease {
   }
 }
 
+/** The tokens of the leases this process holds (tests run several nodes in one process). */
+const heldHere = new Set<string>();
+
 /**
  * A claim by an earlier run of this node that did not release it (a crash): same host and store, and its
- * process is gone (or had this pid: a container restarted). Such a node waits for the claim to expire.
+ * process is gone, or had this pid (a restarted container) without being held here. Such a node waits for
+ * the claim to expire.
  */
 function previousRun(holder: LeaseClaim, own: LeaseClaim): boolean {
-  return holder.host === own.host && holder.storeId === own.storeId && (holder.pid === own.pid || !processRuns(holder.pid));
+  if (holder.host !== own.host || holder.storeId !== own.storeId || heldHere.has(holder.token)) return false;
+  return holder.pid === own.pid || !processRuns(holder.pid);
 }

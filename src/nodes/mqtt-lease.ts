@@ -36,7 +36,11 @@ export class MqttLease implements LeaseBackend {
   }
 
   async open(): Promise<void> {
-    this.observer = await ClaimWatch.open(this.watchOptions(null), clientId());
+    try {
+      this.observer = await ClaimWatch.open(this.watchOptions(null), clientId());
+    } catch (error) {
+      throw new Error(`cannot reach ${this.where} for the ingest lease: ${(error as Error).message}`, { cause: error });
+    }
   }
 
   async acquire(claim: LeaseClaim): Promise<LeaseClaim | null> {
@@ -112,7 +116,7 @@ export class MqttLease implements LeaseBackend {
     // Stop watching once held: the holding connection sees everything the observer would.
     const observer = this.observer;
     this.observer = null;
-    void observer?.close();
+    observer?.close().catch((error: unknown) => this.options.logger.warn({ err: error }, 'ingest lease: could not close the watching connection'));
   }
 
   async close(): Promise<void> {
@@ -122,8 +126,9 @@ export class MqttLease implements LeaseBackend {
     this.holding = null;
     if (held) {
       held.watch.listener = {};
-      // Not once lost: the topic may be another node's by now.
-      if (!this.lost && held.watch.heldBy(held.claim)) {
+      // Not once lost: the topic may be another node's by now. Not while disconnected either: the publish
+      // would wait for a reconnection; the will clears the claim instead.
+      if (!this.lost && held.watch.connected && held.watch.heldBy(held.claim)) {
         await held.watch.publish(null).catch((error: unknown) => this.options.logger.warn({ err: error }, 'could not release the ingest lease'));
       }
       await held.watch.close();

@@ -37,12 +37,18 @@ export class RedisLease implements LeaseBackend {
     const { url, ttlMs, logger } = this.options;
     // No offline queue: a renewal fails at once while Redis is unreachable, and the fence decides in time.
     const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: Math.ceil(ttlMs / 3) });
-    redis.on('error', (error: Error) => logger.warn({ err: error }, 'ingest lease: Redis connection error'));
+    let lastError: Error | null = null;
+    redis.on('error', (error: Error) => {
+      lastError = error;
+      if (this.redis) logger.warn({ err: error }, 'ingest lease: Redis connection error');
+    });
     try {
       await redis.connect();
     } catch (error) {
       redis.disconnect();
-      throw new Error(`cannot reach ${this.where} for the ingest lease: ${(error as Error).message}`, { cause: error });
+      // connect() rejects with "Connection is closed."; the error event said why.
+      const cause = lastError ?? (error as Error);
+      throw new Error(`cannot reach ${this.where} for the ingest lease: ${cause.message}`, { cause });
     }
     this.redis = redis;
   }
