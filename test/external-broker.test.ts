@@ -245,6 +245,16 @@ describe('external broker mode (Mosquitto, MQTT 5): one node of a group ingests'
     expectExactlyOnce(await settled(again, published.length), published);
   });
 
+  it('stops while messages keep arriving; those it did not store wait in its session', async () => {
+    const node = await startNode();
+    const client = await device('d1', 5);
+    const published = await publishRange(client, 1, 300); // acknowledged by the broker, delivered to the node one by one
+    await waitUntil(() => node.gateway.log.count() > 0, 'the node is storing');
+    await node.stop(); // messages still arrive meanwhile
+    const again = await restart(node);
+    expectExactlyOnce(await settled(again, published.length), published);
+  });
+
   it('does not acknowledge a message its store refused: the broker sends it again, and it is stored once', async () => {
     const log = new LogTap(); // the refused writes are logged as errors, on purpose here
     const node = await startApp(externalConfig(), log);
