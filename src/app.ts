@@ -19,6 +19,7 @@ import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { HttpServer } from './http-server.js';
 import { startInOrder, stopInReverse, type NamedPart } from './lifecycle/parts.js';
 import { explainPortInUse, type ListenerPort } from './lifecycle/port-in-use.js';
+import { IngestLease } from './nodes/ingest-lease.js';
 import { PipelineReporter } from './pipeline-reporter.js';
 import { reattribute, type ReattributeResult } from './reattribute.js';
 import { version } from './version.js';
@@ -29,10 +30,11 @@ export interface AppUrls {
 }
 
 /**
- * Parcours in one process. `ParcoursApp.open` opens the embedded store and builds every part on it (no
- * other I/O); `start()` starts them in data-flow order — the gateway, the InfluxDB sink, the broker that
- * feeds the gateway, the analytics that publish through it, the pipeline reporter, the HTTP API — and
- * if one fails, stops those already started and closes the store; `stop()` stops them in reverse.
+ * Parcours in one process. `ParcoursApp.open` takes the ingest lease where another node could share this
+ * one's log (docs/several-nodes.md), opens the embedded store and builds every part on it (no other I/O);
+ * `start()` starts them in data-flow order — the gateway, the InfluxDB sink, the broker that feeds the
+ * gateway, the analytics that publish through it, the pipeline reporter, the HTTP API — and if one fails,
+ * stops those already started, closes the store and gives the lease up; `stop()` does so in reverse.
  */
 export class ParcoursApp {
   readonly metricsRegistry = new Registry();
@@ -48,15 +50,40 @@ export class ParcoursApp {
   /** The admin key made on the first start (no key existed yet): shown once, never stored in clear. */
   private firstAdminKey: string | null = null;
 
-  /** Opens the store in the data folder (created and migrated if needed) and builds the parts on it. */
-  static open(config: Readonly<Config>, logger: Logger): ParcoursApp {
-    return new ParcoursApp(config, logger, EmbeddedStore.open(config.data, [...gatewayMigrations, ...analyticsMigrations]));
+  /**
+   * Takes the ingest lease if one is needed — a node refused fails here, before anything listens or
+   * ingests, and a standby waits here — then opens the store in the data folder (created and migrated if
+   * needed) and builds the parts on it. A lease lost later stops the app, then tells `onLeaseLost`.
+   */
+  static async open(config: Readonly<Config>, logger: Logger, onLeaseLost: (reason: string) => void = () => undefined): Promise<ParcoursApp> {
+    let app: ParcoursApp | null = null;
+    const lease = IngestLease.needed(config)
+      ? new IngestLease({
+          config,
+          logger,
+          onLost: (reason) => {
+            void app
+              ?.stop()
+              .catch((error: unknown) => logger.error({ err: error }, 'could not stop after losing the ingest lease'))
+              .then(() => onLeaseLost(reason));
+          },
+        })
+      : null;
+    await lease?.start();
+    try {
+      app = new ParcoursApp(config, logger, EmbeddedStore.open(config.data, [...gatewayMigrations, ...analyticsMigrations]), lease);
+      return app;
+    } catch (error) {
+      await lease?.stop();
+      throw error;
+    }
   }
 
   private constructor(
     readonly config: Readonly<Config>,
     private readonly logger: Logger,
     private readonly store: EmbeddedStore,
+    private readonly lease: IngestLease | null,
   ) {
     this.gateway = new Gateway({
       store,
@@ -184,7 +211,7 @@ export class ParcoursApp {
     try {
       await startInOrder(this.parts, this.logger);
     } catch (error) {
-      this.store.close();
+      await this.close();
       throw error;
     }
   }
@@ -193,8 +220,14 @@ export class ParcoursApp {
     try {
       await stopInReverse(this.parts, this.logger);
     } finally {
-      this.store.close();
+      await this.close();
     }
+  }
+
+  /** Last: the store, then the lease, so a standby opens the store only once this node has closed it. */
+  private async close(): Promise<void> {
+    this.store.close();
+    await this.lease?.stop();
   }
 
   /** The broker's start, with a taken port named in one line. */

@@ -104,6 +104,21 @@ describe('loadConfig', () => {
     const cluster = loadConfig({ env: { PARCOURS_MQTT_PERSISTENCE: 'redis', PARCOURS_MQTT_REDIS_URL: 'redis://127.0.0.1:6379/2' } });
     expect(cluster.mqtt).toMatchObject({ persistence: 'redis', redisUrl: 'redis://127.0.0.1:6379/2' });
   });
+
+  it('reads the node settings, and refuses a standby with no lease to wait for', () => {
+    const config = loadConfig({
+      env: {
+        PARCOURS_NODE_STANDBY: 'true',
+        PARCOURS_NODE_LEASE_TTL: '3s',
+        PARCOURS_MQTT_PERSISTENCE: 'redis',
+        PARCOURS_MQTT_REDIS_URL: 'redis://127.0.0.1:6379',
+      },
+    });
+    expect(config.node).toEqual({ id: '', standby: true, leaseTtl: 3000 });
+    const error = failure(() => loadConfig({ env: { PARCOURS_NODE_STANDBY: 'true' } }));
+    expect(error.message).toContain('node.standby: a standby needs a lease shared with the active node');
+    expect(failure(() => loadConfig({ env: { PARCOURS_NODE_LEASE_TTL: '500ms' } })).message).toContain('node.leaseTtl: at least 1s');
+  });
 });
 
 describe('the compose stack', () => {

@@ -1,22 +1,32 @@
-import { errorCodes, type Config } from '@parcours/contracts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { errorCodes, ParcoursError, type Config, type ConfigInput } from '@parcours/contracts';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
 import type { ParcoursApp } from '../src/app.js';
+import { IngestLease } from '../src/nodes/ingest-lease.js';
 import { startMosquitto } from '../tools/services/index.js';
+import { acceptsTcp } from '../tools/services/managed-process.js';
 import { api, startApp, testConfig } from './helpers.js';
+import { type NodeProcess, startNodeProcess } from './node-process.js';
+import { fixedPorts, LogTap, refusal, waitFor } from './several-nodes.js';
 
 /**
- * External broker mode against Debian's Mosquitto 2 speaking MQTT 5: two Parcours nodes, each with its
- * own data folder, split the device messages through `$share/parcours/…` subscriptions; every message a
- * device got a PUBACK for ends up stored exactly once across the two nodes, through restarts and failures.
+ * External broker mode against Debian's Mosquitto 2 speaking MQTT 5. The nodes of a shared-subscription
+ * group take the ingest lease as a retained claim on the broker, so only one ingests: a second node is
+ * refused, a standby on the active node's data folder waits and takes its session over. Every message a
+ * device got a PUBACK for ends up stored exactly once, through restarts, take-overs and failures.
  */
 const devices = ['d1', 'd2', 'd3'];
+const claimTopic = 'parcours/nodes/parcours/ingest';
 const t0 = Date.UTC(2026, 0, 5, 8);
 let mosquitto: Awaited<ReturnType<typeof startMosquitto>>;
 let nodes: ParcoursApp[] = [];
+let processes: NodeProcess[] = [];
 let clients: MqttClient[] = [];
 
-// A fresh broker for each test: the persistent sessions of a previous test's nodes would keep taking a share.
+// A fresh broker for each test: the sessions and the claim of a previous test's nodes would meet the next one.
 beforeEach(async () => {
   mosquitto = await startMosquitto();
 });
@@ -24,16 +34,22 @@ beforeEach(async () => {
 afterEach(async () => {
   await Promise.all(clients.map((client) => client.endAsync(true)));
   await Promise.all(nodes.map((node) => node.stop()));
+  await Promise.all(processes.map((child) => child.kill()));
   clients = [];
   nodes = [];
+  processes = [];
   await mosquitto.stop();
 });
 
-/** A node in external mode with its own data folder, its devices registered in its own registry. */
-async function startNode(logLevel: Config['log']['level'] = 'error'): Promise<ParcoursApp> {
-  const node = await startApp(testConfig({ mqtt: { mode: 'external', externalUrl: mosquitto.url }, log: { level: logLevel } }));
-  for (const id of devices) expect((await api(node.urls.http, 'POST', '/api/v1/devices', { id, type: 'meter' }, node.initialAdminKey)).status).toBe(201);
+function externalConfig(overrides: ConfigInput = {}): Config {
+  return testConfig({ ...overrides, mqtt: { mode: 'external', externalUrl: mosquitto.url, ...overrides.mqtt } });
+}
+
+/** A node in external mode with its own data folder, its devices registered. */
+async function startNode(overrides: ConfigInput = {}): Promise<ParcoursApp> {
+  const node = await startApp(externalConfig(overrides));
   nodes.push(node);
+  for (const id of devices) expect((await api(node.urls.http, 'POST', '/api/v1/devices', { id, type: 'meter' }, node.initialAdminKey)).status).toBe(201);
   return node;
 }
 
@@ -42,6 +58,19 @@ async function restart(node: ParcoursApp): Promise<ParcoursApp> {
   const again = await startApp(node.config);
   nodes[nodes.indexOf(node)] = again;
   return again;
+}
+
+/** A standby on `dataDir`: its start, pending until it takes over, once its log says it waits. */
+async function startStandby(dataDir: string, leaseTtl = '15s'): Promise<{ config: Config; started: Promise<ParcoursApp> }> {
+  const config = externalConfig({ data: { dir: dataDir }, http: (await fixedPorts()).http, node: { standby: true, leaseTtl }, log: { level: 'info' } });
+  const log = new LogTap();
+  const started = startApp(config, log).then((node) => {
+    nodes.push(node);
+    return node;
+  });
+  started.catch(() => undefined); // a test that expects it to start awaits it
+  await waitFor(async () => log.text.includes('waiting as a standby'), 'the standby waits');
+  return { config, started };
 }
 
 async function device(id: string, protocolVersion: 4 | 5): Promise<MqttClient> {
@@ -54,61 +83,149 @@ function telemetry(client: MqttClient, id: string, seq: number): Promise<unknown
   return client.publishAsync(`parcours/devices/${id}/telemetry`, JSON.stringify({ ts: t0 + seq * 1000, seq, metrics: { value: seq } }), { qos: 1 });
 }
 
-/** Every stored `deviceId/seq`, node by node. */
-function storedKeys(): string[][] {
-  return nodes.map((node) => node.gateway.log.readAfter(0, 100_000, false).map((r) => `${r.deviceId}/${r.seq}`));
+/** Publishes `d1/from` … `d1/to` at QoS 1, each once acknowledged; returns their keys. */
+async function publishRange(client: MqttClient, from: number, to: number): Promise<string[]> {
+  const keys: string[] = [];
+  for (let seq = from; seq <= to; seq++) {
+    await telemetry(client, 'd1', seq);
+    keys.push(`d1/${seq}`);
+  }
+  return keys;
+}
+
+/** Every stored `deviceId/seq` of a node. */
+function storedKeys(node: ParcoursApp): string[] {
+  return node.gateway.log.readAfter(0, 100_000, false).map((r) => `${r.deviceId}/${r.seq}`);
 }
 
 async function waitUntil(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await waitFor(async () => check(), what, timeoutMs);
 }
 
 /** Waits until `expected` messages are stored, then a little longer to catch any duplicate. */
-async function settled(expected: number): Promise<string[][]> {
-  await waitUntil(() => storedKeys().flat().length >= expected, `${expected} messages are stored`);
+async function settled(node: ParcoursApp, expected: number): Promise<string[]> {
+  await waitUntil(() => node.gateway.log.count() >= expected, `${expected} messages are stored`);
   await new Promise((resolve) => setTimeout(resolve, 300));
-  return storedKeys();
+  return storedKeys(node);
 }
 
-function expectExactlyOnce(perNode: string[][], published: string[]): void {
-  const all = perNode.flat();
-  expect(all).toHaveLength(published.length); // no duplicate within or across the nodes…
-  expect(new Set(all)).toEqual(new Set(published)); // …and nothing missing
+function expectExactlyOnce(stored: string[], published: string[]): void {
+  expect(stored).toHaveLength(published.length); // no duplicate…
+  expect(new Set(stored)).toEqual(new Set(published)); // …and nothing missing
 }
 
-describe('external broker mode (Mosquitto, MQTT 5 shared subscriptions)', () => {
-  it('splits QoS 1 messages of MQTT 5 and 3.1.1 devices between two nodes, each stored exactly once', async () => {
-    await startNode();
-    await startNode();
-    const perDevice = 100;
-    const published: string[] = [];
-    await Promise.all(
-      devices.map(async (id, i) => {
-        const client = await device(id, i % 2 === 0 ? 5 : 4);
-        for (let seq = 1; seq <= perDevice; seq++) {
-          await telemetry(client, id, seq);
-          published.push(`${id}/${seq}`);
-        }
-      }),
-    );
-    const perNode = await settled(published.length);
-    expectExactlyOnce(perNode, published);
-    for (const keys of perNode) expect(keys.length).toBeGreaterThan(published.length / 10); // both took a real share
-    expect((await api(nodes[0]!.urls.http, 'GET', '/healthz')).status).toBe(200);
+/** The retained claim on the broker, as a new subscriber gets it (null: none). */
+async function retainedClaim(): Promise<{ nodeId: string; storeId: string; pid: number } | null> {
+  const probeText = JSON.stringify({ probe: 'test' });
+  const reader = await mqtt.connectAsync(mosquitto.url, { protocolVersion: 5, reconnectPeriod: 0 });
+  try {
+    const claim = new Promise<string>((resolve) => reader.on('message', (_topic, payload, packet) => packet.retain && resolve(payload.toString())));
+    await reader.subscribeAsync(claimTopic, { qos: 1 });
+    // A probe after the SUBACK: once it is back, the retained claim (if any) has arrived before it.
+    const probe = new Promise<null>((resolve) => reader.on('message', (_topic, payload) => payload.toString() === probeText && resolve(null)));
+    await reader.publishAsync(claimTopic, probeText, { qos: 1 });
+    const text = await Promise.race([claim, probe]);
+    return text ? (JSON.parse(text) as { nodeId: string; storeId: string; pid: number }) : null;
+  } finally {
+    await reader.endAsync();
+  }
+}
+
+describe('external broker mode (Mosquitto, MQTT 5): one node of a group ingests', () => {
+  it('refuses a second node of the group with one line; the device messages keep going to the first', async () => {
+    const active = await startNode();
+    const second = externalConfig(await fixedPorts());
+    const refused = await refusal(second, (app) => nodes.push(app));
+    expect(refused.message).toMatch(/^another Parcours node \(.+\) already ingests through mqtt:\/\/127\.0\.0\.1:\d+; a second node would derive/);
+    expect(await acceptsTcp(second.http.port)).toBe(false);
+    // Had the refused node joined the group, even for a moment, its session would take a share.
+    const published = await publishRange(await device('d1', 5), 1, 40);
+    expectExactlyOnce(await settled(active, published.length), published);
   });
 
-  it('loses nothing while a node restarts mid-stream: its share waits in its session or goes to the other node', async () => {
-    const a = await startNode();
+  it('lets exactly one of two nodes started at the same instant ingest', async () => {
+    const results = await Promise.allSettled([startApp(externalConfig()), startApp(externalConfig())]);
+    const started = results.filter((result) => result.status === 'fulfilled').map((result) => result.value);
+    nodes.push(...started);
+    const refused = results.filter((result) => result.status === 'rejected').map((result) => result.reason as unknown);
+    expect(started).toHaveLength(1);
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toBeInstanceOf(ParcoursError);
+    expect((refused[0] as ParcoursError).code).toBe(errorCodes.anotherNode);
+    expect(await retainedClaim()).toMatchObject({ storeId: readFileSync(join(started[0]!.config.data.dir, 'store-id'), 'utf8').trim() });
+  });
+
+  it('grants the lease to exactly one of two nodes claiming it at once, round after round', async () => {
+    const silent = pino({ level: 'silent' });
+    for (let round = 0; round < 15; round++) {
+      const leases = [externalConfig(), externalConfig()].map((config) => new IngestLease({ config, logger: silent, onLost: () => undefined }));
+      const results = await Promise.allSettled(leases.map((lease) => lease.start()));
+      expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+      await Promise.all(leases.map((lease) => lease.stop()));
+      expect(await retainedClaim()).toBeNull(); // released: the next round starts from an empty topic
+    }
+  });
+
+  it('refuses a standby whose data folder is not the active node’s', async () => {
     await startNode();
+    const standby = externalConfig({ ...(await fixedPorts()), node: { standby: true } });
+    const refused = await refusal(standby, (app) => nodes.push(app));
+    expect(refused.message).toContain('keeps its log in another data folder');
+    expect(await acceptsTcp(standby.http.port)).toBe(false);
+  });
+
+  it('lets a standby on the same data folder take the session over, with the share queued while no node ingested', async () => {
+    const active = await startNode();
+    const { config, started } = await startStandby(active.config.data.dir);
+    expect(await acceptsTcp(config.http.port)).toBe(false);
+    const client = await device('d1', 5);
+    const published = await publishRange(client, 1, 20);
+    await active.stop();
+    nodes = nodes.filter((node) => node !== active);
+    published.push(...(await publishRange(client, 21, 40))); // queued in the session while the standby takes over
+    const standby = await started;
+    published.push(...(await publishRange(client, 41, 60)));
+    expectExactlyOnce(await settled(standby, published.length), published);
+    expect((await api(standby.urls.http, 'GET', '/healthz', undefined, null)).status).toBe(200);
+  });
+
+  it('lets a standby take over from a killed node once the broker publishes its will', async () => {
+    const dataDir = testConfig().data.dir;
+    const adminKey = 'external-test-admin-key-0123456789';
+    const env = { PARCOURS_DATA_DIR: dataDir, PARCOURS_MQTT_MODE: 'external', PARCOURS_MQTT_EXTERNAL_URL: mosquitto.url, PARCOURS_HTTP_ADMIN_KEY: adminKey };
+    const killed = await startNodeProcess({ ...env, PARCOURS_NODE_LEASE_TTL: '2s' });
+    processes.push(killed);
+    expect((await api(killed.http, 'POST', '/api/v1/devices', { id: 'd1', type: 'meter' }, adminKey)).status).toBe(201);
+    const { started } = await startStandby(dataDir, '2s');
+    const client = await device('d1', 5);
+    const published = await publishRange(client, 1, 20);
+    await killed.kill();
+    processes = [];
+    published.push(...(await publishRange(client, 21, 40)));
+    const standby = await started;
+    expectExactlyOnce(await settled(standby, published.length), published);
+    expect(await retainedClaim()).toMatchObject({ pid: process.pid }); // the standby's claim replaced the will's emptiness
+  });
+
+  it('puts its claim back when the claim topic is emptied, and keeps ingesting', async () => {
+    const node = await startNode();
+    const claim = await retainedClaim();
+    expect(claim).not.toBeNull();
+    const intruder = await device('intruder', 5);
+    await intruder.publishAsync(claimTopic, Buffer.alloc(0), { qos: 1, retain: true });
+    await waitFor(async () => (await retainedClaim()) !== null, 'the claim is back');
+    expect(await retainedClaim()).toEqual(claim);
+    const published = await publishRange(await device('d1', 5), 1, 5);
+    expectExactlyOnce(await settled(node, published.length), published);
+  });
+
+  it('loses nothing while its node restarts mid-stream: its share waits in its Mosquitto session', async () => {
+    const a = await startNode();
     const published: string[] = [];
     let stop = false;
     const publishing = Promise.all(
-      devices.map(async (id) => {
-        const client = await device(id, 5);
+      devices.map(async (id, i) => {
+        const client = await device(id, i % 2 === 0 ? 5 : 4);
         for (let seq = 1; !stop; seq++) {
           await telemetry(client, id, seq);
           published.push(`${id}/${seq}`);
@@ -119,48 +236,40 @@ describe('external broker mode (Mosquitto, MQTT 5 shared subscriptions)', () => 
     await waitUntil(() => a.gateway.log.count() > 30, 'node a stored some messages');
     await a.stop();
     const whileDown = published.length;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(published.length).toBeGreaterThan(whileDown + 30); // devices kept publishing while a was down
+    await waitUntil(() => published.length > whileDown + 30, 'devices kept publishing while a was down');
     const again = await restart(a);
     const storedBefore = again.gateway.log.count();
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await waitUntil(() => again.gateway.log.count() > storedBefore + 30, 'the restarted node resumed');
     stop = true;
     await publishing;
-    const perNode = await settled(published.length);
-    expectExactlyOnce(perNode, published);
-    expect(again.gateway.log.count()).toBeGreaterThan(storedBefore); // the restarted node resumed its share
+    expectExactlyOnce(await settled(again, published.length), published);
   });
 
-  it("keeps a stopped node's share in its session until it comes back (Mosquitto queues for offline members)", async () => {
-    const a = await startNode();
-    const b = await startNode();
-    await a.stop();
+  it('stops while messages keep arriving; those it did not store wait in its session', async () => {
+    const node = await startNode();
     const client = await device('d1', 5);
-    const published: string[] = [];
-    for (let seq = 1; seq <= 60; seq++) {
-      await telemetry(client, 'd1', seq);
-      published.push(`d1/${seq}`);
-    }
-    let seen = -1;
-    await waitUntil(() => seen === (seen = b.gateway.log.count()), 'node b is idle');
-    expect(b.gateway.log.count()).toBeGreaterThan(0);
-    expect(b.gateway.log.count()).toBeLessThan(published.length); // the rest waits for a
-    const again = await restart(a);
-    expectExactlyOnce(await settled(published.length), published);
-    expect(again.gateway.log.count()).toBe(published.length - b.gateway.log.count());
+    const published = await publishRange(client, 1, 300); // acknowledged by the broker, delivered to the node one by one
+    await waitUntil(() => node.gateway.log.count() > 0, 'the node is storing');
+    await node.stop(); // messages still arrive meanwhile
+    const again = await restart(node);
+    expectExactlyOnce(await settled(again, published.length), published);
   });
 
   it('does not acknowledge a message its store refused: the broker sends it again, and it is stored once', async () => {
-    const node = await startNode('silent'); // the refused writes are logged as errors, on purpose here
+    const log = new LogTap(); // the refused writes are logged as errors, on purpose here
+    const node = await startApp(externalConfig(), log);
+    nodes.push(node);
+    expect((await api(node.urls.http, 'POST', '/api/v1/devices', { id: 'd1', type: 'meter' }, node.initialAdminKey)).status).toBe(201);
     node.gateway.db.pragma('query_only = ON'); // every write now fails, as on a full or broken disk
     const client = await device('d1', 5);
     await telemetry(client, 'd1', 1);
-    await new Promise((resolve) => setTimeout(resolve, 1500)); // at least one redelivery, refused again
+    const refusals = () => log.text.split('could not store a message').length - 1;
+    await waitUntil(() => refusals() >= 2, 'the message was delivered again and refused again');
     expect(node.gateway.log.count()).toBe(0);
     node.gateway.db.pragma('query_only = OFF');
     await waitUntil(() => node.gateway.log.count() === 1, 'the redelivered message is stored');
     await telemetry(client, 'd1', 2);
-    expectExactlyOnce(await settled(2), ['d1/1', 'd1/2']);
+    expectExactlyOnce(await settled(node, 2), ['d1/1', 'd1/2']);
   });
 
   it("publishes the platform's messages (quarantine) on the external broker", async () => {

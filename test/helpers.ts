@@ -35,7 +35,7 @@ export function adminKey(): string {
 
 export async function startApp(config: Config, logTo?: NodeJS.WritableStream): Promise<ParcoursApp> {
   const logger = logTo ? pino({ level: config.log.level }, logTo) : pino({ level: config.log.level });
-  const app = ParcoursApp.open(config, logger);
+  const app = await ParcoursApp.open(config, logger);
   await app.start();
   admin = app.initialAdminKey ?? admin;
   return app;

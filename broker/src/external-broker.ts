@@ -19,9 +19,10 @@ const receiveMaximum = 100;
 const clientIdFile = 'mqtt-client-id';
 
 /**
- * The gateway as an MQTT 5 client of an external broker, in place of the embedded one. Instances share
- * the device messages through `$share/{group}/…` subscriptions on persistent sessions, and a message is
- * acknowledged only once `ingest` has stored it: MQTT.js' `customHandleAcks` runs before the PUBACK.
+ * The gateway as an MQTT 5 client of an external broker, in place of the embedded one. It takes the
+ * device messages through `$share/{group}/…` subscriptions on a persistent session (one node of a group
+ * ingests at a time: docs/several-nodes.md), and a message is acknowledged only once `ingest` has stored
+ * it: MQTT.js' `customHandleAcks` runs before the PUBACK.
  * Devices authenticate on the external broker, so the device id is the topic's; its ACLs must keep each
  * device under its own topics.
  */
@@ -48,7 +49,7 @@ export class ExternalBroker {
   async start(): Promise<void> {
     const { config, dataDir } = this.options;
     this.stopping = false;
-    const clientId = config.externalClientId || (await stableClientId(dataDir));
+    const clientId = await externalClientId(config, dataDir);
     const client = mqtt.connect(config.externalUrl, {
       protocolVersion: 5,
       clientId,
@@ -84,8 +85,12 @@ export class ExternalBroker {
     if (!client) return;
     this.stopping = true;
     await Promise.allSettled([...this.inFlight]);
-    this.client = null;
+    // Messages still arriving until the DISCONNECT are stored and acknowledged too: one left without its
+    // PUBACK would hold MQTT.js' incoming queue (one packet at a time), so the socket would never end, nor
+    // would end(). One stored but not acknowledged in time comes back with the session, a duplicate.
     await client.endAsync();
+    await Promise.allSettled([...this.inFlight]);
+    this.client = null;
   }
 
   /** Publishes as the platform (derived sessions, quarantine) on the external broker. */
@@ -101,7 +106,6 @@ export class ExternalBroker {
    * MQTT.js handles one incoming packet at a time, so messages are stored one after the other.
    */
   private onPublish(topic: string, payload: Buffer, ack: (error: Error | number, code?: number) => void): void {
-    if (this.stopping) return; // left in the session for the next start
     this.track(this.ingest(topic, payload)).then(
       () => ack(0),
       (error: unknown) => {
@@ -135,7 +139,14 @@ function firstConnection(client: MqttClient): Promise<void> {
   });
 }
 
-/** This node's client id: generated once and kept in its data folder, so its session survives restarts. */
+/**
+ * This node's client id: `mqtt.externalClientId`, else one generated once and kept in its data folder, so
+ * that its session survives restarts and a standby on the same folder takes the same session over.
+ */
+export async function externalClientId(config: Config['mqtt'], dataDir: string): Promise<string> {
+  return config.externalClientId || stableClientId(dataDir);
+}
+
 async function stableClientId(dataDir: string): Promise<string> {
   const path = join(dataDir, clientIdFile);
   const existing = await readFile(path, 'utf8').then(

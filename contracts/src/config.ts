@@ -125,7 +125,7 @@ const sections = {
       sharedGroup: setting(
         z.string().regex(/^[^/#+]+$/),
         'parcours',
-        'MQTT 5 shared-subscription group (`$share/{group}/…`) of the gateway instances: instances in one group split the device messages between them.',
+        'MQTT 5 shared-subscription group (`$share/{group}/…`) the gateway subscribes in; one node of a group ingests at a time, the others are refused or wait as standbys (docs/several-nodes.md).',
       ),
       externalClientId: setting(
         z.string(),
@@ -139,12 +139,12 @@ const sections = {
       persistence: setting(
         z.enum(['level', 'redis', 'memory']),
         'level',
-        'Where the broker keeps persistent sessions, subscriptions, queued QoS 1/2 messages and retained messages: `level` in the data folder (survives a restart), `redis` at `mqtt.redisUrl` (shared by every node of a cluster), `memory` (lost at restart).',
+        'Where the broker keeps persistent sessions, subscriptions, queued QoS 1/2 messages and retained messages: `level` in the data folder (survives a restart), `redis` at `mqtt.redisUrl` (where a standby node finds them when it takes over), `memory` (lost at restart).',
       ),
       redisUrl: setting(
         z.union([z.literal(''), z.url({ protocol: /^rediss?$/ })]),
         '',
-        'Redis URL (`redis://[user:password@]host:port[/db]`) for `mqtt.persistence: redis`; the nodes that share it form a cluster.',
+        'Redis URL (`redis://[user:password@]host:port[/db]`) for `mqtt.persistence: redis`; it also holds the ingest lease, so only one node sharing it ingests (docs/several-nodes.md).',
       ),
     })
     .refine((mqtt) => mqtt.mode !== 'external' || mqtt.externalUrl !== '', { path: ['externalUrl'], message: 'required when mqtt.mode is external' })
@@ -203,6 +203,23 @@ const sections = {
     apiKey: setting(z.string(), '', 'API key that `parcours sim` registers its fleet with (an admin key).'),
     backfill: duration('6h', 'How far in the past the simulated clock starts on a first run; later runs resume where it stopped.'),
   }),
+  node: z.strictObject({
+    id: setting(
+      z.string().regex(/^[A-Za-z0-9._-]*$/),
+      '',
+      'Name of this node in the ingest lease and in what other nodes report about it; empty: the host name and a random suffix, new at each start (a standby may share the data folder, so it is not kept there).',
+    ),
+    standby: setting(
+      booleanSetting,
+      false,
+      "Start as a standby: wait, neither listening nor ingesting, until the node that ingests stops, then take over. Needs `mqtt.persistence: redis` or `mqtt.mode: external`, and the active node's data folder on shared storage (docs/several-nodes.md).",
+    ),
+    leaseTtl: setting(
+      durationSchema.refine((ms) => ms >= 1000, 'at least 1s'),
+      '15s',
+      'How long the ingest lease outlives a node that stopped renewing it without releasing it (a crash, a lost connection): a standby or a restarted node takes over after about this long.',
+    ),
+  }),
   influx: z.strictObject({
     url: setting(z.union([z.literal(''), z.url()]), '', 'InfluxDB base URL; empty disables the InfluxDB outputs.'),
     apiVersion: setting(
@@ -222,16 +239,22 @@ const sections = {
   }),
 };
 
-export const configSchema = z.strictObject({
-  data: sections.data.prefault({}),
-  log: sections.log.prefault({}),
-  http: sections.http.prefault({}),
-  mqtt: sections.mqtt.prefault({}),
-  gateway: sections.gateway.prefault({}),
-  analytics: sections.analytics.prefault({}),
-  sim: sections.sim.prefault({}),
-  influx: sections.influx.prefault({}),
-});
+export const configSchema = z
+  .strictObject({
+    data: sections.data.prefault({}),
+    log: sections.log.prefault({}),
+    http: sections.http.prefault({}),
+    mqtt: sections.mqtt.prefault({}),
+    gateway: sections.gateway.prefault({}),
+    analytics: sections.analytics.prefault({}),
+    sim: sections.sim.prefault({}),
+    node: sections.node.prefault({}),
+    influx: sections.influx.prefault({}),
+  })
+  .refine((config) => !config.node.standby || config.mqtt.mode === 'external' || config.mqtt.persistence === 'redis', {
+    path: ['node', 'standby'],
+    message: 'a standby needs a lease shared with the active node: mqtt.persistence redis (embedded) or mqtt.mode external',
+  });
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 

@@ -27,6 +27,8 @@ export const errorCodes = {
   // Configuration and outputs.
   config: 'PARCOURS_E_CONFIG',
   portInUse: 'PARCOURS_E_PORT_IN_USE',
+  // Another node holds the ingest lease: this one would derive from a partial log (docs/several-nodes.md).
+  anotherNode: 'PARCOURS_E_ANOTHER_NODE',
   influxWrite: 'PARCOURS_E_INFLUX_WRITE',
 } as const;
 

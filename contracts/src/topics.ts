@@ -47,3 +47,11 @@ export function parseDeviceTopic(base: string, topic: string): DeviceTopic | nul
 export function sharedDeviceSubscriptions(base: string, group: string): string[] {
   return deviceChannels.map((channel) => `$share/${group}/${base}/devices/+/${channel}`);
 }
+
+/**
+ * The retained claim of the node that holds the ingest lease of a shared-subscription group on an external
+ * broker (docs/several-nodes.md); only the Parcours nodes may read or write it.
+ */
+export function ingestLeaseTopic(base: string, group: string): string {
+  return `${base}/nodes/${group}/ingest`;
+}

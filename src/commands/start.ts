@@ -28,10 +28,15 @@ function banner(config: Readonly<Config>, app: ParcoursApp, simulating: boolean)
 export async function runStartCommand(options: { config?: string }): Promise<void> {
   const config = loadConfig({ file: options.config });
   const logger = createLogger(config.log);
-  const app = ParcoursApp.open(config, logger);
+  let fleet: Awaited<ReturnType<typeof startFleet>> | null = null;
+  // A node whose ingest lease another took has stopped: it exits non-zero, for its supervisor to see.
+  const app = await ParcoursApp.open(config, logger, (reason) => {
+    logger.error({ reason }, 'lost the ingest lease: stopped');
+    void (fleet?.stop() ?? Promise.resolve()).finally(() => process.exit(1));
+  });
   await app.start();
   // The simulated fleet is the last part: if it cannot start, nothing else is left running either.
-  const fleet =
+  fleet =
     config.sim.scenario === 'none'
       ? null
       : await startFleet(config, app.urls, app.fleetApiKey(), logger).catch(async (error: unknown) => {
