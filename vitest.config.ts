@@ -12,10 +12,31 @@ export default defineConfig({
     })),
   },
   test: {
-    include: ['test/**/*.test.ts', ...workspaces.map((name) => `${name}/test/**/*.test.ts`)],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
     pool: 'forks',
-    globalSetup: ['tools/services/global-setup.ts'],
+    projects: [
+      {
+        extends: true,
+        test: {
+          // Pure logic beside each workspace's source: no server, socket or child process, seconds in all.
+          name: 'unit',
+          include: workspaces.map((name) => `${name}/test/**/*.test.ts`),
+          testTimeout: 10_000,
+          hookTimeout: 10_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // Real InfluxDB, Mosquitto, Redis, Chromium and Parcours processes. The limits are sized for a busy
+          // two-core machine, where a simulated fleet's ingestion and derivation take several times longer
+          // than on an idle one: tests wait for the conditions they need, and only a hang reaches a limit.
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 480_000,
+          globalSetup: ['tools/services/global-setup.ts'],
+        },
+      },
+    ],
   },
 });

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -34,7 +33,7 @@ function binds(s: Service): Map<string, string> {
 const mountedAt = (s: Service, target: string) => [...binds(s)].find(([, t]) => t === target)?.[0];
 const inRepo = (source: string) => `${root}${source.replace(/^\.\//, '')}`;
 
-/** No container engine runs here: the file is checked for what it points at, and by docker-compose itself when installed. */
+/** No container engine runs here: the file is checked for what it points at (and by docker-compose itself in test/docker-compose.test.ts). */
 describe('docker-compose.yml', () => {
   it('has the four services of the production-shaped stack, publishing the documented ports', () => {
     expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['influxdb', 'grafana', 'parcours', 'simulator']));
@@ -100,17 +99,5 @@ describe('docker-compose.yml', () => {
     expect(dashboards, 'the folder the provider reads is mounted').toBe('./dashboards/json');
     expect(inRepo(`${dashboards!}/`)).toBe(dashboardsDir);
     expect(readdirSync(dashboardsDir).filter((f) => f.endsWith('.json')).length).toBeGreaterThan(0);
-  });
-
-  it('is valid for docker-compose, when docker-compose is installed', () => {
-    if (spawnSync('sh', ['-c', 'command -v docker-compose']).status !== 0) {
-      console.warn(
-        'docker-compose is not installed: `docker-compose config` skipped, the structural checks above ran (scripts/install-test-services.sh installs it)',
-      );
-      return;
-    }
-    const result = spawnSync('docker-compose', ['-f', composeFile, 'config', '-q'], { encoding: 'utf8' });
-    expect(result.status, result.stderr).toBe(0);
-    console.info('docker-compose config -q accepted docker-compose.yml');
   });
 });

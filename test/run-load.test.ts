@@ -1,8 +1,8 @@
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import type { Aedes } from 'aedes';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runLoad } from '../../src/index.js';
-import { startApiDouble, type ApiDouble } from '../helpers/api-double.js';
+import { runLoad } from '@parcours/firmware-sim';
+import { startApiDouble, type ApiDouble } from './api-double.js';
 
 /** The load coordinator with real worker processes against a real aedes broker. */
 describe('runLoad', () => {

@@ -1,9 +1,9 @@
 import { errorCodes, ParcoursError } from '@parcours/contracts';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { assignmentsOf, loadScenario, parseScenario, PlanBook, registerWorld, type World, type WorldInput } from '../src/index.js';
-import { small } from '../src/scenarios/small.js';
-import { startApiDouble, type ApiDouble } from './helpers/api-double.js';
+import { assignmentsOf, loadScenario, parseScenario, PlanBook, registerWorld, type World, type WorldInput } from '@parcours/firmware-sim';
+import { small } from '../firmware-sim/src/scenarios/small.js';
+import { startApiDouble, type ApiDouble } from './api-double.js';
 
 const logger = pino({ level: 'silent' });
 

@@ -2,11 +2,10 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { configSchema, errorCodes } from '@parcours/contracts';
+import { createInfluxWriter, writeIsolatingRefused } from '@parcours/gateway';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, startInfluxDB, type InfluxServer } from '../../../tools/services/index.js';
-import { writeIsolatingRefused } from '../../src/influx/write-isolating.js';
-import { createInfluxWriter } from '../../src/influx/writer.js';
+import { freePort, startInfluxDB, type InfluxServer } from '../tools/services/index.js';
 
 const logger = pino({ level: 'silent' });
 const influxConfig = (overrides: Record<string, unknown>) => configSchema.parse({ influx: { database: 'writer_test', ...overrides } }).influx;

@@ -7,9 +7,9 @@ import type { Aedes } from 'aedes';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { generateTimeline, groundTruthSchema, parseScenario, Simulator, type SimulatorOptions } from '../src/index.js';
-import { small } from '../src/scenarios/small.js';
-import { startApiDouble, type ApiDouble } from './helpers/api-double.js';
+import { generateTimeline, groundTruthSchema, parseScenario, Simulator, type SimulatorOptions } from '@parcours/firmware-sim';
+import { small } from '../firmware-sim/src/scenarios/small.js';
+import { startApiDouble, type ApiDouble } from './api-double.js';
 
 const hour = 3_600_000;
 const from = Date.UTC(2025, 5, 2, 7); // a Monday morning: commutes, coffee, badges
