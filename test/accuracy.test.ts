@@ -57,7 +57,7 @@ describe('parcours accuracy on the small scenario with its faults', () => {
   beforeAll(async () => {
     // Event sessions only, as in e2e.test.ts (threshold sessions are compared in threshold-sessions.test.ts).
     m = await measure(testConfig({ mqtt: { allowAnonymous: true }, analytics: { sessionRules: {} } }), { from, to, seed: 11 });
-  }, 120_000);
+  });
   afterAll(async () => {
     await m?.app.stop();
   });
@@ -109,7 +109,7 @@ describe('parcours accuracy with every fault kind', () => {
   beforeAll(async () => {
     const config = testConfig({ mqtt: { allowAnonymous: true }, gateway: { maxClockSkew: '5m', maxLateness: '7d' }, analytics: { sessionRules: {} } });
     m = await measure(config, { from, to, seed: 7, faults });
-  }, 120_000);
+  });
   afterAll(async () => {
     await m?.app.stop();
   });
@@ -163,7 +163,7 @@ describe('parcours accuracy after a registry correction', () => {
     wrong = await accuracyNow();
     await moveTo(membership!.validFrom);
     corrected = await accuracyNow();
-  }, 180_000);
+  });
   afterAll(async () => {
     await m?.app.stop();
   });

@@ -132,7 +132,7 @@ beforeAll(async () => {
   await fleet.publish('meter', 'telemetry', day2 + 18 * hour, { metrics: { power_w: 80 } });
   await app.drained();
   await app.analytics.aggregates.flush();
-}, 120_000);
+});
 
 afterAll(async () => {
   await fleet?.close();

@@ -36,7 +36,7 @@ let influx: InfluxServer;
 
 beforeAll(async () => {
   influx = await startInfluxDB();
-}, 60_000);
+});
 afterAll(async () => {
   await influx?.stop();
 });
@@ -124,7 +124,7 @@ describe('parcours analytics run over the whole log gives what streaming gave', 
 
   beforeAll(async () => {
     r = await streamThenBatch({ from, to, seed: 11, inference: false });
-  }, 240_000);
+  });
 
   it("runs on the stopped server's data folder, with progress, and exits 0", () => {
     expect(r.summary.failed).toBe(0);
@@ -174,7 +174,7 @@ describe('with late data: devices offline that replay what they buffered', () =>
 
   beforeAll(async () => {
     r = await streamThenBatch({ from, to, seed: 3, faults, inference: false });
-  }, 240_000);
+  });
 
   it('had devices replay late records', () => {
     expect(r.summary.failed).toBe(0);

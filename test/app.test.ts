@@ -3,6 +3,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ParcoursApp } from '../src/app.js';
 import { adminKey, api, scrapeMetrics, startApp, testConfig } from './helpers.js';
+import { waitUntil } from './mqtt-clients.js';
 
 const t0 = Date.UTC(2026, 0, 5, 8);
 let app: ParcoursApp;
@@ -112,9 +113,8 @@ describe('Parcours in one process', () => {
     expect(Buffer.from(listed.body.items.find((e) => e.reason === errorCodes.badJson)!.payload, 'base64').toString()).toBe('{"ts": 1, "seq": ');
     const metrics = await scrapeMetrics(app.urls.http);
     expect(metrics).toContain(`parcours_messages_quarantined_total{reason="${errorCodes.unknownDevice}"} 1`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(published).toContainEqual({ topic: 'parcours/quarantine/cm-1', reason: errorCodes.badJson });
-    expect(published).toContainEqual({ topic: 'parcours/quarantine/ghost', reason: errorCodes.unknownDevice });
+    const announced = (topic: string, reason: string) => published.some((p) => p.topic === topic && p.reason === reason);
+    await waitUntil(() => announced('parcours/quarantine/cm-1', errorCodes.badJson) && announced('parcours/quarantine/ghost', errorCodes.unknownDevice));
   });
 
   it('derives a usage session, serves it and publishes it for integrators', async () => {

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { connect as connectTcp } from 'node:net';
 import { promisify } from 'node:util';
 import type { DevicePresence } from '@parcours/contracts';
@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ParcoursApp } from '../src/app.js';
 import { ensureInstalled } from '../tools/services/ensure-installed.js';
 import { adminKey, api, startApp, testConfig } from './helpers.js';
-import { settle } from './mqtt-clients.js';
+import { settle, waitUntil } from './mqtt-clients.js';
 
 /**
  * MQTT 3.1.1 in the corners (docs/broker.md, "Conformance") against the embedded broker, with MQTT.js and with
@@ -66,10 +66,11 @@ describe('MQTT 3.1.1 corner cases', () => {
     await device.subscribeAsync('parcours/devices/d1/#', { qos: 0 });
     await device.subscribeAsync('parcours/devices/d1/commands/+', { qos: 1 });
     await app.broker.publish('parcours/devices/d1/commands/reboot', 'now', { qos: 1 });
-    await settle(150);
+    await waitUntil(() => received.length >= 1);
+    await settle(150); // a second copy would follow the first
     expect(received.map((m) => [m.topic, m.qos])).toEqual([['parcours/devices/d1/commands/reboot', 1]]);
     await app.broker.publish('parcours/devices/d1/status-echo', 'x', { qos: 1 }); // only the QoS 0 filter matches
-    await settle(150);
+    await waitUntil(() => received.length >= 2);
     expect(received.map((m) => [m.topic, m.qos]).at(-1)).toEqual(['parcours/devices/d1/status-echo', 0]);
   });
 
@@ -79,7 +80,7 @@ describe('MQTT 3.1.1 corner cases', () => {
     await device.subscribeAsync('parcours/devices/d1/commands/#', { qos: 1 });
     await app.broker.publish('parcours/devices/d1/commands/a', 'two', { qos: 2 });
     await app.broker.publish('parcours/devices/d1/commands/b', 'zero', { qos: 0 });
-    await settle(150);
+    await waitUntil(() => received.length >= 2);
     expect(received.map((m) => [m.payload, m.qos]).sort()).toEqual([
       ['two', 1],
       ['zero', 0],
@@ -92,7 +93,7 @@ describe('MQTT 3.1.1 corner cases', () => {
     const first = await asOperator('ops-1');
     const seen = inbox(first);
     await first.subscribeAsync('parcours/devices/+/status', { qos: 1 });
-    await settle(150);
+    await waitUntil(() => seen.length >= 1);
     expect(seen).toEqual([{ topic: 'parcours/devices/d1/status', payload: 'online', qos: 1, retain: true }]);
 
     await device.publishAsync('parcours/devices/d1/status', '', { qos: 1, retain: true });
@@ -111,17 +112,18 @@ describe('MQTT 3.1.1 corner cases', () => {
     const graceful = await asDevice({ will });
     await graceful.publishAsync('parcours/devices/d1/status', 'online', { qos: 1, retain: true });
     await graceful.endAsync();
-    await settle(150);
+    await waitUntil(() => seen.length >= 1);
+    await settle(150); // no will follows a graceful disconnect
     expect(seen.map((m) => m.payload)).toEqual(['online']);
 
     const crashing = await asDevice({ will });
     crashing.stream.destroy();
-    await settle(300);
+    await waitUntil(() => seen.length >= 2);
     expect(seen.map((m) => m.payload)).toEqual(['online', 'offline']);
-    const presence = await api<DevicePresence>(app.urls.http, 'GET', '/api/v1/devices/d1/status');
-    expect(presence.body.status).toBe('offline');
+    const presence = () => api<DevicePresence>(app.urls.http, 'GET', '/api/v1/devices/d1/status');
+    await waitUntil(async () => (await presence()).body.status === 'offline');
     // A repeated status is not a change: two events, newest first.
-    expect(presence.body.changes.map((c) => c.status)).toEqual(['offline', 'online']);
+    expect((await presence()).body.changes.map((c) => c.status)).toEqual(['offline', 'online']);
   });
 
   it('queues QoS 1 and 2 messages for an offline persistent session and delivers them on reconnect [MQTT-3.1.2-5]', async () => {
@@ -137,7 +139,8 @@ describe('MQTT 3.1.1 corner cases', () => {
     const seen = inbox(client);
     const connack = await new Promise<{ sessionPresent: boolean }>((resolve) => client.once('connect', resolve));
     expect(connack.sessionPresent).toBe(true);
-    await settle(150);
+    await waitUntil(() => seen.length >= 2);
+    await settle(150); // the QoS 0 message must not follow
     expect(seen.map((m) => [m.topic, m.payload, m.qos])).toEqual([
       ['parcours/devices/d1/commands/a', 'one', 1],
       ['parcours/devices/d1/commands/b', 'two', 2],
@@ -150,7 +153,7 @@ describe('MQTT 3.1.1 corner cases', () => {
     await operator.subscribeAsync(['#', '+/broker/#'], { qos: 0 });
     await app.broker.publish('$SYS/broker/test', 'x', { qos: 0 });
     await app.broker.publish('parcours/subjects/s1/sessions', '{}', { qos: 0 });
-    await settle(150);
+    await waitUntil(() => seen.length >= 1); // after the $SYS message, had it been delivered
     expect(seen.map((m) => m.topic)).toEqual(['parcours/subjects/s1/sessions']);
   });
 });
@@ -159,7 +162,12 @@ describe('a third-party client: mosquitto_pub and mosquitto_sub', () => {
   it('publishes QoS 1 telemetry that is stored, and receives it on a subscription', async () => {
     ensureInstalled('mosquitto_pub');
     const port = String(new URL(app.urls.mqtt).port);
-    const subscriber = run('mosquitto_sub', [
+    // -d prints the protocol exchange (line-buffered by stdbuf, as into a pipe it would wait for the exit):
+    // the message is published once the SUBACK is in.
+    const subscriber = spawn('stdbuf', [
+      '-oL',
+      'mosquitto_sub',
+      '-d',
       '-h',
       '127.0.0.1',
       '-p',
@@ -177,9 +185,12 @@ describe('a third-party client: mosquitto_pub and mosquitto_sub', () => {
       '-C',
       '1',
       '-W',
-      '10',
+      '120',
     ]);
-    await settle(300);
+    let output = '';
+    subscriber.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise((resolve) => subscriber.once('close', resolve));
+    await waitUntil(() => output.includes('received SUBACK'));
     const payload = JSON.stringify({ ts: Date.UTC(2026, 0, 1), seq: 1, metrics: { power_w: 3 } });
     await run('mosquitto_pub', [
       '-h',
@@ -201,7 +212,8 @@ describe('a third-party client: mosquitto_pub and mosquitto_sub', () => {
       '-m',
       payload,
     ]);
-    expect((await subscriber).stdout.trim()).toBe(payload);
+    expect(await exited).toBe(0);
+    expect(output.split('\n')).toContain(payload);
     expect(app.gateway.log.count()).toBe(1);
   });
 
@@ -226,7 +238,7 @@ describe('a third-party client: mosquitto_pub and mosquitto_sub', () => {
       '-C',
       '1',
       '-W',
-      '2',
+      '120',
       '-E',
     ]).then(
       (r) => r.stderr + r.stdout,

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../tools/services/index.js';
-import { connectRecording, settle, waitUntil } from './mqtt-clients.js';
+import { connectRecording, waitUntil } from './mqtt-clients.js';
 
 /**
  * The broker's LevelDB state is written through to the operating system as it changes, so it outlives
@@ -34,17 +34,14 @@ async function start(dataDir: string, ports: { http: number; mqtt: number }): Pr
     },
     stdio: 'ignore',
   });
-  for (let i = 0; i < 200; i++) {
-    if (
-      await fetch(`http://127.0.0.1:${ports.http}/healthz`).then(
-        (response) => response.ok,
-        () => false,
-      )
-    )
-      return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('Parcours did not start');
+  const child = server;
+  await waitUntil(() => {
+    if (child.exitCode !== null) throw new Error(`Parcours exited with ${child.exitCode} while starting`);
+    return fetch(`http://127.0.0.1:${ports.http}/healthz`).then(
+      (response) => response.ok,
+      () => false,
+    );
+  }, 120_000);
 }
 
 async function kill(): Promise<void> {
@@ -71,12 +68,16 @@ describe('broker persistence after SIGKILL', () => {
     const subscriber = await connectRecording(url, { clientId: 'field-tablet', clean: false });
     await subscriber.client.subscribeAsync('lab/queue/#', { qos: 1 });
     await subscriber.client.endAsync();
+    const observer = await connectRecording(url, { clientId: 'observer' });
+    clients.push(observer.client);
+    await observer.client.subscribeAsync('lab/#', { qos: 1 });
     const publisher = await connectRecording(url, { clientId: 'publisher' });
     clients.push(publisher.client);
     await publisher.client.publishAsync('lab/queue/1', 'queued before the crash', { qos: 1 });
     await publisher.client.publishAsync('lab/retained', 'kept', { qos: 1, retain: true });
-    // aedes writes the PUBACK before it queues the message for offline sessions: give it that moment.
-    await settle(200);
+    // aedes acknowledges a QoS 1 message before it stores it (retained) and queues it for offline sessions,
+    // and delivers it to online ones after both: once the observer has the two, they are written.
+    await waitUntil(() => observer.messages.length >= 2);
     await kill();
 
     await start(dataDir, ports);
@@ -89,7 +90,7 @@ describe('broker persistence after SIGKILL', () => {
     expect(back.messages).toHaveLength(2);
     expect(back.messages).toContainEqual({ topic: 'lab/queue/1', payload: 'queued before the crash', retain: false });
     expect(back.messages).toContainEqual({ topic: 'lab/retained', payload: 'kept', retain: true });
-  }, 60_000);
+  });
 
   it('records the offline status of a device whose will the crash left behind, once Parcours is back', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'parcours-broker-crash-'));
@@ -114,7 +115,7 @@ describe('broker persistence after SIGKILL', () => {
     await start(dataDir, ports);
     const presence = async () =>
       (await (await fetch(`${http}/api/v1/devices/lamp-1/status`, { headers })).json()) as { status: string; changes: { status: string }[] };
-    for (let i = 0; i < 100 && (await presence()).status !== 'offline'; i++) await settle(100);
+    await waitUntil(async () => (await presence()).status === 'offline');
     expect((await presence()).changes.map((c) => c.status)).toEqual(['offline', 'online']);
-  }, 60_000);
+  });
 });

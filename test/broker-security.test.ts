@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ParcoursApp } from '../src/app.js';
 import { createCa, createDeviceCertificate, createServerCertificate, type Pem } from '../src/certs/dev-certificates.js';
 import { adminKey, api, scrapeMetrics, startApp, testConfig } from './helpers.js';
-import { recordMessages, settle } from './mqtt-clients.js';
+import { recordMessages, settle, waitUntil } from './mqtt-clients.js';
 
 /**
  * The embedded broker's security over real sockets: every ACL rule with attempts to escape
@@ -86,7 +86,8 @@ describe('ACLs on real connections', () => {
     const inbox = recordMessages(d1);
     await app!.broker.publish('parcours/devices/d1/commands/reboot', 'now', { qos: 1 });
     await app!.broker.publish('parcours/devices/d2/commands/reboot', 'now', { qos: 1 });
-    await settle(150);
+    await waitUntil(() => inbox.length >= 1);
+    await settle(150); // d2's command, published after d1's, would be next
     expect(inbox.map((m) => m.topic)).toEqual(['parcours/devices/d1/commands/reboot']);
     expect(await scrapeMetrics(app!.urls.http)).toContain('parcours_mqtt_denied_subscribes_total{listener="tcp"} 9');
   });
@@ -130,7 +131,14 @@ describe('ACLs on real connections', () => {
 
     await app!.broker.publish('parcours/subjects/family-1/sessions', '{"n":1}', { qos: 1 });
     await app!.broker.publish('parcours/subjects/family-2/sessions', '{"n":2}', { qos: 1 });
-    await settle(150);
+    await waitUntil(
+      () =>
+        integratorInbox.length >= 1 &&
+        readerInbox.length >= 2 &&
+        operatorInbox.filter((m) => m.topic.startsWith('parcours/')).length >= 2 &&
+        operatorInbox.some((m) => m.topic === '$SYS/broker/clients/connected'),
+    );
+    await settle(150); // family-2's session must not reach the integrator
     expect(integratorInbox.map((m) => m.topic)).toEqual(['parcours/subjects/family-1/sessions']);
     expect(readerInbox.map((m) => m.topic)).toEqual(['parcours/subjects/family-1/sessions', 'parcours/subjects/family-2/sessions']);
     expect(operatorInbox.filter((m) => m.topic.startsWith('parcours/'))).toHaveLength(2);

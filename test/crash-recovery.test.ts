@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../tools/services/index.js';
+import { waitUntil } from './mqtt-clients.js';
 
 /**
  * The promise of ack-after-store, tested the hard way: Parcours runs as its own process and is killed with
@@ -38,15 +39,14 @@ function start(): Promise<void> {
     },
     stdio: 'ignore',
   });
-  return waitFor(async () => (await fetch(`http://127.0.0.1:${ports.http}/healthz`)).ok);
-}
-
-async function waitFor(check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (await check().catch(() => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('Parcours did not start');
+  const child = server;
+  return waitUntil(() => {
+    if (child.exitCode !== null) throw new Error(`Parcours exited with ${child.exitCode} while starting`);
+    return fetch(`http://127.0.0.1:${ports.http}/healthz`).then(
+      (response) => response.ok,
+      () => false,
+    );
+  }, 120_000);
 }
 
 async function kill(): Promise<void> {
@@ -66,12 +66,13 @@ async function admin(method: string, path: string, body?: unknown): Promise<{ st
 }
 
 /**
- * Publishes seq 1, 2, … each until acknowledged, through disconnections, until `stopped()`: returns how
- * many were acknowledged (seqs 1..n).
+ * Publishes seq 1, 2, … each until acknowledged, through disconnections, until `stopped()`; `acked[i]`
+ * counts those acknowledged (seqs 1..n) as they are.
  */
-async function publishUntil(client: MqttClient, deviceId: string, stopped: () => boolean): Promise<number> {
-  let seq = 0;
+async function publishUntil(client: MqttClient, i: number, acked: number[], stopped: () => boolean): Promise<void> {
+  const deviceId = devices[i]!;
   while (!stopped()) {
+    const seq = acked[i]!;
     const payload = JSON.stringify({ ts: Date.UTC(2026, 0, 1) + (seq + 1) * 1000, seq: seq + 1, metrics: { value: seq + 1 } });
     if (!client.connected) {
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -82,9 +83,8 @@ async function publishUntil(client: MqttClient, deviceId: string, stopped: () =>
       () => 'lost' as const,
     );
     ack.catch(() => undefined);
-    if (outcome === 'acked') seq += 1;
+    if (outcome === 'acked') acked[i] = seq + 1;
   }
-  return seq;
 }
 
 afterAll(async () => {
@@ -113,15 +113,22 @@ describe('SIGKILL during ingest', () => {
     );
     for (const client of clients) client.on('error', () => undefined);
     let stopped = false;
-    const publishing = Promise.all(clients.map((client, i) => publishUntil(client, devices[i]!, () => stopped)));
+    const acked = devices.map(() => 0);
+    const publishing = Promise.all(clients.map((client, i) => publishUntil(client, i, acked, () => stopped)));
+    // Every device (back and) acknowledged since the last start, however long reconnecting took.
+    const progressed = async () => {
+      const before = [...acked];
+      await waitUntil(() => acked.every((n, i) => n > before[i]!));
+    };
     for (let i = 0; i < kills; i++) {
+      await progressed();
       await new Promise((resolve) => setTimeout(resolve, 300 + Math.random() * 700));
       await kill();
       await start();
     }
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await progressed();
     stopped = true;
-    const acked = await publishing;
+    await publishing;
     await Promise.all(clients.map((client) => client.endAsync()));
 
     await kill(); // one last time, so the store is read as a crash leaves it
@@ -141,5 +148,5 @@ describe('SIGKILL during ingest', () => {
       expect(row.seqs).toBeGreaterThanOrEqual(acked[i]!);
       expect(row.seqs).toBeLessThanOrEqual(acked[i]! + 1);
     });
-  }, 120_000);
+  });
 });

@@ -1,4 +1,4 @@
-import { errorCodes, type UsageSession } from '@parcours/contracts';
+import { errorCodes, measurements, type UsageSession } from '@parcours/contracts';
 import { dashboardSchema, listDashboardQueries, readShippedDashboards, substitute, type Dashboard } from '@parcours/dashboards';
 import { loadScenario, ownerAt, Simulator, type GroundTruth, type SimulationSummary, type World } from '@parcours/firmware-sim';
 import { pino } from 'pino';
@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParcoursApp } from '../src/app.js';
 import { adminKey, api, scrapeMetrics, startApp, testConfig } from './helpers.js';
 import { startInfluxDB, type InfluxServer } from '../tools/services/index.js';
+import { waitUntil } from './mqtt-clients.js';
 
 /**
  * The whole path, for real: the simulated `small` fleet publishes a simulated day over MQTT to the
@@ -124,9 +125,10 @@ beforeAll(async () => {
   await app.drained();
   // The aggregates (transitions, activity, shares, usage per hour) of the simulated day, now rather than at the next interval.
   await app.analytics.aggregates.flush();
-  // One more pipeline point after everything was handled.
-  await new Promise((resolve) => setTimeout(resolve, 1_200));
-}, 240_000);
+  // One more pipeline point after everything was handled (the reporter writes all its stages at once).
+  const handled = Date.now();
+  await waitUntil(async () => ((await influx.scalar(`SELECT count("log_depth") FROM ${measurements.pipeline} WHERE time >= ${handled}ms`, database)) ?? 0) > 0);
+});
 
 afterAll(async () => {
   await app?.stop();

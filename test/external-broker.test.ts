@@ -98,7 +98,7 @@ function storedKeys(node: ParcoursApp): string[] {
   return node.gateway.log.readAfter(0, 100_000, false).map((r) => `${r.deviceId}/${r.seq}`);
 }
 
-async function waitUntil(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+async function waitUntil(check: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
   await waitFor(async () => check(), what, timeoutMs);
 }
 

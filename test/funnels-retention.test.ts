@@ -80,7 +80,7 @@ beforeAll(async () => {
   await fleet.use('home-cm', at(2, 0, 7), 5, 'ben');
   await app.drained();
   await app.analytics.aggregates.flush();
-}, 120_000);
+});
 
 afterAll(async () => {
   await fleet?.close();

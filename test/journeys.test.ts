@@ -85,7 +85,7 @@ beforeAll(async () => {
   truth = (await simulator.done).groundTruth;
   await simulator.stop();
   await app.drained();
-}, 240_000);
+});
 
 afterAll(async () => {
   await integrator?.client.endAsync();

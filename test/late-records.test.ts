@@ -59,7 +59,7 @@ beforeAll(async () => {
   // The meter's clock moves the fleet three hours on: the machine's session closes as idle.
   await fleet.publish('meter', 'telemetry', t0 + 180 * minute, { metrics: { power_w: 80 } });
   await app.drained();
-}, 120_000);
+});
 
 afterAll(async () => {
   await fleet?.close();

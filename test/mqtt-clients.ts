@@ -34,16 +34,19 @@ export function recordMessages(client: MqttClient): Received[] {
   return messages;
 }
 
-/** Polls until `check()` holds; fails after `timeoutMs`. */
-export async function waitUntil(check: () => boolean, timeoutMs = 5_000): Promise<void> {
+/**
+ * Polls until `check()` holds. The limit is generous: a busy machine only makes the condition come later,
+ * and a test must fail on the condition, not on the machine's speed.
+ */
+export async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
-/** Lets messages in flight arrive, to check that nothing more does. */
+/** Lets messages in flight arrive, to check that nothing more does (what must arrive is waited for with `waitUntil`). */
 export function settle(ms = 300): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

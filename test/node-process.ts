@@ -31,7 +31,7 @@ export async function startNodeProcess(env: Record<string, string>): Promise<Nod
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const http = `http://127.0.0.1:${httpPort}`;
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 120_000; // a busy machine starts a process slowly
   while (
     !(await fetch(`${http}/healthz`)
       .then((response) => response.ok)

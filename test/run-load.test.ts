@@ -53,7 +53,9 @@ describe('runLoad', () => {
     expect(report).toMatchObject({ devices: 6, processes: 2, connected: 6, connectFailed: 0, failed: 0, unacked: 0, targetRate: 300 });
     expect(report.acked).toBe(report.sent);
     expect(received.count).toBe(report.acked);
-    expect(report.rate).toBeGreaterThan(300 * 0.8);
+    // Paced on a schedule that catches up after a stall: the 2 s bring about their 600 messages on a busy
+    // machine too (the rate, over the time the last acks took as well, would depend on its speed).
+    expect(report.sent).toBeGreaterThanOrEqual(600 * 0.9);
     expect(report.rate).toBeLessThan(300 * 1.1);
     const { p50, p95, p99, max } = report.latencyMs!;
     expect(p50).toBeGreaterThan(0);
@@ -71,8 +73,10 @@ describe('runLoad', () => {
     expect(received.count).toBe(report.acked);
     // Each device gets at most 3 messages per 20 ms acknowledged: 4 × 150 msg/s.
     expect(report.rate).toBeLessThan(4 * 150 * 1.05);
-    expect(report.rate).toBeGreaterThan(4 * 150 * 0.5);
     expect(report.latencyMs!.p50).toBeGreaterThanOrEqual(19);
+    // And the window stays full: 4 × 3 in flight at all times, each for at most the slowest ack (a busy
+    // machine makes acks slower, not the window emptier).
+    expect(report.rate).toBeGreaterThan(((4 * 3 * 1000) / report.latencyMs!.max) * 0.5);
   });
 
   it('rejects when no device can connect', async () => {

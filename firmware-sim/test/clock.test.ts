@@ -38,6 +38,6 @@ describe('SimClock', () => {
     const sleeping = sleep(60_000, controller.signal);
     setTimeout(() => controller.abort(), 20);
     await sleeping;
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(30_000); // far from the minute it would sleep, however busy the machine
   });
 });
