@@ -13,8 +13,9 @@ describe('small: sequences, visitors and changes over time in the ground truth',
 
   it('is the same for the same seed and differs for another', () => {
     expect(week(after)).toEqual(october);
-    expect(week(after, 4).sessions).not.toEqual(october.sessions);
-    expect(week(after, 4).journeys).not.toEqual(october.journeys);
+    const other = week(after, 4);
+    expect(other.sessions).not.toEqual(october.sessions);
+    expect(other.journeys).not.toEqual(october.journeys);
   });
 
   it("chains a person's morning sequence into journeys of that person", () => {
