@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -13,6 +14,9 @@ export default defineConfig({
   },
   test: {
     pool: 'forks',
+    // Two files at a time even on two cores (Vitest's default there is one): integration tests spend much of
+    // their time waiting for servers and child processes, and unit files are quick.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     projects: [
       {
         extends: true,

@@ -61,7 +61,11 @@ describe('generateTimeline', () => {
 
   it('derives seq from ts, strictly increasing per device, unique even with faults', () => {
     const byDevice = new Map<string, TimelineMessage[]>();
-    for (const m of twoDays.messages) byDevice.set(m.deviceId, [...(byDevice.get(m.deviceId) ?? []), m]);
+    for (const m of twoDays.messages) {
+      const list = byDevice.get(m.deviceId) ?? [];
+      list.push(m);
+      byDevice.set(m.deviceId, list);
+    }
     for (const [deviceId, messages] of byDevice) {
       const seqs = messages.map((m) => m.seq);
       expect(
