@@ -21,8 +21,8 @@ export default defineConfig({
       {
         extends: true,
         test: {
-          // Pure logic beside each workspace's source: no server, socket or child process, seconds in all.
-          // Such tests leave no state behind, so the files share one module graph instead of each loading it.
+          // Pure logic beside each workspace's source: no server, socket or child process, so no set-up to wait
+          // for. Such tests leave no state behind: the files share one module graph instead of each loading it.
           name: 'unit',
           include: workspaces.map((name) => `${name}/test/**/*.test.ts`),
           isolate: false,
@@ -34,9 +34,9 @@ export default defineConfig({
       {
         extends: true,
         test: {
-          // Real InfluxDB, Mosquitto, Redis, Chromium and Parcours processes. The limits are sized for a busy
-          // two-core machine, where a simulated fleet's ingestion and derivation take several times longer
-          // than on an idle one: tests wait for the conditions they need, and only a hang reaches a limit.
+          // Real InfluxDB, Mosquitto, Redis, Chromium, docker-compose and Parcours processes. Tests wait for the
+          // conditions they need, so only a hang reaches these limits, sized for a busy two-core machine: there
+          // the longest set-up, the city's 5,000 devices registered and connected, takes about two minutes.
           name: 'integration',
           include: ['test/**/*.test.ts'],
           testTimeout: 180_000,
