@@ -61,7 +61,7 @@ async function startStandby(config: Config): Promise<{ started: Promise<Parcours
   const log = new LogTap();
   const started = startNode(config, log);
   started.catch(() => undefined); // a test that expects it to start awaits it
-  await waitUntil(() => log.text.includes('waiting as a standby'), 10_000);
+  await waitUntil(() => log.text.includes('waiting as a standby'));
   return { started };
 }
 
@@ -199,7 +199,7 @@ describe('embedded cluster (mqtt.persistence: redis): one node ingests', () => {
     await waitFor(async () => !(await acceptsTcp(ports[0]!)) && !(await acceptsTcp(ports[1]!)), 'the node no longer listens');
     expect(log.text).toContain('lost the ingest lease');
     // The gateway stops just before the lease is closed: wait for it, then for the lease's last word.
-    await waitUntil(() => !gatewayRuns(node), 10_000);
+    await waitUntil(() => !gatewayRuns(node));
     await waitFor(async () => (await redisClients()) === 0, 'the node has closed its Redis connections');
     expect(await leaseHolder()).toEqual(intruder);
   });

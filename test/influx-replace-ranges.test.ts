@@ -1,9 +1,8 @@
 import { configSchema } from '@parcours/contracts';
+import { createInfluxWriter, type InfluxWriter, replaceRanges } from '@parcours/gateway';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startInfluxDB, type InfluxServer } from '../../../tools/services/index.js';
-import { replaceRanges } from '../../src/influx/replace-ranges.js';
-import { createInfluxWriter, type InfluxWriter } from '../../src/influx/writer.js';
+import { startInfluxDB, type InfluxServer } from '../tools/services/index.js';
 
 const t = 1_700_000_000_000;
 const minute = 60_000;
@@ -20,7 +19,7 @@ let writer: InfluxWriter;
 beforeAll(async () => {
   server = await startInfluxDB();
   writer = createInfluxWriter(configSchema.parse({ influx: { url: server.url, database: 'replace_test' } }).influx, pino({ level: 'silent' }));
-}, 60_000);
+});
 afterAll(async () => {
   await server?.stop();
 });
