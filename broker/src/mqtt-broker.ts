@@ -202,8 +202,13 @@ export class MqttBroker {
   }
 
   private accept(stream: Duplex, listener: ListenerName, socket: Socket, request?: IncomingMessage): void {
+    // A connection the listener accepted while the broker was stopping: nothing can serve it any more.
+    if (!this.aedes) {
+      stream.destroy();
+      return;
+    }
     this.traffic[listener].track(socket);
-    const client = this.aedes!.handle(stream, request as never);
+    const client = this.aedes.handle(stream, request as never);
     expectClientState(client);
     this.clients.set(client, {
       clientId: '',
