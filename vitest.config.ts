@@ -26,7 +26,7 @@ export default defineConfig({
           name: 'unit',
           include: workspaces.map((name) => `${name}/test/**/*.test.ts`),
           isolate: false,
-          // A limit for a hang only: the simulator's timeline tests are seconds of CPU, more on a busy machine.
+          // A limit for a hang only: every file here takes well under a second of CPU.
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
@@ -37,6 +37,7 @@ export default defineConfig({
           // Real InfluxDB, Mosquitto, Redis, Chromium, docker-compose and Parcours processes. Tests wait for the
           // conditions they need, so only a hang reaches these limits, sized for a busy two-core machine: there
           // the longest set-up, the city's 5,000 devices registered and connected, takes about two minutes.
+          // Also the properties of simulated days (test/simulated-days): pure, but seconds of CPU per test.
           name: 'integration',
           include: ['test/**/*.test.ts'],
           testTimeout: 180_000,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { city, generateTimeline, loadScenario, parseScenario } from '../../src/index.js';
+import { city, generateTimeline, loadScenario, parseScenario } from '../../firmware-sim/src/index.js';
 
 describe('the city scenario', () => {
   it('is a valid world of thousands of subjects and about 5,000 devices, the same for the same seed', async () => {

@@ -1,6 +1,6 @@
 import { eventPayloadSchema, telemetryPayloadSchema } from '@parcours/contracts';
 import { describe, expect, it } from 'vitest';
-import { generateTimeline, loadScenario, mergeGroundTruth, ownerAt, type TimelineMessage } from '../../src/index.js';
+import { generateTimeline, loadScenario, mergeGroundTruth, ownerAt, type TimelineMessage } from '../../firmware-sim/src/index.js';
 
 const world = await loadScenario('small');
 const hour = 3_600_000;

@@ -1,10 +1,10 @@
 import { errorCodes, telemetryPayloadSchema } from '@parcours/contracts';
 import { describe, expect, it } from 'vitest';
-import { generateTimeline, parseScenario } from '../../src/index.js';
-import { small } from '../../src/scenarios/small.js';
-import { faultsOfDay } from '../../src/timeline/faults.js';
-import { applyConnectivity } from '../../src/timeline/offline.js';
-import { dayOf } from '../../src/timeline/time.js';
+import { generateTimeline, parseScenario } from '../../firmware-sim/src/index.js';
+import { small } from '../../firmware-sim/src/scenarios/small.js';
+import { faultsOfDay } from '../../firmware-sim/src/timeline/faults.js';
+import { applyConnectivity } from '../../firmware-sim/src/timeline/offline.js';
+import { dayOf } from '../../firmware-sim/src/timeline/time.js';
 
 const day = 86_400_000;
 const monday = Date.UTC(2025, 5, 2);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateTimeline, loadScenario } from '../../src/index.js';
+import { generateTimeline, loadScenario } from '../../firmware-sim/src/index.js';
 
 const world = await loadScenario('small');
 const day = 86_400_000;
