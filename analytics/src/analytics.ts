@@ -50,9 +50,9 @@ export class Analytics {
   readonly sessionRules: SessionRules;
   readonly sessionStore: SessionStore;
   readonly journeyStore: JourneyStore;
-  readonly outbox: Outbox;
   /** Transitions, activity and shared-device usage in InfluxDB: `flush()` recomputes the changed days now. */
   readonly aggregates: AggregateJob;
+  private readonly outbox: Outbox;
   private readonly aggregateStore: AggregateStore;
   private readonly settings: DerivationSettingsStore;
   private readonly relay: OutboxRelay;
