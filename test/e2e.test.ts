@@ -1,10 +1,10 @@
 import { errorCodes, measurements, type UsageSession } from '@parcours/contracts';
 import { dashboardSchema, listDashboardQueries, readShippedDashboards, substitute, type Dashboard } from '@parcours/dashboards';
-import { loadScenario, ownerAt, Simulator, type GroundTruth, type SimulationSummary, type World } from '@parcours/firmware-sim';
-import { pino } from 'pino';
+import { loadScenario, ownerAt, type GroundTruth, type SimulationSummary, type World } from '@parcours/firmware-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParcoursApp } from '../src/app.js';
-import { adminKey, api, scrapeMetrics, startApp, testConfig } from './helpers.js';
+import { api, scrapeMetrics, startApp, testConfig } from './helpers.js';
+import { runFleet } from './simulated-run.js';
 import { startInfluxDB, type InfluxServer } from '../tools/services/index.js';
 import { waitUntil } from './mqtt-clients.js';
 
@@ -103,24 +103,7 @@ beforeAll(async () => {
   });
   app = await startApp(config);
   world = await loadScenario('small');
-  const simulator = new Simulator({
-    scenario: world,
-    seed: 11,
-    from,
-    to,
-    speed: 'max',
-    mqttUrl: app.urls.mqtt,
-    apiUrl: app.urls.http,
-    apiKey: adminKey(),
-    baseTopic: config.mqtt.baseTopic,
-    dataDir: config.data.dir,
-    qos: 1,
-    logger: pino({ level: 'error' }),
-    unknownDeviceAuth: null,
-  });
-  await simulator.start();
-  summary = await simulator.done;
-  await simulator.stop();
+  summary = await runFleet(app, { world, seed: 11, from, to });
   truth = summary.groundTruth;
   await app.drained();
   // The aggregates (transitions, activity, shares, usage per hour) of the simulated day, now rather than at the next interval.

@@ -1,10 +1,10 @@
 import { journeySchema, type Journey, type UsageSession } from '@parcours/contracts';
-import { loadScenario, Simulator, type GroundTruth, type JourneyTruth, type World } from '@parcours/firmware-sim';
-import { pino } from 'pino';
+import { loadScenario, type GroundTruth, type JourneyTruth, type World } from '@parcours/firmware-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParcoursApp } from '../src/app.js';
 import { startInfluxDB, type InfluxServer } from '../tools/services/index.js';
-import { adminKey, api, startApp, testConfig } from './helpers.js';
+import { api, startApp, testConfig } from './helpers.js';
+import { runFleet } from './simulated-run.js';
 import { connectRecording, type RecordingClient } from './mqtt-clients.js';
 
 /**
@@ -66,24 +66,7 @@ beforeAll(async () => {
   const grant = app.gateway.apiKeys.create({ name: 'crm', role: 'integrator', subjects: [household] }).key;
   integrator = await connectRecording(app.urls.mqtt, { username: 'crm', password: grant });
   await integrator.client.subscribeAsync(`${config.mqtt.baseTopic}/subjects/${household}/journeys`, { qos: 1 });
-  const simulator = new Simulator({
-    scenario: world,
-    seed: 11,
-    from,
-    to,
-    speed: 'max',
-    mqttUrl: app.urls.mqtt,
-    apiUrl: app.urls.http,
-    apiKey: adminKey(),
-    baseTopic: config.mqtt.baseTopic,
-    dataDir: config.data.dir,
-    qos: 1,
-    logger: pino({ level: 'error' }),
-    unknownDeviceAuth: null,
-  });
-  await simulator.start();
-  truth = (await simulator.done).groundTruth;
-  await simulator.stop();
+  truth = (await runFleet(app, { world, seed: 11, from, to })).groundTruth;
   await app.drained();
 });
 

@@ -2,16 +2,15 @@ import {
   faultRatesSchema,
   generateTimeline,
   loadScenario,
-  Simulator,
   unknownDeviceIds,
   type World,
   type GroundTruth,
   type SimulationSummary,
 } from '@parcours/firmware-sim';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParcoursApp } from '../src/app.js';
-import { adminKey, api, scrapeMetrics, startApp, testConfig } from './helpers.js';
+import { api, scrapeMetrics, startApp, testConfig } from './helpers.js';
+import { runFleet } from './simulated-run.js';
 
 /**
  * The `small` fleet with every fault on, against a real Parcours with its default device-time rules:
@@ -59,24 +58,7 @@ beforeAll(async () => {
   });
   app = await startApp(config);
   world = { ...(await loadScenario('small')), faults: faultRatesSchema.parse(faults) };
-  const simulator = new Simulator({
-    scenario: world,
-    seed,
-    from,
-    to,
-    speed: 'max',
-    mqttUrl: app.urls.mqtt,
-    apiUrl: app.urls.http,
-    apiKey: adminKey(),
-    baseTopic: config.mqtt.baseTopic,
-    dataDir: config.data.dir,
-    qos: 1,
-    logger: pino({ level: 'error' }),
-    unknownDeviceAuth: null,
-  });
-  await simulator.start();
-  summary = await simulator.done;
-  await simulator.stop();
+  summary = await runFleet(app, { world, seed, from, to });
   truth = summary.groundTruth;
 });
 

@@ -1,23 +1,15 @@
-import { faultRatesSchema, loadScenario, Simulator, type SimulationSummary } from '@parcours/firmware-sim';
+import { faultRatesSchema, loadScenario, Simulator, type World, type SimulationSummary } from '@parcours/firmware-sim';
 import { pino } from 'pino';
 import type { ParcoursApp } from '../src/app.js';
 import { adminKey } from './helpers.js';
 
-/**
- * Runs the `small` world through a running Parcours at full speed over `[from, to)` — with these fault
- * rates in place of the scenario's own, if given — then waits until Parcours has handled all of it.
- */
-export async function runSmallFleet(
-  app: ParcoursApp,
-  window: { from: number; to: number; seed: number; faults?: Record<string, unknown> | undefined },
-): Promise<SimulationSummary> {
-  const small = await loadScenario('small');
-  const world = window.faults ? { ...small, faults: faultRatesSchema.parse(window.faults) } : small;
+/** Runs a world through a running Parcours at full speed over `[from, to)`, devices on QoS 1; resolves with its summary. */
+export async function runFleet(app: ParcoursApp, run: { world: World; from: number; to: number; seed: number }): Promise<SimulationSummary> {
   const simulator = new Simulator({
-    scenario: world,
-    seed: window.seed,
-    from: window.from,
-    to: window.to,
+    scenario: run.world,
+    seed: run.seed,
+    from: run.from,
+    to: run.to,
     speed: 'max',
     mqttUrl: app.urls.mqtt,
     apiUrl: app.urls.http,
@@ -31,6 +23,20 @@ export async function runSmallFleet(
   await simulator.start();
   const summary = await simulator.done;
   await simulator.stop();
+  return summary;
+}
+
+/**
+ * Runs the `small` world through a running Parcours at full speed over `[from, to)` — with these fault
+ * rates in place of the scenario's own, if given — then waits until Parcours has handled all of it.
+ */
+export async function runSmallFleet(
+  app: ParcoursApp,
+  window: { from: number; to: number; seed: number; faults?: Record<string, unknown> | undefined },
+): Promise<SimulationSummary> {
+  const small = await loadScenario('small');
+  const world = window.faults ? { ...small, faults: faultRatesSchema.parse(window.faults) } : small;
+  const summary = await runFleet(app, { world, ...window });
   await app.drained();
   return summary;
 }

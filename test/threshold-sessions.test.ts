@@ -1,9 +1,9 @@
 import type { UsageSession } from '@parcours/contracts';
-import { loadScenario, Simulator, type SessionTruth, type SimulationSummary, type World } from '@parcours/firmware-sim';
-import { pino } from 'pino';
+import { loadScenario, type SessionTruth, type SimulationSummary, type World } from '@parcours/firmware-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParcoursApp } from '../src/app.js';
-import { adminKey, startApp, testConfig } from './helpers.js';
+import { startApp, testConfig } from './helpers.js';
+import { runFleet } from './simulated-run.js';
 
 /**
  * Sessions from telemetry thresholds, for real: the `small` fleet, with its metered types
@@ -29,25 +29,8 @@ beforeAll(async () => {
   app = await startApp(testConfig({ mqtt: { allowAnonymous: true } }));
   const small = await loadScenario('small');
   world = { ...small, devices: small.devices.map((d) => (telemetryOnly.has(d.type) ? { ...d, reportsEvents: false } : d)) };
-  const config = app.config;
-  const simulator = new Simulator({
-    scenario: world,
-    seed: 7,
-    from,
-    to,
-    speed: 'max',
-    mqttUrl: app.urls.mqtt,
-    apiUrl: app.urls.http,
-    apiKey: adminKey(),
-    baseTopic: config.mqtt.baseTopic,
-    dataDir: config.data.dir,
-    qos: 1,
-    logger: pino({ level: 'error' }),
-    unknownDeviceAuth: null,
-  });
-  await simulator.start();
-  summary = await simulator.done;
-  await simulator.stop();
+  const _config = app.config;
+  summary = await runFleet(app, { world, seed: 7, from, to });
   await app.drained();
 });
 
