@@ -23,10 +23,8 @@ export interface ClaimWatchOptions {
 }
 
 export interface ClaimWatchListener {
-  /** The holder changed: a claim on an empty topic, or the topic emptied. */
-  changed?(): void;
-  /** A claim arrived while another holds: a node that lost a race, or one that saw the topic empty first. */
-  rival?(claim: LeaseClaim): void;
+  /** A claim or an emptying arrived (or a new session forgot them): `holder`, `retained` or both may have changed. */
+  heard?(): void;
   offline?(): void;
   /** Connected again; `sessionPresent` is false when the broker had ended the session (and sent its will). */
   reconnected?(sessionPresent: boolean): void;
@@ -36,12 +34,15 @@ export interface ClaimWatchListener {
  * One MQTT 5 connection subscribed to the ingest lease's claim topic, following who holds it. Every node
  * applies one rule to the topic's messages: the holder is the first claim after the topic was empty, and
  * an empty retained message (a release, or the will of a holder whose connection died) empties it; a claim
- * arriving while another holds is a rival that lost. `barrier()` publishes a non-retained probe on the
+ * arriving while another holds is a rival that lost, yet it is what the broker now retains, until the
+ * holder puts its own back. `barrier()` publishes a non-retained probe on the
  * topic, which leaves the retained claim alone (MQTT 5 §3.3.1.3), and waits for its echo: what the broker
  * had for this subscription before, the retained claim included, has then arrived.
  */
 export class ClaimWatch {
   holder: LeaseClaim | null = null;
+  /** The last claim heard, null after an emptying: what the broker retains, as far as this connection knows. */
+  retained: LeaseClaim | null = null;
   /** Counts the holder's changes, so that a waiter knows whether it missed one. */
   version = 0;
   listener: ClaimWatchListener = {};
@@ -106,6 +107,26 @@ export class ClaimWatch {
     });
   }
 
+  /**
+   * Waits until `condition` holds after a claim or an emptying arrives: true then, false once the probe
+   * timeout passed or the connection closed first.
+   */
+  until(condition: () => boolean): Promise<boolean> {
+    if (condition()) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => settle(false), this.options.timeoutMs);
+      const closed = () => settle(false);
+      const settle = (held: boolean) => {
+        clearTimeout(timer);
+        this.client.off('close', closed);
+        this.listener = {};
+        resolve(held);
+      };
+      this.client.once('close', closed);
+      this.listener = { heard: () => condition() && settle(true) };
+    });
+  }
+
   /** Publishes a claim, or with null empties the topic; retained, so that later subscribers see it. */
   async publish(claim: LeaseClaim | null): Promise<void> {
     await this.client.publishAsync(this.options.topic, claim ? JSON.stringify(claim) : Buffer.alloc(0), { qos: 1, retain: true });
@@ -139,7 +160,7 @@ export class ClaimWatch {
       this.listener.reconnected?.(connack.sessionPresent);
       // A connection without a session starts over: the claim is known again once subscribed.
       if (!connack.sessionPresent) {
-        this.setHolder(null);
+        this.heard(null);
         this.subscribe().catch((error: unknown) => options.logger.warn({ err: error }, 'ingest lease: could not subscribe again'));
       }
     });
@@ -154,7 +175,7 @@ export class ClaimWatch {
 
   private receive(payload: Buffer): void {
     if (payload.length === 0) {
-      this.setHolder(null);
+      this.heard(null);
       return;
     }
     const text = payload.toString();
@@ -169,15 +190,18 @@ export class ClaimWatch {
       this.options.logger.warn({ topic: this.options.topic }, 'ignored a message on the ingest claim topic that is not a claim');
       return;
     }
-    if (this.holder === null) this.setHolder(claim);
-    else if (claim.token !== this.holder.token) this.listener.rival?.(claim);
+    this.heard(claim);
   }
 
-  private setHolder(holder: LeaseClaim | null): void {
-    if (holder?.token === this.holder?.token) return;
-    this.holder = holder;
-    this.version++;
-    this.listener.changed?.();
+  /** A claim, or null for an emptying: it is retained now, and holds if the topic was empty. */
+  private heard(claim: LeaseClaim | null): void {
+    this.retained = claim;
+    const holder = claim && (this.holder ?? claim);
+    if (holder?.token !== this.holder?.token) {
+      this.holder = holder;
+      this.version++;
+    }
+    this.listener.heard?.();
   }
 }
 

@@ -18,9 +18,14 @@ export interface MqttLeaseOptions {
  * The ingest lease of external mode, on the external broker: a retained claim on one topic (see
  * `ClaimWatch` for who holds it). A node watches the topic without a will, and claims only when it looks
  * free, on a second connection whose delayed will clears the claim if that connection dies for longer
- * than the TTL. While it holds the lease it puts its claim back when the topic is emptied or a rival's
- * claim replaced the retained one, and gives the lease up if its connection stays down for half the TTL
- * (before its will can fire) or comes back without its session (after it fired).
+ * than the TTL. While it holds the lease it keeps its claim the retained one: it puts it back when the
+ * topic is emptied or a rival's claim replaced it, and gives the lease up if its connection stays down for
+ * half the TTL (before its will can fire) or comes back without its session (after it fired).
+ *
+ * Two nodes that both found the topic empty both claim; the broker forwards the two claims in one order,
+ * so both agree that the first holds. The second is retained last, though: the holder puts its own back
+ * over it, and the other node waits to hear that before it gives up, so that once both have settled the
+ * retained claim names the holder.
  */
 export class MqttLease implements LeaseBackend {
   readonly where: string;
@@ -50,14 +55,10 @@ export class MqttLease implements LeaseBackend {
       if (observer.holder) return observer.holder;
       const attempt = await ClaimWatch.open(this.watchOptions({ delaySeconds: Math.ceil(this.options.ttlMs / 1000) }), clientId());
       try {
-        if (!attempt.holder) {
-          await attempt.publish(claim);
-          await attempt.barrier(); // our claim and any rival's published before this probe have arrived, in order
-          if (attempt.heldBy(claim)) {
-            this.holding = { watch: attempt, claim };
-            this.lost = false;
-            return null;
-          }
+        if (!attempt.holder && (await this.claim(attempt, claim))) {
+          this.holding = { watch: attempt, claim };
+          this.lost = false;
+          return null;
         }
       } catch (error) {
         // Whether our claim holds is unknown: leave without DISCONNECT, so that the will clears it. Should
@@ -70,6 +71,26 @@ export class MqttLease implements LeaseBackend {
       if (holder) return holder;
       // The topic was emptied again after our claim (a rival's will): look again.
     }
+  }
+
+  /**
+   * Claims on `attempt`, which found the topic empty; resolves whether the claim holds. Either way it
+   * returns once the retained claim is the holder's as far as `attempt` has heard (or the wait for the
+   * holder to put its own back timed out), so that a node refused next is told the right holder.
+   */
+  private async claim(attempt: ClaimWatch, claim: LeaseClaim): Promise<boolean> {
+    await attempt.publish(claim);
+    await attempt.barrier(); // our claim and any rival's published before this probe have arrived, in order
+    // A rival whose probe preceded our claim published its own after it: it lost, but the broker retains it.
+    while (attempt.heldBy(claim) && attempt.retained?.token !== claim.token) {
+      await attempt.publish(claim);
+      await attempt.barrier();
+    }
+    if (attempt.heldBy(claim)) return true;
+    // Ours came after the holder's claim, so it is retained until the holder puts its own back.
+    const replaced = await attempt.until(() => attempt.retained?.token !== claim.token);
+    if (!replaced) this.options.logger.warn({ holder: attempt.holder }, "the ingest lease holder did not put its claim back over this node's, which lost");
+    return false;
   }
 
   changed(signal: AbortSignal): Promise<void> {
@@ -87,8 +108,9 @@ export class MqttLease implements LeaseBackend {
       };
       const abort = () => done(signal.reason as Error);
       signal.addEventListener('abort', abort, { once: true });
-      if (observer.version !== this.seenVersion) done();
-      else observer.listener = { changed: () => done() };
+      const moved = () => observer.version !== this.seenVersion;
+      if (moved()) done();
+      else observer.listener = { heard: () => moved() && done() };
     });
   }
 
@@ -97,13 +119,15 @@ export class MqttLease implements LeaseBackend {
     if (!held) return;
     this.onLost = onLost;
     const { watch, claim } = held;
-    const putBack = () => watch.publish(claim).catch((error: unknown) => this.options.logger.warn({ err: error }, 'could not put the ingest claim back'));
+    // Decided from the state heard, not from one message: a rival's claim heard before this listener was set counts too.
+    const check = () => {
+      if (watch.holder && !watch.heldBy(claim)) this.lose(`another node took the lease (${watch.holder.nodeId})`);
+      else if (watch.retained?.token !== claim.token) {
+        watch.publish(claim).catch((error: unknown) => this.options.logger.warn({ err: error }, 'could not put the ingest claim back'));
+      }
+    };
     watch.listener = {
-      changed: () => {
-        if (watch.holder === null) void putBack();
-        else if (watch.holder.token !== claim.token) this.lose(`another node took the lease (${watch.holder.nodeId})`);
-      },
-      rival: () => void putBack(),
+      heard: check,
       offline: () => {
         this.fenceTimer ??= setTimeout(() => this.lose(`the connection to ${this.where} was down for half the lease TTL`), this.options.ttlMs / 2);
       },
@@ -117,6 +141,7 @@ export class MqttLease implements LeaseBackend {
     const observer = this.observer;
     this.observer = null;
     observer?.close().catch((error: unknown) => this.options.logger.warn({ err: error }, 'ingest lease: could not close the watching connection'));
+    check();
   }
 
   async close(): Promise<void> {
