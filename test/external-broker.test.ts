@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { errorCodes, ParcoursError, type Config, type ConfigInput } from '@parcours/contracts';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import type { ParcoursApp } from '../src/app.js';
 import { IngestLease } from '../src/nodes/ingest-lease.js';
+import { readStoreId } from '../src/nodes/node-identity.js';
 import { startMosquitto } from '../tools/services/index.js';
 import { acceptsTcp } from '../tools/services/managed-process.js';
 import { api, startApp, testConfig } from './helpers.js';
@@ -152,17 +151,54 @@ describe('external broker mode (Mosquitto, MQTT 5): one node of a group ingests'
     expect(refused).toHaveLength(1);
     expect(refused[0]).toBeInstanceOf(ParcoursError);
     expect((refused[0] as ParcoursError).code).toBe(errorCodes.anotherNode);
-    expect(await retainedClaim()).toMatchObject({ storeId: readFileSync(join(started[0]!.config.data.dir, 'store-id'), 'utf8').trim() });
+    // The loser's claim, if it published one, came last: the holder's must have replaced it by now.
+    expect(await retainedClaim()).toMatchObject({ storeId: await readStoreId(started[0]!.config.data.dir) });
   });
 
-  it('grants the lease to exactly one of two nodes claiming it at once, round after round', async () => {
+  it('grants the lease to exactly one of two nodes claiming it at once, round after round; the retained claim names it', async () => {
     const silent = pino({ level: 'silent' });
-    for (let round = 0; round < 15; round++) {
-      const leases = [externalConfig(), externalConfig()].map((config) => new IngestLease({ config, logger: silent, onLost: () => undefined }));
+    for (let round = 0; round < 30; round++) {
+      const configs = [externalConfig(), externalConfig()];
+      const leases = configs.map((config) => new IngestLease({ config, logger: silent, onLost: () => undefined }));
       const results = await Promise.allSettled(leases.map((lease) => lease.start()));
-      expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+      const held = results.flatMap((result, i) => (result.status === 'fulfilled' ? [configs[i]!] : []));
+      expect(held).toHaveLength(1);
+      // Both may have claimed, the loser last: the holder's claim must have replaced it by the time both settled.
+      expect(await retainedClaim()).toMatchObject({ storeId: await readStoreId(held[0]!.data.dir) });
       await Promise.all(leases.map((lease) => lease.stop()));
       expect(await retainedClaim()).toBeNull(); // released: the next round starts from an empty topic
+    }
+  });
+
+  it('puts its claim back over a rival claim published right after its own, even before it knew it held the lease', async () => {
+    const silent = pino({ level: 'silent' });
+    // A node whose probe went before this node's claim: it found the topic empty, so it claims as soon as it can,
+    // here the moment the other claim arrives. That claim came first and holds; the rival's is retained last.
+    const rival = await device('rival', 5);
+    let armed: { storeId: string; claim: string; claimed: () => void } | null = null;
+    rival.on('message', (_topic, payload) => {
+      const heard = payload.length > 0 ? (JSON.parse(payload.toString()) as { storeId?: string }) : null;
+      if (armed && heard?.storeId === armed.storeId) {
+        void rival.publishAsync(claimTopic, armed.claim, { qos: 1, retain: true }).then(armed.claimed);
+        armed = null;
+      }
+    });
+    await rival.subscribeAsync(claimTopic, { qos: 1 });
+    for (let round = 0; round < 40; round++) {
+      const config = externalConfig();
+      const lost: string[] = [];
+      const lease = new IngestLease({ config, logger: silent, onLost: (reason) => lost.push(reason) });
+      const claim = { nodeId: 'rival', host: 'elsewhere', pid: 1, storeId: 'rival-store', since: new Date().toISOString(), token: `rival-${round}` };
+      const store = await readStoreId(config.data.dir);
+      const rivalClaimed = new Promise<void>((claimed) => {
+        armed = { storeId: store, claim: JSON.stringify(claim), claimed };
+      });
+      await lease.start();
+      await rivalClaimed; // acknowledged: the broker retained the rival's claim, after the holder's
+      await waitFor(async () => (await retainedClaim())?.storeId === store, "the holder's claim replaced the rival's");
+      expect(lost).toEqual([]);
+      await lease.stop();
+      expect(await retainedClaim()).toBeNull();
     }
   });
 
