@@ -1,6 +1,6 @@
 import { Analytics, analyticsMigrations } from '@parcours/analytics';
 import { ExternalBroker, MqttBroker, type Principal } from '@parcours/broker';
-import { quarantineTopic, type Config, type Health, type PartHealth } from '@parcours/contracts';
+import { errorCodes, ParcoursError, quarantineTopic, type Config, type Health, type PartHealth } from '@parcours/contracts';
 import {
   createGatewayMetrics,
   createInfluxWriter,
@@ -57,13 +57,18 @@ export class ParcoursApp {
    */
   static async open(config: Readonly<Config>, logger: Logger, onLeaseLost: (reason: string) => void = () => undefined): Promise<ParcoursApp> {
     let app: ParcoursApp | null = null;
+    let lostWhileOpening: string | null = null;
     const lease = IngestLease.needed(config)
       ? new IngestLease({
           config,
           logger,
           onLost: (reason) => {
+            if (!app) {
+              lostWhileOpening = reason;
+              return;
+            }
             void app
-              ?.stop()
+              .stop()
               .catch((error: unknown) => logger.error({ err: error }, 'could not stop after losing the ingest lease'))
               .then(() => onLeaseLost(reason));
           },
@@ -71,7 +76,12 @@ export class ParcoursApp {
       : null;
     await lease?.start();
     try {
-      app = new ParcoursApp(config, logger, EmbeddedStore.open(config.data, [...gatewayMigrations, ...analyticsMigrations]), lease);
+      const store = EmbeddedStore.open(config.data, [...gatewayMigrations, ...analyticsMigrations]);
+      if (lostWhileOpening !== null) {
+        store.close();
+        throw new ParcoursError(errorCodes.anotherNode, `lost the ingest lease while starting: ${lostWhileOpening}`);
+      }
+      app = new ParcoursApp(config, logger, store, lease);
       return app;
     } catch (error) {
       await lease?.stop();
