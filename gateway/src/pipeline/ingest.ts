@@ -4,6 +4,7 @@ import type { GatewayMetrics } from '../metrics.js';
 import type { NewLogRecord } from '@parcours/contracts';
 import type { QuarantineEntry } from '../quarantine/quarantine-store.js';
 import { attribute } from './attribute.js';
+import { checkSender } from './check-sender.js';
 import type { BatchWriter, WriteItem, WriteOutcome } from './batch-writer.js';
 import { decode, type DecodeOptions } from './decode.js';
 import { checkDeviceTime, type DeviceTimeOptions } from './device-time.js';
@@ -22,7 +23,7 @@ export interface IngestDeps {
 }
 
 /**
- * The gateway's pipeline: decode → validate → device time → attribute → store (dedupe happens at the store, whose
+ * The gateway's pipeline: decode (and check the sender) → validate → device time → attribute → store (dedupe happens at the store, whose
  * key is `(deviceId, seq)`). Resolves once the outcome is durable; rejects only if the store failed,
  * in which case the message must not be acknowledged.
  */
@@ -32,13 +33,17 @@ export class Ingest {
   /** The stages, in order: each takes what the one before returned; the first rejection ends the run. */
   private run(message: InboundMessage): Attributed | Rejection {
     const { options } = this.deps;
+    const index = this.deps.index();
     const decoded = decode(message, options);
+    // Who sent it before what it says: the topic named the device, whatever the payload's faults.
+    const impersonation = checkSender(message, decoded, index);
+    if (impersonation) return impersonation;
     if (decoded instanceof Rejection) return decoded;
     const valid = validate(decoded);
     if (valid instanceof Rejection) return valid;
     const timed = checkDeviceTime(valid, options);
     if (timed instanceof Rejection) return timed;
-    return attribute(timed, this.deps.index());
+    return attribute(timed, index);
   }
 
   async handle(message: InboundMessage): Promise<WriteOutcome> {

@@ -11,6 +11,7 @@ const quarantineEntrySchema = z.object({
   topic: z.string(),
   deviceId: z.string().nullable(),
   clientId: z.string().nullable(),
+  username: z.string().nullable().describe('who sent it: the authenticated MQTT user name (a device id), when there was one'),
   reason: z.enum(quarantineReasons),
   detail: z.string(),
   payload: z.string().describe('the raw payload, base64'),
