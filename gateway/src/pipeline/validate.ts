@@ -22,5 +22,16 @@ export function validate(decoded: Decoded): Valid | Rejection {
   }
   const result = eventPayloadSchema.safeParse(decoded.json);
   if (!result.success) return new Rejection(errorCodes.schema, formatIssues(result.error), deviceId, 'events');
+  if (namesProto(decoded.json)) return new Rejection(errorCodes.schema, 'attrs.__proto__: __proto__ is not an attribute name', deviceId, 'events');
   return { message, deviceId, body: { channel: 'events', payload: result.data } };
+}
+
+/**
+ * Whether the event's attributes have a key `__proto__`. JSON gives it as an own key, but zod leaves it out
+ * of the parsed record (a plain object would take it as its prototype), so the attribute would vanish
+ * without a word: it is refused instead, counted with the schema errors.
+ */
+function namesProto(json: unknown): boolean {
+  const attrs = (json as { attrs?: unknown }).attrs;
+  return typeof attrs === 'object' && attrs !== null && Object.hasOwn(attrs, '__proto__');
 }

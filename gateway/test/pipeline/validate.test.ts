@@ -22,6 +22,15 @@ describe('validate', () => {
     expect(validate(json('events', payload))).toEqual({ message, deviceId: 'd1', body: { channel: 'events', payload } });
   });
 
+  it('refuses an attribute named __proto__, which a plain object would silently drop, naming it', () => {
+    const payload = JSON.parse('{"ts":1,"seq":1,"type":"door.opened","attrs":{"side":"left","__proto__":{"admin":true}}}');
+    const result = validate(json('events', payload));
+    expect(result).toBeInstanceOf(Rejection);
+    expect(result).toMatchObject({ reason: errorCodes.schema });
+    expect((result as Rejection).detail).toContain('attrs.__proto__');
+    expect(({} as Record<string, unknown>).admin).toBeUndefined();
+  });
+
   it('accepts a status, around which a device may have put white space', () => {
     expect(validate({ message, deviceId: 'd1', channel: 'status', text: 'online\n' })).toEqual({
       message,

@@ -2,10 +2,10 @@ import { errorCodes } from '@parcours/contracts';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParcoursApp } from '../src/app.js';
-import { api, startApp, testConfig } from './helpers.js';
+import { api, scrapeMetrics, startApp, testConfig } from './helpers.js';
 import { waitUntil } from './mqtt-clients.js';
 
-/** A device that publishes on another device's topic is refused as such, whatever it sent, and the API says who it was. */
+/** Devices that try what they should not: each attempt is refused for what it is, counted, and shown with its sender. */
 let app: ParcoursApp;
 let intruderSecret: string;
 const t0 = Date.UTC(2026, 8, 1);
@@ -37,5 +37,19 @@ describe('impersonation attempts', () => {
     expect(body.items).toHaveLength(3);
     for (const entry of body.items) expect(entry).toMatchObject({ reason: errorCodes.topicMismatch, deviceId: 'victim', username: 'intruder' });
     expect(app.gateway.log.count()).toBe(0);
+  });
+});
+
+describe('an event attribute named __proto__', () => {
+  it('is quarantined as a schema error naming it, and counted, instead of silently dropped', async () => {
+    const client = await mqtt.connectAsync(app.urls.mqtt, { username: 'intruder', password: intruderSecret });
+    const before = app.gateway.quarantine.count();
+    const payload = `{"ts":${t0},"seq":7,"type":"door.opened","attrs":{"side":"left","__proto__":{"admin":true}}}`;
+    await client.publishAsync('parcours/devices/intruder/events', payload, { qos: 1 });
+    await client.endAsync();
+    expect(app.gateway.quarantine.count()).toBe(before + 1);
+    const { body } = await api<{ items: { reason: string; detail: string }[] }>(app.urls.http, 'GET', '/api/v1/quarantine?limit=1');
+    expect(body.items[0]).toMatchObject({ reason: errorCodes.schema, detail: 'attrs.__proto__: __proto__ is not an attribute name' });
+    expect(await scrapeMetrics(app.urls.http)).toMatch(/parcours_messages_quarantined_total\{reason="PARCOURS_E_SCHEMA"\} 1/);
   });
 });
