@@ -129,7 +129,7 @@ export class ExternalBroker {
 }
 
 /** Resolves on the first CONNACK, rejects on the first error (unreachable, refused credentials). */
-function firstConnection(client: MqttClient): Promise<void> {
+export function firstConnection(client: MqttClient): Promise<void> {
   return new Promise((resolve, reject) => {
     client.once('connect', () => {
       client.off('error', reject);

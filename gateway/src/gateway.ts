@@ -1,4 +1,4 @@
-import { isUpstreamDeviceTopic, type Config, type PartHealth } from '@parcours/contracts';
+import { isUpstreamDeviceTopic, type Config, type PartHealth, type RegistryAsOf } from '@parcours/contracts';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
 import { ApiKeyStore } from './auth/api-key-store.js';
@@ -18,6 +18,7 @@ import { Ingest } from './pipeline/ingest.js';
 import { PresenceStore } from './pipeline/presence-store.js';
 import { QuarantineStore, type QuarantineEntry, type QuarantineFilter } from './quarantine/quarantine-store.js';
 import { AttributionIndex } from './registry/attribution-index.js';
+import { registryAsOf } from './registry/registry-as-of.js';
 import { RegistryStore } from './registry/registry-store.js';
 import type { Database } from './store/database.js';
 import type { EmbeddedStore } from './store/embedded-store.js';
@@ -48,6 +49,8 @@ export class Gateway {
   readonly quarantine: QuarantineStore;
   readonly presence: PresenceStore;
   readonly apiKeys: ApiKeyStore;
+  /** The registry as the analytics ask it, as of any instant. */
+  readonly asOf: RegistryAsOf;
   private readonly pipeline: Ingest;
   private retentionTimer: NodeJS.Timeout | null = null;
   /** Rebuilt when next needed, not on every change: registering a fleet of thousands is then linear. */
@@ -74,6 +77,7 @@ export class Gateway {
       store.walSync,
     );
     this.registry.onChange(() => (this.index = null));
+    this.asOf = registryAsOf(this.registry, () => this.attributionIndex);
     this.pipeline = new Ingest({
       options: {
         baseTopic: config.mqtt.baseTopic,

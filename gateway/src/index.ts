@@ -19,4 +19,3 @@ export { requireKey } from './auth/require-key.js';
 export { reattributeEvents, type ReattributeProgress } from './reattribute/reattribute-events.js';
 export { rewriteRawPoints } from './reattribute/rewrite-raw-points.js';
 export { AttributionIndex } from './registry/attribution-index.js';
-export { registryAsOf } from './registry/registry-as-of.js';

@@ -1,6 +1,6 @@
 import { Analytics } from '@parcours/analytics';
 import type { Config } from '@parcours/contracts';
-import { registryAsOf, type Gateway, type InfluxWriter } from '@parcours/gateway';
+import type { Gateway, InfluxWriter } from '@parcours/gateway';
 import type { Logger } from 'pino';
 
 /**
@@ -13,7 +13,7 @@ export function batchAnalytics(config: Pick<Config, 'analytics' | 'mqtt'>, gatew
     db: gateway.db,
     log: gateway.log,
     offsets: gateway.offsets,
-    registry: registryAsOf(gateway.registry, () => gateway.attributionIndex),
+    registry: gateway.asOf,
     influx,
     publish: () => Promise.reject(new Error('a batch command leaves the outbox to the server')),
     logger,

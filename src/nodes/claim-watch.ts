@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { firstConnection } from '@parcours/broker';
 import mqtt, { type IConnackPacket, type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -211,15 +212,4 @@ function safeJson(text: string): unknown {
   } catch {
     return null;
   }
-}
-
-/** Resolves on the first CONNACK, rejects on the first error (unreachable, refused credentials). */
-function firstConnection(client: MqttClient): Promise<void> {
-  return new Promise((resolve, reject) => {
-    client.once('connect', () => {
-      client.off('error', reject);
-      resolve();
-    });
-    client.once('error', reject);
-  });
 }

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { Analytics, analyticsMigrations, batchJobNames, readRange, rederiveReadOptions, type SessionRules } from '@parcours/analytics';
 import { configSchema, type Config } from '@parcours/contracts';
 import { city, generateTimeline, parseScenario, registerWorld } from '@parcours/firmware-sim';
-import { createGatewayMetrics, EmbeddedStore, Gateway, gatewayMigrations, registryAsOf } from '@parcours/gateway';
+import { createGatewayMetrics, EmbeddedStore, Gateway, gatewayMigrations } from '@parcours/gateway';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { startParcours } from './targets.js';
@@ -90,7 +90,7 @@ export async function rederiveCity(): Promise<RederiveFigures> {
       db: gateway.db,
       log: gateway.log,
       offsets: gateway.offsets,
-      registry: registryAsOf(gateway.registry, () => gateway.attributionIndex),
+      registry: gateway.asOf,
       influx: null,
       publish: async () => undefined,
       logger: pino({ level: 'silent' }),

@@ -83,10 +83,6 @@ export class SessionJob {
     });
   }
 
-  get lag(): number {
-    return this.consumer.lag();
-  }
-
   status(): ConsumerStatus {
     return this.consumer.status();
   }
