@@ -16,6 +16,7 @@ import { createBrokerMetrics, ListenerTraffic, type BrokerMetrics, type Listener
 import { connack, connectSteps, type ConnectContext, type ConnectParts, type ConnectRefusal } from './connect-steps.js';
 import { ConnectionGuard } from './connection-guard.js';
 import { deliverAtHighestQos } from './overlapping-subscriptions.js';
+import { checkPackets, connackUnacceptableProtocol, isSupportedProtocol } from './packet-checks.js';
 import { guardPacketSize } from './packet-size-guard.js';
 import { publishContext, publishSteps, type PublishParts, type PublishRefusal, type Sender } from './publish-steps.js';
 import { runSteps } from './steps.js';
@@ -109,6 +110,13 @@ export class MqttBroker {
       heartbeatInterval: config.nodeHeartbeat,
       preConnect: (client, packet, done) => {
         const info = this.clients.get(client);
+        if (info && !isSupportedProtocol(packet)) {
+          // [MQTT-3.1.2-2]: CONNACK 0x01; once it is written, the error has aedes close the connection.
+          this.metrics.protocolErrors.inc({ listener: info.listener, reason: 'unsupported_protocol' });
+          const error = new Error(`unsupported protocol ${packet.protocolId} level ${packet.protocolVersion}`);
+          info.socket.write(connackUnacceptableProtocol, () => done(error, false));
+          return;
+        }
         if (info) info.persistentWithoutId = packet.clientId === '' && packet.clean === false;
         done(null, true);
       },
@@ -221,6 +229,7 @@ export class MqttBroker {
       persistentWithoutId: false,
     });
     guardPacketSize(client, this.options.config.maxPacketSize, () => this.metrics.refused.inc({ listener, limit: 'packet_size' }));
+    checkPackets(client, (reason) => this.metrics.protocolErrors.inc({ listener, reason }));
     deliverAtHighestQos(client);
   }
 
