@@ -1,7 +1,9 @@
+import { PassThrough } from 'node:stream';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParcoursApp } from '../src/app.js';
 import { api, scrapeMetrics, startApp, testConfig } from './helpers.js';
+import { waitUntil } from './mqtt-clients.js';
 import {
   connackAccepted,
   connectPacket,
@@ -17,16 +19,19 @@ import {
 /**
  * Packets that break MQTT 3.1.1 in ways mqtt-packet and aedes let through, written byte by byte on raw
  * sockets: each closes its connection (or gets CONNACK 0x01) and is counted by reason, while a well-formed
- * client of the same broker carries on.
+ * client of the same broker carries on. Also: a SUBSCRIBE of many denied filters is one log line.
  */
 let app: ParcoursApp;
 let secret: string;
 let steady: MqttClient;
 let steadyCloses = 0;
+let logs = '';
 let sessions = 0;
 
 beforeAll(async () => {
-  app = await startApp(testConfig());
+  const stream = new PassThrough();
+  stream.on('data', (chunk: Buffer) => (logs += chunk.toString()));
+  app = await startApp(testConfig({ log: { level: 'warn' } }), stream);
   secret = (await api<{ credentials: { secret: string } }>(app.urls.http, 'POST', '/api/v1/devices', { id: 'd1', type: 'meter' })).body.credentials.secret;
   steady = await mqtt.connectAsync(app.urls.mqtt, { clientId: 'd1-steady', username: 'd1', password: secret, reconnectPeriod: 0 });
   steady.on('close', () => (steadyCloses += 1));
@@ -132,6 +137,33 @@ describe('a CONNECT', () => {
     const connection = await connecting(asDevice({ protocol: { name: 'MQIsdp', level: 3 } }));
     expect(connection.closed).toBe(false);
     expect(connection.received).toEqual(connackAccepted);
+  });
+});
+
+describe('a SUBSCRIBE of 10,000 filters outside the ACL', () => {
+  it('gets 10,000 refusals, all counted, and one log line', async () => {
+    const before = await counter('parcours_mqtt_denied_subscribes_total');
+    const start = logs.length;
+    const denialLines = () =>
+      logs
+        .slice(start)
+        .split('\n')
+        .filter((line) => line.includes('SUBACK 0x80'));
+    const connection = new RawConnection(app.urls.mqtt);
+    connection.write(asDevice());
+    await connection.closedOrAnswered(connackAccepted);
+    const filters = Array.from({ length: 10_000 }, (_, i) => `parcours/devices/other-${i}/telemetry`);
+    connection.write(subscribePacket(1, filters));
+    // CONNACK, then SUBACK: its header (3 bytes: the remaining length takes two), packet id, one code per filter.
+    const suback = 4 + 3 + 2 + 10_000;
+    await waitUntil(() => connection.closed || connection.received.length >= suback);
+    connection.destroy();
+    expect([...connection.received.subarray(9)]).toEqual(filters.map(() => 0x80));
+    expect(await counter('parcours_mqtt_denied_subscribes_total')).toBe(before + 10_000);
+    // Once the log has told of every refusal (a line tells of `denied` of them, or of one):
+    const told = () => denialLines().reduce((sum, line) => sum + ((JSON.parse(line) as { denied?: number }).denied ?? 1), 0);
+    await waitUntil(() => told() >= 10_000);
+    expect(denialLines()).toHaveLength(1);
   });
 });
 

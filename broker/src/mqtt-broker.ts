@@ -20,6 +20,7 @@ import { checkPackets, connackUnacceptableProtocol, isSupportedProtocol } from '
 import { guardPacketSize } from './packet-size-guard.js';
 import { publishContext, publishSteps, type PublishParts, type PublishRefusal, type Sender } from './publish-steps.js';
 import { runSteps } from './steps.js';
+import { SubscriptionDenials } from './subscription-denials.js';
 import { SysTopics } from './sys-topics.js';
 
 export interface MqttBrokerOptions {
@@ -69,6 +70,7 @@ export class MqttBroker {
   private readonly log: Logger;
   private readonly connectParts: ConnectParts;
   private readonly publishParts: PublishParts;
+  private readonly subscriptionDenials: SubscriptionDenials;
 
   constructor(private readonly options: MqttBrokerOptions) {
     const { config } = options;
@@ -84,6 +86,7 @@ export class MqttBroker {
     const { acl, metrics, log } = this;
     this.connectParts = { acl, guard: this.guard, hooks: options.hooks, metrics, log, allowAnonymous: config.allowAnonymous };
     this.publishParts = { acl, hooks: options.hooks, metrics, traffic: this.traffic, log, maxInflight: config.maxInflight };
+    this.subscriptionDenials = new SubscriptionDenials(log);
   }
 
   /** The TCP listener's port (the one devices use by default). */
@@ -303,8 +306,9 @@ export class MqttBroker {
       done(null, subscription);
       return;
     }
-    this.metrics.deniedSubscribes.inc({ listener: info?.listener ?? 'tcp' });
-    this.log.warn({ clientId: client.id, filter: subscription.topic, reason: decision.reason }, 'subscription denied (SUBACK 0x80)');
+    const listener = info?.listener ?? 'tcp';
+    this.metrics.deniedSubscribes.inc({ listener });
+    this.subscriptionDenials.add(client, { clientId: client.id, listener }, { filter: subscription.topic, reason: decision.reason });
     done(null, null);
   }
 
