@@ -80,6 +80,12 @@ export function createBrokerMetrics(registry: Registry, traffic: Readonly<Record
       labelNames: listener,
       registers,
     }),
+    protocolErrors: new Counter({
+      name: 'parcours_mqtt_protocol_errors_total',
+      help: 'Packets refused as MQTT protocol violations (the connection is closed; an unsupported protocol level gets CONNACK 0x01 first), by listener and reason.',
+      labelNames: ['listener', 'reason'] as const,
+      registers,
+    }),
     messagesIn: fromTraffic('parcours_mqtt_messages_received_total', 'PUBLISH packets received from clients, by listener.', (t) => t.messagesIn),
     messagesOut: fromTraffic('parcours_mqtt_messages_sent_total', 'PUBLISH packets delivered to clients, by listener.', (t) => t.messagesOut),
     bytesIn: fromTraffic('parcours_mqtt_bytes_received_total', 'Bytes received on MQTT connections, by listener.', (t) => t.bytes().in),

@@ -16,9 +16,11 @@ import { createBrokerMetrics, ListenerTraffic, type BrokerMetrics, type Listener
 import { connack, connectSteps, type ConnectContext, type ConnectParts, type ConnectRefusal } from './connect-steps.js';
 import { ConnectionGuard } from './connection-guard.js';
 import { deliverAtHighestQos } from './overlapping-subscriptions.js';
+import { checkPackets, connackUnacceptableProtocol, isSupportedProtocol } from './packet-checks.js';
 import { guardPacketSize } from './packet-size-guard.js';
 import { publishContext, publishSteps, type PublishParts, type PublishRefusal, type Sender } from './publish-steps.js';
 import { runSteps } from './steps.js';
+import { SubscriptionDenials } from './subscription-denials.js';
 import { SysTopics } from './sys-topics.js';
 
 export interface MqttBrokerOptions {
@@ -68,6 +70,7 @@ export class MqttBroker {
   private readonly log: Logger;
   private readonly connectParts: ConnectParts;
   private readonly publishParts: PublishParts;
+  private readonly subscriptionDenials: SubscriptionDenials;
 
   constructor(private readonly options: MqttBrokerOptions) {
     const { config } = options;
@@ -83,6 +86,7 @@ export class MqttBroker {
     const { acl, metrics, log } = this;
     this.connectParts = { acl, guard: this.guard, hooks: options.hooks, metrics, log, allowAnonymous: config.allowAnonymous };
     this.publishParts = { acl, hooks: options.hooks, metrics, traffic: this.traffic, log, maxInflight: config.maxInflight };
+    this.subscriptionDenials = new SubscriptionDenials(log);
   }
 
   /** The TCP listener's port (the one devices use by default). */
@@ -109,6 +113,13 @@ export class MqttBroker {
       heartbeatInterval: config.nodeHeartbeat,
       preConnect: (client, packet, done) => {
         const info = this.clients.get(client);
+        if (info && !isSupportedProtocol(packet)) {
+          // [MQTT-3.1.2-2]: CONNACK 0x01; once it is written, the error has aedes close the connection.
+          this.metrics.protocolErrors.inc({ listener: info.listener, reason: 'unsupported_protocol' });
+          const error = new Error(`unsupported protocol ${packet.protocolId} level ${packet.protocolVersion}`);
+          info.socket.write(connackUnacceptableProtocol, () => done(error, false));
+          return;
+        }
         if (info) info.persistentWithoutId = packet.clientId === '' && packet.clean === false;
         done(null, true);
       },
@@ -221,6 +232,7 @@ export class MqttBroker {
       persistentWithoutId: false,
     });
     guardPacketSize(client, this.options.config.maxPacketSize, () => this.metrics.refused.inc({ listener, limit: 'packet_size' }));
+    checkPackets(client, (reason) => this.metrics.protocolErrors.inc({ listener, reason }));
     deliverAtHighestQos(client);
   }
 
@@ -294,8 +306,9 @@ export class MqttBroker {
       done(null, subscription);
       return;
     }
-    this.metrics.deniedSubscribes.inc({ listener: info?.listener ?? 'tcp' });
-    this.log.warn({ clientId: client.id, filter: subscription.topic, reason: decision.reason }, 'subscription denied (SUBACK 0x80)');
+    const listener = info?.listener ?? 'tcp';
+    this.metrics.deniedSubscribes.inc({ listener });
+    this.subscriptionDenials.add(client, { clientId: client.id, listener }, { filter: subscription.topic, reason: decision.reason });
     done(null, null);
   }
 
