@@ -113,6 +113,10 @@ export class ParcoursApp {
             logger.warn({ err: error }, 'could not publish a quarantined message');
           });
       },
+      // An external broker checks logins itself: revoking there is its operator's business.
+      onCredentialsRevoked: (revoked) => {
+        if (this.broker instanceof MqttBroker) this.broker.disconnectRevoked(revoked);
+      },
     });
     this.broker = this.buildBroker();
     this.influx = config.influx.url ? createInfluxWriter(config.influx, logger.child({ part: 'influx' })) : null;
@@ -274,8 +278,8 @@ export class ParcoursApp {
   /** An MQTT login: an API key as the password (integrators, operators), else a device's id and secret. */
   private async authenticateMqtt(username: string, password: string): Promise<Principal | null> {
     const key = this.gateway.apiKeys.verify(password);
-    if (key) return { kind: 'key', name: key.name, role: key.role, subjects: key.subjects };
-    return (await this.gateway.authenticateDevice(username, password)) ? { kind: 'device', deviceId: username } : null;
+    if (key) return { kind: 'key', id: key.id, name: key.name, role: key.role, subjects: key.subjects };
+    return (await this.gateway.authenticateDevice(username, password)) ? { kind: 'device', deviceId: username, login: 'secret' } : null;
   }
 
   /** How far each reader of the durable log is behind. */
