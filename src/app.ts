@@ -8,6 +8,7 @@ import {
   Gateway,
   gatewayMigrations,
   InfluxRawSink,
+  isTruncated,
   requireKey,
   type ConsumerStatus,
   type InfluxWriter,
@@ -106,6 +107,9 @@ export class ParcoursApp {
           topic: entry.topic,
           receivedAt: new Date(entry.receivedAt).toISOString(),
           payload: entry.payload.toString('base64'),
+          payloadSize: entry.payloadSize,
+          payloadSha256: entry.payloadSha256,
+          payloadTruncated: isTruncated(entry),
         };
         this.broker
           .publish(quarantineTopic(config.mqtt.baseTopic, entry.deviceId ?? 'unknown'), JSON.stringify(message), { qos: 0 })
@@ -333,6 +337,14 @@ export class ParcoursApp {
       registers,
       collect() {
         this.set(app.gateway.log.head());
+      },
+    });
+    new Gauge({
+      name: 'parcours_quarantine_bytes',
+      help: 'Bytes held in the quarantine (payloads, topics, details), bounded by gateway.quarantineMaxBytes.',
+      registers,
+      collect() {
+        this.set(app.gateway.quarantine.bytes());
       },
     });
     new Gauge({

@@ -67,7 +67,7 @@ export class Gateway {
     this.registry = new RegistryStore(store.db, revoked);
     this.log = new EventLog(store.db);
     this.offsets = new ConsumerOffsets(store.db);
-    this.quarantine = new QuarantineStore(store.db, config.gateway.quarantineMaxEntries);
+    this.quarantine = new QuarantineStore(store.db, { maxEntries: config.gateway.quarantineMaxEntries, maxBytes: config.gateway.quarantineMaxBytes });
     this.presence = new PresenceStore(store.db);
     this.apiKeys = new ApiKeyStore(store.db, revoked);
     this.keyWatch = new KeyRevocationWatch(store.db, this.apiKeys, logger);
@@ -78,7 +78,10 @@ export class Gateway {
       this.presence,
       (dropped) => {
         metrics.quarantineDropped.inc(dropped);
-        logger.warn({ dropped, max: config.gateway.quarantineMaxEntries }, 'quarantine full: dropped the oldest messages');
+        logger.warn(
+          { dropped, maxEntries: config.gateway.quarantineMaxEntries, maxBytes: config.gateway.quarantineMaxBytes },
+          'quarantine full: dropped the oldest messages',
+        );
       },
       store.walSync,
     );
@@ -90,6 +93,7 @@ export class Gateway {
         maxPayloadBytes: config.gateway.maxPayloadBytes,
         maxClockSkewMs: config.gateway.maxClockSkew,
         maxLatenessMs: config.gateway.maxLateness,
+        quarantinePrefixBytes: config.gateway.quarantinePrefixBytes,
       },
       index: () => this.attributionIndex,
       writer,
@@ -187,7 +191,7 @@ export class Gateway {
       deviceRoutes(registry, presence),
       registryChangeRoutes(registry),
       importRoutes(registry),
-      quarantineRoutes(quarantine, (filter, limit) => this.replayQuarantine(filter, limit)),
+      quarantineRoutes(quarantine, (filter, limit) => this.replayQuarantine(filter, limit), this.options.config.gateway.quarantinePageBytes),
       eventRoutes(log),
     ];
   }
