@@ -8,6 +8,7 @@ import {
   Gateway,
   gatewayMigrations,
   InfluxRawSink,
+  isTruncated,
   requireKey,
   type ConsumerStatus,
   type InfluxWriter,
@@ -106,12 +107,19 @@ export class ParcoursApp {
           topic: entry.topic,
           receivedAt: new Date(entry.receivedAt).toISOString(),
           payload: entry.payload.toString('base64'),
+          payloadSize: entry.payloadSize,
+          payloadSha256: entry.payloadSha256,
+          payloadTruncated: isTruncated(entry),
         };
         this.broker
           .publish(quarantineTopic(config.mqtt.baseTopic, entry.deviceId ?? 'unknown'), JSON.stringify(message), { qos: 0 })
           .catch((error: unknown) => {
             logger.warn({ err: error }, 'could not publish a quarantined message');
           });
+      },
+      // An external broker checks logins itself: revoking there is its operator's business.
+      onCredentialsRevoked: (revoked) => {
+        if (this.broker instanceof MqttBroker) this.broker.disconnectRevoked(revoked);
       },
     });
     this.broker = this.buildBroker();
@@ -274,8 +282,8 @@ export class ParcoursApp {
   /** An MQTT login: an API key as the password (integrators, operators), else a device's id and secret. */
   private async authenticateMqtt(username: string, password: string): Promise<Principal | null> {
     const key = this.gateway.apiKeys.verify(password);
-    if (key) return { kind: 'key', name: key.name, role: key.role, subjects: key.subjects };
-    return (await this.gateway.authenticateDevice(username, password)) ? { kind: 'device', deviceId: username } : null;
+    if (key) return { kind: 'key', id: key.id, name: key.name, role: key.role, subjects: key.subjects };
+    return (await this.gateway.authenticateDevice(username, password)) ? { kind: 'device', deviceId: username, login: 'secret' } : null;
   }
 
   /** How far each reader of the durable log is behind. */
@@ -329,6 +337,14 @@ export class ParcoursApp {
       registers,
       collect() {
         this.set(app.gateway.log.head());
+      },
+    });
+    new Gauge({
+      name: 'parcours_quarantine_bytes',
+      help: 'Bytes held in the quarantine (payloads, topics, details), bounded by gateway.quarantineMaxBytes.',
+      registers,
+      collect() {
+        this.set(app.gateway.quarantine.bytes());
       },
     });
     new Gauge({

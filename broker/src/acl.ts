@@ -3,10 +3,13 @@
  * topic, so that every rule, and every attempt to escape it, has a unit test.
  */
 
-/** An authenticated MQTT client: a device, an API key holder, or an anonymous client (development). */
+/**
+ * An authenticated MQTT client: a device, an API key holder, or an anonymous client (development). It keeps
+ * what it logged in with (a device's secret or certificate, a key's id), so that revoking those ends it.
+ */
 export type Principal =
-  | { kind: 'device'; deviceId: string }
-  | { kind: 'key'; name: string; role: 'admin' | 'reader' | 'integrator'; subjects: readonly string[] }
+  | { kind: 'device'; deviceId: string; login: 'secret' | 'certificate' }
+  | { kind: 'key'; id: string; name: string; role: 'admin' | 'reader' | 'integrator'; subjects: readonly string[] }
   | { kind: 'anonymous' };
 
 /** One rule of the anonymous ACL, Mosquitto-style: `read|write|readwrite <topic filter>`. */

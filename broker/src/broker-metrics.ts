@@ -90,6 +90,12 @@ export function createBrokerMetrics(registry: Registry, traffic: Readonly<Record
     messagesOut: fromTraffic('parcours_mqtt_messages_sent_total', 'PUBLISH packets delivered to clients, by listener.', (t) => t.messagesOut),
     bytesIn: fromTraffic('parcours_mqtt_bytes_received_total', 'Bytes received on MQTT connections, by listener.', (t) => t.bytes().in),
     bytesOut: fromTraffic('parcours_mqtt_bytes_sent_total', 'Bytes sent on MQTT connections, by listener.', (t) => t.bytes().out),
+    revoked: new Counter({
+      name: 'parcours_mqtt_revoked_disconnects_total',
+      help: 'Connections closed because the credentials they logged in with stopped being valid, by listener and credentials (device_secret replaced, device deleted, api_key revoked).',
+      labelNames: ['listener', 'credentials'] as const,
+      registers,
+    }),
   };
 }
 

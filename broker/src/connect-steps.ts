@@ -79,7 +79,7 @@ export function identifyByCertificate(context: ConnectContext, parts: Pick<Conne
   if (context.username !== undefined && context.username !== device)
     return refuse(context, parts, 'username_not_certificate_cn', connack.badUsernameOrPassword);
   if (!parts.hooks.deviceExists(device)) return refuse(context, parts, 'unknown_certificate_device', connack.notAuthorized);
-  context.principal = { kind: 'device', deviceId: device };
+  context.principal = { kind: 'device', deviceId: device, login: 'certificate' };
   return 'continue';
 }
 

@@ -3,7 +3,7 @@ import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
-import type { Config } from '@parcours/contracts';
+import type { Config, RevokedCredentials } from '@parcours/contracts';
 import { Aedes, type AedesPublishPacket, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -19,6 +19,7 @@ import { deliverAtHighestQos } from './overlapping-subscriptions.js';
 import { checkPackets, connackUnacceptableProtocol, isSupportedProtocol } from './packet-checks.js';
 import { guardPacketSize } from './packet-size-guard.js';
 import { publishContext, publishSteps, type PublishParts, type PublishRefusal, type Sender } from './publish-steps.js';
+import { loggedInWith, revokedLabel } from './revocation.js';
 import { runSteps } from './steps.js';
 import { SubscriptionDenials } from './subscription-denials.js';
 import { SysTopics } from './sys-topics.js';
@@ -48,6 +49,8 @@ interface ClientInfo extends Sender {
   filters: Map<string, number>;
   /** It asked for a persistent session without a client id (aedes would make one up). */
   persistentWithoutId: boolean;
+  /** While its CONNECT is being checked, the credentials revoked meanwhile: a login with them is refused. */
+  revokedDuringLogin: RevokedCredentials[] | null;
 }
 
 /**
@@ -63,6 +66,8 @@ export class MqttBroker {
   private webSockets: WebSocketServer | null = null;
   private sys: SysTopics | null = null;
   private readonly clients = new WeakMap<Client, ClientInfo>();
+  /** Every open connection, logged in or not, for ending those whose credentials are revoked. */
+  private readonly connections = new Set<Client>();
   private readonly traffic: Record<ListenerName, ListenerTraffic> = { tcp: new ListenerTraffic(), tls: new ListenerTraffic(), ws: new ListenerTraffic() };
   private readonly acl: Acl;
   private readonly guard: ConnectionGuard;
@@ -192,6 +197,29 @@ export class MqttBroker {
     await backends?.close();
   }
 
+  /**
+   * Closes the connections that logged in with credentials that are no longer valid (a login is checked
+   * only at CONNECT), and refuses the logins with them still being checked. Their wills are published,
+   * as for any connection that ends without a DISCONNECT [MQTT-3.1.2-8]. Returns how many it closed.
+   */
+  disconnectRevoked(revoked: RevokedCredentials): number {
+    let closed = 0;
+    for (const client of this.connections) {
+      const info = this.clients.get(client);
+      if (!info) continue;
+      if (info.principal === null) {
+        info.revokedDuringLogin?.push(revoked);
+        continue;
+      }
+      if (!loggedInWith(info.principal, revoked)) continue;
+      this.metrics.revoked.inc({ listener: info.listener, credentials: revokedLabel[revoked.kind] });
+      this.log.info({ clientId: info.clientId, address: info.address, credentials: revokedLabel[revoked.kind] }, 'credentials revoked: connection closed');
+      client.close();
+      closed += 1;
+    }
+    return closed;
+  }
+
   /** Publishes as the platform (derived sessions and journeys for integrators, commands to devices). */
   publish(topic: string, payload: string | Buffer, options: { qos: 0 | 1 | 2; retain?: boolean }): Promise<void> {
     const aedes = this.aedes;
@@ -221,6 +249,8 @@ export class MqttBroker {
     this.traffic[listener].track(socket);
     const client = this.aedes.handle(stream, request as never);
     expectClientState(client);
+    this.connections.add(client);
+    stream.once('close', () => this.connections.delete(client));
     this.clients.set(client, {
       clientId: '',
       listener,
@@ -230,6 +260,7 @@ export class MqttBroker {
       inFlight: 0,
       filters: new Map(),
       persistentWithoutId: false,
+      revokedDuringLogin: null,
     });
     guardPacketSize(client, this.options.config.maxPacketSize, () => this.metrics.refused.inc({ listener, limit: 'packet_size' }));
     checkPackets(client, (reason) => this.metrics.protocolErrors.inc({ listener, reason }));
@@ -247,6 +278,7 @@ export class MqttBroker {
       done(authenticateError({ reason: 'unknown connection', returnCode: connack.serverUnavailable }), false);
       return;
     }
+    info.revokedDuringLogin = [];
     const context: ConnectContext = {
       listener: info.listener,
       address: info.address,
@@ -259,7 +291,10 @@ export class MqttBroker {
       connected: this.connectedClients,
       principal: null,
     };
-    const finish = (outcome: 'accept' | ConnectRefusal) => {
+    const finish = (verdict: 'accept' | ConnectRefusal) => {
+      const revokedMeanwhile = info.revokedDuringLogin ?? [];
+      info.revokedDuringLogin = null;
+      const outcome = verdict === 'accept' ? this.unlessRevoked(info.listener, context.principal, revokedMeanwhile) : verdict;
       if (outcome !== 'accept') {
         done(authenticateError(outcome), false);
         return;
@@ -272,6 +307,13 @@ export class MqttBroker {
       this.log.error({ err: error }, 'a connect step failed');
       finish({ reason: 'connect step failed', returnCode: connack.serverUnavailable });
     });
+  }
+
+  /** A login whose credentials were revoked while they were being checked is refused like a wrong password. */
+  private unlessRevoked(listener: ListenerName, principal: Principal | null, revokedMeanwhile: readonly RevokedCredentials[]): 'accept' | ConnectRefusal {
+    if (principal === null || !revokedMeanwhile.some((r) => loggedInWith(principal, r))) return 'accept';
+    this.metrics.authFailures.inc({ listener, reason: 'credentials_revoked' });
+    return { reason: 'credentials_revoked', returnCode: connack.badUsernameOrPassword };
   }
 
   /** The device a verified TLS client certificate names (its CN), if the client presented one. */

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { Acl, filterWithin, isValidFilter, parseAclRules, type Principal } from '../src/acl.js';
 
 const acl = new Acl('parcours', parseAclRules('readwrite {base}/devices/#; read {base}/subjects/#', 'parcours'));
-const device: Principal = { kind: 'device', deviceId: 'd1' };
-const integrator: Principal = { kind: 'key', name: 'crm', role: 'integrator', subjects: ['family-1'] };
-const reader: Principal = { kind: 'key', name: 'bi', role: 'reader', subjects: [] };
-const admin: Principal = { kind: 'key', name: 'ops', role: 'admin', subjects: [] };
+const device: Principal = { kind: 'device', deviceId: 'd1', login: 'secret' };
+const integrator: Principal = { kind: 'key', id: 'k1', name: 'crm', role: 'integrator', subjects: ['family-1'] };
+const reader: Principal = { kind: 'key', id: 'k2', name: 'bi', role: 'reader', subjects: [] };
+const admin: Principal = { kind: 'key', id: 'k3', name: 'ops', role: 'admin', subjects: [] };
 const anonymous: Principal = { kind: 'anonymous' };
 
 const pub = (p: Principal, topic: string) => acl.canPublish(p, topic).allowed;

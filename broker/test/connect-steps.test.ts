@@ -18,7 +18,7 @@ import { runSteps } from '../src/steps.js';
 import { count, recordingParts } from './recording-parts.js';
 
 const acl = new Acl('parcours', parseAclRules('readwrite lab/#', 'parcours'));
-const d1: Principal = { kind: 'device', deviceId: 'd1' };
+const d1: Principal = { kind: 'device', deviceId: 'd1', login: 'secret' };
 
 /** A CONNECT on TCP from 10.0.0.1; `overrides` sets what the test is about. */
 function connect(overrides: Partial<ConnectContext> = {}): ConnectContext {
@@ -109,7 +109,7 @@ describe('identifyByCertificate', () => {
   it('identifies the registered device its CN names', () => {
     const context = connect({ certificateCn: 'd1', username: undefined });
     expect(identifyByCertificate(context, parts())).toBe('continue');
-    expect(context.principal).toEqual(d1);
+    expect(context.principal).toEqual({ ...d1, login: 'certificate' });
   });
 
   it('refuses a username other than the CN (CONNACK 4) and a CN no device has (CONNACK 5)', async () => {

@@ -23,8 +23,8 @@ import { count, deferred, recordingParts } from './recording-parts.js';
 type Message = Parameters<BrokerHooks['ingest']>[0];
 
 const acl = new Acl('parcours', parseAclRules('readwrite lab/#', 'parcours'));
-const d1: Principal = { kind: 'device', deviceId: 'd1' };
-const admin: Principal = { kind: 'key', name: 'ops', role: 'admin', subjects: [] };
+const d1: Principal = { kind: 'device', deviceId: 'd1', login: 'secret' };
+const admin: Principal = { kind: 'key', id: 'k3', name: 'ops', role: 'admin', subjects: [] };
 const ownTelemetry = 'parcours/devices/d1/telemetry';
 const othersTelemetry = 'parcours/devices/d2/telemetry';
 

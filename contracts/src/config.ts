@@ -156,6 +156,21 @@ const sections = {
       100_000,
       'Most messages kept in the quarantine; past it the oldest are dropped, counted and logged.',
     ),
+    quarantineMaxBytes: setting(
+      z.coerce.number().int().min(65_536),
+      268_435_456,
+      'Most bytes (payloads, topics, details) kept in the quarantine; past it the oldest messages are dropped, counted and logged, as past `quarantineMaxEntries`.',
+    ),
+    quarantinePrefixBytes: setting(
+      z.coerce.number().int().min(64),
+      4096,
+      'Of a payload larger than `maxPayloadBytes`, the quarantine keeps only the first this many bytes, with the whole size and SHA-256; such a message cannot be replayed.',
+    ),
+    quarantinePageBytes: setting(
+      z.coerce.number().int().min(4096),
+      1_048_576,
+      'Most bytes of quarantined messages (their JSON) in one page of `GET /quarantine`: a page ends before the message that would pass it (it holds at least one) and gives the offset of the next.',
+    ),
     maxClockSkew: duration(
       '5m',
       'A device time further ahead of the receive time than this is a wrong clock: the receive time replaces it and the event is flagged.',

@@ -4,6 +4,7 @@ export * from './duration.js';
 export * from './topics.js';
 export * from './payloads.js';
 export * from './registry.js';
+export * from './revoked-credentials.js';
 export * from './sessions.js';
 export * from './journeys.js';
 export * from './funnels.js';

@@ -1,7 +1,8 @@
-import { isUpstreamDeviceTopic, type Config, type PartHealth, type RegistryAsOf } from '@parcours/contracts';
+import { isUpstreamDeviceTopic, type Config, type PartHealth, type RegistryAsOf, type RevokedCredentials } from '@parcours/contracts';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
 import { ApiKeyStore } from './auth/api-key-store.js';
+import { KeyRevocationWatch } from './auth/key-revocation-watch.js';
 import { ConsumerOffsets } from './log/consumer-offsets.js';
 import { EventLog } from './log/event-log.js';
 import { eventRoutes } from './http/routes/event-routes.js';
@@ -34,6 +35,8 @@ export interface GatewayOptions {
   metrics: GatewayMetrics;
   /** Told of each quarantined message (published on `quarantine/{deviceId}` for operators). */
   onQuarantined?: (entry: QuarantineEntry) => void;
+  /** Told when credentials stop being valid, here or (API keys) in another process: the broker ends their sessions. */
+  onCredentialsRevoked?: (revoked: RevokedCredentials) => void;
 }
 
 /**
@@ -53,18 +56,21 @@ export class Gateway {
   readonly asOf: RegistryAsOf;
   private readonly pipeline: Ingest;
   private retentionTimer: NodeJS.Timeout | null = null;
+  private readonly keyWatch: KeyRevocationWatch;
   /** Rebuilt when next needed, not on every change: registering a fleet of thousands is then linear. */
   private index: AttributionIndex | null = null;
 
   constructor(private readonly options: GatewayOptions) {
     const { store, config, logger, metrics } = options;
     this.db = store.db;
-    this.registry = new RegistryStore(store.db);
+    const revoked = (credentials: RevokedCredentials) => this.revoked(credentials);
+    this.registry = new RegistryStore(store.db, revoked);
     this.log = new EventLog(store.db);
     this.offsets = new ConsumerOffsets(store.db);
-    this.quarantine = new QuarantineStore(store.db, config.gateway.quarantineMaxEntries);
+    this.quarantine = new QuarantineStore(store.db, { maxEntries: config.gateway.quarantineMaxEntries, maxBytes: config.gateway.quarantineMaxBytes });
     this.presence = new PresenceStore(store.db);
-    this.apiKeys = new ApiKeyStore(store.db);
+    this.apiKeys = new ApiKeyStore(store.db, revoked);
+    this.keyWatch = new KeyRevocationWatch(store.db, this.apiKeys, logger);
     const writer = new BatchWriter(
       store.db,
       this.log,
@@ -72,7 +78,10 @@ export class Gateway {
       this.presence,
       (dropped) => {
         metrics.quarantineDropped.inc(dropped);
-        logger.warn({ dropped, max: config.gateway.quarantineMaxEntries }, 'quarantine full: dropped the oldest messages');
+        logger.warn(
+          { dropped, maxEntries: config.gateway.quarantineMaxEntries, maxBytes: config.gateway.quarantineMaxBytes },
+          'quarantine full: dropped the oldest messages',
+        );
       },
       store.walSync,
     );
@@ -84,6 +93,7 @@ export class Gateway {
         maxPayloadBytes: config.gateway.maxPayloadBytes,
         maxClockSkewMs: config.gateway.maxClockSkew,
         maxLatenessMs: config.gateway.maxLateness,
+        quarantinePrefixBytes: config.gateway.quarantinePrefixBytes,
       },
       index: () => this.attributionIndex,
       writer,
@@ -93,16 +103,21 @@ export class Gateway {
     });
   }
 
-  /** Applies the log retention now and every hour (the server does; commands that open the store do not). */
+  /**
+   * Applies the log retention now and every hour, and watches for API keys revoked by commands (the server
+   * does; commands that open the store do not).
+   */
   async start(): Promise<void> {
     const { config, logger } = this.options;
     logger.info({ dataDir: config.data.dir, stored: this.log.head() }, 'gateway started');
+    this.keyWatch.start();
     if (config.data.logRetention <= 0) return;
     this.applyRetention();
     this.retentionTimer = setInterval(() => this.applyRetention(), retentionCheckMs).unref();
   }
 
   async stop(): Promise<void> {
+    this.keyWatch.stop();
     if (this.retentionTimer) clearInterval(this.retentionTimer);
     this.retentionTimer = null;
   }
@@ -151,6 +166,15 @@ export class Gateway {
     return tally;
   }
 
+  /** A listener that fails must not fail the change that revoked the credentials (it is committed). */
+  private revoked(credentials: RevokedCredentials): void {
+    try {
+      this.options.onCredentialsRevoked?.(credentials);
+    } catch (error) {
+      this.options.logger.error({ err: error, credentials: credentials.kind }, 'could not end the sessions of revoked credentials');
+    }
+  }
+
   authenticateDevice(deviceId: string, secret: string): Promise<boolean> {
     return this.registry.verifyCredentials(deviceId, secret);
   }
@@ -167,7 +191,7 @@ export class Gateway {
       deviceRoutes(registry, presence),
       registryChangeRoutes(registry),
       importRoutes(registry),
-      quarantineRoutes(quarantine, (filter, limit) => this.replayQuarantine(filter, limit)),
+      quarantineRoutes(quarantine, (filter, limit) => this.replayQuarantine(filter, limit), this.options.config.gateway.quarantinePageBytes),
       eventRoutes(log),
     ];
   }

@@ -12,6 +12,7 @@ export { migrate, statementCache, type Database, type Migration } from './store/
 export { EmbeddedStore } from './store/embedded-store.js';
 export { gatewayMigrations } from './store/migrations.js';
 export { InfluxRawSink } from './sinks/influx-raw-sink.js';
+export { isTruncated } from './quarantine/kept-payload.js';
 export * from './influx/index.js';
 export { ApiKeyStore } from './auth/api-key-store.js';
 export type { Access } from './auth/access.js';

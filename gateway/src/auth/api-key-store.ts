@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { errorCodes, ParcoursError, type ApiKeyInfo, type ApiRole } from '@parcours/contracts';
+import { errorCodes, ParcoursError, type ApiKeyInfo, type ApiRole, type RevokedCredentials } from '@parcours/contracts';
 import type { Database } from '../store/database.js';
 
 interface KeyRow {
@@ -22,7 +22,11 @@ function digest(key: string): string {
 }
 
 export class ApiKeyStore {
-  constructor(private readonly db: Database) {}
+  /** `onRevoked` is told when keys stop being valid here (revoked, replaced), so that their sessions end. */
+  constructor(
+    private readonly db: Database,
+    private readonly onRevoked: (revoked: RevokedCredentials) => void = () => undefined,
+  ) {}
 
   /** Creates a key; the clear key is returned once and never stored. */
   create(input: { name: string; role: ApiRole; subjects?: string[]; key?: string }): { info: ApiKeyInfo; key: string } {
@@ -49,10 +53,13 @@ export class ApiKeyStore {
 
   /** Replaces the key of that name (for keys Parcours manages itself, such as the built-in fleet's). */
   replace(input: { name: string; role: ApiRole; key?: string }): { info: ApiKeyInfo; key: string } {
-    return this.db.transaction(() => {
-      this.db.prepare('DELETE FROM api_keys WHERE name = ?').run(input.name);
+    let replaced = false;
+    const created = this.db.transaction(() => {
+      replaced = this.db.prepare('DELETE FROM api_keys WHERE name = ?').run(input.name).changes > 0;
       return this.create(input);
     })();
+    if (replaced) this.announceRemaining();
+    return created;
   }
 
   verify(key: string): ApiKeyInfo | null {
@@ -65,7 +72,24 @@ export class ApiKeyStore {
   }
 
   revoke(nameOrId: string): boolean {
-    return this.db.prepare('DELETE FROM api_keys WHERE id = ? OR name = ?').run(nameOrId, nameOrId).changes > 0;
+    const revoked = this.db.prepare('DELETE FROM api_keys WHERE id = ? OR name = ?').run(nameOrId, nameOrId).changes > 0;
+    if (revoked) this.announceRemaining();
+    return revoked;
+  }
+
+  /** Tells that only the keys stored now are valid (also once another process may have revoked some). */
+  announceRemaining(): void {
+    this.onRevoked({ kind: 'apiKeys', remaining: this.ids() });
+  }
+
+  /** The ids of the keys stored now. */
+  ids(): Set<string> {
+    return new Set(
+      this.db
+        .prepare<[], { id: string }>('SELECT id FROM api_keys')
+        .all()
+        .map((row) => row.id),
+    );
   }
 
   count(): number {

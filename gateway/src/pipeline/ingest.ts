@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { AttributionIndex } from '../registry/attribution-index.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { NewLogRecord } from '@parcours/contracts';
+import { keptPayload } from '../quarantine/kept-payload.js';
 import type { QuarantineEntry } from '../quarantine/quarantine-store.js';
 import { attribute } from './attribute.js';
 import { checkSender } from './check-sender.js';
@@ -12,7 +13,8 @@ import { type Attributed, type InboundMessage, Rejection } from './message.js';
 import { validate } from './validate.js';
 
 export interface IngestDeps {
-  options: DecodeOptions & DeviceTimeOptions;
+  /** `quarantinePrefixBytes`: what the quarantine keeps of a payload over `maxPayloadBytes`. */
+  options: DecodeOptions & DeviceTimeOptions & { quarantinePrefixBytes: number };
   /** The current attribution index (it is replaced when the registry changes). */
   index: () => AttributionIndex;
   writer: BatchWriter;
@@ -47,12 +49,12 @@ export class Ingest {
   }
 
   async handle(message: InboundMessage): Promise<WriteOutcome> {
-    const { metrics, writer, logger } = this.deps;
+    const { metrics, writer, logger, options } = this.deps;
     const result = this.run(message);
     const rejected = result instanceof Rejection;
     const channel = rejected ? (result.channel ?? 'unknown') : result.body.channel;
     metrics.received.inc({ channel });
-    const item = rejected ? quarantineItem(message, result) : acceptedItem(result);
+    const item = rejected ? quarantineItem(message, result, options) : acceptedItem(result);
     let outcome: WriteOutcome;
     try {
       outcome = await writer.write(item);
@@ -77,7 +79,7 @@ export class Ingest {
   }
 }
 
-function quarantineItem(message: InboundMessage, rejection: Rejection): WriteItem {
+function quarantineItem(message: InboundMessage, rejection: Rejection, options: IngestDeps['options']): WriteItem {
   return {
     kind: 'quarantine',
     entry: {
@@ -88,7 +90,7 @@ function quarantineItem(message: InboundMessage, rejection: Rejection): WriteIte
       username: message.username,
       reason: rejection.reason,
       detail: rejection.detail,
-      payload: message.payload,
+      ...keptPayload(message.payload, { maxPayloadBytes: options.maxPayloadBytes, prefixBytes: options.quarantinePrefixBytes }),
     },
   };
 }

@@ -1,8 +1,13 @@
+import { createHash } from 'node:crypto';
 import { errorCodes, type QuarantineReason } from '@parcours/contracts';
 import type { Database } from '../store/database.js';
+import type { KeptPayload } from './kept-payload.js';
 
-/** A message that was not accepted, kept with its raw payload so that it can be inspected or replayed. */
-export interface QuarantineEntry {
+/**
+ * A message that was not accepted, kept with its raw payload so that it can be inspected or replayed (of an
+ * oversized payload, a prefix: see kept-payload.ts).
+ */
+export interface QuarantineEntry extends KeptPayload {
   receivedAt: number;
   topic: string;
   deviceId: string | null;
@@ -11,7 +16,6 @@ export interface QuarantineEntry {
   username: string | null;
   reason: QuarantineReason;
   detail: string;
-  payload: Buffer;
 }
 
 export interface StoredQuarantineEntry extends QuarantineEntry {
@@ -34,6 +38,9 @@ interface QuarantineRow {
   reason: QuarantineReason;
   detail: string;
   payload: Buffer;
+  payload_size: number;
+  /** Null for a message stored whole before the hash was kept. */
+  payload_sha256: string | null;
 }
 
 const toEntry = (r: QuarantineRow): StoredQuarantineEntry => ({
@@ -46,43 +53,72 @@ const toEntry = (r: QuarantineRow): StoredQuarantineEntry => ({
   reason: r.reason,
   detail: r.detail,
   payload: r.payload,
+  payloadSize: r.payload_size,
+  payloadSha256: r.payload_sha256 ?? createHash('sha256').update(r.payload).digest('hex'),
 });
+
+/** The bytes an entry holds in the store, counted against `maxBytes`. */
+const storedBytes = (e: QuarantineEntry) =>
+  e.payload.length + Buffer.byteLength(e.topic) + Buffer.byteLength(e.detail) + Buffer.byteLength(e.clientId ?? '') + Buffer.byteLength(e.username ?? '');
 
 const where =
   '(@reason IS NULL OR reason = @reason) AND (@device IS NULL OR device_id = @device) AND (@ids IS NULL OR id IN (SELECT value FROM json_each(@ids)))';
 const params = (f: QuarantineFilter) => ({ reason: f.reason ?? null, device: f.deviceId ?? null, ids: f.ids ? JSON.stringify(f.ids) : null });
 
-/** Rejected messages, bounded: past `maxEntries` the oldest go, and `append` says how many. */
+/** Rejected messages, bounded in entries and in bytes: past either the oldest go, and `append` says how many. */
 export class QuarantineStore {
   /** Entries held, counted once and then kept up to date, so that staying bounded costs no full count per write. */
   private size: number | null = null;
+  /** Bytes held (`stored_bytes`), summed once and then kept up to date likewise. */
+  private held: number | null = null;
 
   constructor(
     private readonly db: Database,
-    private readonly maxEntries: number,
+    private readonly limits: { maxEntries: number; maxBytes: number },
   ) {}
 
   /** Appends (inside the caller's transaction, if any); returns how many of the oldest entries were dropped to stay bounded. */
   append(entries: readonly QuarantineEntry[]): number {
     if (entries.length === 0) return 0;
-    const before = this.count();
+    let size = this.count();
+    let held = this.bytes();
     const insert = this.db.prepare(
-      'INSERT INTO quarantine (received_at, topic, device_id, client_id, username, reason, detail, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      `INSERT INTO quarantine (received_at, topic, device_id, client_id, username, reason, detail, payload, payload_size, payload_sha256, stored_bytes)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    for (const e of entries) insert.run(e.receivedAt, e.topic, e.deviceId, e.clientId, e.username, e.reason, e.detail, e.payload);
-    this.size = before + entries.length;
-    const excess = this.size - this.maxEntries;
-    if (excess <= 0) return 0;
-    this.db.prepare('DELETE FROM quarantine WHERE id IN (SELECT id FROM quarantine ORDER BY id LIMIT ?)').run(excess);
-    this.size = this.maxEntries;
-    return excess;
+    for (const e of entries) {
+      const bytes = storedBytes(e);
+      insert.run(e.receivedAt, e.topic, e.deviceId, e.clientId, e.username, e.reason, e.detail, e.payload, e.payloadSize, e.payloadSha256, bytes);
+      size += 1;
+      held += bytes;
+    }
+    // The oldest go until both bounds hold (the newest entry too, if it alone is larger than maxBytes).
+    let dropped = 0;
+    let lastDropped: number | null = null;
+    if (size > this.limits.maxEntries || held > this.limits.maxBytes) {
+      for (const row of this.db.prepare<[], { id: number; stored_bytes: number }>('SELECT id, stored_bytes FROM quarantine ORDER BY id').iterate()) {
+        if (size <= this.limits.maxEntries && held <= this.limits.maxBytes) break;
+        lastDropped = row.id;
+        dropped += 1;
+        size -= 1;
+        held -= row.stored_bytes;
+      }
+    }
+    if (lastDropped !== null) this.db.prepare('DELETE FROM quarantine WHERE id <= ?').run(lastDropped);
+    this.size = size;
+    this.held = held;
+    return dropped;
   }
 
-  list(filter: QuarantineFilter & { limit: number; offset: number }): StoredQuarantineEntry[] {
-    return this.db
+  /**
+   * The matching entries, newest first, read one at a time, so that a page whose byte budget is spent stops
+   * reading. Consume it at once: the store runs nothing else until the loop ends.
+   */
+  *list(filter: QuarantineFilter & { limit: number; offset: number }): Generator<StoredQuarantineEntry> {
+    const rows = this.db
       .prepare<[object], QuarantineRow>(`SELECT * FROM quarantine WHERE ${where} ORDER BY id DESC LIMIT @limit OFFSET @offset`)
-      .all({ ...params(filter), limit: filter.limit, offset: filter.offset })
-      .map(toEntry);
+      .iterate({ ...params(filter), limit: filter.limit, offset: filter.offset });
+    for (const row of rows) yield toEntry(row);
   }
 
   /**
@@ -91,25 +127,37 @@ export class QuarantineStore {
    */
   take(filter: QuarantineFilter, limit: number): StoredQuarantineEntry[] {
     const before = this.count();
+    const heldBefore = this.bytes();
     return this.db.transaction(() => {
+      // A message kept truncated can never be accepted: it stays, for inspection.
       const rows = this.db
-        .prepare<[object], QuarantineRow>(`SELECT * FROM quarantine WHERE ${where} AND reason <> '${errorCodes.influxRefused}' ORDER BY id LIMIT @limit`)
+        .prepare<[object], QuarantineRow & { stored_bytes: number }>(
+          `SELECT * FROM quarantine WHERE ${where} AND reason <> '${errorCodes.influxRefused}' AND payload_size = length(payload) ORDER BY id LIMIT @limit`,
+        )
         .all({ ...params(filter), limit });
       const remove = this.db.prepare('DELETE FROM quarantine WHERE id = ?');
       for (const row of rows) remove.run(row.id);
       this.size = before - rows.length;
+      this.held = heldBefore - rows.reduce((sum, row) => sum + row.stored_bytes, 0);
       return rows.map(toEntry);
     })();
   }
 
-  /** After a rolled-back transaction the kept count may be wrong: count again on next use. */
+  /** After a rolled-back transaction the kept count and bytes may be wrong: count again on next use. */
   recount(): void {
     this.size = null;
+    this.held = null;
   }
 
   count(): number {
     this.size ??= this.db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM quarantine').get()!.n;
     return this.size;
+  }
+
+  /** Bytes held, as counted against `maxBytes`. */
+  bytes(): number {
+    this.held ??= this.db.prepare<[], { n: number }>('SELECT COALESCE(SUM(stored_bytes), 0) AS n FROM quarantine').get()!.n;
+    return this.held;
   }
 
   countByReason(): Record<string, number> {

@@ -10,6 +10,7 @@ import {
   type Membership,
   type MembershipPatch,
   type RegistryChange,
+  type RevokedCredentials,
   type Subject,
   type SubjectKind,
   type SubjectPatch,
@@ -44,7 +45,11 @@ export class RegistryStore {
   /** Inside `batch`: listeners are told once, at the end. */
   private batching = false;
 
-  constructor(private readonly db: Database) {
+  /** `onRevoked` is told when credentials stop being valid (a secret replaced, a device deleted), so that their sessions end. */
+  constructor(
+    private readonly db: Database,
+    private readonly onRevoked: (revoked: RevokedCredentials) => void = () => undefined,
+  ) {
     this.journal = new RegistryJournal(db);
   }
 
@@ -140,13 +145,16 @@ export class RegistryStore {
       if (this.count('assignments', 'device_id = @id', id) > 0)
         throw new ParcoursError(errorCodes.conflict, `device ${id} has assignments; delete those first`);
     });
+    this.onRevoked({ kind: 'device', deviceId: id });
   }
 
   /** Issues a new MQTT secret for the device; the previous one stops working. Only its salted hash is kept. */
   async issueCredentials(deviceId: string): Promise<{ deviceId: string; username: string; secret: string }> {
     this.require('device', deviceId);
     const { secret, hash } = issueSecret();
+    const previous = this.db.prepare<[string], { secret_hash: string | null }>('SELECT secret_hash FROM devices WHERE id = ?').get(deviceId)?.secret_hash;
     this.db.prepare('UPDATE devices SET secret_hash = ? WHERE id = ?').run(hash, deviceId);
+    if (previous) this.onRevoked({ kind: 'deviceSecret', deviceId });
     return { deviceId, username: deviceId, secret };
   }
 

@@ -1,6 +1,7 @@
 import { errorCodes, tags, type PartHealth } from '@parcours/contracts';
 import type { Logger } from 'pino';
 import { toLineProtocol } from '../influx/point.js';
+import { keptPayload } from '../quarantine/kept-payload.js';
 import type { QuarantineStore } from '../quarantine/quarantine-store.js';
 import { writeIsolatingRefused } from '../influx/write-isolating.js';
 import type { InfluxWriter } from '../influx/writer.js';
@@ -51,7 +52,7 @@ export class InfluxRawSink {
                 username: null,
                 reason: errorCodes.influxRefused,
                 detail: error.message,
-                payload: Buffer.from(toLineProtocol(point)),
+                ...keptPayload(Buffer.from(toLineProtocol(point))),
               },
             ]);
           },

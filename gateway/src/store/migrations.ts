@@ -93,4 +93,20 @@ export const gatewayMigrations: readonly Migration[] = [
     // One row rewritten by the health check: proof that the store still takes writes.
     sql: 'CREATE TABLE store_probe (id INTEGER PRIMARY KEY, at INTEGER NOT NULL);',
   },
+  {
+    // Of an oversized payload only a prefix is kept, with the whole one's size and hash; the quarantine is
+    // bounded in bytes too. Messages stored before were kept whole (their hash is computed when read). The
+    // index covers summing and dropping by bytes, which would otherwise read every row past its payload.
+    name: 'gateway-011-quarantine-bytes',
+    sql: `
+      ALTER TABLE quarantine ADD COLUMN payload_size INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE quarantine ADD COLUMN payload_sha256 TEXT;
+      ALTER TABLE quarantine ADD COLUMN stored_bytes INTEGER NOT NULL DEFAULT 0;
+      UPDATE quarantine SET
+        payload_size = length(payload),
+        stored_bytes = length(payload) + length(CAST(topic AS BLOB)) + length(CAST(detail AS BLOB))
+          + COALESCE(length(CAST(client_id AS BLOB)), 0) + COALESCE(length(CAST(username AS BLOB)), 0);
+      CREATE INDEX quarantine_stored_bytes ON quarantine (id, stored_bytes);
+    `,
+  },
 ];

@@ -2,8 +2,9 @@ import { idSchema, instantSchema, quarantineReasons } from '@parcours/contracts'
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { QuarantineFilter, QuarantineStore } from '../../quarantine/quarantine-store.js';
-import { pageOf, pageQuerySchema } from '../pagination.js';
+import { isTruncated } from '../../quarantine/kept-payload.js';
+import type { QuarantineFilter, QuarantineStore, StoredQuarantineEntry } from '../../quarantine/quarantine-store.js';
+import { budgetedPageOf, fillPage, pageQuerySchema } from '../pagination.js';
 
 const quarantineEntrySchema = z.object({
   id: z.number().int(),
@@ -14,13 +15,23 @@ const quarantineEntrySchema = z.object({
   username: z.string().nullable().describe('who sent it: the authenticated MQTT user name (a device id), when there was one'),
   reason: z.enum(quarantineReasons),
   detail: z.string(),
-  payload: z.string().describe('the raw payload, base64'),
+  payload: z.string().describe('the raw payload, base64: all of it, or only its first bytes when `payloadTruncated`'),
+  payloadSize: z.number().int().describe('bytes of the whole payload'),
+  payloadSha256: z.string().describe('SHA-256 of the whole payload, hex'),
+  payloadTruncated: z
+    .boolean()
+    .describe('the payload was larger than `gateway.maxPayloadBytes`: only its first `gateway.quarantinePrefixBytes` are kept, and it cannot be replayed'),
 });
+
+const toItem = (entry: StoredQuarantineEntry) => ({ ...entry, payload: entry.payload.toString('base64'), payloadTruncated: isTruncated(entry) });
 
 type Replay = (filter: QuarantineFilter, limit: number) => Promise<{ replayed: number; stored: number; duplicate: number; quarantined: number }>;
 
-/** `GET /quarantine`: rejected messages with their reason, newest first; `POST /quarantine/replay`: try them again. */
-export function quarantineRoutes(quarantine: QuarantineStore, replay: Replay): FastifyPluginAsync {
+/**
+ * `GET /quarantine`: rejected messages with their reason, newest first, in pages of at most `pageBytes` of
+ * JSON; `POST /quarantine/replay`: try them again.
+ */
+export function quarantineRoutes(quarantine: QuarantineStore, replay: Replay, pageBytes: number): FastifyPluginAsync {
   return async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
     app.get(
@@ -29,15 +40,17 @@ export function quarantineRoutes(quarantine: QuarantineStore, replay: Replay): F
         config: { access: 'read' },
         schema: {
           tags: ['quarantine'],
+          description: `A page holds at most \`limit\` messages and ${pageBytes} bytes of them (\`gateway.quarantinePageBytes\`); \`nextOffset\` is where the next starts.`,
           querystring: pageQuerySchema.extend({ reason: z.enum(quarantineReasons).optional(), deviceId: idSchema.optional() }),
-          response: { 200: pageOf(quarantineEntrySchema).extend({ countsByReason: z.record(z.string(), z.number().int()) }) },
+          response: { 200: budgetedPageOf(quarantineEntrySchema).extend({ countsByReason: z.record(z.string(), z.number().int()) }) },
         },
       },
-      async (request) => ({
-        ...request.query,
-        items: quarantine.list(request.query).map((entry) => ({ ...entry, payload: entry.payload.toString('base64') })),
-        countsByReason: quarantine.countByReason(),
-      }),
+      async (request) => {
+        const { limit, offset } = request.query;
+        // One row past the limit tells whether a next page exists.
+        const page = fillPage(quarantine.list({ ...request.query, limit: limit + 1 }), toItem, { limit, offset, maxBytes: pageBytes });
+        return { ...request.query, ...page, countsByReason: quarantine.countByReason() };
+      },
     );
     app.post(
       '/quarantine/replay',
