@@ -17,6 +17,7 @@ import { connack, connectSteps, type ConnectContext, type ConnectParts, type Con
 import { ConnectionGuard } from './connection-guard.js';
 import { deliverAtHighestQos } from './overlapping-subscriptions.js';
 import { guardPacketSize } from './packet-size-guard.js';
+import { holdUntilConnack } from './pre-connack-queue.js';
 import { publishContext, publishSteps, type PublishParts, type PublishRefusal, type Sender } from './publish-steps.js';
 import { runSteps } from './steps.js';
 import { SysTopics } from './sys-topics.js';
@@ -221,6 +222,7 @@ export class MqttBroker {
       persistentWithoutId: false,
     });
     guardPacketSize(client, this.options.config.maxPacketSize, () => this.metrics.refused.inc({ listener, limit: 'packet_size' }));
+    holdUntilConnack(client, this.options.config.maxInflight, () => this.metrics.refused.inc({ listener, limit: 'inflight' }));
     deliverAtHighestQos(client);
   }
 

@@ -1,0 +1,108 @@
+import { connect as connectTcp, type Socket } from 'node:net';
+import type { ConfigInput } from '@parcours/contracts';
+import mqttPacket, { type Packet } from 'mqtt-packet';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ParcoursApp } from '../src/app.js';
+import { api, scrapeMetrics, startApp, testConfig } from './helpers.js';
+import { waitUntil } from './mqtt-clients.js';
+
+/**
+ * Who gets to talk to the broker before logging in, over real sockets: packets pipelined behind the
+ * CONNECT, sockets that never log in, and addresses whose logins fail.
+ */
+let app: ParcoursApp | null = null;
+let sockets: Socket[] = [];
+
+afterEach(async () => {
+  for (const socket of sockets) socket.destroy();
+  sockets = [];
+  await app?.stop();
+  app = null;
+});
+
+async function start(mqttOverrides: ConfigInput['mqtt'] = {}): Promise<ParcoursApp> {
+  app = await startApp(testConfig({ mqtt: mqttOverrides }));
+  return app;
+}
+
+async function device(id: string): Promise<string> {
+  return (await api<{ credentials: { secret: string } }>(app!.urls.http, 'POST', '/api/v1/devices', { id, type: 'meter' })).body.credentials.secret;
+}
+
+/** A device speaking MQTT byte for byte: what it writes goes out in one write, every packet it gets back is kept. */
+interface RawDevice {
+  write(packets: Packet[]): void;
+  received: Packet[];
+  closed: Promise<void>;
+  isClosed(): boolean;
+}
+
+function rawDevice(): RawDevice {
+  const socket = connectTcp(Number(new URL(app!.urls.mqtt).port), '127.0.0.1');
+  sockets.push(socket);
+  socket.on('error', () => undefined);
+  const parser = mqttPacket.parser();
+  const received: Packet[] = [];
+  parser.on('packet', (packet) => received.push(packet));
+  socket.on('data', (chunk) => parser.parse(chunk));
+  let isClosed = false;
+  socket.once('close', () => {
+    isClosed = true;
+  });
+  return {
+    write: (packets) => socket.write(Buffer.concat(packets.map((packet) => mqttPacket.generate(packet)))),
+    received,
+    closed: new Promise((resolve) => socket.once('close', () => resolve())),
+    isClosed: () => isClosed,
+  };
+}
+
+function connectPacket(clientId: string, password: string): Packet {
+  return { cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 60, clientId, username: clientId, password: Buffer.from(password) };
+}
+
+function telemetry(deviceId: string, seq: number, extra = ''): Packet {
+  const payload = JSON.stringify({ ts: Date.UTC(2026, 0, 1), seq, metrics: { w: seq }, ...(extra ? { note: extra } : {}) });
+  return { cmd: 'publish', topic: `parcours/devices/${deviceId}/telemetry`, payload, qos: 1, messageId: seq, retain: false, dup: false };
+}
+
+const sent = (device: RawDevice, cmd: Packet['cmd']) => device.received.filter((packet) => packet.cmd === cmd);
+
+describe('packets pipelined behind the CONNECT (allowed by MQTT 3.1.1)', () => {
+  it('answers a CONNECT followed in the same write by 100 QoS 1 publishes with a CONNACK and 100 PUBACKs, all stored', async () => {
+    await start();
+    const d1 = rawDevice();
+    d1.write([connectPacket('d1', await device('d1')), ...Array.from({ length: 100 }, (_, i) => telemetry('d1', i + 1))]);
+    await waitUntil(() => sent(d1, 'puback').length === 100 || d1.isClosed());
+    expect(d1.received[0]).toMatchObject({ cmd: 'connack', returnCode: 0 });
+    expect(sent(d1, 'puback').map((ack) => ack.messageId)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    expect(app!.gateway.log.count()).toBe(100);
+  });
+
+  it('takes a 100 KiB publish written with its CONNECT, which arrives in several reads', async () => {
+    await start();
+    const d1 = rawDevice();
+    d1.write([connectPacket('d1', await device('d1')), telemetry('d1', 1, 'x'.repeat(100 * 1024))]);
+    await waitUntil(() => sent(d1, 'puback').length === 1 || d1.isClosed());
+    expect(d1.received.map((packet) => packet.cmd)).toEqual(['connack', 'puback']);
+    // Over gateway.maxPayloadBytes (64 KiB) but under mqtt.maxPacketSize: acknowledged and quarantined, not lost.
+    expect(app!.gateway.quarantine.count()).toBe(1);
+  });
+
+  it('refuses more pipelined packets than the in-flight limit, or one over the size limit, and counts them', async () => {
+    await start({ maxInflight: 10, maxPacketSize: 4096 });
+    const secret = await device('d1');
+    const flood = rawDevice();
+    flood.write([connectPacket('d1', secret), ...Array.from({ length: 20 }, (_, i) => telemetry('d1', i + 1))]);
+    await flood.closed;
+    const large = rawDevice();
+    large.write([connectPacket('d1', secret), telemetry('d1', 1, 'x'.repeat(10_000))]);
+    await large.closed;
+    expect(sent(flood, 'puback')).toEqual([]);
+    expect(sent(large, 'puback')).toEqual([]);
+    const metrics = await scrapeMetrics(app!.urls.http);
+    expect(metrics).toContain('parcours_mqtt_limit_breaches_total{listener="tcp",limit="inflight"} 1');
+    expect(metrics).toContain('parcours_mqtt_limit_breaches_total{listener="tcp",limit="packet_size"} 1');
+    expect(app!.gateway.log.count()).toBe(0);
+  });
+});
