@@ -57,8 +57,17 @@ function rawDevice(): RawDevice {
   };
 }
 
-function connectPacket(clientId: string, password: string): Packet {
-  return { cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 60, clientId, username: clientId, password: Buffer.from(password) };
+function connectPacket(deviceId: string, password: string): Packet {
+  return {
+    cmd: 'connect',
+    protocolId: 'MQTT',
+    protocolVersion: 4,
+    clean: true,
+    keepalive: 60,
+    clientId: deviceId,
+    username: deviceId,
+    password: Buffer.from(password),
+  };
 }
 
 function telemetry(deviceId: string, seq: number, extra = ''): Packet {
@@ -104,5 +113,39 @@ describe('packets pipelined behind the CONNECT (allowed by MQTT 3.1.1)', () => {
     expect(metrics).toContain('parcours_mqtt_limit_breaches_total{listener="tcp",limit="inflight"} 1');
     expect(metrics).toContain('parcours_mqtt_limit_breaches_total{listener="tcp",limit="packet_size"} 1');
     expect(app!.gateway.log.count()).toBe(0);
+  });
+});
+
+describe('failed logins', () => {
+  /** Resolves with the CONNACK return code the broker answers a raw CONNECT with. */
+  async function login(username: string, password: string): Promise<number | undefined> {
+    const client = rawDevice();
+    client.write([connectPacket(username, password)]);
+    await waitUntil(() => client.received.length > 0 || client.isClosed());
+    return (client.received[0] as { returnCode?: number } | undefined)?.returnCode;
+  }
+
+  it('lock out one login from an address, not the devices behind the same address', async () => {
+    await start({ authFailureLimit: 3 });
+    const good = await device('good');
+    await device('revoked');
+    for (let i = 0; i < 3; i++) expect(await login('revoked', 'old secret')).toBe(4);
+    // The same login is refused whatever it sends now (a guesser cannot tell when it has found it)…
+    expect(await login('revoked', 'anything')).toBe(5);
+    // …while a device behind the same address (here, all of them are on 127.0.0.1) logs in.
+    expect(await login('good', good)).toBe(0);
+    const metrics = await scrapeMetrics(app!.urls.http);
+    expect(metrics).toContain('parcours_mqtt_limit_breaches_total{listener="tcp",limit="auth_rate_limited"} 1');
+  });
+
+  it('lock out a whole address past a higher ceiling, when it tries one user name after another', async () => {
+    await start({ authFailureLimit: 3, authFailureAddressLimit: 10 });
+    const good = await device('good');
+    for (let i = 0; i < 10; i++) expect(await login(`guess-${i}`, 'password')).toBe(4);
+    expect(await login('guess-10', 'password')).toBe(5);
+    expect(await login('good', good)).toBe(5);
+    const metrics = await scrapeMetrics(app!.urls.http);
+    expect(metrics).toContain('parcours_mqtt_auth_failures_total{listener="tcp",reason="bad_credentials"} 10');
+    expect(metrics).toContain('parcours_mqtt_limit_breaches_total{listener="tcp",limit="auth_address_rate_limited"} 2');
   });
 });

@@ -77,6 +77,7 @@ export class MqttBroker {
       maxConnections: config.maxConnections,
       connectRate: config.connectRate,
       authFailureLimit: config.authFailureLimit,
+      authFailureAddressLimit: config.authFailureAddressLimit,
       authFailureWindowMs: config.authFailureWindow,
     });
     this.metrics = createBrokerMetrics(options.registry, this.traffic);

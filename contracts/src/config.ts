@@ -101,9 +101,14 @@ const sections = {
       authFailureLimit: setting(
         z.coerce.number().int().min(1),
         5,
-        'Failed logins from one address within `mqtt.authFailureWindow` before it is refused (CONNACK 5) until the window has passed.',
+        'Failed logins of one user name (or client id, without one) from one address within `mqtt.authFailureWindow` before that login is refused from there (CONNACK 5) until the window has passed; other logins from the address go on.',
       ),
-      authFailureWindow: duration('1m', 'Window of `mqtt.authFailureLimit`.'),
+      authFailureAddressLimit: setting(
+        z.coerce.number().int().min(1),
+        100,
+        'Failed logins from one address, whatever the login, within `mqtt.authFailureWindow` before every login from it is refused (CONNACK 5): stops a client trying user names, high enough for the devices behind one NAT.',
+      ),
+      authFailureWindow: duration('1m', 'Window of `mqtt.authFailureLimit` and `mqtt.authFailureAddressLimit`.'),
       nodeHeartbeat: duration(
         '1m',
         'How often the broker says it is alive on `$SYS/{id}/heartbeat`; the wills of a node silent for three of these (or of the previous run) are published then, within one of these.',
