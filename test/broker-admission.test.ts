@@ -1,8 +1,15 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { connect as connectTcp, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { connect as connectTls } from 'node:tls';
+import type { MqttBroker } from '@parcours/broker';
 import type { ConfigInput } from '@parcours/contracts';
 import mqttPacket, { type Packet } from 'mqtt-packet';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ParcoursApp } from '../src/app.js';
+import { createCa, createServerCertificate } from '../src/certs/dev-certificates.js';
 import { api, scrapeMetrics, startApp, testConfig } from './helpers.js';
 import { waitUntil } from './mqtt-clients.js';
 
@@ -11,7 +18,7 @@ import { waitUntil } from './mqtt-clients.js';
  * CONNECT, sockets that never log in, and addresses whose logins fail.
  */
 let app: ParcoursApp | null = null;
-let sockets: Socket[] = [];
+let sockets: Duplex[] = [];
 
 afterEach(async () => {
   for (const socket of sockets) socket.destroy();
@@ -37,10 +44,18 @@ interface RawDevice {
   isClosed(): boolean;
 }
 
-function rawDevice(): RawDevice {
-  const socket = connectTcp(Number(new URL(app!.urls.mqtt).port), '127.0.0.1');
+/**
+ * A TCP connection to the broker's TCP listener unless `port` names another; `from` is its address: every
+ * 127.x.y.z is this machine, so a test can stand for several addresses.
+ */
+function tcpSocket(from = '127.0.0.1', port = Number(new URL(app!.urls.mqtt).port)): Socket {
+  const socket = connectTcp({ port, host: '127.0.0.1', localAddress: from });
   sockets.push(socket);
   socket.on('error', () => undefined);
+  return socket;
+}
+
+function rawDevice(socket: Duplex = tcpSocket()): RawDevice {
   const parser = mqttPacket.parser();
   const received: Packet[] = [];
   parser.on('packet', (packet) => received.push(packet));
@@ -147,5 +162,89 @@ describe('failed logins', () => {
     const metrics = await scrapeMetrics(app!.urls.http);
     expect(metrics).toContain('parcours_mqtt_auth_failures_total{listener="tcp",reason="bad_credentials"} 10');
     expect(metrics).toContain('parcours_mqtt_limit_breaches_total{listener="tcp",limit="auth_address_rate_limited"} 2');
+  });
+});
+
+describe('sockets that never log in', () => {
+  /** Opens `count` sockets from `from` that send nothing; the function returned says how many the broker has closed so far. */
+  function silentSockets(count: number, from: string, port?: number): () => number {
+    let closed = 0;
+    for (let i = 0; i < count; i++) {
+      tcpSocket(from, port).once('close', () => {
+        closed += 1;
+      });
+    }
+    return () => closed;
+  }
+
+  async function publishOnce(d: RawDevice, seq: number): Promise<void> {
+    const before = sent(d, 'puback').length;
+    d.write([telemetry('d1', seq)]);
+    await waitUntil(() => sent(d, 'puback').length > before || d.isClosed());
+    expect(sent(d, 'puback').length).toBe(before + 1);
+  }
+
+  it('are capped per address, closed at once past the cap, while devices elsewhere log in and publish', async () => {
+    await start({ maxPendingPerAddress: 50 });
+    const secret = await device('d1');
+    const closedByBroker = silentSockets(500, '127.0.0.1');
+    await waitUntil(() => closedByBroker() === 450);
+    const d1 = rawDevice(tcpSocket('127.0.0.2'));
+    d1.write([connectPacket('d1', secret)]);
+    await publishOnce(d1, 1);
+    const metrics = await scrapeMetrics(app!.urls.http);
+    expect(metrics).toContain('parcours_mqtt_connections_pending{listener="tcp"} 50');
+    expect(metrics).toContain('parcours_mqtt_limit_breaches_total{listener="tcp",limit="pending_per_address"} 450');
+  });
+
+  it('are capped in total, and closed after the busy timeout once they fill more than half the cap; logged-in devices go on', async () => {
+    await start({ maxPending: 60, busyConnectTimeout: '1s' });
+    const d1 = rawDevice(tcpSocket('127.0.0.2'));
+    d1.write([connectPacket('d1', await device('d1'))]);
+    await publishOnce(d1, 1);
+    const closedByBroker = silentSockets(70, '127.0.0.1');
+    await waitUntil(() => closedByBroker() >= 10);
+    await publishOnce(d1, 2);
+    await waitUntil(() => closedByBroker() === 70);
+    await publishOnce(d1, 3);
+    const metrics = await scrapeMetrics(app!.urls.http);
+    expect(metrics).toContain('parcours_mqtt_connections_pending{listener="tcp"} 0');
+    expect(metrics).toContain('parcours_mqtt_limit_breaches_total{listener="tcp",limit="pending_connections"} 10');
+    expect(metrics).toContain('parcours_mqtt_limit_breaches_total{listener="tcp",limit="pending_timeout"} 60');
+  });
+
+  it('count on TLS from the first byte and on WebSocket from the upgrade, against the same caps', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parcours-certs-'));
+    const server = createServerCertificate(createCa(), ['127.0.0.1']);
+    writeFileSync(join(dir, 'server.crt'), server.cert);
+    writeFileSync(join(dir, 'server.key'), server.key);
+    await start({ tlsPort: 0, tlsCert: join(dir, 'server.crt'), tlsKey: join(dir, 'server.key'), maxPendingPerAddress: 3 });
+    const secret = await device('d1');
+    const tlsPort = (app!.broker as MqttBroker).tlsPort;
+    const httpPort = Number(new URL(app!.urls.http).port);
+    const upgrade =
+      'GET /mqtt HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n';
+
+    const closedByBroker = silentSockets(4, '127.0.0.1', tlsPort); // no TLS handshake at all
+    await waitUntil(() => closedByBroker() === 1);
+    const refusedUpgrade = tcpSocket('127.0.0.1', httpPort);
+    refusedUpgrade.write(upgrade);
+    await new Promise((resolve) => refusedUpgrade.once('close', resolve));
+    const silentUpgrade = tcpSocket('127.0.0.2', httpPort);
+    silentUpgrade.write(upgrade);
+    await new Promise((resolve) => silentUpgrade.once('data', resolve)); // 101 Switching Protocols, then no CONNECT
+
+    const overTls = connectTls({ socket: tcpSocket('127.0.0.2', tlsPort), rejectUnauthorized: false });
+    sockets.push(overTls);
+    const d1 = rawDevice(overTls);
+    d1.write([connectPacket('d1', secret), telemetry('d1', 1)]);
+    await waitUntil(() => sent(d1, 'puback').length === 1 || d1.isClosed());
+    expect(sent(d1, 'puback')).toHaveLength(1);
+    const metrics = await scrapeMetrics(app!.urls.http);
+    expect(metrics).toContain('parcours_mqtt_connections_pending{listener="tls"} 3');
+    expect(metrics).toContain('parcours_mqtt_connections_pending{listener="ws"} 1');
+    expect(metrics).toContain('parcours_mqtt_limit_breaches_total{listener="tls",limit="pending_per_address"} 1');
+    expect(metrics).toContain('parcours_mqtt_limit_breaches_total{listener="ws",limit="pending_per_address"} 1');
+    expect(metrics).toContain('parcours_mqtt_connects_total{listener="tls"} 1');
   });
 });

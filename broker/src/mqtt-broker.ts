@@ -17,6 +17,7 @@ import { connack, connectSteps, type ConnectContext, type ConnectParts, type Con
 import { ConnectionGuard } from './connection-guard.js';
 import { deliverAtHighestQos } from './overlapping-subscriptions.js';
 import { guardPacketSize } from './packet-size-guard.js';
+import { type PendingSocket, PendingSockets } from './pending-sockets.js';
 import { holdUntilConnack } from './pre-connack-queue.js';
 import { publishContext, publishSteps, type PublishParts, type PublishRefusal, type Sender } from './publish-steps.js';
 import { runSteps } from './steps.js';
@@ -47,6 +48,8 @@ interface ClientInfo extends Sender {
   filters: Map<string, number>;
   /** It asked for a persistent session without a client id (aedes would make one up). */
   persistentWithoutId: boolean;
+  /** Its place among the connections not logged in yet, given up once it is. */
+  pending: PendingSocket;
 }
 
 /**
@@ -65,6 +68,7 @@ export class MqttBroker {
   private readonly traffic: Record<ListenerName, ListenerTraffic> = { tcp: new ListenerTraffic(), tls: new ListenerTraffic(), ws: new ListenerTraffic() };
   private readonly acl: Acl;
   private readonly guard: ConnectionGuard;
+  private readonly pending: PendingSockets;
   private readonly metrics: BrokerMetrics;
   private readonly log: Logger;
   private readonly connectParts: ConnectParts;
@@ -81,6 +85,7 @@ export class MqttBroker {
       authFailureWindowMs: config.authFailureWindow,
     });
     this.metrics = createBrokerMetrics(options.registry, this.traffic);
+    this.pending = new PendingSockets(config, this.traffic, this.metrics);
     this.log = options.logger.child({ part: 'broker' });
     const { acl, metrics, log } = this;
     this.connectParts = { acl, guard: this.guard, hooks: options.hooks, metrics, log, allowAnonymous: config.allowAnonymous };
@@ -109,9 +114,13 @@ export class MqttBroker {
       mq: backends.mq,
       maxInflightInbound: config.maxInflight,
       heartbeatInterval: config.nodeHeartbeat,
+      connectTimeout: config.connectTimeout,
       preConnect: (client, packet, done) => {
         const info = this.clients.get(client);
-        if (info) info.persistentWithoutId = packet.clientId === '' && packet.clean === false;
+        if (info) {
+          info.persistentWithoutId = packet.clientId === '' && packet.clean === false;
+          this.pending.connectReceived(info.pending);
+        }
         done(null, true);
       },
       authenticate: (client, username, password, done) => this.authenticate(client, username, password, done),
@@ -122,6 +131,7 @@ export class MqttBroker {
     aedes.on('client', (client) => {
       const info = this.clients.get(client);
       if (!info) return;
+      this.pending.release(info.pending);
       this.traffic[info.listener].connected += 1;
       this.metrics.connects.inc({ listener: info.listener });
     });
@@ -140,18 +150,26 @@ export class MqttBroker {
     aedes.on('connectionError', (client, error) => this.log.debug({ clientId: client?.id, err: error }, 'connection error'));
     this.aedes = aedes;
 
-    this.servers.tcp = createTcpServer((socket) => this.accept(socket, 'tcp', socket));
+    this.servers.tcp = createTcpServer((socket) => {
+      const pending = this.pending.admit(socket, 'tcp');
+      if (pending) this.accept(socket, 'tcp', socket, pending);
+    });
     await this.listen(this.servers.tcp, config.port, 'tcp');
     if (config.tlsCert && config.tlsKey) {
       const [cert, key, ca] = await Promise.all([readFile(config.tlsCert), readFile(config.tlsKey), config.tlsCa ? readFile(config.tlsCa) : undefined]);
       // Client certificates are optional (rejectUnauthorized false): a device may also log in with its secret over TLS.
-      this.servers.tls = createTlsServer({ cert, key, ...(ca ? { ca, requestCert: true } : {}), rejectUnauthorized: false }, (socket) =>
-        this.accept(socket, 'tls', socket),
-      );
+      const options = { cert, key, ...(ca ? { ca, requestCert: true } : {}), rejectUnauthorized: false, handshakeTimeout: config.connectTimeout };
+      this.servers.tls = createTlsServer(options, (socket) => {
+        const pending = this.pending.tlsHandshakeDone(socket);
+        if (pending) this.accept(socket, 'tls', socket, pending);
+        else socket.destroy();
+      });
+      this.servers.tls.on('connection', (socket: Socket) => this.pending.admitTls(socket));
       await this.listen(this.servers.tls, config.tlsPort, 'tls');
     }
     this.sys = new SysTopics(aedes, `parcours ${this.options.version}`, Object.values(this.traffic), config.sysInterval);
     this.sys.start();
+    this.pending.start();
   }
 
   /** Serves MQTT over WebSocket on an HTTP server (the API's), at `mqtt.wsPath`. */
@@ -165,7 +183,9 @@ export class MqttBroker {
         socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
         return;
       }
-      wss.handleUpgrade(request, socket, head, (ws) => this.accept(createWebSocketStream(ws), 'ws', request.socket, request));
+      const pending = this.pending.admit(socket, 'ws');
+      if (!pending) return;
+      wss.handleUpgrade(request, socket, head, (ws) => this.accept(createWebSocketStream(ws), 'ws', request.socket, pending, request));
     });
   }
 
@@ -176,6 +196,7 @@ export class MqttBroker {
     this.servers = {};
     this.webSockets = null;
     this.sys?.stop();
+    this.pending.stop();
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
     for (const client of webSockets?.clients ?? []) client.terminate();
     webSockets?.close();
@@ -203,7 +224,7 @@ export class MqttBroker {
     this.log.info({ listener: name, port: (server.address() as AddressInfo).port }, 'MQTT listener open');
   }
 
-  private accept(stream: Duplex, listener: ListenerName, socket: Socket, request?: IncomingMessage): void {
+  private accept(stream: Duplex, listener: ListenerName, socket: Socket, pending: PendingSocket, request?: IncomingMessage): void {
     // A connection the listener accepted while the broker was stopping: nothing can serve it any more.
     if (!this.aedes) {
       stream.destroy();
@@ -221,6 +242,7 @@ export class MqttBroker {
       inFlight: 0,
       filters: new Map(),
       persistentWithoutId: false,
+      pending,
     });
     guardPacketSize(client, this.options.config.maxPacketSize, () => this.metrics.refused.inc({ listener, limit: 'packet_size' }));
     holdUntilConnack(client, this.options.config.maxInflight, () => this.metrics.refused.inc({ listener, limit: 'inflight' }));
