@@ -3,6 +3,7 @@ interface QueueingClient {
   _parser: { listeners(event: 'packet'): ((packet: unknown) => void)[]; removeListener(event: 'packet', listener: (packet: unknown) => void): void };
   /** Packets being handled; aedes reads the socket again when it falls to 0. */
   _parsingBatch: number;
+  /** True by the time 'connected' is emitted: aedes' enqueue then handles a packet at once instead of queueing it. */
   connackSent: boolean;
   once(event: 'connected', listener: () => void): unknown;
 }
