@@ -159,7 +159,7 @@ describe('ACLs on real connections', () => {
 });
 
 describe('authentication failures and limits', () => {
-  it('answers bad credentials with CONNACK 4, then refuses the address with 5 once it has failed too often', async () => {
+  it('answers bad credentials with CONNACK 4, then refuses that login from the address with 5 once it has failed too often', async () => {
     await start({ authFailureLimit: 3 });
     const secret = await device('d1');
     for (let i = 0; i < 3; i++) await expect(connect({ clientId: `x${i}`, username: 'd1', password: 'wrong' })).rejects.toThrow(/Bad username or password/i);

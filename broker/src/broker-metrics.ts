@@ -5,6 +5,8 @@ export type ListenerName = 'tcp' | 'tls' | 'ws';
 /** What goes through one listener: plain numbers on the per-message path, read by /metrics and $SYS. */
 export class ListenerTraffic {
   connected = 0;
+  /** Connections not logged in yet. */
+  pending = 0;
   messagesIn = 0;
   messagesOut = 0;
   private closedIn = 0;
@@ -49,6 +51,7 @@ export function createBrokerMetrics(registry: Registry, traffic: Readonly<Record
     });
   return {
     connected: fromTraffic('parcours_mqtt_clients_connected', 'MQTT clients connected, by listener.', (t) => t.connected),
+    pending: fromTraffic('parcours_mqtt_connections_pending', 'Connections not logged in yet (no CONNACK), by listener.', (t) => t.pending),
     connects: new Counter({ name: 'parcours_mqtt_connects_total', help: 'Successful MQTT connections, by listener.', labelNames: listener, registers }),
     disconnects: new Counter({
       name: 'parcours_mqtt_disconnects_total',
@@ -64,7 +67,7 @@ export function createBrokerMetrics(registry: Registry, traffic: Readonly<Record
     }),
     refused: new Counter({
       name: 'parcours_mqtt_limit_breaches_total',
-      help: 'Connections or packets refused by a limit (max_connections, connect_rate, auth_rate_limited, packet_size, inflight), by listener.',
+      help: 'Connections or packets refused by a limit (max_connections, connect_rate, auth_rate_limited, auth_address_rate_limited, pending_connections, pending_per_address, pending_timeout, packet_size, inflight), by listener.',
       labelNames: ['listener', 'limit'] as const,
       registers,
     }),

@@ -64,12 +64,18 @@ export function requireClientId({ persistentWithoutId }: ConnectContext): Connec
   return persistentWithoutId ? { reason: 'client_id_required', returnCode: connack.identifierRejected } : 'continue';
 }
 
-/** The connection guard's limits: clients at once, connect rate, addresses that keep failing to log in. */
+/** Who a client says it is, for counting its failed logins: its user name, else its client id. */
+function login({ username, clientId }: ConnectContext): string {
+  return username ?? clientId;
+}
+
+/** The connection guard's limits: clients at once, connect rate, logins and addresses that keep failing to log in. */
 export function admitConnection(context: ConnectContext, parts: Pick<ConnectParts, 'guard'> & Reporting): ConnectVerdict {
-  const limit = parts.guard.admit(context.address, context.connected);
+  const limit = parts.guard.admit(context.address, login(context), context.connected);
   if (limit === null) return 'continue';
   parts.metrics.refused.inc({ listener: context.listener, limit });
-  return refuse(context, parts, limit, limit === 'auth_rate_limited' ? connack.notAuthorized : connack.serverUnavailable);
+  const failing = limit === 'auth_rate_limited' || limit === 'auth_address_rate_limited';
+  return refuse(context, parts, limit, failing ? connack.notAuthorized : connack.serverUnavailable);
 }
 
 /** A verified TLS client certificate names a registered device (its CN); a username, if any, must agree. */
@@ -91,13 +97,13 @@ export function identifyAnonymous(context: ConnectContext, parts: Pick<ConnectPa
   return 'continue';
 }
 
-/** A device (id + secret) or an API key (the key as password); a failure counts against the address. */
+/** A device (id + secret) or an API key (the key as password); a failure counts against the login from its address. */
 export function checkCredentials(context: ConnectContext, parts: Pick<ConnectParts, 'hooks' | 'guard'> & Reporting): ConnectVerdict | Promise<ConnectVerdict> {
   if (context.principal !== null) return 'continue';
   return parts.hooks.authenticate(context.username ?? '', context.password?.toString('utf8') ?? '').then(
     (principal): ConnectVerdict => {
       if (principal === null) {
-        parts.guard.recordAuthFailure(context.address);
+        parts.guard.recordAuthFailure(context.address, login(context));
         return refuse(context, parts, 'bad_credentials', connack.badUsernameOrPassword);
       }
       context.principal = principal;

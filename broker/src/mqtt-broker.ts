@@ -18,6 +18,8 @@ import { ConnectionGuard } from './connection-guard.js';
 import { deliverAtHighestQos } from './overlapping-subscriptions.js';
 import { checkPackets, connackUnacceptableProtocol, isSupportedProtocol } from './packet-checks.js';
 import { guardPacketSize } from './packet-size-guard.js';
+import { type PendingSocket, PendingSockets } from './pending-sockets.js';
+import { holdUntilConnack } from './pre-connack-queue.js';
 import { publishContext, publishSteps, type PublishParts, type PublishRefusal, type Sender } from './publish-steps.js';
 import { loggedInWith, revokedLabel } from './revocation.js';
 import { runSteps } from './steps.js';
@@ -51,6 +53,8 @@ interface ClientInfo extends Sender {
   persistentWithoutId: boolean;
   /** While its CONNECT is being checked, the credentials revoked meanwhile: a login with them is refused. */
   revokedDuringLogin: RevokedCredentials[] | null;
+  /** Its place among the connections not logged in yet, given up once it is. */
+  pending: PendingSocket;
 }
 
 /**
@@ -71,6 +75,7 @@ export class MqttBroker {
   private readonly traffic: Record<ListenerName, ListenerTraffic> = { tcp: new ListenerTraffic(), tls: new ListenerTraffic(), ws: new ListenerTraffic() };
   private readonly acl: Acl;
   private readonly guard: ConnectionGuard;
+  private readonly pending: PendingSockets;
   private readonly metrics: BrokerMetrics;
   private readonly log: Logger;
   private readonly connectParts: ConnectParts;
@@ -84,9 +89,11 @@ export class MqttBroker {
       maxConnections: config.maxConnections,
       connectRate: config.connectRate,
       authFailureLimit: config.authFailureLimit,
+      authFailureAddressLimit: config.authFailureAddressLimit,
       authFailureWindowMs: config.authFailureWindow,
     });
     this.metrics = createBrokerMetrics(options.registry, this.traffic);
+    this.pending = new PendingSockets(config, this.traffic, this.metrics);
     this.log = options.logger.child({ part: 'broker' });
     const { acl, metrics, log } = this;
     this.connectParts = { acl, guard: this.guard, hooks: options.hooks, metrics, log, allowAnonymous: config.allowAnonymous };
@@ -116,6 +123,7 @@ export class MqttBroker {
       mq: backends.mq,
       maxInflightInbound: config.maxInflight,
       heartbeatInterval: config.nodeHeartbeat,
+      connectTimeout: config.connectTimeout,
       preConnect: (client, packet, done) => {
         const info = this.clients.get(client);
         if (info && !isSupportedProtocol(packet)) {
@@ -125,7 +133,10 @@ export class MqttBroker {
           info.socket.write(connackUnacceptableProtocol, () => done(error, false));
           return;
         }
-        if (info) info.persistentWithoutId = packet.clientId === '' && packet.clean === false;
+        if (info) {
+          info.persistentWithoutId = packet.clientId === '' && packet.clean === false;
+          this.pending.connectReceived(info.pending);
+        }
         done(null, true);
       },
       authenticate: (client, username, password, done) => this.authenticate(client, username, password, done),
@@ -136,6 +147,7 @@ export class MqttBroker {
     aedes.on('client', (client) => {
       const info = this.clients.get(client);
       if (!info) return;
+      this.pending.release(info.pending);
       this.traffic[info.listener].connected += 1;
       this.metrics.connects.inc({ listener: info.listener });
     });
@@ -154,18 +166,26 @@ export class MqttBroker {
     aedes.on('connectionError', (client, error) => this.log.debug({ clientId: client?.id, err: error }, 'connection error'));
     this.aedes = aedes;
 
-    this.servers.tcp = createTcpServer((socket) => this.accept(socket, 'tcp', socket));
+    this.servers.tcp = createTcpServer((socket) => {
+      const pending = this.pending.admit(socket, 'tcp');
+      if (pending) this.accept(socket, 'tcp', socket, pending);
+    });
     await this.listen(this.servers.tcp, config.port, 'tcp');
     if (config.tlsCert && config.tlsKey) {
       const [cert, key, ca] = await Promise.all([readFile(config.tlsCert), readFile(config.tlsKey), config.tlsCa ? readFile(config.tlsCa) : undefined]);
       // Client certificates are optional (rejectUnauthorized false): a device may also log in with its secret over TLS.
-      this.servers.tls = createTlsServer({ cert, key, ...(ca ? { ca, requestCert: true } : {}), rejectUnauthorized: false }, (socket) =>
-        this.accept(socket, 'tls', socket),
-      );
+      const options = { cert, key, ...(ca ? { ca, requestCert: true } : {}), rejectUnauthorized: false, handshakeTimeout: config.connectTimeout };
+      this.servers.tls = createTlsServer(options, (socket) => {
+        const pending = this.pending.tlsHandshakeDone(socket);
+        if (pending) this.accept(socket, 'tls', socket, pending);
+        else socket.destroy();
+      });
+      this.servers.tls.on('connection', (socket: Socket) => this.pending.admitTls(socket));
       await this.listen(this.servers.tls, config.tlsPort, 'tls');
     }
     this.sys = new SysTopics(aedes, `parcours ${this.options.version}`, Object.values(this.traffic), config.sysInterval);
     this.sys.start();
+    this.pending.start();
   }
 
   /** Serves MQTT over WebSocket on an HTTP server (the API's), at `mqtt.wsPath`. */
@@ -179,7 +199,9 @@ export class MqttBroker {
         socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
         return;
       }
-      wss.handleUpgrade(request, socket, head, (ws) => this.accept(createWebSocketStream(ws), 'ws', request.socket, request));
+      const pending = this.pending.admit(socket, 'ws');
+      if (!pending) return;
+      wss.handleUpgrade(request, socket, head, (ws) => this.accept(createWebSocketStream(ws), 'ws', request.socket, pending, request));
     });
   }
 
@@ -190,6 +212,7 @@ export class MqttBroker {
     this.servers = {};
     this.webSockets = null;
     this.sys?.stop();
+    this.pending.stop();
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
     for (const client of webSockets?.clients ?? []) client.terminate();
     webSockets?.close();
@@ -240,7 +263,7 @@ export class MqttBroker {
     this.log.info({ listener: name, port: (server.address() as AddressInfo).port }, 'MQTT listener open');
   }
 
-  private accept(stream: Duplex, listener: ListenerName, socket: Socket, request?: IncomingMessage): void {
+  private accept(stream: Duplex, listener: ListenerName, socket: Socket, pending: PendingSocket, request?: IncomingMessage): void {
     // A connection the listener accepted while the broker was stopping: nothing can serve it any more.
     if (!this.aedes) {
       stream.destroy();
@@ -261,9 +284,11 @@ export class MqttBroker {
       filters: new Map(),
       persistentWithoutId: false,
       revokedDuringLogin: null,
+      pending,
     });
     guardPacketSize(client, this.options.config.maxPacketSize, () => this.metrics.refused.inc({ listener, limit: 'packet_size' }));
     checkPackets(client, (reason) => this.metrics.protocolErrors.inc({ listener, reason }));
+    holdUntilConnack(client, this.options.config.maxInflight, () => this.metrics.refused.inc({ listener, limit: 'inflight' }));
     deliverAtHighestQos(client);
   }
 

@@ -47,7 +47,7 @@ function parts(overrides: Partial<Pick<ConnectParts, 'allowAnonymous'>> = {}): C
     },
     deviceExists: (id) => id === 'd1',
   };
-  const guard = new ConnectionGuard({ maxConnections: 10, connectRate: 100, authFailureLimit: 1, authFailureWindowMs: 60_000 });
+  const guard = new ConnectionGuard({ maxConnections: 10, connectRate: 100, authFailureLimit: 1, authFailureAddressLimit: 3, authFailureWindowMs: 60_000 });
   return { ...recordingParts(), acl, guard, hooks, allowAnonymous: false, logins, ...overrides };
 }
 
@@ -97,11 +97,21 @@ describe('admitConnection', () => {
     expect(p.logged).toEqual([expect.objectContaining({ msg: 'MQTT connection refused', reason: 'max_connections', address: '10.0.0.1' })]);
   });
 
-  it('refuses an address that keeps failing to log in with CONNACK 5', () => {
+  it('refuses a login that keeps failing from an address with CONNACK 5, by user name or else client id', () => {
     const p = parts();
-    p.guard.recordAuthFailure('10.0.0.1');
-    expect(admitConnection(connect(), p)).toEqual({ reason: 'auth_rate_limited', returnCode: connack.notAuthorized });
+    p.guard.recordAuthFailure('10.0.0.1', 'd1');
+    expect(admitConnection(connect({ clientId: 'c2' }), p)).toEqual({ reason: 'auth_rate_limited', returnCode: connack.notAuthorized });
     expect(admitConnection(connect({ address: '10.0.0.2' }), p)).toBe('continue');
+    expect(admitConnection(connect({ username: 'd2' }), p)).toBe('continue');
+    p.guard.recordAuthFailure('10.0.0.1', 'c3');
+    expect(admitConnection(connect({ username: undefined, clientId: 'c3' }), p)).toEqual({ reason: 'auth_rate_limited', returnCode: connack.notAuthorized });
+  });
+
+  it('refuses an address failing with many logins with CONNACK 5, whatever the login', async () => {
+    const p = parts();
+    for (const guess of ['guess-1', 'guess-2', 'guess-3']) p.guard.recordAuthFailure('10.0.0.1', guess);
+    expect(admitConnection(connect(), p)).toEqual({ reason: 'auth_address_rate_limited', returnCode: connack.notAuthorized });
+    expect(await count(p.metrics.refused, { listener: 'tcp', limit: 'auth_address_rate_limited' })).toBe(1);
   });
 });
 
@@ -158,13 +168,14 @@ describe('checkCredentials', () => {
     expect(context.principal).toEqual(d1);
   });
 
-  it('refuses bad credentials with CONNACK 4 and counts the failure against the address', async () => {
+  it('refuses bad credentials with CONNACK 4 and counts the failure against the login from its address', async () => {
     const p = parts();
     expect(await checkCredentials(connect({ password: Buffer.from('guess') }), p)).toEqual({
       reason: 'bad_credentials',
       returnCode: connack.badUsernameOrPassword,
     });
-    expect(p.guard.isBlocked('10.0.0.1')).toBe(true);
+    expect(p.guard.admit('10.0.0.1', 'd1', 0)).toBe('auth_rate_limited');
+    expect(p.guard.admit('10.0.0.1', 'd2', 0)).toBeNull();
     expect(p.logged).toEqual([expect.objectContaining({ msg: 'MQTT authentication failed', reason: 'bad_credentials' })]);
   });
 
@@ -172,7 +183,7 @@ describe('checkCredentials', () => {
     const p = parts();
     p.hooks = { ...p.hooks, authenticate: () => Promise.reject(new Error('database locked')) };
     expect(await checkCredentials(connect(), p)).toEqual({ reason: 'authentication_error', returnCode: connack.serverUnavailable });
-    expect(p.guard.isBlocked('10.0.0.1')).toBe(false);
+    expect(p.guard.admit('10.0.0.1', 'd1', 0)).toBeNull();
     expect(await count(p.metrics.authFailures, { listener: 'tcp', reason: 'authentication_error' })).toBe(0);
     expect(p.logged).toEqual([expect.objectContaining({ msg: 'authentication failed with an error', level: 50 })]);
   });

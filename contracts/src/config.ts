@@ -93,6 +93,26 @@ const sections = {
         1000,
         'New connections accepted per second (a one-second burst); more get CONNACK 3, so a reconnect storm is spread out.',
       ),
+      maxPending: setting(
+        z.coerce.number().int().min(1),
+        10_000,
+        'Most connections at once that have not logged in yet (TLS handshake, CONNECT awaited or being checked); more are closed at once. Leave file descriptors for `mqtt.maxConnections` plus this.',
+      ),
+      maxPendingPerAddress: setting(
+        z.coerce.number().int().min(1),
+        100,
+        'Most connections at once from one address that have not logged in yet; more from it are closed at once.',
+      ),
+      connectTimeout: setting(
+        durationSchema.refine((ms) => ms >= 1000, 'at least 1s'),
+        '30s',
+        'How long a connection may stay without sending its CONNECT (or finishing its TLS handshake) before it is closed.',
+      ),
+      busyConnectTimeout: setting(
+        durationSchema.refine((ms) => ms >= 100, 'at least 100ms'),
+        '5s',
+        'The shorter `mqtt.connectTimeout` applied while more than half of `mqtt.maxPending` connections have not logged in: the silent ones are closed first.',
+      ),
       maxInflight: setting(
         z.coerce.number().int().min(1),
         1000,
@@ -101,9 +121,14 @@ const sections = {
       authFailureLimit: setting(
         z.coerce.number().int().min(1),
         5,
-        'Failed logins from one address within `mqtt.authFailureWindow` before it is refused (CONNACK 5) until the window has passed.',
+        'Failed logins of one user name (or client id, without one) from one address within `mqtt.authFailureWindow` before that login is refused from there (CONNACK 5) until the window has passed; other logins from the address go on.',
       ),
-      authFailureWindow: duration('1m', 'Window of `mqtt.authFailureLimit`.'),
+      authFailureAddressLimit: setting(
+        z.coerce.number().int().min(1),
+        100,
+        'Failed logins from one address, whatever the login, within `mqtt.authFailureWindow` before every login from it is refused (CONNACK 5): stops a client trying user names, high enough for the devices behind one NAT.',
+      ),
+      authFailureWindow: duration('1m', 'Window of `mqtt.authFailureLimit` and `mqtt.authFailureAddressLimit`.'),
       nodeHeartbeat: duration(
         '1m',
         'How often the broker says it is alive on `$SYS/{id}/heartbeat`; the wills of a node silent for three of these (or of the previous run) are published then, within one of these.',

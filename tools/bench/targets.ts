@@ -83,7 +83,9 @@ export async function startParcours(
       PARCOURS_LOG_FORMAT: 'json',
       PARCOURS_HTTP_ADMIN_KEY: adminKey,
       PARCOURS_DATA_SYNC: options.sync ?? 'full',
+      // Every simulated device connects from 127.0.0.1: the limits meant for one address or a reconnect storm would measure themselves.
       PARCOURS_MQTT_CONNECT_RATE: '1000000',
+      PARCOURS_MQTT_MAX_PENDING_PER_ADDRESS: '1000000',
       ...(options.influxUrl ? { INFLUX_URL: options.influxUrl, INFLUX_DATABASE: 'bench' } : {}),
     },
   });
