@@ -59,6 +59,8 @@ async function startParcours(influxUrl: string): Promise<void> {
       PARCOURS_LOG_FORMAT: 'json',
       PARCOURS_GATEWAY_MAX_CLOCK_SKEW: '3650d',
       PARCOURS_GATEWAY_MAX_LATENESS: '3650d',
+      // Every client of the soak comes from 127.0.0.1, as if from behind one NAT.
+      PARCOURS_MQTT_MAX_PENDING_PER_ADDRESS: '10000',
       INFLUX_URL: influxUrl,
       INFLUX_DATABASE: database,
     },
