@@ -105,6 +105,10 @@ export class MqttBroker {
     const aedes = await Aedes.createBroker({
       persistence: backends.persistence,
       mq: backends.mq,
+      // No limit on the messages being fanned out at once (aedes' default is 100). With one, the messages past
+      // it wait in mqemitter's queue, which is emptied by recursion: a backlog (behind a subscriber too slow
+      // to take its share) whose messages then match no subscriber (it went away) overflows the stack.
+      concurrency: 0,
       maxInflightInbound: config.maxInflight,
       heartbeatInterval: config.nodeHeartbeat,
       preConnect: (client, packet, done) => {
