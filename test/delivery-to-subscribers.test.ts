@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParcoursApp } from '../src/app.js';
-import { adminKey, api, startApp, testConfig } from './helpers.js';
+import { adminKey, api, scrapeMetrics, startApp, testConfig } from './helpers.js';
 import { connectRecording, waitUntil } from './mqtt-clients.js';
 
 const t0 = Date.UTC(2026, 0, 1);
@@ -63,6 +63,29 @@ async function spawnStalledSubscriber(url: string, options: { clientId: string; 
   return child;
 }
 
+/** Sends 8 MiB of commands to `parcours/devices/d0/commands/fill`: more than a stalled subscriber's connection holds. */
+async function fillConnection(app: ParcoursApp): Promise<void> {
+  const admin = await mqtt.connectAsync(app.urls.mqtt, { username: 'admin', password: adminKey(), reconnectPeriod: 0 });
+  const filler = Buffer.alloc(256 * 1024, 'x');
+  for (let i = 0; i < 32; i++) await admin.publishAsync('parcours/devices/d0/commands/fill', filler, { qos: 0 });
+  await admin.endAsync();
+}
+
+async function waitForSlowClient(app: ParcoursApp): Promise<void> {
+  await waitUntil(async () => /parcours_mqtt_slow_clients\{listener="tcp"\} 1/.test(await scrapeMetrics(app.urls.http)));
+}
+
+/** `count` telemetry messages of device d0 from `seq`, 50 in flight at a time (each acknowledged at QoS 1). */
+async function sendTelemetry(device: MqttClient, seq: number, count: number, qos: 0 | 1 = 1): Promise<void> {
+  for (let start = seq; start < seq + count; start += 50) {
+    const batch = Array.from({ length: Math.min(50, seq + count - start) }, (_, i) => {
+      const n = start + i;
+      return device.publishAsync('parcours/devices/d0/telemetry', JSON.stringify({ ts: t0 + n, seq: n, metrics: { power_w: n } }), { qos });
+    });
+    await Promise.all(batch);
+  }
+}
+
 describe('a subscriber killed during a flood', () => {
   let app: ParcoursApp;
   let devices: MqttClient[];
@@ -80,16 +103,15 @@ describe('a subscriber killed during a flood', () => {
   it('leaves the broker serving the others', async () => {
     const subscriber = await spawnStalledSubscriber(app.urls.mqtt, { clientId: 'stalled-admin', filter: 'parcours/devices/#', clean: false });
     const exited = new Promise((resolve) => subscriber.once('exit', resolve));
-    // Fill the stalled subscriber's connection, so that deliveries to it wait while the devices flood.
-    const admin = await mqtt.connectAsync(app.urls.mqtt, { username: 'admin', password: adminKey(), reconnectPeriod: 0 });
-    const filler = Buffer.alloc(256 * 1024, 'x');
-    for (let i = 0; i < 32; i++) await admin.publishAsync('parcours/devices/d0/commands/fill', filler, { qos: 0 });
+    // Deliveries to it wait while the devices flood.
+    await fillConnection(app);
+    await waitForSlowClient(app);
     await Promise.all(devices.map((device, i) => flood(device, i, 150)));
     // Each message is stored before it is fanned out: once all are, they are waiting for (or past) the fan-out.
     await waitUntil(() => app.gateway.log.count() === 15_000);
     subscriber.kill('SIGKILL');
     await exited;
-    await waitUntil(() => app.broker.connectedClients === devices.length + 1);
+    await waitUntil(() => app.broker.connectedClients === devices.length);
 
     const watcher = await connectRecording(app.urls.mqtt, { username: 'admin', password: adminKey() });
     await watcher.client.subscribeAsync('parcours/devices/d1/#', { qos: 1 });
@@ -97,6 +119,65 @@ describe('a subscriber killed during a flood', () => {
     await waitUntil(() => watcher.messages.some((message) => message.payload.includes('10000')));
     expect((await fetch(`${app.urls.http}/healthz`)).status).toBe(200);
     await watcher.client.endAsync();
-    await admin.endAsync();
+  });
+});
+
+describe('a subscriber that stops reading', () => {
+  let app: ParcoursApp;
+  let device: MqttClient;
+
+  beforeAll(async () => {
+    app = await startApp(testConfig({ data: { sync: 'normal' }, mqtt: { maxQueuedMessages: 200, maxQueuedBytes: 64 * 1024 * 1024 } }));
+    [device] = (await connectDevices(app, 1)) as [MqttClient];
+  });
+
+  afterAll(async () => {
+    await device.endAsync(true);
+    await app.stop();
+  });
+
+  it('is disconnected once its queue is full, holding back neither ingest, nor the platform, nor the other subscribers', async () => {
+    const watcher = await connectRecording(app.urls.mqtt, { username: 'admin', password: adminKey() });
+    await watcher.client.subscribeAsync(['parcours/devices/d0/telemetry', 'parcours/devices/d0/commands/ping'], { qos: 1 });
+    await spawnStalledSubscriber(app.urls.mqtt, { clientId: 'stalled-integrator', filter: 'parcours/devices/#', clean: true });
+    await fillConnection(app);
+    await waitForSlowClient(app);
+    expect(await scrapeMetrics(app.urls.http)).toMatch(/parcours_mqtt_slowest_client_queued_messages\{listener="tcp",client_id="stalled-integrator"\} \d+/);
+
+    // The platform's own publishes (derived results for integrators) are not held back by it.
+    await app.broker.publish('parcours/devices/d0/commands/ping', 'ping', { qos: 1 });
+    await waitUntil(() => watcher.messages.some((message) => message.payload === 'ping'));
+    // Nor is ingest: QoS 0 messages, whose oldest it loses once its queue is full, then QoS 1 messages, each
+    // acknowledged; all reach the subscriber that reads.
+    await sendTelemetry(device, 1, 300, 0);
+    await waitUntil(async () =>
+      /parcours_mqtt_dropped_messages_total\{listener="tcp",qos="0",reason="queue_full"\} [1-9]/.test(await scrapeMetrics(app.urls.http)),
+    );
+    await sendTelemetry(device, 301, 400);
+    await waitUntil(() => app.gateway.log.count() === 700);
+    await waitUntil(() => watcher.messages.filter((message) => message.topic.endsWith('/telemetry')).length === 700);
+
+    // Its queue filled with QoS 1 messages: it was disconnected, and what it lost counted.
+    await waitUntil(() => app.broker.connectedClients === 2);
+    const metrics = await scrapeMetrics(app.urls.http);
+    expect(metrics).toMatch(/parcours_mqtt_limit_breaches_total\{listener="tcp",limit="queued_messages"\} 1\n/);
+    expect(metrics).toMatch(/parcours_mqtt_dropped_messages_total\{listener="tcp",qos="1",reason="disconnected"\} [1-9]\d*\n/);
+    expect(metrics).toMatch(/parcours_mqtt_slow_clients\{listener="tcp"\} 0\n/);
+    await watcher.client.endAsync();
+  });
+
+  it('parks a persistent session: its QoS 1 messages come on its return', async () => {
+    await spawnStalledSubscriber(app.urls.mqtt, { clientId: 'stalled-mirror', filter: 'parcours/devices/d0/#', clean: false });
+    await fillConnection(app);
+    await waitForSlowClient(app);
+    const clients = app.broker.connectedClients;
+    await sendTelemetry(device, 1001, 300);
+    await waitUntil(() => app.broker.connectedClients === clients - 1);
+
+    const mirror = await connectRecording(app.urls.mqtt, { clientId: 'stalled-mirror', clean: false, username: 'admin', password: adminKey() });
+    const seqs = () => new Set(mirror.messages.filter((m) => m.topic.endsWith('/telemetry')).map((m) => (JSON.parse(m.payload) as { seq: number }).seq));
+    await waitUntil(() => seqs().size === 300);
+    expect(Math.min(...seqs())).toBe(1001);
+    await mirror.client.endAsync();
   });
 });
