@@ -181,3 +181,20 @@ describe('a subscriber that stops reading', () => {
     await mirror.client.endAsync();
   });
 });
+
+describe('a subscriber that reads nothing at all', () => {
+  let app: ParcoursApp;
+
+  beforeAll(async () => {
+    app = await startApp(testConfig({ mqtt: { sendTimeout: '1s' } }));
+  });
+
+  afterAll(() => app.stop());
+
+  it('is disconnected after mqtt.sendTimeout, and counted', async () => {
+    await spawnStalledSubscriber(app.urls.mqtt, { clientId: 'stalled-reader', filter: 'parcours/devices/#', clean: true });
+    await fillConnection(app);
+    await waitUntil(() => app.broker.connectedClients === 0);
+    expect(await scrapeMetrics(app.urls.http)).toMatch(/parcours_mqtt_limit_breaches_total\{listener="tcp",limit="send_timeout"\} 1\n/);
+  });
+});

@@ -64,7 +64,7 @@ export function createBrokerMetrics(registry: Registry, traffic: Readonly<Record
     }),
     refused: new Counter({
       name: 'parcours_mqtt_limit_breaches_total',
-      help: 'Connections or packets refused by a limit (max_connections, connect_rate, auth_rate_limited, packet_size, inflight, queued_messages, queued_bytes), by listener.',
+      help: 'Connections or packets refused by a limit (max_connections, connect_rate, auth_rate_limited, packet_size, inflight, queued_messages, queued_bytes, send_timeout), by listener.',
       labelNames: ['listener', 'limit'] as const,
       registers,
     }),

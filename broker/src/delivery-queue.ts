@@ -36,6 +36,8 @@ export interface DeliveryEvents {
   fellBehind(queue: DeliveryQueue): void;
   /** A QoS 1/2 message found no room: the client is disconnected. */
   overflowed(queue: DeliveryQueue, limit: QueueLimit): void;
+  /** aedes closed the connection: its send buffer stayed full for `mqtt.sendTimeout` (aedes' `drainTimeout`). */
+  timedOut(queue: DeliveryQueue): void;
 }
 
 /**
@@ -72,7 +74,11 @@ export class DeliveryQueue {
     // As aedes does, a QoS 0 message to a QoS 1/2 subscription goes through `deliver0` (wrapped or not).
     target.deliverQoS = (packet, done) => (packet.qos === 0 ? target.deliver0(packet, done) : this.offer(packet, packet.qos, deliverQoS, done));
     target.conn.on('drain', () => this.pump());
-    target.conn.once('close', () => this.close());
+    target.conn.once('close', () => {
+      // aedes destroys the connection with this error when its drain timeout expires (the tests cover it).
+      if (target.conn.errored?.message === 'drain timeout') this.events.timedOut(this);
+      this.close();
+    });
   }
 
   get clientId(): string {

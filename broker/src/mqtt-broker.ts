@@ -116,6 +116,7 @@ export class MqttBroker {
       // to take its share) whose messages then match no subscriber (it went away) overflows the stack.
       // Deliveries no longer hold the fan-out (DeliveryQueue), so nothing piles up in its place.
       concurrency: 0,
+      drainTimeout: config.sendTimeout,
       maxInflightInbound: config.maxInflight,
       heartbeatInterval: config.nodeHeartbeat,
       preConnect: (client, packet, done) => {
@@ -249,6 +250,10 @@ export class MqttBroker {
         overflowed: ({ clientId, messages, bytes }, limit) => {
           this.metrics.refused.inc({ listener, limit });
           this.log.warn({ clientId, limit, messages, bytes }, 'subscriber too slow for its QoS 1/2 messages: disconnecting it');
+        },
+        timedOut: ({ clientId }) => {
+          this.metrics.refused.inc({ listener, limit: 'send_timeout' });
+          this.log.warn({ clientId }, 'client reads nothing: its connection was closed (mqtt.sendTimeout)');
         },
       },
     );

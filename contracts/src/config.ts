@@ -108,6 +108,10 @@ const sections = {
         10_485_760,
         'Bytes (topics and payloads) on their way to one subscriber, as `mqtt.maxQueuedMessages` (a single larger message still gets through an empty queue).',
       ),
+      sendTimeout: duration(
+        '1m',
+        'A connection whose send buffer stays full this long (the client reads nothing) is closed, whatever its keepalive; `0s`: never.',
+      ),
       authFailureLimit: setting(
         z.coerce.number().int().min(1),
         5,
