@@ -67,7 +67,7 @@ export function createBrokerMetrics(registry: Registry, traffic: Readonly<Record
     }),
     refused: new Counter({
       name: 'parcours_mqtt_limit_breaches_total',
-      help: 'Connections or packets refused by a limit (max_connections, connect_rate, auth_rate_limited, auth_address_rate_limited, pending_connections, pending_per_address, pending_timeout, packet_size, inflight), by listener.',
+      help: 'Connections or packets refused by a limit (max_connections, connect_rate, auth_rate_limited, auth_address_rate_limited, pending_connections, pending_per_address, pending_timeout, packet_size, inflight, queued_messages, queued_bytes, send_timeout), by listener.',
       labelNames: ['listener', 'limit'] as const,
       registers,
     }),

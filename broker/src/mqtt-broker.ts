@@ -15,6 +15,8 @@ import type { BrokerHooks } from './broker-hooks.js';
 import { createBrokerMetrics, ListenerTraffic, type BrokerMetrics, type ListenerName } from './broker-metrics.js';
 import { connack, connectSteps, type ConnectContext, type ConnectParts, type ConnectRefusal } from './connect-steps.js';
 import { ConnectionGuard } from './connection-guard.js';
+import { createDeliveryMetrics, type DeliveryMetrics } from './delivery-metrics.js';
+import { DeliveryQueue } from './delivery-queue.js';
 import { deliverAtHighestQos } from './overlapping-subscriptions.js';
 import { checkPackets, connackUnacceptableProtocol, isSupportedProtocol } from './packet-checks.js';
 import { guardPacketSize } from './packet-size-guard.js';
@@ -77,6 +79,9 @@ export class MqttBroker {
   private readonly guard: ConnectionGuard;
   private readonly pending: PendingSockets;
   private readonly metrics: BrokerMetrics;
+  /** Each connection's delivery queue, for the metrics. */
+  private readonly deliveries = new Map<DeliveryQueue, ListenerName>();
+  private readonly deliveryMetrics: DeliveryMetrics;
   private readonly log: Logger;
   private readonly connectParts: ConnectParts;
   private readonly publishParts: PublishParts;
@@ -94,6 +99,7 @@ export class MqttBroker {
     });
     this.metrics = createBrokerMetrics(options.registry, this.traffic);
     this.pending = new PendingSockets(config, this.traffic, this.metrics);
+    this.deliveryMetrics = createDeliveryMetrics(options.registry, () => this.deliveries.entries());
     this.log = options.logger.child({ part: 'broker' });
     const { acl, metrics, log } = this;
     this.connectParts = { acl, guard: this.guard, hooks: options.hooks, metrics, log, allowAnonymous: config.allowAnonymous };
@@ -121,6 +127,12 @@ export class MqttBroker {
     const aedes = await Aedes.createBroker({
       persistence: backends.persistence,
       mq: backends.mq,
+      // No limit on the messages being fanned out at once (aedes' default is 100). With one, the messages past
+      // it wait in mqemitter's queue, which is emptied by recursion: a backlog (behind a subscriber too slow
+      // to take its share) whose messages then match no subscriber (it went away) overflows the stack.
+      // Deliveries no longer hold the fan-out (DeliveryQueue), so nothing piles up in its place.
+      concurrency: 0,
+      drainTimeout: config.sendTimeout,
       maxInflightInbound: config.maxInflight,
       heartbeatInterval: config.nodeHeartbeat,
       connectTimeout: config.connectTimeout,
@@ -289,7 +301,32 @@ export class MqttBroker {
     guardPacketSize(client, this.options.config.maxPacketSize, () => this.metrics.refused.inc({ listener, limit: 'packet_size' }));
     checkPackets(client, (reason) => this.metrics.protocolErrors.inc({ listener, reason }));
     holdUntilConnack(client, this.options.config.maxInflight, () => this.metrics.refused.inc({ listener, limit: 'inflight' }));
+    this.queueDeliveries(client, listener, stream);
+    // After the queue: a QoS 0 copy that steps aside for a QoS 1/2 one takes no room in it.
     deliverAtHighestQos(client);
+  }
+
+  /** Delivers to the client through its own bounded queue; what it drops, and a disconnection for it, are counted and logged. */
+  private queueDeliveries(client: Client, listener: ListenerName, stream: Duplex): void {
+    const { maxQueuedMessages, maxQueuedBytes } = this.options.config;
+    const queue = new DeliveryQueue(
+      client,
+      { maxMessages: maxQueuedMessages, maxBytes: maxQueuedBytes },
+      {
+        dropped: (qos, reason) => this.deliveryMetrics.dropped.inc({ listener, qos: String(qos), reason }),
+        fellBehind: ({ clientId, messages, bytes }) => this.log.warn({ clientId, messages, bytes }, 'subscriber too slow: dropping its oldest QoS 0 messages'),
+        overflowed: ({ clientId, messages, bytes }, limit) => {
+          this.metrics.refused.inc({ listener, limit });
+          this.log.warn({ clientId, limit, messages, bytes }, 'subscriber too slow for its QoS 1/2 messages: disconnecting it');
+        },
+        timedOut: ({ clientId }) => {
+          this.metrics.refused.inc({ listener, limit: 'send_timeout' });
+          this.log.warn({ clientId }, 'client reads nothing: its connection was closed (mqtt.sendTimeout)');
+        },
+      },
+    );
+    this.deliveries.set(queue, listener);
+    stream.once('close', () => this.deliveries.delete(queue));
   }
 
   private authenticate(

@@ -118,6 +118,20 @@ const sections = {
         1000,
         'QoS 1/2 messages of one client being stored at once (and QoS 2 awaiting PUBREL); a client over it is disconnected.',
       ),
+      maxQueuedMessages: setting(
+        z.coerce.number().int().min(1),
+        1000,
+        'Messages (any QoS) on their way to one subscriber that its connection has not taken yet. When full, its oldest QoS 0 message is dropped for a new one; a QoS 1/2 message that finds no room disconnects it (a persistent session keeps its QoS 1/2 messages until it is back).',
+      ),
+      maxQueuedBytes: setting(
+        z.coerce.number().int().min(1024),
+        10_485_760,
+        'Bytes (topics and payloads) on their way to one subscriber, as `mqtt.maxQueuedMessages` (a single larger message still gets through an empty queue).',
+      ),
+      sendTimeout: duration(
+        '1m',
+        'A connection whose send buffer stays full this long (the client reads nothing) is closed, whatever its keepalive; `0s`: never.',
+      ),
       authFailureLimit: setting(
         z.coerce.number().int().min(1),
         5,
