@@ -182,6 +182,37 @@ const cases: Case[] = [
     status: 415,
     code: errorCodes.unsupportedMediaType,
   },
+  {
+    name: 'JSON declared as UTF-16',
+    request: () => request('POST', '/api/v1/devices', json('; charset=utf-16'), validDevice),
+    status: 415,
+    code: errorCodes.unsupportedMediaType,
+  },
+  {
+    name: 'JSON declared as Latin-1',
+    request: () => request('POST', '/api/v1/devices', json('; charset=iso-8859-1'), validDevice),
+    status: 415,
+    code: errorCodes.unsupportedMediaType,
+  },
+  {
+    name: 'JSON with invalid UTF-8',
+    request: () =>
+      request('POST', '/api/v1/devices', json(), Buffer.concat([Buffer.from('{"id":"d'), Buffer.from([0xff, 0xfe]), Buffer.from('","type":"meter"}')])),
+    status: 400,
+    code: errorCodes.badEncoding,
+  },
+  {
+    name: 'JSON with a UTF-16 surrogate encoded in UTF-8',
+    request: () =>
+      request(
+        'POST',
+        '/api/v1/devices',
+        json(),
+        Buffer.concat([Buffer.from('{"id":"d","type":"meter","name":"'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}')]),
+      ),
+    status: 400,
+    code: errorCodes.badEncoding,
+  },
   { name: 'malformed JSON', request: () => request('POST', '/api/v1/devices', json(), '{"id":'), status: 400, code: errorCodes.badJson },
   {
     name: 'an empty JSON body',
@@ -196,6 +227,25 @@ const cases: Case[] = [
     code: errorCodes.badJson,
   },
   { name: 'a device that fails its schema', request: () => request('POST', '/api/v1/devices', json(), '{"id":"d"}'), status: 400, code: errorCodes.validation },
+  {
+    name: 'a CSV import with invalid UTF-8',
+    request: () =>
+      request(
+        'POST',
+        '/api/v1/import/subjects',
+        { ...auth(), 'content-type': 'text/csv' },
+        Buffer.concat([Buffer.from('id,kind,type,name\np1,individual,person,Ren'), Buffer.from([0xe9]), Buffer.from('e\n')]),
+      ),
+    status: 400,
+    code: errorCodes.badEncoding,
+  },
+  {
+    name: 'a CSV import declared as Windows-1252',
+    request: () =>
+      request('POST', '/api/v1/import/subjects', { ...auth(), 'content-type': 'text/csv; charset=windows-1252' }, 'id,kind,type\np1,individual,person\n'),
+    status: 415,
+    code: errorCodes.unsupportedMediaType,
+  },
   { name: 'the metrics without a key', request: () => request('GET', '/metrics'), status: 401, code: errorCodes.unauthorized },
   {
     name: 'a WebSocket upgrade off the MQTT path',
@@ -256,7 +306,7 @@ describe('an HTTP request the API refuses', () => {
 });
 
 describe('a valid request', () => {
-  it('still works: a device with the longest id, a CSV with accents', async () => {
+  it('still works: a device with the longest id, JSON declared as UTF-8, a UTF-8 CSV with accents', async () => {
     const id = `d${'x'.repeat(127)}`;
     const created = await raw(request('POST', '/api/v1/devices', json('; charset=UTF-8'), JSON.stringify({ id, type: 'meter', name: 'Compteur élevé' })));
     expect(created.status).toBe(201);

@@ -10,6 +10,7 @@ import { httpErrorHandler, type CountHttpError } from './errors.js';
 import { checkRequest } from './request-checks.js';
 import { routeNotFound } from './route-not-found.js';
 import { answerNodeRefusals, clientErrorHandler } from './socket-errors.js';
+import { useUtf8Parsers } from './utf8-bodies.js';
 
 /** Where swagger-ui serves its pages, and the document they show. */
 const docsPrefix = '/docs';
@@ -57,6 +58,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(routeNotFound(app, deps.countError));
+  useUtf8Parsers(app);
   app.addHook('onRequest', checkRequest);
   app.addHook('onRequest', deps.authorize);
   app.addHook('onRoute', (route) => {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { importKinds, importRecords, type ImportRow } from '../../registry/bulk-import.js';
 import { csvRows } from '../../registry/csv-import.js';
 import type { RegistryStore } from '../../registry/registry-store.js';
+import { utf8TextParser } from '../utf8-bodies.js';
 import { errors } from './registry-schemas.js';
 
 const counts = z.object(Object.fromEntries(importKinds.map((k) => [k, z.number().int()])) as Record<(typeof importKinds)[number], z.ZodNumber>);
@@ -16,7 +17,7 @@ const description = 'All or nothing: on any problem nothing is written and every
 export function importRoutes(registry: RegistryStore): FastifyPluginAsync {
   return async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
-    app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+    app.addContentTypeParser('text/csv', { parseAs: 'buffer' }, utf8TextParser);
 
     app.post(
       '/import',
