@@ -163,6 +163,7 @@ export class ParcoursApp {
         (reason) => this.metrics.authFailures.inc({ reason }),
       ),
       countError: (status, code) => this.metrics.httpErrors.inc({ status, code }),
+      requestTimeout: config.http.requestTimeout,
       onServer: (server, refuse) => {
         if (this.broker instanceof MqttBroker) this.broker.attachWebSocket(server, refuse);
       },

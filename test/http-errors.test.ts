@@ -28,7 +28,7 @@ const log = new Writable({
 });
 
 beforeAll(async () => {
-  app = await startApp(testConfig(), log);
+  app = await startApp(testConfig({ http: { requestTimeout: '2s' } }), log);
   port = Number(new URL(app.urls.http).port);
 });
 
@@ -284,6 +284,11 @@ describe('an HTTP request the API refuses', () => {
     if (allow !== undefined) expect(response.headers.allow).toBe(allow);
   });
 
+  it('that sends its body too slowly gets 408 once the request timeout is over', async () => {
+    const response = await raw(request('POST', '/api/v1/devices', { ...json(), 'content-length': '100' }, '{"id":'));
+    expectProblem(response, 408, errorCodes.requestTimeout);
+  });
+
   it('whose handler fails gets 500 with a code and no detail of the failure', async () => {
     const spy = vi.spyOn(app.gateway.registry, 'listDevices').mockImplementation(() => {
       throw new Error('disk on fire at /var/lib/secret');
@@ -300,7 +305,7 @@ describe('an HTTP request the API refuses', () => {
 
   it('is counted by status and code', async () => {
     const metrics = await scrapeMetrics(app.urls.http);
-    for (const { status, code } of [...cases, { status: 500, code: errorCodes.internal }])
+    for (const { status, code } of [...cases, { status: 408, code: errorCodes.requestTimeout }, { status: 500, code: errorCodes.internal }])
       expect(metrics).toMatch(new RegExp(`parcours_http_errors_total\\{status="${status}",code="${code}"\\} [1-9]`));
   });
 });
@@ -340,6 +345,7 @@ describe('a request arriving while the API closes', () => {
       version: '0.0.0',
       authorize: async () => {},
       countError: () => {},
+      requestTimeout: 60_000,
     });
     await http.listen({ host: '127.0.0.1', port: 0 });
     let received = 0;

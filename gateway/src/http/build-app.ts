@@ -31,6 +31,8 @@ export interface HttpAppDeps {
   authorize: (request: FastifyRequest) => Promise<void>;
   /** Told of every error answered (`parcours_http_errors_total`). */
   countError: CountHttpError;
+  /** How long a request may take to arrive, headers and body (`http.requestTimeout`), in ms. */
+  requestTimeout: number;
 }
 
 /** Builds the HTTP API without listening, so tests can `inject` or listen on port 0 (fastify's testing guide). */
@@ -43,7 +45,11 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
     logController: new LogController({ disableRequestLogging: true }),
     // fastify's default (100) would refuse the longest ids with 414.
     routerOptions: { maxParamLength: idMaxLength },
+    requestTimeout: deps.requestTimeout,
     http: {
+      headersTimeout: Math.min(60_000, deps.requestTimeout),
+      // Node looks for late requests this often (30 s by default): a short timeout would be late by as much.
+      connectionsCheckingInterval: Math.min(30_000, Math.ceil(deps.requestTimeout / 4)),
       // Node would answer a missing Host with a bare 400 of its own; checkRequest answers it as a problem.
       requireHostHeader: false,
     },

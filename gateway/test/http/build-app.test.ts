@@ -21,6 +21,7 @@ function build(routes: FastifyPluginAsync[]): Promise<HttpApp> {
       (reason) => failures.push(reason),
     ),
     countError: () => {},
+    requestTimeout: 60_000,
   });
 }
 
