@@ -170,8 +170,10 @@ export class ParcoursApp {
         (key) => keys.verify(key),
         (reason) => this.metrics.authFailures.inc({ reason }),
       ),
-      onServer: (server) => {
-        if (this.broker instanceof MqttBroker) this.broker.attachWebSocket(server);
+      countError: (status, code) => this.metrics.httpErrors.inc({ status, code }),
+      requestTimeout: config.http.requestTimeout,
+      onServer: (server, refuse) => {
+        if (this.broker instanceof MqttBroker) this.broker.attachWebSocket(server, refuse);
       },
     });
     this.parts = [

@@ -1,7 +1,8 @@
 import type { Health, PartHealth } from '@parcours/contracts';
-import { buildHttpApp, type HttpApp, type HttpAppDeps } from '@parcours/gateway';
+import { buildHttpApp, refuseSocket, type HttpApp, type HttpAppDeps, type SocketProblem } from '@parcours/gateway';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Part } from './lifecycle/parts.js';
 
 export interface HttpServerOptions extends Omit<HttpAppDeps, 'health' | 'routes'> {
@@ -11,8 +12,11 @@ export interface HttpServerOptions extends Omit<HttpAppDeps, 'health' | 'routes'
   health: () => Health['parts'];
   /** The route plugins, asked for when the server starts (the parts that serve them are built by then). */
   routes: () => HttpAppDeps['routes'];
-  /** Called with the HTTP server before it listens (MQTT over WebSocket shares it). */
-  onServer?: (server: Server) => void;
+  /**
+   * Called with the HTTP server before it listens (MQTT over WebSocket shares it), and how to refuse an
+   * upgrade it does not serve, as the API answers its errors.
+   */
+  onServer?: (server: Server, refuse: (socket: Duplex, refusal: SocketProblem) => void) => void;
 }
 
 /** The HTTP API as a part: built and listening on start, closed on stop. */
@@ -30,7 +34,7 @@ export class HttpServer implements Part {
     const { host, port, health, routes, onServer, ...deps } = this.options;
     const app = await buildHttpApp({ ...deps, routes: routes(), health: () => health() });
     this.app = app;
-    onServer?.(app.server);
+    onServer?.(app.server, refuseSocket(deps.countError));
     await app.listen({ host, port });
   }
 

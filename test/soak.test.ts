@@ -109,12 +109,13 @@ function residentMiB(pid: number): number {
   return match ? Number(match[1]) / 1024 : 0;
 }
 
-/** An admin client in its own process, subscribed at QoS 1 to every device's data, to be killed with SIGKILL. */
+/** An admin client in its own process, subscribed at QoS 1 to every device's data and falling behind, to be killed with SIGKILL. */
 function startDoomedSubscriber(): ChildProcess {
   const script = `
     import mqtt from 'mqtt';
     const client = await mqtt.connectAsync(${JSON.stringify(mqttUrl())}, { username: 'ops', password: ${JSON.stringify(adminKey)}, reconnectPeriod: 0 });
     await client.subscribeAsync('parcours/devices/#', { qos: 1 });
+    client.stream.pause();
     process.send('subscribed');`;
   return spawn('node', ['--input-type=module', '-e', script], {
     cwd: fileURLToPath(new URL('..', import.meta.url)),

@@ -3,7 +3,7 @@ import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
-import type { Config, RevokedCredentials } from '@parcours/contracts';
+import { errorCodes, type Config, type ErrorCode, type RevokedCredentials } from '@parcours/contracts';
 import { Aedes, type AedesPublishPacket, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -200,15 +200,30 @@ export class MqttBroker {
     this.pending.start();
   }
 
-  /** Serves MQTT over WebSocket on an HTTP server (the API's), at `mqtt.wsPath`. */
-  attachWebSocket(server: HttpServer): void {
+  /**
+   * Serves MQTT over WebSocket on an HTTP server (the API's), at `mqtt.wsPath`; `refuse` answers an upgrade
+   * elsewhere, or a failed handshake, as the API answers its errors.
+   */
+  attachWebSocket(
+    server: HttpServer,
+    refuse: (socket: Duplex, refusal: { status: number; code: ErrorCode; detail: string; headers?: Record<string, string> }) => void,
+  ): void {
     const path = this.options.config.wsPath;
     if (!path) return;
     const wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false) });
     this.webSockets = wss;
+    // A handshake is a GET (RFC 6455 §4.1); ws's reason names the header at fault.
+    wss.on('wsClientError', (error: Error, socket: Duplex, request: IncomingMessage) =>
+      refuse(
+        socket,
+        request.method === 'GET'
+          ? { status: 400, code: errorCodes.badRequest, detail: error.message }
+          : { status: 405, code: errorCodes.methodNotAllowed, detail: error.message, headers: { allow: 'GET' } },
+      ),
+    );
     server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
       if (new URL(request.url ?? '/', 'http://x').pathname !== path) {
-        socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+        refuse(socket, { status: 404, code: errorCodes.noRoute, detail: `no WebSocket endpoint here; MQTT over WebSocket is at ${path}` });
         return;
       }
       const pending = this.pending.admit(socket, 'ws');

@@ -66,6 +66,11 @@ const sections = {
       '',
       'An admin API key to accept, for automation (the compose stack); at least 24 characters. Empty: keys come from `parcours keys create` and the one printed at first start.',
     ),
+    requestTimeout: setting(
+      durationSchema.refine((ms) => ms >= 1000, 'at least 1s'),
+      '5m',
+      'A request not wholly received after this long (headers and body; the headers alone get at most 60s) is answered 408 and its connection closed.',
+    ),
   }),
   mqtt: z
     .strictObject({

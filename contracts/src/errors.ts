@@ -24,6 +24,17 @@ export const errorCodes = {
   unauthorized: 'PARCOURS_E_UNAUTHORIZED',
   forbidden: 'PARCOURS_E_FORBIDDEN',
   internal: 'PARCOURS_E_INTERNAL',
+  // HTTP requests refused before any route handles them (a body's bad JSON, bad encoding or size reuse the
+  // quarantine's codes above).
+  noRoute: 'PARCOURS_E_NO_ROUTE',
+  methodNotAllowed: 'PARCOURS_E_METHOD_NOT_ALLOWED',
+  badUrl: 'PARCOURS_E_BAD_URL',
+  urlTooLong: 'PARCOURS_E_URL_TOO_LONG',
+  headersTooLarge: 'PARCOURS_E_HEADERS_TOO_LARGE',
+  badRequest: 'PARCOURS_E_BAD_REQUEST',
+  requestTimeout: 'PARCOURS_E_REQUEST_TIMEOUT',
+  unsupportedMediaType: 'PARCOURS_E_UNSUPPORTED_MEDIA_TYPE',
+  expectationFailed: 'PARCOURS_E_EXPECTATION_FAILED',
   // Configuration and outputs.
   config: 'PARCOURS_E_CONFIG',
   portInUse: 'PARCOURS_E_PORT_IN_USE',

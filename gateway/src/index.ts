@@ -1,7 +1,8 @@
 export { Gateway, type GatewayOptions } from './gateway.js';
 export { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
 export { buildHttpApp, type HttpApp, type HttpAppDeps } from './http/build-app.js';
-export { notFound } from './http/errors.js';
+export { notFound, type CountHttpError } from './http/errors.js';
+export { refuseSocket, type SocketProblem } from './http/socket-errors.js';
 export { pageOf, pageQuerySchema } from './http/pagination.js';
 export { LogConsumer, type ConsumerStatus, type LogConsumerOptions } from './log/log-consumer.js';
 export type { EventLog } from './log/event-log.js';

@@ -53,6 +53,12 @@ export function createGatewayMetrics(registry: Registry) {
       labelNames: ['reason'] as const,
       registers,
     }),
+    httpErrors: new Counter({
+      name: 'parcours_http_errors_total',
+      help: 'HTTP requests answered with an error, by status and stable code (docs/http-api.md#errors).',
+      labelNames: ['status', 'code'] as const,
+      registers,
+    }),
     sinkErrors: new Counter({
       name: 'parcours_sink_errors_total',
       help: 'Failed batches of a log consumer, by consumer.',

@@ -1,4 +1,4 @@
-import { healthSchema, type Health } from '@parcours/contracts';
+import { healthSchema, idMaxLength, type Health } from '@parcours/contracts';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyRequest } from 'fastify';
@@ -6,7 +6,11 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { declaredAccess } from '../auth/access.js';
-import { handleHttpError } from './errors.js';
+import { httpErrorHandler, type CountHttpError } from './errors.js';
+import { checkRequest } from './request-checks.js';
+import { routeNotFound } from './route-not-found.js';
+import { answerNodeRefusals, clientErrorHandler } from './socket-errors.js';
+import { useUtf8Parsers } from './utf8-bodies.js';
 
 /** Where swagger-ui serves its pages, and the document they show. */
 const docsPrefix = '/docs';
@@ -25,19 +29,43 @@ export interface HttpAppDeps {
   onRoute?: (method: string, url: string) => void;
   /** Checks each request's API key and role against the access its route declares (see auth/require-key.ts). */
   authorize: (request: FastifyRequest) => Promise<void>;
+  /** Told of every error answered (`parcours_http_errors_total`). */
+  countError: CountHttpError;
+  /** How long a request may take to arrive, headers and body (`http.requestTimeout`), in ms. */
+  requestTimeout: number;
 }
 
 /** Builds the HTTP API without listening, so tests can `inject` or listen on port 0 (fastify's testing guide). */
 export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
   // pino's Logger is a FastifyBaseLogger; the cast keeps the app's type the default one that plugins expect.
   // One log line per request would drown the device traffic; errors are still logged by the error handler.
+  const handleError = httpErrorHandler(deps.countError);
   const app = Fastify({
     loggerInstance: deps.logger.child({ part: 'http' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
+    // fastify's default (100) would refuse the longest ids with 414.
+    routerOptions: { maxParamLength: idMaxLength },
+    requestTimeout: deps.requestTimeout,
+    http: {
+      headersTimeout: Math.min(60_000, deps.requestTimeout),
+      // Node looks for late requests this often (30 s by default): a short timeout would be late by as much.
+      connectionsCheckingInterval: Math.min(30_000, Math.ceil(deps.requestTimeout / 4)),
+      // Node would answer a missing Host with a bare 400 of its own; checkRequest answers it as a problem.
+      requireHostHeader: false,
+    },
+    // A request arriving while the server closes is answered as usual (the rest of Parcours stops after the
+    // HTTP API), not with fastify's own 503 body.
+    return503OnClosing: false,
+    frameworkErrors: (error, request, reply) => handleError(error, request, reply),
+    clientErrorHandler: clientErrorHandler(deps.countError),
   });
+  answerNodeRefusals(app.server, deps.countError);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  app.setErrorHandler(handleHttpError);
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler(routeNotFound(app, deps.countError));
+  useUtf8Parsers(app);
+  app.addHook('onRequest', checkRequest);
   app.addHook('onRequest', deps.authorize);
   app.addHook('onRoute', (route) => {
     // swagger-ui cannot declare its routes' access: its pages and the document they show hold no data.

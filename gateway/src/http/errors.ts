@@ -1,47 +1,85 @@
-import { errorCodes, ParcoursError, ParcoursInputError, problemContentType, problemType, type ErrorCode, type Problem } from '@parcours/contracts';
+import { STATUS_CODES } from 'node:http';
+import { errorCodes, idMaxLength, ParcoursError, ParcoursInputError, problemContentType, problemType, type ErrorCode, type Problem } from '@parcours/contracts';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 
+/** Told of every error answered, by status and code (`parcours_http_errors_total`). */
+export type CountHttpError = (status: number, code: ErrorCode) => void;
+
 const statusByCode: Partial<Record<ErrorCode, number>> = {
-  [errorCodes.notFound]: 404,
-  [errorCodes.conflict]: 409,
-  [errorCodes.overlap]: 409,
   [errorCodes.validation]: 400,
   [errorCodes.badInterval]: 400,
   [errorCodes.notIndividual]: 400,
   [errorCodes.notCollective]: 400,
+  [errorCodes.badRequest]: 400,
+  [errorCodes.badUrl]: 400,
+  [errorCodes.badJson]: 400,
+  [errorCodes.badEncoding]: 400,
   [errorCodes.unauthorized]: 401,
   [errorCodes.forbidden]: 403,
+  [errorCodes.notFound]: 404,
+  [errorCodes.noRoute]: 404,
+  [errorCodes.methodNotAllowed]: 405,
+  [errorCodes.conflict]: 409,
+  [errorCodes.overlap]: 409,
+  [errorCodes.oversize]: 413,
+  [errorCodes.urlTooLong]: 414,
+  [errorCodes.unsupportedMediaType]: 415,
 };
 
-const titles: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  409: 'Conflict',
-  500: 'Internal Server Error',
+export const pathSegmentTooLong = `a path segment is longer than ${idMaxLength} characters (the longest id)`;
+
+/** fastify's own refusals (its lib/errors.js codes) as ours; a detail replaces fastify's message where that echoes the request. */
+const fastifyErrors: Record<string, { code: ErrorCode; detail?: (request: FastifyRequest) => string }> = {
+  FST_ERR_BAD_URL: { code: errorCodes.badUrl, detail: () => 'the path is not validly percent-encoded UTF-8' },
+  FST_ERR_MAX_PARAM_LENGTH: { code: errorCodes.urlTooLong, detail: () => pathSegmentTooLong },
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: errorCodes.oversize, detail: (request) => `the body is larger than ${request.routeOptions.bodyLimit} bytes` },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: errorCodes.unsupportedMediaType, detail: () => 'the body must be application/json (text/csv for a CSV import)' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: errorCodes.badRequest },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: errorCodes.badJson },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: errorCodes.badJson },
 };
 
-function send(reply: FastifyReply, status: number, code: string, detail: string, errors?: Problem['errors']): FastifyReply {
-  const problem: Problem = { type: problemType(code), title: titles[status] ?? 'Error', status, detail, code, ...(errors ? { errors } : {}) };
-  return reply.status(status).type(problemContentType).send(problem);
+/** An RFC 9457 problem document, with Parcours' stable code. */
+export function problem(status: number, code: ErrorCode, detail: string, errors?: Problem['errors']): Problem {
+  return { type: problemType(code), title: STATUS_CODES[status] ?? 'Error', status, detail, code, ...(errors ? { errors } : {}) };
 }
 
-/** Every API error is an RFC 9457 problem document with a stable code. */
-export function handleHttpError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  if (hasZodFastifySchemaValidationErrors(error)) {
-    const errors = error.validation.map((issue) => ({
-      path: [error.validationContext, ...issue.instancePath.split('/').filter(Boolean)].join('.'),
-      message: issue.message ?? 'invalid',
-    }));
-    return send(reply, 400, errorCodes.validation, 'the request is not valid', errors);
-  }
-  if (error instanceof ParcoursInputError) return send(reply, 400, error.code, error.message, error.details);
-  if (error instanceof ParcoursError) return send(reply, statusByCode[error.code] ?? 500, error.code, error.message);
-  if (error.statusCode !== undefined && error.statusCode < 500) return send(reply, error.statusCode, errorCodes.validation, error.message);
-  request.log.error({ err: error }, 'request failed');
-  return send(reply, 500, errorCodes.internal, 'internal error');
+export function sendProblem(
+  reply: FastifyReply,
+  count: CountHttpError,
+  status: number,
+  code: ErrorCode,
+  detail: string,
+  errors?: Problem['errors'],
+): FastifyReply {
+  // A client gone before its body arrived (or cut off by a 408 from socket-errors.ts) reads no answer.
+  if (!reply.request.raw.socket.destroyed) count(status, code);
+  return reply
+    .status(status)
+    .type(problemContentType)
+    .send(problem(status, code, detail, errors));
+}
+
+/** Every API error is an RFC 9457 problem document with a stable code; only a 500 is logged, and it shows nothing of its cause. */
+export function httpErrorHandler(count: CountHttpError) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    const send = (status: number, code: ErrorCode, detail: string, errors?: Problem['errors']) => sendProblem(reply, count, status, code, detail, errors);
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const errors = error.validation.map((issue) => ({
+        path: [error.validationContext, ...issue.instancePath.split('/').filter(Boolean)].join('.'),
+        message: issue.message ?? 'invalid',
+      }));
+      return send(400, errorCodes.validation, 'the request is not valid', errors);
+    }
+    if (error instanceof ParcoursInputError) return send(400, error.code, error.message, error.details);
+    if (error instanceof ParcoursError) return send(statusByCode[error.code] ?? 500, error.code, error.message);
+    const known = fastifyErrors[error.code];
+    if (known && error.statusCode !== undefined) return send(error.statusCode, known.code, known.detail?.(request) ?? error.message);
+    if (error.statusCode !== undefined && error.statusCode < 500) return send(error.statusCode, errorCodes.badRequest, error.message);
+    request.log.error({ err: error }, 'request failed');
+    return send(500, errorCodes.internal, 'internal error');
+  };
 }
 
 export function notFound(what: string, id: string): ParcoursError {

@@ -20,6 +20,8 @@ function build(routes: FastifyPluginAsync[]): Promise<HttpApp> {
       (key) => (key === 'pk_reader' ? reader : null),
       (reason) => failures.push(reason),
     ),
+    countError: () => {},
+    requestTimeout: 60_000,
   });
 }
 

@@ -4,17 +4,20 @@ import { z } from 'zod';
 import { importKinds, importRecords, type ImportRow } from '../../registry/bulk-import.js';
 import { csvRows } from '../../registry/csv-import.js';
 import type { RegistryStore } from '../../registry/registry-store.js';
+import { utf8TextParser } from '../utf8-bodies.js';
 import { errors } from './registry-schemas.js';
 
 const counts = z.object(Object.fromEntries(importKinds.map((k) => [k, z.number().int()])) as Record<(typeof importKinds)[number], z.ZodNumber>);
 const resultSchema = z.object({ created: counts, unchanged: counts });
+/** An import takes a whole CRM export; the API's other bodies keep fastify's 1 MiB. */
+const bodyLimit = 50 * 1024 * 1024;
 const description = 'All or nothing: on any problem nothing is written and every problem is listed with its row.';
 
 /** `POST /import` (JSON, every kind at once) and `POST /import/{kind}` (one CSV file, as a CRM exports it). */
 export function importRoutes(registry: RegistryStore): FastifyPluginAsync {
   return async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
-    app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 50 * 1024 * 1024 }, (_request, body, done) => done(null, body));
+    app.addContentTypeParser('text/csv', { parseAs: 'buffer' }, utf8TextParser);
 
     app.post(
       '/import',
@@ -31,7 +34,7 @@ export function importRoutes(registry: RegistryStore): FastifyPluginAsync {
           ),
           response: { 200: resultSchema, ...errors },
         },
-        bodyLimit: 50 * 1024 * 1024,
+        bodyLimit,
       },
       async (request) => {
         const rows: ImportRow[] = importKinds.flatMap((kind) => request.body[kind].map((value, i) => ({ kind, where: `${kind}[${i}]`, value })));
@@ -50,6 +53,7 @@ export function importRoutes(registry: RegistryStore): FastifyPluginAsync {
           body: z.string(),
           response: { 200: resultSchema, ...errors },
         },
+        bodyLimit,
       },
       async (request) => importRecords(registry, csvRows(request.params.kind, request.body)),
     );
