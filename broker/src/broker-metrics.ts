@@ -64,7 +64,7 @@ export function createBrokerMetrics(registry: Registry, traffic: Readonly<Record
     }),
     refused: new Counter({
       name: 'parcours_mqtt_limit_breaches_total',
-      help: 'Connections or packets refused by a limit (max_connections, connect_rate, auth_rate_limited, packet_size, inflight), by listener.',
+      help: 'Connections or packets refused or held back by a limit (max_connections, connect_rate, auth_rate_limited, packet_size, inflight, publish_rate), by listener.',
       labelNames: ['listener', 'limit'] as const,
       registers,
     }),
@@ -72,6 +72,12 @@ export function createBrokerMetrics(registry: Registry, traffic: Readonly<Record
       name: 'parcours_mqtt_denied_publishes_total',
       help: 'Publishes refused by the ACL (the client is disconnected), by listener.',
       labelNames: listener,
+      registers,
+    }),
+    dropped: new Counter({
+      name: 'parcours_mqtt_messages_dropped_total',
+      help: 'QoS 0 device messages dropped under overload, neither stored nor delivered, by listener and reason (backlog: the store is behind; busy: the event loop is).',
+      labelNames: ['listener', 'reason'] as const,
       registers,
     }),
     deniedSubscribes: new Counter({

@@ -16,8 +16,10 @@ import { createBrokerMetrics, ListenerTraffic, type BrokerMetrics, type Listener
 import { connack, connectSteps, type ConnectContext, type ConnectParts, type ConnectRefusal } from './connect-steps.js';
 import { ConnectionGuard } from './connection-guard.js';
 import { deliverAtHighestQos } from './overlapping-subscriptions.js';
+import { OverloadMonitor } from './overload-monitor.js';
 import { guardPacketSize } from './packet-size-guard.js';
-import { publishContext, publishSteps, type PublishParts, type PublishRefusal, type Sender } from './publish-steps.js';
+import { publishContext, publishSteps, type PublishDrop, type PublishParts, type PublishRefusal, type Sender } from './publish-steps.js';
+import { PublishThrottle } from './publish-throttle.js';
 import { runSteps } from './steps.js';
 import { SysTopics } from './sys-topics.js';
 
@@ -51,8 +53,9 @@ interface ClientInfo extends Sender {
 /**
  * The embedded broker (aedes) behind TCP, TLS and WebSocket listeners. A CONNECT goes through the
  * `connectSteps` (admission limits, login as a device, an API key or anonymous, will check) and a PUBLISH
- * through the `publishSteps` (ACL, quarantine, in-flight limit, ingest), both run from aedes' hooks. aedes
- * runs `authorizePublish` before it writes the PUBACK/PUBREC, so an acknowledged message is already durable.
+ * through the `publishSteps` (ACL, quarantine, rate and in-flight limits, overload, ingest), both run from
+ * aedes' hooks. aedes runs `authorizePublish` before it writes the PUBACK/PUBREC, so an acknowledged message
+ * is already durable.
  */
 export class MqttBroker {
   private aedes: Aedes | null = null;
@@ -61,9 +64,13 @@ export class MqttBroker {
   private webSockets: WebSocketServer | null = null;
   private sys: SysTopics | null = null;
   private readonly clients = new WeakMap<Client, ClientInfo>();
+  /** Payloads of publishes dropped after aedes was told to accept them (see authorizePublish). */
+  private readonly dropped = new WeakSet<Buffer>();
   private readonly traffic: Record<ListenerName, ListenerTraffic> = { tcp: new ListenerTraffic(), tls: new ListenerTraffic(), ws: new ListenerTraffic() };
   private readonly acl: Acl;
   private readonly guard: ConnectionGuard;
+  private readonly throttle: PublishThrottle;
+  private readonly overload: OverloadMonitor;
   private readonly metrics: BrokerMetrics;
   private readonly log: Logger;
   private readonly connectParts: ConnectParts;
@@ -82,7 +89,20 @@ export class MqttBroker {
     this.log = options.logger.child({ part: 'broker' });
     const { acl, metrics, log } = this;
     this.connectParts = { acl, guard: this.guard, hooks: options.hooks, metrics, log, allowAnonymous: config.allowAnonymous };
-    this.publishParts = { acl, hooks: options.hooks, metrics, traffic: this.traffic, log, maxInflight: config.maxInflight };
+    this.throttle = new PublishThrottle({ rate: config.publishRate, burst: config.publishBurst });
+    const backlog = { size: 0 };
+    this.overload = new OverloadMonitor({ backlog, maxBacklog: config.overloadBacklog, maxBusyMs: config.overloadBusy });
+    this.publishParts = {
+      acl,
+      hooks: options.hooks,
+      metrics,
+      traffic: this.traffic,
+      log,
+      maxInflight: config.maxInflight,
+      throttle: this.throttle,
+      backlog,
+      overload: this.overload,
+    };
   }
 
   /** The TCP listener's port (the one devices use by default). */
@@ -150,6 +170,7 @@ export class MqttBroker {
     }
     this.sys = new SysTopics(aedes, `parcours ${this.options.version}`, Object.values(this.traffic), config.sysInterval);
     this.sys.start();
+    this.overload.start();
   }
 
   /** Serves MQTT over WebSocket on an HTTP server (the API's), at `mqtt.wsPath`. */
@@ -174,6 +195,8 @@ export class MqttBroker {
     this.servers = {};
     this.webSockets = null;
     this.sys?.stop();
+    this.throttle.stop();
+    this.overload.stop();
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
     for (const client of webSockets?.clients ?? []) client.terminate();
     webSockets?.close();
@@ -279,7 +302,15 @@ export class MqttBroker {
       return;
     }
     const context = publishContext(packet, sender, this.options.hooks.isIngestTopic(packet.topic));
-    const finish = (outcome: 'accept' | PublishRefusal) => done(outcome === 'accept' ? null : outcome.error);
+    const finish = (outcome: 'accept' | PublishRefusal | PublishDrop) => {
+      if (outcome === 'accept') return done(null);
+      if ('refused' in outcome) return done(outcome.error);
+      // aedes can only accept or refuse (refusing closes the connection), so a dropped message is accepted
+      // and kept from going further: not retained, and no copy forwarded (aedes' copies keep its payload).
+      packet.retain = false;
+      this.dropped.add(packet.payload as Buffer);
+      done(null);
+    };
     runSteps(publishSteps, context, this.publishParts, finish, (error) => {
       this.log.error({ err: error }, 'a publish step failed');
       finish({ refused: 'not_stored', error: new Error('a publish step failed') });
@@ -301,7 +332,7 @@ export class MqttBroker {
 
   private authorizeForward(client: Client, packet: AedesPublishPacket): AedesPublishPacket | null {
     const info = this.clients.get(client);
-    if (!info?.principal || !this.acl.canReceive(info.principal, packet.topic)) return null;
+    if (!info?.principal || this.dropped.has(packet.payload as Buffer) || !this.acl.canReceive(info.principal, packet.topic)) return null;
     // A persistent session's restored subscriptions are live before its CONNACK is written, and aedes would
     // send them a PUBLISH first [MQTT-3.2.0-1] (MQTT.js then never sees the CONNACK). Nothing is lost by
     // holding it back: a QoS 1/2 message for a persistent session is queued before it is emitted, and the

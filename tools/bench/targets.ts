@@ -84,6 +84,8 @@ export async function startParcours(
       PARCOURS_HTTP_ADMIN_KEY: adminKey,
       PARCOURS_DATA_SYNC: options.sync ?? 'full',
       PARCOURS_MQTT_CONNECT_RATE: '1000000',
+      // Saturation is a few devices publishing as fast as they can, far above any device's publish rate.
+      PARCOURS_MQTT_PUBLISH_RATE: '1000000',
       ...(options.influxUrl ? { INFLUX_URL: options.influxUrl, INFLUX_DATABASE: 'bench' } : {}),
     },
   });
