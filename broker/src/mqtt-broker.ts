@@ -18,7 +18,7 @@ import { ConnectionGuard } from './connection-guard.js';
 import { deliverAtHighestQos } from './overlapping-subscriptions.js';
 import { OverloadMonitor } from './overload-monitor.js';
 import { guardPacketSize } from './packet-size-guard.js';
-import { publishContext, publishSteps, type PublishDrop, type PublishParts, type PublishRefusal, type Sender } from './publish-steps.js';
+import { publishContext, publisher, publishSteps, type PublishDrop, type PublishParts, type PublishRefusal, type Sender } from './publish-steps.js';
 import { PublishThrottle } from './publish-throttle.js';
 import { runSteps } from './steps.js';
 import { SysTopics } from './sys-topics.js';
@@ -233,7 +233,7 @@ export class MqttBroker {
     this.traffic[listener].track(socket);
     const client = this.aedes.handle(stream, request as never);
     expectClientState(client);
-    this.clients.set(client, {
+    const info: ClientInfo = {
       clientId: '',
       listener,
       address: socket.remoteAddress ?? 'unknown',
@@ -242,6 +242,10 @@ export class MqttBroker {
       inFlight: 0,
       filters: new Map(),
       persistentWithoutId: false,
+    };
+    this.clients.set(client, info);
+    stream.once('close', () => {
+      if (info.principal) this.throttle.forget(publisher(info), info);
     });
     guardPacketSize(client, this.options.config.maxPacketSize, () => this.metrics.refused.inc({ listener, limit: 'packet_size' }));
     deliverAtHighestQos(client);

@@ -136,11 +136,15 @@ export function limitRate(
   { throttle, metrics }: Pick<PublishParts, 'throttle' | 'metrics'>,
 ): PublishVerdict | Promise<PublishVerdict> {
   if (sender === null) return 'continue';
-  const principal = sender.principal;
-  const waiting = throttle.admit(principal?.kind === 'device' ? `device/${principal.deviceId}` : `client/${sender.clientId}`);
+  const waiting = throttle.admit(publisher(sender), sender);
   if (waiting === null) return 'continue';
   metrics.refused.inc({ listener: sender.listener, limit: 'publish_rate' });
   return waiting.then((): PublishVerdict => 'continue');
+}
+
+/** Who a client publishes as, for its rate: its device, or itself. */
+export function publisher({ principal, clientId }: Pick<Sender, 'principal' | 'clientId'>): string {
+  return principal?.kind === 'device' ? `device/${principal.deviceId}` : `client/${clientId}`;
 }
 
 /** A message that is not a device's data (a command, a client's own topics) has nothing to wait for. */

@@ -8,10 +8,15 @@ export interface PublishThrottleOptions {
   now?: () => number;
 }
 
+interface Waiting {
+  release: () => void;
+  connection: object;
+}
+
 interface Publisher {
   bucket: TokenBucket;
   /** Its publishes waiting for a token, oldest first. */
-  waiting: (() => void)[];
+  waiting: Waiting[];
   timer: NodeJS.Timeout | null;
 }
 
@@ -34,8 +39,11 @@ export class PublishThrottle {
     this.sweptAt = this.now();
   }
 
-  /** Null when the publish may go on now (it took a token); else a promise resolved when its token is there. */
-  admit(publisher: string): Promise<void> | null {
+  /**
+   * Null when the publish may go on now (it took a token); else a promise resolved when its token is there,
+   * unless its connection is forgotten first.
+   */
+  admit(publisher: string, connection: object): Promise<void> | null {
     const now = this.now();
     if (now - this.sweptAt >= sweepIntervalMs) this.sweep(now);
     let entry = this.publishers.get(publisher);
@@ -46,9 +54,18 @@ export class PublishThrottle {
     if (entry.waiting.length === 0 && entry.bucket.take(now)) return null;
     const waiting = entry;
     return new Promise((resolve) => {
-      waiting.waiting.push(resolve);
+      waiting.waiting.push({ release: resolve, connection });
       if (waiting.timer === null) this.schedule(waiting);
     });
+  }
+
+  /**
+   * Drops the publishes of a closed connection still waiting, never to be released: else a device that
+   * sends a socket's worth, closes and reconnects would pile them up faster than its rate lets them go.
+   */
+  forget(publisher: string, connection: object): void {
+    const entry = this.publishers.get(publisher);
+    if (entry) entry.waiting = entry.waiting.filter((waiting) => waiting.connection !== connection);
   }
 
   /** Publishers known (waiting, or whose bucket is not full again yet): what the throttle holds in memory. */
@@ -69,7 +86,7 @@ export class PublishThrottle {
   private release(entry: Publisher): void {
     entry.timer = null;
     const now = this.now();
-    while (entry.waiting.length > 0 && entry.bucket.take(now)) entry.waiting.shift()!();
+    while (entry.waiting.length > 0 && entry.bucket.take(now)) entry.waiting.shift()!.release();
     if (entry.waiting.length > 0) this.schedule(entry);
   }
 

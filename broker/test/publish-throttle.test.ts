@@ -9,12 +9,17 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-/** Admits `count` publishes of `publisher` in a row, recording the order in which each may go on; returns how many went on at once. */
-function publishes(throttle: PublishThrottle, publisher: string, count: number, released: string[]): number {
+const connection = {};
+
+/**
+ * Admits `count` publishes of `publisher` in a row (from `from`), recording the order in which each may go
+ * on; returns how many went on at once.
+ */
+function publishes(throttle: PublishThrottle, publisher: string, count: number, released: string[], from = connection): number {
   let atOnce = 0;
   for (let i = 0; i < count; i++) {
     const name = `${publisher}${i}`;
-    const waiting = throttle.admit(publisher);
+    const waiting = throttle.admit(publisher, from);
     if (waiting === null) {
       released.push(name);
       atOnce++;
@@ -43,7 +48,7 @@ describe('PublishThrottle', () => {
     publishes(throttle, 'd', 3, released);
     // A token is there at 100 ms, before the timer that hands it out has run: the new publish still waits its turn.
     vi.setSystemTime(150);
-    const late = throttle.admit('d');
+    const late = throttle.admit('d', connection);
     expect(late).not.toBeNull();
     void late!.then(() => released.push('late'));
     await vi.advanceTimersByTimeAsync(300);
@@ -52,22 +57,35 @@ describe('PublishThrottle', () => {
 
   it('limits each publisher on its own', () => {
     const throttle = new PublishThrottle({ rate: 1, burst: 1 });
-    expect(throttle.admit('a')).toBeNull();
-    expect(throttle.admit('b')).toBeNull();
-    expect(throttle.admit('a')).not.toBeNull();
+    expect(throttle.admit('a', connection)).toBeNull();
+    expect(throttle.admit('b', connection)).toBeNull();
+    expect(throttle.admit('a', connection)).not.toBeNull();
   });
 
   it('forgets, once a minute, the publishers whose bucket is full again and that wait for nothing', async () => {
     const throttle = new PublishThrottle({ rate: 1, burst: 2 });
-    throttle.admit('idle');
+    throttle.admit('idle', connection);
     const released: string[] = [];
     publishes(throttle, 'busy', 63, released);
     expect(throttle.size).toBe(2);
     await vi.advanceTimersByTimeAsync(60_000);
-    throttle.admit('new');
+    throttle.admit('new', connection);
     // 'idle' refilled long ago; 'busy' still has a publish waiting; 'new' has just taken a token.
     expect(throttle.size).toBe(2);
     expect(released).toHaveLength(62);
+  });
+
+  it("forgets a closed connection's publishes still waiting, and releases the others in their turn", async () => {
+    const throttle = new PublishThrottle({ rate: 10, burst: 1 });
+    const released: string[] = [];
+    const closed = {};
+    publishes(throttle, 'd', 3, released, closed);
+    publishes(throttle, 'e', 1, released);
+    const open = {};
+    void throttle.admit('d', open)!.then(() => released.push('open'));
+    throttle.forget('d', closed);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(released).toEqual(['d0', 'e0', 'open']);
   });
 
   it('releases nothing once stopped', async () => {
