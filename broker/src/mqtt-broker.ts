@@ -15,6 +15,7 @@ import type { BrokerHooks } from './broker-hooks.js';
 import { createBrokerMetrics, ListenerTraffic, type BrokerMetrics, type ListenerName } from './broker-metrics.js';
 import { connack, connectSteps, type ConnectContext, type ConnectParts, type ConnectRefusal } from './connect-steps.js';
 import { ConnectionGuard } from './connection-guard.js';
+import { DroppedPublishes } from './dropped-publishes.js';
 import { deliverAtHighestQos } from './overlapping-subscriptions.js';
 import { OverloadMonitor } from './overload-monitor.js';
 import { guardPacketSize } from './packet-size-guard.js';
@@ -64,8 +65,7 @@ export class MqttBroker {
   private webSockets: WebSocketServer | null = null;
   private sys: SysTopics | null = null;
   private readonly clients = new WeakMap<Client, ClientInfo>();
-  /** Payloads of publishes dropped after aedes was told to accept them (see authorizePublish). */
-  private readonly dropped = new WeakSet<Buffer>();
+  private readonly dropped = new DroppedPublishes();
   private readonly traffic: Record<ListenerName, ListenerTraffic> = { tcp: new ListenerTraffic(), tls: new ListenerTraffic(), ws: new ListenerTraffic() };
   private readonly acl: Acl;
   private readonly guard: ConnectionGuard;
@@ -137,6 +137,7 @@ export class MqttBroker {
       authorizeSubscribe: (client, subscription, done) => this.authorizeSubscribe(client, subscription, done),
       authorizeForward: (client, packet) => this.authorizeForward(client, packet),
     });
+    this.dropped.install(aedes);
     aedes.on('client', (client) => {
       const info = this.clients.get(client);
       if (!info) return;
@@ -309,10 +310,7 @@ export class MqttBroker {
     const finish = (outcome: 'accept' | PublishRefusal | PublishDrop) => {
       if (outcome === 'accept') return done(null);
       if ('refused' in outcome) return done(outcome.error);
-      // aedes can only accept or refuse (refusing closes the connection), so a dropped message is accepted
-      // and kept from going further: not retained, and no copy forwarded (aedes' copies keep its payload).
-      packet.retain = false;
-      this.dropped.add(packet.payload as Buffer);
+      this.dropped.drop(packet);
       done(null);
     };
     runSteps(publishSteps, context, this.publishParts, finish, (error) => {
@@ -336,7 +334,7 @@ export class MqttBroker {
 
   private authorizeForward(client: Client, packet: AedesPublishPacket): AedesPublishPacket | null {
     const info = this.clients.get(client);
-    if (!info?.principal || this.dropped.has(packet.payload as Buffer) || !this.acl.canReceive(info.principal, packet.topic)) return null;
+    if (!info?.principal || !this.acl.canReceive(info.principal, packet.topic)) return null;
     // A persistent session's restored subscriptions are live before its CONNACK is written, and aedes would
     // send them a PUBLISH first [MQTT-3.2.0-1] (MQTT.js then never sees the CONNACK). Nothing is lost by
     // holding it back: a QoS 1/2 message for a persistent session is queued before it is emitted, and the
