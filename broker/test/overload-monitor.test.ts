@@ -6,9 +6,9 @@ afterEach(() => {
 });
 
 function monitor() {
-  const clock = { t: 0 };
+  const clock = { t: 0, cpu: 0 };
   const backlog = { size: 0 };
-  const m = new OverloadMonitor({ backlog, maxBacklog: 3, maxBusyMs: 50, now: () => clock.t });
+  const m = new OverloadMonitor({ backlog, maxBacklog: 3, maxBusyMs: 50, now: () => clock.t, cpu: () => clock.cpu });
   return { m, clock, backlog };
 }
 
@@ -28,12 +28,24 @@ describe('OverloadMonitor', () => {
     const { m, clock } = monitor();
     m.start();
     // Its timer runs every 10 ms: it may come 10 ms late without the loop being behind.
-    clock.t = 59;
+    clock.t = clock.cpu = 59;
     expect(m.reason()).toBeNull();
-    clock.t = 60;
+    clock.t = clock.cpu = 60;
     expect(m.reason()).toBe('busy');
     vi.advanceTimersByTime(10);
     expect(m.reason()).toBeNull();
+    m.stop();
+  });
+
+  it('is not busy when the time went by without the process working (the machine did not run it)', () => {
+    vi.useFakeTimers();
+    const { m, clock } = monitor();
+    m.start();
+    clock.t = 200;
+    clock.cpu = 49;
+    expect(m.reason()).toBeNull();
+    clock.cpu = 50;
+    expect(m.reason()).toBe('busy');
     m.stop();
   });
 

@@ -115,7 +115,7 @@ const sections = {
       ),
       overloadBusy: duration(
         '50ms',
-        'How long Parcours may be busy without a pause (its event loop not back to its timers) before QoS 0 device messages are dropped and counted, until it pauses; QoS 1/2 messages are still stored.',
+        'How long Parcours may work without a pause (its event loop not back to its timers; time the machine did not run it does not count) before QoS 0 device messages are dropped and counted, until it pauses; QoS 1/2 messages are still stored.',
       ),
       authFailureLimit: setting(
         z.coerce.number().int().min(1),
