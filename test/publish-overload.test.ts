@@ -63,9 +63,9 @@ describe('a device over its publish rate', () => {
     ]);
     await waitUntil(() => app!.gateway.log.count() === 20);
     expect([a.connected, b.connected]).toEqual([true, true]);
-    // Fifteen of the twenty waited for a token (a token or two may have come in while they arrived); a
-    // bucket per client id would have held ten.
-    expect(counted(await scrapeMetrics(app!.urls.http), 'parcours_mqtt_limit_breaches_total', 'limit="publish_rate"')).toBeGreaterThanOrEqual(13);
+    // Fifteen of the twenty waited for a token (fewer if tokens came in while they arrived); a bucket per
+    // client id would have held at most ten.
+    expect(counted(await scrapeMetrics(app!.urls.http), 'parcours_mqtt_limit_breaches_total', 'limit="publish_rate"')).toBeGreaterThan(10);
   });
 });
 
