@@ -18,7 +18,8 @@ export function testConfig(overrides: ConfigInput = {}): Config {
     data: { dir, logRetention: '0s', ...overrides.data },
     log: { level: 'error', format: 'json', ...overrides.log },
     http: { host: '127.0.0.1', port: 0, ...overrides.http },
-    mqtt: { host: '127.0.0.1', port: 0, ...overrides.mqtt },
+    // Simulated fleets replay days at full speed, far above a device's publish rate; the limit's own tests set it.
+    mqtt: { host: '127.0.0.1', port: 0, publishRate: 1_000_000, ...overrides.mqtt },
     sim: { scenario: 'none', ...overrides.sim },
     // Tests replay fixed dates, whatever the machine's clock says; the device-time tests set their own limits.
     gateway: { maxClockSkew: '3650d', maxLateness: '3650d', ...overrides.gateway },

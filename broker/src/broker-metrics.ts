@@ -67,7 +67,7 @@ export function createBrokerMetrics(registry: Registry, traffic: Readonly<Record
     }),
     refused: new Counter({
       name: 'parcours_mqtt_limit_breaches_total',
-      help: 'Connections or packets refused by a limit (max_connections, connect_rate, auth_rate_limited, auth_address_rate_limited, pending_connections, pending_per_address, pending_timeout, packet_size, inflight, queued_messages, queued_bytes, send_timeout), by listener.',
+      help: 'Connections or packets refused or held back by a limit (max_connections, connect_rate, auth_rate_limited, auth_address_rate_limited, pending_connections, pending_per_address, pending_timeout, packet_size, inflight, publish_rate, queued_messages, queued_bytes, send_timeout), by listener.',
       labelNames: ['listener', 'limit'] as const,
       registers,
     }),
@@ -75,6 +75,12 @@ export function createBrokerMetrics(registry: Registry, traffic: Readonly<Record
       name: 'parcours_mqtt_denied_publishes_total',
       help: 'Publishes refused by the ACL (the client is disconnected), by listener.',
       labelNames: listener,
+      registers,
+    }),
+    dropped: new Counter({
+      name: 'parcours_mqtt_messages_dropped_total',
+      help: 'QoS 0 device messages dropped under overload, neither stored nor delivered, by listener and reason (backlog: the store is behind; busy: the event loop is).',
+      labelNames: ['listener', 'reason'] as const,
       registers,
     }),
     deniedSubscribes: new Counter({

@@ -17,12 +17,15 @@ import { connack, connectSteps, type ConnectContext, type ConnectParts, type Con
 import { ConnectionGuard } from './connection-guard.js';
 import { createDeliveryMetrics, type DeliveryMetrics } from './delivery-metrics.js';
 import { DeliveryQueue } from './delivery-queue.js';
+import { DroppedPublishes } from './dropped-publishes.js';
 import { deliverAtHighestQos } from './overlapping-subscriptions.js';
+import { OverloadMonitor } from './overload-monitor.js';
 import { checkPackets, connackUnacceptableProtocol, isSupportedProtocol } from './packet-checks.js';
 import { guardPacketSize } from './packet-size-guard.js';
 import { type PendingSocket, PendingSockets } from './pending-sockets.js';
 import { holdUntilConnack } from './pre-connack-queue.js';
-import { publishContext, publishSteps, type PublishParts, type PublishRefusal, type Sender } from './publish-steps.js';
+import { publishContext, publisher, publishSteps, type PublishDrop, type PublishParts, type PublishRefusal, type Sender } from './publish-steps.js';
+import { PublishThrottle } from './publish-throttle.js';
 import { loggedInWith, revokedLabel } from './revocation.js';
 import { runSteps } from './steps.js';
 import { SubscriptionDenials } from './subscription-denials.js';
@@ -62,8 +65,9 @@ interface ClientInfo extends Sender {
 /**
  * The embedded broker (aedes) behind TCP, TLS and WebSocket listeners. A CONNECT goes through the
  * `connectSteps` (admission limits, login as a device, an API key or anonymous, will check) and a PUBLISH
- * through the `publishSteps` (ACL, quarantine, in-flight limit, ingest), both run from aedes' hooks. aedes
- * runs `authorizePublish` before it writes the PUBACK/PUBREC, so an acknowledged message is already durable.
+ * through the `publishSteps` (ACL, quarantine, rate and in-flight limits, overload, ingest), both run from
+ * aedes' hooks. aedes runs `authorizePublish` before it writes the PUBACK/PUBREC, so an acknowledged message
+ * is already durable.
  */
 export class MqttBroker {
   private aedes: Aedes | null = null;
@@ -74,10 +78,13 @@ export class MqttBroker {
   private readonly clients = new WeakMap<Client, ClientInfo>();
   /** Every open connection, logged in or not, for ending those whose credentials are revoked. */
   private readonly connections = new Set<Client>();
+  private readonly dropped = new DroppedPublishes();
   private readonly traffic: Record<ListenerName, ListenerTraffic> = { tcp: new ListenerTraffic(), tls: new ListenerTraffic(), ws: new ListenerTraffic() };
   private readonly acl: Acl;
   private readonly guard: ConnectionGuard;
   private readonly pending: PendingSockets;
+  private readonly throttle: PublishThrottle;
+  private readonly overload: OverloadMonitor;
   private readonly metrics: BrokerMetrics;
   /** Each connection's delivery queue, for the metrics. */
   private readonly deliveries = new Map<DeliveryQueue, ListenerName>();
@@ -103,7 +110,20 @@ export class MqttBroker {
     this.log = options.logger.child({ part: 'broker' });
     const { acl, metrics, log } = this;
     this.connectParts = { acl, guard: this.guard, hooks: options.hooks, metrics, log, allowAnonymous: config.allowAnonymous };
-    this.publishParts = { acl, hooks: options.hooks, metrics, traffic: this.traffic, log, maxInflight: config.maxInflight };
+    this.throttle = new PublishThrottle({ rate: config.publishRate, burst: config.publishBurst });
+    const backlog = { size: 0 };
+    this.overload = new OverloadMonitor({ backlog, maxBacklog: config.overloadBacklog, maxBusyMs: config.overloadBusy });
+    this.publishParts = {
+      acl,
+      hooks: options.hooks,
+      metrics,
+      traffic: this.traffic,
+      log,
+      maxInflight: config.maxInflight,
+      throttle: this.throttle,
+      backlog,
+      overload: this.overload,
+    };
     this.subscriptionDenials = new SubscriptionDenials(log);
   }
 
@@ -156,6 +176,7 @@ export class MqttBroker {
       authorizeSubscribe: (client, subscription, done) => this.authorizeSubscribe(client, subscription, done),
       authorizeForward: (client, packet) => this.authorizeForward(client, packet),
     });
+    this.dropped.install(aedes);
     aedes.on('client', (client) => {
       const info = this.clients.get(client);
       if (!info) return;
@@ -198,6 +219,7 @@ export class MqttBroker {
     this.sys = new SysTopics(aedes, `parcours ${this.options.version}`, Object.values(this.traffic), config.sysInterval);
     this.sys.start();
     this.pending.start();
+    this.overload.start();
   }
 
   /**
@@ -240,6 +262,8 @@ export class MqttBroker {
     this.webSockets = null;
     this.sys?.stop();
     this.pending.stop();
+    this.throttle.stop();
+    this.overload.stop();
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
     for (const client of webSockets?.clients ?? []) client.terminate();
     webSockets?.close();
@@ -300,8 +324,7 @@ export class MqttBroker {
     const client = this.aedes.handle(stream, request as never);
     expectClientState(client);
     this.connections.add(client);
-    stream.once('close', () => this.connections.delete(client));
-    this.clients.set(client, {
+    const info: ClientInfo = {
       clientId: '',
       listener,
       address: socket.remoteAddress ?? 'unknown',
@@ -312,6 +335,11 @@ export class MqttBroker {
       persistentWithoutId: false,
       revokedDuringLogin: null,
       pending,
+    };
+    this.clients.set(client, info);
+    stream.once('close', () => {
+      this.connections.delete(client);
+      if (info.principal) this.throttle.forget(publisher(info), info);
     });
     guardPacketSize(client, this.options.config.maxPacketSize, () => this.metrics.refused.inc({ listener, limit: 'packet_size' }));
     checkPackets(client, (reason) => this.metrics.protocolErrors.inc({ listener, reason }));
@@ -410,7 +438,12 @@ export class MqttBroker {
       return;
     }
     const context = publishContext(packet, sender, this.options.hooks.isIngestTopic(packet.topic));
-    const finish = (outcome: 'accept' | PublishRefusal) => done(outcome === 'accept' ? null : outcome.error);
+    const finish = (outcome: 'accept' | PublishRefusal | PublishDrop) => {
+      if (outcome === 'accept') return done(null);
+      if ('refused' in outcome) return done(outcome.error);
+      this.dropped.drop(packet);
+      done(null);
+    };
     runSteps(publishSteps, context, this.publishParts, finish, (error) => {
       this.log.error({ err: error }, 'a publish step failed');
       finish({ refused: 'not_stored', error: new Error('a publish step failed') });

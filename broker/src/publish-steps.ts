@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { Acl, Principal } from './acl.js';
 import type { BrokerHooks } from './broker-hooks.js';
 import type { BrokerMetrics, ListenerName, ListenerTraffic } from './broker-metrics.js';
+import type { IngestBacklog, OverloadMonitor } from './overload-monitor.js';
+import type { PublishThrottle } from './publish-throttle.js';
 import type { Step, Verdict } from './steps.js';
 
 /**
@@ -14,8 +16,10 @@ export const publishSteps: readonly PublishStep[] = [
   checkAcl,
   quarantineDenied,
   refuseDenied,
+  limitRate,
   acceptUnstored,
   limitInflight,
+  shedOverload,
   ingest,
 ];
 
@@ -33,6 +37,7 @@ export interface PublishContext {
   readonly topic: string;
   readonly payload: Buffer;
   readonly receivedAt: number;
+  readonly qos: number;
   /** Whether the gateway stores messages on this topic (a device's data) before they are acknowledged. */
   readonly ingestTopic: boolean;
   /**
@@ -48,10 +53,13 @@ export interface PublishContext {
 export interface PublishParts {
   acl: Acl;
   hooks: Pick<BrokerHooks, 'ingest'>;
-  metrics: Pick<BrokerMetrics, 'deniedPublishes' | 'refused'>;
+  metrics: Pick<BrokerMetrics, 'deniedPublishes' | 'refused' | 'dropped'>;
   traffic: Readonly<Record<ListenerName, ListenerTraffic>>;
   log: Logger;
   maxInflight: number;
+  throttle: Pick<PublishThrottle, 'admit'>;
+  backlog: IngestBacklog;
+  overload: Pick<OverloadMonitor, 'reason'>;
 }
 
 /** A refused publish: aedes closes the connection, since MQTT 3.1.1 has no negative PUBACK [MQTT-3.3.5-2]. */
@@ -60,12 +68,20 @@ export interface PublishRefusal {
   error: Error;
 }
 
-export type PublishStep = Step<PublishContext, PublishParts, PublishRefusal>;
-type PublishVerdict = Verdict<PublishRefusal>;
+/**
+ * A dropped publish: neither stored nor delivered, and the connection stays open. QoS 0 promises at most
+ * once delivery, so the client is owed nothing (MQTT 3.1.1 §4.3.1).
+ */
+export interface PublishDrop {
+  dropped: 'backlog' | 'busy';
+}
 
-export function publishContext(packet: { topic: string; payload: Buffer | string }, sender: Sender | null, ingestTopic: boolean): PublishContext {
+export type PublishStep = Step<PublishContext, PublishParts, PublishRefusal | PublishDrop>;
+type PublishVerdict = Verdict<PublishRefusal | PublishDrop>;
+
+export function publishContext(packet: { topic: string; payload: Buffer | string; qos?: number }, sender: Sender | null, ingestTopic: boolean): PublishContext {
   const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-  return { topic: packet.topic, payload, receivedAt: Date.now(), ingestTopic, sender, denial: null };
+  return { topic: packet.topic, payload, receivedAt: Date.now(), qos: packet.qos ?? 0, ingestTopic, sender, denial: null };
 }
 
 /** A client publishes only once it is authenticated. */
@@ -109,6 +125,28 @@ export function refuseDenied(context: PublishContext, { metrics, log }: Pick<Pub
   return { refused: 'denied', error: new Error(`publish on ${topic} denied: ${denial}`) };
 }
 
+/**
+ * A device may publish `mqtt.publishRate` messages a second after a burst of `mqtt.publishBurst`, all its
+ * connections together (more client ids must not mean more messages); any other client, on its own. A
+ * publish over the rate waits for its token, QoS 0 as QoS 1, and with it the reading of the client's socket
+ * (`PublishThrottle`); the PUBACK of a QoS 1 message waits too. Counted once per publish that waits.
+ */
+export function limitRate(
+  { sender }: PublishContext,
+  { throttle, metrics }: Pick<PublishParts, 'throttle' | 'metrics'>,
+): PublishVerdict | Promise<PublishVerdict> {
+  if (sender === null) return 'continue';
+  const waiting = throttle.admit(publisher(sender), sender);
+  if (waiting === null) return 'continue';
+  metrics.refused.inc({ listener: sender.listener, limit: 'publish_rate' });
+  return waiting.then((): PublishVerdict => 'continue');
+}
+
+/** Who a client publishes as, for its rate: its device, or itself. */
+export function publisher({ principal, clientId }: Pick<Sender, 'principal' | 'clientId'>): string {
+  return principal?.kind === 'device' ? `device/${principal.deviceId}` : `client/${clientId}`;
+}
+
 /** A message that is not a device's data (a command, a client's own topics) has nothing to wait for. */
 export function acceptUnstored({ ingestTopic }: PublishContext): PublishVerdict {
   return ingestTopic ? 'continue' : 'accept';
@@ -124,10 +162,25 @@ export function limitInflight({ sender }: PublishContext, { maxInflight, metrics
   return { refused: 'inflight', error: new Error(`more than ${maxInflight} messages in flight`) };
 }
 
+/**
+ * Overload (`OverloadMonitor`): while the store is behind or the event loop has been busy too long, a
+ * client's QoS 0 device message is dropped before the gateway spends anything on it, and counted with the
+ * reason. QoS 1 and 2 messages are still stored, their acknowledgements just come later: the work shed is
+ * the QoS 0 flood's, so a QoS 1 message does not wait behind it. A will is never dropped.
+ */
+export function shedOverload({ qos, sender }: PublishContext, { overload, metrics }: Pick<PublishParts, 'overload' | 'metrics'>): PublishVerdict {
+  if (qos > 0 || sender === null) return 'continue';
+  const reason = overload.reason();
+  if (reason === null) return 'continue';
+  metrics.dropped.inc({ listener: sender.listener, reason });
+  return { dropped: reason };
+}
+
 /** Stores the message durably; on failure it is not acknowledged (the connection closes, the client sends it again). */
-export function ingest(context: PublishContext, { hooks }: Pick<PublishParts, 'hooks'>): Promise<PublishVerdict> {
+export function ingest(context: PublishContext, { hooks, backlog }: Pick<PublishParts, 'hooks' | 'backlog'>): Promise<PublishVerdict> {
   const { sender } = context;
   if (sender) sender.inFlight += 1;
+  backlog.size += 1;
   return hooks
     .ingest(message(context))
     .then(
@@ -135,6 +188,7 @@ export function ingest(context: PublishContext, { hooks }: Pick<PublishParts, 'h
       (error: unknown): PublishVerdict => ({ refused: 'not_stored', error: error instanceof Error ? error : new Error(String(error)) }),
     )
     .finally(() => {
+      backlog.size -= 1;
       if (sender) sender.inFlight -= 1;
     });
 }

@@ -7,12 +7,15 @@ import {
   countTraffic,
   ingest,
   limitInflight,
+  limitRate,
   publishContext,
   publishSteps,
   quarantineDenied,
   refuseDenied,
   requireLogin,
+  shedOverload,
   type PublishContext,
+  type PublishDrop,
   type PublishParts,
   type PublishRefusal,
   type Sender,
@@ -33,8 +36,8 @@ function sender(principal: Principal | null, listener: Sender['listener'] = 'tcp
 }
 
 /** A publish as aedes hands it over; device data topics are the ones the gateway ingests. */
-function publish(topic: string, from: Sender | null): PublishContext {
-  return publishContext({ topic, payload: '{"seq":1}' }, from, topic.startsWith('parcours/devices/') && !topic.includes('/commands/'));
+function publish(topic: string, from: Sender | null, qos = 1): PublishContext {
+  return publishContext({ topic, payload: '{"seq":1}', qos }, from, topic.startsWith('parcours/devices/') && !topic.includes('/commands/'));
 }
 
 /** Parts whose store keeps what it is given, or fails with `failure`. */
@@ -47,10 +50,12 @@ function parts(overrides: { maxInflight?: number; failure?: Error } = {}): Publi
       return Promise.resolve();
     },
   };
-  return { ...recordingParts(), acl, hooks, maxInflight: overrides.maxInflight ?? 10, stored };
+  const unlimited = { admit: () => null };
+  const keepingUp = { reason: () => null };
+  return { ...recordingParts(), acl, hooks, maxInflight: overrides.maxInflight ?? 10, throttle: unlimited, backlog: { size: 0 }, overload: keepingUp, stored };
 }
 
-function run(context: PublishContext, p: PublishParts): Promise<'accept' | PublishRefusal> {
+function run(context: PublishContext, p: PublishParts): Promise<'accept' | PublishRefusal | PublishDrop> {
   return new Promise((resolve, reject) => runSteps(publishSteps, context, p, resolve, reject));
 }
 
@@ -62,8 +67,10 @@ describe('the publish path', () => {
       'checkAcl',
       'quarantineDenied',
       'refuseDenied',
+      'limitRate',
       'acceptUnstored',
       'limitInflight',
+      'shedOverload',
       'ingest',
     ]);
   });
@@ -78,6 +85,13 @@ describe('the publish path', () => {
       [othersTelemetry, 'd1'],
     ]);
     expect(p.traffic.tcp.messagesIn).toBe(3);
+  });
+
+  it('drops a QoS 0 device message under overload without storing it, and stores a QoS 1 one', async () => {
+    const p = { ...parts(), overload: { reason: () => 'backlog' as const } };
+    expect(await run(publish(ownTelemetry, sender(d1), 0), p)).toEqual({ dropped: 'backlog' });
+    expect(await run(publish(ownTelemetry, sender(d1), 1), p)).toBe('accept');
+    expect(p.stored).toHaveLength(1);
   });
 
   it("ingests a will that aedes publishes without its client, which has no one's limits", async () => {
@@ -164,6 +178,51 @@ describe('refuseDenied', () => {
   });
 });
 
+describe('limitRate', () => {
+  /** A throttle that lets `tokens` publishes through at once and holds the others until `release`. */
+  function throttle(tokens: number) {
+    const admitted: string[] = [];
+    const held = deferred<void>();
+    return {
+      admitted,
+      release: () => held.resolve(),
+      admit: (publisher: string) => {
+        admitted.push(publisher);
+        return admitted.length <= tokens ? null : held.promise;
+      },
+    };
+  }
+
+  it('lets a publish within the rate through at once', async () => {
+    const p = recordingParts();
+    expect(limitRate(publish(ownTelemetry, sender(d1)), { ...p, throttle: throttle(1) })).toBe('continue');
+    expect(await count(p.metrics.refused, { listener: 'tcp', limit: 'publish_rate' })).toBe(0);
+  });
+
+  it('holds a publish over the rate until its token is there, counting it, QoS 0 as QoS 1', async () => {
+    const p = recordingParts();
+    const t = throttle(0);
+    const verdicts = [
+      limitRate(publish(ownTelemetry, sender(d1, 'ws'), 0), { ...p, throttle: t }),
+      limitRate(publish(ownTelemetry, sender(d1, 'ws')), { ...p, throttle: t }),
+    ];
+    expect(verdicts.every((v) => v instanceof Promise)).toBe(true);
+    expect(await count(p.metrics.refused, { listener: 'ws', limit: 'publish_rate' })).toBe(2);
+    t.release();
+    expect(await Promise.all(verdicts)).toEqual(['continue', 'continue']);
+  });
+
+  it('limits a device whichever client id it connects with, another login per client, and never a will', () => {
+    const t = throttle(10);
+    const p = { ...recordingParts(), throttle: t };
+    limitRate(publish(ownTelemetry, { ...sender(d1), clientId: 'a' }), p);
+    limitRate(publish(ownTelemetry, { ...sender(d1), clientId: 'b' }), p);
+    limitRate(publish('parcours/devices/d1/commands/x', { ...sender(admin), clientId: 'console' }), p);
+    limitRate(publish(ownTelemetry, null), p);
+    expect(t.admitted).toEqual(['device/d1', 'device/d1', 'client/console']);
+  });
+});
+
 describe('acceptUnstored', () => {
   it('accepts at once what the gateway does not store, and sends device data on to be stored', () => {
     expect(acceptUnstored(publish('lab/x', sender(d1)))).toBe('accept');
@@ -187,6 +246,26 @@ describe('limitInflight', () => {
   });
 });
 
+describe('shedOverload', () => {
+  const overloaded = (reason: 'backlog' | 'busy' | null) => ({ reason: () => reason });
+
+  it('drops a QoS 0 device message while Parcours is behind, counted with the reason', async () => {
+    const p = recordingParts();
+    expect(shedOverload(publish(ownTelemetry, sender(d1, 'tls'), 0), { ...p, overload: overloaded('busy') })).toEqual({ dropped: 'busy' });
+    expect(shedOverload(publish(ownTelemetry, sender(d1, 'tls'), 0), { ...p, overload: overloaded('backlog') })).toEqual({ dropped: 'backlog' });
+    expect(await count(p.metrics.dropped, { listener: 'tls', reason: 'busy' })).toBe(1);
+    expect(await count(p.metrics.dropped, { listener: 'tls', reason: 'backlog' })).toBe(1);
+  });
+
+  it('keeps QoS 1 and 2 messages and wills, and everything while Parcours keeps up', () => {
+    const p = { ...recordingParts(), overload: overloaded('backlog') };
+    expect(shedOverload(publish(ownTelemetry, sender(d1), 1), p)).toBe('continue');
+    expect(shedOverload(publish(ownTelemetry, sender(d1), 2), p)).toBe('continue');
+    expect(shedOverload(publish(ownTelemetry, null, 0), p)).toBe('continue');
+    expect(shedOverload(publish(ownTelemetry, sender(d1), 0), { ...p, overload: overloaded(null) })).toBe('continue');
+  });
+});
+
 describe('ingest', () => {
   it('counts the message in flight while it is stored, with the device as its username', async () => {
     const store = deferred<void>();
@@ -198,12 +277,15 @@ describe('ingest', () => {
       },
     };
     const from = sender(d1);
-    const verdict = ingest(publish(ownTelemetry, from), { hooks });
+    const backlog = { size: 0 };
+    const verdict = ingest(publish(ownTelemetry, from), { hooks, backlog });
     expect(from.inFlight).toBe(1);
+    expect(backlog.size).toBe(1);
     expect(stored).toEqual([{ topic: ownTelemetry, payload: Buffer.from('{"seq":1}'), receivedAt: expect.any(Number), clientId: 'client-1', username: 'd1' }]);
     store.resolve();
     expect(await verdict).toBe('continue');
     expect(from.inFlight).toBe(0);
+    expect(backlog.size).toBe(0);
   });
 
   it('refuses a message that could not be stored, with the store’s error, so it is not acknowledged', async () => {

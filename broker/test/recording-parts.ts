@@ -18,7 +18,10 @@ export function recordingParts(): RecordingParts {
 }
 
 /** A counter's value for these labels (0 when it was never incremented). */
-export async function count(counter: BrokerMetrics['deniedPublishes' | 'refused' | 'authFailures'], labels: Record<string, string>): Promise<number> {
+export async function count(
+  counter: BrokerMetrics['deniedPublishes' | 'refused' | 'authFailures' | 'dropped'],
+  labels: Record<string, string>,
+): Promise<number> {
   const { values } = await counter.get();
   const match = values.find((v) => Object.entries(labels).every(([name, value]) => (v.labels as Record<string, unknown>)[name] === value));
   return match?.value ?? 0;

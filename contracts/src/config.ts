@@ -137,6 +137,25 @@ const sections = {
         '1m',
         'A connection whose send buffer stays full this long (the client reads nothing) is closed, whatever its keepalive; `0s`: never.',
       ),
+      publishRate: setting(
+        z.coerce.number().positive(),
+        100,
+        'Messages per second a device may publish, all its connections together (any other client: per connection), after a burst of `mqtt.publishBurst`; faster publishes wait, and the client is not read meanwhile.',
+      ),
+      publishBurst: setting(
+        z.coerce.number().int().min(1),
+        100,
+        'Messages a device may publish at once above `mqtt.publishRate`, saved up while it publishes less.',
+      ),
+      overloadBacklog: setting(
+        z.coerce.number().int().min(1),
+        500,
+        'Device messages waiting to be stored (all clients together) from which QoS 0 device messages are dropped and counted, until fewer wait; QoS 1/2 messages are still stored, their acknowledgement comes later.',
+      ),
+      overloadBusy: duration(
+        '50ms',
+        'How long Parcours may work without a pause (its event loop not back to its timers; time the machine did not run it does not count) before QoS 0 device messages are dropped and counted, until it pauses; QoS 1/2 messages are still stored.',
+      ),
       authFailureLimit: setting(
         z.coerce.number().int().min(1),
         5,

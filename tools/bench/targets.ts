@@ -86,6 +86,8 @@ export async function startParcours(
       // Every simulated device connects from 127.0.0.1: the limits meant for one address or a reconnect storm would measure themselves.
       PARCOURS_MQTT_CONNECT_RATE: '1000000',
       PARCOURS_MQTT_MAX_PENDING_PER_ADDRESS: '1000000',
+      // Saturation is a few devices publishing as fast as they can, far above any device's publish rate.
+      PARCOURS_MQTT_PUBLISH_RATE: '1000000',
       ...(options.influxUrl ? { INFLUX_URL: options.influxUrl, INFLUX_DATABASE: 'bench' } : {}),
     },
   });

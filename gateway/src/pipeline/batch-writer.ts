@@ -12,6 +12,12 @@ export type WriteItem =
 
 export type WriteOutcome = 'stored' | 'duplicate' | 'quarantined' | 'presence';
 
+/**
+ * Most writes in one transaction. A transaction runs on the event loop, so a larger one would hold every
+ * connection and the HTTP API for as long: past this, the rest waits for the next turn of the loop.
+ */
+export const maxBatchWrites = 500;
+
 interface Pending {
   item: WriteItem;
   resolve: (outcome: WriteOutcome) => void;
@@ -19,9 +25,10 @@ interface Pending {
 }
 
 /**
- * Group commit: every write requested during one turn of the event loop goes into one transaction, so
- * each message is durable before its promise resolves while the fsync cost is shared by the batch. With a
- * `WalSync` (data.sync = full) the promises resolve once the WAL is fsynced; without, once committed.
+ * Group commit: every write requested during one turn of the event loop goes into one transaction (at
+ * most `maxBatchWrites`), so each message is durable before its promise resolves while the fsync cost is
+ * shared by the batch. With a `WalSync` (data.sync = full) the promises resolve once the WAL is fsynced;
+ * without, once committed.
  */
 export class BatchWriter {
   private pending: Pending[] = [];
@@ -48,9 +55,10 @@ export class BatchWriter {
   }
 
   private flush(): void {
-    const batch = this.pending;
-    this.pending = [];
-    this.scheduled = false;
+    const batch = this.pending.slice(0, maxBatchWrites);
+    this.pending = this.pending.slice(batch.length);
+    if (this.pending.length > 0) setImmediate(() => this.flush());
+    else this.scheduled = false;
     let outcomes: WriteOutcome[];
     try {
       outcomes = this.db.transaction(() => this.writeAll(batch.map((p) => p.item)))();
