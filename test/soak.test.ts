@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runLoad } from '@parcours/firmware-sim';
 import { freePort, startInfluxDB, type InfluxServer } from '../tools/services/index.js';
 import { waitUntil } from './mqtt-clients.js';
+import { nodeEnv } from './node-process.js';
 
 /**
  * About two minutes of everything clients and operators do wrong at once: a QoS 0 flood from 100 devices,
@@ -46,24 +47,16 @@ const mqttUrl = () => `mqtt://127.0.0.1:${ports.mqtt}`;
 /** `parcours start` with the soak's data folder and ports; fails the test if it exits unasked. */
 async function startParcours(influxUrl: string): Promise<void> {
   const child = spawn('node', [bin, 'start'], {
-    env: {
-      ...process.env,
+    env: nodeEnv(ports, {
       PARCOURS_DATA_DIR: dataDir,
-      PARCOURS_HTTP_HOST: '127.0.0.1',
-      PARCOURS_HTTP_PORT: String(ports.http),
-      PARCOURS_MQTT_HOST: '127.0.0.1',
-      PARCOURS_MQTT_PORT: String(ports.mqtt),
-      PARCOURS_SIM_SCENARIO: 'none',
       PARCOURS_HTTP_ADMIN_KEY: adminKey,
       PARCOURS_LOG_LEVEL: 'error',
       PARCOURS_LOG_FORMAT: 'json',
-      PARCOURS_GATEWAY_MAX_CLOCK_SKEW: '3650d',
-      PARCOURS_GATEWAY_MAX_LATENESS: '3650d',
       // Every client of the soak comes from 127.0.0.1, as if from behind one NAT.
       PARCOURS_MQTT_MAX_PENDING_PER_ADDRESS: '10000',
       INFLUX_URL: influxUrl,
       INFLUX_DATABASE: database,
-    },
+    }),
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

@@ -34,21 +34,26 @@ export class ListenerTraffic {
   }
 }
 
+/** A gauge per listener whose values are read at scrape time. */
+export function listenerGauge(registry: Registry, name: string, help: string, values: () => Record<ListenerName, number>): Gauge<'listener'> {
+  return new Gauge({
+    name,
+    help,
+    labelNames: ['listener'] as const,
+    registers: [registry],
+    collect() {
+      for (const [listener, value] of Object.entries(values())) this.set({ listener }, value);
+    },
+  });
+}
+
 /** The broker's Prometheus metrics, per listener where a connection is involved. */
 export function createBrokerMetrics(registry: Registry, traffic: Readonly<Record<ListenerName, ListenerTraffic>>) {
   const registers = [registry];
   const listener = ['listener'] as const;
   /** A gauge per listener read from `traffic` at scrape time (the `_total` ones only grow). */
   const fromTraffic = (name: string, help: string, read: (t: ListenerTraffic) => number) =>
-    new Gauge({
-      name,
-      help,
-      labelNames: listener,
-      registers,
-      collect() {
-        for (const [l, t] of Object.entries(traffic)) this.set({ listener: l }, read(t));
-      },
-    });
+    listenerGauge(registry, name, help, () => ({ tcp: read(traffic.tcp), tls: read(traffic.tls), ws: read(traffic.ws) }));
   return {
     connected: fromTraffic('parcours_mqtt_clients_connected', 'MQTT clients connected, by listener.', (t) => t.connected),
     pending: fromTraffic('parcours_mqtt_connections_pending', 'Connections not logged in yet (no CONNACK), by listener.', (t) => t.pending),

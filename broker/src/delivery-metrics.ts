@@ -1,5 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { ListenerName } from './broker-metrics.js';
+import { listenerGauge, type ListenerName } from './broker-metrics.js';
 import type { DeliveryQueue } from './delivery-queue.js';
 
 /**
@@ -9,18 +9,11 @@ import type { DeliveryQueue } from './delivery-queue.js';
  */
 export function createDeliveryMetrics(registry: Registry, queues: () => Iterable<[DeliveryQueue, ListenerName]>) {
   const registers = [registry];
-  const listener = ['listener'] as const;
   const perListener = (name: string, help: string, read: (queue: DeliveryQueue) => number) =>
-    new Gauge({
-      name,
-      help,
-      labelNames: listener,
-      registers,
-      collect() {
-        const totals: Record<ListenerName, number> = { tcp: 0, tls: 0, ws: 0 };
-        for (const [queue, name] of queues()) totals[name] += read(queue);
-        for (const [name, total] of Object.entries(totals)) this.set({ listener: name }, total);
-      },
+    listenerGauge(registry, name, help, () => {
+      const totals: Record<ListenerName, number> = { tcp: 0, tls: 0, ws: 0 };
+      for (const [queue, listener] of queues()) totals[listener] += read(queue);
+      return totals;
     });
   return {
     dropped: new Counter({
