@@ -84,6 +84,30 @@ describe('parcours accuracy on the small scenario with its faults', () => {
   });
 });
 
+describe("parcours accuracy on the README's run: built-in session rules, one day ending at any instant", () => {
+  // As `npm start` then a one-day `parcours sim`: threshold sessions too, and a window that starts with
+  // sessions running (the truth has them from their first sample) and holds a washer a person owns.
+  const to = Date.UTC(2026, 2, 10, 17, 27, 38, 809);
+  const from = to - 24 * hour;
+  let m: Measured;
+
+  beforeAll(async () => {
+    m = await measure(testConfig({ mqtt: { allowAnonymous: true } }), { from, to, seed: 1 });
+  });
+  afterAll(async () => {
+    await m?.app.stop();
+  });
+
+  it('meets every target, the sessions running at the start and those of devices people own included', () => {
+    const r = m.report;
+    expect(r.sessions.runningAtStart).toBeGreaterThan(0);
+    expect(m.summary.groundTruth.sessions.some((s) => s.deviceType === 'washing_machine' && s.user !== null && s.user === s.subjectId)).toBe(true);
+    expect(r.sessions.unmatched, figures(r)).toEqual({ nearMisses: [], missed: [], spurious: [] });
+    expect(r.targets.filter((t) => !t.met), figures(r)).toEqual([]);
+    expect(m.run.code, m.run.stderr).toBe(0);
+  });
+});
+
 describe('parcours accuracy with every fault kind', () => {
   // Every fault the simulator has, with the gateway's default clock rules: the window must then end
   // before now, as in sim-faults.test.ts, for the receive time to judge the clocks. It moves with the date.

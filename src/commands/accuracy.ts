@@ -38,11 +38,14 @@ export function measureAccuracy(gateway: Gateway, analytics: Analytics, truth: G
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+const span = (from: number, to: number) => `${new Date(from).toISOString()} → ${new Date(to).toISOString()}`;
 
 function formatReport(r: AccuracyReport): string {
   const lines = [`window ${new Date(r.window.fromMs).toISOString()} → ${new Date(r.window.toMs).toISOString()}`, ''];
   const s = r.sessions;
-  lines.push(`sessions (tolerance ${s.toleranceMs} ms; ${s.excludedOpenAtEnd} still open at the end left out; ${s.nearMisses} near misses)`);
+  lines.push(
+    `sessions (tolerance ${s.toleranceMs} ms; ${s.runningAtStart} running at the start, compared from its first sample; ${s.excludedOpenAtEnd} still open at the end left out; ${s.nearMisses} near misses)`,
+  );
   lines.push(
     `  ${'device type'.padEnd(18)} ${'truth'.padStart(6)} ${'derived'.padStart(8)} ${'matched'.padStart(8)} ${'precision'.padStart(10)} ${'recall'.padStart(8)} ${'F1'.padStart(8)}`,
   );
@@ -50,6 +53,17 @@ function formatReport(r: AccuracyReport): string {
     lines.push(
       `  ${type.padEnd(18)} ${String(x.truth).padStart(6)} ${String(x.derived).padStart(8)} ${String(x.matched).padStart(8)} ${pct(x.precision).padStart(10)} ${pct(x.recall).padStart(8)} ${pct(x.f1).padStart(8)}`,
     );
+  }
+  const { nearMisses, missed, spurious } = s.unmatched;
+  if (nearMisses.length + missed.length + spurious.length > 0) {
+    lines.push('', 'unmatched sessions (device, start → end)');
+    for (const p of nearMisses) {
+      lines.push(
+        `  near miss  ${p.truth.deviceId}: truth ${span(p.truth.startMs, p.truth.endMs)}, derived ${span(p.derived.start, p.derived.end)} (${p.derived.id})`,
+      );
+    }
+    for (const t of missed) lines.push(`  missed     ${t.deviceId}: ${span(t.startMs, t.endMs)}`);
+    for (const d of spurious) lines.push(`  spurious   ${d.deviceId}: ${span(d.start, d.end)} (${d.id})`);
   }
   lines.push('', 'attribution (right subject / right individual)');
   for (const [what, a] of [

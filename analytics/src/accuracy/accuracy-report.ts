@@ -1,7 +1,7 @@
 import type { SubjectKind } from '@parcours/contracts';
 import { z } from 'zod';
 import { eventAttribution, isDecided, sessionAttribution, type EventAttributionLike } from './attribution-accuracy.js';
-import { matchSessions, scoreByDeviceType, scoreMatching } from './session-matching.js';
+import { matchSessions, scoreByDeviceType, scoreMatching, type SessionMatching } from './session-matching.js';
 import { compareTransitions, type JourneyLike } from './transition-accuracy.js';
 
 /**
@@ -36,13 +36,24 @@ const transitionsSchema = z.object({
   relativeError: z.number(),
 });
 
+const truthSessionRefSchema = z.object({ deviceId: z.string(), deviceType: z.string(), startMs: z.number().int(), endMs: z.number().int() });
+const derivedSessionRefSchema = z.object({ id: z.string(), deviceId: z.string(), deviceType: z.string(), start: z.number().int(), end: z.number().int() });
+
 export const accuracyReportSchema = z.object({
   window: z.object({ fromMs: z.number().int(), toMs: z.number().int() }),
   sessions: scoresSchema.extend({
     toleranceMs: z.number().int().nonnegative(),
     nearMisses: z.number().int().describe('overlapping pairs outside the tolerance (each is one false positive and one false negative)'),
     excludedOpenAtEnd: z.number().int().describe('truth sessions still open at the end of the window, left out with their derived counterparts'),
+    runningAtStart: z.number().int().describe("truth sessions begun before the window, compared from the window's first telemetry sample"),
     byDeviceType: z.record(z.string(), scoresSchema),
+    unmatched: z
+      .object({
+        nearMisses: z.array(z.object({ truth: truthSessionRefSchema, derived: derivedSessionRefSchema })),
+        missed: z.array(truthSessionRefSchema).describe('truth sessions with no derived session near them'),
+        spurious: z.array(derivedSessionRefSchema).describe('derived sessions with no truth session near them'),
+      })
+      .describe('the sessions behind every point of F1 lost, to find the cause'),
   }),
   attribution: z.object({
     sessions: attributionSchema,
@@ -69,6 +80,7 @@ export interface TruthSessionInput {
   actor: string | null;
   startMs: number;
   endMs: number;
+  runningAtStart?: boolean;
 }
 export interface DerivedSessionInput {
   id: string;
@@ -111,6 +123,27 @@ export interface AccuracyInput {
   /** Parcours' journey gap. */
   gapMs: number;
   toleranceMs?: number;
+}
+
+const truthRef = ({ deviceId, deviceType, startMs, endMs }: TruthSessionInput) => ({ deviceId, deviceType, startMs, endMs });
+const derivedRef = ({ id, deviceId, deviceType, start, end }: DerivedSessionInput) => ({ id, deviceId, deviceType, start, end });
+
+/** Near misses as pairs, then the sessions with no counterpart at all, each in time order. */
+function unmatchedSessions(m: SessionMatching<TruthSessionInput, DerivedSessionInput>): AccuracyReport['sessions']['unmatched'] {
+  const near = [...m.nearMisses].sort((a, b) => a.truth.startMs - b.truth.startMs);
+  const nearTruth = new Set(near.map((p) => p.truth));
+  const nearDerived = new Set(near.map((p) => p.derived));
+  return {
+    nearMisses: near.map((p) => ({ truth: truthRef(p.truth), derived: derivedRef(p.derived) })),
+    missed: m.missed
+      .filter((t) => !nearTruth.has(t))
+      .sort((a, b) => a.startMs - b.startMs)
+      .map(truthRef),
+    spurious: m.spurious
+      .filter((d) => !nearDerived.has(d))
+      .sort((a, b) => a.start - b.start)
+      .map(derivedRef),
+  };
 }
 
 export const targets = { sessionF1: 0.99, decidedShare: 1, transitionError: 0.01 } as const;
@@ -170,7 +203,9 @@ export function computeAccuracy(input: AccuracyInput): AccuracyReport {
       toleranceMs,
       nearMisses: m.nearMisses.length,
       excludedOpenAtEnd: inWindow.length - closedTruth.length,
+      runningAtStart: closedTruth.filter((t) => t.runningAtStart).length,
       byDeviceType: scoreByDeviceType(m),
+      unmatched: unmatchedSessions(m),
     },
     attribution: { sessions: sessionsAttribution, events: eventsAttribution },
     transitions: { source: 'journeys-table' as const, knowable, all: compareTransitions(truthJourneys(false), derivedJourneys, typeOf) },

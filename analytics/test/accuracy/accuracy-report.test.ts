@@ -130,6 +130,12 @@ describe('the accuracy report', () => {
     expect(report.sessions).toMatchObject({ truth: 4, derived: 4, matched: 3, precision: 0.75, recall: 0.75, f1: 0.75 });
     expect(report.sessions.byDeviceType.toothbrush).toMatchObject({ recall: 0, precision: 1 });
     expect(report.sessions.byDeviceType.tv).toMatchObject({ precision: 0.5, recall: 1 });
+    // Named, so that the cause can be looked for.
+    expect(report.sessions.unmatched).toEqual({
+      nearMisses: [],
+      missed: [{ deviceId: 'brush', deviceType: 'toothbrush', startMs: at(5), endMs: at(7) }],
+      spurious: [{ id: spurious.id, deviceId: 'tv', deviceType: 'tv', start: at(190), end: at(195) }],
+    });
     expect(report.attribution.sessions.decided).toMatchObject({ count: 1, subjectShare: 1, individualShare: 0 });
     expect(report.attribution.events.decided).toMatchObject({ count: 1, individualRight: 0 });
     // Ann's coffee → toothbrush is gone; Bob now has a lone coffee (no transition); the spurious tv adds tv → tv.

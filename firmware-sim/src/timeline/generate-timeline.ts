@@ -53,23 +53,39 @@ export function generateTimeline(world: World, seed: number, fromMs: number, toM
   const sessions: SessionTruth[] = [];
   const firstDay = dayOf(fromMs);
   const lastDay = dayOf(Math.max(fromMs, toMs - 1));
+  const individuals = new Set(world.individuals.map((p) => p.id));
 
   for (const device of world.devices) {
-    // Sessions of the day before may still be running at fromMs (none lasts longer than 12 h).
+    // Telemetry is aligned to the epoch, so every window samples the same instants.
+    const intervalMs = device.telemetry.intervalS * 1000;
+    const firstSample = Math.ceil(fromMs / intervalMs) * intervalMs;
+    // A session the routine gives nobody in particular is its owner's when a person owns the device.
+    const truthOf = (session: SimSession, startMs: number): SessionTruth => {
+      const subjectId = ownerAt(device, startMs);
+      const user = session.user ?? (subjectId !== null && individuals.has(subjectId) ? subjectId : null);
+      const actor = device.reportsActor && device.reportsEvents ? session.user : null;
+      return {
+        deviceId: device.id,
+        deviceType: device.type,
+        subjectId,
+        user,
+        actor,
+        startMs,
+        endMs: session.endMs,
+        runningAtStart: startMs !== session.startMs,
+      };
+    };
+    // Sessions of the day before may still be running at fromMs (none lasts longer than 12 h): the
+    // platform sees them from the window's first sample.
     for (let day = firstDay - 1; day <= lastDay; day++) {
       for (const session of book.sessions(device, day)) {
-        if (inWindow(session.startMs)) {
-          const actor = device.reportsActor && device.reportsEvents ? session.user : null;
-          const subjectId = ownerAt(device, session.startMs);
-          sessions.push({ deviceId: device.id, deviceType: device.type, subjectId, user: session.user, actor, startMs: session.startMs, endMs: session.endMs });
-        }
+        if (inWindow(session.startMs)) sessions.push(truthOf(session, session.startMs));
+        else if (session.startMs < fromMs && firstSample < Math.min(session.endMs, toMs)) sessions.push(truthOf(session, firstSample));
         if (device.reportsEvents) messages.push(...sessionEvents(device, session).filter((m) => inWindow(m.ts)));
       }
     }
-    // Telemetry is aligned to the epoch, so every window samples the same instants; a device not yet
-    // adopted, or sold away, is silent.
-    const intervalMs = device.telemetry.intervalS * 1000;
-    for (let ts = Math.ceil(fromMs / intervalMs) * intervalMs; ts < toMs; ts += intervalMs) {
+    // A device not yet adopted, or sold away, is silent.
+    for (let ts = firstSample; ts < toMs; ts += intervalMs) {
       if (ownerAt(device, ts) === null) continue;
       const seq = seqOf(ts, seqSlot.telemetry);
       const body: TelemetryPayloadInput = { ts, seq, metrics: metricsAt(device, seed, daysAt(device, ts), ts) };

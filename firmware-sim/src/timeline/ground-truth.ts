@@ -9,7 +9,7 @@ import type { VisitorStay } from './plans.js';
 import { faultKinds, type TimelineMessage } from './types.js';
 
 /**
- * What the platform should find in a window [fromMs, toMs): the sessions that start in it, the valid
+ * What the platform should find in a window [fromMs, toMs): the sessions that start in it or run at its start, the valid
  * messages published in it, and the faults injected. Written to a file so that end-to-end checks and the
  * accuracy command can read it back with this schema.
  */
@@ -25,6 +25,10 @@ export const sessionTruthSchema = z.object({
   actor: idSchema.nullable().describe('the user named by the events, null when the device cannot know'),
   startMs: z.number().int(),
   endMs: z.number().int().describe('may lie beyond toMs: the usage.stop is then in the next window'),
+  runningAtStart: z
+    .boolean()
+    .default(false)
+    .describe("begun before the window: startMs is then the window's first telemetry sample, where the platform first sees it"),
 });
 export type SessionTruth = z.infer<typeof sessionTruthSchema>;
 
@@ -112,6 +116,8 @@ export function buildGroundTruth(
 /** Joins the ground truths of two adjacent windows [a.from, a.to) and [a.to, b.to). */
 export function mergeGroundTruth(a: GroundTruth, b: GroundTruth): GroundTruth {
   if (a.toMs !== b.fromMs) throw new Error(`windows are not adjacent: ${a.toMs} ≠ ${b.fromMs}`);
+  // A session running across the boundary is already whole in the first window.
+  const sessions = [...a.sessions, ...b.sessions.filter((s) => !s.runningAtStart)];
   const perDevice: Record<string, MessageCounts> = {};
   for (const [deviceId, counts] of [...Object.entries(a.validMessages.perDevice), ...Object.entries(b.validMessages.perDevice)]) {
     addCounts(perDevice, deviceId, counts);
@@ -119,9 +125,9 @@ export function mergeGroundTruth(a: GroundTruth, b: GroundTruth): GroundTruth {
   return {
     fromMs: a.fromMs,
     toMs: b.toMs,
-    sessions: [...a.sessions, ...b.sessions],
+    sessions,
     // Recomputed over both windows, so a journey across the boundary is one journey again.
-    journeys: buildJourneys([...a.sessions, ...b.sessions]),
+    journeys: buildJourneys(sessions),
     visitors: [...a.visitors, ...b.visitors],
     validMessages: {
       telemetry: a.validMessages.telemetry + b.validMessages.telemetry,
