@@ -7,6 +7,7 @@ import type { MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../tools/services/index.js';
 import { connectRecording, waitUntil } from './mqtt-clients.js';
+import { nodeEnv } from './node-process.js';
 
 /**
  * The broker's LevelDB state is written through to the operating system as it changes, so it outlives
@@ -18,20 +19,13 @@ let clients: MqttClient[] = [];
 
 async function start(dataDir: string, ports: { http: number; mqtt: number }): Promise<void> {
   server = spawn('node', [bin, 'start'], {
-    env: {
-      ...process.env,
+    env: nodeEnv(ports, {
       PARCOURS_DATA_DIR: dataDir,
-      PARCOURS_HTTP_HOST: '127.0.0.1',
-      PARCOURS_HTTP_PORT: String(ports.http),
-      PARCOURS_MQTT_HOST: '127.0.0.1',
-      PARCOURS_MQTT_PORT: String(ports.mqtt),
       PARCOURS_MQTT_ALLOW_ANONYMOUS: 'true',
       PARCOURS_MQTT_ANONYMOUS_ACL: 'readwrite lab/#',
       PARCOURS_MQTT_NODE_HEARTBEAT: '1s',
-      PARCOURS_SIM_SCENARIO: 'none',
       PARCOURS_HTTP_ADMIN_KEY: 'broker-crash-admin-key-0123456789',
-      PARCOURS_LOG_LEVEL: 'warn',
-    },
+    }),
     stdio: 'ignore',
   });
   const child = server;

@@ -154,7 +154,7 @@ describe('a subscriber that stops reading', () => {
     // acknowledged; all reach the subscriber that reads.
     await sendTelemetry(device, 1, 300, 0);
     await waitUntil(async () =>
-      /parcours_mqtt_dropped_messages_total\{listener="tcp",qos="0",reason="queue_full"\} [1-9]/.test(await scrapeMetrics(app.urls.http)),
+      /parcours_mqtt_deliveries_dropped_total\{listener="tcp",qos="0",reason="queue_full"\} [1-9]/.test(await scrapeMetrics(app.urls.http)),
     );
     await sendTelemetry(device, 301, 400);
     await waitUntil(() => app.gateway.log.count() === 700);
@@ -164,7 +164,7 @@ describe('a subscriber that stops reading', () => {
     await waitUntil(() => app.broker.connectedClients === 2);
     const metrics = await scrapeMetrics(app.urls.http);
     expect(metrics).toMatch(/parcours_mqtt_limit_breaches_total\{listener="tcp",limit="queued_messages"\} 1\n/);
-    expect(metrics).toMatch(/parcours_mqtt_dropped_messages_total\{listener="tcp",qos="1",reason="disconnected"\} [1-9]\d*\n/);
+    expect(metrics).toMatch(/parcours_mqtt_deliveries_dropped_total\{listener="tcp",qos="1",reason="disconnected"\} [1-9]\d*\n/);
     expect(metrics).toMatch(/parcours_mqtt_slow_clients\{listener="tcp"\} 0\n/);
     await watcher.client.endAsync();
   });

@@ -8,6 +8,7 @@ import type { MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../tools/services/index.js';
 import { connectRecording, waitUntil, type Received, type RecordingClient } from './mqtt-clients.js';
+import { nodeEnv } from './node-process.js';
 
 /**
  * Integrators hear of exactly what was committed, across a crash. Parcours runs as its own process and
@@ -42,23 +43,15 @@ class Instance {
   }
 
   private env(extra: Record<string, string>): NodeJS.ProcessEnv {
-    return {
-      ...process.env,
+    return nodeEnv(this.ports, {
       PARCOURS_DATA_DIR: this.dataDir,
-      PARCOURS_HTTP_HOST: '127.0.0.1',
-      PARCOURS_HTTP_PORT: String(this.ports.http),
-      PARCOURS_MQTT_HOST: '127.0.0.1',
-      PARCOURS_MQTT_PORT: String(this.ports.mqtt),
-      PARCOURS_SIM_SCENARIO: 'none',
       PARCOURS_HTTP_ADMIN_KEY: adminKey,
       PARCOURS_LOG_LEVEL: 'error',
       PARCOURS_LOG_FORMAT: 'json',
-      PARCOURS_GATEWAY_MAX_CLOCK_SKEW: '3650d',
-      PARCOURS_GATEWAY_MAX_LATENESS: '3650d',
       PARCOURS_ANALYTICS_SESSION_RULES: '{}',
       PARCOURS_ANALYTICS_ACTOR_INFERENCE: 'false',
       ...extra,
-    };
+    });
   }
 
   /** `parcours keys create` for an integrator granted the household. */

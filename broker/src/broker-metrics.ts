@@ -84,7 +84,7 @@ export function createBrokerMetrics(registry: Registry, traffic: Readonly<Record
     }),
     dropped: new Counter({
       name: 'parcours_mqtt_messages_dropped_total',
-      help: 'QoS 0 device messages dropped under overload, neither stored nor delivered, by listener and reason (backlog: the store is behind; busy: the event loop is).',
+      help: 'QoS 0 device messages dropped under overload, neither stored nor delivered to any subscriber, by listener and reason (backlog: the store is behind; busy: the event loop is). What a subscriber misses is in parcours_mqtt_deliveries_dropped_total.',
       labelNames: ['listener', 'reason'] as const,
       registers,
     }),

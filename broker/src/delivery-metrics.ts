@@ -17,8 +17,8 @@ export function createDeliveryMetrics(registry: Registry, queues: () => Iterable
     });
   return {
     dropped: new Counter({
-      name: 'parcours_mqtt_dropped_messages_total',
-      help: 'Messages a subscriber never received: QoS 0 ones dropped for newer ones when its queue was full (queue_full), or messages still queued when it was disconnected, except the QoS 1/2 ones its persistent session keeps (disconnected); by listener, QoS and reason.',
+      name: 'parcours_mqtt_deliveries_dropped_total',
+      help: 'Messages a subscriber never received, counted once per subscriber (a device message dropped before any delivery is in parcours_mqtt_messages_dropped_total): QoS 0 ones dropped for newer ones when its queue was full (queue_full), or messages still queued when it was disconnected, except the QoS 1/2 ones its persistent session keeps (disconnected); by listener, QoS and reason.',
       labelNames: ['listener', 'qos', 'reason'] as const,
       registers,
     }),
