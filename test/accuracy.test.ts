@@ -103,7 +103,10 @@ describe("parcours accuracy on the README's run: built-in session rules, one day
     expect(r.sessions.runningAtStart).toBeGreaterThan(0);
     expect(m.summary.groundTruth.sessions.some((s) => s.deviceType === 'washing_machine' && s.user !== null && s.user === s.subjectId)).toBe(true);
     expect(r.sessions.unmatched, figures(r)).toEqual({ nearMisses: [], missed: [], spurious: [] });
-    expect(r.targets.filter((t) => !t.met), figures(r)).toEqual([]);
+    expect(
+      r.targets.filter((t) => !t.met),
+      figures(r),
+    ).toEqual([]);
     expect(m.run.code, m.run.stderr).toBe(0);
   });
 });
