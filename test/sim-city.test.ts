@@ -1,3 +1,4 @@
+import { clockRulesOf } from '@parcours/contracts';
 import { city, parseScenario, Simulator, type SimulationSummary, type World } from '@parcours/firmware-sim';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,6 +36,7 @@ beforeAll(async () => {
     dataDir: config.data.dir,
     qos: 1,
     logger,
+    clockRules: clockRulesOf(config),
     unknownDeviceAuth: null,
     maxInFlightPerDevice: 4,
   });

@@ -1,3 +1,4 @@
+import { clockRulesOf } from '@parcours/contracts';
 import { faultRatesSchema, loadScenario, Simulator, type World, type SimulationSummary } from '@parcours/firmware-sim';
 import { pino } from 'pino';
 import type { ParcoursApp } from '../src/app.js';
@@ -18,6 +19,7 @@ export async function runFleet(app: ParcoursApp, run: { world: World; from: numb
     dataDir: app.config.data.dir,
     qos: 1,
     logger: pino({ level: 'error' }),
+    clockRules: clockRulesOf(app.config),
     unknownDeviceAuth: null,
   });
   await simulator.start();

@@ -75,6 +75,7 @@ describe('Simulator against a real broker', () => {
       dataDir,
       qos: 1,
       logger: pino({ level: 'silent' }),
+      clockRules: { maxClockSkewMs: 5 * 60_000, maxLatenessMs: 7 * 86_400_000 },
       unknownDeviceAuth: null,
       ...options,
     });

@@ -1,5 +1,6 @@
 export * from './ids.js';
 export * from './time.js';
+export * from './device-clock.js';
 export * from './duration.js';
 export * from './topics.js';
 export * from './payloads.js';

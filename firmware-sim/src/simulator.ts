@@ -8,6 +8,7 @@ import { forEachLimited } from './limit.js';
 import { registerWorld } from './registrar.js';
 import type { World } from './scenario/schema.js';
 import { readSimState, resumeFrom, writeSimState } from './sim-state.js';
+import { ClockFaultVerdicts } from './timeline/clock-fault-verdicts.js';
 import { unknownDeviceIds } from './timeline/faults.js';
 import { generateTimeline, type Timeline } from './timeline/generate-timeline.js';
 import { mergeGroundTruth, writeGroundTruth, type GroundTruth } from './timeline/ground-truth.js';
@@ -35,6 +36,9 @@ const simulatorOptionsSchema = z
     dataDir: z.string().min(1),
     qos: z.union([z.literal(0), z.literal(1)]).describe('QoS of telemetry; events always use 1'),
     logger: z.custom<Logger>((v) => typeof v === 'object' && v !== null, 'a pino logger'),
+    clockRules: z
+      .object({ maxClockSkewMs: z.number().int().nonnegative(), maxLatenessMs: z.number().int().nonnegative() })
+      .describe("the gateway's device-time settings: the ground truth says what it does with each wrong clock"),
     unknownDeviceAuth: z
       .object({ username: z.string(), password: z.string().optional() })
       .nullable()
@@ -79,6 +83,7 @@ export class Simulator {
   private readonly abort = new AbortController();
   private readonly clients = new Map<string, DeviceClient>();
   private readonly refusedIds = new Set<string>();
+  private readonly clockFaults: ClockFaultVerdicts;
   private readonly published = { telemetry: 0, events: 0, faults: 0 };
   private failed = 0;
   private sent = 0;
@@ -93,6 +98,7 @@ export class Simulator {
     const parsed = simulatorOptionsSchema.safeParse(options);
     if (!parsed.success) throw new ParcoursError(errorCodes.config, `invalid simulator options:\n${z.prettifyError(parsed.error)}`);
     this.options = Object.freeze(parsed.data);
+    this.clockFaults = new ClockFaultVerdicts(this.options.clockRules);
     this.done = new Promise((resolve, reject) => {
       this.resolveDone = resolve;
       this.rejectDone = reject;
@@ -201,7 +207,7 @@ export class Simulator {
     await this.flushClients();
     // After stop(), disconnect before counting: publishes still unacknowledged are then settled as failed.
     if (this.abort.signal.aborted) await this.closeClients();
-    const groundTruth = this.markRefused(truth ?? generateTimeline(scenario, seed, cursor, cursor).groundTruth);
+    const groundTruth = this.clockFaults.apply(this.markRefused(truth ?? generateTimeline(scenario, seed, cursor, cursor).groundTruth));
     const groundTruthPath = await writeGroundTruth(this.simDir, groundTruth);
     await writeSimState(statePath, { reachedMs: cursor });
     const summary = { published: { ...this.published }, failed: this.failed, groundTruth, groundTruthPath };
@@ -248,6 +254,7 @@ export class Simulator {
     const client = this.clients.get(message.publisher ?? message.deviceId);
     if (!client) return; // an unknown device the broker refused
     this.sent++;
+    this.clockFaults.published(message);
     const qos = message.channel === 'events' ? 1 : this.options.qos;
     const topic = deviceTopic(this.options.baseTopic, message.deviceId, message.channel);
     if (message.publisher !== undefined) {

@@ -1,4 +1,4 @@
-import { isUpstreamDeviceTopic, type Config, type PartHealth, type RegistryAsOf, type RevokedCredentials } from '@parcours/contracts';
+import { clockRulesOf, isUpstreamDeviceTopic, type Config, type PartHealth, type RegistryAsOf, type RevokedCredentials } from '@parcours/contracts';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
 import { ApiKeyStore } from './auth/api-key-store.js';
@@ -91,8 +91,7 @@ export class Gateway {
       options: {
         baseTopic: config.mqtt.baseTopic,
         maxPayloadBytes: config.gateway.maxPayloadBytes,
-        maxClockSkewMs: config.gateway.maxClockSkew,
-        maxLatenessMs: config.gateway.maxLateness,
+        ...clockRulesOf(config),
         quarantinePrefixBytes: config.gateway.quarantinePrefixBytes,
       },
       index: () => this.attributionIndex,

@@ -1,4 +1,4 @@
-import type { Config } from '@parcours/contracts';
+import { clockRulesOf, type Config } from '@parcours/contracts';
 import { loadScenario, Simulator } from '@parcours/firmware-sim';
 import type { Logger } from 'pino';
 import type { AppUrls } from '../app.js';
@@ -17,6 +17,7 @@ export async function startFleet(config: Readonly<Config>, urls: AppUrls, apiKey
     dataDir: config.data.dir,
     qos: 1,
     logger: logger.child({ part: 'sim' }),
+    clockRules: clockRulesOf(config),
     unknownDeviceAuth: null,
   });
   await simulator.start();

@@ -1,5 +1,5 @@
 import { Option } from 'commander';
-import { parseDuration } from '@parcours/contracts';
+import { clockRulesOf, parseDuration } from '@parcours/contracts';
 import { loadScenario, Simulator, type SimulationProgress, type SimulationSummary } from '@parcours/firmware-sim';
 import { loadConfig } from '../config/load-config.js';
 import { createLogger } from '../logger.js';
@@ -145,6 +145,7 @@ export async function runSimCommand(options: SimCommandOptions): Promise<void> {
     dataDir: config.data.dir,
     qos: options.qos === '0' ? 0 : 1,
     logger,
+    clockRules: clockRulesOf(config),
     unknownDeviceAuth: null,
   });
   const progress = startProgress({ stream: process.stderr, everyMs: progressEveryMs, render: () => renderProgress(simulator.progress()) });

@@ -2,10 +2,11 @@ import { errorCodes } from '@parcours/contracts';
 import type { FaultKind } from './types.js';
 
 /**
- * What a Parcours gateway with its default settings should do with each injected fault. The clock
- * faults assume a run close to real time: the gateway compares device time with its receive time.
+ * What a Parcours gateway should do with each injected fault. For the clock faults this is what it does
+ * with a message received close to its device time; the simulator judges each one by its actual receipt
+ * (`ClockFaultVerdicts`): stamped by a clock ahead but still in the past when received, it is stored as stamped.
  */
-export const faultOutcomes = ['quarantined', 'duplicate', 'clock_corrected', 'stored_late', 'reconnected'] as const;
+export const faultOutcomes = ['quarantined', 'duplicate', 'clock_corrected', 'stored_as_stamped', 'stored_late', 'reconnected'] as const;
 export type FaultOutcome = (typeof faultOutcomes)[number];
 
 export const expectedOutcome: Record<FaultKind, { outcome: FaultOutcome; reason: string | null }> = {
@@ -27,5 +28,5 @@ export const expectedOutcome: Record<FaultKind, { outcome: FaultOutcome; reason:
 
 /** Faults whose message the platform stores: they count among the valid messages of the ground truth. */
 export function isStored(kind: FaultKind): boolean {
-  return expectedOutcome[kind].outcome === 'clock_corrected';
+  return kind === 'clock_skew' || kind === 'clock_stuck';
 }
