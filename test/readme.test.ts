@@ -24,3 +24,16 @@ describe(configPage, () => {
     for (const setting of listSettings()) expect(page).toContain(`| \`${setting.env}\``);
   });
 });
+
+describe('docs/limits.md', () => {
+  it('names only settings of the schema', () => {
+    const settings = new Set(listSettings().map((setting) => setting.path));
+    const sections = new Set([...settings].map((path) => path.split('.')[0]));
+    // A setting is named in backticks, as `mqtt.maxPending`.
+    const named = [...read('docs/limits.md').matchAll(/`([a-z]+)\.([A-Za-z]+)`/g)]
+      .filter(([, section]) => sections.has(section))
+      .map(([, section, key]) => `${section}.${key}`);
+    expect(named.length).toBeGreaterThan(0);
+    expect(named.filter((path) => !settings.has(path))).toEqual([]);
+  });
+});
