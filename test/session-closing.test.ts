@@ -27,6 +27,7 @@ const devices = {
   washer: 'washing_machine',
   strayStop: 'washing_machine',
   tooLate: 'washing_machine',
+  restarted: 'washing_machine',
 } as const;
 
 let app: ParcoursApp;
@@ -64,6 +65,8 @@ beforeAll(async () => {
   // The washing machine's maximum length is 6 h: this stop comes after it.
   await fleet.event('tooLate', now - 20 * hour, 'usage.start');
   await fleet.event('tooLate', now - 13 * hour, 'usage.stop');
+  // Its stop comes after a restart (below).
+  await fleet.event('restarted', now - 4 * hour, 'usage.start');
   await app.drained();
 });
 
@@ -72,37 +75,71 @@ afterAll(async () => {
   await app?.stop();
 });
 
-const shape = (s: UsageSession) => ({ start: iso(s.start), end: iso(s.end), closedBy: s.closedBy, events: s.events });
+type Shape = Pick<UsageSession, 'closedBy' | 'events'> & { start: string; end: string };
+const shape = (s: UsageSession): Shape => ({ start: iso(s.start), end: iso(s.end), closedBy: s.closedBy, events: s.events });
+const session = (start: number, minutes: number, closedBy: UsageSession['closedBy'], events: number): Shape => ({
+  start: iso(start),
+  end: iso(start + minutes * minute),
+  closedBy,
+  events,
+});
+/** Each device's sessions, streaming and batch alike. */
+const expected: Record<keyof typeof devices, Shape[]> = {
+  clock: [],
+  inOrder: [session(now - 10 * hour, 90, 'stop', 2)],
+  silent: [session(now - 31 * hour, 0, 'idle_timeout', 1)],
+  behind: [session(now - 5 * hour, 90, 'stop', 2)],
+  minDuration: [session(now - 3 * hour + 5 * minute, 35, 'threshold', 0)],
+  washer: [session(now - 3 * hour + 5 * minute, 35, 'threshold', 0)],
+  strayStop: [],
+  tooLate: [session(now - 20 * hour, 0, 'idle_timeout', 1)],
+  restarted: [session(now - 4 * hour, 90, 'stop', 2)],
+};
+const shapesOf = async (deviceId: keyof typeof devices) => (await sessionsOf(deviceId)).map(shape);
 
-describe('what closes a usage session', () => {
+describe('what closes a usage session, in streaming', () => {
   it('keeps the threshold sessions of a device whose telemetry comes behind the watermark, minimum duration and all', async () => {
-    const cycle = { start: iso(now - 3 * hour + 5 * minute), end: iso(now - 3 * hour + 40 * minute), closedBy: 'threshold', events: 0 };
-    expect((await sessionsOf('minDuration')).map(shape)).toEqual([cycle]);
-    expect((await sessionsOf('washer')).map(shape)).toEqual([cycle]);
+    expect(await shapesOf('minDuration')).toEqual(expected.minDuration);
+    expect(await shapesOf('washer')).toEqual(expected.washer);
   });
 
   it('ends a session that went silent at its last message, by the idle timeout, even once past its maximum length', async () => {
-    const start = iso(now - 31 * hour);
-    expect((await sessionsOf('silent')).map(shape)).toEqual([{ start, end: start, closedBy: 'idle_timeout', events: 1 }]);
+    expect(await shapesOf('silent')).toEqual(expected.silent);
   });
 
   it('ends a session at its stop, however long after the start, within the maximum length', async () => {
-    const session = (start: number) => ({ start: iso(start), end: iso(start + 90 * minute), closedBy: 'stop', events: 2 });
-    expect((await sessionsOf('inOrder')).map(shape)).toEqual([session(now - 10 * hour)]);
-    expect((await sessionsOf('behind')).map(shape)).toEqual([session(now - 5 * hour)]);
+    expect(await shapesOf('inOrder')).toEqual(expected.inOrder);
+    expect(await shapesOf('behind')).toEqual(expected.behind);
   });
 
   it('counts the stops that close no session: none open, or past the maximum length', async () => {
-    expect(await sessionsOf('strayStop')).toEqual([]);
-    const start = iso(now - 20 * hour);
-    expect((await sessionsOf('tooLate')).map(shape)).toEqual([{ start, end: start, closedBy: 'idle_timeout', events: 1 }]);
+    expect(await shapesOf('strayStop')).toEqual(expected.strayStop);
+    expect(await shapesOf('tooLate')).toEqual(expected.tooLate);
     expect(await scrapeMetrics(app.urls.http)).toMatch(/^parcours_analytics_unmatched_stops_total 2$/m);
   });
+});
 
-  it('gives the same sessions in a batch re-derivation', async () => {
-    const all = async () => Object.fromEntries(await Promise.all(Object.keys(devices).map(async (id) => [id, await sessionsOf(id)])));
+describe('after a restart', () => {
+  it('still lets a stop close the session the idle timeout closed before', async () => {
+    expect(await shapesOf('restarted')).toEqual([session(now - 4 * hour, 0, 'idle_timeout', 1)]);
+    await fleet.close();
+    await app.stop();
+    app = await startApp({ ...app.config, http: { ...app.config.http, port: 0 }, mqtt: { ...app.config.mqtt, port: 0 } });
+    await fleet.reconnect(app);
+    await fleet.event('restarted', now - 4 * hour + 90 * minute, 'usage.stop');
+    await app.drained();
+    expect(await shapesOf('restarted')).toEqual(expected.restarted);
+  });
+});
+
+describe('what closes a usage session, in a batch re-derivation', () => {
+  it('gives the same sessions, ids and fields', async () => {
+    const ids = Object.keys(devices) as (keyof typeof devices)[];
+    const all = async () => Object.fromEntries(await Promise.all(ids.map(async (id) => [id, await sessionsOf(id)])));
     const streamed = await all();
-    await app.analytics.rederive(new Set(Object.keys(devices)), now - 48 * hour, now);
-    expect(await all()).toEqual(streamed);
+    await app.analytics.rederive(new Set(ids), now - 48 * hour, now);
+    const batched = await all();
+    expect(Object.fromEntries(ids.map((id) => [id, batched[id].map(shape)]))).toEqual(expected);
+    expect(batched).toEqual(streamed);
   });
 });
