@@ -20,10 +20,12 @@ export const noLateRecords: LateRederivation = Object.freeze({ devices: [], clos
 
 /**
  * Re-derives, in device-time order, the sessions of the devices that received records older than their
- * frontier (or a stop for a session the idle timeout had closed: `SessionBuilder.takeLate`), from the start of the latest session the first late record could have changed (a point where
- * the device had no session open, so a fresh builder starts there as the streaming one was). The
- * device's state in `draft` is replaced by the re-derived one, so streaming goes on as if the records had
- * come in order: the result is the batch re-derivation's, and replaces the earlier one under the same ids.
+ * frontier (or a stop for a session the idle timeout had closed: `SessionBuilder.takeLate`), from the
+ * start of the latest session the first late record could have changed (a point where the device had no
+ * session open, so a fresh builder starts there as the streaming one was, with what it kept of the
+ * sessions before). The device's state in `draft` is replaced by the re-derived one, so streaming goes on
+ * as if the records had come in order: the result is the batch re-derivation's, and replaces the earlier
+ * one under the same ids.
  */
 export function rederiveLate(
   deps: { log: LogReader; store: SessionStore; rules: SessionRules },
@@ -61,7 +63,7 @@ export function replacedRanges(late: LateRederivation): DeleteRange[] {
   });
 }
 
-/** What the device's memory holds of sessions before `from`: a re-derivation from `from` starts with it, as a builder reading in order would have. */
+/** What the device's memory holds of sessions before `from`: a builder reading its records in order would have it at `from`. */
 function memoryBefore(state: DeviceState, from: number): DeviceState {
   const { deviceId, idleClosed, dropped } = state;
   return {
@@ -72,7 +74,10 @@ function memoryBefore(state: DeviceState, from: number): DeviceState {
   };
 }
 
-/** The start of the device's latest session (stored, closed by this batch, open, or dropped as too short) that a record at `lateTs` may change, else `lateTs`. */
+/**
+ * The start of the device's latest session (stored, closed by this batch, open, or dropped as too short)
+ * that a record at `lateTs` may change, else `lateTs`.
+ */
 function rederivationStart(
   deps: { store: SessionStore; rules: SessionRules },
   draft: SessionBuilder,

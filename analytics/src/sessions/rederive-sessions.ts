@@ -85,6 +85,8 @@ export async function rederiveSessions(deps: RederiveSessionsDeps, devices: Devi
       const step = deriveStep(builder, deps.inference, slice, watermark, { applied });
       watermark = step.watermark;
       for (const session of step.closed) closed.set(session.id, session);
+      // The stream counted them as they came: a re-derivation reads them again.
+      builder.takeUnmatchedStops();
     }
     read += chunk.length;
     if (deps.onProgress) {

@@ -146,6 +146,7 @@ export class SessionBuilder {
     return this.frontiers.get(deviceId) ?? Number.NEGATIVE_INFINITY;
   }
 
+  /** The device's frontier and memory, as persisted. */
   deviceState(deviceId: string): DeviceState {
     return { deviceId, frontier: this.frontierOf(deviceId), ...this.memory.get(deviceId) };
   }
@@ -234,12 +235,12 @@ export class SessionBuilder {
       return;
     }
     const stopped = this.close({ ...session, events: session.events + 1, actor: session.actor ?? record.actor }, record.ts, 'stop');
-    // Closed by the idle timeout in this very call (at this record): that version is replaced, not kept.
     const earlier = closed.findIndex((s) => s.id === stopped.id);
+    // Closed by the idle timeout in this very call (at this record): that version never went out.
     if (earlier >= 0) closed.splice(earlier, 1);
+    // Closed before: in streaming, stored already, so the device is re-derived for it to be replaced.
+    else this.late.set(record.deviceId, Math.min(session.start, this.late.get(record.deviceId) ?? Number.POSITIVE_INFINITY));
     closed.push(stopped);
-    // In streaming, the version the idle timeout closed may be stored already: it is re-derived, to be replaced.
-    this.late.set(record.deviceId, Math.min(session.start, this.late.get(record.deviceId) ?? Number.POSITIVE_INFINITY));
   }
 
   /** Closes every session that has been idle or too long by `watermark` (the latest device time seen). */

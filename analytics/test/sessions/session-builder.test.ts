@@ -63,6 +63,7 @@ describe('SessionBuilder', () => {
       const closed = builder.apply([event('wm', 'usage.start', 0, 'ana'), event('wm', 'usage.stop', 90 * minute)]);
       expect(closed).toEqual([expect.objectContaining({ id: 'wm@0', end: 90 * minute, events: 2, actor: 'ana', closedBy: 'stop' })]);
       expect(builder.takeUnmatchedStops()).toEqual([]);
+      expect(builder.takeLate(), 'no version went out to replace').toEqual(new Map());
     });
 
     it('replaces the version the watermark closed: the device is to be re-derived from its start', () => {
