@@ -10,9 +10,9 @@ const minute = 60_000;
  * with increasing `seq`: a hand-written fleet for tests that need exact sessions.
  */
 export class TestFleet {
-  private readonly devices = new Map<string, { client: MqttClient; seq: number }>();
+  private readonly devices = new Map<string, { client: MqttClient; secret: string; seq: number }>();
 
-  constructor(private readonly app: ParcoursApp) {}
+  constructor(private app: ParcoursApp) {}
 
   /** Registers a device, assigns it to a subject from `validFrom`, and connects it. */
   async connect(id: string, type: string, subjectId: string, validFrom: number): Promise<void> {
@@ -20,7 +20,14 @@ export class TestFleet {
     const created = await api<{ credentials: { secret: string } }>(urls.http, 'POST', '/api/v1/devices', { id, type });
     await api(urls.http, 'POST', `/api/v1/devices/${id}/assignments`, { subjectId, validFrom: new Date(validFrom).toISOString() });
     const { client } = await connectRecording(urls.mqtt, { clientId: id, username: id, password: created.body.credentials.secret });
-    this.devices.set(id, { client, seq: 0 });
+    this.devices.set(id, { client, secret: created.body.credentials.secret, seq: 0 });
+  }
+
+  /** Connects every device again, its `seq` going on, to `app`: the same data folder restarted, after `close()`. */
+  async reconnect(app: ParcoursApp): Promise<void> {
+    this.app = app;
+    for (const [id, device] of this.devices)
+      device.client = (await connectRecording(app.urls.mqtt, { clientId: id, username: id, password: device.secret })).client;
   }
 
   async publish(id: string, channel: 'events' | 'telemetry', ts: number, body: Record<string, unknown>): Promise<void> {

@@ -103,6 +103,7 @@ export class Analytics {
       logger: logger.child({ part: 'analytics' }),
       followers: [this.journeyJob],
       onLate: (devices) => metrics?.lateDevices.inc(devices),
+      onUnmatchedStops: (stops) => metrics?.unmatchedStops.inc(stops),
     });
   }
 

@@ -59,4 +59,9 @@ export const analyticsMigrations: readonly Migration[] = [
     name: 'analytics-007-derivation-settings',
     sql: `CREATE TABLE derivation_settings (id INTEGER PRIMARY KEY CHECK (id = 1), settings TEXT NOT NULL);`,
   },
+  {
+    // What the session builder keeps of a device's closed sessions (DeviceMemory, JSON), beside its frontier.
+    name: 'analytics-008-device-memory',
+    sql: 'ALTER TABLE device_frontiers ADD COLUMN memory TEXT;',
+  },
 ];

@@ -241,8 +241,11 @@ const sections = {
     maxLateness: duration('7d', 'Events whose device time is older than this (buffered offline, replayed) are still accepted; older ones are quarantined.'),
   }),
   analytics: z.strictObject({
-    sessionIdleTimeout: duration('30m', 'A usage session whose device sent nothing (no event, no telemetry) for this long is closed at its last message.'),
-    sessionMaxLength: duration('24h', 'A usage session is closed when it reaches this length.'),
+    sessionIdleTimeout: duration(
+      '30m',
+      'A usage session whose stop has not come and whose device sent nothing (no event, no telemetry) for this long is closed at its last message (docs/analytics.md, what closes a session).',
+    ),
+    sessionMaxLength: duration('24h', 'A usage session still in use at this length is cut there; a `usage.stop` after it closes nothing.'),
     sessionRules: setting(
       jsonText(sessionRulesSchema),
       builtInSessionRules,

@@ -72,7 +72,8 @@ export interface RederivedSessions {
  */
 export async function rederiveSessions(deps: RederiveSessionsDeps, devices: DeviceSelection, from: number, to: number): Promise<RederivedSessions> {
   const builder = new SessionBuilder(deps.rules);
-  const closed: UsageSession[] = [];
+  // By id: a stop after the idle timeout closes, in a later step, the session an earlier one closed as idle.
+  const closed = new Map<string, UsageSession>();
   const range = readRange(deps.rules, deps.inference !== null, from, to);
   const total = deps.onProgress ? deps.log.countTimeRange(range.from, range.to) : 0;
   const selected = devices === 'all' ? () => true : (deviceId: string) => devices.has(deviceId);
@@ -83,7 +84,9 @@ export async function rederiveSessions(deps: RederiveSessionsDeps, devices: Devi
       const applied = slice.filter((record) => record.ts >= from && selected(record.deviceId));
       const step = deriveStep(builder, deps.inference, slice, watermark, { applied });
       watermark = step.watermark;
-      closed.push(...step.closed);
+      for (const session of step.closed) closed.set(session.id, session);
+      // The stream counted them as they came: a re-derivation reads them again.
+      builder.takeUnmatchedStops();
     }
     read += chunk.length;
     if (deps.onProgress) {
@@ -92,7 +95,7 @@ export async function rederiveSessions(deps: RederiveSessionsDeps, devices: Devi
       await yieldToLoop();
     }
   }
-  const sessions = closed.filter((s) => s.start >= from && s.start < to);
+  const sessions = [...closed.values()].filter((s) => s.start >= from && s.start < to);
   const { store } = deps;
   const replaced =
     devices === 'all' ? store.listInRange(from, to) : [...devices].flatMap((device) => store.listForDevice(device, from, to, Number.MAX_SAFE_INTEGER));

@@ -67,14 +67,33 @@ export interface OpenSession {
   offSince?: number | null;
 }
 
+/** What the builder keeps of a device's sessions once closed, for its later records that may still change them. Plain data. */
+export interface DeviceMemory {
+  /** An events session the idle timeout closed: its `usage.stop`, if it comes within the maximum length, closes it instead. */
+  idleClosed?: OpenSession;
+  /** The latest threshold session dropped as shorter than its minimum: records arriving behind the watermark may lengthen it. */
+  dropped?: OpenSession;
+}
+
+/** A device's state besides its open session, as persisted. */
+export interface DeviceState extends DeviceMemory {
+  deviceId: string;
+  /** The device time before which its sessions are decided (see `SessionBuilder`). */
+  frontier: number;
+}
+
 /**
  * Derives usage sessions device by device. From events: a session starts at `usage.start` and ends at
- * `usage.stop`, at the next `usage.start`, at the maximum length, or when the device has been silent (no
- * telemetry either) for the idle timeout — a TV left on for hours with no interaction is still in use
- * while it reports. From telemetry, for types with a threshold rule: a session starts at the first
- * sample past the threshold and ends at the first sample back (closedBy `threshold`). A device's own
- * `usage.start` wins over its telemetry: it replaces a threshold session not yet closed, and no threshold
- * session opens while an event session is open. Pure: time only moves with the records.
+ * the first of its `usage.stop`, the next `usage.start` (at its last message, as idle), its maximum
+ * length, or the idle timeout — the device silent (no telemetry either) for that long: it ends at its
+ * last message, and a TV left on for hours with no interaction is still in use while it reports. The
+ * idle timeout closes a session whose stop has not come; if the stop comes later, within the maximum
+ * length and before another start, it closes the session instead (the same id, a new version). A stop
+ * that closes nothing is set aside (`takeUnmatchedStops`). From telemetry, for types with a threshold
+ * rule: a session starts at the first sample past the threshold and ends at the first sample back
+ * (closedBy `threshold`). A device's own `usage.start` wins over its telemetry: it replaces a threshold
+ * session not yet closed, and no threshold session opens while an event session is open. Pure: time
+ * only moves with the records.
  */
 export class SessionBuilder {
   private readonly open: Map<string, OpenSession>;
@@ -82,26 +101,37 @@ export class SessionBuilder {
    * Per device, the device time before which its sessions are decided: its latest record, or further when
    * the watermark closed a session (an idle one could still have been extended up to the timeout).
    */
-  private readonly frontiers: Map<string, number>;
-  /** Devices whose frontier moved since this builder was made: the state to persist. */
+  private frontiers: Map<string, number>;
+  /** Per device, entries replaced whole, never changed in place: a fork shares them. */
+  private memory: Map<string, DeviceMemory>;
+  /** Devices whose state (frontier, memory) changed since this builder was made: the state to persist. */
   private readonly moved = new Set<string>();
-  /** Devices that received a record before their frontier, with the earliest such device time. */
+  /** Devices whose decided sessions are to be re-derived from a device time (see `takeLate`). */
   private readonly late = new Map<string, number>();
+  private readonly unmatchedStops: LogRecord[] = [];
   /** Resolved once per type: the lookup is on every record's path. */
   private readonly byType = new Map<string, TypeRules>();
 
   constructor(
     private readonly rules: SessionRules,
     open: Iterable<OpenSession> = [],
-    frontiers: Iterable<[string, number]> = [],
+    devices: Iterable<DeviceState> = [],
   ) {
     this.open = new Map([...open].map((s) => [s.deviceId, s]));
-    this.frontiers = new Map(frontiers);
+    this.frontiers = new Map();
+    this.memory = new Map();
+    for (const { deviceId, frontier, ...memory } of devices) {
+      this.frontiers.set(deviceId, frontier);
+      if (memory.idleClosed || memory.dropped) this.memory.set(deviceId, memory);
+    }
   }
 
   /** A copy to apply a batch to, so that a failed batch leaves this one as it was. */
   fork(): SessionBuilder {
-    return new SessionBuilder(this.rules, structuredClone(this.openSessions()), this.frontiers);
+    const copy = new SessionBuilder(this.rules, structuredClone(this.openSessions()));
+    copy.frontiers = new Map(this.frontiers);
+    copy.memory = new Map(this.memory);
+    return copy;
   }
 
   openSessions(): OpenSession[] {
@@ -116,24 +146,39 @@ export class SessionBuilder {
     return this.frontiers.get(deviceId) ?? Number.NEGATIVE_INFINITY;
   }
 
-  /** The frontiers that moved since this builder was made. */
-  movedFrontiers(): [string, number][] {
-    return [...this.moved].map((id) => [id, this.frontierOf(id)]);
+  /** The device's frontier and memory, as persisted. */
+  deviceState(deviceId: string): DeviceState {
+    return { deviceId, frontier: this.frontierOf(deviceId), ...this.memory.get(deviceId) };
   }
 
-  /** Takes the devices that received late records, with the earliest late device time of each. */
+  /** The device states that changed since this builder was made. */
+  movedDevices(): DeviceState[] {
+    return [...this.moved].map((id) => this.deviceState(id));
+  }
+
+  /**
+   * Takes the devices whose decided sessions are to be re-derived, with the device time to re-derive
+   * from: those that received records before their frontier (not applied), and those whose stop came
+   * after the idle timeout had closed their session (applied, the closed version to be replaced).
+   */
   takeLate(): Map<string, number> {
     const late = new Map(this.late);
     this.late.clear();
     return late;
   }
 
+  /** Takes the `usage.stop` records that closed no session: none open, or past the maximum length. */
+  takeUnmatchedStops(): LogRecord[] {
+    return this.unmatchedStops.splice(0);
+  }
+
   /** Replaces one device's state by one re-derived from its records in device-time order. */
-  replaceDevice(deviceId: string, open: OpenSession | undefined, frontier: number): void {
+  replaceDevice(open: OpenSession | undefined, state: DeviceState): void {
+    const { deviceId, frontier, ...memory } = state;
     if (open) this.open.set(deviceId, open);
     else this.open.delete(deviceId);
     this.frontiers.set(deviceId, frontier);
-    this.moved.add(deviceId);
+    this.remember(deviceId, memory);
   }
 
   /**
@@ -166,14 +211,36 @@ export class SessionBuilder {
         if (current?.source === 'threshold') this.open.delete(record.deviceId);
         else if (current) closed.push(this.close(current, current.lastSeen, 'idle_timeout'));
         this.open.set(record.deviceId, { ...this.opening(record), events: 1, source: 'events' });
+        this.forgetIdleClosed(record.deviceId);
       } else if (current && record.ts >= current.start) {
         current.lastSeen = Math.max(current.lastSeen, record.ts);
         current.events += 1;
         current.actor ??= record.actor;
         if (record.type === 'usage.stop') closed.push(this.close(current, record.ts, 'stop'));
+      } else if (record.type === 'usage.stop' && !current) {
+        this.stopIdleClosed(record, closed);
+      } else if (record.type === 'usage.stop') {
+        this.unmatchedStops.push(record);
       }
     }
     return closed;
+  }
+
+  /** A stop with no session open: it closes the session the idle timeout closed, if within its maximum length. */
+  private stopIdleClosed(record: LogRecord, closed: UsageSession[]): void {
+    const session = this.memory.get(record.deviceId)?.idleClosed;
+    this.forgetIdleClosed(record.deviceId);
+    if (!session || record.ts - session.start > this.rulesOf(session.deviceType).maxLengthMs) {
+      this.unmatchedStops.push(record);
+      return;
+    }
+    const stopped = this.close({ ...session, events: session.events + 1, actor: session.actor ?? record.actor }, record.ts, 'stop');
+    const earlier = closed.findIndex((s) => s.id === stopped.id);
+    // Closed by the idle timeout in this very call (at this record): that version never went out.
+    if (earlier >= 0) closed.splice(earlier, 1);
+    // Closed before: in streaming, stored already, so the device is re-derived for it to be replaced.
+    else this.late.set(record.deviceId, Math.min(session.start, this.late.get(record.deviceId) ?? Number.POSITIVE_INFINITY));
+    closed.push(stopped);
   }
 
   /** Closes every session that has been idle or too long by `watermark` (the latest device time seen). */
@@ -200,6 +267,19 @@ export class SessionBuilder {
     if (at <= this.frontierOf(deviceId)) return;
     this.frontiers.set(deviceId, at);
     this.moved.add(deviceId);
+  }
+
+  private remember(deviceId: string, memory: DeviceMemory): void {
+    if (memory.idleClosed || memory.dropped) this.memory.set(deviceId, memory);
+    else this.memory.delete(deviceId);
+    this.moved.add(deviceId);
+  }
+
+  private forgetIdleClosed(deviceId: string): void {
+    const memory = this.memory.get(deviceId);
+    if (!memory?.idleClosed) return;
+    const { idleClosed, ...rest } = memory;
+    this.remember(deviceId, rest);
   }
 
   private rulesOf(deviceType: string): TypeRules {
@@ -235,26 +315,34 @@ export class SessionBuilder {
     if (!session) return;
     const { maxLengthMs, idleTimeoutMs, threshold } = this.rulesOf(session.deviceType);
     const end = session.start + maxLengthMs;
-    if (now - session.start >= maxLengthMs) {
+    // Idle past this. Whichever limit came first closes the session, however far past both `now` is.
+    const idleAfter = session.lastSeen + idleTimeoutMs;
+    if (now > idleAfter && idleAfter < end) {
+      // A record up to the timeout after the last one would have kept the session open.
+      this.setFrontier(deviceId, idleAfter + 1);
+      // A device that went off, then silent, was closed by its threshold, at its first off sample.
+      if (session.source === 'threshold' && threshold)
+        this.closeThreshold(session, session.offSince ?? session.lastSeen, session.offSince == null ? 'idle_timeout' : 'threshold', threshold, closed);
+      else {
+        closed.push(this.close(session, session.lastSeen, 'idle_timeout'));
+        this.remember(deviceId, { ...this.memory.get(deviceId), idleClosed: session });
+      }
+    } else if (now >= end) {
       this.setFrontier(deviceId, end);
       // Already off when the limit came: it ended at its first off sample, before the limit.
       if (session.source === 'threshold' && threshold)
         this.closeThreshold(session, session.offSince ?? end, session.offSince == null ? 'max_length' : 'threshold', threshold, closed);
       else closed.push(this.close(session, end, 'max_length'));
-    } else if (now - session.lastSeen > idleTimeoutMs) {
-      // A record up to the timeout after the last one would have kept the session open.
-      this.setFrontier(deviceId, session.lastSeen + idleTimeoutMs + 1);
-      // A device that went off, then silent, was closed by its threshold, at its first off sample.
-      if (session.source === 'threshold' && threshold)
-        this.closeThreshold(session, session.offSince ?? session.lastSeen, session.offSince == null ? 'idle_timeout' : 'threshold', threshold, closed);
-      else closed.push(this.close(session, session.lastSeen, 'idle_timeout'));
     }
   }
 
   /** Closes a threshold session, dropping it when shorter than the rule's minimum (a spike, not a use). */
   private closeThreshold(session: OpenSession, end: number, closedBy: UsageSession['closedBy'], rule: ThresholdRule, closed: UsageSession[]): void {
-    if (end - session.start < rule.minDuration) this.open.delete(session.deviceId);
-    else closed.push(this.close(session, end, closedBy));
+    if (end - session.start >= rule.minDuration) closed.push(this.close(session, end, closedBy));
+    else {
+      this.open.delete(session.deviceId);
+      this.remember(session.deviceId, { ...this.memory.get(session.deviceId), dropped: session });
+    }
   }
 
   private close(session: OpenSession, end: number, closedBy: UsageSession['closedBy']): UsageSession {

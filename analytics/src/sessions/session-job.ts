@@ -22,6 +22,8 @@ export interface SessionJobDeps {
   inference: ActorInference | null;
   /** Told how many devices a batch re-derived for late records. */
   onLate?: (devices: number) => void;
+  /** Told how many `usage.stop` records of a batch closed no session. */
+  onUnmatchedStops?: (stops: number) => void;
   /** Jobs derived from closed sessions (journeys), committed in the same transaction as the sessions. */
   followers?: readonly SessionFollower[];
 }
@@ -90,7 +92,7 @@ export class SessionJob {
   /** Resumes from the committed state and follows the log. */
   start(): void {
     const { store, rules } = this.deps;
-    this.builder = new SessionBuilder(rules, store.loadOpen(), store.loadFrontiers());
+    this.builder = new SessionBuilder(rules, store.loadOpen(), store.loadDevices());
     this.watermark = store.loadWatermark();
     this.consumer.start();
   }
@@ -107,14 +109,18 @@ export class SessionJob {
     const { deps } = this;
     await this.settleFollowers(signal);
     const draft = this.builder.fork();
-    const lastOffset = records[records.length - 1]!.offset;
+    const offsets = { firstOffset: records[0]!.offset, lastOffset: records[records.length - 1]!.offset };
+    const { lastOffset } = offsets;
     let late: LateRederivation = noLateRecords;
     const { closed, watermark } = deriveStep(draft, deps.inference, records, this.watermark, {
       revise: (built, watermark) => {
-        late = rederiveLate(deps, draft, draft.takeLate(), built, lastOffset, watermark);
+        late = rederiveLate(deps, draft, draft.takeLate(), built, offsets, watermark);
         return withRederived(built, late);
       },
     });
+    // Those of re-derived devices as their re-derivation saw them, in device-time order.
+    const rederivedDevices = new Set(late.devices.map((d) => d.deviceId));
+    const unmatchedStops = [...draft.takeUnmatchedStops().filter((r) => !rederivedDevices.has(r.deviceId)), ...late.unmatchedStops];
     const open = draft.openSessions();
     const change = sessionChange(deps.baseTopic, replacedRanges(late), late.replaced, closed, open);
     await deps.writer.replacePoints(change, signal);
@@ -124,7 +130,7 @@ export class SessionJob {
     for (const follower of deps.followers ?? []) followers.push(await follower.handle(batch, signal));
     deps.writer.commit(
       () =>
-        deps.store.save({ closed, open, frontiers: draft.movedFrontiers(), watermark, rederived: late.devices }, () => {
+        deps.store.save({ closed, open, devices: draft.movedDevices(), watermark, rederived: late.devices }, () => {
           deps.offsets.commit(consumerName, lastOffset);
           for (const follower of followers) follower.commit();
         }),
@@ -133,6 +139,8 @@ export class SessionJob {
     this.builder = draft;
     this.watermark = watermark;
     if (late.devices.length > 0) deps.onLate?.(late.devices.length);
+    for (const stop of unmatchedStops) deps.logger.debug({ deviceId: stop.deviceId, ts: stop.ts, offset: stop.offset }, 'usage.stop closes no session');
+    if (unmatchedStops.length > 0) deps.onUnmatchedStops?.(unmatchedStops.length);
     await this.settleFollowers(signal);
   }
 

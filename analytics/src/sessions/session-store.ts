@@ -2,7 +2,7 @@ import type { UsageSession } from '@parcours/contracts';
 import { statementCache, type Database } from '@parcours/gateway';
 import { epochWeekOffset, weekMs } from '../calendar.js';
 import { markStaleDays, markStaleRows } from '../aggregates/stale-days.js';
-import type { OpenSession } from './session-builder.js';
+import type { DeviceMemory, DeviceState, OpenSession } from './session-builder.js';
 
 interface SessionRow {
   id: string;
@@ -42,7 +42,8 @@ const toSession = (r: SessionRow): UsageSession => ({
 export interface SessionBatchState {
   closed: readonly UsageSession[];
   open: readonly OpenSession[];
-  frontiers: readonly [string, number][];
+  /** The device states that changed: frontiers, and what is kept of closed sessions. */
+  devices: readonly DeviceState[];
   /** The latest trusted device time seen, which closes idle sessions. */
   watermark: number;
   /** Devices re-derived from `from` (late records): their stored sessions from there are replaced by `closed`. */
@@ -61,12 +62,12 @@ export class SessionStore {
   /**
    * Saves a batch of the streaming job in one transaction, with `also` (an offset commit) inside it: the
    * sessions of re-derived devices from their re-derivation's start are deleted, then the closed sessions
-   * (re-derived ones included) inserted, the open state replaced and the moved frontiers updated.
+   * (re-derived ones included) inserted, the open state replaced and the changed device states updated.
    */
   save(batch: SessionBatchState, also: () => void): void {
     const saveOpen = this.prepare('INSERT INTO open_sessions (device_id, state) VALUES (?, ?)');
     const removeFrom = this.prepare('DELETE FROM usage_sessions WHERE device_id = ? AND start >= ?');
-    const saveFrontier = this.prepare('INSERT OR REPLACE INTO device_frontiers (device_id, frontier) VALUES (?, ?)');
+    const saveDevice = this.prepare('INSERT OR REPLACE INTO device_frontiers (device_id, frontier, memory) VALUES (?, ?, ?)');
     this.db.transaction(() => {
       for (const { deviceId, from } of batch.rederived) {
         markStaleRows(this.db, 'usage_sessions', 'device_id = ? AND start >= ?', deviceId, from);
@@ -75,7 +76,8 @@ export class SessionStore {
       this.insert(batch.closed);
       this.db.exec('DELETE FROM open_sessions');
       for (const s of batch.open) saveOpen.run(s.deviceId, JSON.stringify(s));
-      for (const [deviceId, frontier] of batch.frontiers) saveFrontier.run(deviceId, frontier);
+      for (const { deviceId, frontier, ...memory } of batch.devices)
+        saveDevice.run(deviceId, frontier, memory.idleClosed || memory.dropped ? JSON.stringify(memory) : null);
       if (Number.isFinite(batch.watermark)) this.prepare('INSERT OR REPLACE INTO session_watermark (id, watermark) VALUES (1, ?)').run(batch.watermark);
       also();
     })();
@@ -85,10 +87,10 @@ export class SessionStore {
     return this.prepare<[], { watermark: number }>('SELECT watermark FROM session_watermark').get()?.watermark ?? Number.NEGATIVE_INFINITY;
   }
 
-  loadFrontiers(): [string, number][] {
-    return this.prepare<[], { device_id: string; frontier: number }>('SELECT device_id, frontier FROM device_frontiers')
+  loadDevices(): DeviceState[] {
+    return this.prepare<[], { device_id: string; frontier: number; memory: string | null }>('SELECT device_id, frontier, memory FROM device_frontiers')
       .all()
-      .map((r) => [r.device_id, r.frontier]);
+      .map((r) => ({ deviceId: r.device_id, frontier: r.frontier, ...(r.memory ? (JSON.parse(r.memory) as DeviceMemory) : {}) }));
   }
 
   /** The device's latest closed session starting at or before `at`. */

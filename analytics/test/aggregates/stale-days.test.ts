@@ -59,7 +59,7 @@ describe('stale days', () => {
     clearStaleDays(db, listStaleDays(db));
     // The session of day 3 is gone from the re-derivation: its day changes too. Day 4 had nothing.
     store.save(
-      { closed: [session('tv', day + 2 * dayMs)], open: [], frontiers: [], watermark: day, rederived: [{ deviceId: 'tv', from: day + dayMs }] },
+      { closed: [session('tv', day + 2 * dayMs)], open: [], devices: [], watermark: day, rederived: [{ deviceId: 'tv', from: day + dayMs }] },
       () => undefined,
     );
     expect(staleDays()).toEqual([2, 3]);

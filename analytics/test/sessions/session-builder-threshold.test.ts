@@ -66,6 +66,13 @@ describe('SessionBuilder with telemetry thresholds', () => {
     expect(closed.map((s) => [s.start, s.end])).toEqual([[3 * minute, 6 * minute]]);
   });
 
+  it('keeps the latest session dropped as too short, where a re-derivation for records behind the watermark starts', () => {
+    const builder = new SessionBuilder(rules({ washing_machine: { threshold: { metric: 'power_w', threshold: 50, minDuration: '5m' } } }));
+    builder.apply(washer([1, 600, 600], 0));
+    expect(builder.advance(3 * 60 * minute)).toEqual([]);
+    expect(builder.deviceState('wm')).toMatchObject({ frontier: 32 * minute + 1, dropped: { start: minute, lastSeen: 2 * minute } });
+  });
+
   it('closes a threshold session of a silent device at its last sample after the idle timeout, per type', () => {
     const builder = new SessionBuilder(rules({ washing_machine: { threshold: { metric: 'power_w', threshold: 50 }, idleTimeout: '10m' } }));
     builder.apply(washer([600, 600]));

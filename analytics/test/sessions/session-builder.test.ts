@@ -51,6 +51,62 @@ describe('SessionBuilder', () => {
     expect(builder.apply([event('cm', 'interaction', 100 * minute)])).toEqual([expect.objectContaining({ end: 90 * minute, closedBy: 'max_length' })]);
   });
 
+  it('closes a silent session at its last message even when time comes back past its maximum length', () => {
+    const builder = new SessionBuilder(rules);
+    builder.apply([event('cm', 'usage.start', 0)]);
+    expect(builder.advance(31 * 60 * minute)).toEqual([expect.objectContaining({ end: 0, closedBy: 'idle_timeout' })]);
+  });
+
+  describe('a stop after the idle timeout', () => {
+    it('closes the session its start opened, once, when it comes within the maximum length', () => {
+      const builder = new SessionBuilder(rules);
+      const closed = builder.apply([event('wm', 'usage.start', 0, 'ana'), event('wm', 'usage.stop', 90 * minute)]);
+      expect(closed).toEqual([expect.objectContaining({ id: 'wm@0', end: 90 * minute, events: 2, actor: 'ana', closedBy: 'stop' })]);
+      expect(builder.takeUnmatchedStops()).toEqual([]);
+      expect(builder.takeLate(), 'no version went out to replace').toEqual(new Map());
+    });
+
+    it('replaces the version the watermark closed: the device is to be re-derived from its start', () => {
+      const builder = new SessionBuilder(rules);
+      builder.apply([event('wm', 'usage.start', 10 * minute)]);
+      expect(builder.advance(3 * 60 * minute)).toEqual([expect.objectContaining({ id: `wm@${10 * minute}`, end: 10 * minute, closedBy: 'idle_timeout' })]);
+      expect(builder.takeLate()).toEqual(new Map());
+      expect(builder.apply([event('wm', 'usage.stop', 100 * minute)])).toEqual([
+        expect.objectContaining({ id: `wm@${10 * minute}`, end: 100 * minute, closedBy: 'stop' }),
+      ]);
+      expect(builder.takeLate()).toEqual(new Map([['wm', 10 * minute]]));
+    });
+
+    it('closes nothing past the maximum length, after another start, or with no session at all: set aside', () => {
+      const builder = new SessionBuilder({ ...rules, maxLengthMs: 6 * 60 * minute });
+      const stops = [event('late', 'usage.stop', 7 * 60 * minute), event('restarted', 'usage.stop', 90 * minute), event('stray', 'usage.stop', 0)];
+      const closed = builder.apply([
+        event('late', 'usage.start', 0),
+        stops[0]!,
+        event('restarted', 'usage.start', 0),
+        event('restarted', 'usage.start', 60 * minute),
+        event('restarted', 'usage.stop', 61 * minute),
+        stops[1]!,
+        stops[2]!,
+      ]);
+      expect(closed.map((s) => [s.deviceId, s.start, s.end, s.closedBy])).toEqual([
+        ['late', 0, 0, 'idle_timeout'],
+        ['restarted', 0, 0, 'idle_timeout'],
+        ['restarted', 60 * minute, 61 * minute, 'stop'],
+      ]);
+      expect(builder.takeUnmatchedStops()).toEqual(stops);
+      expect(builder.takeUnmatchedStops()).toEqual([]);
+    });
+
+    it('is still closed by its stop after a restart: the builder keeps what it needs in the device state', () => {
+      const first = new SessionBuilder(rules);
+      first.apply([event('wm', 'usage.start', 0)]);
+      first.advance(3 * 60 * minute);
+      const second = new SessionBuilder(rules, [], structuredClone(first.movedDevices()));
+      expect(second.apply([event('wm', 'usage.stop', 90 * minute)])).toEqual([expect.objectContaining({ end: 90 * minute, closedBy: 'stop' })]);
+    });
+  });
+
   it('closes the open session when a new one starts without a stop, and keeps devices apart', () => {
     const builder = new SessionBuilder(rules);
     const closed = builder.apply([
@@ -90,7 +146,7 @@ describe('SessionBuilder', () => {
       expect(builder.takeLate()).toEqual(new Map([['cm', 30 * minute]]));
       builder.apply([event('cm', 'usage.start', 30 * minute + 1)]);
       expect(builder.takeLate()).toEqual(new Map());
-      expect(builder.movedFrontiers()).toEqual([['cm', 30 * minute + 1]]);
+      expect(builder.movedDevices()).toEqual([{ deviceId: 'cm', frontier: 30 * minute + 1 }]);
     });
 
     it('takes a re-derived device state as it is, frontier included', () => {
@@ -98,7 +154,7 @@ describe('SessionBuilder', () => {
       builder.apply([event('cm', 'usage.start', 50 * minute)]);
       const rebuilt = new SessionBuilder(rules);
       rebuilt.apply([event('cm', 'usage.start', 20 * minute), event('cm', 'interaction', 40 * minute)]);
-      builder.replaceDevice('cm', rebuilt.openSession('cm'), rebuilt.frontierOf('cm'));
+      builder.replaceDevice(rebuilt.openSession('cm'), rebuilt.deviceState('cm'));
       expect(builder.frontierOf('cm')).toBe(40 * minute);
       expect(builder.openSessions()).toEqual([expect.objectContaining({ start: 20 * minute, events: 2 })]);
     });
