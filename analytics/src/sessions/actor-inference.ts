@@ -67,7 +67,7 @@ export function inferActor(session: UsageSession, members: readonly string[], ne
 /**
  * The inference as the session jobs use it. A session's inferred actor is decided once the watermark has
  * passed its start plus the window, from the activity in the log within the window of its start: what
- * arrived by then, and, in streaming, what arrives later (`revisionRange`). It is thus a function of the
+ * arrived by then, and, in streaming, what arrives later (`revisions`). It is thus a function of the
  * log, whatever batches the records came in, the same in streaming and in batch.
  */
 export class ActorInference {
