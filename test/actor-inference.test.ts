@@ -1,50 +1,157 @@
+import type { UsageSession } from '@parcours/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParcoursApp } from '../src/app.js';
 import { api, startApp, testConfig } from './helpers.js';
+import { TestFleet } from './test-fleet.js';
 
-/** A shared TV with no profiles: who watched is inferred from the members' personal devices, and marked so. */
+/**
+ * Shared devices with no profiles, over real MQTT: who used them is inferred from the members' personal
+ * devices, marked so. The stream and the batch (`analytics run`'s sessions job) must infer the same actors,
+ * whatever the order in which the records arrived: each case is streamed, then re-derived, and both kept.
+ */
 const minute = 60_000;
+const hour = 60 * minute;
+const day = 24 * hour;
 const t0 = Date.UTC(2026, 6, 1, 20);
+const iso = (ms: number) => new Date(ms).toISOString();
 let app: ParcoursApp;
-let seq = 0;
+let fleet: TestFleet;
 
-async function event(deviceId: string, ts: number, type: string): Promise<void> {
-  seq += 1;
-  await app.gateway.ingest({
-    topic: `parcours/devices/${deviceId}/events`,
-    payload: Buffer.from(JSON.stringify({ ts, seq, type })),
-    receivedAt: ts,
-    clientId: deviceId,
-    username: deviceId,
-  });
-}
+/** Each case in its own household, so that no member's activity reaches another case. */
+const households = {
+  home: { members: ['ana', 'ben'], shared: [['tv', 'tv']], personal: [['ana-brush', 'toothbrush', 'ana']] },
+  flat: { members: ['cleo', 'dan'], shared: [['kettle', 'kettle']], personal: [['cleo-phone', 'phone', 'cleo']] },
+  loft: { members: ['eve', 'finn'], shared: [['loft-cm', 'coffee_machine']], personal: [['eve-phone', 'phone', 'eve']] },
+  barn: {
+    members: ['gus', 'hana'],
+    shared: [['barn-cm', 'coffee_machine']],
+    personal: [
+      ['gus-watch', 'watch', 'gus'],
+      ['hana-phone', 'phone', 'hana'],
+      ['hana-bike', 'ebike', 'hana'],
+    ],
+  },
+} as const;
+
+const sessionsOf = (deviceId: string): UsageSession[] => app.analytics.sessionStore.listForDevice(deviceId, t0 - day, t0 + 30 * day, 100);
+const inferred = (deviceId: string) => sessionsOf(deviceId).map((s) => [s.start, s.inferredActor, s.inferenceConfidence]);
+const sharedDevices = Object.values(households).flatMap((h) => h.shared.map(([id]) => id));
+
+/** What the stream derived, then what the batch re-derived over the same span: both, for each case to compare. */
+const streamed = new Map<string, UsageSession[]>();
+const batched = new Map<string, UsageSession[]>();
 
 beforeAll(async () => {
-  app = await startApp(testConfig());
+  app = await startApp(testConfig({ analytics: { actorInference: true } }));
+  fleet = new TestFleet(app);
   const post = (path: string, body: unknown) => api(app.urls.http, 'POST', `/api/v1${path}`, body);
-  for (const id of ['ana', 'ben']) await post('/subjects', { id, kind: 'individual', type: 'person', name: id });
-  await post('/subjects', { id: 'home', kind: 'collective', type: 'household', name: 'Home' });
-  for (const id of ['ana', 'ben']) await post('/memberships', { individualId: id, collectiveId: 'home', validFrom: '2026-01-01T00:00:00Z' });
-  await post('/devices', { id: 'tv', type: 'tv' });
-  await post('/devices/tv/assignments', { subjectId: 'home', validFrom: '2026-01-01T00:00:00Z' });
-  await post('/devices', { id: 'ana-brush', type: 'toothbrush' });
-  await post('/devices/ana-brush/assignments', { subjectId: 'ana', validFrom: '2026-01-01T00:00:00Z' });
+  const since = t0 - day;
+  for (const [collective, h] of Object.entries(households)) {
+    await post('/subjects', { id: collective, kind: 'collective', type: 'household', name: collective });
+    for (const id of h.members) {
+      await post('/subjects', { id, kind: 'individual', type: 'person', name: id });
+      await post('/memberships', { individualId: id, collectiveId: collective, validFrom: iso(since) });
+    }
+    for (const [id, type] of h.shared) await fleet.connect(id, type, collective, since);
+    for (const [id, type, owner] of h.personal) await fleet.connect(id, type, owner, since);
+  }
+  await fleet.connect('meter', 'meter', 'home', since);
+  await fleet.connect('clockless', 'meter', 'home', since);
+  await streamCases();
+  for (const id of sharedDevices) streamed.set(id, sessionsOf(id));
+  await app.analytics.runBatch({ jobs: ['sessions'], from: t0 - day, to: t0 + 30 * day });
+  for (const id of sharedDevices) batched.set(id, sessionsOf(id));
 });
 
-afterAll(() => app.stop());
+afterAll(async () => {
+  await fleet?.close();
+  await app?.stop();
+});
+
+/** Drains between records where the case needs them in separate batches of the stream. */
+async function streamCases(): Promise<void> {
+  // home: Ana brushes her teeth, then the TV is on for 45 minutes.
+  await fleet.use('ana-brush', t0 - 3 * minute, 2);
+  await fleet.use('tv', t0, 45);
+  await app.drained();
+
+  // loft: a 40-second coffee, Eve's phone used 20 s in but heard of after the machine's stop; another
+  // coffee, one minute, and Eve's phone 4 minutes after its start.
+  const loft = t0 + 2 * day;
+  await fleet.publish('loft-cm', 'events', loft, { type: 'usage.start' });
+  await fleet.publish('loft-cm', 'events', loft + 40_000, { type: 'usage.stop' });
+  await app.drained();
+  await fleet.event('eve-phone', loft + 20_000, 'usage.start');
+  await app.drained();
+  await fleet.use('loft-cm', loft + hour, 1);
+  await app.drained();
+  await fleet.event('eve-phone', loft + hour + 4 * minute, 'usage.start');
+  await app.drained();
+
+  // barn: Gus's watch only sent a battery reading 2 minutes before the coffee, Hana used her phone 5
+  // minutes before: she is the one active. Later, Hana rides her e-bike (its speed, no events) 3 minutes
+  // before the next coffee, while the watch reports again a minute before.
+  const barn = t0 + 3 * day;
+  await fleet.event('hana-phone', barn - 5 * minute, 'usage.start');
+  await fleet.publish('gus-watch', 'telemetry', barn - 2 * minute, { metrics: { battery_pct: 80 } });
+  await fleet.use('barn-cm', barn, 2);
+  await fleet.publish('hana-bike', 'telemetry', barn + hour - 3 * minute, { metrics: { speed_kmh: 18 } });
+  await fleet.publish('gus-watch', 'telemetry', barn + hour - minute, { metrics: { battery_pct: 79 } });
+  await fleet.use('barn-cm', barn + hour, 2);
+
+  // flat, last (it would disable the stream's inference of the cases after it): a device whose clock was
+  // never set is filed at its receipt, months after the data replayed here.
+  await fleet.publish('clockless', 'telemetry', Date.UTC(1971, 0, 1), { metrics: { power_w: 5 } });
+  await app.drained();
+  // Then seven kettle sessions, each two minutes after Cleo's phone was used.
+  for (let k = 0; k < 7; k++) {
+    const at = t0 + 5 * day + k * 2 * hour;
+    await fleet.event('cleo-phone', at - 2 * minute, 'usage.start');
+    await app.drained();
+    await fleet.use('kettle', at, 3);
+    await app.drained();
+  }
+
+  // The meter's clock moves the fleet on, past every session's inference window.
+  await fleet.publish('meter', 'telemetry', t0 + 6 * day, { metrics: { power_w: 80 } });
+  await app.drained();
+}
 
 describe('inferred actor of a shared-device session', () => {
   it('adds the member whose personal device was active near the start, marked as inferred, and keeps the reported actor empty', async () => {
-    await event('ana-brush', t0 - 3 * minute, 'usage.start');
-    await event('ana-brush', t0 - 1 * minute, 'usage.stop');
-    await event('tv', t0, 'usage.start');
-    await event('tv', t0 + 45 * minute, 'usage.stop');
-    await app.drained();
     const { body } = await api<{ items: { deviceId: string; actor: string | null; inferredActor: string | null; inferenceConfidence: number | null }[] }>(
       app.urls.http,
       'GET',
-      `/api/v1/subjects/home/sessions?from=${new Date(t0 - 1).toISOString()}&to=${new Date(t0 + 1).toISOString()}`,
+      `/api/v1/subjects/home/sessions?from=${iso(t0 - 1)}&to=${iso(t0 + 1)}`,
     );
     expect(body.items).toEqual([expect.objectContaining({ deviceId: 'tv', actor: null, inferredActor: 'ana', inferenceConfidence: 0.9 })]);
+    expect(batched.get('tv')).toEqual(streamed.get('tv'));
+  });
+
+  it('is not disabled by a clock the gateway corrected to the receive time, far ahead of the data', () => {
+    const expected = Array.from({ length: 7 }, (_, k) => [t0 + 5 * day + k * 2 * hour, 'cleo', 0.8]);
+    expect(inferred('kettle')).toEqual(expected);
+    expect(streamed.get('kettle')?.map((s) => [s.start, s.inferredActor, s.inferenceConfidence])).toEqual(expected);
+    expect(batched.get('kettle')).toEqual(streamed.get('kettle'));
+  });
+
+  it('counts activity within the window of the start whenever it arrives, before or after the session closed', () => {
+    const loft = t0 + 2 * day;
+    const expected = [
+      [loft, 'eve', 0.9],
+      [loft + hour, 'eve', 0.6],
+    ];
+    expect(streamed.get('loft-cm')?.map((s) => [s.start, s.inferredActor, s.inferenceConfidence])).toEqual(expected);
+    expect(batched.get('loft-cm')).toEqual(streamed.get('loft-cm'));
+  });
+
+  it('counts usage as activity (events, telemetry past its session threshold), not plain telemetry readings', () => {
+    const barn = t0 + 3 * day;
+    const expected = [
+      [barn, 'hana', 0.5],
+      [barn + hour, 'hana', 0.7],
+    ];
+    expect(streamed.get('barn-cm')?.map((s) => [s.start, s.inferredActor, s.inferenceConfidence])).toEqual(expected);
+    expect(batched.get('barn-cm')).toEqual(streamed.get('barn-cm'));
   });
 });

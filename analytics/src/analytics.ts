@@ -21,7 +21,7 @@ import { Outbox, OutboxRelay } from './outbox/outbox.js';
 import { ResultWriter } from './output/result-writer.js';
 import { ActorInference } from './sessions/actor-inference.js';
 import type { DeviceSelection } from './sessions/rederive-sessions.js';
-import { longestSession, sessionRulesFrom, type SessionRules } from './sessions/session-builder.js';
+import { sessionRulesFrom, type SessionRules } from './sessions/session-builder.js';
 import { SessionJob } from './sessions/session-job.js';
 import { SessionStore } from './sessions/session-store.js';
 
@@ -59,11 +59,14 @@ export class Analytics {
   private readonly writer: ResultWriter;
   private readonly journeyJob: JourneyJob;
   private readonly sessionJob: SessionJob;
+  /** Null when switched off. */
+  private readonly inference: ActorInference | null;
 
   constructor(private readonly deps: AnalyticsDeps) {
     const { config, db, log, offsets, influx, publish, logger } = deps;
     const metrics = deps.metrics ? createAnalyticsMetrics(deps.metrics, () => this.outbox.count()) : null;
     this.sessionRules = sessionRulesFrom(config.analytics);
+    this.inference = this.actorInference();
     this.sessionStore = new SessionStore(db);
     this.journeyStore = new JourneyStore(db);
     this.aggregateStore = new AggregateStore(db);
@@ -97,7 +100,7 @@ export class Analytics {
       offsets,
       store: this.sessionStore,
       rules: this.sessionRules,
-      inference: this.inference(),
+      inference: this.inference,
       writer: this.writer,
       baseTopic: config.mqtt.baseTopic,
       logger: logger.child({ part: 'analytics' }),
@@ -110,11 +113,16 @@ export class Analytics {
   /** The registry's type of an individual, for the journeys of someone using another subject's device. */
   private readonly individualType = (id: string): string | null => this.deps.registry.subjectType(id);
 
-  /** A fresh actor inference (it keeps the activity it has seen), or null when switched off. */
-  private inference(): ActorInference | null {
-    const { config, registry } = this.deps;
+  /** The actor inference of both the stream and the batch (stateless: it reads the log), or null when switched off. */
+  private actorInference(): ActorInference | null {
+    const { config, registry, log } = this.deps;
     if (!config.analytics.actorInference) return null;
-    return new ActorInference(config.analytics.actorInferenceWindow, longestSession(this.sessionRules), (collective, t) => registry.membersAt(collective, t));
+    return new ActorInference({
+      log,
+      rules: this.sessionRules,
+      windowMs: config.analytics.actorInferenceWindow,
+      membersAt: (collective, t) => registry.membersAt(collective, t),
+    });
   }
 
   /**
@@ -217,7 +225,7 @@ export class Analytics {
       journeys: this.journeyStore,
       writer: this.writer,
       rules: this.sessionRules,
-      inference: () => this.inference(),
+      inference: this.inference,
       gapMs: config.analytics.journeyGap,
       individualType: this.individualType,
       baseTopic: config.mqtt.baseTopic,

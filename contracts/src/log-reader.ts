@@ -24,6 +24,8 @@ export interface LogReader {
   /** One device's records from device time `from` up to log offset `upTo`, in device-time order, with their metrics. */
   readDevice(deviceId: string, from: number, upTo: number): LogRecord[];
   countTimeRange(from: number, to: number): number;
+  /** The records attributed to these subjects with device time in `[from, to)`, in device-time order, without attrs. */
+  readSubjects(subjectIds: readonly string[], from: number, to: number, withMetrics?: MetricsSelection): LogRecord[];
   /** Who the events of these types with device time in `[from, to)` are attributed to, and when. */
   listOfTypes(types: readonly string[], from: number, to: number): TypedEvent[];
   /** The last offset given out. */

@@ -96,7 +96,7 @@ export async function rederiveCity(): Promise<RederiveFigures> {
       logger: pino({ level: 'silent' }),
     });
     const rules = analytics.sessionRules;
-    const range = readRange(rules, config.analytics.actorInference, span.from, span.to + 1);
+    const range = readRange(rules, span.from, span.to + 1);
     let started = performance.now();
     const events = readOnly(gateway, range, rules);
     const readRate = (events * 1000) / (performance.now() - started);

@@ -15,8 +15,8 @@ export interface BatchDeps {
   journeys: JourneyStore;
   writer: ResultWriter;
   rules: SessionRules;
-  /** A fresh inference per run (it keeps the activity it has seen); null when switched off. */
-  inference: () => ActorInference | null;
+  /** Null when switched off. */
+  inference: ActorInference | null;
   gapMs: number;
   individualType: (individualId: string) => string | null;
   baseTopic: string;
@@ -64,7 +64,7 @@ const sessionsJob: BatchJob = {
   async run(deps, run) {
     const onProgress = (done: number, total: number) => run.onProgress({ job: 'sessions', done, total, unit: 'records' });
     const { sessions, replaced } = await rederiveSessions(
-      { log: deps.log, store: deps.sessions, rules: deps.rules, writer: deps.writer, baseTopic: deps.baseTopic, inference: deps.inference(), onProgress },
+      { log: deps.log, store: deps.sessions, rules: deps.rules, writer: deps.writer, baseTopic: deps.baseTopic, inference: deps.inference, onProgress },
       run.devices,
       run.from,
       run.to,

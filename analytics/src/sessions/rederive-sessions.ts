@@ -1,5 +1,5 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { measurements, tags, type LogReader, type LogRecord, type UsageSession } from '@parcours/contracts';
+import { measurements, tags, type LogReader, type UsageSession } from '@parcours/contracts';
 import type { ResultWriter } from '../output/result-writer.js';
 import { sessionChange } from '../result-updates.js';
 import type { ActorInference } from './actor-inference.js';
@@ -21,12 +21,9 @@ export interface RederiveSessionsDeps {
   onProgress?: (read: number, total: number) => void;
 }
 
-/** The range of device times a re-derivation of `[from, to)` reads. */
-export function readRange(rules: SessionRules, withInference: boolean, from: number, to: number): { from: number; to: number } {
-  const longest = longestSession(rules);
-  // Personal activity from before `from` too, for the inference of sessions starting right at `from`;
-  // events up to one maximum session length after `to`, so that sessions crossing `to` close.
-  return { from: from - (withInference ? longest : 0), to: to + longest };
+/** The range of device times a re-derivation of `[from, to)` reads: up to one maximum session length after `to`, so that sessions crossing `to` close. */
+export function readRange(rules: SessionRules, from: number, to: number): { from: number; to: number } {
+  return { from, to: to + longestSession(rules) };
 }
 
 /**
@@ -35,25 +32,6 @@ export function readRange(rules: SessionRules, withInference: boolean, from: num
  */
 export function rederiveReadOptions(rules: SessionRules): { withMetrics: string[]; withAttrs: false } {
   return { withMetrics: thresholdTypes(rules), withAttrs: false };
-}
-
-/**
- * With the inference on, records go to it a minute of device time at a time, as a live stream's small
- * batches do: it forgets activity older than a horizon behind the latest record it saw, so a chunk of a
- * sparse log spanning hours would forget the activity its first sessions need before they are inferred.
- */
-const inferenceSliceMs = 60_000;
-
-function timeSlices(records: readonly LogRecord[], spanMs: number): LogRecord[][] {
-  const slices: LogRecord[][] = [];
-  let start = 0;
-  for (let i = 1; i <= records.length; i++) {
-    if (i === records.length || records[i]!.ts - records[start]!.ts >= spanMs) {
-      slices.push(records.slice(start, i));
-      start = i;
-    }
-  }
-  return slices;
 }
 
 /** The sessions a re-derivation wrote, and the stored ones they replaced. */
@@ -74,20 +52,18 @@ export async function rederiveSessions(deps: RederiveSessionsDeps, devices: Devi
   const builder = new SessionBuilder(deps.rules);
   // By id: a stop after the idle timeout closes, in a later step, the session an earlier one closed as idle.
   const closed = new Map<string, UsageSession>();
-  const range = readRange(deps.rules, deps.inference !== null, from, to);
+  const range = readRange(deps.rules, from, to);
   const total = deps.onProgress ? deps.log.countTimeRange(range.from, range.to) : 0;
   const selected = devices === 'all' ? () => true : (deviceId: string) => devices.has(deviceId);
   let read = 0;
   let watermark = Number.NEGATIVE_INFINITY;
   for (const chunk of deps.log.readTimeRange(range.from, range.to, rederiveReadOptions(deps.rules))) {
-    for (const slice of deps.inference ? timeSlices(chunk, inferenceSliceMs) : [chunk]) {
-      const applied = slice.filter((record) => record.ts >= from && selected(record.deviceId));
-      const step = deriveStep(builder, deps.inference, slice, watermark, { applied });
-      watermark = step.watermark;
-      for (const session of step.closed) closed.set(session.id, session);
-      // The stream counted them as they came: a re-derivation reads them again.
-      builder.takeUnmatchedStops();
-    }
+    const applied = devices === 'all' ? chunk : chunk.filter((record) => selected(record.deviceId));
+    const step = deriveStep(builder, chunk, watermark, { applied });
+    watermark = step.watermark;
+    for (const session of step.closed) closed.set(session.id, session);
+    // The stream counted them as they came: a re-derivation reads them again.
+    builder.takeUnmatchedStops();
     read += chunk.length;
     if (deps.onProgress) {
       deps.onProgress(read, total);
@@ -95,7 +71,10 @@ export async function rederiveSessions(deps: RederiveSessionsDeps, devices: Devi
       await yieldToLoop();
     }
   }
-  const sessions = [...closed.values()].filter((s) => s.start >= from && s.start < to);
+  // The stream's watermark once it has read the whole log decides the inferences, as it does there.
+  const decidedBy = Math.max(watermark, deps.log.latestTrustedTs() ?? Number.NEGATIVE_INFINITY);
+  const { inference } = deps;
+  const sessions = [...closed.values()].filter((s) => s.start >= from && s.start < to).map((s) => (inference ? inference.infer(s, decidedBy) : s));
   const { store } = deps;
   const replaced =
     devices === 'all' ? store.listInRange(from, to) : [...devices].flatMap((device) => store.listForDevice(device, from, to, Number.MAX_SAFE_INTEGER));

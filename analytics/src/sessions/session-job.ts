@@ -112,17 +112,20 @@ export class SessionJob {
     const offsets = { firstOffset: records[0]!.offset, lastOffset: records[records.length - 1]!.offset };
     const { lastOffset } = offsets;
     let late: LateRederivation = noLateRecords;
-    const { closed, watermark } = deriveStep(draft, deps.inference, records, this.watermark, {
+    const step = deriveStep(draft, records, this.watermark, {
       revise: (built, watermark) => {
         late = rederiveLate(deps, draft, draft.takeLate(), built, offsets, watermark);
         return withRederived(built, late);
       },
     });
+    const { watermark } = step;
     // Those of re-derived devices as their re-derivation saw them, in device-time order.
     const rederivedDevices = new Set(late.devices.map((d) => d.deviceId));
     const unmatchedStops = [...draft.takeUnmatchedStops().filter((r) => !rederivedDevices.has(r.deviceId)), ...late.unmatchedStops];
+    const inferred = this.inferActors(records, step.closed, late.replaced, watermark);
+    const { closed } = inferred;
     const open = draft.openSessions();
-    const change = sessionChange(deps.baseTopic, replacedRanges(late), late.replaced, closed, open);
+    const change = sessionChange(deps.baseTopic, replacedRanges(late), [...late.replaced, ...inferred.revisedFrom], [...closed, ...inferred.revised], open);
     await deps.writer.replacePoints(change, signal);
     const rederived = new Set(late.closed.map((s) => s.id));
     const batch = { closed, open, watermark, rederived: closed.filter((s) => rederived.has(s.id)), replaced: late.replaced };
@@ -130,7 +133,7 @@ export class SessionJob {
     for (const follower of deps.followers ?? []) followers.push(await follower.handle(batch, signal));
     deps.writer.commit(
       () =>
-        deps.store.save({ closed, open, devices: draft.movedDevices(), watermark, rederived: late.devices }, () => {
+        deps.store.save({ closed: [...closed, ...inferred.revised], open, devices: draft.movedDevices(), watermark, rederived: late.devices }, () => {
           deps.offsets.commit(consumerName, lastOffset);
           for (const follower of followers) follower.commit();
         }),
@@ -142,6 +145,23 @@ export class SessionJob {
     for (const stop of unmatchedStops) deps.logger.debug({ deviceId: stop.deviceId, ts: stop.ts, offset: stop.offset }, 'usage.stop closes no session');
     if (unmatchedStops.length > 0) deps.onUnmatchedStops?.(unmatchedStops.length);
     await this.settleFollowers(signal);
+  }
+
+  /**
+   * The actors of the sessions the batch closed, inferred where the watermark decides them, and the stored
+   * sessions whose inference the batch changed (decided now, or within reach of late activity).
+   */
+  private inferActors(
+    records: readonly LogRecord[],
+    closed: UsageSession[],
+    replaced: readonly UsageSession[],
+    watermark: number,
+  ): { closed: UsageSession[]; revisedFrom: UsageSession[]; revised: UsageSession[] } {
+    const { inference, store } = this.deps;
+    if (!inference) return { closed, revisedFrom: [], revised: [] };
+    const skip = new Set([...closed, ...replaced].map((s) => s.id));
+    const { before, after } = inference.revisions(records, { before: this.watermark, after: watermark }, (from, to) => store.listInRange(from, to), skip);
+    return { closed: closed.map((s) => inference.infer(s, watermark)), revisedFrom: before, revised: after };
   }
 
   private async settleFollowers(signal: AbortSignal): Promise<void> {

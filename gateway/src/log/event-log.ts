@@ -100,6 +100,7 @@ export class EventLog implements LogReader {
   private insert: Statement | null = null;
   private selectAfter: Statement<[number, string, number, number], LogRow> | null = null;
   private selectTimeRange: Statement<[number, string, number, number, number, number, number]> | null = null;
+  private selectSubjects: Statement<[number, string, string, number, number]> | null = null;
 
   constructor(private readonly db: Database) {}
 
@@ -195,6 +196,19 @@ export class EventLog implements LogReader {
       .prepare<[string, number, number], LogRow>('SELECT * FROM events WHERE device_id = ? AND ts >= ? AND offset <= ? ORDER BY ts, offset')
       .all(deviceId, from, upTo)
       .map(toRecord);
+  }
+
+  /** The records of these subjects in `[from, to)` by device time (the actor inference, per shared session: the `(subject_id, ts)` index). */
+  readSubjects(subjectIds: readonly string[], from: number, to: number, withMetrics: MetricsSelection = true): LogRecord[] {
+    this.selectSubjects ??= this.db
+      .prepare<[number, string, string, number, number]>(
+        `SELECT ${recordColumns}, CASE WHEN ? OR device_type IN (SELECT value FROM json_each(?)) THEN metrics END, NULL
+         FROM events WHERE subject_id IN (SELECT value FROM json_each(?)) AND ts >= ? AND ts < ? ORDER BY ts, offset`,
+      )
+      .raw(true);
+    const types = JSON.stringify(typeof withMetrics === 'boolean' ? [] : withMetrics);
+    const rows = this.selectSubjects.all(withMetrics === true ? 1 : 0, types, JSON.stringify(subjectIds), from, to) as RecordRow[];
+    return rows.map(fromRow);
   }
 
   /** The device times of the oldest and newest records, or null when the log is empty. */
