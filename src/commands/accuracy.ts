@@ -27,6 +27,7 @@ export function measureAccuracy(gateway: Gateway, analytics: Analytics, truth: G
     fromMs,
     toMs,
     truth: truth.sessions,
+    runningAtStart: truth.runningAtStart,
     derived: analytics.sessionStore.listInRange(fromMs, toMs),
     derivedJourneys: analytics.journeysInRange(fromMs, toMs),
     events,
@@ -44,7 +45,7 @@ function formatReport(r: AccuracyReport): string {
   const lines = [`window ${new Date(r.window.fromMs).toISOString()} → ${new Date(r.window.toMs).toISOString()}`, ''];
   const s = r.sessions;
   lines.push(
-    `sessions (tolerance ${s.toleranceMs} ms; ${s.runningAtStart} running at the start, compared from its first sample; ${s.excludedOpenAtEnd} still open at the end left out; ${s.nearMisses} near misses)`,
+    `sessions (tolerance ${s.toleranceMs} ms; ${s.runningAtStart.compared} running at the start compared from their first sample, ${s.runningAtStart.leftOut} not derived left out; ${s.excludedOpenAtEnd} still open at the end left out; ${s.nearMisses} near misses)`,
   );
   lines.push(
     `  ${'device type'.padEnd(18)} ${'truth'.padStart(6)} ${'derived'.padStart(8)} ${'matched'.padStart(8)} ${'precision'.padStart(10)} ${'recall'.padStart(8)} ${'F1'.padStart(8)}`,

@@ -45,7 +45,11 @@ export const accuracyReportSchema = z.object({
     toleranceMs: z.number().int().nonnegative(),
     nearMisses: z.number().int().describe('overlapping pairs outside the tolerance (each is one false positive and one false negative)'),
     excludedOpenAtEnd: z.number().int().describe('truth sessions still open at the end of the window, left out with their derived counterparts'),
-    runningAtStart: z.number().int().describe("truth sessions begun before the window, compared from the window's first telemetry sample"),
+    runningAtStart: z
+      .object({ compared: z.number().int(), leftOut: z.number().int() })
+      .describe(
+        "truth sessions begun before the window (from the device's first sample in it): compared where Parcours derived them, left out with their near counterparts where not (only a telemetry rule can show them)",
+      ),
     byDeviceType: z.record(z.string(), scoresSchema),
     unmatched: z
       .object({
@@ -80,7 +84,6 @@ export interface TruthSessionInput {
   actor: string | null;
   startMs: number;
   endMs: number;
-  runningAtStart?: boolean;
 }
 export interface DerivedSessionInput {
   id: string;
@@ -111,6 +114,8 @@ export interface AccuracyInput {
   fromMs: number;
   toMs: number;
   truth: readonly TruthSessionInput[];
+  /** Truth sessions begun before the window, from the device's first sample in it. */
+  runningAtStart?: readonly TruthSessionInput[];
   /** Derived sessions starting in [fromMs, toMs). */
   derived: readonly DerivedSessionInput[];
   /** Stored usage events with device time in [fromMs, toMs). */
@@ -153,22 +158,26 @@ export function computeAccuracy(input: AccuracyInput): AccuracyReport {
   const toleranceMs = input.toleranceMs ?? 0;
   const kindOf = (id: string) => subjects.get(id)?.kind;
   const typeOf = (id: string) => subjects.get(id)?.type ?? 'unknown';
-  const inWindow = input.truth.filter((t) => t.startMs >= fromMs && t.startMs < toMs);
+  const begunBefore = new Set(input.runningAtStart ?? []);
+  const inWindow = [...input.truth.filter((t) => t.startMs >= fromMs && t.startMs < toMs), ...begunBefore];
   const all = matchSessions(
     inWindow,
     input.derived.filter((d) => d.start >= fromMs && d.start < toMs),
     toleranceMs,
   );
-  // A session whose stop lies beyond the window may still be open in Parcours: judge neither side of it.
+  // A session whose stop lies beyond the window may still be open in Parcours, and one begun before it
+  // shows only through a telemetry rule: judge neither side of them, unless Parcours derived the latter.
   const open = (t: TruthSessionInput) => t.endMs >= toMs;
-  const dropped = new Set([...all.matched, ...all.nearMisses].filter((p) => open(p.truth)).map((p) => p.derived));
+  const seenBegun = new Set(all.matched.map((p) => p.truth).filter((t) => begunBefore.has(t)));
+  const leftOut = (t: TruthSessionInput) => open(t) || (begunBefore.has(t) && !seenBegun.has(t));
+  const dropped = new Set([...all.matched, ...all.nearMisses].filter((p) => leftOut(p.truth)).map((p) => p.derived));
   const m = {
-    matched: all.matched.filter((p) => !open(p.truth)),
-    nearMisses: all.nearMisses.filter((p) => !open(p.truth)),
-    missed: all.missed.filter((t) => !open(t)),
+    matched: all.matched.filter((p) => !leftOut(p.truth)),
+    nearMisses: all.nearMisses.filter((p) => !leftOut(p.truth)),
+    missed: all.missed.filter((t) => !leftOut(t)),
     spurious: all.spurious.filter((d) => !dropped.has(d)),
   };
-  const closedTruth = inWindow.filter((t) => !open(t));
+  const closedTruth = inWindow.filter((t) => !leftOut(t));
 
   // A session still open at the window's end could join or bridge the journeys before it, on either
   // side: compared are the journeys of each subject that ended more than a gap before its first such
@@ -202,8 +211,8 @@ export function computeAccuracy(input: AccuracyInput): AccuracyReport {
       ...scores,
       toleranceMs,
       nearMisses: m.nearMisses.length,
-      excludedOpenAtEnd: inWindow.length - closedTruth.length,
-      runningAtStart: closedTruth.filter((t) => t.runningAtStart).length,
+      excludedOpenAtEnd: inWindow.filter(open).length,
+      runningAtStart: { compared: [...seenBegun].filter((t) => !open(t)).length, leftOut: [...begunBefore].filter((t) => !seenBegun.has(t)).length },
       byDeviceType: scoreByDeviceType(m),
       unmatched: unmatchedSessions(m),
     },

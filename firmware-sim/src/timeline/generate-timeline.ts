@@ -50,7 +50,7 @@ export function generateTimeline(world: World, seed: number, fromMs: number, toM
   };
   const inWindow = (ts: number) => ts >= fromMs && ts < toMs;
   const messages: TimelineMessage[] = [];
-  const sessions: SessionTruth[] = [];
+  const sessions = { starting: [] as SessionTruth[], runningAtStart: [] as SessionTruth[] };
   const firstDay = dayOf(fromMs);
   const lastDay = dayOf(Math.max(fromMs, toMs - 1));
   const individuals = new Set(world.individuals.map((p) => p.id));
@@ -64,23 +64,14 @@ export function generateTimeline(world: World, seed: number, fromMs: number, toM
       const subjectId = ownerAt(device, startMs);
       const user = session.user ?? (subjectId !== null && individuals.has(subjectId) ? subjectId : null);
       const actor = device.reportsActor && device.reportsEvents ? session.user : null;
-      return {
-        deviceId: device.id,
-        deviceType: device.type,
-        subjectId,
-        user,
-        actor,
-        startMs,
-        endMs: session.endMs,
-        runningAtStart: startMs !== session.startMs,
-      };
+      return { deviceId: device.id, deviceType: device.type, subjectId, user, actor, startMs, endMs: session.endMs };
     };
     // Sessions of the day before may still be running at fromMs (none lasts longer than 12 h): the
-    // platform sees them from the window's first sample.
+    // platform can see them from the window's first sample.
     for (let day = firstDay - 1; day <= lastDay; day++) {
       for (const session of book.sessions(device, day)) {
-        if (inWindow(session.startMs)) sessions.push(truthOf(session, session.startMs));
-        else if (session.startMs < fromMs && firstSample < Math.min(session.endMs, toMs)) sessions.push(truthOf(session, firstSample));
+        if (inWindow(session.startMs)) sessions.starting.push(truthOf(session, session.startMs));
+        else if (session.startMs < fromMs && firstSample < Math.min(session.endMs, toMs)) sessions.runningAtStart.push(truthOf(session, firstSample));
         if (device.reportsEvents) messages.push(...sessionEvents(device, session).filter((m) => inWindow(m.ts)));
       }
     }

@@ -9,7 +9,7 @@ import type { VisitorStay } from './plans.js';
 import { faultKinds, type TimelineMessage } from './types.js';
 
 /**
- * What the platform should find in a window [fromMs, toMs): the sessions that start in it or run at its start, the valid
+ * What the platform should find in a window [fromMs, toMs): the sessions that start in it, those running at its start, the valid
  * messages published in it, and the faults injected. Written to a file so that end-to-end checks and the
  * accuracy command can read it back with this schema.
  */
@@ -25,10 +25,6 @@ export const sessionTruthSchema = z.object({
   actor: idSchema.nullable().describe('the user named by the events, null when the device cannot know'),
   startMs: z.number().int(),
   endMs: z.number().int().describe('may lie beyond toMs: the usage.stop is then in the next window'),
-  runningAtStart: z
-    .boolean()
-    .default(false)
-    .describe("begun before the window: startMs is then the window's first telemetry sample, where the platform first sees it"),
 });
 export type SessionTruth = z.infer<typeof sessionTruthSchema>;
 
@@ -48,6 +44,12 @@ export const groundTruthSchema = z.object({
   fromMs: z.number().int(),
   toMs: z.number().int(),
   sessions: z.array(sessionTruthSchema),
+  runningAtStart: z
+    .array(sessionTruthSchema)
+    .default([])
+    .describe(
+      "sessions begun before the window and still running at the device's first telemetry sample in it, from that sample: what a telemetry rule lets the platform see (events alone cannot)",
+    ),
   validMessages: countsSchema.extend({ perDevice: z.record(idSchema, countsSchema) }),
   faults: z.array(faultTruthSchema),
   journeys: z.array(journeyTruthSchema).describe('built from the sessions above, so the journeys of merged windows are recomputed over both'),
@@ -63,12 +65,12 @@ function addCounts(into: Record<string, MessageCounts>, deviceId: string, counts
   current.events += counts.events;
 }
 
-/** The ground truth of a generated window, from its time-ordered messages and the sessions starting in it. */
+/** The ground truth of a generated window, from its time-ordered messages and its sessions (starting in it, and running at its start). */
 export function buildGroundTruth(
   fromMs: number,
   toMs: number,
   messages: TimelineMessage[],
-  sessions: SessionTruth[],
+  sessions: { starting: SessionTruth[]; runningAtStart: SessionTruth[] },
   visitors: VisitorStay[],
   offline: OfflinePeriod[] = [],
 ): GroundTruth {
@@ -106,18 +108,26 @@ export function buildGroundTruth(
       refusedAtConnect: false,
     });
   }
-  const ordered = [...sessions].sort((a, b) => a.startMs - b.startMs || a.deviceId.localeCompare(b.deviceId));
+  const inOrder = (list: SessionTruth[]) => [...list].sort((a, b) => a.startMs - b.startMs || a.deviceId.localeCompare(b.deviceId));
+  const ordered = inOrder(sessions.starting);
   const stays = visitors
     .filter((v) => v.validFrom >= fromMs && v.validFrom < toMs)
     .sort((a, b) => a.validFrom - b.validFrom || a.individualId.localeCompare(b.individualId));
-  return { fromMs, toMs, sessions: ordered, validMessages: { telemetry, events, perDevice }, faults, journeys: buildJourneys(ordered), visitors: stays };
+  return {
+    fromMs,
+    toMs,
+    sessions: ordered,
+    runningAtStart: inOrder(sessions.runningAtStart),
+    validMessages: { telemetry, events, perDevice },
+    faults,
+    journeys: buildJourneys(ordered),
+    visitors: stays,
+  };
 }
 
 /** Joins the ground truths of two adjacent windows [a.from, a.to) and [a.to, b.to). */
 export function mergeGroundTruth(a: GroundTruth, b: GroundTruth): GroundTruth {
   if (a.toMs !== b.fromMs) throw new Error(`windows are not adjacent: ${a.toMs} ≠ ${b.fromMs}`);
-  // A session running across the boundary is already whole in the first window.
-  const sessions = [...a.sessions, ...b.sessions.filter((s) => !s.runningAtStart)];
   const perDevice: Record<string, MessageCounts> = {};
   for (const [deviceId, counts] of [...Object.entries(a.validMessages.perDevice), ...Object.entries(b.validMessages.perDevice)]) {
     addCounts(perDevice, deviceId, counts);
@@ -125,9 +135,11 @@ export function mergeGroundTruth(a: GroundTruth, b: GroundTruth): GroundTruth {
   return {
     fromMs: a.fromMs,
     toMs: b.toMs,
-    sessions,
+    sessions: [...a.sessions, ...b.sessions],
+    // A session running across the boundary is whole in the first window.
+    runningAtStart: a.runningAtStart,
     // Recomputed over both windows, so a journey across the boundary is one journey again.
-    journeys: buildJourneys(sessions),
+    journeys: buildJourneys([...a.sessions, ...b.sessions]),
     visitors: [...a.visitors, ...b.visitors],
     validMessages: {
       telemetry: a.validMessages.telemetry + b.validMessages.telemetry,
