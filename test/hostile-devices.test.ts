@@ -40,8 +40,8 @@ describe('impersonation attempts', () => {
   });
 });
 
-describe('an event attribute named __proto__', () => {
-  it('is quarantined as a schema error naming it, and counted, instead of silently dropped', async () => {
+describe('a key named __proto__ in what a device sends', () => {
+  it('is quarantined as a schema error naming it, and counted, instead of silently dropped: an event attribute', async () => {
     const client = await mqtt.connectAsync(app.urls.mqtt, { username: 'intruder', password: intruderSecret });
     const before = app.gateway.quarantine.count();
     const payload = `{"ts":${t0},"seq":7,"type":"door.opened","attrs":{"side":"left","__proto__":{"admin":true}}}`;
@@ -51,5 +51,17 @@ describe('an event attribute named __proto__', () => {
     const { body } = await api<{ items: { reason: string; detail: string }[] }>(app.urls.http, 'GET', '/api/v1/quarantine?limit=1');
     expect(body.items[0]).toMatchObject({ reason: errorCodes.schema, detail: 'attrs.__proto__: __proto__ is not an attribute name' });
     expect(await scrapeMetrics(app.urls.http)).toMatch(/parcours_messages_quarantined_total\{reason="PARCOURS_E_SCHEMA"\} 1/);
+  });
+
+  it('and a telemetry metric', async () => {
+    const client = await mqtt.connectAsync(app.urls.mqtt, { username: 'intruder', password: intruderSecret });
+    const before = app.gateway.quarantine.count();
+    const payload = `{"ts":${t0},"seq":8,"metrics":{"power_w":5,"__proto__":1}}`;
+    await client.publishAsync('parcours/devices/intruder/telemetry', payload, { qos: 1 });
+    await client.endAsync();
+    expect(app.gateway.quarantine.count()).toBe(before + 1);
+    const { body } = await api<{ items: { reason: string; detail: string }[] }>(app.urls.http, 'GET', '/api/v1/quarantine?limit=1');
+    expect(body.items[0]).toMatchObject({ reason: errorCodes.schema, detail: 'metrics.__proto__: __proto__ is not a metric name' });
+    expect(await scrapeMetrics(app.urls.http)).toMatch(/parcours_messages_quarantined_total\{reason="PARCOURS_E_SCHEMA"\} 2/);
   });
 });

@@ -18,20 +18,22 @@ export function validate(decoded: Decoded): Valid | Rejection {
   if (decoded.channel === 'telemetry') {
     const result = telemetryPayloadSchema.safeParse(decoded.json);
     if (!result.success) return new Rejection(errorCodes.schema, formatIssues(result.error), deviceId, 'telemetry');
+    if (namesProto(decoded.json, 'metrics'))
+      return new Rejection(errorCodes.schema, 'metrics.__proto__: __proto__ is not a metric name', deviceId, 'telemetry');
     return { message, deviceId, body: { channel: 'telemetry', payload: result.data } };
   }
   const result = eventPayloadSchema.safeParse(decoded.json);
   if (!result.success) return new Rejection(errorCodes.schema, formatIssues(result.error), deviceId, 'events');
-  if (namesProto(decoded.json)) return new Rejection(errorCodes.schema, 'attrs.__proto__: __proto__ is not an attribute name', deviceId, 'events');
+  if (namesProto(decoded.json, 'attrs')) return new Rejection(errorCodes.schema, 'attrs.__proto__: __proto__ is not an attribute name', deviceId, 'events');
   return { message, deviceId, body: { channel: 'events', payload: result.data } };
 }
 
 /**
- * Whether the event's attributes have a key `__proto__`. JSON gives it as an own key, but zod leaves it out
- * of the parsed record (a plain object would take it as its prototype), so the attribute would vanish
- * without a word: it is refused instead, counted with the schema errors.
+ * Whether the payload's record (telemetry metrics, event attributes) has a key `__proto__`. JSON gives it as
+ * an own key, but zod leaves it out of the parsed record (a plain object would take it as its prototype), so
+ * the value would vanish without a word: it is refused instead, counted with the schema errors.
  */
-function namesProto(json: unknown): boolean {
-  const attrs = (json as { attrs?: unknown }).attrs;
-  return typeof attrs === 'object' && attrs !== null && Object.hasOwn(attrs, '__proto__');
+function namesProto(json: unknown, field: 'metrics' | 'attrs'): boolean {
+  const record = (json as Record<string, unknown>)[field];
+  return typeof record === 'object' && record !== null && Object.hasOwn(record, '__proto__');
 }
