@@ -101,6 +101,7 @@ export class MqttBroker {
       config,
       pending: this.pending,
       accept: (stream, listener, socket, pending, request) => this.accept(stream, listener, socket, pending, request),
+      onOversizedMessage: () => this.metrics.refused.inc({ listener: 'ws', limit: 'packet_size' }),
       log: this.log,
     });
   }

@@ -16,12 +16,17 @@ export type AcceptConnection = (stream: Duplex, listener: ListenerName, socket: 
 export type RefuseUpgrade = (socket: Duplex, refusal: { status: number; code: ErrorCode; detail: string; headers?: Record<string, string> }) => void;
 
 export interface MqttListenersOptions {
-  config: Pick<Config['mqtt'], 'host' | 'port' | 'tlsPort' | 'tlsCert' | 'tlsKey' | 'tlsCa' | 'connectTimeout' | 'wsPath'>;
+  config: Pick<Config['mqtt'], 'host' | 'port' | 'tlsPort' | 'tlsCert' | 'tlsKey' | 'tlsCa' | 'connectTimeout' | 'wsPath' | 'maxPacketSize'>;
   /** Every socket a listener accepts is pending until its client logs in; one past a cap is closed at once. */
   pending: Pick<PendingSockets, 'admit' | 'admitTls' | 'tlsHandshakeDone'>;
   accept: AcceptConnection;
+  /** Told of each WebSocket message refused for its size. */
+  onOversizedMessage: () => void;
   log: Logger;
 }
+
+/** An MQTT fixed header is at most 5 bytes: a message holding one packet of the largest size fits in this much more. */
+const maxFixedHeaderBytes = 5;
 
 /** The broker's TCP and TLS servers, and its WebSocket endpoint on the API's HTTP server. */
 export class MqttListeners {
@@ -64,7 +69,13 @@ export class MqttListeners {
     const { config, pending, accept } = this.options;
     const path = config.wsPath;
     if (!path) return;
-    const wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false) });
+    // ws buffers a whole message before handing it on (100 MiB by default): bounded by the packet size, a
+    // larger one closes the connection with 1009 as it arrives.
+    const wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: config.maxPacketSize + maxFixedHeaderBytes,
+      handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false),
+    });
     this.webSockets = wss;
     // A handshake is a GET (RFC 6455 §4.1); ws's reason names the header at fault.
     wss.on('wsClientError', (error: Error, socket: Duplex, request: IncomingMessage) =>
@@ -82,7 +93,12 @@ export class MqttListeners {
       }
       const admitted = pending.admit(socket, 'ws');
       if (!admitted) return;
-      wss.handleUpgrade(request, socket, head, (ws) => accept(createWebSocketStream(ws), 'ws', request.socket, admitted, request));
+      wss.handleUpgrade(request, socket, head, (ws) => {
+        ws.on('error', (error: Error & { code?: string }) => {
+          if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.options.onOversizedMessage();
+        });
+        accept(createWebSocketStream(ws), 'ws', request.socket, admitted, request);
+      });
     });
   }
 
