@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { errorCodes, ParcoursError } from '@parcours/contracts';
 import { createInfluxWriter, type ReattributeProgress } from '@parcours/gateway';
@@ -29,10 +28,9 @@ function refuseBesideServer(dataDir: string, from: number, to: number): void {
   const server = runningServer(dataDir);
   if (!server) return;
   const body = JSON.stringify({ from: new Date(from).toISOString(), to: new Date(to).toISOString() });
-  const elsewhere = server.host === hostname() ? '' : ` (if it no longer runs there, delete ${join(dataDir, presenceFile)})`;
   throw new ParcoursError(
     errorCodes.serverRunning,
-    `a Parcours server runs on this data folder (pid ${server.pid} on ${server.host}, since ${server.since})${elsewhere}; ` +
+    `a Parcours server runs on this data folder (pid ${server.pid} on ${server.host}, since ${server.since}; if none does, delete ${join(dataDir, presenceFile)}); ` +
       `a correction made beside it would be overwritten by what it keeps in memory. Let it make the correction, without downtime: ` +
       `POST /api/v1/reattribute with an admin key, e.g. curl -X POST -H 'authorization: Bearer <admin key>' -H 'content-type: application/json' ` +
       `-d '${body}' ${server.http}/api/v1/reattribute`,
