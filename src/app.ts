@@ -19,9 +19,11 @@ import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { HttpServer } from './http-server.js';
 import { startInOrder, stopInReverse, type NamedPart } from './lifecycle/parts.js';
 import { explainPortInUse, type ListenerPort } from './lifecycle/port-in-use.js';
+import { ServerPresenceMark } from './lifecycle/server-presence.js';
 import { IngestLease } from './nodes/ingest-lease.js';
 import { PipelineReporter } from './pipeline-reporter.js';
 import { reattribute, type ReattributeResult } from './reattribute.js';
+import { reattributeRoutes } from './reattribute-routes.js';
 import { version } from './version.js';
 
 export interface AppUrls {
@@ -49,6 +51,8 @@ export class ParcoursApp {
   private readonly routes: { method: string; url: string }[] = [];
   /** The admin key made on the first start (no key existed yet): shown once, never stored in clear. */
   private firstAdminKey: string | null = null;
+  /** Tells commands run on the data folder that this server holds its store. */
+  private readonly presence: ServerPresenceMark;
 
   /**
    * Takes the ingest lease if one is needed — a node refused fails here, before anything listens or
@@ -123,6 +127,7 @@ export class ParcoursApp {
       },
     });
     this.broker = this.buildBroker();
+    this.presence = new ServerPresenceMark(config.data.dir);
     this.influx = config.influx.url ? createInfluxWriter(config.influx, logger.child({ part: 'influx' })) : null;
     this.influxSink = this.influx
       ? new InfluxRawSink({
@@ -164,7 +169,7 @@ export class ParcoursApp {
       metrics: this.metricsRegistry,
       version,
       health: () => this.health(),
-      routes: () => [...this.gateway.routes(), ...this.analytics.routes()],
+      routes: () => [...this.gateway.routes(), ...this.analytics.routes(), reattributeRoutes((from, to) => this.reattribute(from, to))],
       onRoute: (method, url) => this.routes.push({ method, url }),
       authorize: requireKey(
         (key) => keys.verify(key),
@@ -233,6 +238,11 @@ export class ParcoursApp {
       await this.close();
       throw error;
     }
+    // Last: a command that sees it may call the HTTP API it names.
+    await this.presence.write(this.urls.http).catch(async (error: unknown) => {
+      await this.stop();
+      throw error;
+    });
   }
 
   async stop(): Promise<void> {
@@ -245,6 +255,7 @@ export class ParcoursApp {
 
   /** Last: the store, then the lease, so a standby opens the store only once this node has closed it. */
   private async close(): Promise<void> {
+    await this.presence.remove();
     this.store.close();
     await this.lease?.stop();
   }
@@ -298,7 +309,8 @@ export class ParcoursApp {
 
   /** See `reattribute.ts`: after a registry correction, re-attribute `[from, to)` and re-derive. */
   reattribute(from: number, to: number, onProgress: (progress: ReattributeProgress) => void = () => undefined): Promise<ReattributeResult> {
-    return reattribute({ gateway: this.gateway, analytics: this.analytics, influx: this.influx, logger: this.logger }, from, to, onProgress);
+    const parts = { gateway: this.gateway, analytics: this.analytics, influx: this.influx, sink: this.influxSink, logger: this.logger };
+    return reattribute(parts, from, to, onProgress);
   }
 
   /** Every route the HTTP API serves (method and URL), to check them against the OpenAPI document. */

@@ -28,7 +28,9 @@ sim.action(runSimCommand);
 
 program
   .command('reattribute')
-  .description('After correcting the registry for a past interval: attribute its stored events again and re-derive what depends on them.')
+  .description(
+    'After correcting the registry for a past interval: attribute its stored events again and re-derive what depends on them. With the server stopped; a running server takes it through POST /api/v1/reattribute.',
+  )
   .requiredOption('--from <iso>', 'start of the interval (ISO 8601)')
   .requiredOption('--to <iso>', 'end of the interval, excluded (ISO 8601)')
   .option('-c, --config <file>', 'configuration file (data folder, InfluxDB)')

@@ -181,8 +181,24 @@ export class Analytics {
   /**
    * Re-derives the sessions of these devices that start in `[from, to)`, replacing the stored ones, then
    * the journeys they were or are part of; integrators get the new and changed ones through the outbox.
+   * Between two batches of the stream (when it runs), which then goes on from the result.
    */
-  async rederive(devices: DeviceSelection, from: number, to: number): Promise<UsageSession[]> {
+  rederive(devices: DeviceSelection, from: number, to: number): Promise<UsageSession[]> {
+    return this.sessionJob.exclusive(() => this.rederiveSessions(devices, from, to));
+  }
+
+  /**
+   * `rederive`, after a registry correction re-attributed these devices' records of `[from, to)`: first
+   * their sessions still open (or kept to close again) take the attribution their records now give.
+   */
+  reattributed(devices: ReadonlySet<string>, from: number, to: number): Promise<UsageSession[]> {
+    return this.sessionJob.exclusive(() => {
+      this.sessionJob.reattributeState(devices);
+      return this.rederiveSessions(devices, from, to);
+    });
+  }
+
+  private async rederiveSessions(devices: DeviceSelection, from: number, to: number): Promise<UsageSession[]> {
     const run = await this.runBatch({ jobs: ['sessions', 'journeys'], devices, from, to });
     return run.sessions;
   }

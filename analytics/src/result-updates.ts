@@ -4,13 +4,13 @@ import { journeyMessage, journeyPoint } from './journeys/journey-output.js';
 import type { OutboxMessage } from './outbox/outbox.js';
 import type { ResultChange } from './output/result-writer.js';
 import type { OpenSession } from './sessions/session-builder.js';
-import { sessionMessages, sessionPoint } from './sessions/session-output.js';
+import { sessionAudience, sessionMessages, sessionPoint } from './sessions/session-output.js';
 
 /**
  * What results replacing earlier ones change in the outputs, in streaming and in batch: their InfluxDB
  * points, and what integrators are told — the new and changed results on their usual topics (one
- * identical to its earlier version is not sent again), and those left without a successor of the same
- * id on `…/removed`.
+ * identical to its earlier version is not sent again), and on `…/removed` those left without a successor
+ * of the same id, and sessions that left a subject or actor.
  */
 
 interface Result {
@@ -46,6 +46,23 @@ function changedMessages(before: readonly OutboxMessage[], after: readonly Outbo
 
 const removal = (result: RemovedResult) => JSON.stringify(removedResultSchema.encode(result));
 
+/**
+ * Sessions of `after` that keep their id but left a subject or actor of their earlier version (a registry
+ * correction moved them): removed from there, `replacedBy` their own id, as the new version is published
+ * where they now belong. First, so that an integrator of both sides deletes before it receives that version.
+ */
+function departedSessions(baseTopic: string, before: readonly UsageSession[], after: readonly UsageSession[]): OutboxMessage[] {
+  const earlier = new Map(before.map((s) => [s.id, s]));
+  return after.flatMap((s) => {
+    const was = earlier.get(s.id);
+    if (!was) return [];
+    const staying = new Set(sessionAudience(s));
+    return sessionAudience(was)
+      .filter((id) => !staying.has(id))
+      .map((id) => ({ topic: subjectTopic(baseTopic, id, 'sessions/removed'), payload: removal({ kind: 'session', id: s.id, replacedBy: [s.id] }) }));
+  });
+}
+
 /** `after` replacing `before`: sessions on `subjects/{id}/sessions` and `…/sessions/removed` of their subject and actor. */
 function sessionUpdates(baseTopic: string, before: readonly UsageSession[], after: readonly UsageSession[], reopened: ReadonlySet<string>): OutboxMessage[] {
   const changed = changedMessages(
@@ -53,12 +70,12 @@ function sessionUpdates(baseTopic: string, before: readonly UsageSession[], afte
     after.flatMap((s) => sessionMessages(baseTopic, s)),
   );
   const removed = removedResults(before, after, reopened, (a, b) => a.deviceId === b.deviceId).flatMap(({ removed: s, replacedBy }) =>
-    [...new Set([s.subjectId, s.actor].filter((id): id is string => id !== null))].map((id) => ({
+    sessionAudience(s).map((id) => ({
       topic: subjectTopic(baseTopic, id, 'sessions/removed'),
       payload: removal({ kind: 'session', id: s.id, replacedBy }),
     })),
   );
-  return [...changed, ...removed];
+  return [...departedSessions(baseTopic, before, after), ...changed, ...removed];
 }
 
 /** `after` replacing `before`: journeys on `subjects/{id}/journeys` and `…/journeys/removed`. */

@@ -40,6 +40,8 @@ export const errorCodes = {
   portInUse: 'PARCOURS_E_PORT_IN_USE',
   // Another node holds the ingest lease: this one would derive from a partial log (docs/several-nodes.md).
   anotherNode: 'PARCOURS_E_ANOTHER_NODE',
+  // A command that would change the store of a running server (which keeps results in progress in memory).
+  serverRunning: 'PARCOURS_E_SERVER_RUNNING',
   influxWrite: 'PARCOURS_E_INFLUX_WRITE',
 } as const;
 

@@ -29,7 +29,7 @@ function renderProgress(p: BatchProgress | null): string | null {
 
 /**
  * `parcours analytics run`: batch jobs over a range of the durable log, on the configured store (and
- * InfluxDB, when set). Like `reattribute`, it opens the store beside a running server if there is one
+ * InfluxDB, when set). Unlike `reattribute`, it opens the store beside a running server if there is one
  * (SQLite in WAL mode; the server publishes what changed from the outbox); with the server stopped,
  * integrators hear of the changes when it next starts.
  */

@@ -7,6 +7,7 @@ import { sessionChange } from '../result-updates.js';
 import type { ActorInference } from './actor-inference.js';
 import { deriveStep } from './derivation-step.js';
 import { noLateRecords, rederiveLate, replacedRanges, withRederived, type LateRederivation } from './late-records.js';
+import { reattributedState } from './reattributed-state.js';
 import { SessionBuilder, thresholdTypes, type OpenSession, type SessionRules } from './session-builder.js';
 import type { SessionStore } from './session-store.js';
 
@@ -54,6 +55,8 @@ export interface FollowerCommit {
  * left by a crash is done.
  */
 export interface SessionFollower {
+  /** Resumes from the committed state: at start, and after work done on the store between batches (`SessionJob.exclusive`). */
+  start(): void;
   handle(batch: SessionBatch, signal: AbortSignal): Promise<FollowerCommit>;
   settle(state: { watermark: number; open: readonly OpenSession[] }, signal: AbortSignal): Promise<void>;
 }
@@ -91,10 +94,41 @@ export class SessionJob {
 
   /** Resumes from the committed state and follows the log. */
   start(): void {
+    this.restore();
+    this.consumer.start();
+  }
+
+  private restore(): void {
     const { store, rules } = this.deps;
     this.builder = new SessionBuilder(rules, store.loadOpen(), store.loadDevices());
     this.watermark = store.loadWatermark();
-    this.consumer.start();
+  }
+
+  /**
+   * Runs `task`, which changes the committed results and state in the store (a batch re-derivation),
+   * between two batches; then this job and its followers resume from what it committed, as after a
+   * restart. Without it a batch in progress would commit, over the task's, what it built from before.
+   */
+  exclusive<T>(task: () => Promise<T>): Promise<T> {
+    return this.consumer.exclusive(async () => {
+      try {
+        return await task();
+      } finally {
+        this.restore();
+        for (const follower of this.deps.followers ?? []) follower.start();
+      }
+    });
+  }
+
+  /**
+   * After a registry correction rewrote these devices' records: their open sessions, and what is kept of
+   * their closed ones, attributed again as the records the stream has read now say (`reattributedState`).
+   * Call within `exclusive`, which then resumes from it.
+   */
+  reattributeState(devices: ReadonlySet<string>): void {
+    const { store, log, rules, offsets } = this.deps;
+    const state = reattributedState({ log, rules, upTo: offsets.get(consumerName) }, devices, store.loadOpen(), store.loadDevices());
+    store.saveState(state.open, state.devices);
   }
 
   async stop(): Promise<void> {

@@ -22,9 +22,13 @@ export function sessionPoint(session: UsageSession): InfluxPoint {
   };
 }
 
+/** The subjects told of a session: its subject and its reported actor. */
+export function sessionAudience(session: Pick<UsageSession, 'subjectId' | 'actor'>): string[] {
+  return [...new Set([session.subjectId, session.actor].filter((id): id is string => id !== null))];
+}
+
 /** The MQTT message for integrators: the API's JSON, on `subjects/{id}/sessions` of the subject and of the actor. */
 export function sessionMessages(baseTopic: string, session: UsageSession): { topic: string; payload: string }[] {
   const payload = JSON.stringify(usageSessionSchema.encode(session));
-  const subjects = [session.subjectId, session.actor].filter((id): id is string => id !== null);
-  return [...new Set(subjects)].map((id) => ({ topic: subjectTopic(baseTopic, id, 'sessions'), payload }));
+  return sessionAudience(session).map((id) => ({ topic: subjectTopic(baseTopic, id, 'sessions'), payload }));
 }

@@ -67,7 +67,6 @@ export class SessionStore {
   save(batch: SessionBatchState, also: () => void): void {
     const saveOpen = this.prepare('INSERT INTO open_sessions (device_id, state) VALUES (?, ?)');
     const removeFrom = this.prepare('DELETE FROM usage_sessions WHERE device_id = ? AND start >= ?');
-    const saveDevice = this.prepare('INSERT OR REPLACE INTO device_frontiers (device_id, frontier, memory) VALUES (?, ?, ?)');
     this.db.transaction(() => {
       for (const { deviceId, from } of batch.rederived) {
         markStaleRows(this.db, 'usage_sessions', 'device_id = ? AND start >= ?', deviceId, from);
@@ -76,11 +75,25 @@ export class SessionStore {
       this.insert(batch.closed);
       this.db.exec('DELETE FROM open_sessions');
       for (const s of batch.open) saveOpen.run(s.deviceId, JSON.stringify(s));
-      for (const { deviceId, frontier, ...memory } of batch.devices)
-        saveDevice.run(deviceId, frontier, memory.idleClosed || memory.dropped ? JSON.stringify(memory) : null);
+      this.saveDevices(batch.devices);
       if (Number.isFinite(batch.watermark)) this.prepare('INSERT OR REPLACE INTO session_watermark (id, watermark) VALUES (1, ?)').run(batch.watermark);
       also();
     })();
+  }
+
+  /** Replaces the open sessions and the states of some devices (a re-attribution of their state), in one transaction. */
+  saveState(open: readonly OpenSession[], devices: readonly DeviceState[]): void {
+    const saveOpen = this.prepare('INSERT OR REPLACE INTO open_sessions (device_id, state) VALUES (?, ?)');
+    this.db.transaction(() => {
+      for (const s of open) saveOpen.run(s.deviceId, JSON.stringify(s));
+      this.saveDevices(devices);
+    })();
+  }
+
+  private saveDevices(devices: readonly DeviceState[]): void {
+    const saveDevice = this.prepare('INSERT OR REPLACE INTO device_frontiers (device_id, frontier, memory) VALUES (?, ?, ?)');
+    for (const { deviceId, frontier, ...memory } of devices)
+      saveDevice.run(deviceId, frontier, memory.idleClosed || memory.dropped ? JSON.stringify(memory) : null);
   }
 
   loadWatermark(): number {

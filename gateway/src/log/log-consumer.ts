@@ -41,6 +41,8 @@ export class LogConsumer {
   private readonly idleWaiters = new Set<() => void>();
   private lastBatchMs = 0;
   private failing = false;
+  /** The end of the batch or `exclusive` task in progress: the next one starts after it. */
+  private turn: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: LogConsumerOptions) {}
 
@@ -78,32 +80,57 @@ export class LogConsumer {
     }
   }
 
+  /**
+   * Runs `task` between two batches: none is read or handled until it settles, and the next one reads
+   * what it left in the log and the store. Works whether or not the consumer is started.
+   */
+  exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.turn.then(task);
+    this.turn = result.catch(() => undefined);
+    return result;
+  }
+
   private async run(): Promise<void> {
+    while (!this.abort.signal.aborted) {
+      const pause = await this.exclusive(() => this.next());
+      await pause?.until;
+    }
+  }
+
+  /**
+   * Reads and handles one batch; returns what to wait for, outside the turn, before the next: nothing, the
+   * next append when the log had nothing new (set up before returning, so an append in between is not
+   * missed), or a pause after a failed batch. Wrapped: a promise returned bare would be awaited within the turn.
+   */
+  private async next(): Promise<{ until: Promise<unknown> } | null> {
     const { log, offsets, name, batchSize, handle, logger } = this.options;
     const signal = this.abort.signal;
-    while (!signal.aborted) {
-      const records = log.readAfter(this.offset, batchSize, this.options.withMetrics ?? true);
-      if (records.length === 0) {
-        for (const resolve of this.idleWaiters) resolve();
-        this.idleWaiters.clear();
-        await new Promise<void>((resolve) => (this.wake = resolve));
-        this.wake = null;
-        continue;
-      }
-      try {
-        const started = performance.now();
-        await handle(records, signal);
-        this.lastBatchMs = performance.now() - started;
-        this.failing = false;
-        this.offset = records[records.length - 1]!.offset;
-        offsets.commit(name, this.offset);
-      } catch (error) {
-        if (signal.aborted) return;
-        this.failing = true;
-        this.options.onError?.(error);
-        logger.error({ err: error, consumer: name, offset: this.offset }, 'log consumer batch failed; retrying');
-        await new Promise((resolve) => setTimeout(resolve, retryPauseMs));
-      }
+    if (signal.aborted) return null;
+    const records = log.readAfter(this.offset, batchSize, this.options.withMetrics ?? true);
+    if (records.length === 0) {
+      for (const resolve of this.idleWaiters) resolve();
+      this.idleWaiters.clear();
+      const appended = new Promise<void>((resolve) => (this.wake = resolve));
+      return {
+        until: appended.then(() => {
+          this.wake = null;
+        }),
+      };
+    }
+    try {
+      const started = performance.now();
+      await handle(records, signal);
+      this.lastBatchMs = performance.now() - started;
+      this.failing = false;
+      this.offset = records[records.length - 1]!.offset;
+      offsets.commit(name, this.offset);
+      return null;
+    } catch (error) {
+      if (signal.aborted) return null;
+      this.failing = true;
+      this.options.onError?.(error);
+      logger.error({ err: error, consumer: name, offset: this.offset }, 'log consumer batch failed; retrying');
+      return { until: new Promise((resolve) => setTimeout(resolve, retryPauseMs)) };
     }
   }
 }

@@ -62,6 +62,11 @@ export class InfluxRawSink {
     });
   }
 
+  /** Runs `task` between two batches (see `LogConsumer.exclusive`): a rewrite of points is not undone by a batch read before it. */
+  exclusive<T>(task: () => Promise<T>): Promise<T> {
+    return this.consumer.exclusive(task);
+  }
+
   get lag(): number {
     return this.consumer.lag();
   }

@@ -1,0 +1,98 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NewLogRecord } from '@parcours/contracts';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConsumerOffsets } from '../../src/log/consumer-offsets.js';
+import { EventLog } from '../../src/log/event-log.js';
+import { LogConsumer } from '../../src/log/log-consumer.js';
+import { migrate, openDatabase, type Database } from '../../src/store/database.js';
+import { gatewayMigrations } from '../../src/store/migrations.js';
+
+let db: Database | null = null;
+let consumer: LogConsumer | null = null;
+
+afterEach(async () => {
+  await consumer?.stop();
+  db?.close();
+  consumer = null;
+  db = null;
+});
+
+function event(seq: number): NewLogRecord {
+  return {
+    deviceId: 'cm',
+    seq,
+    channel: 'events',
+    ts: seq,
+    receivedAt: seq,
+    deviceType: 'coffee_machine',
+    subjectId: null,
+    subjectKind: null,
+    subjectType: null,
+    actor: null,
+    actorRejected: false,
+    actorHint: null,
+    deviceTs: null,
+    type: 'usage.start',
+    metrics: null,
+    attrs: null,
+  };
+}
+
+/** A promise and its resolver, to hold a batch or a task open until the test lets it go. */
+function gate(): { open: () => void; opened: Promise<void> } {
+  let open: () => void = () => undefined;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { open: () => open(), opened };
+}
+
+describe('LogConsumer.exclusive', () => {
+  it('runs a task between two batches: after the batch in progress, before the next', async () => {
+    db = openDatabase(mkdtempSync(join(tmpdir(), 'parcours-consumer-')));
+    migrate(db, gatewayMigrations);
+    const log = new EventLog(db);
+    const steps: string[] = [];
+    const firstBatch = gate();
+    const batchStarted = gate();
+    consumer = new LogConsumer({
+      name: 'test',
+      log,
+      offsets: new ConsumerOffsets(db),
+      batchSize: 1,
+      logger: pino({ level: 'silent' }),
+      handle: async (records) => {
+        steps.push(`batch ${records[0]!.seq}`);
+        batchStarted.open();
+        if (records[0]!.seq === 1) await firstBatch.opened;
+      },
+    });
+    log.append([event(1), event(2)]);
+    consumer.start();
+    await batchStarted.opened;
+    const task = consumer.exclusive(async () => {
+      steps.push('task');
+      return 'done';
+    });
+    firstBatch.open();
+    expect(await task).toBe('done');
+    await consumer.caughtUp();
+    expect(steps).toEqual(['batch 1', 'task', 'batch 2']);
+  });
+
+  it('runs a task on a consumer that is not started', async () => {
+    db = openDatabase(mkdtempSync(join(tmpdir(), 'parcours-consumer-')));
+    migrate(db, gatewayMigrations);
+    const log = new EventLog(db);
+    const idle = new LogConsumer({
+      name: 'test',
+      log,
+      offsets: new ConsumerOffsets(db),
+      batchSize: 1,
+      logger: pino({ level: 'silent' }),
+      handle: async () => {},
+    });
+    expect(await idle.exclusive(async () => 42)).toBe(42);
+  });
+});
