@@ -75,6 +75,15 @@ function formatReport(r: AccuracyReport): string {
       `  ${what.padEnd(9)} decided by registry or actor: ${a.decided.count} → ${pct(a.decided.subjectShare)} / ${pct(a.decided.individualShare)};  inferred: ${a.inferred.count} → ${pct(a.inferred.subjectShare)} / ${pct(a.inferred.individualShare)}`,
     );
   }
+  const i = r.inference;
+  lines.push(
+    '',
+    `inference (shared devices naming nobody): ${i.sessions} sessions, inferred for ${pct(i.inferredShare)}, right ${pct(i.precision)} of the time, calibration error ${pct(i.calibrationError)}`,
+  );
+  for (const b of i.bins)
+    lines.push(
+      `  confidence ${b.from.toFixed(1)}–${b.to.toFixed(1)}: ${String(b.count).padStart(5)} inferred, mean ${pct(b.meanConfidence)}, right ${pct(b.accuracy)}`,
+    );
   lines.push('', 'transitions (Parcours side: its journeys table, and the journeys still pending in the stream)');
   for (const [what, t] of [
     ['knowable', r.transitions.knowable],

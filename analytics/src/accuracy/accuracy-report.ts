@@ -1,6 +1,7 @@
 import type { SubjectKind } from '@parcours/contracts';
 import { z } from 'zod';
 import { eventAttribution, isDecided, sessionAttribution, type EventAttributionLike } from './attribution-accuracy.js';
+import { inferenceAccuracy } from './inference-accuracy.js';
 import { matchSessions, scoreByDeviceType, scoreMatching, type SessionMatching } from './session-matching.js';
 import { compareTransitions, type JourneyLike } from './transition-accuracy.js';
 
@@ -59,6 +60,17 @@ export const accuracyReportSchema = z.object({
       })
       .describe('the sessions behind every point of F1 lost, to find the cause'),
   }),
+  inference: z
+    .object({
+      sessions: z.number().int(),
+      inferred: z.number().int(),
+      right: z.number().int(),
+      inferredShare: z.number(),
+      precision: z.number(),
+      calibrationError: z.number(),
+      bins: z.array(z.object({ from: z.number(), to: z.number(), count: z.number().int(), meanConfidence: z.number(), accuracy: z.number() })),
+    })
+    .describe('the inferred actor on matched sessions that only inference can name: how often, how often right, and how calibrated its confidence'),
   attribution: z.object({
     sessions: attributionSchema,
     events: attributionSchema.extend({ unjudged: z.number().int().describe('stored usage events inside no truth session') }),
@@ -93,6 +105,7 @@ export interface DerivedSessionInput {
   subjectKind: SubjectKind | null;
   actor: string | null;
   inferredActor: string | null;
+  inferenceConfidence: number | null;
   start: number;
   end: number;
 }
@@ -216,6 +229,7 @@ export function computeAccuracy(input: AccuracyInput): AccuracyReport {
       byDeviceType: scoreByDeviceType(m),
       unmatched: unmatchedSessions(m),
     },
+    inference: inferenceAccuracy(m.matched, kindOf),
     attribution: { sessions: sessionsAttribution, events: eventsAttribution },
     transitions: { source: 'journeys-table' as const, knowable, all: compareTransitions(truthJourneys(false), derivedJourneys, typeOf) },
   };

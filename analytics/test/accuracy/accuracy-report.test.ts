@@ -43,6 +43,7 @@ const derivedOf = (t: TruthSessionInput, patch: Partial<DerivedSessionInput> = {
   subjectKind: subjects.get(t.subjectId!)!.kind,
   actor: t.actor,
   inferredActor: null,
+  inferenceConfidence: null,
   start: t.startMs,
   end: t.endMs,
   ...patch,

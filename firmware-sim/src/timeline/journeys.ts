@@ -43,7 +43,8 @@ export function buildJourneys(sessions: readonly SessionLike[], gapMs = journeyG
   }
   const journeys: JourneyTruth[] = [];
   for (const [subjectId, mine] of bySubject) {
-    mine.sort((a, b) => a.startMs - b.startMs);
+    // Sessions starting together (those running at a window's start, from one first sample) in Parcours' order.
+    mine.sort((a, b) => a.startMs - b.startMs || (a.deviceType < b.deviceType ? -1 : a.deviceType > b.deviceType ? 1 : 0));
     let current: SessionLike[] = [];
     let reach = -Infinity;
     const close = () => {
