@@ -105,6 +105,7 @@ export class Analytics {
       baseTopic: config.mqtt.baseTopic,
       logger: logger.child({ part: 'analytics' }),
       followers: [this.journeyJob],
+      clockAdvance: { quietMs: config.analytics.idleAdvanceAfter, latenessMs: config.analytics.allowedLateness, now: Date.now },
       onLate: (devices) => metrics?.lateDevices.inc(devices),
       onUnmatchedStops: (stops) => metrics?.unmatchedStops.inc(stops),
     });

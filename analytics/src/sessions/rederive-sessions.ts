@@ -71,11 +71,12 @@ export async function rederiveSessions(deps: RederiveSessionsDeps, devices: Devi
       await yieldToLoop();
     }
   }
-  // The stream's watermark once it has read the whole log decides the inferences, as it does there.
-  const decidedBy = Math.max(watermark, deps.log.latestTrustedTs() ?? Number.NEGATIVE_INFINITY);
-  const { inference } = deps;
+  const { inference, store } = deps;
+  // The stream's watermark, which its clock may have moved past the log's latest device time, closes the
+  // idle sessions and decides the inferences it did there.
+  const decidedBy = Math.max(watermark, deps.log.latestTrustedTs() ?? Number.NEGATIVE_INFINITY, store.loadWatermark());
+  for (const session of builder.advance(decidedBy)) closed.set(session.id, session);
   const sessions = [...closed.values()].filter((s) => s.start >= from && s.start < to).map((s) => (inference ? inference.infer(s, decidedBy) : s));
-  const { store } = deps;
   const replaced =
     devices === 'all' ? store.listInRange(from, to) : [...devices].flatMap((device) => store.listForDevice(device, from, to, Number.MAX_SAFE_INTEGER));
   const scopes = devices === 'all' ? [{}] : [...devices].map((device) => ({ [tags.device]: device }));

@@ -26,6 +26,19 @@ export interface SessionJobDeps {
   onUnmatchedStops?: (stops: number) => void;
   /** Jobs derived from closed sessions (journeys), committed in the same transaction as the sessions. */
   followers?: readonly SessionFollower[];
+  /** The watermark's advance with the clock while no record arrives; null: it moves with device time only. */
+  clockAdvance?: ClockAdvance | null;
+}
+
+/**
+ * When no record has arrived for `quietMs` of processing time, the watermark advances to `now() -
+ * latenessMs` (and again every `quietMs` while quiet): a record whose device time is at most `latenessMs`
+ * behind its arrival still comes ahead of it, so this closes nothing such a record could have kept open.
+ */
+export interface ClockAdvance {
+  quietMs: number;
+  latenessMs: number;
+  now: () => number;
 }
 
 /** A batch of the sessions job as its followers see it. */
@@ -70,6 +83,10 @@ export class SessionJob {
   /** The latest trusted device time so far. */
   private watermark = Number.NEGATIVE_INFINITY;
   private readonly consumer: LogConsumer;
+  /** Batches and clock advances, one at a time: each forks the state its predecessor left. */
+  private serial: Promise<void> = Promise.resolve();
+  private quietTimer: NodeJS.Timeout | null = null;
+  private clockAbort = new AbortController();
 
   constructor(private readonly deps: SessionJobDeps) {
     this.builder = new SessionBuilder(deps.rules);
@@ -81,7 +98,7 @@ export class SessionJob {
       // Metrics only for the types with a telemetry threshold: the others keep the fast path.
       withMetrics: thresholdTypes(deps.rules),
       logger: deps.logger,
-      handle: (records, signal) => this.handle(records, signal),
+      handle: (records, signal) => this.exclusive(() => this.handle(records, this.watermark, signal)),
     });
   }
 
@@ -94,25 +111,67 @@ export class SessionJob {
     const { store, rules } = this.deps;
     this.builder = new SessionBuilder(rules, store.loadOpen(), store.loadDevices());
     this.watermark = store.loadWatermark();
+    this.clockAbort = new AbortController();
     this.consumer.start();
+    this.armClock();
   }
 
   async stop(): Promise<void> {
+    if (this.quietTimer) clearTimeout(this.quietTimer);
+    this.quietTimer = null;
+    this.clockAbort.abort();
     await this.consumer.stop();
+    await this.serial;
   }
 
   caughtUp(): Promise<void> {
     return this.consumer.caughtUp();
   }
 
-  private async handle(records: LogRecord[], signal: AbortSignal): Promise<void> {
+  /** Runs `task` once those before it have settled, whether they succeeded or not. */
+  private exclusive(task: () => Promise<void>): Promise<void> {
+    const run = this.serial.then(task);
+    this.serial = run.catch(() => undefined);
+    return run;
+  }
+
+  /** (Re)starts the wait for a quiet log, after which the watermark advances with the clock. */
+  private armClock(): void {
+    const advance = this.deps.clockAdvance;
+    if (!advance || advance.quietMs <= 0 || this.clockAbort.signal.aborted) return;
+    if (this.quietTimer) clearTimeout(this.quietTimer);
+    this.quietTimer = setTimeout(() => void this.exclusive(() => this.advanceClock(advance)), advance.quietMs);
+    // A server keeps running for its other parts; this timer alone must not hold the process.
+    this.quietTimer.unref();
+  }
+
+  /** The clock advance of a quiet log: a batch of no records whose watermark is the clock's, less the lateness allowed. */
+  private async advanceClock(advance: ClockAdvance): Promise<void> {
+    const signal = this.clockAbort.signal;
+    if (signal.aborted) return;
+    try {
+      const target = advance.now() - advance.latenessMs;
+      // Records waiting to be read: the log is not quiet, their batch comes first.
+      if (this.consumer.lag() === 0 && target > this.watermark) await this.handle([], target, signal);
+    } catch (error) {
+      if (!signal.aborted) this.deps.logger.error({ err: error }, 'advancing the watermark with the clock failed; retrying');
+    }
+    this.armClock();
+  }
+
+  /**
+   * Applies a batch of records (none: a clock advance) from the watermark `from`: derives, writes to
+   * InfluxDB, then commits sessions, followers, watermark and offset in one transaction.
+   */
+  private async handle(records: LogRecord[], from: number, signal: AbortSignal): Promise<void> {
     const { deps } = this;
     await this.settleFollowers(signal);
     const draft = this.builder.fork();
-    const offsets = { firstOffset: records[0]!.offset, lastOffset: records[records.length - 1]!.offset };
+    const position = this.consumer.position;
+    const offsets = { firstOffset: records[0]?.offset ?? position, lastOffset: records[records.length - 1]?.offset ?? position };
     const { lastOffset } = offsets;
     let late: LateRederivation = noLateRecords;
-    const step = deriveStep(draft, records, this.watermark, {
+    const step = deriveStep(draft, records, from, {
       revise: (built, watermark) => {
         late = rederiveLate(deps, draft, draft.takeLate(), built, offsets, watermark);
         return withRederived(built, late);
@@ -145,6 +204,7 @@ export class SessionJob {
     for (const stop of unmatchedStops) deps.logger.debug({ deviceId: stop.deviceId, ts: stop.ts, offset: stop.offset }, 'usage.stop closes no session');
     if (unmatchedStops.length > 0) deps.onUnmatchedStops?.(unmatchedStops.length);
     await this.settleFollowers(signal);
+    if (records.length > 0) this.armClock();
   }
 
   /**
