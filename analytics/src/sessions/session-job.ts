@@ -8,6 +8,7 @@ import type { ActorInference } from './actor-inference.js';
 import { deriveStep } from './derivation-step.js';
 import { noLateRecords, rederiveLate, replacedRanges, withRederived, type LateRederivation } from './late-records.js';
 import { SessionBuilder, thresholdTypes, type OpenSession, type SessionRules } from './session-builder.js';
+import type { CollectivesAt } from './session-output.js';
 import type { SessionStore } from './session-store.js';
 
 export interface SessionJobDeps {
@@ -17,6 +18,8 @@ export interface SessionJobDeps {
   rules: SessionRules;
   writer: ResultWriter;
   baseTopic: string;
+  /** The registry's collectives of an individual at t, announced with each session. */
+  collectivesAt: CollectivesAt;
   logger: Logger;
   /** Adds an inferred actor to shared-device sessions without one; null when switched off. */
   inference: ActorInference | null;
@@ -184,7 +187,7 @@ export class SessionJob {
     const inferred = this.inferActors(records, step.closed, late.replaced, watermark);
     const { closed } = inferred;
     const open = draft.openSessions();
-    const change = sessionChange(deps.baseTopic, replacedRanges(late), [...late.replaced, ...inferred.revisedFrom], [...closed, ...inferred.revised], open);
+    const change = sessionChange(deps, replacedRanges(late), [...late.replaced, ...inferred.revisedFrom], [...closed, ...inferred.revised], open);
     await deps.writer.replacePoints(change, signal);
     const rederived = new Set(late.closed.map((s) => s.id));
     const batch = { closed, open, watermark, rederived: closed.filter((s) => rederived.has(s.id)), replaced: late.replaced };
