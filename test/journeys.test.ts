@@ -1,4 +1,4 @@
-import { journeySchema, type Journey, type UsageSession } from '@parcours/contracts';
+import { servedJourneySchema, type Journey, type ServedJourney, type UsageSession } from '@parcours/contracts';
 import { loadScenario, type GroundTruth, type JourneyTruth, type World } from '@parcours/firmware-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParcoursApp } from '../src/app.js';
@@ -30,11 +30,11 @@ const key = (j: Pick<JourneyTruth, 'subjectId' | 'startMs' | 'endMs' | 'steps' |
 const fromApi = (j: Journey) => key({ subjectId: j.subjectId, startMs: j.start, endMs: j.end, steps: j.steps, path: j.path });
 const sessionKey = (deviceId: string, start: number, end: number) => `${deviceId} ${start}–${end}`;
 
-async function journeysOf(subjectId: string): Promise<Journey[]> {
+async function journeysOf(subjectId: string): Promise<ServedJourney[]> {
   const range = `from=${new Date(from - 86_400_000).toISOString()}&to=${new Date(to).toISOString()}&limit=10000`;
   const response = await api<{ items: unknown[] }>(app.urls.http, 'GET', `/api/v1/subjects/${subjectId}/journeys?${range}`);
   expect(response.status).toBe(200);
-  return response.body.items.map((item) => journeySchema.decode(item as never));
+  return response.body.items.map((item) => servedJourneySchema.decode(item as never));
 }
 
 /** Every stored journey of the day, as the API serves it. */
@@ -131,7 +131,7 @@ describe('journeys on a simulated day of the small fleet', () => {
     const served = await journeysOf(household);
     expect(served.length).toBeGreaterThan(0);
     const received = integrator.messages.map((m) => ({ topic: m.topic, journey: JSON.parse(m.payload) as unknown }));
-    expect(received).toEqual(served.map((j) => ({ topic: `parcours/subjects/${household}/journeys`, journey: journeySchema.encode(j) })));
+    expect(received).toEqual(served.map((j) => ({ topic: `parcours/subjects/${household}/journeys`, journey: servedJourneySchema.encode(j) })));
   });
 
   it('writes one InfluxDB journey point per journey, and a batch re-derivation of the day replaces them with the same ones', async () => {

@@ -19,6 +19,7 @@ import { JourneyJob } from './journeys/journey-job.js';
 import { JourneyStore } from './journeys/journey-store.js';
 import { Outbox, OutboxRelay } from './outbox/outbox.js';
 import { ResultWriter } from './output/result-writer.js';
+import { ServedResults } from './served-results.js';
 import { ActorInference } from './sessions/actor-inference.js';
 import type { DeviceSelection } from './sessions/rederive-sessions.js';
 import { sessionRulesFrom, type SessionRules } from './sessions/session-builder.js';
@@ -59,6 +60,7 @@ export class Analytics {
   private readonly writer: ResultWriter;
   private readonly journeyJob: JourneyJob;
   private readonly sessionJob: SessionJob;
+  private readonly served: ServedResults;
   /** Null when switched off. */
   private readonly inference: ActorInference | null;
 
@@ -95,6 +97,14 @@ export class Analytics {
       logger: logger.child({ part: 'analytics-journeys' }),
       onRebuilt: (n) => metrics?.journeyRebuilds.inc(n),
     });
+    this.served = new ServedResults({
+      sessions: this.sessionStore,
+      journeys: this.journeyStore,
+      rules: this.sessionRules,
+      gapMs: config.analytics.journeyGap,
+      collectivesAt: this.collectivesAt,
+      individualType: this.individualType,
+    });
     this.sessionJob = new SessionJob({
       log,
       offsets,
@@ -103,8 +113,10 @@ export class Analytics {
       inference: this.inference,
       writer: this.writer,
       baseTopic: config.mqtt.baseTopic,
+      collectivesAt: this.collectivesAt,
       logger: logger.child({ part: 'analytics' }),
       followers: [this.journeyJob],
+      clockAdvance: { quietMs: config.analytics.idleAdvanceAfter, latenessMs: config.analytics.allowedLateness, now: Date.now },
       onLate: (devices) => metrics?.lateDevices.inc(devices),
       onUnmatchedStops: (stops) => metrics?.unmatchedStops.inc(stops),
     });
@@ -112,6 +124,9 @@ export class Analytics {
 
   /** The registry's type of an individual, for the journeys of someone using another subject's device. */
   private readonly individualType = (id: string): string | null => this.deps.registry.subjectType(id);
+
+  /** The collectives an individual belonged to at t, for the collectives of the sessions served and announced. */
+  private readonly collectivesAt = (individualId: string, t: number): string[] => this.deps.registry.collectivesAt(individualId, t);
 
   /** The actor inference of both the stream and the batch (stateless: it reads the log), or null when switched off. */
   private actorInference(): ActorInference | null {
@@ -245,6 +260,7 @@ export class Analytics {
       gapMs: config.analytics.journeyGap,
       individualType: this.individualType,
       baseTopic: config.mqtt.baseTopic,
+      collectivesAt: this.collectivesAt,
       aggregates: this.aggregateStore,
     };
   }
@@ -262,8 +278,8 @@ export class Analytics {
   routes(): FastifyPluginAsync[] {
     const { config, log } = this.deps;
     return [
-      sessionRoutes(this.sessionStore),
-      journeyRoutes(this.journeyStore),
+      sessionRoutes(this.served),
+      journeyRoutes(this.served),
       aggregateRoutes(this.aggregateStore, this.individualType),
       funnelRoutes(config.analytics.funnels, (funnel, from, to) => funnelOccurrences(this.sessionStore, log, funnel, from, to)),
       retentionRoutes(this.sessionStore, this.individualType),

@@ -4,7 +4,7 @@ import { journeyMessage, journeyPoint } from './journeys/journey-output.js';
 import type { OutboxMessage } from './outbox/outbox.js';
 import type { ResultChange } from './output/result-writer.js';
 import type { OpenSession } from './sessions/session-builder.js';
-import { sessionAudience, sessionMessages, sessionPoint } from './sessions/session-output.js';
+import { sessionAudience, sessionMessages, sessionPoint, type SessionAnnouncing } from './sessions/session-output.js';
 
 /**
  * What results replacing earlier ones change in the outputs, in streaming and in batch: their InfluxDB
@@ -64,18 +64,23 @@ function departedSessions(baseTopic: string, before: readonly UsageSession[], af
 }
 
 /** `after` replacing `before`: sessions on `subjects/{id}/sessions` and `…/sessions/removed` of their subject and actor. */
-function sessionUpdates(baseTopic: string, before: readonly UsageSession[], after: readonly UsageSession[], reopened: ReadonlySet<string>): OutboxMessage[] {
+function sessionUpdates(
+  announcing: SessionAnnouncing,
+  before: readonly UsageSession[],
+  after: readonly UsageSession[],
+  reopened: ReadonlySet<string>,
+): OutboxMessage[] {
   const changed = changedMessages(
-    before.flatMap((s) => sessionMessages(baseTopic, s)),
-    after.flatMap((s) => sessionMessages(baseTopic, s)),
+    before.flatMap((s) => sessionMessages(announcing, s)),
+    after.flatMap((s) => sessionMessages(announcing, s)),
   );
   const removed = removedResults(before, after, reopened, (a, b) => a.deviceId === b.deviceId).flatMap(({ removed: s, replacedBy }) =>
     sessionAudience(s).map((id) => ({
-      topic: subjectTopic(baseTopic, id, 'sessions/removed'),
+      topic: subjectTopic(announcing.baseTopic, id, 'sessions/removed'),
       payload: removal({ kind: 'session', id: s.id, replacedBy }),
     })),
   );
-  return [...departedSessions(baseTopic, before, after), ...changed, ...removed];
+  return [...departedSessions(announcing.baseTopic, before, after), ...changed, ...removed];
 }
 
 /** `after` replacing `before`: journeys on `subjects/{id}/journeys` and `…/journeys/removed`. */
@@ -96,14 +101,14 @@ function journeyUpdates(baseTopic: string, before: readonly Journey[], after: re
  * is gone is announced removed unless `open` has it again (it will close under the same id).
  */
 export function sessionChange(
-  baseTopic: string,
+  announcing: SessionAnnouncing,
   ranges: readonly DeleteRange[],
   before: readonly UsageSession[],
   after: readonly UsageSession[],
   open: readonly OpenSession[],
 ): ResultChange {
   const reopened = new Set(open.map((s) => sessionId(s.deviceId, s.start)));
-  return { ranges, points: after.map(sessionPoint), messages: sessionUpdates(baseTopic, before, after, reopened) };
+  return { ranges, points: after.map(sessionPoint), messages: sessionUpdates(announcing, before, after, reopened) };
 }
 
 /** Journeys `after` replacing `before` and the InfluxDB points in `ranges`; one whose id is `pending` again is not announced removed. */

@@ -245,6 +245,14 @@ const sections = {
       '30m',
       'A usage session whose stop has not come and whose device sent nothing (no event, no telemetry) for this long is closed at its last message (docs/analytics.md, what closes a session).',
     ),
+    allowedLateness: duration(
+      '2m',
+      "How far a record's device time may be behind its arrival (network delay, clock drift) without the stream ever having closed, on processing time alone, a session or journey that the record extends (docs/analytics.md, the watermark).",
+    ),
+    idleAdvanceAfter: duration(
+      '30s',
+      'When no record has arrived for this long, the watermark that closes idle sessions and journeys advances with the clock, to now minus `allowedLateness`, and again at this interval while it stays quiet; `0s`: it moves with device time only.',
+    ),
     sessionMaxLength: duration('24h', 'A usage session still in use at this length is cut there; a `usage.stop` after it closes nothing.'),
     sessionRules: setting(
       jsonText(sessionRulesSchema),

@@ -8,6 +8,8 @@ export * from './registry.js';
 export * from './revoked-credentials.js';
 export * from './sessions.js';
 export * from './journeys.js';
+export * from './served-results.js';
+export * from './collectives.js';
 export * from './funnels.js';
 export * from './retention.js';
 export * from './aggregates.js';

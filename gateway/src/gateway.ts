@@ -191,7 +191,7 @@ export class Gateway {
       registryChangeRoutes(registry),
       importRoutes(registry),
       quarantineRoutes(quarantine, (filter, limit) => this.replayQuarantine(filter, limit), this.options.config.gateway.quarantinePageBytes),
-      eventRoutes(log),
+      eventRoutes(log, this.asOf),
     ];
   }
 }

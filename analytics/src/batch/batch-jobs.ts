@@ -6,6 +6,7 @@ import type { ResultWriter } from '../output/result-writer.js';
 import type { ActorInference } from '../sessions/actor-inference.js';
 import { rederiveSessions, type DeviceSelection } from '../sessions/rederive-sessions.js';
 import type { SessionRules } from '../sessions/session-builder.js';
+import type { CollectivesAt } from '../sessions/session-output.js';
 import type { SessionStore } from '../sessions/session-store.js';
 
 /** What the batch jobs work on: the log, the analytics' stores and outputs, and their settings. */
@@ -20,6 +21,8 @@ export interface BatchDeps {
   gapMs: number;
   individualType: (individualId: string) => string | null;
   baseTopic: string;
+  /** The registry's collectives of an individual at t, announced with each session. */
+  collectivesAt: CollectivesAt;
   /** Where the aggregates job marks the days to recompute (the run's end recomputes them). */
   aggregates: Pick<AggregateStore, 'markRange'>;
 }
@@ -64,7 +67,16 @@ const sessionsJob: BatchJob = {
   async run(deps, run) {
     const onProgress = (done: number, total: number) => run.onProgress({ job: 'sessions', done, total, unit: 'records' });
     const { sessions, replaced } = await rederiveSessions(
-      { log: deps.log, store: deps.sessions, rules: deps.rules, writer: deps.writer, baseTopic: deps.baseTopic, inference: deps.inference, onProgress },
+      {
+        log: deps.log,
+        store: deps.sessions,
+        rules: deps.rules,
+        writer: deps.writer,
+        baseTopic: deps.baseTopic,
+        collectivesAt: deps.collectivesAt,
+        inference: deps.inference,
+        onProgress,
+      },
       run.devices,
       run.from,
       run.to,

@@ -1,18 +1,19 @@
-import { idSchema, instantSchema, usageSessionSchema } from '@parcours/contracts';
+import { idSchema, instantSchema, servedSessionSchema, statusQuerySchema } from '@parcours/contracts';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { SessionStore } from '../sessions/session-store.js';
+import type { ServedResults } from '../served-results.js';
 
 const rangeQuery = z.object({
   from: instantSchema.describe('sessions starting at or after (ISO 8601)'),
   to: instantSchema.describe('sessions starting before (ISO 8601)'),
+  status: statusQuerySchema,
   limit: z.coerce.number().int().min(1).max(10_000).default(1000),
 });
-const sessionList = z.object({ items: z.array(usageSessionSchema) });
+const sessionList = z.object({ items: z.array(servedSessionSchema) });
 
 /** `GET /subjects/{id}/sessions` (the subject's, and for a person those where they were the actor) and `GET /devices/{id}/sessions`. */
-export function sessionRoutes(store: SessionStore): FastifyPluginAsync {
+export function sessionRoutes(served: ServedResults): FastifyPluginAsync {
   return async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
     app.get(
@@ -21,7 +22,7 @@ export function sessionRoutes(store: SessionStore): FastifyPluginAsync {
         config: { access: { subjectParam: 'id' } },
         schema: { tags: ['analytics'], params: z.object({ id: idSchema }), querystring: rangeQuery, response: { 200: sessionList } },
       },
-      async (request) => ({ items: store.listForSubject(request.params.id, request.query.from, request.query.to, request.query.limit) }),
+      async (request) => ({ items: served.sessionsOfSubject(request.params.id, request.query) }),
     );
     app.get(
       '/devices/:id/sessions',
@@ -29,7 +30,7 @@ export function sessionRoutes(store: SessionStore): FastifyPluginAsync {
         config: { access: 'read' },
         schema: { tags: ['analytics'], params: z.object({ id: idSchema }), querystring: rangeQuery, response: { 200: sessionList } },
       },
-      async (request) => ({ items: store.listForDevice(request.params.id, request.query.from, request.query.to, request.query.limit) }),
+      async (request) => ({ items: served.sessionsOfDevice(request.params.id, request.query) }),
     );
   };
 }

@@ -1,4 +1,4 @@
-import { journeySchema, measurements, noneTag, subjectTopic, tags, type Journey } from '@parcours/contracts';
+import { measurements, servedJourneySchema, noneTag, subjectTopic, tags, type Journey } from '@parcours/contracts';
 import type { InfluxPoint } from '@parcours/gateway';
 
 /** The `journey` point: keyed by the subject's tags and the start time, so a re-derivation overwrites it. */
@@ -14,5 +14,8 @@ export function journeyPoint(journey: Journey): InfluxPoint {
 
 /** The MQTT message for integrators: the API's JSON, on `subjects/{id}/journeys`. */
 export function journeyMessage(baseTopic: string, journey: Journey): { topic: string; payload: string } {
-  return { topic: subjectTopic(baseTopic, journey.subjectId, 'journeys'), payload: JSON.stringify(journeySchema.encode(journey)) };
+  return {
+    topic: subjectTopic(baseTopic, journey.subjectId, 'journeys'),
+    payload: JSON.stringify(servedJourneySchema.encode({ ...journey, status: 'closed', closesBy: null })),
+  };
 }

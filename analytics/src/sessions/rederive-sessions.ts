@@ -5,6 +5,7 @@ import { sessionChange } from '../result-updates.js';
 import type { ActorInference } from './actor-inference.js';
 import { deriveStep } from './derivation-step.js';
 import { longestSession, SessionBuilder, thresholdTypes, type SessionRules } from './session-builder.js';
+import type { CollectivesAt } from './session-output.js';
 import type { SessionStore } from './session-store.js';
 
 /** Which devices a re-derivation covers: a set, or every device with records in the range. */
@@ -16,6 +17,8 @@ export interface RederiveSessionsDeps {
   rules: SessionRules;
   writer: ResultWriter;
   baseTopic: string;
+  /** The registry's collectives of an individual at t, announced with each session. */
+  collectivesAt: CollectivesAt;
   inference: ActorInference | null;
   /** Told after each chunk read: records read so far, of `total`. */
   onProgress?: (read: number, total: number) => void;
@@ -71,15 +74,16 @@ export async function rederiveSessions(deps: RederiveSessionsDeps, devices: Devi
       await yieldToLoop();
     }
   }
-  // The stream's watermark once it has read the whole log decides the inferences, as it does there.
-  const decidedBy = Math.max(watermark, deps.log.latestTrustedTs() ?? Number.NEGATIVE_INFINITY);
-  const { inference } = deps;
+  const { inference, store } = deps;
+  // The stream's watermark, which its clock may have moved past the log's latest device time, closes the
+  // idle sessions and decides the inferences it did there.
+  const decidedBy = Math.max(watermark, deps.log.latestTrustedTs() ?? Number.NEGATIVE_INFINITY, store.loadWatermark());
+  for (const session of builder.advance(decidedBy)) closed.set(session.id, session);
   const sessions = [...closed.values()].filter((s) => s.start >= from && s.start < to).map((s) => (inference ? inference.infer(s, decidedBy) : s));
-  const { store } = deps;
   const replaced =
     devices === 'all' ? store.listInRange(from, to) : [...devices].flatMap((device) => store.listForDevice(device, from, to, Number.MAX_SAFE_INTEGER));
   const scopes = devices === 'all' ? [{}] : [...devices].map((device) => ({ [tags.device]: device }));
   const ranges = scopes.map((scope) => ({ measurement: measurements.usageSession, tags: scope, from, to }));
-  await deps.writer.replace(sessionChange(deps.baseTopic, ranges, replaced, sessions, store.loadOpen()), () => store.replace(devices, from, to, sessions));
+  await deps.writer.replace(sessionChange(deps, ranges, replaced, sessions, store.loadOpen()), () => store.replace(devices, from, to, sessions));
   return { sessions, replaced };
 }

@@ -9,6 +9,7 @@ import { deriveStep } from './derivation-step.js';
 import { noLateRecords, rederiveLate, replacedRanges, withRederived, type LateRederivation } from './late-records.js';
 import { reattributedState } from './reattributed-state.js';
 import { SessionBuilder, thresholdTypes, type OpenSession, type SessionRules } from './session-builder.js';
+import type { CollectivesAt } from './session-output.js';
 import type { SessionStore } from './session-store.js';
 
 export interface SessionJobDeps {
@@ -18,6 +19,8 @@ export interface SessionJobDeps {
   rules: SessionRules;
   writer: ResultWriter;
   baseTopic: string;
+  /** The registry's collectives of an individual at t, announced with each session. */
+  collectivesAt: CollectivesAt;
   logger: Logger;
   /** Adds an inferred actor to shared-device sessions without one; null when switched off. */
   inference: ActorInference | null;
@@ -27,6 +30,19 @@ export interface SessionJobDeps {
   onUnmatchedStops?: (stops: number) => void;
   /** Jobs derived from closed sessions (journeys), committed in the same transaction as the sessions. */
   followers?: readonly SessionFollower[];
+  /** The watermark's advance with the clock while no record arrives; null: it moves with device time only. */
+  clockAdvance?: ClockAdvance | null;
+}
+
+/**
+ * When no record has arrived for `quietMs` of processing time, the watermark advances to `now() -
+ * latenessMs` (and again every `quietMs` while quiet): a record whose device time is at most `latenessMs`
+ * behind its arrival still comes ahead of it, so this closes nothing such a record could have kept open.
+ */
+export interface ClockAdvance {
+  quietMs: number;
+  latenessMs: number;
+  now: () => number;
 }
 
 /** A batch of the sessions job as its followers see it. */
@@ -73,6 +89,10 @@ export class SessionJob {
   /** The latest trusted device time so far. */
   private watermark = Number.NEGATIVE_INFINITY;
   private readonly consumer: LogConsumer;
+  /** Batches and clock advances, one at a time: each forks the state its predecessor left. */
+  private serial: Promise<void> = Promise.resolve();
+  private quietTimer: NodeJS.Timeout | null = null;
+  private clockAbort = new AbortController();
 
   constructor(private readonly deps: SessionJobDeps) {
     this.builder = new SessionBuilder(deps.rules);
@@ -84,7 +104,7 @@ export class SessionJob {
       // Metrics only for the types with a telemetry threshold: the others keep the fast path.
       withMetrics: thresholdTypes(deps.rules),
       logger: deps.logger,
-      handle: (records, signal) => this.handle(records, signal),
+      handle: (records, signal) => this.serialized(() => this.handle(records, this.watermark, signal)),
     });
   }
 
@@ -95,7 +115,9 @@ export class SessionJob {
   /** Resumes from the committed state and follows the log. */
   start(): void {
     this.restore();
+    this.clockAbort = new AbortController();
     this.consumer.start();
+    this.armClock();
   }
 
   private restore(): void {
@@ -112,7 +134,7 @@ export class SessionJob {
   exclusive<T>(task: () => Promise<T>): Promise<T> {
     return this.consumer.exclusive(async () => {
       try {
-        return await task();
+        return await this.serialized(task);
       } finally {
         this.restore();
         for (const follower of this.deps.followers ?? []) follower.start();
@@ -132,21 +154,64 @@ export class SessionJob {
   }
 
   async stop(): Promise<void> {
+    if (this.quietTimer) clearTimeout(this.quietTimer);
+    this.quietTimer = null;
+    this.clockAbort.abort();
     await this.consumer.stop();
+    await this.serial;
   }
 
   caughtUp(): Promise<void> {
     return this.consumer.caughtUp();
   }
 
-  private async handle(records: LogRecord[], signal: AbortSignal): Promise<void> {
+  /** Runs `task` once those before it (batches, clock advances) have settled, whether they succeeded or not. */
+  private serialized<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.serial.then(task);
+    this.serial = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  /** (Re)starts the wait for a quiet log, after which the watermark advances with the clock. */
+  private armClock(): void {
+    const advance = this.deps.clockAdvance;
+    if (!advance || advance.quietMs <= 0 || this.clockAbort.signal.aborted) return;
+    if (this.quietTimer) clearTimeout(this.quietTimer);
+    this.quietTimer = setTimeout(() => void this.serialized(() => this.advanceClock(advance)), advance.quietMs);
+    // A server keeps running for its other parts; this timer alone must not hold the process.
+    this.quietTimer.unref();
+  }
+
+  /** The clock advance of a quiet log: a batch of no records whose watermark is the clock's, less the lateness allowed. */
+  private async advanceClock(advance: ClockAdvance): Promise<void> {
+    const signal = this.clockAbort.signal;
+    if (signal.aborted) return;
+    try {
+      const target = advance.now() - advance.latenessMs;
+      // Records waiting to be read: the log is not quiet, their batch comes first.
+      if (this.consumer.lag() === 0 && target > this.watermark) await this.handle([], target, signal);
+    } catch (error) {
+      if (!signal.aborted) this.deps.logger.error({ err: error }, 'advancing the watermark with the clock failed; retrying');
+    }
+    this.armClock();
+  }
+
+  /**
+   * Applies a batch of records (none: a clock advance) from the watermark `from`: derives, writes to
+   * InfluxDB, then commits sessions, followers, watermark and offset in one transaction.
+   */
+  private async handle(records: LogRecord[], from: number, signal: AbortSignal): Promise<void> {
     const { deps } = this;
     await this.settleFollowers(signal);
     const draft = this.builder.fork();
-    const offsets = { firstOffset: records[0]!.offset, lastOffset: records[records.length - 1]!.offset };
+    const position = this.consumer.position;
+    const offsets = { firstOffset: records[0]?.offset ?? position, lastOffset: records[records.length - 1]?.offset ?? position };
     const { lastOffset } = offsets;
     let late: LateRederivation = noLateRecords;
-    const step = deriveStep(draft, records, this.watermark, {
+    const step = deriveStep(draft, records, from, {
       revise: (built, watermark) => {
         late = rederiveLate(deps, draft, draft.takeLate(), built, offsets, watermark);
         return withRederived(built, late);
@@ -159,7 +224,7 @@ export class SessionJob {
     const inferred = this.inferActors(records, step.closed, late.replaced, watermark);
     const { closed } = inferred;
     const open = draft.openSessions();
-    const change = sessionChange(deps.baseTopic, replacedRanges(late), [...late.replaced, ...inferred.revisedFrom], [...closed, ...inferred.revised], open);
+    const change = sessionChange(deps, replacedRanges(late), [...late.replaced, ...inferred.revisedFrom], [...closed, ...inferred.revised], open);
     await deps.writer.replacePoints(change, signal);
     const rederived = new Set(late.closed.map((s) => s.id));
     const batch = { closed, open, watermark, rederived: closed.filter((s) => rederived.has(s.id)), replaced: late.replaced };
@@ -179,6 +244,7 @@ export class SessionJob {
     for (const stop of unmatchedStops) deps.logger.debug({ deviceId: stop.deviceId, ts: stop.ts, offset: stop.offset }, 'usage.stop closes no session');
     if (unmatchedStops.length > 0) deps.onUnmatchedStops?.(unmatchedStops.length);
     await this.settleFollowers(signal);
+    if (records.length > 0) this.armClock();
   }
 
   /**

@@ -168,6 +168,20 @@ export class SessionStore {
       .map((r) => JSON.parse(r.state) as OpenSession);
   }
 
+  /** Open sessions of a device, or of a subject (owner, or reported actor), starting in `[from, to)`, by start. */
+  listOpen(scope: { deviceId: string } | { subjectId: string }, from: number, to: number): OpenSession[] {
+    const device = 'deviceId' in scope ? scope.deviceId : null;
+    const subject = 'subjectId' in scope ? scope.subjectId : null;
+    return this.prepare<[object], { state: string }>(
+      `SELECT state FROM open_sessions WHERE (@device IS NULL OR device_id = @device)
+         AND (@subject IS NULL OR json_extract(state, '$.subjectId') = @subject OR json_extract(state, '$.actor') = @subject)`,
+    )
+      .all({ device, subject })
+      .map((r) => JSON.parse(r.state) as OpenSession)
+      .filter((s) => s.start >= from && s.start < to)
+      .sort((a, b) => a.start - b.start);
+  }
+
   /** Sessions of a subject, or used by that individual as the named actor, starting in `[from, to)`. */
   listForSubject(subjectId: string, from: number, to: number, limit: number): UsageSession[] {
     return this.db

@@ -275,11 +275,13 @@ export class EventLog implements LogReader {
       .map((r) => ({ subjectId: r.subject_id, subjectKind: r.subject_kind, actor: r.actor, type: r.type, ts: r.ts }));
   }
 
-  /** Events of one subject in `[from, to)` by device time. */
+  /** Events of one subject (its devices', and those naming it as the accepted actor) in `[from, to)` by device time. */
   listForSubject(subjectId: string, from: number, to: number, limit: number): LogRecord[] {
     return this.db
-      .prepare<[string, number, number, number], LogRow>('SELECT * FROM events WHERE subject_id = ? AND ts >= ? AND ts < ? ORDER BY ts, offset LIMIT ?')
-      .all(subjectId, from, to, limit)
+      .prepare<[object], LogRow>(
+        'SELECT * FROM events WHERE (subject_id = @subject OR actor = @subject) AND ts >= @from AND ts < @to ORDER BY ts, offset LIMIT @limit',
+      )
+      .all({ subject: subjectId, from, to, limit })
       .map(toRecord);
   }
 }

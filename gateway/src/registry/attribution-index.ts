@@ -27,12 +27,14 @@ export class AttributionIndex {
   private readonly subjects: Map<string, Subject>;
   private readonly assignmentsByDevice: Map<string, Assignment[]>;
   private readonly membershipsByCollective: Map<string, Membership[]>;
+  private readonly membershipsByIndividual: Map<string, Membership[]>;
 
   constructor(snapshot: RegistrySnapshot) {
     this.devices = new Map(snapshot.devices.map((device) => [device.id, device]));
     this.subjects = new Map(snapshot.subjects.map((subject) => [subject.id, subject]));
     this.assignmentsByDevice = groupBy(snapshot.assignments, (a) => a.deviceId);
     this.membershipsByCollective = groupBy(snapshot.memberships, (m) => m.collectiveId);
+    this.membershipsByIndividual = groupBy(snapshot.memberships, (m) => m.individualId);
   }
 
   hasDevice(deviceId: string): boolean {
@@ -46,6 +48,10 @@ export class AttributionIndex {
 
   membersAt(collectiveId: string, t: number): string[] {
     return (this.membershipsByCollective.get(collectiveId) ?? []).filter((m) => contains(m, t)).map((m) => m.individualId);
+  }
+
+  collectivesAt(individualId: string, t: number): string[] {
+    return (this.membershipsByIndividual.get(individualId) ?? []).filter((m) => contains(m, t)).map((m) => m.collectiveId);
   }
 
   isMember(individualId: string, collectiveId: string, t: number): boolean {

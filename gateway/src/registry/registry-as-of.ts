@@ -9,6 +9,7 @@ import type { RegistryStore } from './registry-store.js';
 export function registryAsOf(registry: RegistryStore, index: () => AttributionIndex): RegistryAsOf {
   return {
     membersAt: (collectiveId, t) => index().membersAt(collectiveId, t),
+    collectivesAt: (individualId, t) => index().collectivesAt(individualId, t),
     subjectType: (subjectId) => registry.getSubject(subjectId)?.type ?? null,
   };
 }

@@ -109,4 +109,9 @@ export const gatewayMigrations: readonly Migration[] = [
       CREATE INDEX quarantine_stored_bytes ON quarantine (id, stored_bytes);
     `,
   },
+  {
+    // A person's events include those they were the actor of, on others' devices; most records name none.
+    name: 'gateway-012-events-actor',
+    sql: 'CREATE INDEX events_actor_ts ON events (actor, ts) WHERE actor IS NOT NULL;',
+  },
 ];

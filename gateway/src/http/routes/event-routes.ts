@@ -1,4 +1,4 @@
-import { idSchema, instantSchema, subjectKindSchema } from '@parcours/contracts';
+import { attributedCollectives, idSchema, instantSchema, subjectKindSchema, type RegistryAsOf } from '@parcours/contracts';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -17,6 +17,11 @@ const storedEventSchema = z.object({
   subjectKind: subjectKindSchema.nullable(),
   subjectType: z.string().nullable(),
   actor: z.string().nullable(),
+  collectives: z
+    .array(z.string())
+    .describe(
+      'the collectives it was attributed to as of its time: the collective owning its device, and those its person (the actor, or the individual owning the device) belonged to then',
+    ),
   actorRejected: z.boolean(),
   actorHint: z.string().nullable(),
   type: z.string().nullable(),
@@ -24,8 +29,8 @@ const storedEventSchema = z.object({
   attrs: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).nullable(),
 });
 
-/** `GET /subjects/{id}/events?from&to`: the stored, attributed messages of a subject by device time. */
-export function eventRoutes(log: EventLog): FastifyPluginAsync {
+/** `GET /subjects/{id}/events?from&to`: the stored, attributed messages of a subject (its devices', and those naming it as actor) by device time. */
+export function eventRoutes(log: EventLog, registry: Pick<RegistryAsOf, 'collectivesAt'>): FastifyPluginAsync {
   return async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
     app.get(
@@ -39,7 +44,11 @@ export function eventRoutes(log: EventLog): FastifyPluginAsync {
           response: { 200: z.object({ items: z.array(storedEventSchema) }) },
         },
       },
-      async (request) => ({ items: log.listForSubject(request.params.id, request.query.from, request.query.to, request.query.limit) }),
+      async (request) => ({
+        items: log
+          .listForSubject(request.params.id, request.query.from, request.query.to, request.query.limit)
+          .map((record) => ({ ...record, collectives: attributedCollectives(record, record.ts, (id, t) => registry.collectivesAt(id, t)) })),
+      }),
     );
   };
 }
