@@ -3,7 +3,7 @@ import { loadScenario, type GroundTruth, type JourneyTruth, type World } from '@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParcoursApp } from '../src/app.js';
 import { startInfluxDB, type InfluxServer } from '../tools/services/index.js';
-import { api, startApp, testConfig } from './helpers.js';
+import { api, eventSessionRules, startApp, testConfig } from './helpers.js';
 import { runFleet } from './simulated-run.js';
 import { connectRecording, type RecordingClient } from './mqtt-clients.js';
 
@@ -59,8 +59,9 @@ function countedFor(sessions: readonly { key: string; owner: string | null; user
 beforeAll(async () => {
   influx = await startInfluxDB();
   // Event sessions only, as in e2e.test.ts: a device already on at the window's first sample would get a
-  // threshold session that the window's ground truth lacks (threshold-sessions.test.ts covers those).
-  const config = testConfig({ analytics: { journeyGap: '30m', sessionRules: {} }, influx: { url: influx.url, database } });
+  // threshold session that the window's ground truth lacks (threshold-sessions.test.ts covers those). The
+  // ambient types stay those of the ground truth's journeys.
+  const config = testConfig({ analytics: { journeyGap: '30m', sessionRules: eventSessionRules }, influx: { url: influx.url, database } });
   app = await startApp(config);
   world = await loadScenario('small');
   const grant = app.gateway.apiKeys.create({ name: 'crm', role: 'integrator', subjects: [household] }).key;

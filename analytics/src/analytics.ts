@@ -14,14 +14,14 @@ import { aggregateRoutes } from './http/aggregate-routes.js';
 import { journeyRoutes } from './http/journey-routes.js';
 import { retentionRoutes } from './http/retention-routes.js';
 import { sessionRoutes } from './http/session-routes.js';
-import { splitJourneys } from './journeys/journey-builder.js';
+import { splitJourneys, type JourneyRules } from './journeys/journey-builder.js';
 import { JourneyJob } from './journeys/journey-job.js';
 import { JourneyStore } from './journeys/journey-store.js';
 import { Outbox, OutboxRelay } from './outbox/outbox.js';
 import { ResultWriter } from './output/result-writer.js';
 import { ActorInference } from './sessions/actor-inference.js';
 import type { DeviceSelection } from './sessions/rederive-sessions.js';
-import { sessionRulesFrom, type SessionRules } from './sessions/session-builder.js';
+import { isAmbient, sessionRulesFrom, type SessionRules } from './sessions/session-builder.js';
 import { SessionJob } from './sessions/session-job.js';
 import { SessionStore } from './sessions/session-store.js';
 
@@ -86,10 +86,9 @@ export class Analytics {
       logger: logger.child({ part: 'analytics-aggregates' }),
     });
     this.journeyJob = new JourneyJob({
+      ...this.journeyRules(),
       store: this.journeyStore,
       sessions: this.sessionStore,
-      gapMs: config.analytics.journeyGap,
-      individualType: this.individualType,
       writer: this.writer,
       baseTopic: config.mqtt.baseTopic,
       logger: logger.child({ part: 'analytics-journeys' }),
@@ -112,6 +111,17 @@ export class Analytics {
 
   /** The registry's type of an individual, for the journeys of someone using another subject's device. */
   private readonly individualType = (id: string): string | null => this.deps.registry.subjectType(id);
+
+  /** What decides journeys, in the stream and in batch: the gap, the registry's members, ambient device types. */
+  private journeyRules(): JourneyRules {
+    const { config, registry } = this.deps;
+    return {
+      gapMs: config.analytics.journeyGap,
+      individualType: this.individualType,
+      membersAt: (collective, t) => registry.membersAt(collective, t),
+      ambient: (deviceType) => isAmbient(this.sessionRules, deviceType),
+    };
+  }
 
   /** The actor inference of both the stream and the batch (stateless: it reads the log), or null when switched off. */
   private actorInference(): ActorInference | null {
@@ -226,8 +236,7 @@ export class Analytics {
       writer: this.writer,
       rules: this.sessionRules,
       inference: this.inference,
-      gapMs: config.analytics.journeyGap,
-      individualType: this.individualType,
+      ...this.journeyRules(),
       baseTopic: config.mqtt.baseTopic,
       aggregates: this.aggregateStore,
     };
