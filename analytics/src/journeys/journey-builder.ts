@@ -163,8 +163,9 @@ export class JourneyBuilder {
   /**
    * Per subject, the earliest start of the open sessions that may still join its journeys: those of its
    * devices and those it is the actor of. A shared session without an actor may yet name one with a later
-   * event (a member of its collective at its start, as the gateway checks): it holds those members' journeys,
-   * later output rather than a journey cut in two. Ambient sessions hold nothing.
+   * event, a member of its collective (the gateway checks): it holds the journeys of the members at its
+   * start, later output rather than a journey cut in two (one who joined since is rebuilt if named). Ambient
+   * sessions hold nothing.
    */
   private holds(open: readonly OpenSessionLike[]): Map<string, number> {
     const holdFrom = new Map<string, number>();
