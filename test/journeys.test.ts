@@ -128,11 +128,15 @@ describe('journeys on a simulated day of the small fleet', () => {
     expect(unreported.length).toBeGreaterThan(0);
   });
 
-  it('publishes each journey of a granted subject to its integrator on subjects/{id}/journeys, as the API serves it', async () => {
+  it('publishes each journey of a granted subject to its integrator on subjects/{id}/journeys, its latest version as the API serves it', async () => {
     const served = await journeysOf(household);
     expect(served.length).toBeGreaterThan(0);
-    const received = integrator.messages.map((m) => ({ topic: m.topic, journey: JSON.parse(m.payload) as unknown }));
-    expect(received).toEqual(served.map((j) => ({ topic: `parcours/subjects/${household}/journeys`, journey: journeySchema.encode(j) })));
+    expect(new Set(integrator.messages.map((m) => m.topic))).toEqual(new Set([`parcours/subjects/${household}/journeys`]));
+    // At full speed, a device's records may come in after others' have moved the watermark past a journey's
+    // gap: the journey closed without its session is rebuilt, and published again under the same id.
+    const latest = new Map<string, unknown>();
+    for (const m of integrator.messages) latest.set((JSON.parse(m.payload) as { id: string }).id, JSON.parse(m.payload));
+    expect([...latest.values()]).toEqual(served.map((j) => journeySchema.encode(j)));
   });
 
   it('writes one InfluxDB journey point per journey, and a batch re-derivation of the day replaces them with the same ones', async () => {
