@@ -5,7 +5,7 @@ import type { Config } from '@parcours/contracts';
 import type { SimulationSummary } from '@parcours/firmware-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParcoursApp } from '../src/app.js';
-import { api, startApp, testConfig } from './helpers.js';
+import { api, eventSessionRules, startApp, testConfig } from './helpers.js';
 import { runSmallFleet } from './simulated-run.js';
 
 /**
@@ -56,7 +56,7 @@ describe('parcours accuracy on the small scenario with its faults', () => {
 
   beforeAll(async () => {
     // Event sessions only, as in e2e.test.ts (threshold sessions are compared in threshold-sessions.test.ts).
-    m = await measure(testConfig({ mqtt: { allowAnonymous: true }, analytics: { sessionRules: {} } }), { from, to, seed: 11 });
+    m = await measure(testConfig({ mqtt: { allowAnonymous: true }, analytics: { sessionRules: eventSessionRules } }), { from, to, seed: 11 });
   });
   afterAll(async () => {
     await m?.app.stop();
@@ -138,7 +138,11 @@ describe('parcours accuracy with every fault kind', () => {
   let m: Measured;
 
   beforeAll(async () => {
-    const config = testConfig({ mqtt: { allowAnonymous: true }, gateway: { maxClockSkew: '5m', maxLateness: '7d' }, analytics: { sessionRules: {} } });
+    const config = testConfig({
+      mqtt: { allowAnonymous: true },
+      gateway: { maxClockSkew: '5m', maxLateness: '7d' },
+      analytics: { sessionRules: eventSessionRules },
+    });
     m = await measure(config, { from, to, seed: 7, faults });
   });
   afterAll(async () => {
@@ -182,7 +186,7 @@ describe('parcours accuracy after a registry correction', () => {
   }
 
   beforeAll(async () => {
-    m = await measure(testConfig({ mqtt: { allowAnonymous: true }, analytics: { sessionRules: {} } }), { from, to, seed: 5 });
+    m = await measure(testConfig({ mqtt: { allowAnonymous: true }, analytics: { sessionRules: eventSessionRules } }), { from, to, seed: 5 });
     const base = m.app.urls.http;
     const found = await api<{ items: { id: string; validFrom: string }[] }>(base, 'GET', '/api/v1/memberships?individualId=ind-alice&collectiveId=wp-acme');
     const [membership] = found.body.items;

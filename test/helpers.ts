@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configSchema, type Config, type ConfigInput } from '@parcours/contracts';
+import { ambientTypes, builtInSessionRules, configSchema, type Config, type ConfigInput } from '@parcours/contracts';
 import { pino } from 'pino';
 import { ParcoursApp } from '../src/app.js';
 
@@ -9,6 +9,9 @@ import { ParcoursApp } from '../src/app.js';
 export async function scrapeMetrics(base: string): Promise<string> {
   return (await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${adminKey()}` } })).text();
 }
+
+/** Session rules for sessions from usage events only (no telemetry thresholds), the built-in ambient types kept. */
+export const eventSessionRules = Object.fromEntries([...ambientTypes(builtInSessionRules)].map((type) => [type, { ambient: true }]));
 
 /** A whole Parcours on free ports with a fresh data folder and no simulated fleet. */
 export function testConfig(overrides: ConfigInput = {}): Config {

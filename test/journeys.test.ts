@@ -3,7 +3,7 @@ import { loadScenario, type GroundTruth, type JourneyTruth, type World } from '@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParcoursApp } from '../src/app.js';
 import { startInfluxDB, type InfluxServer } from '../tools/services/index.js';
-import { api, startApp, testConfig } from './helpers.js';
+import { api, eventSessionRules, startApp, testConfig } from './helpers.js';
 import { runFleet } from './simulated-run.js';
 import { connectRecording, type RecordingClient } from './mqtt-clients.js';
 
@@ -59,8 +59,9 @@ function countedFor(sessions: readonly { key: string; owner: string | null; user
 beforeAll(async () => {
   influx = await startInfluxDB();
   // Event sessions only, as in e2e.test.ts: a device already on at the window's first sample would get a
-  // threshold session that the window's ground truth lacks (threshold-sessions.test.ts covers those).
-  const config = testConfig({ analytics: { journeyGap: '30m', sessionRules: {} }, influx: { url: influx.url, database } });
+  // threshold session that the window's ground truth lacks (threshold-sessions.test.ts covers those). The
+  // ambient types stay those of the ground truth's journeys.
+  const config = testConfig({ analytics: { journeyGap: '30m', sessionRules: eventSessionRules }, influx: { url: influx.url, database } });
   app = await startApp(config);
   world = await loadScenario('small');
   const grant = app.gateway.apiKeys.create({ name: 'crm', role: 'integrator', subjects: [household] }).key;
@@ -127,11 +128,15 @@ describe('journeys on a simulated day of the small fleet', () => {
     expect(unreported.length).toBeGreaterThan(0);
   });
 
-  it('publishes each journey of a granted subject to its integrator on subjects/{id}/journeys, as the API serves it', async () => {
+  it('publishes each journey of a granted subject to its integrator on subjects/{id}/journeys, its latest version as the API serves it', async () => {
     const served = await journeysOf(household);
     expect(served.length).toBeGreaterThan(0);
-    const received = integrator.messages.map((m) => ({ topic: m.topic, journey: JSON.parse(m.payload) as unknown }));
-    expect(received).toEqual(served.map((j) => ({ topic: `parcours/subjects/${household}/journeys`, journey: servedJourneySchema.encode(j) })));
+    expect(new Set(integrator.messages.map((m) => m.topic))).toEqual(new Set([`parcours/subjects/${household}/journeys`]));
+    // At full speed, a device's records may come in after others' have moved the watermark past a journey's
+    // gap: the journey closed without its session is rebuilt, and published again under the same id.
+    const latest = new Map<string, unknown>();
+    for (const m of integrator.messages) latest.set((JSON.parse(m.payload) as { id: string }).id, JSON.parse(m.payload));
+    expect([...latest.values()]).toEqual(served.map((j) => servedJourneySchema.encode(j)));
   });
 
   it('writes one InfluxDB journey point per journey, and a batch re-derivation of the day replaces them with the same ones', async () => {

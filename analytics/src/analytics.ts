@@ -14,7 +14,7 @@ import { aggregateRoutes } from './http/aggregate-routes.js';
 import { journeyRoutes } from './http/journey-routes.js';
 import { retentionRoutes } from './http/retention-routes.js';
 import { sessionRoutes } from './http/session-routes.js';
-import { splitJourneys } from './journeys/journey-builder.js';
+import { splitJourneys, type JourneyRules } from './journeys/journey-builder.js';
 import { JourneyJob } from './journeys/journey-job.js';
 import { JourneyStore } from './journeys/journey-store.js';
 import { Outbox, OutboxRelay } from './outbox/outbox.js';
@@ -22,7 +22,7 @@ import { ResultWriter } from './output/result-writer.js';
 import { ServedResults } from './served-results.js';
 import { ActorInference } from './sessions/actor-inference.js';
 import type { DeviceSelection } from './sessions/rederive-sessions.js';
-import { sessionRulesFrom, type SessionRules } from './sessions/session-builder.js';
+import { isAmbient, sessionRulesFrom, type SessionRules } from './sessions/session-builder.js';
 import { SessionJob } from './sessions/session-job.js';
 import { SessionStore } from './sessions/session-store.js';
 
@@ -88,10 +88,9 @@ export class Analytics {
       logger: logger.child({ part: 'analytics-aggregates' }),
     });
     this.journeyJob = new JourneyJob({
+      ...this.journeyRules(),
       store: this.journeyStore,
       sessions: this.sessionStore,
-      gapMs: config.analytics.journeyGap,
-      individualType: this.individualType,
       writer: this.writer,
       baseTopic: config.mqtt.baseTopic,
       logger: logger.child({ part: 'analytics-journeys' }),
@@ -127,6 +126,17 @@ export class Analytics {
 
   /** The collectives an individual belonged to at t, for the collectives of the sessions served and announced. */
   private readonly collectivesAt = (individualId: string, t: number): string[] => this.deps.registry.collectivesAt(individualId, t);
+
+  /** What decides journeys, in the stream and in batch: the gap, the registry's members, ambient device types. */
+  private journeyRules(): JourneyRules {
+    const { config, registry } = this.deps;
+    return {
+      gapMs: config.analytics.journeyGap,
+      individualType: this.individualType,
+      membersAt: (collective, t) => registry.membersAt(collective, t),
+      ambient: (deviceType) => isAmbient(this.sessionRules, deviceType),
+    };
+  }
 
   /** The actor inference of both the stream and the batch (stateless: it reads the log), or null when switched off. */
   private actorInference(): ActorInference | null {
@@ -257,8 +267,7 @@ export class Analytics {
       writer: this.writer,
       rules: this.sessionRules,
       inference: this.inference,
-      gapMs: config.analytics.journeyGap,
-      individualType: this.individualType,
+      ...this.journeyRules(),
       baseTopic: config.mqtt.baseTopic,
       collectivesAt: this.collectivesAt,
       aggregates: this.aggregateStore,

@@ -257,7 +257,7 @@ const sections = {
     sessionRules: setting(
       jsonText(sessionRulesSchema),
       builtInSessionRules,
-      'Session rules per device type (JSON in the environment): `{ "tv": { "threshold": { "metric": "power_w", "comparison": "above", "threshold": 20, "hysteresis": 5, "closeAfter": "0s", "minDuration": "0s" }, "idleTimeout": "30m", "maxLength": "24h" } }`. A device of a type with a `threshold` that sends no `usage.start` gets sessions from its telemetry; the timeouts fall back to `sessionIdleTimeout` and `sessionMaxLength`. Replaces the built-in rules as a whole.',
+      'Session rules per device type (JSON in the environment): `{ "tv": { "threshold": { "metric": "power_w", "comparison": "above", "threshold": 20, "hysteresis": 5, "closeAfter": "0s", "minDuration": "0s" }, "idleTimeout": "30m", "maxLength": "24h" } }`. A device of a type with a `threshold` that sends no `usage.start` gets sessions from its telemetry; the timeouts fall back to `sessionIdleTimeout` and `sessionMaxLength`. A type with `"ambient": true` runs on its own (a thermostat): its sessions are part of no journey and get no inferred actor (docs/analytics.md, ambient devices). Replaces the built-in rules as a whole.',
       `built-in rules for ${Object.keys(builtInSessionRules).join(', ')}`,
     ),
     actorInference: setting(
@@ -268,7 +268,7 @@ const sections = {
     actorInferenceWindow: duration('10m', 'How near the start of a session a personal device must have been active to count in the inference.'),
     journeyGap: duration(
       '30m',
-      "A subject's journey ends when none of its sessions (on its devices, or where it was the actor) starts within this time after the latest end so far.",
+      "A subject's journey ends when none of its sessions (on its devices, or where it was the actor; ambient devices aside) starts within this time after the latest end so far.",
     ),
     funnels: setting(
       jsonText(funnelsSchema),

@@ -23,6 +23,12 @@ export const sessionRuleSchema = z.strictObject({
   threshold: thresholdRuleSchema.optional().describe('derive sessions from telemetry when the device sends no usage events'),
   idleTimeout: durationSchema.optional(),
   maxLength: durationSchema.optional(),
+  ambient: z
+    .boolean()
+    .optional()
+    .describe(
+      'devices of this type run on their own, used by nobody in particular (a thermostat): their sessions are part of no journey and get no inferred actor',
+    ),
 });
 export type SessionRule = z.output<typeof sessionRuleSchema>;
 
@@ -36,14 +42,25 @@ export type SessionRulesInput = z.input<typeof sessionRulesSchema>;
  * without it, 4 in 10 two-hour trips would be split); kept short for vehicles, where a new rental can
  * follow the last one within minutes. Printers, toothbrushes and badge readers
  * have none: their uses are shorter than their telemetry interval, so only their events can show them.
+ * Thermostats, water heaters (a tank reheating on its own schedule) and fridges are ambient.
  */
 export const builtInSessionRules: SessionRulesInput = {
   coffee_machine: { threshold: { metric: 'power_w', threshold: 100 } },
   tv: { threshold: { metric: 'power_w', threshold: 20, hysteresis: 5 } },
   meeting_display: { threshold: { metric: 'power_w', threshold: 15, hysteresis: 5 } },
   washing_machine: { threshold: { metric: 'power_w', threshold: 50, closeAfter: '5m', minDuration: '5m' }, maxLength: '6h' },
-  water_heater: { threshold: { metric: 'power_w', threshold: 500 } },
-  thermostat: { threshold: { metric: 'setpoint_c', threshold: 19 } },
+  water_heater: { threshold: { metric: 'power_w', threshold: 500 }, ambient: true },
+  thermostat: { threshold: { metric: 'setpoint_c', threshold: 19 }, ambient: true },
+  fridge: { ambient: true },
   ebike: { threshold: { metric: 'speed_kmh', threshold: 3, closeAfter: '1m' }, maxLength: '12h' },
   car: { threshold: { metric: 'speed_kmh', threshold: 3, closeAfter: '1m' } },
 };
+
+/** The device types the rules declare ambient. */
+export function ambientTypes(rules: Readonly<Record<string, { ambient?: boolean }>>): Set<string> {
+  return new Set(
+    Object.entries(rules)
+      .filter(([, rule]) => rule.ambient === true)
+      .map(([type]) => type),
+  );
+}

@@ -1,7 +1,7 @@
 import { openCommandStore } from './command-store.js';
 import { readFile } from 'node:fs/promises';
 import { computeAccuracy, type Analytics, type AccuracyReport } from '@parcours/analytics';
-import type { LogRecord } from '@parcours/contracts';
+import { ambientTypes, type LogRecord } from '@parcours/contracts';
 import type { Gateway } from '@parcours/gateway';
 import { buildJourneys, groundTruthSchema, type GroundTruth } from '@parcours/firmware-sim';
 import { loadConfig } from '../config/load-config.js';
@@ -20,6 +20,7 @@ export interface AccuracyOptions {
 export function measureAccuracy(gateway: Gateway, analytics: Analytics, truth: GroundTruth, toleranceMs = 0): AccuracyReport {
   const { fromMs, toMs } = truth;
   const gapMs = analytics.journeyGap;
+  const ambient = ambientTypes(analytics.sessionRules.types);
   const events: LogRecord[] = [];
   for (const chunk of gateway.log.readTimeRange(fromMs, toMs)) events.push(...chunk.filter((r) => r.channel === 'events'));
   const subjects = new Map(gateway.registry.snapshot().subjects.map((s) => [s.id, { kind: s.kind, type: s.type }]));
@@ -32,7 +33,7 @@ export function measureAccuracy(gateway: Gateway, analytics: Analytics, truth: G
     derivedJourneys: analytics.journeysInRange(fromMs, toMs),
     events,
     subjects,
-    journeysOf: (sessions) => buildJourneys(sessions, gapMs),
+    journeysOf: (sessions) => buildJourneys(sessions, gapMs, (type) => ambient.has(type)),
     gapMs,
     toleranceMs,
   });

@@ -1,6 +1,7 @@
 import type { LogReader, UsageSession } from '@parcours/contracts';
 import type { AggregateStore } from '../aggregates/aggregate-store.js';
 import type { JourneyStore } from '../journeys/journey-store.js';
+import type { JourneyRules } from '../journeys/journey-builder.js';
 import { journeySubjects, rederiveJourneys } from '../journeys/rederive-journeys.js';
 import type { ResultWriter } from '../output/result-writer.js';
 import type { ActorInference } from '../sessions/actor-inference.js';
@@ -10,7 +11,7 @@ import type { CollectivesAt } from '../sessions/session-output.js';
 import type { SessionStore } from '../sessions/session-store.js';
 
 /** What the batch jobs work on: the log, the analytics' stores and outputs, and their settings. */
-export interface BatchDeps {
+export interface BatchDeps extends JourneyRules {
   log: LogReader;
   sessions: SessionStore;
   journeys: JourneyStore;
@@ -18,8 +19,6 @@ export interface BatchDeps {
   rules: SessionRules;
   /** Null when switched off. */
   inference: ActorInference | null;
-  gapMs: number;
-  individualType: (individualId: string) => string | null;
   baseTopic: string;
   /** The registry's collectives of an individual at t, announced with each session. */
   collectivesAt: CollectivesAt;
@@ -81,7 +80,7 @@ const sessionsJob: BatchJob = {
       run.from,
       run.to,
     );
-    for (const subject of journeySubjects([...replaced, ...sessions])) run.subjects.add(subject);
+    for (const subject of journeySubjects([...replaced, ...sessions], deps.ambient)) run.subjects.add(subject);
     run.sessions = sessions;
     return { job: 'sessions', count: sessions.length, unit: 'sessions' };
   },
@@ -94,7 +93,7 @@ const journeysJob: BatchJob = {
     const { from, to } = run;
     // Run alone over every device: the subjects of the stored sessions and journeys of the range.
     if (run.devices === 'all') {
-      for (const subject of journeySubjects(deps.sessions.listInRange(from, to))) run.subjects.add(subject);
+      for (const subject of journeySubjects(deps.sessions.listInRange(from, to), deps.ambient)) run.subjects.add(subject);
       for (const journey of deps.journeys.listInRange(from, to)) run.subjects.add(journey.subjectId);
     }
     const onProgress = (done: number, total: number) => run.onProgress({ job: 'journeys', done, total, unit: 'subjects' });

@@ -17,7 +17,18 @@ export interface PendingJourney {
 }
 
 /** What an open session tells about journeys: whose it may become, and from when. */
-export type OpenSessionLike = Pick<UsageSession, 'subjectId' | 'subjectKind' | 'actor' | 'start'>;
+export type OpenSessionLike = Pick<UsageSession, 'deviceType' | 'subjectId' | 'subjectKind' | 'actor' | 'start'>;
+
+/** What decides which sessions a journey takes and when it closes. */
+export interface JourneyRules {
+  gapMs: number;
+  /** Type of an individual who used another subject's device (from the registry); null when unknown. */
+  individualType: (individualId: string) => string | null;
+  /** Members of a collective at t, from the registry as of t: who may yet be named the actor of a session there. */
+  membersAt: (collectiveId: string, t: number) => string[];
+  /** Whether devices of a type are ambient (a thermostat): their sessions are part of no journey. */
+  ambient: (deviceType: string) => boolean;
+}
 
 /**
  * The individual a session also counts for: its reported actor. An inferred actor is a guess with a
@@ -78,15 +89,14 @@ export function splitJourneys(subject: Omit<PendingJourney, 'steps'>, steps: rea
 /**
  * Streaming journeys. Closed sessions join the pending journeys of their subject and of their user;
  * a journey closes once the watermark (latest device time) is more than the gap past its end and no
- * open session that could still join it started before then. Pure: time only moves with its inputs.
+ * open session that could still join it started before then. Sessions of ambient devices are part of
+ * no journey. Pure: time only moves with its inputs.
  */
 export class JourneyBuilder {
   private readonly pending: Map<string, PendingJourney>;
 
   constructor(
-    private readonly gapMs: number,
-    /** Type of an individual who used another subject's device (from the registry); null when unknown. */
-    private readonly individualType: (individualId: string) => string | null,
+    private readonly rules: JourneyRules,
     pending: Iterable<PendingJourney> = [],
   ) {
     this.pending = new Map([...pending].map((p) => [p.subjectId, p]));
@@ -96,15 +106,16 @@ export class JourneyBuilder {
     return [...this.pending.values()];
   }
 
-  /** Adds closed sessions to the journeys of their subject and user, except for the subjects in `skip`. */
+  /** Adds closed sessions to the journeys of their subject and user, except for the subjects in `skip` and ambient sessions. */
   add(sessions: readonly UsageSession[], skip: ReadonlySet<string> = new Set()): void {
     for (const session of sessions) {
+      if (this.rules.ambient(session.deviceType)) continue;
       if (session.subjectId !== null && !skip.has(session.subjectId)) {
         this.addStep({ subjectId: session.subjectId, subjectKind: session.subjectKind, subjectType: session.subjectType }, session);
       }
       const user = sessionUser(session);
       if (user !== null && user !== session.subjectId && !skip.has(user))
-        this.addStep({ subjectId: user, subjectKind: 'individual', subjectType: this.individualType(user) }, session);
+        this.addStep({ subjectId: user, subjectKind: 'individual', subjectType: this.rules.individualType(user) }, session);
     }
   }
 
@@ -128,27 +139,15 @@ export class JourneyBuilder {
 
   /** Closes the journeys that nothing can join any more, given the sessions still open on any device. */
   advance(watermark: number, open: readonly OpenSessionLike[]): Journey[] {
-    const holdBySubject = new Map<string, number>();
-    const hold = (id: string, start: number) => holdBySubject.set(id, Math.min(start, holdBySubject.get(id) ?? Number.POSITIVE_INFINITY));
-    // A shared-device session without an actor may still get one (reported by a later event), so it
-    // holds every individual's journeys: later output, never a journey cut in two.
-    let anonymousShared = Number.POSITIVE_INFINITY;
-    for (const s of open) {
-      if (s.subjectId !== null) hold(s.subjectId, s.start);
-      if (s.actor !== null) hold(s.actor, s.start);
-      else if (s.subjectKind === 'collective') anonymousShared = Math.min(anonymousShared, s.start);
-    }
+    const { gapMs } = this.rules;
+    const holdFrom = this.holds(open);
     const closed: Journey[] = [];
     for (const [subjectId, pending] of this.pending) {
-      const holdFrom = Math.min(
-        holdBySubject.get(subjectId) ?? Number.POSITIVE_INFINITY,
-        pending.subjectKind === 'individual' ? anonymousShared : Number.POSITIVE_INFINITY,
-      );
-      const journeys = splitJourneys(pending, pending.steps, this.gapMs);
+      const journeys = splitJourneys(pending, pending.steps, gapMs);
       const done: Journey[] = [];
       for (const journey of journeys) {
-        const joinableUntil = journey.end + this.gapMs;
-        if (watermark <= joinableUntil || holdFrom <= joinableUntil) break;
+        const joinableUntil = journey.end + gapMs;
+        if (watermark <= joinableUntil || (holdFrom.get(subjectId) ?? Number.POSITIVE_INFINITY) <= joinableUntil) break;
         done.push(journey);
       }
       if (done.length === 0) continue;
@@ -159,6 +158,25 @@ export class JourneyBuilder {
       else pending.steps = rest;
     }
     return closed.sort((a, b) => a.start - b.start || (a.subjectId < b.subjectId ? -1 : a.subjectId > b.subjectId ? 1 : 0));
+  }
+
+  /**
+   * Per subject, the earliest start of the open sessions that may still join its journeys: those of its
+   * devices and those it is the actor of. A shared session without an actor may yet name one with a later
+   * event, a member of its collective (the gateway checks): it holds the journeys of the members at its
+   * start, later output rather than a journey cut in two (one who joined since is rebuilt if named). Ambient
+   * sessions hold nothing.
+   */
+  private holds(open: readonly OpenSessionLike[]): Map<string, number> {
+    const holdFrom = new Map<string, number>();
+    const hold = (id: string, start: number) => holdFrom.set(id, Math.min(start, holdFrom.get(id) ?? Number.POSITIVE_INFINITY));
+    for (const s of open) {
+      if (this.rules.ambient(s.deviceType)) continue;
+      if (s.subjectId !== null) hold(s.subjectId, s.start);
+      if (s.actor !== null) hold(s.actor, s.start);
+      else if (s.subjectKind === 'collective' && s.subjectId !== null) for (const member of this.rules.membersAt(s.subjectId, s.start)) hold(member, s.start);
+    }
+    return holdFrom;
   }
 
   private addStep(subject: Omit<PendingJourney, 'steps'>, session: UsageSession): void {

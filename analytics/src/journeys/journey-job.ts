@@ -4,15 +4,13 @@ import { journeyChange } from '../result-updates.js';
 import type { OpenSession } from '../sessions/session-builder.js';
 import type { FollowerCommit, SessionBatch, SessionFollower } from '../sessions/session-job.js';
 import type { SessionStore } from '../sessions/session-store.js';
-import { JourneyBuilder } from './journey-builder.js';
+import { JourneyBuilder, type JourneyRules } from './journey-builder.js';
 import type { JourneyStore } from './journey-store.js';
 import { journeySubjects, rebuildChange, rebuildSubjectJourneys } from './rederive-journeys.js';
 
-export interface JourneyJobDeps {
+export interface JourneyJobDeps extends JourneyRules {
   store: JourneyStore;
   sessions: SessionStore;
-  gapMs: number;
-  individualType: (individualId: string) => string | null;
   writer: ResultWriter;
   baseTopic: string;
   logger: Logger;
@@ -31,26 +29,26 @@ export class JourneyJob implements SessionFollower {
   private unsettled = true;
 
   constructor(private readonly deps: JourneyJobDeps) {
-    this.builder = new JourneyBuilder(deps.gapMs, deps.individualType);
+    this.builder = new JourneyBuilder(deps);
   }
 
   /** Resumes from the committed pending journeys. */
   start(): void {
-    this.builder = new JourneyBuilder(this.deps.gapMs, this.deps.individualType, this.deps.store.loadPending());
+    this.builder = new JourneyBuilder(this.deps, this.deps.store.loadPending());
   }
 
   async handle(batch: SessionBatch, signal: AbortSignal): Promise<FollowerCommit> {
     const { deps } = this;
-    const draft = new JourneyBuilder(deps.gapMs, deps.individualType, structuredClone(this.builder.pendingJourneys()));
+    const draft = new JourneyBuilder(deps, structuredClone(this.builder.pendingJourneys()));
     // Subjects with re-derived sessions, or with a new session that a journey already closed could have
     // taken (a device that was offline): their journeys are rebuilt from the store once the sessions are in it.
     const rederive = new Map<string, number>();
     const mark = (subject: string, from: number) => rederive.set(subject, Math.min(from, rederive.get(subject) ?? Number.POSITIVE_INFINITY));
-    for (const session of [...batch.rederived, ...batch.replaced]) for (const subject of journeySubjects([session])) mark(subject, session.start);
+    for (const session of [...batch.rederived, ...batch.replaced]) for (const subject of journeySubjects([session], deps.ambient)) mark(subject, session.start);
     const rederived = new Set(batch.rederived.map((s) => s.id));
     for (const session of batch.closed) {
       if (rederived.has(session.id)) continue;
-      for (const subject of journeySubjects([session])) {
+      for (const subject of journeySubjects([session], deps.ambient)) {
         const latest = deps.store.latestFor(subject);
         if (latest && session.start <= latest.end + deps.gapMs) mark(subject, session.start);
       }

@@ -3,23 +3,26 @@ import { measurements, tags, type Journey, type UsageSession } from '@parcours/c
 import type { ResultChange, ResultWriter } from '../output/result-writer.js';
 import { journeyChange } from '../result-updates.js';
 import type { SessionStore } from '../sessions/session-store.js';
-import { JourneyBuilder, sessionUser, splitJourneys, toStep, type OpenSessionLike, type PendingJourney } from './journey-builder.js';
+import { JourneyBuilder, sessionUser, splitJourneys, toStep, type JourneyRules, type OpenSessionLike, type PendingJourney } from './journey-builder.js';
 import type { JourneyStore } from './journey-store.js';
 
-export interface RederiveJourneysDeps {
+export interface RederiveJourneysDeps extends JourneyRules {
   sessions: SessionStore;
   journeys: JourneyStore;
-  gapMs: number;
-  individualType: (individualId: string) => string | null;
   writer: ResultWriter;
   baseTopic: string;
   /** Told as subjects are done: how many so far, of `total`. */
   onProgress?: (done: number, total: number) => void;
 }
 
-/** The subjects whose journeys a set of sessions is part of: owners and users. */
-export function journeySubjects(sessions: readonly UsageSession[]): Set<string> {
-  return new Set(sessions.flatMap((s) => [s.subjectId, sessionUser(s)]).filter((id): id is string => id !== null));
+/** The subjects whose journeys a set of sessions is part of: owners and users (none for ambient sessions). */
+export function journeySubjects(sessions: readonly UsageSession[], ambient: JourneyRules['ambient']): Set<string> {
+  return new Set(
+    sessions
+      .filter((s) => !ambient(s.deviceType))
+      .flatMap((s) => [s.subjectId, sessionUser(s)])
+      .filter((id): id is string => id !== null),
+  );
 }
 
 /** What decides which journeys can no longer grow: the stream's watermark and the sessions still open. */
@@ -47,19 +50,15 @@ export interface SubjectRebuild {
  * Which journeys close is decided as the streaming job does, so that the stream goes on from the result.
  */
 export function rebuildSubjectJourneys(
-  deps: Pick<RederiveJourneysDeps, 'sessions' | 'journeys' | 'gapMs' | 'individualType'>,
+  deps: Pick<RederiveJourneysDeps, 'sessions' | 'journeys' | keyof JourneyRules>,
   subjectId: string,
   from: number,
   state: StreamState,
 ): SubjectRebuild {
   const pendingStart = Math.min(...(deps.journeys.pendingOf(subjectId)?.steps.map((s) => s.start) ?? []));
   const lo = Math.min(from, deps.journeys.earliestTouching(subjectId, from, Number.MAX_SAFE_INTEGER, deps.gapMs) ?? from, pendingStart);
-  const sessions = deps.sessions.listCountedFor(subjectId, lo);
-  const builder = new JourneyBuilder(
-    deps.gapMs,
-    deps.individualType,
-    sessions.length > 0 ? [{ ...describe(subjectId, sessions, deps.individualType), steps: sessions.map(toStep) }] : [],
-  );
+  const sessions = deps.sessions.listCountedFor(subjectId, lo).filter((s) => !deps.ambient(s.deviceType));
+  const builder = new JourneyBuilder(deps, sessions.length > 0 ? [{ ...describe(subjectId, sessions, deps.individualType), steps: sessions.map(toStep) }] : []);
   const closed = builder.advance(state.watermark, state.open);
   const replaced = deps.journeys.listForSubject(subjectId, lo, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
   const hi = Math.max(lo, ...replaced.map((j) => j.start), ...closed.map((j) => j.start));

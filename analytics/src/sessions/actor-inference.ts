@@ -1,5 +1,5 @@
 import type { LogReader, LogRecord, ThresholdRule, UsageSession } from '@parcours/contracts';
-import { rulesOf, thresholdTypes, type SessionRules } from './session-builder.js';
+import { isAmbient, rulesOf, thresholdTypes, type SessionRules } from './session-builder.js';
 
 /**
  * Who probably used a shared device when it did not say: the member of its collective whose personal
@@ -90,9 +90,14 @@ export class ActorInference {
     return session.start + this.deps.windowMs <= watermark;
   }
 
+  /** Whether the session is one to infer the actor of: shared, no actor reported, not on an ambient device (used by nobody). */
+  private inferable(session: UsageSession): boolean {
+    return needsInference(session) && !isAmbient(this.deps.rules, session.deviceType);
+  }
+
   /** The session with its inferred actor, or with none while the watermark has not decided it. */
   infer(session: UsageSession, watermark: number): UsageSession {
-    if (!needsInference(session) || !this.decided(session, watermark)) return { ...session, ...none };
+    if (!this.inferable(session) || !this.decided(session, watermark)) return { ...session, ...none };
     const { log, rules, windowMs, membersAt } = this.deps;
     const members = membersAt(session.subjectId!, session.start);
     if (members.length === 0) return { ...session, ...none };
@@ -116,7 +121,7 @@ export class ActorInference {
     const after: UsageSession[] = [];
     for (const { from, to } of this.revisionRanges(records, watermarks)) {
       for (const session of stored(from, to + 1)) {
-        if (skip.has(session.id) || !needsInference(session)) continue;
+        if (skip.has(session.id) || !this.inferable(session)) continue;
         const revised = this.infer(session, watermarks.after);
         if (revised.inferredActor === session.inferredActor && revised.inferenceConfidence === session.inferenceConfidence) continue;
         before.push(session);

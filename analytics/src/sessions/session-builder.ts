@@ -6,6 +6,8 @@ export interface TypeRules {
   idleTimeoutMs: number;
   maxLengthMs: number;
   threshold: ThresholdRule | null;
+  /** Runs on its own, used by nobody in particular: no journey, no inferred actor. */
+  ambient: boolean;
 }
 
 export interface SessionRules {
@@ -25,6 +27,7 @@ export function sessionRulesFrom(analytics: Config['analytics']): SessionRules {
         ...(rule.idleTimeout === undefined ? {} : { idleTimeoutMs: rule.idleTimeout }),
         ...(rule.maxLength === undefined ? {} : { maxLengthMs: rule.maxLength }),
         threshold: rule.threshold ?? null,
+        ambient: rule.ambient ?? false,
       },
     ]),
   );
@@ -34,7 +37,17 @@ export function sessionRulesFrom(analytics: Config['analytics']): SessionRules {
 /** The rules of one type, the global limits filling in what it does not say. */
 export function rulesOf(rules: SessionRules, deviceType: string): TypeRules {
   const own = rules.types[deviceType];
-  return { idleTimeoutMs: own?.idleTimeoutMs ?? rules.idleTimeoutMs, maxLengthMs: own?.maxLengthMs ?? rules.maxLengthMs, threshold: own?.threshold ?? null };
+  return {
+    idleTimeoutMs: own?.idleTimeoutMs ?? rules.idleTimeoutMs,
+    maxLengthMs: own?.maxLengthMs ?? rules.maxLengthMs,
+    threshold: own?.threshold ?? null,
+    ambient: own?.ambient ?? false,
+  };
+}
+
+/** Whether devices of this type are ambient: their sessions are part of no journey and get no inferred actor. */
+export function isAmbient(rules: SessionRules, deviceType: string): boolean {
+  return rules.types[deviceType]?.ambient ?? false;
 }
 
 /** The longest a session of any type may last: how far past a window a re-derivation must read. */

@@ -77,7 +77,8 @@ const input = (derived: DerivedSessionInput[], events: DerivedSessionInput[] = [
   derived,
   derivedJourneys: journeysOfDerived(derived),
   subjects,
-  journeysOf: buildJourneys,
+  // The derived journeys above leave out no device type: neither do those of the truth.
+  journeysOf: (sessions: Parameters<typeof buildJourneys>[0]) => buildJourneys(sessions, 30 * min, () => false),
   gapMs: 30 * 60_000,
   events: events.map((e) => ({ deviceId: e.deviceId, ts: e.start, subjectId: e.subjectId, subjectKind: e.subjectKind, actor: e.actor })),
 });

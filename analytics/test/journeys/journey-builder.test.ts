@@ -1,11 +1,18 @@
 import type { UsageSession } from '@parcours/contracts';
 import { describe, expect, it } from 'vitest';
-import { JourneyBuilder, splitJourneys, type OpenSessionLike } from '../../src/journeys/journey-builder.js';
+import { JourneyBuilder, splitJourneys, type JourneyRules, type OpenSessionLike } from '../../src/journeys/journey-builder.js';
 
 const minute = 60_000;
 const gap = 30 * minute;
 const types: Record<string, string> = { ana: 'person', ben: 'person' };
-const individualType = (id: string) => types[id] ?? null;
+const members: Record<string, string[]> = { home: ['ana', 'ben'] };
+const rules: JourneyRules = {
+  gapMs: gap,
+  individualType: (id) => types[id] ?? null,
+  // Ben left home at minute 60.
+  membersAt: (collective, t) => (members[collective] ?? []).filter((id) => id !== 'ben' || t < 60 * minute),
+  ambient: (deviceType) => deviceType === 'thermostat',
+};
 
 function session(deviceType: string, start: number, end: number, owner: Partial<UsageSession> = {}): UsageSession {
   return {
@@ -64,7 +71,7 @@ describe('splitJourneys', () => {
 
 describe('JourneyBuilder', () => {
   it('counts a session for its subject and for its reported actor, not for an inferred one', () => {
-    const builder = new JourneyBuilder(gap, individualType);
+    const builder = new JourneyBuilder(rules);
     builder.add([
       session('coffee_machine', 0, 5, { actor: 'ana' }),
       session('tv', 10, 20, { inferredActor: 'ben', inferenceConfidence: 0.8 }),
@@ -79,7 +86,7 @@ describe('JourneyBuilder', () => {
   });
 
   it('closes a journey only once the watermark is past its end plus the gap', () => {
-    const builder = new JourneyBuilder(gap, individualType);
+    const builder = new JourneyBuilder(rules);
     builder.add([session('coffee_machine', 0, 5)]);
     expect(builder.advance(35 * minute, [])).toEqual([]);
     builder.add([session('shower', 30, 40)]);
@@ -88,28 +95,42 @@ describe('JourneyBuilder', () => {
   });
 
   it('holds a journey that a still-open session of the subject could join, and closes the earlier ones', () => {
-    const builder = new JourneyBuilder(gap, individualType);
+    const builder = new JourneyBuilder(rules);
     builder.add([session('lamp', 0, 5), session('coffee_machine', 100, 105)]);
-    const tvOpen: OpenSessionLike = { subjectId: 'home', subjectKind: 'collective', actor: null, start: 110 * minute };
+    const tvOpen: OpenSessionLike = { deviceType: 'tv', subjectId: 'home', subjectKind: 'collective', actor: null, start: 110 * minute };
     expect(builder.advance(300 * minute, [tvOpen]).map((j) => j.path)).toEqual(['lamp']);
     builder.add([session('tv', 110, 280)]);
     expect(builder.advance(320 * minute, []).map((j) => j.path)).toEqual(['coffee_machine>tv']);
   });
 
-  it("holds individuals' journeys for a shared session with no actor yet, but not other collectives'", () => {
-    const builder = new JourneyBuilder(gap, individualType);
-    builder.add([
-      session('car', 0, 5, { subjectId: 'ana', subjectKind: 'individual', subjectType: 'person' }),
-      session('printer', 0, 5, { subjectId: 'office', subjectType: 'workplace' }),
+  it("holds the journeys of its collective's members at its start for a shared session with no actor yet, and no one else's", () => {
+    const builder = new JourneyBuilder(rules);
+    const personal = (id: string) => ({ subjectId: id, subjectKind: 'individual', subjectType: 'person', deviceId: `${id}-phone` }) as const;
+    builder.add(['ana', 'ben', 'cleo'].map((id) => ({ ...session('phone', 0, 5, personal(id)), id: `${id}-phone@0` })));
+    builder.add([session('printer', 0, 5, { subjectId: 'office', subjectType: 'workplace' })]);
+    const shared = (start: number): OpenSessionLike => ({ deviceType: 'tv', subjectId: 'home', subjectKind: 'collective', actor: null, start: start * minute });
+    expect(builder.advance(100 * minute, [shared(20)]).map((j) => j.subjectId)).toEqual(['cleo', 'office']);
+    // Ben was no member any more when the second session began: it holds Ana's journey only.
+    const later = new JourneyBuilder(rules);
+    later.add(['ana', 'ben'].map((id) => ({ ...session('phone', 40, 45, personal(id)), id: `${id}-phone@40` })));
+    expect(later.advance(200 * minute, [shared(70)]).map((j) => j.subjectId)).toEqual(['ben']);
+  });
+
+  it('leaves ambient sessions out of journeys: they neither hold nor bridge a gap', () => {
+    const builder = new JourneyBuilder(rules);
+    builder.add([session('coffee_machine', 0, 5), session('thermostat', 10, 600), session('coffee_machine', 300, 305)]);
+    const heating: OpenSessionLike = { deviceType: 'thermostat', subjectId: 'home', subjectKind: 'collective', actor: null, start: 620 * minute };
+    expect(builder.advance(700 * minute, [heating]).map((j) => [j.path, j.sessions])).toEqual([
+      ['coffee_machine', ['coffee_machine@0']],
+      ['coffee_machine', ['coffee_machine@300']],
     ]);
-    const shared: OpenSessionLike = { subjectId: 'home', subjectKind: 'collective', actor: null, start: 20 * minute };
-    expect(builder.advance(100 * minute, [shared]).map((j) => j.subjectId)).toEqual(['office']);
+    expect(builder.pendingJourneys()).toEqual([]);
   });
 
   it('resumes from its pending state as plain data, and replaces a session added twice', () => {
-    const first = new JourneyBuilder(gap, individualType);
+    const first = new JourneyBuilder(rules);
     first.add([session('lamp', 0, 5)]);
-    const second = new JourneyBuilder(gap, individualType, structuredClone(first.pendingJourneys()));
+    const second = new JourneyBuilder(rules, structuredClone(first.pendingJourneys()));
     second.add([session('lamp', 0, 5), session('tv', 10, 12)]);
     expect(second.advance(100 * minute, [])).toEqual([expect.objectContaining({ id: 'home@0', steps: 2, path: 'lamp>tv', sessions: ['lamp@0', 'tv@10'] })]);
   });

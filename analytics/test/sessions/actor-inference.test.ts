@@ -8,7 +8,10 @@ const window = 10 * minute;
 const rules = {
   idleTimeoutMs: 30 * minute,
   maxLengthMs: 24 * 60 * minute,
-  types: { ebike: { threshold: { metric: 'speed_kmh', comparison: 'above' as const, threshold: 3, hysteresis: 0, closeAfter: 0, minDuration: 0 } } },
+  types: {
+    ebike: { threshold: { metric: 'speed_kmh', comparison: 'above' as const, threshold: 3, hysteresis: 0, closeAfter: 0, minDuration: 0 } },
+    thermostat: { ambient: true },
+  },
 };
 const none = { inferredActor: null, inferenceConfidence: null };
 
@@ -89,6 +92,13 @@ describe('ActorInference', () => {
     const records = [personal('ana', 64 * minute)];
     expect(inference(records).infer(shared(), 69 * minute)).toMatchObject(none);
     expect(inference(records).infer(shared(), 70 * minute)).toMatchObject({ inferredActor: 'ana', inferenceConfidence: 0.6 });
+  });
+
+  it('infers no actor for a session of an ambient device type, used by nobody in particular', () => {
+    const heating = { ...shared(), id: 'thermostat@3600000', deviceId: 'thermostat', deviceType: 'thermostat' };
+    const records = [personal('ana', 61 * minute)];
+    expect(inference(records).infer(heating, 100 * minute)).toMatchObject(none);
+    expect(inference(records).revisions(records, { before: 65 * minute, after: 100 * minute }, () => [heating], new Set())).toEqual({ before: [], after: [] });
   });
 
   it('revises the stored sessions the watermark now decides, and those near activity that came after they were decided', () => {

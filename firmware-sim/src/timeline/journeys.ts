@@ -1,11 +1,12 @@
-import { idSchema, type typeNameSchema } from '@parcours/contracts';
+import { ambientTypes, builtInSessionRules, idSchema, type typeNameSchema } from '@parcours/contracts';
 import { z } from 'zod';
 
 /**
  * Ground-truth journeys: per subject, its sessions across devices in start order, cut where the subject
  * was inactive longer than a gap. A session counts for the subject it is attributed to (the owner) and
  * for the individual who really used it, so a morning routine is a journey of the person and its
- * household-device steps are also part of the household's journeys.
+ * household-device steps are also part of the household's journeys. Sessions of ambient device types
+ * (a thermostat: Parcours' session rules) are part of no journey, as in Parcours.
  */
 
 /** Inactivity that ends a journey; Parcours' journey analytics must use the same gap to be compared with it. */
@@ -29,7 +30,13 @@ interface SessionLike {
   endMs: number;
 }
 
-export function buildJourneys(sessions: readonly SessionLike[], gapMs = journeyGapMs): JourneyTruth[] {
+const builtInAmbient = ambientTypes(builtInSessionRules);
+
+export function buildJourneys(
+  sessions: readonly SessionLike[],
+  gapMs = journeyGapMs,
+  ambient: (deviceType: string) => boolean = (type) => builtInAmbient.has(type),
+): JourneyTruth[] {
   const bySubject = new Map<string, SessionLike[]>();
   const add = (subjectId: string | null, s: SessionLike) => {
     if (subjectId === null) return;
@@ -37,7 +44,7 @@ export function buildJourneys(sessions: readonly SessionLike[], gapMs = journeyG
     if (list) list.push(s);
     else bySubject.set(subjectId, [s]);
   };
-  for (const s of sessions) {
+  for (const s of sessions.filter((s) => !ambient(s.deviceType))) {
     add(s.subjectId, s);
     if (s.user !== s.subjectId) add(s.user, s);
   }
