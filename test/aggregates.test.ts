@@ -246,6 +246,12 @@ describe('aggregates of the stored sessions and journeys', () => {
     expect([week.status, week.body.code]).toEqual([400, 'PARCOURS_E_VALIDATION']);
     const reversed = await api<{ code: string }>(app.urls.http, 'GET', `/api/v1/transitions?from=${iso(day2)}&to=${iso(day1)}`);
     expect([reversed.status, reversed.body.code]).toEqual([400, 'PARCOURS_E_BAD_INTERVAL']);
+    // Computed on request from what the range holds: a range is bounded, as a funnel's is.
+    const years = `from=${iso(day1 - 367 * 24 * hour)}&to=${iso(day1)}`;
+    for (const path of ['/transitions', '/activity', '/shared-usage']) {
+      const long = await api<{ code: string; detail: string }>(app.urls.http, 'GET', `/api/v1${path}?${years}`);
+      expect([path, long.status, long.body.code], long.body.detail).toEqual([path, 400, 'PARCOURS_E_BAD_INTERVAL']);
+    }
     const integrator = app.gateway.apiKeys.create({ name: 'crm', role: 'integrator', subjects: ['home'] }).key;
     const forbidden = await api<{ code: string }>(app.urls.http, 'GET', `/api/v1/shared-usage?from=${iso(day1)}&to=${iso(day2)}`, undefined, integrator);
     expect([forbidden.status, forbidden.body.code]).toEqual([403, 'PARCOURS_E_FORBIDDEN']);

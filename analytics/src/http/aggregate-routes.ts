@@ -1,14 +1,4 @@
-import {
-  activityPeriods,
-  activitySchema,
-  errorCodes,
-  idSchema,
-  instantSchema,
-  ParcoursError,
-  sharedUsageSchema,
-  transitionSchema,
-  typeNameSchema,
-} from '@parcours/contracts';
+import { activityPeriods, activitySchema, idSchema, instantSchema, sharedUsageSchema, transitionSchema, typeNameSchema } from '@parcours/contracts';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -17,16 +7,12 @@ import type { AggregateStore } from '../aggregates/aggregate-store.js';
 import { dayMs, weekMs } from '../calendar.js';
 import { aggregateTransitions } from '../aggregates/transitions.js';
 import { aggregateSharedUsage } from '../aggregates/usage-shares.js';
+import { checkInterval } from './intervals.js';
 
 const range = (what: string) => ({
   from: instantSchema.describe(`${what} starting at or after (ISO 8601)`),
   to: instantSchema.describe(`${what} starting before (ISO 8601)`),
 });
-
-/** An empty or reversed interval is a client error with its own code, as in the registry. */
-function checkInterval(from: number, to: number): void {
-  if (to <= from) throw new ParcoursError(errorCodes.badInterval, '`to` must be after `from`');
-}
 
 /**
  * The aggregates (transitions, activity, shared usage), computed on request from the store (the same functions the aggregate job

@@ -12,9 +12,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { computeFunnel, type Occurrence } from '../funnels/funnel-counter.js';
-
-/** Longest range a funnel is computed over on request: its occurrences are read into memory. */
-const maxRangeMs = 366 * 86_400_000;
+import { checkInterval } from './intervals.js';
 
 const definition = (f: Funnel): FunnelDefinition => ({ name: f.name, steps: f.steps, windowS: f.window / 1000, countBy: f.countBy });
 
@@ -40,8 +38,7 @@ export function funnelRoutes(funnels: readonly Funnel[], occurrences: (funnel: F
         const funnel = funnels.find((f) => f.name === request.params.name);
         if (!funnel) throw notFound('funnel', request.params.name);
         const { from, to } = request.query;
-        if (to <= from) throw new ParcoursError(errorCodes.badInterval, 'to must be after from');
-        if (to - from > maxRangeMs) throw new ParcoursError(errorCodes.badInterval, 'a funnel covers at most 366 days');
+        checkInterval(from, to);
         // A step may follow its entry by up to the window, so occurrences are read past `to`.
         return computeFunnel(funnel, from, to, occurrences(funnel, from, to + funnel.window));
       },
