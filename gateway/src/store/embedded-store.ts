@@ -5,7 +5,9 @@ import { WalSync } from './wal-sync.js';
 
 /**
  * The main connection's automatic checkpoint while a `WalCheckpointer` works (SQLite's default is 1000
- * pages): it bounds the WAL (40 MB of 4 KiB pages) if the worker falls behind, and is rarely reached.
+ * pages). The WAL starts over only once all of it is copied, which the worker's checkpoints seldom achieve
+ * under sustained writes (commits land while they run); this one, right after a commit, has only the pages
+ * the worker has not copied yet, and bounds the WAL to about 40 MB (of 4 KiB pages).
  */
 const backstopCheckpointPages = 10_000;
 /** SQLite's default, back if the worker fails. */

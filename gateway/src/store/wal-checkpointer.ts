@@ -29,8 +29,8 @@ parentPort.on('message', () => {
  * Checkpoints the store's WAL from a worker thread. A checkpoint fsyncs the WAL, copies its pages into the
  * database file and fsyncs that: run by SQLite's automatic checkpoint, inside the commit that crossed
  * `wal_autocheckpoint`, it held the event loop (every connection and the HTTP API) for tens of milliseconds
- * about once a second under load. The main connection keeps a far larger automatic checkpoint as a bound
- * for when this one falls behind: it then only has the pages this one has not copied yet.
+ * about once a second under load. The main connection keeps a far larger automatic checkpoint, which then
+ * has only the pages this one has not copied yet (see `EmbeddedStore`).
  */
 export class WalCheckpointer {
   private worker: Worker | null = null;
