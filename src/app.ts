@@ -80,7 +80,9 @@ export class ParcoursApp {
       : null;
     await lease?.start();
     try {
-      const store = EmbeddedStore.open(config.data, [...gatewayMigrations, ...analyticsMigrations]);
+      const store = EmbeddedStore.open(config.data, [...gatewayMigrations, ...analyticsMigrations], (error) =>
+        logger.warn({ err: error }, 'the WAL checkpoint worker failed; checkpoints are back on the event loop'),
+      );
       if (lostWhileOpening !== null) {
         store.close();
         throw new ParcoursError(errorCodes.anotherNode, `lost the ingest lease while starting: ${lostWhileOpening}`);

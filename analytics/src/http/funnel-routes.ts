@@ -1,12 +1,4 @@
-import {
-  errorCodes,
-  funnelDefinitionSchema,
-  funnelQuerySchema,
-  funnelResultSchema,
-  ParcoursError,
-  type Funnel,
-  type FunnelDefinition,
-} from '@parcours/contracts';
+import { funnelDefinitionSchema, funnelQuerySchema, funnelResultSchema, type Funnel, type FunnelDefinition } from '@parcours/contracts';
 import { notFound } from '@parcours/gateway';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';

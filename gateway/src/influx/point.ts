@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 /** One InfluxDB point. Numbers in `fields` are floats; `intFields` are written as integers (`42i`). */
 export interface InfluxPoint {
   measurement: string;
@@ -33,4 +34,17 @@ export function toLineProtocol(point: InfluxPoint): string {
   ].join(',');
   const ns = BigInt(Math.trunc(point.timestampMs)) * 1_000_000n + BigInt(point.subMsNs ?? 0);
   return `${escapeMeasurement(point.measurement)}${tags} ${fields} ${ns}`;
+}
+
+/** Points serialised in one turn of the event loop at most: a batch of thousands held it for tens of milliseconds. */
+export const linesPerTurn = 500;
+
+/** The points' lines, `linesPerTurn` a turn of the event loop. */
+export async function toLines(points: readonly InfluxPoint[]): Promise<string[]> {
+  const lines: string[] = [];
+  for (let i = 0; i < points.length; i += linesPerTurn) {
+    if (i > 0) await nextTurn();
+    for (const point of points.slice(i, i + linesPerTurn)) lines.push(toLineProtocol(point));
+  }
+  return lines;
 }

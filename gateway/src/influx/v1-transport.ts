@@ -1,7 +1,11 @@
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
 import type { Config } from '@parcours/contracts';
 import { InfluxWriteError } from './errors.js';
 import { check, send, type Transport } from './http.js';
+
+/** On the libuv thread pool: a batch of thousands of lines took the event loop for milliseconds. */
+const gzip = promisify(gzipCallback);
 
 function authHeader(config: Config['influx']): Record<string, string> {
   if (!config.username) return {};
@@ -27,7 +31,7 @@ export async function createV1Transport(config: Config['influx']): Promise<Trans
   const params = new URLSearchParams({ db: config.database, precision: 'ns', ...(config.retentionPolicy ? { rp: config.retentionPolicy } : {}) });
   return {
     async write(lines) {
-      const body = gzipSync(lines.join('\n'));
+      const body = await gzip(lines.join('\n'));
       await check(
         await send(`${base}/write?${params}`, {
           method: 'POST',

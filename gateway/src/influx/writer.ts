@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { backoffDelay } from './backoff.js';
 import { detectApi, type InfluxApi } from './detect-version.js';
 import { InfluxWriteError } from './errors.js';
-import { toLineProtocol, type InfluxPoint } from './point.js';
+import { toLines, type InfluxPoint } from './point.js';
 import type { DeleteRange, Transport } from './http.js';
 import { createV1Transport } from './v1-transport.js';
 import { createV2Transport } from './v2-transport.js';
@@ -84,7 +84,7 @@ export function createInfluxWriter(config: Config['influx'], logger: Logger): In
     async write(points, options = {}) {
       const transport = await ready(options.signal);
       for (let i = 0; i < points.length; i += config.batchSize) {
-        const lines = points.slice(i, i + config.batchSize).map(toLineProtocol);
+        const lines = await toLines(points.slice(i, i + config.batchSize));
         await withRetries(() => transport.write(lines), logger, options.signal);
       }
     },

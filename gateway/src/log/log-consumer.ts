@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { LogReader, LogRecord, MetricsSelection } from '@parcours/contracts';
 import type { ConsumerOffsets } from './consumer-offsets.js';
@@ -18,6 +19,13 @@ export interface LogConsumerOptions {
 }
 
 const retryPauseMs = 1_000;
+
+/**
+ * Most records read in one turn of the event loop. A reader catching up reads its batch (thousands of
+ * records, each decoded) page by page, letting the loop turn in between: read at once, 5,000 records held
+ * every connection for tens of milliseconds, and the broker's acknowledgements with them.
+ */
+export const pageSize = 500;
 
 export interface ConsumerStatus {
   lag: number;
@@ -103,10 +111,10 @@ export class LogConsumer {
    * missed), or a pause after a failed batch. Wrapped: a promise returned bare would be awaited within the turn.
    */
   private async next(): Promise<{ until: Promise<unknown> } | null> {
-    const { log, offsets, name, batchSize, handle, logger } = this.options;
+    const { offsets, name, handle, logger } = this.options;
     const signal = this.abort.signal;
     if (signal.aborted) return null;
-    const records = log.readAfter(this.offset, batchSize, this.options.withMetrics ?? true);
+    const records = await this.readBatch(signal);
     if (records.length === 0) {
       for (const resolve of this.idleWaiters) resolve();
       this.idleWaiters.clear();
@@ -132,5 +140,19 @@ export class LogConsumer {
       logger.error({ err: error, consumer: name, offset: this.offset }, 'log consumer batch failed; retrying');
       return { until: new Promise((resolve) => setTimeout(resolve, retryPauseMs)) };
     }
+  }
+
+  /** Up to `batchSize` records after the offset, a page a turn; a short page is the end of the log for now. */
+  private async readBatch(signal: AbortSignal): Promise<LogRecord[]> {
+    const { log, batchSize, withMetrics = true } = this.options;
+    const records = log.readAfter(this.offset, Math.min(pageSize, batchSize), withMetrics);
+    let last = records.length;
+    while (last === pageSize && records.length < batchSize && !signal.aborted) {
+      await nextTurn();
+      const page = log.readAfter(records[records.length - 1]!.offset, Math.min(pageSize, batchSize - records.length), withMetrics);
+      for (const record of page) records.push(record);
+      last = page.length;
+    }
+    return records;
   }
 }

@@ -1,24 +1,43 @@
-import { closeSync, fsync, openSync } from 'node:fs';
+import { closeSync, fsync as fsyncFile, openSync } from 'node:fs';
 
 interface Waiter {
   resolve: () => void;
   reject: (error: Error) => void;
 }
 
+/** One fsync on its way: the callers it makes durable, all of whom called before it started. */
+interface Running {
+  waiters: Waiter[];
+}
+
+/**
+ * Most fsyncs running at once. A commit made while an fsync runs is not covered by it (it started before
+ * the commit's write), so waiting for it to end before starting another costs a whole fsync plus a turn of
+ * the event loop for its callback; a second one started at once does not. Beyond two, callers share the
+ * next one (group commit), so a burst of commits does not fill the libuv thread pool with fsyncs.
+ */
+const maxRunning = 2;
+
 /**
  * Makes committed transactions durable without blocking the event loop. The store commits with
  * `synchronous = NORMAL` (the WAL is written, not fsynced), then `sync()` fsyncs the WAL file on the libuv
  * thread pool: once it resolves, every transaction committed before the call survives a power cut, as
- * with `synchronous = FULL`, and the broker kept reading packets meanwhile. Calls made while an fsync
- * runs share the next one (group commit).
+ * with `synchronous = FULL`, and the broker kept reading packets meanwhile. Calls resolve in the order
+ * they were made: an fsync that ends makes durable everything written before it started, so it resolves
+ * the calls of the fsyncs started before it too.
  */
 export class WalSync {
   private fd: number | null = null;
+  /** Calls that no running fsync covers yet. */
   private waiting: Waiter[] = [];
-  private busy = false;
+  /** In the order they started. */
+  private running: Running[] = [];
   private stopping = false;
 
-  constructor(private readonly walPath: string) {}
+  constructor(
+    private readonly walPath: string,
+    private readonly fsync: (fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => void = fsyncFile,
+  ) {}
 
   /** Call once the store has run a transaction (the WAL file exists from then on). */
   start(): void {
@@ -31,30 +50,38 @@ export class WalSync {
   sync(): Promise<void> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ resolve, reject });
-      if (!this.busy) this.run();
+      if (this.running.length < maxRunning) this.run();
     });
   }
 
-  /** Closes the file now, or once the running fsync has finished. */
+  /** Closes the file now, or once the running fsyncs have finished. */
   stop(): void {
     this.stopping = true;
-    if (!this.busy) this.close();
+    if (this.running.length === 0) this.close();
   }
 
   private run(): void {
-    const batch = this.waiting;
+    const waiters = this.waiting;
     this.waiting = [];
     const fd = this.fd;
     if (fd === null) {
-      for (const waiter of batch) waiter.reject(new Error('the WAL is not open'));
+      for (const waiter of waiters) waiter.reject(new Error('the WAL is not open'));
       return;
     }
-    this.busy = true;
-    fsync(fd, (error) => {
-      this.busy = false;
-      for (const waiter of batch) error ? waiter.reject(error) : waiter.resolve();
-      if (this.waiting.length > 0) this.run();
-      else if (this.stopping) this.close();
+    const entry: Running = { waiters };
+    this.running.push(entry);
+    this.fsync(fd, (error) => {
+      // -1: a later fsync has ended first and resolved its callers already.
+      const position = this.running.indexOf(entry);
+      if (error && position >= 0) {
+        this.running.splice(position, 1);
+        for (const waiter of waiters) waiter.reject(error);
+      } else if (!error) {
+        // It covers every fsync started before it, ended or not.
+        for (const covered of this.running.splice(0, position + 1)) for (const waiter of covered.waiters) waiter.resolve();
+      }
+      if (this.waiting.length > 0 && this.running.length < maxRunning) this.run();
+      else if (this.running.length === 0 && this.stopping) this.close();
     });
   }
 

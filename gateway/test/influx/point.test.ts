@@ -1,7 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../../src/influx/backoff.js';
 import { apiForVersion } from '../../src/influx/detect-version.js';
-import { toLineProtocol } from '../../src/influx/point.js';
+import { linesPerTurn, toLineProtocol, toLines, type InfluxPoint } from '../../src/influx/point.js';
+
+describe('toLines', () => {
+  it('serialises a large batch in order, letting the event loop turn between chunks', async () => {
+    const points: InfluxPoint[] = Array.from({ length: linesPerTurn * 2 + 1 }, (_, i) => ({ measurement: 'm', tags: {}, fields: { v: i }, timestampMs: i }));
+    let turns = 0;
+    let turning = true;
+    const turn = () => {
+      turns += 1;
+      if (turning) setImmediate(turn);
+    };
+    setImmediate(turn);
+    const lines = await toLines(points);
+    turning = false;
+    expect(lines).toEqual(points.map(toLineProtocol));
+    expect(turns).toBeGreaterThanOrEqual(2);
+  });
+});
 
 describe('toLineProtocol', () => {
   it('sorts tags, types fields and writes nanoseconds', () => {

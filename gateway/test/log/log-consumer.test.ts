@@ -1,12 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { NewLogRecord } from '@parcours/contracts';
+import type { LogRecord, NewLogRecord } from '@parcours/contracts';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConsumerOffsets } from '../../src/log/consumer-offsets.js';
 import { EventLog } from '../../src/log/event-log.js';
-import { LogConsumer } from '../../src/log/log-consumer.js';
+import { LogConsumer, pageSize } from '../../src/log/log-consumer.js';
 import { migrate, openDatabase, type Database } from '../../src/store/database.js';
 import { gatewayMigrations } from '../../src/store/migrations.js';
 
@@ -37,6 +37,27 @@ function event(seq: number): NewLogRecord {
     deviceTs: null,
     type: 'usage.start',
     metrics: null,
+    attrs: null,
+  };
+}
+
+function telemetry(seq: number): NewLogRecord {
+  return {
+    deviceId: 'meter-1',
+    seq,
+    channel: 'telemetry',
+    ts: seq,
+    receivedAt: seq,
+    deviceType: 'meter',
+    subjectId: null,
+    subjectKind: null,
+    subjectType: null,
+    actor: null,
+    actorRejected: false,
+    actorHint: null,
+    deviceTs: null,
+    type: null,
+    metrics: { power_w: seq },
     attrs: null,
   };
 }
@@ -94,5 +115,51 @@ describe('LogConsumer.exclusive', () => {
       handle: async () => {},
     });
     expect(await idle.exclusive(async () => 42)).toBe(42);
+  });
+});
+
+describe('LogConsumer', () => {
+  it('reads a batch behind the log page by page, letting the event loop turn between pages', async () => {
+    db = openDatabase(mkdtempSync(join(tmpdir(), 'parcours-consumer-')));
+    migrate(db, gatewayMigrations);
+    const log = new EventLog(db);
+    const total = pageSize * 2 + 200;
+    log.append(Array.from({ length: total }, (_, i) => telemetry(i + 1)));
+    // What happened, in order: each read of the log, and each turn of the event loop.
+    const events: string[] = [];
+    const readAfter = log.readAfter.bind(log);
+    log.readAfter = (offset, limit, withMetrics) => {
+      events.push(`read ${limit}`);
+      return readAfter(offset, limit, withMetrics);
+    };
+    let turning = true;
+    const turn = () => {
+      events.push('turn');
+      if (turning) setImmediate(turn);
+    };
+    setImmediate(turn);
+    const batches: LogRecord[][] = [];
+    let handled!: () => void;
+    const firstBatch = new Promise<void>((resolve) => (handled = resolve));
+    consumer = new LogConsumer({
+      name: 'test',
+      log,
+      offsets: new ConsumerOffsets(db),
+      batchSize: 5_000,
+      logger: pino({ level: 'silent' }),
+      handle: async (records) => {
+        batches.push(records);
+        handled();
+      },
+    });
+    consumer.start();
+    await firstBatch;
+    turning = false;
+    expect(batches[0]!.map((r) => r.seq)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    const reads = events.flatMap((event, i) => (event.startsWith('read') ? [i] : []));
+    expect(reads.slice(0, 3).map((i) => events[i])).toEqual([`read ${pageSize}`, `read ${pageSize}`, `read ${pageSize}`]);
+    // Between two reads of the batch, the loop turned.
+    expect(events.slice(reads[0], reads[1])).toContain('turn');
+    expect(events.slice(reads[1], reads[2])).toContain('turn');
   });
 });

@@ -16,7 +16,7 @@ afterEach(() => {
 });
 
 describe('WalSync', () => {
-  it('resolves every caller, those arriving while an fsync runs sharing the next one', async () => {
+  it('resolves every caller of many syncs at once', async () => {
     db = openDatabase(mkdtempSync(join(tmpdir(), 'parcours-wal-')));
     db.exec('CREATE TABLE t (x INTEGER)');
     wal = new WalSync(`${db.name}-wal`);
@@ -31,6 +31,33 @@ describe('WalSync', () => {
     );
     expect(synced).toHaveLength(50);
     expect(new Set(synced).size).toBe(50);
+  });
+
+  it('starts an fsync for a commit made while one runs, and resolves the callers in order', async () => {
+    db = openDatabase(mkdtempSync(join(tmpdir(), 'parcours-wal-')));
+    db.exec('CREATE TABLE t (x INTEGER)');
+    // The fsyncs' ends, in the order they started: the test decides when each one ends.
+    const ends: ((error: NodeJS.ErrnoException | null) => void)[] = [];
+    wal = new WalSync(`${db.name}-wal`, (_fd, callback) => {
+      ends.push(callback);
+    });
+    wal.start();
+    const resolved: number[] = [];
+    const call = (n: number) => wal!.sync().then(() => resolved.push(n));
+    const first = call(1);
+    const second = call(2);
+    expect(ends).toHaveLength(2);
+    const third = call(3);
+    expect(ends).toHaveLength(2);
+    // The second fsync ends first: it started after the first caller's commit, so it covers both.
+    ends[1]!(null);
+    await Promise.all([first, second]);
+    expect(resolved).toEqual([1, 2]);
+    expect(ends).toHaveLength(3);
+    ends[0]!(null);
+    ends[2]!(null);
+    await third;
+    expect(resolved).toEqual([1, 2, 3]);
   });
 
   it('refuses to start without a WAL file rather than acknowledging writes it cannot make durable', () => {
