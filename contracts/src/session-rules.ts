@@ -42,14 +42,14 @@ export type SessionRulesInput = z.input<typeof sessionRulesSchema>;
  * without it, 4 in 10 two-hour trips would be split); kept short for vehicles, where a new rental can
  * follow the last one within minutes. Printers, toothbrushes and badge readers
  * have none: their uses are shorter than their telemetry interval, so only their events can show them.
- * Thermostats, water heaters (a tank reheating on its own schedule) and fridges are ambient.
+ * Thermostats and fridges are ambient; a water heater is not: its sessions here are hot-water draws (showers).
  */
 export const builtInSessionRules: SessionRulesInput = {
   coffee_machine: { threshold: { metric: 'power_w', threshold: 100 } },
   tv: { threshold: { metric: 'power_w', threshold: 20, hysteresis: 5 } },
   meeting_display: { threshold: { metric: 'power_w', threshold: 15, hysteresis: 5 } },
   washing_machine: { threshold: { metric: 'power_w', threshold: 50, closeAfter: '5m', minDuration: '5m' }, maxLength: '6h' },
-  water_heater: { threshold: { metric: 'power_w', threshold: 500 }, ambient: true },
+  water_heater: { threshold: { metric: 'power_w', threshold: 500 } },
   thermostat: { threshold: { metric: 'setpoint_c', threshold: 19 }, ambient: true },
   fridge: { ambient: true },
   ebike: { threshold: { metric: 'speed_kmh', threshold: 3, closeAfter: '1m' }, maxLength: '12h' },
