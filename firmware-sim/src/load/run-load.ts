@@ -29,14 +29,16 @@ function nextMessage<T extends WorkerMessage['type']>(child: ChildProcess, type:
   return new Promise((resolve, reject) => {
     const onMessage = (message: WorkerMessage) => {
       if (message.type !== type) return;
-      child.off('message', onMessage).off('exit', onExit);
+      child.off('message', onMessage).off('close', onClose);
       resolve(message as Extract<WorkerMessage, { type: T }>);
     };
-    const onExit = (code: number | null) => {
+    // 'close', not 'exit': it comes once the IPC channel is read to its end, so after the worker's last
+    // message (on a busy machine 'exit' may come before it).
+    const onClose = (code: number | null) => {
       child.off('message', onMessage);
       reject(new ParcoursError(errorCodes.internal, `a load worker exited with ${code} before its ${type} message`));
     };
-    child.on('message', onMessage).once('exit', onExit);
+    child.on('message', onMessage).once('close', onClose);
   });
 }
 
