@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect as connectTcp, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +39,7 @@ afterAll(async () => {
   await Promise.all(clients.map((client) => client.endAsync(true)));
   await killParcours();
   await influx?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
 });
 
 const http = () => `http://127.0.0.1:${ports.http}`;
