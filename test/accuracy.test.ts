@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { accuracyReportSchema, type AccuracyReport } from '@parcours/analytics';
+import type { AccuracyReport } from '@parcours/analytics';
 import type { Config } from '@parcours/contracts';
 import type { SimulationSummary } from '@parcours/firmware-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParcoursApp } from '../src/app.js';
+import { accuracyCli, figures, parseReport, type AccuracyRun } from './accuracy-cli.js';
 import { api, eventSessionRules, startApp, testConfig } from './helpers.js';
 import { runSmallFleet } from './simulated-run.js';
 
@@ -15,37 +14,20 @@ import { runSmallFleet } from './simulated-run.js';
  * ground truth the simulator wrote.
  */
 const hour = 3_600_000;
-const bin = fileURLToPath(new URL('../bin/parcours.js', import.meta.url));
 
 interface Measured {
   app: ParcoursApp;
   summary: SimulationSummary;
-  run: { code: number | null; stdout: string; stderr: string };
+  run: AccuracyRun;
   report: AccuracyReport;
-}
-
-function accuracyCli(dataDir: string, args: string[]): Promise<Measured['run']> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('node', [bin, 'accuracy', ...args], { env: { ...process.env, PARCOURS_DATA_DIR: dataDir, PARCOURS_LOG_LEVEL: 'warn' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 async function measure(config: Config, window: { from: number; to: number; seed: number; faults?: Record<string, unknown> }): Promise<Measured> {
   const app = await startApp(config);
   const summary = await runSmallFleet(app, window);
   const run = await accuracyCli(config.data.dir, ['--ground-truth', summary.groundTruthPath, '--json', '--check']);
-  if (!run.stdout) throw new Error(run.stderr);
-  return { app, summary, run, report: accuracyReportSchema.parse(JSON.parse(run.stdout)) };
+  return { app, summary, run, report: parseReport(run) };
 }
-
-/** The figures the targets are about, for failure messages and the record. */
-const figures = (r: AccuracyReport) => JSON.stringify(Object.fromEntries(r.targets.map((t) => [t.name, Number(t.value.toFixed(4))])));
 
 describe('parcours accuracy on the small scenario with its faults', () => {
   // A weekday morning (routines, commutes, sequences: transitions to count), with the scenario's own
@@ -180,9 +162,7 @@ describe('parcours accuracy after a registry correction', () => {
   let corrected: AccuracyReport;
 
   async function accuracyNow(): Promise<AccuracyReport> {
-    const run = await accuracyCli(m.app.config.data.dir, ['--ground-truth', m.summary.groundTruthPath, '--json']);
-    if (!run.stdout) throw new Error(run.stderr);
-    return accuracyReportSchema.parse(JSON.parse(run.stdout));
+    return parseReport(await accuracyCli(m.app.config.data.dir, ['--ground-truth', m.summary.groundTruthPath, '--json']));
   }
 
   beforeAll(async () => {

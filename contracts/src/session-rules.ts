@@ -40,9 +40,13 @@ export type SessionRulesInput = z.input<typeof sessionRulesSchema>;
  * idle and the active power of the models, and `closeAfter` bridges the single noisy sample of a
  * washing machine (±40 % noise, and real ones pause between phases) or a car stopped at a light (±35 %:
  * without it, 4 in 10 two-hour trips would be split); kept short for vehicles, where a new rental can
- * follow the last one within minutes. Printers, toothbrushes and badge readers
- * have none: their uses are shorter than their telemetry interval, so only their events can show them.
- * Thermostats and fridges are ambient; a water heater is not: its sessions here are hot-water draws (showers).
+ * follow the last one within minutes. Printers, toothbrushes, badge readers, phones, call buttons,
+ * lockers and medication cabinets have none: their uses are shorter than their telemetry interval, or
+ * their telemetry does not show them, so only their events can. Thermostats, fridges, hot-water tanks
+ * (reheating on their own schedule) and ventilation (running on a timer) are ambient; a water heater is
+ * not: in the simulator's homes its sessions are hot-water draws, someone's shower. A dishwasher pauses
+ * between its phases as a washing machine does; an activity tracker counts steps, so a walk is a session
+ * and its wearer's activity for actor inference.
  */
 export const builtInSessionRules: SessionRulesInput = {
   coffee_machine: { threshold: { metric: 'power_w', threshold: 100 } },
@@ -54,6 +58,17 @@ export const builtInSessionRules: SessionRulesInput = {
   fridge: { ambient: true },
   ebike: { threshold: { metric: 'speed_kmh', threshold: 3, closeAfter: '1m' }, maxLength: '12h' },
   car: { threshold: { metric: 'speed_kmh', threshold: 3, closeAfter: '1m' } },
+  kettle: { threshold: { metric: 'power_w', threshold: 200 } },
+  oven: { threshold: { metric: 'power_w', threshold: 200 } },
+  microwave: { threshold: { metric: 'power_w', threshold: 200 } },
+  dishwasher: { threshold: { metric: 'power_w', threshold: 50, closeAfter: '3m', minDuration: '5m' }, maxLength: '6h' },
+  ev_charger: { threshold: { metric: 'power_w', threshold: 500 }, maxLength: '12h' },
+  game_console: { threshold: { metric: 'power_w', threshold: 30, hysteresis: 5 } },
+  desktop_pc: { threshold: { metric: 'power_w', threshold: 40, hysteresis: 5 } },
+  shower: { threshold: { metric: 'flow_l_min', threshold: 2 } },
+  activity_tracker: { threshold: { metric: 'steps_min', threshold: 20 } },
+  ventilation: { threshold: { metric: 'power_w', threshold: 20 }, ambient: true },
+  hot_water_tank: { threshold: { metric: 'power_w', threshold: 500 }, ambient: true },
 };
 
 /** The device types the rules declare ambient. */

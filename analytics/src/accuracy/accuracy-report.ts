@@ -233,7 +233,11 @@ export function computeAccuracy(input: AccuracyInput): AccuracyReport {
     attribution: { sessions: sessionsAttribution, events: eventsAttribution },
     transitions: { source: 'journeys-table' as const, knowable, all: compareTransitions(truthJourneys(false), derivedJourneys, typeOf) },
   };
-  const subjectShare = (a: typeof sessionsAttribution) => (a.decided.subjectRight + a.inferred.subjectRight) / Math.max(1, a.decided.count + a.inferred.count);
+  // As each share: 1 when there is nothing to count (a fleet that sends no events).
+  const subjectShare = (a: typeof sessionsAttribution) => {
+    const count = a.decided.count + a.inferred.count;
+    return count === 0 ? 1 : (a.decided.subjectRight + a.inferred.subjectRight) / count;
+  };
   return {
     ...report,
     targets: [

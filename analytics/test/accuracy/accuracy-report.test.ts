@@ -165,6 +165,12 @@ describe('the accuracy report', () => {
     // Bob's shower is in the truth's journeys of every real user, never in the knowable ones.
     expect(report.transitions.all.truthTotal).toBe(report.transitions.knowable.truthTotal);
   });
+
+  it('meets the event targets when no device sends events (telemetry-only fleets): nothing to attribute, nothing wrong', () => {
+    const report = computeAccuracy(input([coffee, brush, shower, tv].map((t) => derivedOf(t))));
+    expect(report.attribution.events.decided.count + report.attribution.events.inferred.count).toBe(0);
+    expect(report.targets.filter((t) => !t.met).map((t) => t.name)).toEqual([]);
+  });
 });
 
 describe('transitions', () => {

@@ -3,7 +3,10 @@ import { extname } from 'node:path';
 import { ParcoursError, errorCodes } from '@parcours/contracts';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { careHome } from '../scenarios/care-home.js';
 import { city } from '../scenarios/city.js';
+import { coworking } from '../scenarios/coworking.js';
+import { meteredHome } from '../scenarios/metered-home.js';
 import { small } from '../scenarios/small.js';
 import { worldSchema, type World, type WorldInput } from './schema.js';
 
@@ -13,6 +16,9 @@ export const builtInScenarios: Readonly<Record<string, WorldInput>> = {
   get city(): WorldInput {
     return city();
   },
+  'care-home': careHome,
+  coworking,
+  'metered-home': meteredHome,
 };
 
 /** Validates a world; every problem is reported with its path (`devices[3].owner: no subject "x"`). */

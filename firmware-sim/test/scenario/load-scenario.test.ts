@@ -55,7 +55,7 @@ describe('loadScenario', () => {
   });
 
   it('rejects an unknown name, a missing file and unparsable text', async () => {
-    await expect(loadScenario('huge')).rejects.toThrow(/neither a built-in scenario \(small, city\)/);
+    await expect(loadScenario('huge')).rejects.toThrow(/neither a built-in scenario \(small, city, care-home, coworking, metered-home\)/);
     await expect(loadScenario(join(dir, 'missing.json'))).rejects.toThrow(/cannot read/);
     await writeFile(join(dir, 'broken.json'), '{"name":');
     await expect(loadScenario(join(dir, 'broken.json'))).rejects.toThrow(/not valid JSON/);
