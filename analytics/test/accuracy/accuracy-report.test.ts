@@ -80,6 +80,7 @@ const input = (derived: DerivedSessionInput[], events: DerivedSessionInput[] = [
   // The derived journeys above leave out no device type: neither do those of the truth.
   journeysOf: (sessions: Parameters<typeof buildJourneys>[0]) => buildJourneys(sessions, 30 * min, () => false),
   gapMs: 30 * 60_000,
+  ambient: () => false,
   events: events.map((e) => ({ deviceId: e.deviceId, ts: e.start, subjectId: e.subjectId, subjectKind: e.subjectKind, actor: e.actor })),
 });
 
@@ -164,6 +165,12 @@ describe('the accuracy report', () => {
     expect(report.attribution.sessions.inferred).toMatchObject({ count: 2, individualRight: 2, individualShare: 1 });
     // Bob's shower is in the truth's journeys of every real user, never in the knowable ones.
     expect(report.transitions.all.truthTotal).toBe(report.transitions.knowable.truthTotal);
+  });
+
+  it('judges the inference only on sessions it is for: an ambient device is used by nobody in particular', () => {
+    const derived = [coffee, brush, shower, tv].map((t) => derivedOf(t));
+    expect(computeAccuracy(input(derived)).inference).toMatchObject({ sessions: 1, inferred: 0 });
+    expect(computeAccuracy({ ...input(derived), ambient: (type) => type === 'water_heater' }).inference).toMatchObject({ sessions: 0, inferred: 0 });
   });
 });
 
