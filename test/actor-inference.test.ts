@@ -70,27 +70,30 @@ afterAll(async () => {
 
 /** Drains between records where the case needs them in separate batches of the stream. */
 async function streamCases(): Promise<void> {
-  // home: Ana brushes her teeth, then the TV is on for 45 minutes.
-  await fleet.use('ana-brush', t0 - 3 * minute, 2);
+  // home: the TV is on for 45 minutes; Ana brushes her teeth 15 minutes into it. Ben has no personal device.
   await fleet.use('tv', t0, 45);
+  await fleet.use('ana-brush', t0 + 15 * minute, 2);
+  // The next evening, Ana brushes 5 minutes before the TV: unlikely her (0.2%), so nobody is inferred.
+  await fleet.use('ana-brush', t0 + day - 5 * minute, 2);
+  await fleet.use('tv', t0 + day, 30);
   await app.drained();
 
-  // loft: a 40-second coffee, Eve's phone used 20 s in but heard of after the machine's stop; another
-  // coffee, one minute, and Eve's phone 4 minutes after its start.
+  // loft: a 40-second coffee, Eve's phone used 15 minutes after its start, heard of after the machine's
+  // stop; another coffee, one minute, and Eve's phone 25 minutes after its start.
   const loft = t0 + 2 * day;
   await fleet.publish('loft-cm', 'events', loft, { type: 'usage.start' });
   await fleet.publish('loft-cm', 'events', loft + 40_000, { type: 'usage.stop' });
   await app.drained();
-  await fleet.event('eve-phone', loft + 20_000, 'usage.start');
+  await fleet.event('eve-phone', loft + 15 * minute, 'usage.start');
   await app.drained();
   await fleet.use('loft-cm', loft + hour, 1);
   await app.drained();
-  await fleet.event('eve-phone', loft + hour + 4 * minute, 'usage.start');
+  await fleet.event('eve-phone', loft + hour + 25 * minute, 'usage.start');
   await app.drained();
 
   // barn: Gus's watch only sent a battery reading 2 minutes before the coffee, Hana used her phone 5
-  // minutes before: she is the one active. Later, Hana rides her e-bike (its speed, no events) 3 minutes
-  // before the next coffee, while the watch reports again a minute before.
+  // minutes before: she is the one active, Gus is observed and inactive. Later, Hana rides her e-bike (its
+  // speed, no events) 3 minutes before the next coffee, while the watch reports again a minute before.
   const barn = t0 + 3 * day;
   await fleet.event('hana-phone', barn - 5 * minute, 'usage.start');
   await fleet.publish('gus-watch', 'telemetry', barn - 2 * minute, { metrics: { battery_pct: 80 } });
@@ -103,10 +106,10 @@ async function streamCases(): Promise<void> {
   // never set is filed at its receipt, months after the data replayed here.
   await fleet.publish('clockless', 'telemetry', Date.UTC(1971, 0, 1), { metrics: { power_w: 5 } });
   await app.drained();
-  // Then seven kettle sessions, each two minutes after Cleo's phone was used.
+  // Then seven kettle sessions, Cleo's phone used 12 minutes after each start.
   for (let k = 0; k < 7; k++) {
     const at = t0 + 5 * day + k * 2 * hour;
-    await fleet.event('cleo-phone', at - 2 * minute, 'usage.start');
+    await fleet.event('cleo-phone', at + 12 * minute, 'usage.start');
     await app.drained();
     await fleet.use('kettle', at, 3);
     await app.drained();
@@ -124,12 +127,20 @@ describe('inferred actor of a shared-device session', () => {
       'GET',
       `/api/v1/subjects/home/sessions?from=${iso(t0 - 1)}&to=${iso(t0 + 1)}`,
     );
-    expect(body.items).toEqual([expect.objectContaining({ deviceId: 'tv', actor: null, inferredActor: 'ana', inferenceConfidence: 0.9 })]);
+    expect(body.items).toEqual([expect.objectContaining({ deviceId: 'tv', actor: null, inferredActor: 'ana', inferenceConfidence: 0.953 })]);
+    expect(batched.get('tv')).toEqual(streamed.get('tv'));
+  });
+
+  it('infers nobody when the likeliest member is less likely than analytics.inferenceMinConfidence', () => {
+    expect(inferred('tv')).toEqual([
+      [t0, 'ana', 0.953],
+      [t0 + day, null, null],
+    ]);
     expect(batched.get('tv')).toEqual(streamed.get('tv'));
   });
 
   it('is not disabled by a clock the gateway corrected to the receive time, far ahead of the data', () => {
-    const expected = Array.from({ length: 7 }, (_, k) => [t0 + 5 * day + k * 2 * hour, 'cleo', 0.8]);
+    const expected = Array.from({ length: 7 }, (_, k) => [t0 + 5 * day + k * 2 * hour, 'cleo', 0.953]);
     expect(inferred('kettle')).toEqual(expected);
     expect(streamed.get('kettle')?.map((s) => [s.start, s.inferredActor, s.inferenceConfidence])).toEqual(expected);
     expect(batched.get('kettle')).toEqual(streamed.get('kettle'));
@@ -138,8 +149,8 @@ describe('inferred actor of a shared-device session', () => {
   it('counts activity within the window of the start whenever it arrives, before or after the session closed', () => {
     const loft = t0 + 2 * day;
     const expected = [
-      [loft, 'eve', 0.9],
-      [loft + hour, 'eve', 0.6],
+      [loft, 'eve', 0.953],
+      [loft + hour, 'eve', 0.587],
     ];
     expect(streamed.get('loft-cm')?.map((s) => [s.start, s.inferredActor, s.inferenceConfidence])).toEqual(expected);
     expect(batched.get('loft-cm')).toEqual(streamed.get('loft-cm'));
@@ -148,8 +159,8 @@ describe('inferred actor of a shared-device session', () => {
   it('counts usage as activity (events, telemetry past its session threshold), not plain telemetry readings', () => {
     const barn = t0 + 3 * day;
     const expected = [
-      [barn, 'hana', 0.5],
-      [barn + hour, 'hana', 0.7],
+      [barn, 'hana', 0.842],
+      [barn + hour, 'hana', 0.842],
     ];
     expect(streamed.get('barn-cm')?.map((s) => [s.start, s.inferredActor, s.inferenceConfidence])).toEqual(expected);
     expect(batched.get('barn-cm')).toEqual(streamed.get('barn-cm'));

@@ -122,9 +122,9 @@ beforeAll(async () => {
   await fleet.use('cm', day1 + 7 * hour, 5, 'ana');
   await fleet.use('shower', day1 + 7 * hour + 10 * minute, 10, 'ana');
   await fleet.use('cm', day1 + 7 * hour + 40 * minute, 5, 'ben');
-  await fleet.use('brush', day1 + 9 * hour + 55 * minute, 3);
-  // No actor: Ana's toothbrush, two minutes before, makes her the inferred one.
+  // No actor: Ana's toothbrush, 12 minutes after the start, makes her the inferred one.
   await fleet.use('cm', day1 + 10 * hour, 6);
+  await fleet.use('brush', day1 + 10 * hour + 12 * minute, 3);
   await fleet.use('cm', day2 + 7 * hour, 5, 'ben');
   // No actor, nobody's personal device near: unattributed.
   await fleet.use('shower', day2 + 12 * hour, 5);

@@ -146,6 +146,7 @@ export class Analytics {
       log,
       rules: this.sessionRules,
       windowMs: config.analytics.actorInferenceWindow,
+      minConfidence: config.analytics.inferenceMinConfidence,
       membersAt: (collective, t) => registry.membersAt(collective, t),
     });
   }

@@ -3,8 +3,8 @@ import type { Database } from '@parcours/gateway';
 
 /** The settings that decide what the analytics derive: a batch run with others would replace results by different ones. */
 export function derivationSettings(analytics: Config['analytics']): Record<string, unknown> {
-  const { sessionIdleTimeout, sessionMaxLength, sessionRules, journeyGap, actorInference, actorInferenceWindow, funnels } = analytics;
-  return { sessionIdleTimeout, sessionMaxLength, sessionRules, journeyGap, actorInference, actorInferenceWindow, funnels };
+  const { sessionIdleTimeout, sessionMaxLength, sessionRules, journeyGap, actorInference, actorInferenceWindow, inferenceMinConfidence, funnels } = analytics;
+  return { sessionIdleTimeout, sessionMaxLength, sessionRules, journeyGap, actorInference, actorInferenceWindow, inferenceMinConfidence, funnels };
 }
 
 /**

@@ -263,9 +263,17 @@ const sections = {
     actorInference: setting(
       booleanSetting,
       true,
-      'For a shared-device session with no actor, infer the member whose personal devices were active nearest its start (marked as inferred, with a confidence).',
+      "For a shared-device session with no actor, infer the likeliest member from the use of the members' personal devices around its start (marked as inferred, with its probability as confidence; docs/analytics.md, actor inference).",
     ),
-    actorInferenceWindow: duration('10m', 'How near the start of a session a personal device must have been active to count in the inference.'),
+    actorInferenceWindow: duration(
+      '30m',
+      "How far before or after a session's start the members' personal-device activity is read for the inference; the inference is decided once the watermark has passed the start plus this.",
+    ),
+    inferenceMinConfidence: setting(
+      z.coerce.number().min(0).max(1),
+      0.5,
+      'The probability below which no actor is inferred: the session keeps no inferred actor rather than an unlikely one.',
+    ),
     journeyGap: duration(
       '30m',
       "A subject's journey ends when none of its sessions (on its devices, or where it was the actor; ambient devices aside) starts within this time after the latest end so far.",

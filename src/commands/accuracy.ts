@@ -35,6 +35,7 @@ export function measureAccuracy(gateway: Gateway, analytics: Analytics, truth: G
     subjects,
     journeysOf: (sessions) => buildJourneys(sessions, gapMs, (type) => ambient.has(type)),
     gapMs,
+    ambient: (type) => ambient.has(type),
     toleranceMs,
   });
 }

@@ -1,7 +1,7 @@
 import type { SubjectKind } from '@parcours/contracts';
 import { z } from 'zod';
 import { eventAttribution, isDecided, sessionAttribution, type EventAttributionLike } from './attribution-accuracy.js';
-import { inferenceAccuracy } from './inference-accuracy.js';
+import { inferenceAccuracy, type InferenceAccuracy } from './inference-accuracy.js';
 import { matchSessions, scoreByDeviceType, scoreMatching, type SessionMatching } from './session-matching.js';
 import { compareTransitions, type JourneyLike } from './transition-accuracy.js';
 
@@ -140,6 +140,8 @@ export interface AccuracyInput {
   journeysOf: (sessions: JourneySession[]) => (JourneyLike & { endMs: number })[];
   /** Parcours' journey gap. */
   gapMs: number;
+  /** The device types Parcours' session rules declare ambient: no inferred actor is expected of them. */
+  ambient: (deviceType: string) => boolean;
   toleranceMs?: number;
 }
 
@@ -164,7 +166,30 @@ function unmatchedSessions(m: SessionMatching<TruthSessionInput, DerivedSessionI
   };
 }
 
-export const targets = { sessionF1: 0.99, decidedShare: 1, transitionError: 0.01 } as const;
+export const targets = { sessionF1: 0.99, decidedShare: 1, transitionError: 0.01, inferredRight: 0.8, calibrationError: 0.05, inferencesToJudge: 20 } as const;
+
+/**
+ * The inference's targets, judged only on enough inferences: with fewer, a share right or a calibration
+ * error says more about chance than about the inference, and the target is met by default.
+ */
+function inferenceTargets(i: InferenceAccuracy): AccuracyReport['targets'] {
+  const judged = i.inferred >= targets.inferencesToJudge;
+  const when = `, judged from ${targets.inferencesToJudge} inferences; ${i.inferred} here, inferred for ${(100 * i.inferredShare).toFixed(1)}% of ${i.sessions} sessions`;
+  return [
+    {
+      name: 'inferred individual right',
+      target: `≥ ${targets.inferredRight * 100}%${when}`,
+      value: i.precision,
+      met: !judged || i.precision >= targets.inferredRight,
+    },
+    {
+      name: 'inference calibration error',
+      target: `≤ ${targets.calibrationError * 100}%${when}`,
+      value: i.calibrationError,
+      met: !judged || i.calibrationError <= targets.calibrationError,
+    },
+  ];
+}
 
 export function computeAccuracy(input: AccuracyInput): AccuracyReport {
   const { fromMs, toMs, subjects } = input;
@@ -229,7 +254,7 @@ export function computeAccuracy(input: AccuracyInput): AccuracyReport {
       byDeviceType: scoreByDeviceType(m),
       unmatched: unmatchedSessions(m),
     },
-    inference: inferenceAccuracy(m.matched, kindOf),
+    inference: inferenceAccuracy(m.matched, kindOf, input.ambient),
     attribution: { sessions: sessionsAttribution, events: eventsAttribution },
     transitions: { source: 'journeys-table' as const, knowable, all: compareTransitions(truthJourneys(false), derivedJourneys, typeOf) },
   };
@@ -268,6 +293,7 @@ export function computeAccuracy(input: AccuracyInput): AccuracyReport {
         value: knowable.relativeError,
         met: knowable.relativeError <= targets.transitionError,
       },
+      ...inferenceTargets(report.inference),
     ],
   };
 }

@@ -4,7 +4,7 @@ import type { SubjectKind } from '@parcours/contracts';
 
 /**
  * The inferred actor against the truth, on the matched sessions where nothing decides who it was (a shared
- * device naming nobody) and the truth knows who really used it: how often Parcours infers (`inferredShare`),
+ * device naming nobody, not ambient) and the truth knows who really used it: how often Parcours infers (`inferredShare`),
  * how often it is then right (`precision`), and whether its confidence means what it says — the expected
  * calibration error over ten equal-width confidence bins, Σ (n_b / n) · |accuracy_b − mean confidence_b|
  * (Guo et al., 2017): 0 when, of the inferences given confidence ≈ c, a share c is right.
@@ -39,11 +39,13 @@ export interface InferenceAccuracy {
 
 const binCount = 10;
 
-export function inferenceAccuracy<T extends TruthAttributionLike, D extends InferredSessionLike & { actor: string | null }>(
+/** `ambient`: the device types Parcours infers nobody for (used by nobody in particular), left out. */
+export function inferenceAccuracy<T extends TruthAttributionLike & { deviceType: string }, D extends InferredSessionLike & { actor: string | null }>(
   pairs: readonly SessionPair<T, D>[],
   kindOf: (subjectId: string) => SubjectKind | undefined,
+  ambient: (deviceType: string) => boolean,
 ): InferenceAccuracy {
-  const judged = pairs.filter(({ truth, derived }) => !isDecided(truth, kindOf) && derived.actor === null && truth.user !== null);
+  const judged = pairs.filter(({ truth, derived }) => !isDecided(truth, kindOf) && derived.actor === null && truth.user !== null && !ambient(truth.deviceType));
   const guesses = judged.flatMap(({ truth, derived }) =>
     derived.inferredActor === null ? [] : [{ confidence: derived.inferenceConfidence ?? 0, right: derived.inferredActor === truth.user }],
   );

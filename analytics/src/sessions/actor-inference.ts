@@ -1,10 +1,11 @@
 import type { LogReader, LogRecord, ThresholdRule, UsageSession } from '@parcours/contracts';
+import { activeNear, memberPosteriors, type MemberEvidence } from './inference-model.js';
 import { isAmbient, rulesOf, thresholdTypes, type SessionRules } from './session-builder.js';
 
 /**
- * Who probably used a shared device when it did not say: the member of its collective whose personal
- * devices were in use nearest the session's start (docs/analytics.md, "Actor inference"). Marked as
- * inferred, never mixed with reported actors.
+ * Who probably used a shared device when it did not say: the likeliest member of its collective given
+ * their personal devices' use around the session's start, if likely enough (docs/analytics.md, "Actor
+ * inference"). Marked as inferred, never mixed with reported actors.
  */
 
 /** Whether a telemetry sample is past its rule's threshold: the device in use, by its type's session rule. */
@@ -24,19 +25,21 @@ export function isActivity(record: LogRecord, rules: SessionRules): boolean {
   return threshold !== null && value !== undefined && pastThreshold(threshold, Number(value));
 }
 
-/** Distance from t to each individual's nearest activity among the records. */
-export function nearestActivity(records: readonly LogRecord[], t: number, rules: SessionRules): Map<string, number> {
-  const nearest = new Map<string, number>();
+/**
+ * What the records show of each individual around t: its activity nearest t, and whether its devices sent
+ * anything at all (a battery reading says the device is there, and was not used).
+ */
+export function memberEvidence(records: readonly LogRecord[], t: number, rules: SessionRules): Map<string, MemberEvidence> {
+  const evidence = new Map<string, MemberEvidence>();
   for (const record of records) {
-    if (record.subjectKind !== 'individual' || record.subjectId === null || !isActivity(record, rules)) continue;
-    const distance = Math.abs(record.ts - t);
-    if (distance < (nearest.get(record.subjectId) ?? Number.POSITIVE_INFINITY)) nearest.set(record.subjectId, distance);
+    if (record.subjectKind !== 'individual' || record.subjectId === null) continue;
+    const seen = evidence.get(record.subjectId) ?? { offsetMs: null, observed: true };
+    const offsetMs = record.ts - t;
+    const nearer = seen.offsetMs === null || Math.abs(offsetMs) < Math.abs(seen.offsetMs);
+    evidence.set(record.subjectId, nearer && isActivity(record, rules) ? { offsetMs, observed: true } : seen);
   }
-  return nearest;
+  return evidence;
 }
-
-/** The cap of an inferred confidence: it stays a guess, however close. */
-const maxConfidence = 0.9;
 
 type Inferred = Pick<UsageSession, 'inferredActor' | 'inferenceConfidence'>;
 const none: Inferred = Object.freeze({ inferredActor: null, inferenceConfidence: null });
@@ -47,21 +50,22 @@ export function needsInference(session: UsageSession): boolean {
 }
 
 /**
- * Closeness of each member with activity within the window is `1 - distance / window`; the nearest wins,
- * with a confidence that is its closeness times its share of all candidates' closeness (two equally near
- * members: at most 0.45).
+ * The likeliest user among the members with activity near the start, with its probability
+ * (`inference-model.ts`) as the confidence; nobody when that probability is below `minConfidence`.
  */
-export function inferActor(session: UsageSession, members: readonly string[], nearest: ReadonlyMap<string, number>, windowMs: number): Inferred {
+export function inferActor(session: UsageSession, members: readonly string[], evidence: ReadonlyMap<string, MemberEvidence>, minConfidence: number): Inferred {
   if (!needsInference(session)) return none;
-  const scored = members
-    .map((id) => ({ id, distance: nearest.get(id) }))
-    .filter((c): c is { id: string; distance: number } => c.distance !== undefined && c.distance <= windowMs)
-    .map((c) => ({ id: c.id, closeness: 1 - c.distance / windowMs }))
-    .sort((a, b) => b.closeness - a.closeness || a.id.localeCompare(b.id));
-  const best = scored[0];
-  const total = scored.reduce((sum, c) => sum + c.closeness, 0);
-  if (!best || total === 0) return none;
-  return { inferredActor: best.id, inferenceConfidence: Math.round(Math.min(maxConfidence, best.closeness * (best.closeness / total)) * 1000) / 1000 };
+  const posteriors = memberPosteriors(members, evidence);
+  const active = members
+    .filter((id) => {
+      const e = evidence.get(id);
+      return e !== undefined && activeNear(e);
+    })
+    .map((id) => ({ id, p: posteriors.get(id) ?? 0 }));
+  const best = active.sort((a, b) => b.p - a.p || a.id.localeCompare(b.id))[0];
+  const confidence = best ? Math.round(best.p * 1000) / 1000 : 0;
+  if (!best || confidence === 0 || confidence < minConfidence) return none;
+  return { inferredActor: best.id, inferenceConfidence: confidence };
 }
 
 /**
@@ -78,6 +82,8 @@ export class ActorInference {
       log: LogReader;
       rules: SessionRules;
       windowMs: number;
+      /** Below this probability, no actor is inferred. */
+      minConfidence: number;
       /** Members of a collective at t, from the registry as of t. */
       membersAt: (collectiveId: string, t: number) => string[];
     },
@@ -98,11 +104,11 @@ export class ActorInference {
   /** The session with its inferred actor, or with none while the watermark has not decided it. */
   infer(session: UsageSession, watermark: number): UsageSession {
     if (!this.inferable(session) || !this.decided(session, watermark)) return { ...session, ...none };
-    const { log, rules, windowMs, membersAt } = this.deps;
+    const { log, rules, windowMs, minConfidence, membersAt } = this.deps;
     const members = membersAt(session.subjectId!, session.start);
     if (members.length === 0) return { ...session, ...none };
     const records = log.readSubjects(members, session.start - windowMs, session.start + windowMs + 1, this.withMetrics);
-    return { ...session, ...inferActor(session, members, nearestActivity(records, session.start, rules), windowMs) };
+    return { ...session, ...inferActor(session, members, memberEvidence(records, session.start, rules), minConfidence) };
   }
 
   /**

@@ -80,6 +80,7 @@ const input = (derived: DerivedSessionInput[], events: DerivedSessionInput[] = [
   // The derived journeys above leave out no device type: neither do those of the truth.
   journeysOf: (sessions: Parameters<typeof buildJourneys>[0]) => buildJourneys(sessions, 30 * min, () => false),
   gapMs: 30 * 60_000,
+  ambient: () => false,
   events: events.map((e) => ({ deviceId: e.deviceId, ts: e.start, subjectId: e.subjectId, subjectKind: e.subjectKind, actor: e.actor })),
 });
 
@@ -170,6 +171,12 @@ describe('the accuracy report', () => {
     const report = computeAccuracy(input([coffee, brush, shower, tv].map((t) => derivedOf(t))));
     expect(report.attribution.events.decided.count + report.attribution.events.inferred.count).toBe(0);
     expect(report.targets.filter((t) => !t.met).map((t) => t.name)).toEqual([]);
+  });
+
+  it('judges the inference only on sessions it is for: an ambient device is used by nobody in particular', () => {
+    const derived = [coffee, brush, shower, tv].map((t) => derivedOf(t));
+    expect(computeAccuracy(input(derived)).inference).toMatchObject({ sessions: 1, inferred: 0 });
+    expect(computeAccuracy({ ...input(derived), ambient: (type) => type === 'water_heater' }).inference).toMatchObject({ sessions: 0, inferred: 0 });
   });
 });
 

@@ -16,7 +16,7 @@ const kindOf = (id: string) => (id === 'hh' ? ('collective' as const) : ('indivi
 
 /** A matched shared-device session that names nobody, whose user was `user`, given an inferred actor. */
 const pair = (user: string, inferredActor: string | null, inferenceConfidence: number | null) => ({
-  truth: { deviceId: 'kettle', subjectId: 'hh', user, actor: null, startMs: 0, endMs: 1 },
+  truth: { deviceId: 'kettle', deviceType: 'kettle', subjectId: 'hh', user, actor: null, startMs: 0, endMs: 1 },
   derived: { actor: null as string | null, inferredActor, inferenceConfidence },
 });
 
@@ -28,7 +28,7 @@ describe('inference accuracy', () => {
       pair('ann', null, null),
       { ...pair('ann', 'ann', 0.9), derived: { actor: 'ann', inferredActor: null, inferenceConfidence: null } },
     ];
-    const r = inferenceAccuracy(pairs, kindOf);
+    const r = inferenceAccuracy(pairs, kindOf, () => false);
     expect(r).toMatchObject({ sessions: 3, inferred: 2, right: 1 });
     expect(r.inferredShare).toBeCloseTo(2 / 3);
     expect(r.precision).toBe(0.5);
@@ -41,7 +41,7 @@ describe('inference accuracy', () => {
       const confidence = random();
       return pair('ann', random() < confidence * 0.8 ? 'ann' : 'bob', confidence);
     });
-    const r = inferenceAccuracy(pairs, kindOf);
+    const r = inferenceAccuracy(pairs, kindOf, () => false);
     let reference = 0;
     for (let b = 0; b < 10; b++) {
       const inBin = pairs.filter((p) => Math.min(9, Math.floor(p.derived.inferenceConfidence! * 10)) === b);

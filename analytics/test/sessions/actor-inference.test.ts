@@ -1,10 +1,11 @@
 import type { LogReader, LogRecord, UsageSession } from '@parcours/contracts';
 import { describe, expect, it } from 'vitest';
-import { ActorInference, inferActor, isActivity, nearestActivity } from '../../src/sessions/actor-inference.js';
+import { ActorInference, inferActor, isActivity, memberEvidence } from '../../src/sessions/actor-inference.js';
+import { likelihoodRatio, memberPosteriors } from '../../src/sessions/inference-model.js';
 import { logRecord } from './log-records.js';
 
 const minute = 60_000;
-const window = 10 * minute;
+const window = 30 * minute;
 const rules = {
   idleTimeoutMs: 30 * minute,
   maxLengthMs: 24 * 60 * minute,
@@ -40,26 +41,50 @@ const shared = (actor: string | null = null, start = 60 * minute): UsageSession 
   closedBy: 'stop',
 });
 
-const infer = (session: UsageSession, members: string[], records: LogRecord[]) =>
-  inferActor(session, members, nearestActivity(records, session.start, rules), window);
+const infer = (session: UsageSession, members: string[], records: LogRecord[], minConfidence = 0.5) =>
+  inferActor(session, members, memberEvidence(records, session.start, rules), minConfidence);
 
 describe('inferActor', () => {
-  it('names the member active nearest the start, with a confidence that falls with distance and with rivals', () => {
-    const records = [personal('ana', 58 * minute), personal('ben', 45 * minute)];
-    expect(infer(shared(), ['ana', 'ben'], records)).toEqual({ inferredActor: 'ana', inferenceConfidence: 0.8 });
-    // Two members 2 minutes away, before and after the start: each as near, so neither is more than a coin toss.
-    expect(infer(shared(), ['ana', 'ben'], [...records, personal('ben', 62 * minute)])).toEqual({ inferredActor: 'ana', inferenceConfidence: 0.4 });
+  it('names the likeliest member, with its probability as the confidence', () => {
+    // Ana 15 minutes after the start, as a user's own device is; Ben 5 minutes after, as anyone's may be.
+    const records = [personal('ana', 75 * minute), personal('ben', 65 * minute)];
+    expect(infer(shared(), ['ana', 'ben'], records)).toEqual({ inferredActor: 'ana', inferenceConfidence: 0.994 });
+    // Ben as likely as Ana: a coin toss, inferred at 0.5 and not above.
+    const rivals = [personal('ana', 75 * minute), personal('ben', 72 * minute)];
+    expect(infer(shared(), ['ana', 'ben'], rivals)).toEqual({ inferredActor: 'ana', inferenceConfidence: 0.5 });
+    expect(infer(shared(), ['ana', 'ben'], rivals, 0.6)).toEqual(none);
   });
 
-  it('infers nothing when a device reported its actor, when nobody was near, or for a non-member', () => {
-    const records = [personal('ana', 59 * minute), personal('zoe', 60 * minute)];
+  it('infers nothing when a device reported its actor, when no member was active near, or for a non-member', () => {
+    const records = [personal('ana', 75 * minute), personal('zoe', 75 * minute)];
     expect(infer(shared('ben'), ['ana', 'ben'], records)).toEqual(none);
     expect(infer(shared(), ['ben'], records)).toEqual(none);
     expect(infer(shared(null, 200 * minute), ['ana'], records)).toEqual(none);
   });
 
-  it('caps the confidence: it stays a guess', () => {
-    expect(infer(shared(), ['ana'], [personal('ana', 60 * minute)]).inferenceConfidence).toBe(0.9);
+  it('infers nobody below the minimum confidence: a member unheard of may as well be the user', () => {
+    // Ana just before the start, Ben with no device: Ana is unlikely.
+    expect(infer(shared(), ['ana', 'ben'], [personal('ana', 55 * minute)])).toEqual(none);
+    expect(infer(shared(), ['ana', 'ben'], [personal('ana', 55 * minute)], 0)).toEqual({ inferredActor: 'ana', inferenceConfidence: 0.002 });
+  });
+});
+
+describe('memberPosteriors', () => {
+  it('shares the probability among the members by their likelihood ratios, an unobserved member keeping its prior', () => {
+    const evidence = new Map([
+      ['ana', { offsetMs: 15 * minute, observed: true }],
+      ['ben', { offsetMs: null, observed: true }],
+    ]);
+    const p = memberPosteriors(['ana', 'ben', 'cleo'], evidence);
+    expect([...p.values()].reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+    expect(p.get('ana')).toBeCloseTo(20.4 / (20.4 + 0.000452 + 1), 12);
+    expect(p.get('cleo')).toBeCloseTo(1 / (20.4 + 0.000452 + 1), 12);
+  });
+
+  it('weighs activity by its offset from the start in 10-minute bins, up to 30 minutes away', () => {
+    const ratio = (offsetMs: number) => likelihoodRatio({ offsetMs, observed: true });
+    expect([-25, -15, -5, 5, 15, 25, 30].map((m) => ratio(m * minute))).toEqual([0.00295, 0.00332, 0.0024, 0.115, 20.4, 1.42, 1.42]);
+    expect(ratio(31 * minute)).toBe(likelihoodRatio({ offsetMs: null, observed: true }));
   });
 });
 
@@ -72,9 +97,11 @@ describe('isActivity', () => {
     expect(isActivity(reading('ana', 'ebike', 0, { battery_pct: 80 }), rules)).toBe(false);
   });
 
-  it('leaves a watch’s battery reading out of the inference, however near', () => {
+  it('takes a watch’s battery reading for no activity, however near, but for a sign its owner was around and inactive', () => {
     const records = [personal('hana', 55 * minute), reading('gus', 'watch', 58 * minute, { battery_pct: 80 })];
-    expect(infer(shared(), ['gus', 'hana'], records)).toEqual({ inferredActor: 'hana', inferenceConfidence: 0.5 });
+    expect(infer(shared(), ['gus', 'hana'], records)).toEqual({ inferredActor: 'hana', inferenceConfidence: 0.842 });
+    // Without it, Gus may have been the user, unseen.
+    expect(infer(shared(), ['gus', 'hana'], records.slice(0, 1))).toEqual(none);
   });
 });
 
@@ -86,12 +113,13 @@ function logOf(records: LogRecord[]): LogReader {
 }
 
 describe('ActorInference', () => {
-  const inference = (records: LogRecord[]) => new ActorInference({ log: logOf(records), rules, windowMs: window, membersAt: () => ['ana', 'ben'] });
+  const inference = (records: LogRecord[]) =>
+    new ActorInference({ log: logOf(records), rules, windowMs: window, minConfidence: 0.5, membersAt: () => ['ana', 'ben'] });
 
   it('decides a session once the watermark has passed its start plus the window, from the activity on both sides of the start', () => {
-    const records = [personal('ana', 64 * minute)];
-    expect(inference(records).infer(shared(), 69 * minute)).toMatchObject(none);
-    expect(inference(records).infer(shared(), 70 * minute)).toMatchObject({ inferredActor: 'ana', inferenceConfidence: 0.6 });
+    const records = [personal('ana', 75 * minute)];
+    expect(inference(records).infer(shared(), 89 * minute)).toMatchObject(none);
+    expect(inference(records).infer(shared(), 90 * minute)).toMatchObject({ inferredActor: 'ana', inferenceConfidence: 0.953 });
   });
 
   it('infers no actor for a session of an ambient device type, used by nobody in particular', () => {
@@ -104,16 +132,16 @@ describe('ActorInference', () => {
   it('revises the stored sessions the watermark now decides, and those near activity that came after they were decided', () => {
     const stored = [shared(null, 60 * minute), shared(null, 120 * minute), shared(null, 300 * minute)];
     const listed = (from: number, to: number) => stored.filter((s) => s.start >= from && s.start < to);
-    // Activity at 62 min came before the watermark moved from 65 to 75 minutes: the session at 60 is decided now.
-    const decidedNow = inference([personal('ana', 62 * minute)]).revisions([], { before: 65 * minute, after: 75 * minute }, listed, new Set());
-    expect(decidedNow).toEqual({ before: [stored[0]], after: [{ ...stored[0], inferredActor: 'ana', inferenceConfidence: 0.8 }] });
-    // Activity at 118 min comes in when the watermark is at 400 minutes: the session at 120, decided long ago, changes.
-    const late = [personal('ben', 118 * minute)];
+    // Activity at 75 min came before the watermark moved from 85 to 95 minutes: the session at 60 is decided now.
+    const decidedNow = inference([personal('ana', 75 * minute)]).revisions([], { before: 85 * minute, after: 95 * minute }, listed, new Set());
+    expect(decidedNow).toEqual({ before: [stored[0]], after: [{ ...stored[0], inferredActor: 'ana', inferenceConfidence: 0.953 }] });
+    // Activity at 132 min comes in when the watermark is at 400 minutes: the session at 120, decided long ago, changes.
+    const late = [personal('ben', 132 * minute)];
     const revised = inference(late).revisions(late, { before: 400 * minute, after: 400 * minute }, listed, new Set());
-    expect(revised).toEqual({ before: [stored[1]], after: [{ ...stored[1], inferredActor: 'ben', inferenceConfidence: 0.8 }] });
+    expect(revised).toEqual({ before: [stored[1]], after: [{ ...stored[1], inferredActor: 'ben', inferenceConfidence: 0.953 }] });
     // Unless the batch replaces that session anyway; and a plain reading is no activity.
     expect(inference(late).revisions(late, { before: 400 * minute, after: 400 * minute }, listed, new Set([stored[1]!.id]))).toEqual({ before: [], after: [] });
-    const battery = [reading('ben', 'watch', 118 * minute, { battery_pct: 80 })];
+    const battery = [reading('ben', 'watch', 132 * minute, { battery_pct: 80 })];
     expect(inference(battery).revisions(battery, { before: 400 * minute, after: 400 * minute }, listed, new Set())).toEqual({ before: [], after: [] });
   });
 });
