@@ -127,12 +127,23 @@ describe('SessionBuilder with telemetry thresholds', () => {
 
   it("has built-in rules for the simulator's metered types, replaced as a whole by configured ones", () => {
     expect(thresholdTypes(sessionRulesFrom(configSchema.parse({}).analytics)).sort()).toEqual([
+      'activity_tracker',
       'car',
       'coffee_machine',
+      'desktop_pc',
+      'dishwasher',
       'ebike',
+      'ev_charger',
+      'game_console',
+      'hot_water_tank',
+      'kettle',
       'meeting_display',
+      'microwave',
+      'oven',
+      'shower',
       'thermostat',
       'tv',
+      'ventilation',
       'washing_machine',
       'water_heater',
     ]);
