@@ -20,27 +20,6 @@ afterEach(async () => {
   db = null;
 });
 
-function event(seq: number): NewLogRecord {
-  return {
-    deviceId: 'cm',
-    seq,
-    channel: 'events',
-    ts: seq,
-    receivedAt: seq,
-    deviceType: 'coffee_machine',
-    subjectId: null,
-    subjectKind: null,
-    subjectType: null,
-    actor: null,
-    actorRejected: false,
-    actorHint: null,
-    deviceTs: null,
-    type: 'usage.start',
-    metrics: null,
-    attrs: null,
-  };
-}
-
 function telemetry(seq: number): NewLogRecord {
   return {
     deviceId: 'meter-1',
@@ -89,7 +68,7 @@ describe('LogConsumer.exclusive', () => {
         if (records[0]!.seq === 1) await firstBatch.opened;
       },
     });
-    log.append([event(1), event(2)]);
+    log.append([telemetry(1), telemetry(2)]);
     consumer.start();
     await batchStarted.opened;
     const task = consumer.exclusive(async () => {
