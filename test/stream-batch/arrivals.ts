@@ -15,7 +15,7 @@ export interface OrderSpec {
   cut: number;
   /** The chance that the clock advances the watermark between two batches. */
   advance: number;
-  /** How many messages are delivered twice. */
+  /** The share of messages delivered twice. */
   duplicates: number;
 }
 
@@ -24,7 +24,7 @@ export const orderArb: fc.Arbitrary<OrderSpec> = fc.record({
   delayShare: fc.constantFrom(0, 0.25, 1, 1),
   cut: fc.constantFrom(0.1, 0.5, 1),
   advance: fc.constantFrom(0, 0.5, 1),
-  duplicates: fc.nat(4),
+  duplicates: fc.constantFrom(0, 0.02, 0.1),
 });
 
 export interface Delivery {
@@ -51,8 +51,12 @@ const redeliveryDelay = 5 * 60_000;
 /** The spacing of a device's replayed messages. */
 const replaySpacing = 10;
 
+/**
+ * Every draw is keyed by the message it is about (device, seq) and the order's seed, not taken in turn from
+ * one sequence: a world shrunk by a device or a use keeps the delays, cuts and clock moves of the rest.
+ */
 export function arrivals(world: World, order: OrderSpec, latenessMs: number): Arrivals {
-  const random = mulberry32(order.seed);
+  const draw = (message: WorldMessage, what: string) => uniform(`${order.seed}|${message.deviceId}|${message.seq}|${what}`);
   const byId = new Map(world.devices.map((d) => [d.id, d]));
   const replayed = new Map<string, number>();
   const deliveries: (Delivery & { tie: number })[] = [];
@@ -69,34 +73,40 @@ export function arrivals(world: World, order: OrderSpec, latenessMs: number): Ar
     } else if (device.clockAhead) {
       receivedAt = bound = message.sentAt + correctedDelay;
     } else {
-      receivedAt = message.sentAt + Math.floor(random() * order.delayShare * latenessMs);
+      receivedAt = message.sentAt + Math.floor(draw(message, 'delay') * order.delayShare * latenessMs);
       bound = message.sentAt + latenessMs;
     }
     latest = Math.max(latest, bound);
-    deliveries.push({ message, receivedAt, tie: random() });
-  }
-  // Redeliveries (QoS 1 after a lost acknowledgement): the same message again, a little later.
-  for (let n = 0; n < order.duplicates && world.messages.length > 0; n++) {
-    const original = deliveries[Math.floor(random() * deliveries.length)]!;
-    const receivedAt = original.receivedAt + Math.floor(random() * redeliveryDelay);
-    deliveries.push({ message: original.message, receivedAt, tie: random() });
+    deliveries.push({ message, receivedAt, tie: draw(message, 'tie') });
+    // A redelivery (QoS 1 after a lost acknowledgement): the same message again, a little later.
+    if (draw(message, 'duplicate') < order.duplicates)
+      deliveries.push({ message, receivedAt: receivedAt + Math.floor(draw(message, 'redelivery') * redeliveryDelay), tie: draw(message, 'tie again') });
   }
   deliveries.sort((a, b) => a.receivedAt - b.receivedAt || a.tie - b.tie);
   const batches: Batch[] = [];
   let current: Delivery[] = [];
-  for (const [k, { message, receivedAt }] of deliveries.entries()) {
+  for (const [k, { message, receivedAt, tie }] of deliveries.entries()) {
     current.push({ message, receivedAt });
     const next = deliveries[k + 1];
-    if (next && random() >= order.cut) continue;
+    const key = `${order.seed}|${message.deviceId}|${message.seq}|${tie}`;
+    if (next && uniform(`${key}|cut`) >= order.cut) continue;
     batches.push({ clock: null, deliveries: current });
     current = [];
     // Quiet until the next one arrives: the clock may move the watermark, at most to that arrival less the lateness.
-    if (next && random() < order.advance) {
-      const clock = random() < 0.3 ? next.receivedAt : receivedAt + Math.floor(random() * (next.receivedAt - receivedAt));
+    if (next && uniform(`${key}|advance`) < order.advance) {
+      const when = uniform(`${key}|when`);
+      const clock = when < 0.3 ? next.receivedAt : receivedAt + Math.floor(when * (next.receivedAt - receivedAt));
       batches.push({ clock, deliveries: [] });
     }
   }
-  return { batches: batches.filter((b) => b.clock !== null || b.deliveries.length > 0), finalClock: latest + redeliveryDelay + 1_000 };
+  return { batches, finalClock: latest + redeliveryDelay + 1_000 };
+}
+
+/** A uniform draw in [0, 1) keyed by a string (FNV-1a, then a mulberry32 step). */
+function uniform(key: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+  return mulberry32(hash)();
 }
 
 /** mulberry32: a 32-bit seeded PRNG, uniform in [0, 1). */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Analytics, analyticsMigrations, type OpenSession, type PendingJourney } from '@parcours/analytics';
 import { configSchema, type Config, type Journey, type UsageSession } from '@parcours/contracts';
-import { createGatewayMetrics, EmbeddedStore, Gateway, gatewayMigrations } from '@parcours/gateway';
+import { createGatewayMetrics, EmbeddedStore, Gateway, gatewayMigrations, type Database } from '@parcours/gateway';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 // The aggregates are pure functions of the stored sessions and journeys, computed here as the API serves them.
@@ -53,29 +53,33 @@ async function counter(metrics: Registry, name: string): Promise<number> {
   return metric?.values.reduce((sum, v) => sum + v.value, 0) ?? 0;
 }
 
+/** The analytics settings of the worlds: short timeouts, so that a few hours hold many sessions, journeys and inferences. */
+export const worldAnalytics = {
+  sessionIdleTimeout: '10m',
+  sessionMaxLength: '1h',
+  sessionRules,
+  allowedLateness: `${latenessMs}ms`,
+  actorInference: true,
+  actorInferenceWindow: '10m',
+  journeyGap: '15m',
+};
+
 function worldConfig(dir: string): Config {
   return configSchema.parse({
     data: { dir, logRetention: '0s' },
     log: { level: 'error' },
     sim: { scenario: 'none' },
     gateway: { maxClockSkew: '5m', maxLateness: '7d' },
-    analytics: {
-      sessionIdleTimeout: '10m',
-      sessionMaxLength: '1h',
-      sessionRules,
-      allowedLateness: `${latenessMs}ms`,
-      // The timer that looks for a quiet log: what the watermark moves to is the test's clock, set between batches.
-      idleAdvanceAfter: '2ms',
-      actorInference: true,
-      actorInferenceWindow: '10m',
-      journeyGap: '15m',
-    },
+    // The timer that looks for a quiet log: what the watermark moves to is the test's clock, set between batches.
+    analytics: { ...worldAnalytics, idleAdvanceAfter: '2ms' },
   });
 }
 
 const everything = [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER] as const;
 
-function derived(analytics: Analytics, aggregates: AggregateStore, individualType: (id: string) => string | null): Derived {
+/** Everything the analytics left in the store `db`, and the aggregates computed from it. */
+export function derived(analytics: Analytics, db: Database, individualType: (id: string) => string | null): Derived {
+  const aggregates = new AggregateStore(db);
   const day = dayOf(worldStart);
   const sessions = aggregates.activitySessions(day, day + dayMs);
   return {
@@ -141,7 +145,6 @@ export async function streamThenBatch(world: World, arrivals: Arrivals): Promise
     now: () => clock,
   });
   const exercised: Exercised = { duplicates: 0, clockAdvances: 0, lateRederivations: 0, journeyRebuilds: 0 };
-  const aggregates = new AggregateStore(gateway.db);
   const individualType = (id: string) => gateway.asOf.subjectType(id);
   /** Waits for a condition of the stream, failing at once on an error it logged (a failed batch would be retried forever). */
   const until = async (condition: () => boolean) => {
@@ -166,14 +169,14 @@ export async function streamThenBatch(world: World, arrivals: Arrivals): Promise
       exercised.duplicates += outcomes.filter((o) => o === 'duplicate').length;
     }
     await advanceClock(arrivals.finalClock);
-    const streamed = derived(parcours, aggregates, individualType);
+    const streamed = derived(parcours, gateway.db, individualType);
     exercised.lateRederivations = await counter(metrics, 'parcours_analytics_late_rederivations_total');
     exercised.journeyRebuilds = await counter(metrics, 'parcours_analytics_journey_rebuilds_total');
     running = false;
     await parcours.stop();
     await parcours.runBatch({ jobs: ['sessions', 'journeys', 'aggregates'], from: worldStart - dayMs, to: worldStart + 2 * dayMs });
     if (errors.length > 0) throw new Error(`the batch logged an error: ${errors.join('\n')}`);
-    return { streamed, batched: derived(parcours, aggregates, individualType), exercised };
+    return { streamed, batched: derived(parcours, gateway.db, individualType), exercised };
   } finally {
     if (running) await parcours.stop();
     store.close();

@@ -54,6 +54,9 @@ export class JourneyJob implements SessionFollower {
       }
     }
     for (const [subject, start] of draft.drop(rederive.keys())) rederive.set(subject, Math.min(start, rederive.get(subject)!));
+    // The batch's sessions are not added for these subjects: the rebuild takes them from the store, so it
+    // starts at the earliest (one closed in the batch before a late record re-derived its device from a later one).
+    for (const session of batch.closed) for (const subject of journeySubjects([session], deps.ambient)) if (rederive.has(subject)) mark(subject, session.start);
     draft.add(batch.closed, new Set(rederive.keys()));
     const closed = draft.advance(batch.watermark, batch.open);
     const change = journeyChange(deps.baseTopic, [], [], closed, new Set());
