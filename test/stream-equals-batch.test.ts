@@ -42,22 +42,24 @@ describe('streaming gives the batch re-derivation’s results, whatever the arri
     await fc.assert(
       fc.asyncProperty(worldArb, fc.array(orderArb, { minLength: ordersPerWorld, maxLength: ordersPerWorld }), async (spec: WorldSpec, orders: OrderSpec[]) => {
         const world = buildWorld(spec);
-        if (process.env.DBG) console.log('world', Date.now(), JSON.stringify(spec), JSON.stringify(orders));
         let reference: Derived | null = null;
         for (const order of [inOrder, ...orders]) {
           const { streamed, batched, exercised } = await streamThenBatch(world, arrivals(world, order, latenessMs));
           count(streamed, exercised);
-          if (process.env.DBG) {
-            const ok = JSON.stringify(results(streamed)) === JSON.stringify(results(batched));
-            console.log('order', Date.now(), ok);
-          }
-          expect(results(streamed), `order ${JSON.stringify(order)}: the stream against the batch`).toEqual(results(batched));
-          reference ??= streamed;
           const state = (d: Derived) => ({ ...results(d), open: d.open, watermark: d.watermark });
-          expect(state(streamed), `order ${JSON.stringify(order)}: against every message in order`).toEqual(state(reference));
+          try {
+            expect(results(streamed), 'the stream against the batch').toEqual(results(batched));
+            reference ??= streamed;
+            expect(state(streamed), 'against every message in order').toEqual(state(reference));
+          } catch (error) {
+            // Printed at once: shrinking may outlast the time limit, and this case is already a counterexample.
+            console.error(`stream = batch fails: seed ${seed}, world ${JSON.stringify(spec)}, order ${JSON.stringify(order)}`);
+            throw error;
+          }
         }
       }),
-      { seed, numRuns },
+      // Shrinking a failure runs the property again and again: bounded, it reports the smallest case found by then.
+      { seed, numRuns, interruptAfterTimeLimit: 240_000 },
     );
     expect(total.lateRederivations, 'late records re-derived').toBeGreaterThan(0);
     expect(total.journeyRebuilds, 'journeys rebuilt').toBeGreaterThan(0);
@@ -106,6 +108,45 @@ describe('cases the property found', () => {
     ]);
     const { streamed, batched } = await streamThenBatch(world, oneBatch(world, [1, 2, 4, 3, 5]));
     expect(streamed.journeys.map((j) => [j.id, j.sessions])).toEqual([[`home@${worldStart}`, [`tv@${worldStart}`, `tv@${worldStart + 8 * 60_000}`]]]);
+    expect(results(streamed)).toEqual(results(batched));
+  });
+  it("holds again the journeys of a collective's members that a shared session, reopened by a late record, can still join", async () => {
+    // The washing machine's samples overlap (four uses) and arrive reordered: a run of off samples closes its
+    // session, then an on sample delayed behind them reopens it. Meanwhile the watermark passed the end of the
+    // member's ride plus the gap: the ride's journey closed, though the reopened session (no actor) may yet join it.
+    const spec: WorldSpec = {
+      collectives: [1, 2],
+      loners: 0,
+      devices: [
+        {
+          kind: 'personal-threshold',
+          variant: 1,
+          owner: 0,
+          clockAhead: false,
+          offline: null,
+          uses: [{ startMin: 98, startSec: 52, lengthMin: 69, ends: true, actor: null, interactions: 0 }],
+          readings: [],
+        },
+        {
+          kind: 'shared-threshold',
+          variant: 1,
+          owner: 0,
+          clockAhead: false,
+          offline: null,
+          uses: [
+            { startMin: 149, startSec: 1, lengthMin: 39, ends: false, actor: null, interactions: 0 },
+            { startMin: 136, startSec: 16, lengthMin: 46, ends: true, actor: null, interactions: 0 },
+            { startMin: 54, startSec: 9, lengthMin: 29, ends: true, actor: null, interactions: 0 },
+            { startMin: 112, startSec: 5, lengthMin: 74, ends: true, actor: null, interactions: 0 },
+          ],
+          readings: [117],
+        },
+      ],
+    };
+    const world = buildWorld(spec);
+    const order: OrderSpec = { seed: 1219923327, delayShare: 1, cut: 1, advance: 1, duplicates: 0.1 };
+    const { streamed, batched } = await streamThenBatch(world, arrivals(world, order, latenessMs));
+    expect(streamed.pending.map((p) => p.subjectId)).toContain('p0');
     expect(results(streamed)).toEqual(results(batched));
   });
 });
