@@ -16,7 +16,7 @@ import { buildWorld, worldArb, worldStart, type World, type WorldMessage, type W
  */
 
 const seed = Number(process.env.PARCOURS_PROPERTY_SEED ?? 20260302);
-const numRuns = Number(process.env.PARCOURS_PROPERTY_RUNS ?? 12);
+const numRuns = Number(process.env.PARCOURS_PROPERTY_RUNS ?? 20);
 /** Random orders per world, after the one with every message in time, none delayed, one per batch. */
 const ordersPerWorld = 3;
 const inOrder: OrderSpec = { seed: 0, delayShare: 0, cut: 1, advance: 0, duplicates: 0 };

@@ -177,11 +177,9 @@ export function buildWorld(spec: WorldSpec): World {
       if (use.ends) send(start + length, 'events', { type: 'usage.stop' });
     }
     for (const m of d.readings) send(at(m, 17), 'telemetry', { metrics: { battery_pct: 80 } });
-    [...sent.entries()]
-      .sort(([a], [b]) => a - b)
-      .forEach(([t, { channel, ...body }], n) =>
-        messages.push({ deviceId: id, seq: n + 1, channel, sentAt: t, ts: d.clockAhead ? t + clockAhead : t, body: body as WorldMessage['body'] }),
-      );
+    const ordered = [...sent.entries()].sort(([x], [y]) => x - y);
+    for (const [n, [t, { channel, ...body }]] of ordered.entries())
+      messages.push({ deviceId: id, seq: n + 1, channel, sentAt: t, ts: d.clockAhead ? t + clockAhead : t, body: body as WorldMessage['body'] });
   });
   return { subjects, memberships, devices, messages };
 }
