@@ -39,6 +39,8 @@ export interface AnalyticsDeps {
   logger: Logger;
   /** Where the analytics' metrics go (`/metrics`); none in batch commands. */
   metrics?: Registry;
+  /** The processing clock, which the watermark follows on a quiet log (`Date.now` unless given: tests replaying arrival times set it). */
+  now?: () => number;
 }
 
 /** How the analytics are doing, for `/healthz`. */
@@ -115,7 +117,7 @@ export class Analytics {
       collectivesAt: this.collectivesAt,
       logger: logger.child({ part: 'analytics' }),
       followers: [this.journeyJob],
-      clockAdvance: { quietMs: config.analytics.idleAdvanceAfter, latenessMs: config.analytics.allowedLateness, now: Date.now },
+      clockAdvance: { quietMs: config.analytics.idleAdvanceAfter, latenessMs: config.analytics.allowedLateness, now: deps.now ?? Date.now },
       onLate: (devices) => metrics?.lateDevices.inc(devices),
       onUnmatchedStops: (stops) => metrics?.unmatchedStops.inc(stops),
     });

@@ -86,6 +86,14 @@ export function splitJourneys(subject: Omit<PendingJourney, 'steps'>, steps: rea
   return journeys;
 }
 
+/** The subjects whose journeys an open session may still join (`JourneyBuilder.advance`): none for an ambient one. */
+export function heldBy(open: OpenSessionLike, rules: Pick<JourneyRules, 'membersAt' | 'ambient'>): string[] {
+  if (rules.ambient(open.deviceType)) return [];
+  const owner = open.subjectId === null ? [] : [open.subjectId];
+  if (open.actor !== null) return [...owner, open.actor];
+  return open.subjectKind === 'collective' && open.subjectId !== null ? [...owner, ...rules.membersAt(open.subjectId, open.start)] : owner;
+}
+
 /**
  * Streaming journeys. Closed sessions join the pending journeys of their subject and of their user;
  * a journey closes once the watermark (latest device time) is more than the gap past its end and no
@@ -169,13 +177,7 @@ export class JourneyBuilder {
    */
   private holds(open: readonly OpenSessionLike[]): Map<string, number> {
     const holdFrom = new Map<string, number>();
-    const hold = (id: string, start: number) => holdFrom.set(id, Math.min(start, holdFrom.get(id) ?? Number.POSITIVE_INFINITY));
-    for (const s of open) {
-      if (this.rules.ambient(s.deviceType)) continue;
-      if (s.subjectId !== null) hold(s.subjectId, s.start);
-      if (s.actor !== null) hold(s.actor, s.start);
-      else if (s.subjectKind === 'collective' && s.subjectId !== null) for (const member of this.rules.membersAt(s.subjectId, s.start)) hold(member, s.start);
-    }
+    for (const s of open) for (const id of heldBy(s, this.rules)) holdFrom.set(id, Math.min(s.start, holdFrom.get(id) ?? Number.POSITIVE_INFINITY));
     return holdFrom;
   }
 

@@ -4,7 +4,7 @@ import { journeyChange } from '../result-updates.js';
 import type { OpenSession } from '../sessions/session-builder.js';
 import type { FollowerCommit, SessionBatch, SessionFollower } from '../sessions/session-job.js';
 import type { SessionStore } from '../sessions/session-store.js';
-import { JourneyBuilder, type JourneyRules } from './journey-builder.js';
+import { heldBy, JourneyBuilder, type JourneyRules } from './journey-builder.js';
 import type { JourneyStore } from './journey-store.js';
 import { journeySubjects, rebuildChange, rebuildSubjectJourneys } from './rederive-journeys.js';
 
@@ -53,7 +53,14 @@ export class JourneyJob implements SessionFollower {
         if (latest && session.start <= latest.end + deps.gapMs) mark(subject, session.start);
       }
     }
+    // A re-derived device's open session may hold journeys closed while it was not open (it is again: the late
+    // record that reopened it came after them), those of its collective's members too: rebuilt, they wait again.
+    const rederivedDevices = new Set([...batch.rederived, ...batch.replaced].map((s) => s.deviceId));
+    for (const open of batch.open) if (rederivedDevices.has(open.deviceId)) for (const subject of heldBy(open, deps)) mark(subject, open.start);
     for (const [subject, start] of draft.drop(rederive.keys())) rederive.set(subject, Math.min(start, rederive.get(subject)!));
+    // The batch's sessions are not added for these subjects: the rebuild takes them from the store, so it
+    // starts at the earliest (one closed in the batch before a late record re-derived its device from a later one).
+    for (const session of batch.closed) for (const subject of journeySubjects([session], deps.ambient)) if (rederive.has(subject)) mark(subject, session.start);
     draft.add(batch.closed, new Set(rederive.keys()));
     const closed = draft.advance(batch.watermark, batch.open);
     const change = journeyChange(deps.baseTopic, [], [], closed, new Set());

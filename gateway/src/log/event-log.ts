@@ -254,9 +254,15 @@ export class EventLog implements LogReader {
     return this.db.prepare('DELETE FROM events WHERE received_at < ? AND offset <= ?').run(before, held ?? Number.MAX_SAFE_INTEGER).changes;
   }
 
-  /** The last offset given out: AUTOINCREMENT keeps it even when retention has deleted that record. */
+  /**
+   * The offset of the last record stored, or, once retention has deleted them all, the last one given out
+   * (AUTOINCREMENT keeps it). Not the sequence alone: a duplicate that `INSERT OR IGNORE` turned away takes
+   * an offset there too, and a reader that read every record would stay one behind, never caught up.
+   */
   head(): number {
-    return this.db.prepare<[], { seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'events'").get()?.seq ?? 0;
+    return this.db
+      .prepare<[], { head: number }>("SELECT COALESCE((SELECT MAX(offset) FROM events), (SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0) AS head")
+      .get()!.head;
   }
 
   count(filter: { channel?: LogRecord['channel'] } = {}): number {

@@ -49,6 +49,21 @@ describe('EventLog.readAfter', () => {
   });
 });
 
+describe('EventLog.append', () => {
+  it('is headed by the last record stored, whatever duplicates came after it: a reader that read it is caught up', () => {
+    db = openDatabase(mkdtempSync(join(tmpdir(), 'parcours-log-')));
+    migrate(db, gatewayMigrations);
+    const log = new EventLog(db);
+    expect(log.append([telemetry('tv1', 'tv', 1), telemetry('tv1', 'tv', 1)])).toEqual([true, false]);
+    expect(log.append([telemetry('tv1', 'tv', 1)])).toEqual([false]);
+    expect(log.head()).toBe(1);
+    log.append([telemetry('tv1', 'tv', 2)]);
+    const last = log.readAfter(1, 10);
+    expect(last.map((r) => r.seq)).toEqual([2]);
+    expect(log.head()).toBe(last[0]!.offset);
+  });
+});
+
 describe('EventLog.readTimeRange', () => {
   function openLog(): EventLog {
     db = openDatabase(mkdtempSync(join(tmpdir(), 'parcours-log-')));

@@ -142,3 +142,28 @@ describe('LogConsumer', () => {
     expect(events.slice(reads[1], reads[2])).toContain('turn');
   });
 });
+
+describe('LogConsumer.lag', () => {
+  it('is none once every record is handled, though a duplicate of the last one came after it', async () => {
+    db = openDatabase(mkdtempSync(join(tmpdir(), 'parcours-consumer-')));
+    migrate(db, gatewayMigrations);
+    const log = new EventLog(db);
+    const handled: number[] = [];
+    consumer = new LogConsumer({
+      name: 'test',
+      log,
+      offsets: new ConsumerOffsets(db),
+      batchSize: 10,
+      logger: pino({ level: 'silent' }),
+      handle: async (records) => void handled.push(...records.map((r) => r.seq)),
+    });
+    consumer.start();
+    log.append([telemetry(1), telemetry(2)]);
+    log.notifyAppended();
+    await consumer.caughtUp();
+    // A redelivery: the log turns it away (nothing to notify).
+    expect(log.append([telemetry(2)])).toEqual([false]);
+    expect(handled).toEqual([1, 2]);
+    expect(consumer.lag()).toBe(0);
+  });
+});
