@@ -97,6 +97,8 @@ export class ActorInference {
       minConfidence: number;
       /** Members of a collective at t, from the registry as of t. */
       membersAt: (collectiveId: string, t: number) => string[];
+      /** The fitted one unless given (a test's own). */
+      model?: InferenceModel;
     },
   ) {
     this.withMetrics = thresholdTypes(deps.rules);
@@ -115,11 +117,11 @@ export class ActorInference {
   /** The session with its inferred actor, or with none while the watermark has not decided it. */
   infer(session: UsageSession, watermark: number): UsageSession {
     if (!this.inferable(session) || !this.decided(session, watermark)) return { ...session, ...none };
-    const { log, rules, windowMs, minConfidence, membersAt } = this.deps;
+    const { log, rules, windowMs, minConfidence, membersAt, model } = this.deps;
     const members = membersAt(session.subjectId!, session.start);
     if (members.length === 0) return { ...session, ...none };
     const records = log.readSubjects(members, session.start - windowMs, session.start + windowMs + 1, this.withMetrics);
-    return { ...session, ...inferActor(session, members, memberEvidence(records, session.start, rules), minConfidence) };
+    return { ...session, ...inferActor(session, members, memberEvidence(records, session.start, rules), minConfidence, model) };
   }
 
   /**
