@@ -40,7 +40,8 @@ for (const [scenario, samples] of heldOut) {
   );
 }
 if (process.argv.includes('--write')) {
-  const source = `import type { InferenceModel } from './inference-model.js';
+  const source = `// biome-ignore-all lint/suspicious/noApproximativeNumericConstant: fitted ratios, not constants such as 1/√2
+import type { InferenceModel } from './inference-model.js';
 
 /** The model's parameters, as fitted by tools/inference-fit (docs/analytics.md, "Actor inference"). */
 export const fittedModel: InferenceModel = ${JSON.stringify(model)};

@@ -1,4 +1,4 @@
-import { builtInSessionRules, configSchema, type LogRecord } from '@parcours/contracts';
+import { configSchema, type LogRecord } from '@parcours/contracts';
 import { isAmbient, memberEvidence, sessionRulesFrom, type MemberEvidenceMap, type SessionRules } from '@parcours/analytics';
 import { generateTimeline, loadScenario, ownerAt, PlanBook, type World } from '@parcours/firmware-sim';
 

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noApproximativeNumericConstant: fitted ratios, not constants such as 1/√2
 import type { InferenceModel } from './inference-model.js';
 
 /** The model's parameters, as fitted by tools/inference-fit (docs/analytics.md, "Actor inference"). */
