@@ -45,7 +45,6 @@ const households = {
 } as const;
 
 const sessionsOf = (deviceId: string): UsageSession[] => app.analytics.sessionStore.listForDevice(deviceId, t0 - day, t0 + 30 * day, 100);
-const inferred = (deviceId: string) => sessionsOf(deviceId).map((s) => [s.start, s.inferredActor, s.inferenceConfidence]);
 const sharedDevices = Object.values(households).flatMap((h) => h.shared.map(([id]) => id));
 
 /** What the stream derived, then what the batch re-derived over the same span: both, for each case to compare. */
