@@ -1,5 +1,8 @@
 import type { LogReader, LogRecord, ThresholdRule, UsageSession } from '@parcours/contracts';
-import { activeNear, memberPosteriors, type MemberEvidence } from './inference-model.js';
+import { activeNear, memberPosteriors, type InferenceModel, type MemberEvidence } from './inference-model.js';
+import { fittedModel } from './inference-ratios.js';
+
+export type MemberEvidenceMap = Map<string, MemberEvidence>;
 import { isAmbient, rulesOf, thresholdTypes, type SessionRules } from './session-builder.js';
 
 /**
@@ -26,19 +29,21 @@ export function isActivity(record: LogRecord, rules: SessionRules): boolean {
 }
 
 /**
- * What the records show of each individual around t: its activity nearest t, and whether its devices sent
- * anything at all (a battery reading says the device is there, and was not used).
+ * What the records show of each individual around t: per type of its devices heard from, that device type's
+ * activity nearest t, or none (a battery reading says the device is there, and was not used).
  */
-export function memberEvidence(records: readonly LogRecord[], t: number, rules: SessionRules): Map<string, MemberEvidence> {
-  const evidence = new Map<string, MemberEvidence>();
+export function memberEvidence(records: readonly LogRecord[], t: number, rules: SessionRules): MemberEvidenceMap {
+  const devices = new Map<string, Map<string, number | null>>();
   for (const record of records) {
     if (record.subjectKind !== 'individual' || record.subjectId === null) continue;
-    const seen = evidence.get(record.subjectId) ?? { offsetMs: null, observed: true };
+    const ofMember = devices.get(record.subjectId) ?? new Map<string, number | null>();
+    devices.set(record.subjectId, ofMember);
+    const seen = ofMember.get(record.deviceType) ?? null;
     const offsetMs = record.ts - t;
-    const nearer = seen.offsetMs === null || Math.abs(offsetMs) < Math.abs(seen.offsetMs);
-    evidence.set(record.subjectId, nearer && isActivity(record, rules) ? { offsetMs, observed: true } : seen);
+    const nearer = seen === null || Math.abs(offsetMs) < Math.abs(seen);
+    ofMember.set(record.deviceType, nearer && isActivity(record, rules) ? offsetMs : seen);
   }
-  return evidence;
+  return new Map([...devices].map(([id, ofMember]) => [id, { devices: ofMember }]));
 }
 
 type Inferred = Pick<UsageSession, 'inferredActor' | 'inferenceConfidence'>;
@@ -53,13 +58,19 @@ export function needsInference(session: UsageSession): boolean {
  * The likeliest user among the members with activity near the start, with its probability
  * (`inference-model.ts`) as the confidence; nobody when that probability is below `minConfidence`.
  */
-export function inferActor(session: UsageSession, members: readonly string[], evidence: ReadonlyMap<string, MemberEvidence>, minConfidence: number): Inferred {
+export function inferActor(
+  session: UsageSession,
+  members: readonly string[],
+  evidence: ReadonlyMap<string, MemberEvidence>,
+  minConfidence: number,
+  model: InferenceModel = fittedModel,
+): Inferred {
   if (!needsInference(session)) return none;
-  const posteriors = memberPosteriors(members, evidence);
+  const posteriors = memberPosteriors(members, evidence, model);
   const active = members
     .filter((id) => {
       const e = evidence.get(id);
-      return e !== undefined && activeNear(e);
+      return e !== undefined && activeNear(e, model);
     })
     .map((id) => ({ id, p: posteriors.get(id) ?? 0 }));
   const best = active.sort((a, b) => b.p - a.p || a.id.localeCompare(b.id))[0];
@@ -86,6 +97,8 @@ export class ActorInference {
       minConfidence: number;
       /** Members of a collective at t, from the registry as of t. */
       membersAt: (collectiveId: string, t: number) => string[];
+      /** The fitted one unless given (a test's own). */
+      model?: InferenceModel;
     },
   ) {
     this.withMetrics = thresholdTypes(deps.rules);
@@ -104,11 +117,11 @@ export class ActorInference {
   /** The session with its inferred actor, or with none while the watermark has not decided it. */
   infer(session: UsageSession, watermark: number): UsageSession {
     if (!this.inferable(session) || !this.decided(session, watermark)) return { ...session, ...none };
-    const { log, rules, windowMs, minConfidence, membersAt } = this.deps;
+    const { log, rules, windowMs, minConfidence, membersAt, model } = this.deps;
     const members = membersAt(session.subjectId!, session.start);
     if (members.length === 0) return { ...session, ...none };
     const records = log.readSubjects(members, session.start - windowMs, session.start + windowMs + 1, this.withMetrics);
-    return { ...session, ...inferActor(session, members, memberEvidence(records, session.start, rules), minConfidence) };
+    return { ...session, ...inferActor(session, members, memberEvidence(records, session.start, rules), minConfidence, model) };
   }
 
   /**

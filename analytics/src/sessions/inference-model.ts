@@ -1,54 +1,81 @@
+import { fittedModel } from './inference-ratios.js';
+
 /**
  * The probability that each member of a collective used its shared device, from the members' personal-device
  * activity around the session's start (docs/analytics.md, "Actor inference"). Bayes' rule with a uniform
  * prior over the members: each member's evidence weighs by its likelihood ratio — how much likelier it is
  * when that member is the user than when someone else is — and the posterior of a member is its ratio over
- * the sum of all members' ratios. A member none of whose devices sent anything near the start is not
- * observed: ratio 1, its prior share kept.
- *
- * The ratios were fitted on simulated runs (scenarios `small` and `city`, seeds 1–10 and 1–3) by counting,
- * per bin of the nearest activity's offset from the start, users against other members; they were checked
- * on other seeds (4–6, 11–20).
- * They say what the simulated habits make of activity: a person's own device is used 10 to 20 minutes after
- * the shared device they used (coffee, then shower, then brushing), while someone else's falls anywhere.
+ * the sum of all members' ratios. A member's ratio is the product of those of its devices heard from near the
+ * start, each by its type: the offset of its activity nearest the start, or none. A member none of whose
+ * devices sent anything near the start is not observed: ratio 1, its prior share kept. So is a device of a
+ * type the model was not fitted on: it says nothing.
  */
 
-const binMs = 10 * 60_000;
+/** Likelihood ratios of one type of personal device. */
+export interface DeviceTypeRatios {
+  /** Per offset bin of the device's activity nearest the start (`InferenceModel.edgesMin`). */
+  offset: readonly number[];
+  /** When the device sent records near the start, none of them activity (or activity outside the bins). */
+  silent: number;
+}
 
-/** Likelihood ratio of the nearest activity, per 10-minute bin of its offset from the start: `[-30, -20)` first, `[20, 30]` last. */
-const offsetRatios = [0.00295, 0.00332, 0.0024, 0.115, 20.4, 1.42] as const;
-
-/** Likelihood ratio of a member whose devices sent records near the start, none of them activity. */
-const inactiveRatio = 0.000452;
-
-/** How far from the start activity was fitted: farther, a member counts as observed but inactive. */
-const fittedRangeMs = 3 * binMs;
+export interface InferenceModel {
+  /** Edges of the offset bins, in minutes from the start, ascending: bin i is [edges[i], edges[i+1]), the last one closed. */
+  edgesMin: readonly number[];
+  byDeviceType: Readonly<Record<string, DeviceTypeRatios>>;
+  /**
+   * The power the product of a member's ratios is raised to: below 1, it tempers evidence that the model
+   * counts as independent when it is not (the devices of one person, the habits of one household).
+   */
+  temperature: number;
+}
 
 /** What the log shows of a member around a session's start. */
 export interface MemberEvidence {
-  /** Time of the member's activity nearest the start, minus the start; null when none. */
-  offsetMs: number | null;
-  /** Whether any device of the member sent anything (activity or not) near the start. */
-  observed: boolean;
+  /** Per type of the member's devices heard from near the start: the offset of its activity nearest the start (time minus start), null when none. */
+  devices: ReadonlyMap<string, number | null>;
 }
 
-/** Whether the member was active within the range the ratios were fitted for; activity farther off is none. */
-export function activeNear(evidence: MemberEvidence): boolean {
-  return evidence.offsetMs !== null && Math.abs(evidence.offsetMs) <= fittedRangeMs;
+const minute = 60_000;
+
+/** The offset bin of an activity, or null outside the bins (no activity as far as the model goes). */
+function binOf(model: InferenceModel, offsetMs: number): number | null {
+  const edges = model.edgesMin;
+  const m = offsetMs / minute;
+  if (m < edges[0]! || m > edges.at(-1)!) return null;
+  const i = edges.findIndex((e) => e > m);
+  return i === -1 ? edges.length - 2 : i - 1;
 }
 
-export function likelihoodRatio(evidence: MemberEvidence): number {
-  if (activeNear(evidence)) {
-    const bin = Math.min(offsetRatios.length - 1, Math.floor((evidence.offsetMs! + fittedRangeMs) / binMs));
-    return offsetRatios[bin]!;
-  }
-  return evidence.observed ? inactiveRatio : 1;
+/** Whether one of the member's devices was active within the model's bins. */
+export function activeNear(evidence: MemberEvidence, model: InferenceModel = fittedModel): boolean {
+  return [...evidence.devices.values()].some((offsetMs) => offsetMs !== null && binOf(model, offsetMs) !== null);
+}
+
+/** The likelihood ratio of one device's evidence; 1 for a type the model has no ratios for. */
+export function deviceRatio(deviceType: string, offsetMs: number | null, model: InferenceModel = fittedModel): number {
+  const ratios = model.byDeviceType[deviceType];
+  if (ratios === undefined) return 1;
+  const bin = offsetMs === null ? null : binOf(model, offsetMs);
+  return bin === null ? ratios.silent : ratios.offset[bin]!;
+}
+
+export function likelihoodRatio(evidence: MemberEvidence, model: InferenceModel = fittedModel): number {
+  let product = 1;
+  for (const [deviceType, offsetMs] of evidence.devices) product *= deviceRatio(deviceType, offsetMs, model);
+  return product ** model.temperature;
 }
 
 /** Each member's probability of being the user, given the evidence of all (members with no record: not observed). */
-export function memberPosteriors(members: readonly string[], evidence: ReadonlyMap<string, MemberEvidence>): Map<string, number> {
-  const unobserved: MemberEvidence = { offsetMs: null, observed: false };
-  const ratios = members.map((id) => [id, likelihoodRatio(evidence.get(id) ?? unobserved)] as const);
+export function memberPosteriors(
+  members: readonly string[],
+  evidence: ReadonlyMap<string, MemberEvidence>,
+  model: InferenceModel = fittedModel,
+): Map<string, number> {
+  const ratios = members.map((id) => {
+    const e = evidence.get(id);
+    return [id, e === undefined ? 1 : likelihoodRatio(e, model)] as const;
+  });
   const total = ratios.reduce((sum, [, r]) => sum + r, 0);
   return new Map(ratios.map(([id, r]) => [id, total === 0 ? 0 : r / total]));
 }

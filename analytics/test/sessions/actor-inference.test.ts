@@ -15,6 +15,9 @@ const rules = {
   },
 };
 const none = { inferredActor: null, inferenceConfidence: null };
+/** A model of this test's own, in 10-minute bins: a user's phone is used 10 to 20 minutes after the start, anyone else's at any time. */
+const ratios = { offset: [0.00295, 0.00332, 0.0024, 0.115, 20.4, 1.42], silent: 0.000452 };
+const model = { edgesMin: [-30, -20, -10, 0, 10, 20, 30], byDeviceType: { phone: ratios, watch: ratios }, temperature: 1 };
 
 const ofIndividual = (subjectId: string) => ({ subjectId, subjectKind: 'individual' as const, subjectType: 'person' });
 /** A use of the individual's phone (an event). */
@@ -42,7 +45,7 @@ const shared = (actor: string | null = null, start = 60 * minute): UsageSession 
 });
 
 const infer = (session: UsageSession, members: string[], records: LogRecord[], minConfidence = 0.5) =>
-  inferActor(session, members, memberEvidence(records, session.start, rules), minConfidence);
+  inferActor(session, members, memberEvidence(records, session.start, rules), minConfidence, model);
 
 describe('inferActor', () => {
   it('names the likeliest member, with its probability as the confidence', () => {
@@ -72,19 +75,31 @@ describe('inferActor', () => {
 describe('memberPosteriors', () => {
   it('shares the probability among the members by their likelihood ratios, an unobserved member keeping its prior', () => {
     const evidence = new Map([
-      ['ana', { offsetMs: 15 * minute, observed: true }],
-      ['ben', { offsetMs: null, observed: true }],
+      ['ana', { devices: new Map([['phone', 15 * minute]]) }],
+      ['ben', { devices: new Map([['phone', null]]) }],
     ]);
-    const p = memberPosteriors(['ana', 'ben', 'cleo'], evidence);
+    const p = memberPosteriors(['ana', 'ben', 'cleo'], evidence, model);
     expect([...p.values()].reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
     expect(p.get('ana')).toBeCloseTo(20.4 / (20.4 + 0.000452 + 1), 12);
     expect(p.get('cleo')).toBeCloseTo(1 / (20.4 + 0.000452 + 1), 12);
   });
 
-  it('weighs activity by its offset from the start in 10-minute bins, up to 30 minutes away', () => {
-    const ratio = (offsetMs: number) => likelihoodRatio({ offsetMs, observed: true });
+  it('weighs activity by its offset from the start in the model’s bins, up to 30 minutes away', () => {
+    const ratio = (offsetMs: number | null) => likelihoodRatio({ devices: new Map([['phone', offsetMs]]) }, model);
     expect([-25, -15, -5, 5, 15, 25, 30].map((m) => ratio(m * minute))).toEqual([0.00295, 0.00332, 0.0024, 0.115, 20.4, 1.42, 1.42]);
-    expect(ratio(31 * minute)).toBe(likelihoodRatio({ offsetMs: null, observed: true }));
+    expect(ratio(31 * minute)).toBe(ratio(null));
+  });
+
+  it('multiplies the ratios of a member’s devices, and takes a device of a type the model has no ratios for as no evidence', () => {
+    const evidence = {
+      devices: new Map<string, number | null>([
+        ['phone', 15 * minute],
+        ['watch', null],
+        ['toaster', -5 * minute],
+      ]),
+    };
+    expect(likelihoodRatio(evidence, model)).toBeCloseTo(20.4 * 0.000452, 12);
+    expect(likelihoodRatio({ devices: new Map([['toaster', 15 * minute]]) }, model)).toBe(1);
   });
 });
 
@@ -114,7 +129,7 @@ function logOf(records: LogRecord[]): LogReader {
 
 describe('ActorInference', () => {
   const inference = (records: LogRecord[]) =>
-    new ActorInference({ log: logOf(records), rules, windowMs: window, minConfidence: 0.5, membersAt: () => ['ana', 'ben'] });
+    new ActorInference({ log: logOf(records), rules, windowMs: window, minConfidence: 0.5, membersAt: () => ['ana', 'ben'], model });
 
   it('decides a session once the watermark has passed its start plus the window, from the activity on both sides of the start', () => {
     const records = [personal('ana', 75 * minute)];

@@ -1,0 +1,51 @@
+import { writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { fitModel } from './fit-model.js';
+import { figuresOf } from './held-out.js';
+import { defaults, samplesOf, type Sample } from './samples.js';
+
+/**
+ * Fits actor inference's model (analytics/src/sessions/inference-model.ts) on simulated runs of the
+ * scenarios whose shared devices name nobody, and reports its figures on runs of other seeds:
+ * `node tools/dist/inference-fit/fit.js [--write]`; `--write` replaces inference-ratios.ts with the fit.
+ */
+
+const plan = [
+  { scenario: 'small', days: 7, fit: [101, 102, 103, 104, 105, 106], heldOut: [1, 2, 3, 4, 5, 6] },
+  { scenario: 'city', days: 1, fit: [101, 102], heldOut: [1, 2] },
+  { scenario: 'care-home', days: 7, fit: [101, 102, 103, 104, 105, 106], heldOut: [1, 2, 3, 4, 5, 6] },
+  { scenario: 'coworking', days: 7, fit: [101, 102, 103, 104, 105, 106], heldOut: [1, 2, 3, 4, 5, 6] },
+];
+const ratiosFile = fileURLToPath(new URL('../../../analytics/src/sessions/inference-ratios.ts', import.meta.url));
+
+async function samplesFor(scenario: string, seeds: readonly number[], days: number): Promise<Sample[]> {
+  const all: Sample[] = [];
+  for (const seed of seeds) all.push(...(await samplesOf(scenario, seed, days)));
+  return all;
+}
+
+const fitting: Sample[] = [];
+const heldOut = new Map<string, Sample[]>();
+for (const { scenario, days, fit, heldOut: seeds } of plan) {
+  fitting.push(...(await samplesFor(scenario, fit, days)));
+  heldOut.set(scenario, await samplesFor(scenario, seeds, days));
+}
+const model = fitModel(fitting);
+console.log(`fitted on ${fitting.length} sessions: temperature ${model.temperature}`);
+for (const [scenario, samples] of heldOut) {
+  const f = figuresOf(samples, model, defaults.inferenceMinConfidence);
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  console.log(
+    `held out ${scenario}: ${f.sessions} sessions, inferred ${f.inferred} (${pct(f.inferredShare)}), right ${pct(f.precision)}, calibration error ${f.calibrationError.toFixed(3)}`,
+  );
+}
+if (process.argv.includes('--write')) {
+  const source = `// biome-ignore-all lint/suspicious/noApproximativeNumericConstant: fitted ratios, not constants such as 1/√2
+import type { InferenceModel } from './inference-model.js';
+
+/** The model's parameters, as fitted by tools/inference-fit (docs/analytics.md, "Actor inference"). */
+export const fittedModel: InferenceModel = ${JSON.stringify(model)};
+`;
+  await writeFile(ratiosFile, source);
+  console.log(`wrote ${ratiosFile}`);
+}
