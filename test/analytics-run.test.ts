@@ -139,6 +139,30 @@ describe('parcours analytics run over the whole log gives what streaming gave', 
     expect(cli.stderr).toContain('these settings differ from those the server derived with: sessionRules, actorInference');
   });
 
+  it('refuses to run beside a running server, whose sessions and journeys in progress would overwrite its own', async () => {
+    const app = await startApp(testConfig({ data: { dir: r.dataDir }, analytics: { sessionMaxLength: '4h', sessionRules, actorInference: false } }));
+    try {
+      const cli = spawnSync('node', [bin, 'analytics', 'run', '--job', 'sessions'], {
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          PARCOURS_DATA_DIR: r.dataDir,
+          PARCOURS_LOG_FORMAT: 'json',
+          // The server's settings: nothing else would stop it.
+          PARCOURS_ANALYTICS_SESSION_MAX_LENGTH: '4h',
+          PARCOURS_ANALYTICS_SESSION_RULES: JSON.stringify(sessionRules),
+          PARCOURS_ANALYTICS_ACTOR_INFERENCE: 'false',
+        },
+      });
+      expect(cli.status).toBe(1);
+      expect(cli.stderr).toContain('PARCOURS_E_SERVER_RUNNING');
+      expect(cli.stderr).toContain('stop it first');
+      expect(cli.stderr).not.toContain('sessions: [');
+    } finally {
+      await app.stop();
+    }
+  });
+
   it('leaves every session and journey the stream decided exactly as it was, ids and fields', () => {
     const { watermark } = r.streamed;
     expect(r.batched.watermark).toBe(watermark);

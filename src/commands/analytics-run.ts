@@ -2,6 +2,7 @@ import { batchJobNames, batchJobs, type BatchJobResult, type BatchProgress } fro
 import { createInfluxWriter } from '@parcours/gateway';
 import { Command, Option } from 'commander';
 import { loadConfig } from '../config/load-config.js';
+import { refuseBesideServer } from '../lifecycle/server-presence.js';
 import { createLogger } from '../logger.js';
 import { batchAnalytics } from './batch-analytics.js';
 import { openCommandStore } from './command-store.js';
@@ -29,13 +30,15 @@ function renderProgress(p: BatchProgress | null): string | null {
 
 /**
  * `parcours analytics run`: batch jobs over a range of the durable log, on the configured store (and
- * InfluxDB, when set). Unlike `reattribute`, it opens the store beside a running server if there is one
- * (SQLite in WAL mode; the server publishes what changed from the outbox); with the server stopped,
- * integrators hear of the changes when it next starts.
+ * InfluxDB, when set), the server stopped: integrators hear of the changes from the outbox when it next starts.
  */
 export async function runAnalyticsRunCommand(options: AnalyticsRunOptions): Promise<void> {
   const jobs = options.job ?? batchJobNames;
   const config = loadConfig({ file: options.config });
+  refuseBesideServer(
+    config.data.dir,
+    () => 'a re-derivation beside it would be overwritten by the sessions and journeys it keeps in memory: stop it first (Ctrl-C), then run this again',
+  );
   const logger = createLogger({ ...config.log, level: 'warn' });
   const { gateway, store } = openCommandStore(config, logger);
   let latest: BatchProgress | null = null;

@@ -1,8 +1,6 @@
-import { join } from 'node:path';
-import { errorCodes, ParcoursError } from '@parcours/contracts';
 import { createInfluxWriter, type ReattributeProgress } from '@parcours/gateway';
 import { loadConfig } from '../config/load-config.js';
-import { presenceFile, runningServer } from '../lifecycle/server-presence.js';
+import { refuseBesideServer } from '../lifecycle/server-presence.js';
 import { createLogger } from '../logger.js';
 import { reattribute } from '../reattribute.js';
 import { batchAnalytics } from './batch-analytics.js';
@@ -20,30 +18,20 @@ function showProgress(p: ReattributeProgress): void {
   process.stderr.write(process.stderr.isTTY ? `\r${line}` : `${line}\n`);
 }
 
-/**
- * Refuses to change the store of a running server: it keeps the sessions and journeys in progress in
- * memory, would go on from them and overwrite the correction's. It takes the correction itself.
- */
-function refuseBesideServer(dataDir: string, from: number, to: number): void {
-  const server = runningServer(dataDir);
-  if (!server) return;
-  const body = JSON.stringify({ from: new Date(from).toISOString(), to: new Date(to).toISOString() });
-  throw new ParcoursError(
-    errorCodes.serverRunning,
-    `a Parcours server runs on this data folder (pid ${server.pid} on ${server.host}, since ${server.since}; if none does, delete ${join(dataDir, presenceFile)}); ` +
-      `a correction made beside it would be overwritten by what it keeps in memory. Let it make the correction, without downtime: ` +
-      `POST /api/v1/reattribute with an admin key, e.g. curl -X POST -H 'authorization: Bearer <admin key>' -H 'content-type: application/json' ` +
-      `-d '${body}' ${server.http}/api/v1/reattribute`,
-  );
-}
-
 /** `parcours reattribute --from --to`: on the configured store (and InfluxDB, when set), the server stopped. */
 export async function runReattributeCommand(options: { from: string; to: string; config?: string }): Promise<void> {
   const from = instant(options.from, '--from');
   const to = instant(options.to, '--to');
   if (to <= from) throw new Error('--to must be after --from');
   const config = loadConfig({ file: options.config });
-  refuseBesideServer(config.data.dir, from, to);
+  refuseBesideServer(config.data.dir, (server) => {
+    const body = JSON.stringify({ from: new Date(from).toISOString(), to: new Date(to).toISOString() });
+    return (
+      'a correction made beside it would be overwritten by what it keeps in memory. Let it make the correction, without downtime: ' +
+      `POST /api/v1/reattribute with an admin key, e.g. curl -X POST -H 'authorization: Bearer <admin key>' -H 'content-type: application/json' ` +
+      `-d '${body}' ${server.http}/api/v1/reattribute`
+    );
+  });
   const logger = createLogger({ ...config.log, level: 'warn' });
   const { gateway, store } = openCommandStore(config, logger);
   try {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { errorCodes, ParcoursError } from '@parcours/contracts';
 import { z } from 'zod';
 import { processRuns } from '../nodes/node-identity.js';
 
@@ -65,4 +66,18 @@ function parse(text: string): ServerPresence | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * For the commands that must not change the store beside a running server (it keeps sessions and journeys
+ * in progress in memory, would go on from them and overwrite what the command wrote): throws
+ * `PARCOURS_E_SERVER_RUNNING` naming the server, with `advice` on what to do instead.
+ */
+export function refuseBesideServer(dataDir: string, advice: (server: ServerPresence) => string): void {
+  const server = runningServer(dataDir);
+  if (!server) return;
+  throw new ParcoursError(
+    errorCodes.serverRunning,
+    `a Parcours server runs on this data folder (pid ${server.pid} on ${server.host}, since ${server.since}; if none does, delete ${join(dataDir, presenceFile)}); ${advice(server)}`,
+  );
 }
