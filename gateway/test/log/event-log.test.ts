@@ -2,8 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { telemetryRecord } from './telemetry-record.js';
 import { EventLog } from '../../src/log/event-log.js';
-import type { NewLogRecord } from '@parcours/contracts';
 import { migrate, openDatabase, type Database } from '../../src/store/database.js';
 import { gatewayMigrations } from '../../src/store/migrations.js';
 
@@ -14,26 +14,7 @@ afterEach(() => {
   db = null;
 });
 
-function telemetry(deviceId: string, deviceType: string, seq: number): NewLogRecord {
-  return {
-    deviceId,
-    seq,
-    channel: 'telemetry',
-    ts: seq,
-    receivedAt: seq,
-    deviceType,
-    subjectId: null,
-    subjectKind: null,
-    subjectType: null,
-    actor: null,
-    actorRejected: false,
-    actorHint: null,
-    deviceTs: null,
-    type: null,
-    metrics: { power_w: seq },
-    attrs: null,
-  };
-}
+const telemetry = (deviceId: string, deviceType: string, seq: number) => telemetryRecord(seq, deviceId, deviceType);
 
 describe('EventLog.readAfter', () => {
   it('returns the metrics of all, none, or only the listed device types', () => {

@@ -1,11 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LogRecord, NewLogRecord } from '@parcours/contracts';
+import type { LogRecord } from '@parcours/contracts';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConsumerOffsets } from '../../src/log/consumer-offsets.js';
 import { EventLog } from '../../src/log/event-log.js';
+import { telemetryRecord } from './telemetry-record.js';
 import { LogConsumer, pageSize } from '../../src/log/log-consumer.js';
 import { migrate, openDatabase, type Database } from '../../src/store/database.js';
 import { gatewayMigrations } from '../../src/store/migrations.js';
@@ -20,26 +21,7 @@ afterEach(async () => {
   db = null;
 });
 
-function telemetry(seq: number): NewLogRecord {
-  return {
-    deviceId: 'meter-1',
-    seq,
-    channel: 'telemetry',
-    ts: seq,
-    receivedAt: seq,
-    deviceType: 'meter',
-    subjectId: null,
-    subjectKind: null,
-    subjectType: null,
-    actor: null,
-    actorRejected: false,
-    actorHint: null,
-    deviceTs: null,
-    type: null,
-    metrics: { power_w: seq },
-    attrs: null,
-  };
-}
+const telemetry = (seq: number) => telemetryRecord(seq);
 
 /** A promise and its resolver, to hold a batch or a task open until the test lets it go. */
 function gate(): { open: () => void; opened: Promise<void> } {
