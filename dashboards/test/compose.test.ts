@@ -49,7 +49,7 @@ describe('docker-compose.yml', () => {
     for (const name of ['parcours', 'simulator']) expect(service(name).build, name).toBe('.');
     expect(service('parcours').depends_on).toEqual({ influxdb: { condition: 'service_healthy' } });
     expect(service('simulator').depends_on).toEqual({ parcours: { condition: 'service_healthy' } });
-    expect(service('simulator').command).toEqual(expect.arrayContaining(['sim', '--mqtt-url', 'mqtt://parcours:1883', '--api-url', 'http://parcours:8080']));
+    expect(service('simulator').command).toEqual(expect.arrayContaining(['sim', '--broker', 'mqtt://parcours:1883', '--api', 'http://parcours:8080']));
   });
 
   it('bind-mounts only paths that exist in the repository', () => {
