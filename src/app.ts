@@ -158,7 +158,7 @@ export class ParcoursApp {
           writer: this.influx,
           registry: this.metricsRegistry,
           intervalMs: config.influx.pipelineInterval,
-          logHead: () => this.gateway.log.head(),
+          logRecords: () => this.gateway.log.count(),
           consumers: () => this.consumerStatus(),
           logger,
         })
@@ -331,7 +331,7 @@ export class ParcoursApp {
     collectDefaultMetrics({ register: this.metricsRegistry, prefix: 'parcours_' });
     new Gauge({
       name: 'parcours_log_consumer_lag',
-      help: 'Records in the durable log not yet handled, by consumer.',
+      help: 'Records stored in the durable log that a consumer has not handled yet (duplicates turned away are none).',
       labelNames: ['consumer'],
       registers,
       collect() {
@@ -349,10 +349,10 @@ export class ParcoursApp {
     });
     new Gauge({
       name: 'parcours_log_head',
-      help: 'Records in the durable log.',
+      help: 'Records stored in the durable log (duplicates turned away are none; retention removes the oldest).',
       registers,
       collect() {
-        this.set(app.gateway.log.head());
+        this.set(app.gateway.log.count());
       },
     });
     new Gauge({

@@ -41,11 +41,11 @@ async function totals<K extends string>(registry: Registry, names: Record<K, str
  * Writes the pipeline's own health to InfluxDB (measurement `pipeline`) at an interval, so the fleet
  * dashboard can show ingest rates and how far each log reader is behind next to the data itself. Points,
  * all at the same time and tagged with the node:
- * - `stage=ingest`: the gateway's counter totals and the log's head;
+ * - `stage=ingest`: the gateway's counter totals and the records stored in the log;
  * - `stage=broker`: MQTT connections (all listeners) and devices whose last status is online, when this
  *   node runs the embedded broker (its gauges are in the registry);
  * - `stage=quarantine`, one per reason code met so far: `quarantined`, with a `reason` tag;
- * - one per log reader, its stage named after it: lag and last batch time.
+ * - one per log reader, its stage named after it: the records it has still to handle, its lag in seconds and last batch time.
  */
 export class PipelineReporter {
   private timer: NodeJS.Timeout | null = null;
@@ -56,7 +56,8 @@ export class PipelineReporter {
       writer: InfluxWriter;
       registry: Registry;
       intervalMs: number;
-      logHead: () => number;
+      /** Records stored in the durable log. */
+      logRecords: () => number;
       consumers: () => Record<string, ConsumerStatus>;
       logger: Logger;
     },
@@ -83,7 +84,7 @@ export class PipelineReporter {
       intFields,
       timestampMs: now,
     });
-    const ingest = point('ingest', { ...(await totals(registry, ingestFields)), log_depth: this.deps.logHead() });
+    const ingest = point('ingest', { ...(await totals(registry, ingestFields)), log_depth: this.deps.logRecords() });
     const broker = registry.getSingleMetric(brokerFields.connections) ? [point('broker', await totals(registry, brokerFields))] : [];
     const quarantine = (await values(registry, quarantinedByReason)).map((v) =>
       point('quarantine', { quarantined: v.value }, { [tags.reason]: String(v.labels.reason) }),

@@ -17,7 +17,7 @@ async function send(ts: number, receivedAt: number) {
     clientId: 'meter',
     username: 'meter',
   });
-  return { outcome, record: app.gateway.log.readAfter(app.gateway.log.head() - 1, 1)[0]! };
+  return { outcome, record: app.gateway.log.readAfter(app.gateway.log.lastOffset() - 1, 1)[0]! };
 }
 
 beforeAll(async () => {

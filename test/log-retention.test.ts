@@ -32,7 +32,7 @@ describe('log retention', () => {
     app.gateway.offsets.commit('a-slow-reader', 40);
     expect(app.gateway.applyRetention(now)).toBe(5); // records received before day 10 are gone
     expect(app.gateway.log.count()).toBe(30);
-    expect(app.gateway.log.head()).toBe(40);
+    expect(app.gateway.log.lastOffset()).toBe(40);
     await app.gateway.ingest({
       topic: 'parcours/devices/meter/telemetry',
       payload: Buffer.from(JSON.stringify({ ts: now, seq: 99, metrics: { v: 1 } })),

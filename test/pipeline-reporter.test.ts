@@ -8,7 +8,7 @@ const consumers: Record<string, ConsumerStatus> = { 'influx-raw': { lag: 3, lagS
 
 function reporter(registry: Registry) {
   const writer = { write: async () => undefined } as unknown as InfluxWriter;
-  return new PipelineReporter({ writer, registry, intervalMs: 1000, logHead: () => 10, consumers: () => consumers, logger: pino({ level: 'silent' }) });
+  return new PipelineReporter({ writer, registry, intervalMs: 1000, logRecords: () => 10, consumers: () => consumers, logger: pino({ level: 'silent' }) });
 }
 
 describe('PipelineReporter', () => {

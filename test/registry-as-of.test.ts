@@ -24,7 +24,7 @@ async function ingest(deviceId: string, seq: number, ts: number, actor?: string)
     clientId: deviceId,
     username: deviceId,
   });
-  return app.gateway.log.readAfter(app.gateway.log.head() - 1, 1)[0]!;
+  return app.gateway.log.readAfter(app.gateway.log.lastOffset() - 1, 1)[0]!;
 }
 
 beforeAll(async () => {

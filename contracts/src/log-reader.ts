@@ -28,8 +28,8 @@ export interface LogReader {
   readSubjects(subjectIds: readonly string[], from: number, to: number, withMetrics?: MetricsSelection): LogRecord[];
   /** Who the events of these types with device time in `[from, to)` are attributed to, and when. */
   listOfTypes(types: readonly string[], from: number, to: number): TypedEvent[];
-  /** The last offset given out. */
-  head(): number;
+  /** Records stored after `offset`: what a reader at `offset` has still to handle. */
+  countAfter(offset: number): number;
   /** When the first record after `offset` was received: how long a reader at `offset` is behind. */
   receivedAfter(offset: number): number | null;
   /** Called after records were committed; returns the unsubscription. */

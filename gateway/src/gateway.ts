@@ -108,7 +108,7 @@ export class Gateway {
    */
   async start(): Promise<void> {
     const { config, logger } = this.options;
-    logger.info({ dataDir: config.data.dir, stored: this.log.head() }, 'gateway started');
+    logger.info({ dataDir: config.data.dir, stored: this.log.count() }, 'gateway started');
     this.keyWatch.start();
     if (config.data.logRetention <= 0) return;
     this.applyRetention();

@@ -101,6 +101,7 @@ export class EventLog implements LogReader {
   private selectAfter: Statement<[number, string, number, number], LogRow> | null = null;
   private selectTimeRange: Statement<[number, string, number, number, number, number, number]> | null = null;
   private selectSubjects: Statement<[number, string, string, number, number]> | null = null;
+  private selectCountAfter: Statement<[number], { n: number }> | null = null;
 
   constructor(private readonly db: Database) {}
 
@@ -256,13 +257,19 @@ export class EventLog implements LogReader {
 
   /**
    * The offset of the last record stored, or, once retention has deleted them all, the last one given out
-   * (AUTOINCREMENT keeps it). Not the sequence alone: a duplicate that `INSERT OR IGNORE` turned away takes
-   * an offset there too, and a reader that read every record would stay one behind, never caught up.
+   * (AUTOINCREMENT keeps it). A position, not a count: a duplicate that `INSERT OR IGNORE` turned away
+   * takes an offset too, so offsets have gaps.
    */
-  head(): number {
+  lastOffset(): number {
     return this.db
       .prepare<[], { head: number }>("SELECT COALESCE((SELECT MAX(offset) FROM events), (SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0) AS head")
       .get()!.head;
+  }
+
+  /** Records stored after `offset`: what a reader at `offset` has still to handle (the offsets' gaps are no records). */
+  countAfter(offset: number): number {
+    this.selectCountAfter ??= this.db.prepare<[number], { n: number }>('SELECT COUNT(*) AS n FROM events WHERE offset > ?');
+    return this.selectCountAfter.get(offset)!.n;
   }
 
   count(filter: { channel?: LogRecord['channel'] } = {}): number {

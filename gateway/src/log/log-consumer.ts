@@ -64,8 +64,9 @@ export class LogConsumer {
     return { lag: this.lag(), lagSeconds: oldest === null ? 0 : Math.max(0, (now - oldest) / 1000), lastBatchMs: this.lastBatchMs, failing: this.failing };
   }
 
+  /** Stored records after this reader's offset. */
   lag(): number {
-    return this.options.log.head() - this.offset;
+    return this.options.log.countAfter(this.offset);
   }
 
   start(): void {

@@ -31,17 +31,31 @@ describe('EventLog.readAfter', () => {
 });
 
 describe('EventLog.append', () => {
-  it('is headed by the last record stored, whatever duplicates came after it: a reader that read it is caught up', () => {
+  it('ends at the offset of the last record stored, whatever duplicates came after it: a reader that read it is caught up', () => {
     db = openDatabase(mkdtempSync(join(tmpdir(), 'parcours-log-')));
     migrate(db, gatewayMigrations);
     const log = new EventLog(db);
     expect(log.append([telemetry('tv1', 'tv', 1), telemetry('tv1', 'tv', 1)])).toEqual([true, false]);
     expect(log.append([telemetry('tv1', 'tv', 1)])).toEqual([false]);
-    expect(log.head()).toBe(1);
+    expect(log.lastOffset()).toBe(1);
     log.append([telemetry('tv1', 'tv', 2)]);
     const last = log.readAfter(1, 10);
     expect(last.map((r) => r.seq)).toEqual([2]);
-    expect(log.head()).toBe(last[0]!.offset);
+    expect(log.lastOffset()).toBe(last[0]!.offset);
+  });
+});
+
+describe('EventLog.countAfter', () => {
+  it('counts the records stored after an offset, not the offsets that duplicates took', () => {
+    db = openDatabase(mkdtempSync(join(tmpdir(), 'parcours-log-')));
+    migrate(db, gatewayMigrations);
+    const log = new EventLog(db);
+    // Each redelivery takes an offset that no record holds.
+    log.append([telemetry('tv1', 'tv', 1), telemetry('tv1', 'tv', 1), telemetry('tv1', 'tv', 2), telemetry('tv1', 'tv', 2), telemetry('tv1', 'tv', 3)]);
+    const [first] = log.readAfter(0, 1);
+    expect(log.countAfter(0)).toBe(3);
+    expect(log.countAfter(first!.offset)).toBe(2);
+    expect(log.countAfter(log.lastOffset())).toBe(0);
   });
 });
 
