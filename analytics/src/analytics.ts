@@ -18,6 +18,9 @@ import { splitJourneys, type JourneyRules } from './journeys/journey-builder.js'
 import { JourneyJob } from './journeys/journey-job.js';
 import { JourneyStore } from './journeys/journey-store.js';
 import { Outbox, OutboxRelay } from './outbox/outbox.js';
+import { derivedOutputs } from './output/derived-outputs.js';
+import { InfluxCatchUp } from './output/influx-catch-up.js';
+import { InfluxPositions } from './output/influx-positions.js';
 import { ResultWriter } from './output/result-writer.js';
 import { ServedResults } from './served-results.js';
 import { ActorInference } from './sessions/actor-inference.js';
@@ -65,6 +68,8 @@ export class Analytics {
   private readonly served: ServedResults;
   /** Null when switched off. */
   private readonly inference: ActorInference | null;
+  /** Null without InfluxDB. */
+  private readonly influxCatchUp: InfluxCatchUp | null;
 
   constructor(private readonly deps: AnalyticsDeps) {
     const { config, db, log, offsets, influx, publish, logger } = deps;
@@ -77,7 +82,15 @@ export class Analytics {
     this.settings = new DerivationSettingsStore(db);
     this.outbox = new Outbox(db);
     this.relay = new OutboxRelay(this.outbox, publish, logger.child({ part: 'analytics-outbox' }));
-    this.writer = new ResultWriter({ db, influx, outbox: this.outbox, onQueued: () => this.relay.wake(), logger: logger.child({ part: 'analytics-output' }) });
+    const positions = new InfluxPositions(db);
+    this.writer = new ResultWriter({
+      db,
+      influx,
+      outbox: this.outbox,
+      positions,
+      onQueued: () => this.relay.wake(),
+      logger: logger.child({ part: 'analytics-output' }),
+    });
     this.aggregates = new AggregateJob({
       store: this.aggregateStore,
       writer: this.writer,
@@ -121,6 +134,28 @@ export class Analytics {
       onLate: (devices) => metrics?.lateDevices.inc(devices),
       onUnmatchedStops: (stops) => metrics?.unmatchedStops.inc(stops),
     });
+    this.influxCatchUp = influx
+      ? new InfluxCatchUp({
+          positions,
+          outputs: derivedOutputs({
+            sessions: this.sessionStore,
+            journeys: this.journeyStore,
+            aggregateStore: this.aggregateStore,
+            aggregates: this.aggregates,
+            writer: this.writer,
+            funnels: config.analytics.funnels,
+            betweenBatches: (task) => this.sessionJob.exclusive(task),
+          }),
+          span: () => this.resultSpan(),
+          logger: logger.child({ part: 'influx-catch-up' }),
+        })
+      : null;
+  }
+
+  /** From the oldest to the newest session start or log record (the log may have been pruned of the first, funnels read its events). */
+  private resultSpan(): { from: number; to: number } | null {
+    const spans = [this.sessionStore.startSpan(), this.deps.log.timeSpan()].filter((s) => s !== null);
+    return spans.length === 0 ? null : { from: Math.min(...spans.map((s) => s.from)), to: Math.max(...spans.map((s) => s.to)) + 1 };
   }
 
   /** The registry's type of an individual, for the journeys of someone using another subject's device. */
@@ -163,10 +198,13 @@ export class Analytics {
     this.relay.start();
     this.journeyJob.start();
     this.sessionJob.start();
+    // Last: it rewrites between the stream's batches what InfluxDB lacks of the store.
+    this.influxCatchUp?.start();
   }
 
-  /** Stops in reverse: the jobs, then the relay (what it has not published waits in the outbox), then the aggregates' last run. */
+  /** Stops in reverse: the catch-up of InfluxDB, the jobs, then the relay (what it has not published waits in the outbox), then the aggregates' last run. */
   async stop(): Promise<void> {
+    await this.influxCatchUp?.stop();
     await this.sessionJob.stop();
     await this.relay.stop();
     // Last: recomputes the days the final batches changed.

@@ -64,4 +64,10 @@ export const analyticsMigrations: readonly Migration[] = [
     name: 'analytics-008-device-memory',
     sql: 'ALTER TABLE device_frontiers ADD COLUMN memory TEXT;',
   },
+  {
+    // How far each derived output has been written to InfluxDB from the store: a data folder that ran
+    // without InfluxDB, or a funnel declared later, catches up from here.
+    name: 'analytics-009-influx-catch-up',
+    sql: 'CREATE TABLE influx_catch_up (output TEXT PRIMARY KEY, definition TEXT NOT NULL, written_to INTEGER, complete INTEGER NOT NULL);',
+  },
 ];

@@ -5,7 +5,7 @@ import type { ResultWriter } from '../output/result-writer.js';
 import { computeFunnel, type Occurrence } from '../funnels/funnel-counter.js';
 import { funnelPoints } from '../funnels/funnel-points.js';
 import { lifecyclePoints, retentionPoints } from '../retention/retention-points.js';
-import { dayMs, weekMs, weekNumber, weekOf, weekStart } from '../calendar.js';
+import { dayMs, dayOf, weekMs, weekNumber, weekOf, weekStart } from '../calendar.js';
 import { computeRetention, retentionCells } from '../retention/weekly-retention.js';
 import { aggregateActivity } from './activity.js';
 import { activityPoint, transitionPoint, usageHourPoint, usageSharePoints } from './aggregate-output.js';
@@ -65,9 +65,26 @@ export class AggregateJob {
   }
 
   private schedule(withRetention: boolean): Promise<void> {
-    const run = this.running.catch(() => undefined).then(() => this.run(this.abort.signal, withRetention));
+    return this.inTurn(() => this.run(this.abort.signal, withRetention));
+  }
+
+  /** Runs `task` after the run in progress and before the next, which then sees the days it left stale. */
+  private inTurn(task: () => Promise<void>): Promise<void> {
+    const run = this.running.catch(() => undefined).then(task);
     this.running = run;
     return run;
+  }
+
+  /** Replaces a funnel's points of the entry days in `[from, to)` by the store's (a funnel InfluxDB lacks), between two runs. */
+  rewriteFunnel(funnel: Funnel, from: number, to: number, signal: AbortSignal): Promise<void> {
+    return this.inTurn(async () => {
+      for (let day = dayOf(from); day < to; day += dayMs) await this.replaceFunnelDay(funnel, day, signal);
+    });
+  }
+
+  private async replaceFunnelDay(funnel: Funnel, day: number, signal: AbortSignal): Promise<void> {
+    const result = computeFunnel(funnel, day, day + dayMs, this.deps.funnelOccurrences(funnel, day, day + dayMs));
+    await this.replace(measurements.funnel, { [tags.funnel]: funnel.name }, day, day + dayMs, funnelPoints(day, result), signal);
   }
 
   async stop(): Promise<void> {
@@ -160,10 +177,7 @@ export class AggregateJob {
     // funnels entered up to a window before it.
     for (const funnel of this.deps.funnels) {
       const entryDays = new Set(stale.flatMap(({ day }) => Array.from({ length: Math.ceil(funnel.window / dayMs) + 1 }, (_, k) => day - k * dayMs)));
-      for (const day of entryDays) {
-        const result = computeFunnel(funnel, day, day + dayMs, this.deps.funnelOccurrences(funnel, day, day + dayMs));
-        await replace(measurements.funnel, { [tags.funnel]: funnel.name }, day, day + dayMs, funnelPoints(day, result));
-      }
+      for (const day of entryDays) await this.replaceFunnelDay(funnel, day, signal);
     }
   }
 }

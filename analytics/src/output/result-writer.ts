@@ -2,6 +2,7 @@ import { replaceRanges, type Database, type DeleteRange, type InfluxPoint, type 
 import type { Logger } from 'pino';
 import type { Outbox, OutboxMessage } from '../outbox/outbox.js';
 import { crashPoint } from './crash-point.js';
+import type { InfluxPositions } from './influx-positions.js';
 
 /** What new results change in the outputs: the InfluxDB series and ranges they replace, their points, and what integrators are told. */
 export interface ResultChange {
@@ -16,6 +17,8 @@ export interface ResultWriterDeps {
   db: Database;
   influx: InfluxWriter | null;
   outbox: Outbox;
+  /** Told, with the first commit without InfluxDB, that InfluxDB is now behind the store. */
+  positions: InfluxPositions;
   /** Told after a commit that queued messages: the relay publishes them now rather than at its next interval. */
   onQueued: () => void;
   logger: Logger;
@@ -28,6 +31,9 @@ export interface ResultWriterDeps {
  * exactly what was committed, even across a crash; the outbox relay publishes them.
  */
 export class ResultWriter {
+  /** Whether InfluxDB's positions have been forgotten (once is enough: nothing here sets them again). */
+  private influxBehind = false;
+
   constructor(private readonly deps: ResultWriterDeps) {}
 
   /** Whether there is an InfluxDB to write to: without one, jobs need not compute their points. */
@@ -53,12 +59,16 @@ export class ResultWriter {
    * `store` runs last: it may end by swapping a job's state in memory, which a failure before must not leave swapped.
    */
   commit(store: () => void, messages: readonly OutboxMessage[]): void {
-    const { db, outbox, onQueued } = this.deps;
+    const { db, outbox, onQueued, influx, positions } = this.deps;
     if (messages.length > 0) crashPoint('analytics-before-commit');
+    const withoutInflux = influx === null && !this.influxBehind;
     db.transaction(() => {
       if (messages.length > 0) outbox.add(messages);
+      // Committed together: a result InfluxDB misses is never taken for written.
+      if (withoutInflux) positions.forgetAll();
       store();
     })();
+    if (withoutInflux) this.influxBehind = true;
     if (messages.length === 0) return;
     crashPoint('analytics-after-commit');
     onQueued();

@@ -209,6 +209,12 @@ export class SessionStore {
       .map(toSession);
   }
 
+  /** The starts of the oldest and newest closed sessions, or null when there are none. */
+  startSpan(): { from: number; to: number } | null {
+    const row = this.db.prepare<[], { lo: number | null; hi: number | null }>('SELECT MIN(start) AS lo, MAX(start) AS hi FROM usage_sessions').get();
+    return row?.lo == null || row.hi == null ? null : { from: row.lo, to: row.hi };
+  }
+
   /** Every closed session starting in `[from, to)`, by device then start (the accuracy report reads them all). */
   listInRange(from: number, to: number): UsageSession[] {
     return this.db
