@@ -96,7 +96,8 @@ export function loadConfig(options: { env?: NodeJS.ProcessEnv; file?: string | u
     for (const issue of result.error.issues) problems.push(describeProblem(issue, fromEnv.byPath, settings, fromFile));
   }
   if (problems.length > 0 || !result.success) {
-    throw new ParcoursError(errorCodes.config, `invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    const list = problems.length === 1 ? ` ${problems[0]}` : `\n  - ${problems.join('\n  - ')}`;
+    throw new ParcoursError(errorCodes.config, `invalid configuration:${list}`);
   }
   return deepFreeze(result.data);
 }
