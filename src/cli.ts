@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { runAccuracyCommand } from './commands/accuracy.js';
 import { analyticsCommand } from './commands/analytics-run.js';
 import { certsCommand } from './commands/certs.js';
+import { dayCommand } from './commands/day.js';
 import { keysCommand } from './commands/keys.js';
 import { runReattributeCommand } from './commands/reattribute.js';
 import { runSimCommand, simOptions } from './commands/sim.js';
@@ -48,6 +49,7 @@ program
   )
   .action(runAccuracyCommand);
 
+program.addCommand(dayCommand());
 program.addCommand(analyticsCommand());
 program.addCommand(keysCommand());
 program.addCommand(certsCommand());

@@ -91,6 +91,8 @@ describe('loadConfig', () => {
     const error = failure(() => loadConfig({ env: { PARCOURS_HTTP_PORT: '', PARCOURS_DATA_DIR: '' } }));
     expect(error.message).toContain('PARCOURS_HTTP_PORT is empty: give it a value, or unset it for the default (8080)');
     expect(error.message).toContain('PARCOURS_DATA_DIR is empty');
+    // The client commands' key is no setting, and no mistake either: a shell may hold it while the server starts.
+    expect(loadConfig({ env: { PARCOURS_API_KEY: 'pk_x' } }).http.port).toBe(8080);
     // Where empty means something (no InfluxDB), it is a value.
     expect(loadConfig({ env: { INFLUX_URL: '' } }).influx.url).toBe('');
   });

@@ -3,6 +3,7 @@ import { clockRulesOf } from '@parcours/contracts';
 import { loadScenario, Simulator, type SimulationProgress, type SimulationSummary } from '@parcours/firmware-sim';
 import { loadConfig } from '../config/load-config.js';
 import { createLogger } from '../logger.js';
+import { defaultApiUrl as defaultApi } from './api-client.js';
 import { durationOption, instantOption, wholeNumberOption } from './option-values.js';
 import { bar, startProgress } from './progress.js';
 import { onShutdown } from './shutdown.js';
@@ -35,7 +36,6 @@ interface SimCommandOptions {
 }
 
 const defaultBroker = 'mqtt://localhost:1883';
-const defaultApi = 'http://localhost:8080';
 
 export function simOptions(): Option[] {
   return [

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { crashPointEnv } from '@parcours/analytics';
 import { configSchema, envName, errorCodes, listSettings, ParcoursError, type Config, type SettingInfo } from '@parcours/contracts';
 import { parse as parseYaml } from 'yaml';
+import { clientApiKeyEnv } from '../commands/api-client.js';
 import type { z } from 'zod';
 
 /** The environment variable naming a configuration file (JSON or YAML); `--config` overrides it. */
@@ -31,7 +32,7 @@ interface EnvValue {
 
 /**
  * Maps every `PARCOURS_*` / `INFLUX_*` variable that names a setting; unknown `PARCOURS_*` names (but the
- * file's and the crash tests' failpoint) are errors.
+ * file's, the client commands' API key and the crash tests' failpoint) are errors.
  */
 function readEnv(env: NodeJS.ProcessEnv): { raw: RawConfig; byPath: Map<string, EnvValue>; unknown: string[] } {
   const known = new Map<string, [string, string]>();
@@ -48,7 +49,7 @@ function readEnv(env: NodeJS.ProcessEnv): { raw: RawConfig; byPath: Map<string, 
       const [section, key] = target;
       raw[section] = { ...raw[section], [key]: value };
       byPath.set(`${section}.${key}`, { name, value });
-    } else if (name.startsWith('PARCOURS_') && name !== configFileEnv && name !== crashPointEnv) {
+    } else if (name.startsWith('PARCOURS_') && name !== configFileEnv && name !== clientApiKeyEnv && name !== crashPointEnv) {
       // INFLUX_* names are shared with other tools (the influx CLI, Telegraf), so only ours are checked.
       unknown.push(name);
     }
