@@ -1,13 +1,13 @@
 import { Command, Option } from 'commander';
-import { ParcoursError } from '@parcours/contracts';
 import { runAccuracyCommand } from './commands/accuracy.js';
 import { analyticsCommand } from './commands/analytics-run.js';
 import { certsCommand } from './commands/certs.js';
+import { dayCommand } from './commands/day.js';
 import { keysCommand } from './commands/keys.js';
 import { runReattributeCommand } from './commands/reattribute.js';
 import { runSimCommand, simOptions } from './commands/sim.js';
 import { runStartCommand } from './commands/start.js';
-import { PartStartError } from './lifecycle/parts.js';
+import { failureLine } from './failure-line.js';
 import { version } from './version.js';
 
 /** `parcours <command>`: each command has `--help`; a failure exits non-zero with its error code. */
@@ -41,7 +41,7 @@ program
   .description("Compare the derived sessions, attribution and transitions with a simulator run's ground truth (precision/recall, shares, error).")
   .requiredOption('--ground-truth <file>', 'the ground-truth file the simulator wrote (ground-truth-<from>-<to>.json)')
   .option('-c, --config <file>', 'configuration file (for the data folder)')
-  .option('--tolerance <ms>', "how far a session's start and end may be from the truth's and still match (default 0: exact)")
+  .option('--tolerance <d>', "how far a session's start and end may be from the truth's and still match, a duration such as 30s (default 0s: exact)")
   .option('--json', 'print the report as JSON')
   .option(
     '--check',
@@ -49,6 +49,7 @@ program
   )
   .action(runAccuracyCommand);
 
+program.addCommand(dayCommand());
 program.addCommand(analyticsCommand());
 program.addCommand(keysCommand());
 program.addCommand(certsCommand());
@@ -57,16 +58,3 @@ program.parseAsync().catch((error: unknown) => {
   console.error(failureLine(error));
   process.exitCode = 1;
 });
-
-/**
- * What a failed command prints: one line for a failure Parcours explains (a bad setting, a taken port,
- * another node) — the part that did not start named first — and the stack of anything unexpected.
- */
-function failureLine(error: unknown): string {
-  const explained = error instanceof PartStartError && error.cause instanceof ParcoursError ? error.cause : error;
-  if (explained instanceof ParcoursError) {
-    const part = error instanceof PartStartError ? `${error.partName}: ` : '';
-    return `parcours: ${part}${explained.message} (${explained.code})`;
-  }
-  return error instanceof Error ? (error.stack ?? error.message) : String(error);
-}

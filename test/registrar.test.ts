@@ -75,8 +75,8 @@ describe('registerWorld', () => {
   it('reports an unreachable API after its retries', async () => {
     await api.close();
     const error = await registerWorld(world, { apiUrl: api.url, apiKey: 'test-key', logger, attempts: 2 }).catch((e: unknown) => e);
-    expect((error as ParcoursError).code).toBe(errorCodes.internal);
-    expect((error as ParcoursError).message).toMatch(/unreachable/);
+    expect((error as ParcoursError).code).toBe(errorCodes.unreachable);
+    expect((error as ParcoursError).message).toMatch(/cannot reach the Parcours API at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
     api = await startApiDouble(); // afterEach closes it
   });
 });

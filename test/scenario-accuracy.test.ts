@@ -40,7 +40,7 @@ describe.each([
     world = await loadScenario(scenario);
     summary = await runFleet(app, { world, from, to, seed });
     await app.drained();
-    const tolerance = String(toleranceOf(world));
+    const tolerance = `${toleranceOf(world)}ms`;
     run = await accuracyCli(app.config.data.dir, ['--ground-truth', summary.groundTruthPath, '--tolerance', tolerance, '--json', '--check']);
     report = parseReport(run);
   });

@@ -11,21 +11,44 @@ import { builtInSessionRules, sessionRulesSchema } from './session-rules.js';
  */
 
 /** Environment values are strings: accept `true/false/1/0/yes/no` as well as real booleans from a file. */
-const booleanSetting = z.union([z.boolean(), z.stringbool()]);
-const portSetting = z.coerce.number().int().min(0).max(65535);
+const booleanSetting = z.union([z.boolean(), z.stringbool()], { error: 'not true or false (also yes/no, 1/0)' });
+
+/**
+ * A number, from a file or as text from the environment. Unlike `z.coerce`, an empty or blank text stays
+ * text and is refused: `PARCOURS_HTTP_PORT=` must not mean port 0.
+ */
+function numberSetting(error: string, check: (n: number) => boolean = () => true) {
+  return z.preprocess(
+    (value) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value),
+    z.number({ error }).refine((n) => Number.isFinite(n) && check(n), { error }),
+  );
+}
+const wholeNumber = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  numberSetting(
+    max === Number.MAX_SAFE_INTEGER ? `not a whole number ≥ ${min}` : `not a whole number from ${min} to ${max}`,
+    (n) => Number.isInteger(n) && n >= min && n <= max,
+  );
+const positiveNumber = numberSetting('not a number > 0', (n) => n > 0);
+const portSetting = numberSetting('not a port (a whole number from 0 to 65535)', (n) => Number.isInteger(n) && n >= 0 && n <= 65535);
 
 interface SettingDoc {
   description: string;
   defaultText: string;
+  /** A key or password: never repeated in messages. */
+  secret: boolean;
 }
 const docs = new WeakMap<z.ZodType, SettingDoc>();
 
-function setting<T extends z.ZodType>(type: T, defaultValue: z.input<T>, description: string, defaultText?: string) {
+function setting<T extends z.ZodType>(type: T, defaultValue: z.input<T>, description: string, defaultText?: string, secret = false) {
   // prefault: the default goes through the schema like a given value (durations are parsed, sections filled in).
   const schema = type.prefault(defaultValue as never).describe(description);
   const shown = defaultText ?? (typeof defaultValue === 'string' ? defaultValue : JSON.stringify(defaultValue));
-  docs.set(schema, { description, defaultText: shown });
+  docs.set(schema, { description, defaultText: shown, secret });
   return schema;
+}
+
+function secretSetting<T extends z.ZodType>(type: T, description: string) {
+  return setting(type, '' as z.input<T>, description, '', true);
 }
 
 /** An object setting: an object in a file, JSON text in an environment variable. */
@@ -61,9 +84,8 @@ const sections = {
   http: z.strictObject({
     host: setting(z.string().min(1), '0.0.0.0', 'Address the HTTP API listens on.'),
     port: setting(portSetting, 8080, 'Port of the HTTP API (0 picks a free port).'),
-    adminKey: setting(
-      z.union([z.literal(''), z.string().min(24)]),
-      '',
+    adminKey: secretSetting(
+      z.string().refine((key) => key === '' || key.length >= 24, 'shorter than 24 characters'),
       'An admin API key to accept, for automation (the compose stack); at least 24 characters. Empty: keys come from `parcours keys create` and the one printed at first start.',
     ),
     requestTimeout: setting(
@@ -88,23 +110,23 @@ const sections = {
       tlsCa: setting(z.string(), '', 'PEM CA whose client certificates authenticate devices (CN = device id); empty: no client certificates.'),
       wsPath: setting(z.string().regex(/^(\/.*)?$/), '/mqtt', 'Path of MQTT over WebSocket on the HTTP port; empty disables it.'),
       maxPacketSize: setting(
-        z.coerce.number().int().min(1024),
+        wholeNumber(1024),
         1_048_576,
         'Largest MQTT packet accepted (bytes); a client sending a larger one is disconnected. Payloads over `gateway.maxPayloadBytes` but under this are quarantined.',
       ),
-      maxConnections: setting(z.coerce.number().int().min(1), 100_000, 'Most clients connected at once; more get CONNACK 3 (server unavailable).'),
+      maxConnections: setting(wholeNumber(1), 100_000, 'Most clients connected at once; more get CONNACK 3 (server unavailable).'),
       connectRate: setting(
-        z.coerce.number().positive(),
+        positiveNumber,
         1000,
         'New connections accepted per second (a one-second burst); more get CONNACK 3, so a reconnect storm is spread out.',
       ),
       maxPending: setting(
-        z.coerce.number().int().min(1),
+        wholeNumber(1),
         10_000,
         'Most connections at once that have not logged in yet (TLS handshake, CONNECT awaited or being checked); more are closed at once. Leave file descriptors for `mqtt.maxConnections` plus this.',
       ),
       maxPendingPerAddress: setting(
-        z.coerce.number().int().min(1),
+        wholeNumber(1),
         100,
         'Most connections at once from one address that have not logged in yet; more from it are closed at once.',
       ),
@@ -119,17 +141,17 @@ const sections = {
         'The shorter `mqtt.connectTimeout` applied while more than half of `mqtt.maxPending` connections have not logged in: the silent ones are closed first.',
       ),
       maxInflight: setting(
-        z.coerce.number().int().min(1),
+        wholeNumber(1),
         1000,
         'QoS 1/2 messages of one client being stored at once (and QoS 2 awaiting PUBREL); a client over it is disconnected.',
       ),
       maxQueuedMessages: setting(
-        z.coerce.number().int().min(1),
+        wholeNumber(1),
         1000,
         'Messages (any QoS) on their way to one subscriber that its connection has not taken yet. When full, its oldest QoS 0 message is dropped for a new one; a QoS 1/2 message that finds no room disconnects it (a persistent session keeps its QoS 1/2 messages until it is back).',
       ),
       maxQueuedBytes: setting(
-        z.coerce.number().int().min(1024),
+        wholeNumber(1024),
         10_485_760,
         'Bytes (topics and payloads) on their way to one subscriber, as `mqtt.maxQueuedMessages` (a single larger message still gets through an empty queue).',
       ),
@@ -138,17 +160,13 @@ const sections = {
         'A connection whose send buffer stays full this long (the client reads nothing) is closed, whatever its keepalive; `0s`: never.',
       ),
       publishRate: setting(
-        z.coerce.number().positive(),
+        positiveNumber,
         100,
         'Messages per second a device may publish, all its connections together (any other client: per connection), after a burst of `mqtt.publishBurst`; faster publishes wait, and the client is not read meanwhile.',
       ),
-      publishBurst: setting(
-        z.coerce.number().int().min(1),
-        100,
-        'Messages a device may publish at once above `mqtt.publishRate`, saved up while it publishes less.',
-      ),
+      publishBurst: setting(wholeNumber(1), 100, 'Messages a device may publish at once above `mqtt.publishRate`, saved up while it publishes less.'),
       overloadBacklog: setting(
-        z.coerce.number().int().min(1),
+        wholeNumber(1),
         500,
         'Device messages waiting to be stored (all clients together) from which QoS 0 device messages are dropped and counted, until fewer wait; QoS 1/2 messages are still stored, their acknowledgement comes later.',
       ),
@@ -157,12 +175,12 @@ const sections = {
         'How long Parcours may work without a pause (its event loop not back to its timers; time the machine did not run it does not count) before QoS 0 device messages are dropped and counted, until it pauses; QoS 1/2 messages are still stored.',
       ),
       authFailureLimit: setting(
-        z.coerce.number().int().min(1),
+        wholeNumber(1),
         5,
         'Failed logins of one user name (or client id, without one) from one address within `mqtt.authFailureWindow` before that login is refused from there (CONNACK 5) until the window has passed; other logins from the address go on.',
       ),
       authFailureAddressLimit: setting(
-        z.coerce.number().int().min(1),
+        wholeNumber(1),
         100,
         'Failed logins from one address, whatever the login, within `mqtt.authFailureWindow` before every login from it is refused (CONNACK 5): stops a client trying user names, high enough for the devices behind one NAT.',
       ),
@@ -179,12 +197,12 @@ const sections = {
         '`embedded`: Parcours runs its own broker (aedes, MQTT 3.1.1). `external`: it connects as an MQTT 5 client to `externalUrl` (Mosquitto, EMQX, HiveMQ), which then authenticates devices and enforces the ACLs (see docs/external-broker.md).',
       ),
       externalUrl: setting(
-        z.union([z.literal(''), z.url({ protocol: /^(mqtts?|wss?|tcp|ssl)$/ })]),
+        z.union([z.literal(''), z.url({ protocol: /^(mqtts?|wss?|tcp|ssl)$/, error: 'not an mqtt://, mqtts://, ws:// or wss:// URL' })]),
         '',
         'URL of the external broker (`mqtt://`, `mqtts://`, `ws://`, `wss://`); required when `mode` is `external`.',
       ),
       externalUsername: setting(z.string(), '', 'User name of the gateway on the external broker.'),
-      externalPassword: setting(z.string(), '', 'Password of the gateway on the external broker.'),
+      externalPassword: secretSetting(z.string(), 'Password of the gateway on the external broker.'),
       sharedGroup: setting(
         z.string().regex(/^[^/#+]+$/),
         'parcours',
@@ -204,33 +222,28 @@ const sections = {
         'level',
         'Where the broker keeps persistent sessions, subscriptions, queued QoS 1/2 messages and retained messages: `level` in the data folder (survives a restart), `redis` at `mqtt.redisUrl` (where a standby node finds them when it takes over), `memory` (lost at restart).',
       ),
-      redisUrl: setting(
-        z.union([z.literal(''), z.url({ protocol: /^rediss?$/ })]),
-        '',
+      redisUrl: secretSetting(
+        z.union([z.literal(''), z.url({ protocol: /^rediss?$/, error: 'not a redis:// or rediss:// URL' })]),
         'Redis URL (`redis://[user:password@]host:port[/db]`) for `mqtt.persistence: redis`; it also holds the ingest lease, so only one node sharing it ingests (docs/several-nodes.md).',
       ),
     })
     .refine((mqtt) => mqtt.mode !== 'external' || mqtt.externalUrl !== '', { path: ['externalUrl'], message: 'required when mqtt.mode is external' })
     .refine((mqtt) => mqtt.persistence !== 'redis' || mqtt.redisUrl !== '', { path: ['redisUrl'], message: 'required when persistence is redis' }),
   gateway: z.strictObject({
-    maxPayloadBytes: setting(z.coerce.number().int().min(64), 65536, 'Largest device payload accepted; larger ones are quarantined.'),
-    quarantineMaxEntries: setting(
-      z.coerce.number().int().min(1),
-      100_000,
-      'Most messages kept in the quarantine; past it the oldest are dropped, counted and logged.',
-    ),
+    maxPayloadBytes: setting(wholeNumber(64), 65536, 'Largest device payload accepted; larger ones are quarantined.'),
+    quarantineMaxEntries: setting(wholeNumber(1), 100_000, 'Most messages kept in the quarantine; past it the oldest are dropped, counted and logged.'),
     quarantineMaxBytes: setting(
-      z.coerce.number().int().min(65_536),
+      wholeNumber(65_536),
       268_435_456,
       'Most bytes (payloads, topics, details) kept in the quarantine; past it the oldest messages are dropped, counted and logged, as past `quarantineMaxEntries`.',
     ),
     quarantinePrefixBytes: setting(
-      z.coerce.number().int().min(64),
+      wholeNumber(64),
       4096,
       'Of a payload larger than `maxPayloadBytes`, the quarantine keeps only the first this many bytes, with the whole size and SHA-256; such a message cannot be replayed.',
     ),
     quarantinePageBytes: setting(
-      z.coerce.number().int().min(4096),
+      wholeNumber(4096),
       1_048_576,
       'Most bytes of quarantined messages (their JSON) in one page of `GET /quarantine`: a page ends before the message that would pass it (it holds at least one) and gives the offset of the next.',
     ),
@@ -270,7 +283,7 @@ const sections = {
       "How far before or after a session's start the members' personal-device activity is read for the inference; the inference is decided once the watermark has passed the start plus this.",
     ),
     inferenceMinConfidence: setting(
-      z.coerce.number().min(0).max(1),
+      numberSetting('not a number from 0 to 1', (n) => n >= 0 && n <= 1),
       0.5,
       'The probability below which no actor is inferred: the session keeps no inferred actor rather than an unlikely one.',
     ),
@@ -295,9 +308,9 @@ const sections = {
   }),
   sim: z.strictObject({
     scenario: setting(z.string().min(1), 'small', 'Built-in fleet scenario run by `parcours start` (`none` disables it), or a scenario file.'),
-    seed: setting(z.coerce.number().int(), 1, 'Seed of the simulation: the same seed gives the same fleet and usage.'),
-    speed: setting(z.coerce.number().positive(), 60, 'How many times faster than real time the simulated clock runs until it reaches now.'),
-    apiKey: setting(z.string(), '', 'API key that `parcours sim` registers its fleet with (an admin key).'),
+    seed: setting(numberSetting('not a whole number', Number.isInteger), 1, 'Seed of the simulation: the same seed gives the same fleet and usage.'),
+    speed: setting(positiveNumber, 60, 'How many times faster than real time the simulated clock runs until it reaches now.'),
+    apiKey: secretSetting(z.string(), 'API key that `parcours sim` registers its fleet with (an admin key).'),
     backfill: duration('6h', 'How far in the past the simulated clock starts on a first run; later runs resume where it stopped.'),
   }),
   node: z.strictObject({
@@ -318,20 +331,24 @@ const sections = {
     ),
   }),
   influx: z.strictObject({
-    url: setting(z.union([z.literal(''), z.url()]), '', 'InfluxDB base URL; empty disables the InfluxDB outputs.'),
+    url: setting(
+      z.union([z.literal(''), z.url({ error: 'not a URL such as http://localhost:8086' })]),
+      '',
+      'InfluxDB base URL; empty disables the InfluxDB outputs.',
+    ),
     apiVersion: setting(
       z.enum(['auto', 'v1', 'v2']),
       'auto',
       'Write API: `v2` (/api/v2/write, InfluxDB 1.8+, 2.x, 3.x), `v1` (/write), or `auto` from the /ping version.',
     ),
-    token: setting(z.string(), '', 'API token (v2). For InfluxDB 1.8 the token is `username:password`.'),
+    token: secretSetting(z.string(), 'API token (v2). For InfluxDB 1.8 the token is `username:password`.'),
     org: setting(z.string(), '', 'Organisation (InfluxDB 2.x).'),
     bucket: setting(z.string(), '', 'Bucket (v2 API); defaults to `database/retentionPolicy`.'),
     database: setting(z.string().min(1), 'parcours', 'Database (v1 API); created when missing.'),
     retentionPolicy: setting(z.string(), '', 'Retention policy (v1 API); empty means the default one.'),
     username: setting(z.string(), '', 'User name (v1 API).'),
-    password: setting(z.string(), '', 'Password (v1 API).'),
-    batchSize: setting(z.coerce.number().int().min(1).max(50_000), 5000, 'Most points written in one request.'),
+    password: secretSetting(z.string(), 'Password (v1 API).'),
+    batchSize: setting(wholeNumber(1, 50_000), 5000, 'Most points written in one request.'),
     pipelineInterval: duration('10s', "How often the pipeline's own figures (rates, lag) are written to the `pipeline` measurement."),
   }),
 };
@@ -360,6 +377,7 @@ export interface SettingInfo {
   env: string;
   description: string;
   defaultText: string;
+  secret: boolean;
 }
 
 function snake(key: string): string {

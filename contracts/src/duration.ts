@@ -2,6 +2,9 @@ import { z } from 'zod';
 
 const unitMs = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
+/** What a duration looks like, for messages. */
+export const durationExamples = '500ms, 30s, 5m, 1h or 7d';
+
 /** Parses `500ms`, `30s`, `5m`, `1h30m`, `7d` into milliseconds; null when the text is not a duration. */
 export function parseDuration(text: string): number | null {
   const trimmed = text.trim();
@@ -14,12 +17,14 @@ export function parseDuration(text: string): number | null {
 }
 
 /** A duration written as text (`30m`) or as a number of milliseconds; decoded to milliseconds. */
-export const durationSchema = z.union([z.number().nonnegative(), z.string()]).transform((value, ctx) => {
-  if (typeof value === 'number') return value;
-  const ms = parseDuration(value);
-  if (ms === null) {
-    ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration such as 500ms, 30s, 5m, 1h or 7d` });
-    return z.NEVER;
-  }
-  return ms;
-});
+export const durationSchema = z
+  .union([z.number().nonnegative(), z.string()], { error: `not a duration such as ${durationExamples}` })
+  .transform((value, ctx) => {
+    if (typeof value === 'number') return value;
+    const ms = parseDuration(value);
+    if (ms === null) {
+      ctx.addIssue({ code: 'custom', message: `not a duration such as ${durationExamples}` });
+      return z.NEVER;
+    }
+    return ms;
+  });

@@ -42,6 +42,14 @@ export const errorCodes = {
   anotherNode: 'PARCOURS_E_ANOTHER_NODE',
   // A command that would change the store of a running server (which keeps results in progress in memory).
   serverRunning: 'PARCOURS_E_SERVER_RUNNING',
+  // A command that reads or changes a store, run on a folder that holds none (only `parcours start` creates one).
+  noStore: 'PARCOURS_E_NO_STORE',
+  // A batch command whose derivation settings differ from those the server derived with.
+  settingsDiffer: 'PARCOURS_E_SETTINGS_DIFFER',
+  // A command line the user can correct: a missing or malformed option, a file that cannot be read.
+  usage: 'PARCOURS_E_USAGE',
+  // A client command (sim, day) that cannot reach the Parcours HTTP API it was pointed at.
+  unreachable: 'PARCOURS_E_UNREACHABLE',
   influxWrite: 'PARCOURS_E_INFLUX_WRITE',
 } as const;
 

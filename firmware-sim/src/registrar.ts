@@ -71,6 +71,12 @@ async function failure(response: Response, what: string): Promise<ParcoursError>
   return new ParcoursError(statusCodes[response.status] ?? errorCodes.internal, `registering ${what}: HTTP ${response.status} ${detail}${hint}`, retryable);
 }
 
+/** What a failed fetch says: its cause's (ECONNREFUSED, bad port) rather than undici's "fetch failed". */
+function reason(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (error as Error).message;
+}
+
 export class ApiClient {
   constructor(private readonly options: RegistrarOptions) {}
 
@@ -90,10 +96,18 @@ export class ApiClient {
         error = await failure(response, what);
       } catch (cause) {
         if (cause instanceof ParcoursError) throw cause;
-        error = new ParcoursError(errorCodes.internal, `registering ${what}: ${url.origin} unreachable (${(cause as Error).message})`, true, { cause });
+        error = new ParcoursError(
+          errorCodes.unreachable,
+          `registering ${what}: cannot reach the Parcours API at ${url.origin} (${reason(cause)}): is it running there?`,
+          true,
+          {
+            cause,
+          },
+        );
       }
       if (!error.retryable || attempt >= attempts) throw error;
-      this.options.logger.warn({ err: error, attempt }, 'registration request failed, retrying');
+      // The reason alone: the stack of an expected condition says nothing to whoever reads the log.
+      this.options.logger.warn({ code: error.code, reason: error.message, attempt }, 'registration request failed, retrying');
       await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** (attempt - 1)));
     }
   }

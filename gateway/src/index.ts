@@ -9,7 +9,7 @@ export type { EventLog } from './log/event-log.js';
 export type { ConsumerOffsets } from './log/consumer-offsets.js';
 export type { InboundMessage } from './pipeline/message.js';
 export type { WriteOutcome } from './pipeline/batch-writer.js';
-export { migrate, statementCache, type Database, type Migration } from './store/database.js';
+export { migrate, statementCache, storeExists, storeFileName, type Database, type Migration } from './store/database.js';
 export { EmbeddedStore } from './store/embedded-store.js';
 export { gatewayMigrations } from './store/migrations.js';
 export { InfluxRawSink } from './sinks/influx-raw-sink.js';

@@ -7,6 +7,8 @@ import { buildJourneys, groundTruthSchema, type GroundTruth } from '@parcours/fi
 import { loadConfig } from '../config/load-config.js';
 import { createLogger } from '../logger.js';
 import { batchAnalytics } from './batch-analytics.js';
+import { durationOption } from './option-values.js';
+import { UsageError } from './usage-error.js';
 
 export interface AccuracyOptions {
   groundTruth: string;
@@ -98,16 +100,29 @@ function formatReport(r: AccuracyReport): string {
   return `${lines.join('\n')}\n`;
 }
 
+async function readGroundTruth(path: string): Promise<GroundTruth> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--ground-truth ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  try {
+    return groundTruthSchema.parse(JSON.parse(text));
+  } catch {
+    throw new UsageError(`--ground-truth ${path}: not a ground-truth file written by parcours sim (ground-truth-<from>-<to>.json)`);
+  }
+}
+
 /** `parcours accuracy --ground-truth FILE`: on the configured store, which a running Parcours may share. */
 export async function runAccuracyCommand(options: AccuracyOptions): Promise<void> {
-  const truth = groundTruthSchema.parse(JSON.parse(await readFile(options.groundTruth, 'utf8')));
-  const toleranceMs = options.tolerance === undefined ? 0 : Number(options.tolerance);
-  if (!Number.isInteger(toleranceMs) || toleranceMs < 0) throw new Error(`--tolerance: "${options.tolerance}" is not a whole number of milliseconds`);
+  const toleranceMs = options.tolerance === undefined ? 0 : durationOption(options.tolerance, '--tolerance');
   const config = loadConfig({ file: options.config });
   const logger = createLogger({ ...config.log, level: 'warn' });
   const { gateway, store } = openCommandStore(config, logger);
   let report: AccuracyReport;
   try {
+    const truth = await readGroundTruth(options.groundTruth);
     const analytics = batchAnalytics(config, gateway, null, logger);
     report = measureAccuracy(gateway, analytics, truth, toleranceMs);
   } finally {

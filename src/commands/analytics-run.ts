@@ -6,7 +6,9 @@ import { refuseBesideServer } from '../lifecycle/server-presence.js';
 import { createLogger } from '../logger.js';
 import { batchAnalytics } from './batch-analytics.js';
 import { openCommandStore } from './command-store.js';
+import { durationOption, instantOption, rangeOptions } from './option-values.js';
 import { bar, startProgress } from './progress.js';
+import { settingsDiffer } from './settings-differ.js';
 
 export interface AnalyticsRunOptions {
   from?: string;
@@ -15,12 +17,6 @@ export interface AnalyticsRunOptions {
   config?: string;
   progressEvery?: string;
   settingsChanged?: boolean;
-}
-
-function instant(text: string, flag: string): number {
-  const ms = Date.parse(text);
-  if (Number.isNaN(ms)) throw new Error(`${flag}: "${text}" is not an ISO 8601 date-time`);
-  return ms;
 }
 
 function renderProgress(p: BatchProgress | null): string | null {
@@ -34,6 +30,9 @@ function renderProgress(p: BatchProgress | null): string | null {
  */
 export async function runAnalyticsRunCommand(options: AnalyticsRunOptions): Promise<void> {
   const jobs = options.job ?? batchJobNames;
+  const from = options.from === undefined ? undefined : instantOption(options.from, '--from');
+  const to = options.to === undefined ? undefined : instantOption(options.to, '--to');
+  const progressEveryMs = durationOption(options.progressEvery ?? '5s', '--progress-every');
   const config = loadConfig({ file: options.config });
   refuseBesideServer(
     config.data.dir,
@@ -44,28 +43,27 @@ export async function runAnalyticsRunCommand(options: AnalyticsRunOptions): Prom
   let latest: BatchProgress | null = null;
   // Each job's last state: off a terminal, a run shorter than a progress period still shows its jobs.
   const finals = new Map<string, BatchProgress>();
-  const progress = startProgress({ stream: process.stderr, everyMs: Number(options.progressEvery ?? 5_000), render: () => renderProgress(latest) });
+  const progress = startProgress({ stream: process.stderr, everyMs: progressEveryMs, render: () => renderProgress(latest) });
   try {
     // The whole log unless told otherwise; `--to` is excluded, so one past the newest record.
-    const span = gateway.log.timeSpan();
-    const from = options.from === undefined ? (span?.from ?? 0) : instant(options.from, '--from');
-    const to = options.to === undefined ? (span ? span.to + 1 : from + 1) : instant(options.to, '--to');
-    if (to <= from) throw new Error('--to must be after --from');
     const influx = config.influx.url ? createInfluxWriter(config.influx, logger) : null;
     const analytics = batchAnalytics(config, gateway, influx, logger);
     const differing = analytics.settingsDifferences();
     if (differing.length > 0 && !options.settingsChanged) {
-      throw new Error(
-        `these settings differ from those the server derived with: ${differing.join(', ')} (PARCOURS_ANALYTICS_*). ` +
-          "Run with the server's configuration, or pass --settings-changed to re-derive with these on purpose (the server must then run with them too).",
-      );
+      throw settingsDiffer(differing, 'pass --settings-changed to re-derive with these on purpose (the server must then run with them too)');
     }
+    const span = gateway.log.timeSpan();
+    if (!span && (from === undefined || to === undefined)) {
+      process.stdout.write(`the durable log in ${config.data.dir} is empty: nothing to re-derive\n`);
+      return;
+    }
+    const range = { from: from ?? span!.from, to: to ?? span!.to + 1 };
+    rangeOptions(range.from, range.to);
     if (options.settingsChanged) analytics.adoptSettings();
     const started = performance.now();
     const run = await analytics.runBatch({
       jobs,
-      from,
-      to,
+      ...range,
       onProgress: (p) => {
         latest = p;
         finals.set(p.job, p);
@@ -73,7 +71,7 @@ export async function runAnalyticsRunCommand(options: AnalyticsRunOptions): Prom
     });
     progress.stop();
     if (!process.stderr.isTTY) for (const p of finals.values()) process.stderr.write(`${renderProgress(p)}\n`);
-    process.stdout.write(summary(run.results, from, to, performance.now() - started, influx !== null));
+    process.stdout.write(summary(run.results, range.from, range.to, performance.now() - started, influx !== null));
   } finally {
     progress.stop();
     store.close();
@@ -101,7 +99,7 @@ export function analyticsCommand(): Command {
       ).choices(batchJobNames),
     )
     .option('-c, --config <file>', 'configuration file (data folder, InfluxDB)')
-    .option('--progress-every <ms>', 'when stderr is not a terminal, a progress line this often (default 5000)')
+    .option('--progress-every <d>', 'when stderr is not a terminal, a progress line this often (a duration, default 5s)')
     .option('--settings-changed', 're-derive with analytics settings other than those the server last ran with, on purpose')
     .action(runAnalyticsRunCommand);
   return analytics;

@@ -1,11 +1,12 @@
 import { openCommandStore } from './command-store.js';
-import { apiRoleSchema, type ApiRole } from '@parcours/contracts';
+import { apiRoleSchema, errorCodes, ParcoursError, type ApiRole } from '@parcours/contracts';
 import { Command, Option } from 'commander';
 import type { Gateway } from '@parcours/gateway';
 import { pino } from 'pino';
 import { loadConfig } from '../config/load-config.js';
+import { UsageError } from './usage-error.js';
 
-/** Opens the store of the configured data folder (a running Parcours may share it: SQLite in WAL mode). */
+/** Opens the store of the configured data folder, which must exist (a running Parcours may share it: SQLite in WAL mode). */
 function withGateway<T>(configFile: string | undefined, run: (gateway: Gateway) => T): T {
   const config = loadConfig({ file: configFile });
   const { gateway, store } = openCommandStore(config, pino({ level: 'warn' }));
@@ -33,7 +34,8 @@ export function keysCommand(): Command {
     .option('--subject <id...>', 'subjects an integrator may read')
     .addOption(configOption())
     .action((options: { role: ApiRole; name: string; subject?: string[]; config?: string }) => {
-      if (options.role === 'integrator' && !options.subject?.length) throw new Error('an integrator key needs at least one --subject');
+      if (options.role === 'integrator' && !options.subject?.length)
+        throw new UsageError('an integrator key needs at least one --subject: the subjects it may read');
       const { key, info } = withGateway(options.config, (gateway) =>
         gateway.apiKeys.create({ name: options.name, role: options.role, subjects: options.subject ?? [] }),
       );
@@ -57,7 +59,8 @@ export function keysCommand(): Command {
     .argument('<name-or-id>')
     .addOption(configOption())
     .action((nameOrId: string, options: { config?: string }) => {
-      if (!withGateway(options.config, (gateway) => gateway.apiKeys.revoke(nameOrId))) throw new Error(`no API key named ${nameOrId}`);
+      if (!withGateway(options.config, (gateway) => gateway.apiKeys.revoke(nameOrId)))
+        throw new ParcoursError(errorCodes.notFound, `no API key named ${nameOrId} (parcours keys list shows them)`);
       process.stderr.write(`revoked ${nameOrId}\n`);
     });
   return keys;

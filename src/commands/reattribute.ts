@@ -5,12 +5,8 @@ import { createLogger } from '../logger.js';
 import { reattribute } from '../reattribute.js';
 import { batchAnalytics } from './batch-analytics.js';
 import { openCommandStore } from './command-store.js';
-
-function instant(text: string, flag: string): number {
-  const ms = Date.parse(text);
-  if (Number.isNaN(ms)) throw new Error(`${flag}: "${text}" is not an ISO 8601 date-time`);
-  return ms;
-}
+import { instantOption, rangeOptions } from './option-values.js';
+import { settingsDiffer } from './settings-differ.js';
 
 function showProgress(p: ReattributeProgress): void {
   const percent = p.total === 0 ? 100 : Math.floor((100 * p.scanned) / p.total);
@@ -20,9 +16,9 @@ function showProgress(p: ReattributeProgress): void {
 
 /** `parcours reattribute --from --to`: on the configured store (and InfluxDB, when set), the server stopped. */
 export async function runReattributeCommand(options: { from: string; to: string; config?: string }): Promise<void> {
-  const from = instant(options.from, '--from');
-  const to = instant(options.to, '--to');
-  if (to <= from) throw new Error('--to must be after --from');
+  const from = instantOption(options.from, '--from');
+  const to = instantOption(options.to, '--to');
+  rangeOptions(from, to);
   const config = loadConfig({ file: options.config });
   refuseBesideServer(config.data.dir, (server) => {
     const body = JSON.stringify({ from: new Date(from).toISOString(), to: new Date(to).toISOString() });
@@ -39,9 +35,7 @@ export async function runReattributeCommand(options: { from: string; to: string;
     const analytics = batchAnalytics(config, gateway, influx, logger);
     const differing = analytics.settingsDifferences();
     if (differing.length > 0) {
-      throw new Error(
-        `these settings differ from those the server derived with: ${differing.join(', ')} (PARCOURS_ANALYTICS_*); run with the server's configuration`,
-      );
+      throw settingsDiffer(differing);
     }
     const result = await reattribute({ gateway, analytics, influx, sink: null, logger }, from, to, showProgress);
     if (process.stderr.isTTY) process.stderr.write('\n');

@@ -1,11 +1,14 @@
 import { Option } from 'commander';
-import { clockRulesOf, parseDuration } from '@parcours/contracts';
+import { clockRulesOf } from '@parcours/contracts';
 import { loadScenario, Simulator, type SimulationProgress, type SimulationSummary } from '@parcours/firmware-sim';
 import { loadConfig } from '../config/load-config.js';
 import { createLogger } from '../logger.js';
+import { defaultApiUrl as defaultApi } from './api-client.js';
+import { durationOption, instantOption, wholeNumberOption } from './option-values.js';
 import { bar, startProgress } from './progress.js';
 import { onShutdown } from './shutdown.js';
 import { runLoadCommand } from './sim-load.js';
+import { UsageError } from './usage-error.js';
 
 interface SimCommandOptions {
   config?: string;
@@ -33,7 +36,6 @@ interface SimCommandOptions {
 }
 
 const defaultBroker = 'mqtt://localhost:1883';
-const defaultApi = 'http://localhost:8080';
 
 export function simOptions(): Option[] {
   return [
@@ -65,25 +67,9 @@ export function simOptions(): Option[] {
   ];
 }
 
-function instant(text: string | undefined, flag: string): number | undefined {
-  if (text === undefined) return undefined;
-  const ms = Date.parse(text);
-  if (Number.isNaN(ms)) throw new Error(`${flag}: "${text}" is not an ISO 8601 date-time`);
-  return ms;
-}
-
-function duration(text: string | undefined, flag: string): number | undefined {
-  if (text === undefined) return undefined;
-  const ms = parseDuration(text);
-  if (ms === null) throw new Error(`${flag}: "${text}" is not a duration such as 30s, 5m, 1h or 7d`);
-  return ms;
-}
-
-function positiveInt(text: string, flag: string, min = 1): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${flag}: "${text}" is not an integer ≥ ${min}`);
-  return n;
-}
+const instant = (text: string | undefined, flag: string) => (text === undefined ? undefined : instantOption(text, flag));
+const duration = (text: string | undefined, flag: string) => (text === undefined ? undefined : durationOption(text, flag));
+const positiveInt = (text: string, flag: string) => wholeNumberOption(text, flag, 1);
 
 /** --from, --to and --duration: any two decide the third; --duration alone runs the last D until now. */
 function simulatedRange(options: SimCommandOptions): { from?: number; to?: number } {
@@ -91,7 +77,7 @@ function simulatedRange(options: SimCommandOptions): { from?: number; to?: numbe
   let to = instant(options.to, '--to');
   const length = duration(options.duration, '--duration');
   if (length === undefined) return { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) };
-  if (from !== undefined && to !== undefined) throw new Error('--duration: give at most two of --from, --to and --duration');
+  if (from !== undefined && to !== undefined) throw new UsageError('--duration: give at most two of --from, --to and --duration');
   if (from === undefined) from = (to ?? Date.now()) - length;
   to = from + length;
   return { from, to };
@@ -103,11 +89,11 @@ export async function runSimCommand(options: SimCommandOptions): Promise<void> {
   const broker = options.broker ?? options.mqttUrl ?? defaultBroker;
   const apiUrl = options.api ?? options.apiUrl ?? defaultApi;
   const apiKey = options.apiKey ?? config.sim.apiKey;
-  const progressEveryMs = duration(options.progressEvery, '--progress-every')!;
+  const progressEveryMs = durationOption(options.progressEvery, '--progress-every');
   if (options.load) {
-    if (!options.anonymous && !apiKey) throw new Error('--load needs --api-key (or PARCOURS_SIM_API_KEY) to register its devices, or --anonymous');
+    if (!options.anonymous && !apiKey) throw new UsageError('--load needs --api-key (or PARCOURS_SIM_API_KEY) to register its devices, or --anonymous');
     const rate = Number(options.rate);
-    if (!(rate >= 0)) throw new Error(`--rate: "${options.rate}" is not a number ≥ 0`);
+    if (!(rate >= 0)) throw new UsageError(`--rate ${options.rate}: not a number ≥ 0`);
     await runLoadCommand({
       plan: {
         url: broker,
@@ -126,10 +112,13 @@ export async function runSimCommand(options: SimCommandOptions): Promise<void> {
     });
     return;
   }
-  if (options.qos === '2') throw new Error('--qos 2 is for --load only: scenario devices publish at QoS 0 or 1');
+  if (options.qos === '2') throw new UsageError('--qos 2 is for --load only: scenario devices publish at QoS 0 or 1');
   const speed = options.speed === undefined ? config.sim.speed : options.speed === 'max' ? 'max' : Number(options.speed);
-  if (speed !== 'max' && !(speed > 0)) throw new Error(`--speed: "${options.speed}" is neither a positive number nor "max"`);
-  if (!apiKey) throw new Error('--api-key (or PARCOURS_SIM_API_KEY) is required: the fleet is registered through the API');
+  if (speed !== 'max' && !(speed > 0)) throw new UsageError(`--speed ${options.speed}: neither a positive number nor "max"`);
+  if (!apiKey)
+    throw new UsageError(
+      '--api-key (or PARCOURS_SIM_API_KEY) is required: the fleet is registered through the API (an admin key: `parcours start` prints one at its first start)',
+    );
   const { from, to } = simulatedRange(options);
   const simulator = new Simulator({
     scenario: await loadScenario(options.scenario ?? config.sim.scenario),

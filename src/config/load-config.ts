@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { crashPointEnv } from '@parcours/analytics';
-import { configSchema, envName, errorCodes, ParcoursError, type Config } from '@parcours/contracts';
+import { configSchema, envName, errorCodes, listSettings, ParcoursError, type Config, type SettingInfo } from '@parcours/contracts';
 import { parse as parseYaml } from 'yaml';
+import { clientApiKeyEnv } from '../commands/api-client.js';
+import type { z } from 'zod';
 
 /** The environment variable naming a configuration file (JSON or YAML); `--config` overrides it. */
 export const configFileEnv = 'PARCOURS_CONFIG';
@@ -22,13 +24,23 @@ function readFile(path: string): RawConfig {
   return parsed as RawConfig;
 }
 
-/** Maps every `PARCOURS_*` / `INFLUX_*` variable that names a setting; unknown `PARCOURS_*` names (but the file's and the crash tests' failpoint) are errors. */
-function readEnv(env: NodeJS.ProcessEnv): { raw: RawConfig; unknown: string[] } {
+/** Where a setting's value came from, so that a problem names what the user wrote. */
+interface EnvValue {
+  name: string;
+  value: string;
+}
+
+/**
+ * Maps every `PARCOURS_*` / `INFLUX_*` variable that names a setting; unknown `PARCOURS_*` names (but the
+ * file's, the client commands' API key and the crash tests' failpoint) are errors.
+ */
+function readEnv(env: NodeJS.ProcessEnv): { raw: RawConfig; byPath: Map<string, EnvValue>; unknown: string[] } {
   const known = new Map<string, [string, string]>();
   for (const [section, object] of Object.entries(configSchema.shape)) {
     for (const key of Object.keys(object.unwrap().shape)) known.set(envName(section, key), [section, key]);
   }
   const raw: RawConfig = {};
+  const byPath = new Map<string, EnvValue>();
   const unknown: string[] = [];
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined) continue;
@@ -36,17 +48,39 @@ function readEnv(env: NodeJS.ProcessEnv): { raw: RawConfig; unknown: string[] } 
     if (target) {
       const [section, key] = target;
       raw[section] = { ...raw[section], [key]: value };
-    } else if (name.startsWith('PARCOURS_') && name !== configFileEnv && name !== crashPointEnv) {
+      byPath.set(`${section}.${key}`, { name, value });
+    } else if (name.startsWith('PARCOURS_') && name !== configFileEnv && name !== clientApiKeyEnv && name !== crashPointEnv) {
       // INFLUX_* names are shared with other tools (the influx CLI, Telegraf), so only ours are checked.
       unknown.push(name);
     }
   }
-  return { raw, unknown };
+  return { raw, byPath, unknown };
+}
+
+/**
+ * One problem, in the words the user wrote it: `PARCOURS_HTTP_PORT=abc: not a port …` for a variable,
+ * `http.port = "abc": …` for the file. Secrets are never repeated; an empty variable is refused as such.
+ */
+function describeProblem(issue: z.core.$ZodIssue, fromEnv: ReadonlyMap<string, EnvValue>, settings: ReadonlyMap<string, SettingInfo>, file: RawConfig): string {
+  const [section, key, ...inner] = issue.path.map(String);
+  const settingPath = `${section}.${key}`;
+  const setting = settings.get(settingPath);
+  const keys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
+  if (!setting) return `${issue.path.join('.') || '(root)'}: ${issue.message}${keys}`;
+  const env = fromEnv.get(settingPath);
+  if (env && inner.length > 0) return `${env.name}, at ${inner.join('.')}: ${issue.message}${keys}`;
+  if (env && env.value.trim() === '') return `${env.name} is empty: give it a value, or unset it for the default (${setting.defaultText || 'empty'})`;
+  if (env) return `${env.name}=${setting.secret ? '(hidden)' : env.value}: ${issue.message}`;
+  const written = file[section!]?.[key!];
+  // A setting given nowhere (one another requires): how to give it.
+  if (written === undefined) return `${issue.path.join('.')} (${setting.env}): ${issue.message}${keys}`;
+  const shown = inner.length === 0 && !setting.secret && typeof written !== 'object' ? ` = ${JSON.stringify(written)}` : '';
+  return `${issue.path.join('.')}${shown}: ${issue.message}${keys}`;
 }
 
 /**
  * Reads the configuration once, at the edge: file first, environment over it, then the schema.
- * Every problem is reported at once, by path; the result is frozen.
+ * Every problem is reported at once, named as the user wrote it; the result is frozen.
  */
 export function loadConfig(options: { env?: NodeJS.ProcessEnv; file?: string | undefined } = {}): Readonly<Config> {
   const env = options.env ?? process.env;
@@ -59,14 +93,12 @@ export function loadConfig(options: { env?: NodeJS.ProcessEnv; file?: string | u
   const problems = fromEnv.unknown.map((name) => `${name}: not a Parcours setting`);
   const result = configSchema.safeParse(merged);
   if (!result.success) {
-    for (const issue of result.error.issues) {
-      const path = issue.path.join('.');
-      const keys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
-      problems.push(`${path || '(root)'}: ${issue.message}${keys}`);
-    }
+    const settings = new Map(listSettings().map((s) => [s.path, s]));
+    for (const issue of result.error.issues) problems.push(describeProblem(issue, fromEnv.byPath, settings, fromFile));
   }
   if (problems.length > 0 || !result.success) {
-    throw new ParcoursError(errorCodes.config, `invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    const list = problems.length === 1 ? ` ${problems[0]}` : `\n  - ${problems.join('\n  - ')}`;
+    throw new ParcoursError(errorCodes.config, `invalid configuration:${list}`);
   }
   return deepFreeze(result.data);
 }

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 
@@ -11,12 +11,20 @@ export interface Migration {
   sql: string;
 }
 
+/** The file of the embedded store in its data folder. */
+export const storeFileName = 'parcours.db';
+
+/** Whether a data folder holds a store (a server started on it once). */
+export function storeExists(dataDir: string): boolean {
+  return existsSync(join(dataDir, storeFileName));
+}
+
 /**
  * Opens the embedded store in WAL mode with `synchronous = NORMAL`: a commit survives a crash of the process
  * (sqlite.org/pragma.html#pragma_synchronous); where a write must also survive a power cut (the broker's
  * ack-after-store), the writer fsyncs the WAL itself through `WalSync`, off the event loop.
  */
-export function openDatabase(dataDir: string, fileName = 'parcours.db'): Database {
+export function openDatabase(dataDir: string, fileName = storeFileName): Database {
   mkdirSync(dataDir, { recursive: true });
   const db = new BetterSqlite3(join(dataDir, fileName));
   db.pragma('journal_mode = WAL');

@@ -1,0 +1,47 @@
+import { errorCodes, ParcoursError, problemSchema, type ErrorCode } from '@parcours/contracts';
+import type { z } from 'zod';
+
+/** The variable that gives client commands an API key; no server setting. */
+export const clientApiKeyEnv = 'PARCOURS_API_KEY';
+
+/** Where client commands find Parcours unless told otherwise: what `npm start` runs. */
+export const defaultApiUrl = 'http://localhost:8080';
+
+/** What a failed fetch says: its cause's (ECONNREFUSED, ENOTFOUND) rather than undici's "fetch failed". */
+function networkReason(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (error as Error).message;
+}
+
+const advice: Partial<Record<number, string>> = {
+  401: 'give an API key of this Parcours with --api-key or PARCOURS_API_KEY',
+  403: 'this key may not read it',
+};
+
+/**
+ * GETs a Parcours API path with a key and decodes the answer with its schema. Every failure a user can
+ * act on is a `ParcoursError` saying what to do: nothing listening, a refused key, an unknown id.
+ */
+export async function apiGet<T extends z.ZodType>(api: { url: string; key: string }, path: string, schema: T): Promise<z.output<T>> {
+  const url = new URL(`/api/v1${path}`, api.url);
+  let response: Response;
+  try {
+    response = await fetch(url, { headers: { authorization: `Bearer ${api.key}` } });
+  } catch (error) {
+    throw new ParcoursError(
+      errorCodes.unreachable,
+      `cannot reach the Parcours API at ${url.origin} (${networkReason(error)}): is Parcours running there? (--api URL)`,
+      true,
+      { cause: error },
+    );
+  }
+  const body: unknown = await response.json().catch(() => null);
+  if (!response.ok) {
+    const problem = problemSchema.safeParse(body);
+    const code = (problem.success ? problem.data.code : errorCodes.internal) as ErrorCode;
+    const detail = problem.success ? problem.data.detail : `HTTP ${response.status}`;
+    const hint = advice[response.status];
+    throw new ParcoursError(code, `${url.origin}: ${detail}${hint ? `: ${hint}` : ''}`, response.status >= 500);
+  }
+  return schema.parse(body);
+}
