@@ -99,7 +99,7 @@ export type RegistryChange = z.output<typeof registryChangeSchema>;
 
 /**
  * API key roles: `admin` may do everything; `reader` may read everything; `integrator` may read only the
- * sessions and journeys of the subjects granted to it.
+ * subjects granted to it, their sessions and journeys.
  */
 export const apiRoleSchema = z.enum(['admin', 'reader', 'integrator']);
 export type ApiRole = z.infer<typeof apiRoleSchema>;

@@ -16,8 +16,6 @@ export const retentionQuerySchema = z.object({
   weeks: z.coerce.number().int().min(0).max(104).default(8).describe('how many weeks after its first one each cohort is followed'),
 });
 
-const share = z.number().min(0).max(1).nullable();
-
 export const retentionCohortSchema = z.object({
   week: instantSchema.describe('Monday 00:00 UTC of the week of first use'),
   size: z.number().int().nonnegative().describe('subjects whose first counted session ever started that week'),
@@ -26,7 +24,7 @@ export const retentionCohortSchema = z.object({
       weekOffset: z.number().int().nonnegative().describe('0 is the week of first use'),
       week: instantSchema,
       active: z.number().int().nonnegative(),
-      share: share.describe('active / size; null for an empty cohort'),
+      share: z.number().min(0).max(1).describe('active / size'),
     }),
   ),
 });

@@ -39,7 +39,7 @@ export function subjectRoutes(registry: RegistryStore): FastifyPluginAsync {
 
     app.get(
       '/subjects/:id',
-      { config: { access: 'read' }, schema: { tags, params: idParams, response: { 200: subjectSchema, ...errors } } },
+      { config: { access: { subjectParam: 'id' } }, schema: { tags, params: idParams, response: { 200: subjectSchema, ...errors } } },
       async (request) => {
         return registry.getSubject(request.params.id) ?? Promise.reject(notFound('subject', request.params.id));
       },
