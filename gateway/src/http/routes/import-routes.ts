@@ -7,7 +7,9 @@ import type { RegistryStore } from '../../registry/registry-store.js';
 import { utf8TextParser } from '../utf8-bodies.js';
 import { errors } from './registry-schemas.js';
 
-const counts = z.object(Object.fromEntries(importKinds.map((k) => [k, z.number().int()])) as Record<(typeof importKinds)[number], z.ZodNumber>);
+const counts = z.object(
+  Object.fromEntries(importKinds.map((k) => [k, z.number().int().describe(`the ${k}`)])) as Record<(typeof importKinds)[number], z.ZodNumber>,
+);
 const resultSchema = z.object({
   created: counts.describe('records created, by kind'),
   unchanged: counts.describe('records already there, identical, by kind'),
