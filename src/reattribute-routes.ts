@@ -1,4 +1,5 @@
-import { errorCodes, instantSchema, ParcoursError, problemSchema } from '@parcours/contracts';
+import { errorCodes, instantSchema, ParcoursError } from '@parcours/contracts';
+import { problemResponse } from '@parcours/gateway';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -20,13 +21,14 @@ export function reattributeRoutes(reattribute: (from: number, to: number) => Pro
         config: { access: 'write' },
         schema: {
           tags: ['registry'],
+          summary: 'Attribute a past interval again',
           description:
             'After correcting the registry for a past interval: attributes its stored events again and replaces what was derived from them (InfluxDB points, sessions, open ones included, journeys), without stopping ingestion; integrators are told of what moved. Answers once done; running it again changes nothing.',
           body: z.strictObject({
             from: instantSchema.describe('start of the corrected interval (ISO 8601)'),
             to: instantSchema.describe('its end, excluded (ISO 8601)'),
           }),
-          response: { 200: resultSchema, 400: problemSchema },
+          response: { 200: resultSchema, 400: problemResponse('the interval ends before it starts') },
         },
       },
       async (request) => {

@@ -47,12 +47,12 @@ describe('API keys and roles', () => {
     }
   });
 
-  it('lets an integrator read only the sessions and journeys of the subjects granted to it', async () => {
+  it('lets an integrator read only the subjects granted to it, their sessions and journeys', async () => {
     const range = 'from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z';
-    const readable = ['/api/v1/subjects/:id/sessions', '/api/v1/subjects/:id/journeys'];
-    for (const stream of ['sessions', 'journeys']) {
-      expect((await api(app.urls.http, 'GET', `/api/v1/subjects/home/${stream}?${range}`, undefined, keys.integrator)).status).toBe(200);
-      expect((await api(app.urls.http, 'GET', `/api/v1/subjects/flat/${stream}?${range}`, undefined, keys.integrator)).status).toBe(403);
+    const readable = ['/api/v1/subjects/:id', '/api/v1/subjects/:id/sessions', '/api/v1/subjects/:id/journeys'];
+    for (const stream of ['', '/sessions', '/journeys']) {
+      expect((await api(app.urls.http, 'GET', `/api/v1/subjects/home${stream}?${range}`, undefined, keys.integrator)).status).toBe(200);
+      expect((await api(app.urls.http, 'GET', `/api/v1/subjects/flat${stream}?${range}`, undefined, keys.integrator)).status).toBe(403);
     }
     for (const route of app.httpRoutes().filter((r) => r.url.startsWith('/api/') && !readable.includes(r.url))) {
       expect((await api(app.urls.http, route.method, concrete(route.url), undefined, keys.integrator)).status, `${route.method} ${route.url}`).toBe(403);

@@ -175,9 +175,10 @@ afterEach(async () => {
  */
 async function crashAt(point: string, next: string, settings: Record<string, string> = {}) {
   const parcours = await Instance.create();
-  const key = parcours.integratorKey();
   const { exited } = await parcours.start({ PARCOURS_CRASH_POINT: point, ...settings });
   const secrets = await parcours.register();
+  // Once the household is registered: a key is granted only subjects the registry knows.
+  const key = parcours.integratorKey();
   const mirror = await parcours.mirror(key);
   const cm = await parcours.device('cm', secrets.get('cm')!);
   await publish(cm, 'cm', 1, t0, 'events', { type: 'usage.start' });

@@ -161,6 +161,8 @@ export class Analytics {
   /** The registry's type of an individual, for the journeys of someone using another subject's device. */
   private readonly individualType = (id: string): string | null => this.deps.registry.subjectType(id);
 
+  private readonly subjectKnown = (id: string): boolean => this.deps.registry.subjectType(id) !== null;
+
   /** The collectives an individual belonged to at t, for the collectives of the sessions served and announced. */
   private readonly collectivesAt = (individualId: string, t: number): string[] => this.deps.registry.collectivesAt(individualId, t);
 
@@ -328,8 +330,8 @@ export class Analytics {
   routes(): FastifyPluginAsync[] {
     const { config, log } = this.deps;
     return [
-      sessionRoutes(this.served),
-      journeyRoutes(this.served),
+      sessionRoutes(this.served, { subject: this.subjectKnown, device: (id) => this.deps.registry.deviceType(id) !== null }),
+      journeyRoutes(this.served, this.subjectKnown),
       aggregateRoutes(this.aggregateStore, this.individualType),
       funnelRoutes(config.analytics.funnels, (funnel, from, to) => funnelOccurrences(this.sessionStore, log, funnel, from, to)),
       retentionRoutes(this.sessionStore, this.individualType),

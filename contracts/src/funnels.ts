@@ -37,10 +37,17 @@ export type FunnelsInput = z.input<typeof funnelsSchema>;
 
 /** A declared funnel as the API serves it (the window in seconds). */
 export const funnelDefinitionSchema = z.object({
-  name: idSchema,
-  steps: z.array(z.object({ deviceType: typeNameSchema.optional(), eventType: z.string().optional() })),
-  windowS: z.number().positive(),
-  countBy: subjectKindSchema,
+  name: idSchema.describe('its name, as declared'),
+  steps: z
+    .array(
+      z.object({
+        deviceType: typeNameSchema.optional().describe('a usage session on a device of this type'),
+        eventType: z.string().optional().describe('a device event of this type'),
+      }),
+    )
+    .describe('its steps, in order'),
+  windowS: z.number().positive().describe('every step must follow the entry within this many seconds'),
+  countBy: subjectKindSchema.describe('the subjects counted'),
 });
 export type FunnelDefinition = z.output<typeof funnelDefinitionSchema>;
 
@@ -53,8 +60,8 @@ const share = z.number().min(0).max(1).nullable();
 
 export const funnelStepResultSchema = z.object({
   step: z.number().int().positive().describe('1 for the entry'),
-  deviceType: typeNameSchema.optional(),
-  eventType: z.string().optional(),
+  deviceType: typeNameSchema.optional().describe('the step, when it is a usage session on a device of this type'),
+  eventType: z.string().optional().describe('the step, when it is a device event of this type'),
   reached: z.number().int().nonnegative().describe('subjects whose furthest step is this one or a later one'),
   conversionFromPrevious: share.describe('reached / reached at the previous step (1 for the first step); null when nobody reached the previous one'),
   conversionFromStart: share.describe('reached / entered; null when nobody entered'),
@@ -66,15 +73,15 @@ export const funnelStepResultSchema = z.object({
 });
 
 export const funnelResultSchema = z.object({
-  name: idSchema,
-  countBy: subjectKindSchema,
-  from: instantSchema,
-  to: instantSchema,
-  windowS: z.number().positive(),
-  entered: z.number().int().nonnegative(),
+  name: idSchema.describe("the funnel's name"),
+  countBy: subjectKindSchema.describe('the subjects counted'),
+  from: instantSchema.describe('entries at or after'),
+  to: instantSchema.describe('entries before'),
+  windowS: z.number().positive().describe('every step must follow the entry within this many seconds'),
+  entered: z.number().int().nonnegative().describe('subjects that entered (reached step 1) in the range'),
   converted: z.number().int().nonnegative().describe('subjects that reached the last step'),
   conversion: share.describe('converted / entered; null when nobody entered'),
   medianSecondsToConvert: z.number().nonnegative().nullable().describe('median time from the entry to the last step, over the converted subjects'),
-  steps: z.array(funnelStepResultSchema),
+  steps: z.array(funnelStepResultSchema).describe('each step, in order'),
 });
 export type FunnelResult = z.output<typeof funnelResultSchema>;

@@ -9,12 +9,12 @@ import { instantSchema } from './time.js';
  */
 export const journeySchema = z.object({
   id: z.string().describe('stable: the subject and the start time, so a re-derivation replaces it'),
-  subjectId: idSchema,
-  subjectKind: subjectKindSchema.nullable(),
-  subjectType: typeNameSchema.nullable(),
-  start: instantSchema,
+  subjectId: idSchema.describe('the subject whose journey it is'),
+  subjectKind: subjectKindSchema.nullable().describe("the subject's kind"),
+  subjectType: typeNameSchema.nullable().describe("the subject's type"),
+  start: instantSchema.describe('the start of its first session (ISO 8601)'),
   end: instantSchema.describe('the latest end of its sessions'),
-  durationS: z.number().nonnegative(),
+  durationS: z.number().nonnegative().describe('end − start, in seconds'),
   steps: z.number().int().positive().describe('number of sessions'),
   path: z.string().describe('device types of its sessions in start order, joined by ">" (coffee_machine>shower>car)'),
   sessions: z.array(z.string()).describe('ids of its sessions, in start order'),

@@ -38,9 +38,11 @@ export type StatusPayload = z.infer<typeof statusPayloadSchema>;
 
 /** A device's presence (from its retained status and last will) and its latest changes, newest first. */
 export const devicePresenceSchema = z.object({
-  deviceId: z.string(),
+  deviceId: z.string().describe('the device'),
   status: statusPayloadSchema.nullable().describe('null: the device never reported a status'),
-  since: instantSchema.nullable(),
-  changes: z.array(z.object({ status: statusPayloadSchema, at: instantSchema })),
+  since: instantSchema.nullable().describe('when it took that status; null: never reported'),
+  changes: z
+    .array(z.object({ status: statusPayloadSchema.describe('the status it took'), at: instantSchema.describe('when') }))
+    .describe('its latest changes of status, newest first'),
 });
 export type DevicePresence = z.output<typeof devicePresenceSchema>;

@@ -1,7 +1,8 @@
 /**
  * What the analytics ask of the registry: who belonged to a collective at an instant (for the actor
  * inference), which collectives an individual belonged to (for the collectives of served results), and a
- * subject's type as it is now (for the journeys of someone using another's device).
+ * subject's or a device's type as it is now (for the journeys of someone using another's device, and to tell
+ * an unknown subject or device from one without results).
  */
 export interface RegistryAsOf {
   /** The individuals members of the collective at `t`. */
@@ -10,4 +11,6 @@ export interface RegistryAsOf {
   collectivesAt(individualId: string, t: number): string[];
   /** The subject's type, or null when it is not registered. */
   subjectType(subjectId: string): string | null;
+  /** The device's type, or null when it is not registered. */
+  deviceType(deviceId: string): string | null;
 }

@@ -16,23 +16,23 @@ export const retentionQuerySchema = z.object({
   weeks: z.coerce.number().int().min(0).max(104).default(8).describe('how many weeks after its first one each cohort is followed'),
 });
 
-const share = z.number().min(0).max(1).nullable();
-
 export const retentionCohortSchema = z.object({
   week: instantSchema.describe('Monday 00:00 UTC of the week of first use'),
   size: z.number().int().nonnegative().describe('subjects whose first counted session ever started that week'),
-  retained: z.array(
-    z.object({
-      weekOffset: z.number().int().nonnegative().describe('0 is the week of first use'),
-      week: instantSchema,
-      active: z.number().int().nonnegative(),
-      share: share.describe('active / size; null for an empty cohort'),
-    }),
-  ),
+  retained: z
+    .array(
+      z.object({
+        weekOffset: z.number().int().nonnegative().describe('0 is the week of first use'),
+        week: instantSchema.describe('Monday 00:00 UTC of that week'),
+        active: z.number().int().nonnegative().describe('subjects of the cohort active that week'),
+        share: z.number().min(0).max(1).describe('active / size'),
+      }),
+    )
+    .describe('the cohort in its week of first use and each week after'),
 });
 
 export const lifecycleWeekSchema = z.object({
-  week: instantSchema,
+  week: instantSchema.describe('Monday 00:00 UTC of the week'),
   new: z.number().int().nonnegative().describe('first use ever that week'),
   returning: z.number().int().nonnegative().describe('active that week and the week before'),
   resurrecting: z.number().int().nonnegative().describe('active that week, not the week before, but some week earlier'),
@@ -42,10 +42,10 @@ export const lifecycleWeekSchema = z.object({
 export const retentionResultSchema = z.object({
   from: instantSchema.describe('Monday of the first week'),
   to: instantSchema.describe('Monday after the last week'),
-  kind: subjectKindSchema,
-  subjectType: typeNameSchema.nullable(),
-  weeks: z.number().int().nonnegative(),
-  cohorts: z.array(retentionCohortSchema),
-  lifecycle: z.array(lifecycleWeekSchema),
+  kind: subjectKindSchema.describe('the subjects counted'),
+  subjectType: typeNameSchema.nullable().describe('only subjects of this type; null: all'),
+  weeks: z.number().int().nonnegative().describe('how many weeks after its first one each cohort is followed'),
+  cohorts: z.array(retentionCohortSchema).describe('the weeks of the range in which some subjects first used anything, in order'),
+  lifecycle: z.array(lifecycleWeekSchema).describe('every week of the range, in order'),
 });
 export type RetentionResult = z.output<typeof retentionResultSchema>;

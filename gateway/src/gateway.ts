@@ -1,7 +1,17 @@
-import { clockRulesOf, isUpstreamDeviceTopic, type Config, type PartHealth, type RegistryAsOf, type RevokedCredentials } from '@parcours/contracts';
+import {
+  clockRulesOf,
+  isUpstreamDeviceTopic,
+  type ApiKeyInfo,
+  type ApiRole,
+  type Config,
+  type PartHealth,
+  type RegistryAsOf,
+  type RevokedCredentials,
+} from '@parcours/contracts';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
 import { ApiKeyStore } from './auth/api-key-store.js';
+import { checkGrants } from './auth/key-grants.js';
 import { KeyRevocationWatch } from './auth/key-revocation-watch.js';
 import { ConsumerOffsets } from './log/consumer-offsets.js';
 import { EventLog } from './log/event-log.js';
@@ -172,6 +182,12 @@ export class Gateway {
     } catch (error) {
       this.options.logger.error({ err: error, credentials: credentials.kind }, 'could not end the sessions of revoked credentials');
     }
+  }
+
+  /** Creates an API key once its grants are checked against its role and the registry (`parcours keys create`). */
+  createApiKey(input: { name: string; role: ApiRole; subjects: string[] }): { info: ApiKeyInfo; key: string } {
+    checkGrants(input.role, input.subjects, (id) => this.registry.getSubject(id) !== null);
+    return this.apiKeys.create(input);
   }
 
   authenticateDevice(deviceId: string, secret: string): Promise<boolean> {

@@ -2,6 +2,7 @@ export { Gateway, type GatewayOptions } from './gateway.js';
 export { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
 export { buildHttpApp, type HttpApp, type HttpAppDeps } from './http/build-app.js';
 export { notFound, type CountHttpError } from './http/errors.js';
+export { problemResponse } from './http/openapi.js';
 export { refuseSocket, type SocketProblem } from './http/socket-errors.js';
 export { pageOf, pageQuerySchema } from './http/pagination.js';
 export { LogConsumer, type ConsumerStatus, type LogConsumerOptions } from './log/log-consumer.js';

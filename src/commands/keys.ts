@@ -26,18 +26,18 @@ export function keysCommand(): Command {
     .command('create')
     .description('Create an API key and print it once (only its hash is stored).')
     .addOption(
-      new Option('--role <role>', 'admin: everything; reader: read-only; integrator: sessions and journeys of granted subjects')
+      new Option('--role <role>', 'admin: everything; reader: read-only; integrator: granted subjects, their sessions and journeys')
         .choices(apiRoleSchema.options)
         .makeOptionMandatory(),
     )
     .requiredOption('--name <name>', 'a unique name for the key')
-    .option('--subject <id...>', 'subjects an integrator may read')
+    .option('--subject <id...>', 'subjects an integrator may read (each known to the registry); only for an integrator')
     .addOption(configOption())
     .action((options: { role: ApiRole; name: string; subject?: string[]; config?: string }) => {
       if (options.role === 'integrator' && !options.subject?.length)
         throw new UsageError('an integrator key needs at least one --subject: the subjects it may read');
       const { key, info } = withGateway(options.config, (gateway) =>
-        gateway.apiKeys.create({ name: options.name, role: options.role, subjects: options.subject ?? [] }),
+        gateway.createApiKey({ name: options.name, role: options.role, subjects: options.subject ?? [] }),
       );
       process.stdout.write(`${key}\n`);
       process.stderr.write(`created ${info.role} key "${info.name}" (${info.id}); it is shown once\n`);

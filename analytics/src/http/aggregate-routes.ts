@@ -27,9 +27,10 @@ export function aggregateRoutes(store: AggregateStore, individualType: (id: stri
         config: { access: 'read' },
         schema: {
           tags: ['analytics'],
+          summary: 'Transitions between the steps of journeys',
           description: 'Consecutive steps of the closed journeys starting in [from, to): count and median gap, most frequent first.',
-          querystring: z.object({ ...range('journeys'), subjectType: typeNameSchema.optional() }),
-          response: { 200: z.object({ items: z.array(transitionSchema) }) },
+          querystring: z.object({ ...range('journeys'), subjectType: typeNameSchema.optional().describe('only the journeys of subjects of this type') }),
+          response: { 200: z.object({ items: z.array(transitionSchema).describe('the transitions, most frequent first') }) },
         },
       },
       async (request) => {
@@ -45,14 +46,15 @@ export function aggregateRoutes(store: AggregateStore, individualType: (id: stri
         config: { access: 'read' },
         schema: {
           tags: ['analytics'],
+          summary: 'Activity by day or week',
           description: 'Active subjects, active devices and sessions of each UTC day or ISO week starting in [from, to), each counted over its whole length.',
           querystring: z.object({
-            period: z.enum(activityPeriods).default('day'),
+            period: z.enum(activityPeriods).default('day').describe('UTC days, or ISO weeks'),
             ...range('days or weeks'),
-            subjectType: typeNameSchema.optional(),
-            deviceType: typeNameSchema.optional(),
+            subjectType: typeNameSchema.optional().describe('only subjects of this type'),
+            deviceType: typeNameSchema.optional().describe('only devices of this type'),
           }),
-          response: { 200: z.object({ items: z.array(activitySchema) }) },
+          response: { 200: z.object({ items: z.array(activitySchema).describe('per period, subject type and device type') }) },
         },
       },
       async (request) => {
@@ -72,10 +74,15 @@ export function aggregateRoutes(store: AggregateStore, individualType: (id: stri
         config: { access: 'read' },
         schema: {
           tags: ['analytics'],
+          summary: 'Shared use of the devices of collectives',
           description:
             "For the devices of collectives, with sessions starting in [from, to): each member's share of the use, reported and inferred apart, and the unattributed share.",
-          querystring: z.object({ ...range('sessions'), device: idSchema.optional(), subject: idSchema.optional().describe('a collective') }),
-          response: { 200: z.object({ items: z.array(sharedUsageSchema) }) },
+          querystring: z.object({
+            ...range('sessions'),
+            device: idSchema.optional().describe('only this device'),
+            subject: idSchema.optional().describe('only the devices of this collective'),
+          }),
+          response: { 200: z.object({ items: z.array(sharedUsageSchema).describe('per device') }) },
         },
       },
       async (request) => {

@@ -17,14 +17,30 @@ export function funnelRoutes(funnels: readonly Funnel[], occurrences: (funnel: F
     const app = plain.withTypeProvider<ZodTypeProvider>();
     app.get(
       '/funnels',
-      { config: { access: 'read' }, schema: { tags: ['analytics'], response: { 200: z.object({ items: z.array(funnelDefinitionSchema) }) } } },
+      {
+        config: { access: 'read' },
+        schema: {
+          tags: ['analytics'],
+          summary: 'List funnels',
+          description: 'The funnels declared in `analytics.funnels`.',
+          response: { 200: z.object({ items: z.array(funnelDefinitionSchema).describe('the funnels, as declared') }) },
+        },
+      },
       async () => ({ items: funnels.map(definition) }),
     );
     app.get(
       '/funnels/:name',
       {
         config: { access: 'read' },
-        schema: { tags: ['analytics'], params: z.object({ name: z.string() }), querystring: funnelQuerySchema, response: { 200: funnelResultSchema } },
+        schema: {
+          tags: ['analytics'],
+          summary: 'Count a funnel',
+          description:
+            'The subjects entering the funnel in [from, to), and how far each got: reached, conversion and median time per step, as ordered funnels count them.',
+          params: z.object({ name: z.string().describe("the funnel's name") }),
+          querystring: funnelQuerySchema,
+          response: { 200: funnelResultSchema },
+        },
       },
       async (request) => {
         const funnel = funnels.find((f) => f.name === request.params.name);

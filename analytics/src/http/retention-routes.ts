@@ -17,7 +17,17 @@ export function retentionRoutes(store: SessionStore, subjectType: (id: string) =
     const app = plain.withTypeProvider<ZodTypeProvider>();
     app.get(
       '/retention',
-      { config: { access: 'read' }, schema: { tags: ['analytics'], querystring: retentionQuerySchema, response: { 200: retentionResultSchema } } },
+      {
+        config: { access: 'read' },
+        schema: {
+          tags: ['analytics'],
+          summary: 'Weekly retention and lifecycle',
+          description:
+            "Weekly cohorts of the subjects whose first counted session ever started in a week of the range, each followed `weeks` weeks; and each week's lifecycle (new, returning, resurrecting, dormant).",
+          querystring: retentionQuerySchema,
+          response: { 200: retentionResultSchema },
+        },
+      },
       async (request) => {
         const { from, to, kind, weeks } = request.query;
         if (to <= from) throw new ParcoursError(errorCodes.badInterval, 'to must be after from');

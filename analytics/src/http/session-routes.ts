@@ -1,36 +1,60 @@
-import { idSchema, instantSchema, servedSessionSchema, statusQuerySchema } from '@parcours/contracts';
+import { idSchema, servedSessionSchema } from '@parcours/contracts';
+import { notFound } from '@parcours/gateway';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ServedResults } from '../served-results.js';
+import { resultRange, resultRangeQuery } from './result-range.js';
 
-const rangeQuery = z.object({
-  from: instantSchema.describe('sessions starting at or after (ISO 8601)'),
-  to: instantSchema.describe('sessions starting before (ISO 8601)'),
-  status: statusQuerySchema,
-  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
-});
-const sessionList = z.object({ items: z.array(servedSessionSchema) });
+const sessionList = z.object({ items: z.array(servedSessionSchema).describe('the sessions, by start time') });
+
+/** Whether the registry knows a subject or a device: an unknown one is 404, not an empty list. */
+export interface KnownIds {
+  subject: (id: string) => boolean;
+  device: (id: string) => boolean;
+}
 
 /** `GET /subjects/{id}/sessions` (the subject's, and for a person those where they were the actor) and `GET /devices/{id}/sessions`. */
-export function sessionRoutes(served: ServedResults): FastifyPluginAsync {
+export function sessionRoutes(served: ServedResults, known: KnownIds): FastifyPluginAsync {
   return async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
     app.get(
       '/subjects/:id/sessions',
       {
         config: { access: { subjectParam: 'id' } },
-        schema: { tags: ['analytics'], params: z.object({ id: idSchema }), querystring: rangeQuery, response: { 200: sessionList } },
+        schema: {
+          tags: ['analytics'],
+          summary: "A subject's usage sessions",
+          description: 'The sessions of its devices, and for a person those where they were the reported actor, starting in [from, to).',
+          params: z.object({ id: idSchema.describe('the subject') }),
+          querystring: resultRangeQuery('sessions'),
+          response: { 200: sessionList },
+        },
       },
-      async (request) => ({ items: served.sessionsOfSubject(request.params.id, request.query) }),
+      async (request) => {
+        const range = resultRange(request.query, Date.now());
+        if (!known.subject(request.params.id)) throw notFound('subject', request.params.id);
+        return { items: served.sessionsOfSubject(request.params.id, range) };
+      },
     );
     app.get(
       '/devices/:id/sessions',
       {
         config: { access: 'read' },
-        schema: { tags: ['analytics'], params: z.object({ id: idSchema }), querystring: rangeQuery, response: { 200: sessionList } },
+        schema: {
+          tags: ['analytics'],
+          summary: "A device's usage sessions",
+          description: 'The sessions of the device starting in [from, to).',
+          params: z.object({ id: idSchema.describe('the device') }),
+          querystring: resultRangeQuery('sessions'),
+          response: { 200: sessionList },
+        },
       },
-      async (request) => ({ items: served.sessionsOfDevice(request.params.id, request.query) }),
+      async (request) => {
+        const range = resultRange(request.query, Date.now());
+        if (!known.device(request.params.id)) throw notFound('device', request.params.id);
+        return { items: served.sessionsOfDevice(request.params.id, range) };
+      },
     );
   };
 }

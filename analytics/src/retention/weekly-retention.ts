@@ -15,10 +15,8 @@ export interface RetentionRange {
   weeks: number;
 }
 
-const share = (part: number, whole: number): number | null => (whole === 0 ? null : part / whole);
-
 /**
- * Weekly cohorts of first use in the range, followed `weeks` weeks, and the lifecycle of each week
+ * Weekly cohorts of first use in the range (the weeks that have one), followed `weeks` weeks, and the lifecycle of each week
  * (PostHog's: new, returning, resurrecting, dormant). `active` must hold the subject's active weeks from
  * the week before the range to `weeks` after its last week; `first` is over all time.
  */
@@ -27,14 +25,15 @@ export function computeRetention(subjects: readonly SubjectActivity[], range: Re
   const lifecycle: RetentionResult['lifecycle'] = [];
   for (let week = range.firstWeek; week <= range.lastWeek; week++) {
     const cohort = subjects.filter((s) => s.first === week);
-    cohorts.push({
-      week: weekStart(week),
-      size: cohort.length,
-      retained: Array.from({ length: range.weeks + 1 }, (_, offset) => {
-        const active = cohort.filter((s) => s.active.has(week + offset)).length;
-        return { weekOffset: offset, week: weekStart(week + offset), active, share: share(active, cohort.length) };
-      }),
-    });
+    if (cohort.length > 0)
+      cohorts.push({
+        week: weekStart(week),
+        size: cohort.length,
+        retained: Array.from({ length: range.weeks + 1 }, (_, offset) => {
+          const active = cohort.filter((s) => s.active.has(week + offset)).length;
+          return { weekOffset: offset, week: weekStart(week + offset), active, share: active / cohort.length };
+        }),
+      });
     const counts = { new: 0, returning: 0, resurrecting: 0, dormant: 0 };
     for (const s of subjects) {
       const now = s.active.has(week);

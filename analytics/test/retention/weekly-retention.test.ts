@@ -57,18 +57,9 @@ describe('computeRetention', () => {
     ]);
   });
 
-  it('gives empty cohorts and zero lifecycles when nobody was active', () => {
+  it('gives no cohorts and zero lifecycles when nobody was active', () => {
     const { cohorts, lifecycle } = computeRetention([], { firstWeek: w, lastWeek: w, weeks: 1 });
-    expect(cohorts).toEqual([
-      {
-        week: monday,
-        size: 0,
-        retained: [
-          { weekOffset: 0, week: monday, active: 0, share: null },
-          { weekOffset: 1, week: weekStart(w + 1), active: 0, share: null },
-        ],
-      },
-    ]);
+    expect(cohorts).toEqual([]);
     expect(lifecycle).toEqual([{ week: monday, new: 0, returning: 0, resurrecting: 0, dormant: 0 }]);
   });
 });

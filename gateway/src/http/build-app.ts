@@ -2,11 +2,12 @@ import { healthSchema, idMaxLength, type Health } from '@parcours/contracts';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyRequest } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { declaredAccess } from '../auth/access.js';
 import { httpErrorHandler, type CountHttpError } from './errors.js';
+import { openApiOptions } from './openapi.js';
 import { checkRequest } from './request-checks.js';
 import { routeNotFound } from './route-not-found.js';
 import { answerNodeRefusals, clientErrorHandler } from './socket-errors.js';
@@ -75,14 +76,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
     for (const method of [route.method].flat()) if (method !== 'HEAD') deps.onRoute?.(method, route.url);
   });
 
-  await app.register(fastifySwagger, {
-    openapi: {
-      info: { title: 'Parcours API', version: deps.version, description: 'Registry of devices, subjects and memberships; usage sessions; quarantine.' },
-      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'an API key from `parcours keys create`' } } },
-      security: [{ apiKey: [] }],
-    },
-    transform: jsonSchemaTransform,
-  });
+  await app.register(fastifySwagger, openApiOptions(deps.version));
   await app.register(fastifySwaggerUi, { routePrefix: docsPrefix });
 
   const typed = app.withTypeProvider<ZodTypeProvider>();
@@ -92,7 +86,10 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
     {
       config: { access: 'public' },
       schema: {
-        response: { 200: healthSchema, 503: healthSchema },
+        tags: ['health'],
+        summary: 'Health of each part',
+        description: 'For readiness and alerts: 503 says the pipeline is behind or stuck, not that the process should be restarted.',
+        response: { 200: healthSchema.describe('every part is ok'), 503: healthSchema.describe('some part is not ok') },
       },
     },
     async (_request, reply) => {

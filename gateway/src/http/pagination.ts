@@ -6,7 +6,11 @@ export const pageQuerySchema = z.object({
 });
 
 export function pageOf<T extends z.ZodType>(item: T) {
-  return z.object({ items: z.array(item), limit: z.number().int(), offset: z.number().int() });
+  return z.object({
+    items: z.array(item).describe('the records of this page'),
+    limit: z.number().int().describe('the page size asked for'),
+    offset: z.number().int().describe('the records skipped before this page'),
+  });
 }
 
 /** A page bounded in bytes too: it may hold fewer than `limit` items, and says where the next one starts. */

@@ -33,12 +33,15 @@ export function utf8Body(request: FastifyRequest, body: Buffer): string {
   }
 }
 
-/** The parser of a text body (`text/plain`, `text/csv`), read with `parseAs: 'buffer'`. */
+/** The parser of a text body (`text/csv`), read with `parseAs: 'buffer'`. */
 export async function utf8TextParser(request: FastifyRequest, body: Buffer): Promise<string> {
   return utf8Body(request, body);
 }
 
-/** Replaces fastify's JSON and plain-text parsers by UTF-8 ones; JSON keeps fastify's refusal of `__proto__` and `constructor.prototype` keys. */
+/**
+ * Replaces fastify's JSON parser by a UTF-8 one, which keeps its refusal of `__proto__` and
+ * `constructor.prototype` keys, and drops its plain-text one: no route reads plain text, so such a body is 415.
+ */
 export function useUtf8Parsers(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser(['application/json', 'text/plain']);
@@ -52,5 +55,4 @@ export function useUtf8Parsers(app: FastifyInstance): void {
     }
     parseJson(request, text, done);
   });
-  app.addContentTypeParser('text/plain', { parseAs: 'buffer' }, utf8TextParser);
 }

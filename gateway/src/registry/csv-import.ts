@@ -20,7 +20,10 @@ export function csvRows(kind: ImportKind, text: string): ImportRow[] {
   } catch (error) {
     throw new ParcoursInputError('the CSV cannot be read', [{ path: `${kind}.csv`, message: (error as Error).message }]);
   }
-  const headers = records[0] ? Object.keys(records[0].record) : [];
+  // An import of nothing is most likely the wrong file, or one cut short.
+  if (records.length === 0)
+    throw new ParcoursInputError('the CSV holds no records', [{ path: `${kind}.csv`, message: 'a header row and at least one record are needed' }]);
+  const headers = Object.keys(records[0]!.record);
   const unknown = kind === 'subjects' ? [] : headers.filter((h) => !fields[kind].includes(camel(h)));
   if (unknown.length > 0)
     throw new ParcoursInputError('the CSV has unknown columns', [

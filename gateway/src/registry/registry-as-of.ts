@@ -11,5 +11,6 @@ export function registryAsOf(registry: RegistryStore, index: () => AttributionIn
     membersAt: (collectiveId, t) => index().membersAt(collectiveId, t),
     collectivesAt: (individualId, t) => index().collectivesAt(individualId, t),
     subjectType: (subjectId) => registry.getSubject(subjectId)?.type ?? null,
+    deviceType: (deviceId) => registry.getDevice(deviceId)?.type ?? null,
   };
 }

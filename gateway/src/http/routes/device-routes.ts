@@ -19,7 +19,7 @@ import { notFound } from '../errors.js';
 import { pageOf, pageQuerySchema } from '../pagination.js';
 import { created, deleted, errors, idParams } from './registry-schemas.js';
 
-const assignmentParams = z.object({ id: idSchema, assignmentId: idSchema });
+const assignmentParams = z.object({ id: idSchema.describe('the device'), assignmentId: idSchema.describe('the assignment') });
 
 /** `/devices`, their MQTT credentials, and their assignments to subjects over time. */
 export function deviceRoutes(registry: RegistryStore, presence: PresenceStore): FastifyPluginAsync {
@@ -36,14 +36,23 @@ export function deviceRoutes(registry: RegistryStore, presence: PresenceStore): 
       '/devices',
       {
         config: { access: 'read' },
-        schema: { tags, querystring: pageQuerySchema.extend({ type: typeNameSchema.optional() }), response: { 200: pageOf(deviceSchema) } },
+        schema: {
+          tags,
+          summary: 'List devices',
+          querystring: pageQuerySchema.extend({ type: typeNameSchema.optional().describe('only devices of this type') }),
+          response: { 200: pageOf(deviceSchema) },
+        },
       },
       async (request) => ({ ...request.query, items: registry.listDevices(request.query) }),
     );
 
-    app.get('/devices/:id', { config: { access: 'read' }, schema: { tags, params: idParams, response: { 200: deviceSchema, ...errors } } }, async (request) => {
-      return registry.getDevice(request.params.id) ?? Promise.reject(notFound('device', request.params.id));
-    });
+    app.get(
+      '/devices/:id',
+      { config: { access: 'read' }, schema: { tags, summary: 'Get a device', params: idParams, response: { 200: deviceSchema, ...errors } } },
+      async (request) => {
+        return registry.getDevice(request.params.id) ?? Promise.reject(notFound('device', request.params.id));
+      },
+    );
 
     app.get(
       '/devices/:id/status',
@@ -51,9 +60,10 @@ export function deviceRoutes(registry: RegistryStore, presence: PresenceStore): 
         config: { access: 'read' },
         schema: {
           tags,
+          summary: "A device's presence",
           description: 'Online or offline (from the retained status and the last will), since when, and the latest changes, newest first.',
           params: idParams,
-          querystring: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(50) }),
+          querystring: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(50).describe('at most this many changes') }),
           response: { 200: devicePresenceSchema, ...errors },
         },
       },
@@ -69,9 +79,10 @@ export function deviceRoutes(registry: RegistryStore, presence: PresenceStore): 
         config: { access: 'write' },
         schema: {
           tags,
+          summary: 'Register a device',
           description: 'A new device (201) comes with its MQTT credentials, shown this once; an identical existing one (200) without.',
           body: deviceCreateSchema,
-          response: created(deviceSchema.extend({ credentials: deviceCredentialsSchema.optional() })),
+          response: created(deviceSchema.extend({ credentials: deviceCredentialsSchema.optional().describe('its MQTT credentials, for a new device only') })),
         },
       },
       async (request, reply) => {
@@ -83,13 +94,19 @@ export function deviceRoutes(registry: RegistryStore, presence: PresenceStore): 
 
     app.patch(
       '/devices/:id',
-      { config: { access: 'write' }, schema: { tags, params: idParams, body: devicePatchSchema, response: { 200: deviceSchema, ...errors } } },
+      {
+        config: { access: 'write' },
+        schema: { tags, summary: 'Change a device', params: idParams, body: devicePatchSchema, response: { 200: deviceSchema, ...errors } },
+      },
       async (request) => registry.updateDevice(request.params.id, request.body),
     );
 
     app.delete(
       '/devices/:id',
-      { config: { access: 'write' }, schema: { tags, description: 'Refused (409) while the device has assignments.', params: idParams, response: deleted } },
+      {
+        config: { access: 'write' },
+        schema: { tags, summary: 'Delete a device', description: 'Refused (409) while the device has assignments.', params: idParams, response: deleted },
+      },
       async (request, reply) => {
         registry.deleteDevice(request.params.id);
         return reply.status(204).send(null);
@@ -102,6 +119,7 @@ export function deviceRoutes(registry: RegistryStore, presence: PresenceStore): 
         config: { access: 'write' },
         schema: {
           tags,
+          summary: "Renew a device's MQTT secret",
           description: 'Issues a new MQTT secret (shown once); the previous one stops working.',
           params: idParams,
           response: { 201: deviceCredentialsSchema, ...errors },
@@ -112,7 +130,16 @@ export function deviceRoutes(registry: RegistryStore, presence: PresenceStore): 
 
     app.get(
       '/devices/:id/assignments',
-      { config: { access: 'read' }, schema: { tags, params: idParams, querystring: pageQuerySchema, response: { 200: pageOf(assignmentSchema), ...errors } } },
+      {
+        config: { access: 'read' },
+        schema: {
+          tags,
+          summary: "List a device's assignments",
+          params: idParams,
+          querystring: pageQuerySchema,
+          response: { 200: pageOf(assignmentSchema), ...errors },
+        },
+      },
       async (request) => {
         if (!registry.getDevice(request.params.id)) throw notFound('device', request.params.id);
         return { ...request.query, items: registry.listAssignments({ deviceId: request.params.id, ...request.query }) };
@@ -121,13 +148,16 @@ export function deviceRoutes(registry: RegistryStore, presence: PresenceStore): 
 
     app.get(
       '/devices/:id/assignments/:assignmentId',
-      { config: { access: 'read' }, schema: { tags, params: assignmentParams, response: { 200: assignmentSchema, ...errors } } },
+      { config: { access: 'read' }, schema: { tags, summary: 'Get an assignment', params: assignmentParams, response: { 200: assignmentSchema, ...errors } } },
       async (request) => assignmentOf(request.params.id, request.params.assignmentId),
     );
 
     app.post(
       '/devices/:id/assignments',
-      { config: { access: 'write' }, schema: { tags, params: idParams, body: assignmentCreateSchema, response: created(assignmentSchema) } },
+      {
+        config: { access: 'write' },
+        schema: { tags, summary: 'Assign a device to a subject', params: idParams, body: assignmentCreateSchema, response: created(assignmentSchema) },
+      },
       async (request, reply) => {
         const { record, created: isNew } = registry.createAssignment({ ...request.body, deviceId: request.params.id });
         return reply.status(isNew ? 201 : 200).send(record);
@@ -140,6 +170,7 @@ export function deviceRoutes(registry: RegistryStore, presence: PresenceStore): 
         config: { access: 'write' },
         schema: {
           tags,
+          summary: 'Change an assignment',
           description: 'Corrects the subject or the interval; the same overlap rules apply.',
           params: assignmentParams,
           body: assignmentPatchSchema,
@@ -154,7 +185,7 @@ export function deviceRoutes(registry: RegistryStore, presence: PresenceStore): 
 
     app.delete(
       '/devices/:id/assignments/:assignmentId',
-      { config: { access: 'write' }, schema: { tags, params: assignmentParams, response: deleted } },
+      { config: { access: 'write' }, schema: { tags, summary: 'Delete an assignment', params: assignmentParams, response: deleted } },
       async (request, reply) => {
         assignmentOf(request.params.id, request.params.assignmentId);
         registry.deleteAssignment(request.params.assignmentId);

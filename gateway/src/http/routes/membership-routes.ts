@@ -18,7 +18,11 @@ export function membershipRoutes(registry: RegistryStore): FastifyPluginAsync {
         config: { access: 'read' },
         schema: {
           tags,
-          querystring: pageQuerySchema.extend({ individualId: idSchema.optional(), collectiveId: idSchema.optional() }),
+          summary: 'List memberships',
+          querystring: pageQuerySchema.extend({
+            individualId: idSchema.optional().describe('only those of this individual'),
+            collectiveId: idSchema.optional().describe('only those in this collective'),
+          }),
           response: { 200: pageOf(membershipSchema) },
         },
       },
@@ -27,7 +31,7 @@ export function membershipRoutes(registry: RegistryStore): FastifyPluginAsync {
 
     app.get(
       '/memberships/:id',
-      { config: { access: 'read' }, schema: { tags, params: idParams, response: { 200: membershipSchema, ...errors } } },
+      { config: { access: 'read' }, schema: { tags, summary: 'Get a membership', params: idParams, response: { 200: membershipSchema, ...errors } } },
       async (request) => {
         return registry.getMembership(request.params.id) ?? Promise.reject(notFound('membership', request.params.id));
       },
@@ -35,7 +39,7 @@ export function membershipRoutes(registry: RegistryStore): FastifyPluginAsync {
 
     app.post(
       '/memberships',
-      { config: { access: 'write' }, schema: { tags, body: membershipCreateSchema, response: created(membershipSchema) } },
+      { config: { access: 'write' }, schema: { tags, summary: 'Create a membership', body: membershipCreateSchema, response: created(membershipSchema) } },
       async (request, reply) => {
         const { record, created: isNew } = registry.createMembership(request.body);
         return reply.status(isNew ? 201 : 200).send(record);
@@ -48,6 +52,7 @@ export function membershipRoutes(registry: RegistryStore): FastifyPluginAsync {
         config: { access: 'write' },
         schema: {
           tags,
+          summary: 'Change a membership',
           description: 'Corrects the role or the interval; the same overlap rules apply.',
           params: idParams,
           body: membershipPatchSchema,
@@ -57,9 +62,13 @@ export function membershipRoutes(registry: RegistryStore): FastifyPluginAsync {
       async (request) => registry.updateMembership(request.params.id, request.body),
     );
 
-    app.delete('/memberships/:id', { config: { access: 'write' }, schema: { tags, params: idParams, response: deleted } }, async (request, reply) => {
-      registry.deleteMembership(request.params.id);
-      return reply.status(204).send(null);
-    });
+    app.delete(
+      '/memberships/:id',
+      { config: { access: 'write' }, schema: { tags, summary: 'Delete a membership', params: idParams, response: deleted } },
+      async (request, reply) => {
+        registry.deleteMembership(request.params.id);
+        return reply.status(204).send(null);
+      },
+    );
   };
 }

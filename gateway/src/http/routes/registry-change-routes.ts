@@ -14,13 +14,15 @@ export function registryChangeRoutes(registry: RegistryStore): FastifyPluginAsyn
         config: { access: 'read' },
         schema: {
           tags: ['registry'],
+          summary: 'Changes to the registry',
+          description: 'Every change ever made to the registry, with its time and the record before and after, oldest first.',
           querystring: z.object({
             after: z.coerce.number().int().min(0).default(0).describe('the last seq already read'),
-            entity: registryChangeSchema.shape.entity.optional(),
-            entityId: z.string().optional(),
-            limit: z.coerce.number().int().min(1).max(1000).default(100),
+            entity: registryChangeSchema.shape.entity.optional().describe('only changes to records of this kind'),
+            entityId: z.string().optional().describe('only changes to the record of this id'),
+            limit: z.coerce.number().int().min(1).max(1000).default(100).describe('at most this many changes'),
           }),
-          response: { 200: z.object({ items: z.array(registryChangeSchema) }) },
+          response: { 200: z.object({ items: z.array(registryChangeSchema).describe('the changes, oldest first') }) },
         },
       },
       async (request) => ({

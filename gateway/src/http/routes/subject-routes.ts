@@ -30,7 +30,11 @@ export function subjectRoutes(registry: RegistryStore): FastifyPluginAsync {
         config: { access: 'read' },
         schema: {
           tags,
-          querystring: pageQuerySchema.extend({ kind: subjectKindSchema.optional(), type: typeNameSchema.optional() }),
+          summary: 'List subjects',
+          querystring: pageQuerySchema.extend({
+            kind: subjectKindSchema.optional().describe('only subjects of this kind'),
+            type: typeNameSchema.optional().describe('only subjects of this type'),
+          }),
           response: { 200: pageOf(subjectSchema) },
         },
       },
@@ -39,7 +43,7 @@ export function subjectRoutes(registry: RegistryStore): FastifyPluginAsync {
 
     app.get(
       '/subjects/:id',
-      { config: { access: 'read' }, schema: { tags, params: idParams, response: { 200: subjectSchema, ...errors } } },
+      { config: { access: { subjectParam: 'id' } }, schema: { tags, summary: 'Get a subject', params: idParams, response: { 200: subjectSchema, ...errors } } },
       async (request) => {
         return registry.getSubject(request.params.id) ?? Promise.reject(notFound('subject', request.params.id));
       },
@@ -47,7 +51,7 @@ export function subjectRoutes(registry: RegistryStore): FastifyPluginAsync {
 
     app.post(
       '/subjects',
-      { config: { access: 'write' }, schema: { tags, body: subjectCreateSchema, response: created(subjectSchema) } },
+      { config: { access: 'write' }, schema: { tags, summary: 'Create a subject', body: subjectCreateSchema, response: created(subjectSchema) } },
       async (request, reply) => {
         const { record, created: isNew } = registry.createSubject(request.body);
         return reply.status(isNew ? 201 : 200).send(record);
@@ -56,7 +60,10 @@ export function subjectRoutes(registry: RegistryStore): FastifyPluginAsync {
 
     app.patch(
       '/subjects/:id',
-      { config: { access: 'write' }, schema: { tags, params: idParams, body: subjectPatchSchema, response: { 200: subjectSchema, ...errors } } },
+      {
+        config: { access: 'write' },
+        schema: { tags, summary: 'Change a subject', params: idParams, body: subjectPatchSchema, response: { 200: subjectSchema, ...errors } },
+      },
       async (request) => registry.updateSubject(request.params.id, request.body),
     );
 
@@ -64,7 +71,13 @@ export function subjectRoutes(registry: RegistryStore): FastifyPluginAsync {
       '/subjects/:id',
       {
         config: { access: 'write' },
-        schema: { tags, description: 'Refused (409) while memberships or assignments name the subject.', params: idParams, response: deleted },
+        schema: {
+          tags,
+          summary: 'Delete a subject',
+          description: 'Refused (409) while memberships or assignments name the subject.',
+          params: idParams,
+          response: deleted,
+        },
       },
       async (request, reply) => {
         registry.deleteSubject(request.params.id);
@@ -78,15 +91,20 @@ export function subjectRoutes(registry: RegistryStore): FastifyPluginAsync {
         config: { access: 'read' },
         schema: {
           tags,
+          summary: 'A subject as of an instant',
           description: 'The subject as the registry held it at t: its members (or its collectives) and its devices.',
           params: idParams,
           querystring: z.object({ t: instantSchema.describe('the instant (ISO 8601)') }),
           response: {
             200: z.object({
-              at: instantSchema,
-              subject: subjectSchema,
-              memberships: z.array(membershipSchema.extend({ other: subjectSchema.describe('the member, or the collective') })),
-              devices: z.array(deviceSchema.extend({ assignment: assignmentSchema })),
+              at: instantSchema.describe('the instant asked for'),
+              subject: subjectSchema.describe('the subject'),
+              memberships: z
+                .array(membershipSchema.extend({ other: subjectSchema.describe('the member, or the collective') }))
+                .describe('its memberships valid at t: of its members for a collective, in collectives for an individual'),
+              devices: z
+                .array(deviceSchema.extend({ assignment: assignmentSchema.describe('the assignment valid at t') }))
+                .describe('the devices assigned to it at t'),
             }),
             ...errors,
           },

@@ -1,0 +1,201 @@
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ParcoursApp } from '../src/app.js';
+import { adminKey, startApp, testConfig } from './helpers.js';
+import { runSmallFleet } from './simulated-run.js';
+
+/**
+ * The served OpenAPI document tells the truth: a Parcours that stored a simulated day answers every
+ * documented operation, and each real answer (status, content type, body) is checked against the
+ * document with a JSON Schema validator. The document also says what each operation and field is.
+ */
+interface Operation {
+  summary?: string;
+  description?: string;
+  parameters?: { name: string; in: string; description?: string }[];
+  requestBody?: { content: Record<string, { schema: JsonSchema }> };
+  responses: Record<string, { description: string; content?: Record<string, { schema: JsonSchema }> }>;
+}
+interface JsonSchema {
+  description?: string;
+  properties?: Record<string, JsonSchema>;
+  items?: JsonSchema;
+  anyOf?: JsonSchema[];
+  additionalProperties?: JsonSchema | boolean;
+}
+interface OpenApiDocument {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+}
+
+const day = Date.UTC(2026, 2, 2); // a Monday
+const dayMs = 86_400_000;
+const date = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const funnel = { name: 'morning', countBy: 'individual', window: '2h', steps: [{ deviceType: 'coffee_machine' }, { deviceType: 'water_heater' }] };
+
+let app: ParcoursApp;
+let document: OpenApiDocument;
+// A JSON type may be a list of types (`["string", "null"]`), as JSON Schema allows.
+const ajv = new Ajv2020({ allErrors: true, allowUnionTypes: true });
+addFormats.default(ajv);
+const validators = new Map<string, ValidateFunction>();
+/** The operations answered so far, as `METHOD /path/{param}`. */
+const answered = new Set<string>();
+
+beforeAll(async () => {
+  app = await startApp(testConfig({ analytics: { funnels: [funnel] } }));
+  await runSmallFleet(app, { from: day, to: day + dayMs, seed: 5 });
+  document = (await (await fetch(`${app.urls.http}/openapi.json`)).json()) as OpenApiDocument;
+}, 600_000);
+
+afterAll(() => app.stop());
+
+const operations = () => Object.entries(document.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ path, method, op })));
+
+/**
+ * Calls `url` (the operation `method path`) with the admin key, checks the answer against what the
+ * document declares for its status, and returns its body.
+ */
+async function call<T = Record<string, unknown>>(
+  method: string,
+  path: string,
+  url: string,
+  body?: { json: unknown } | { csv: string },
+  key: string | null = adminKey(),
+): Promise<{ status: number; body: T }> {
+  const headers: Record<string, string> = key === null ? {} : { authorization: `Bearer ${key}` };
+  if (body) headers['content-type'] = 'json' in body ? 'application/json' : 'text/csv';
+  const init = { method: method.toUpperCase(), headers, ...(body ? { body: 'json' in body ? JSON.stringify(body.json) : body.csv } : {}) };
+  const response = await fetch(`${app.urls.http}${url}`, init);
+  const text = await response.text();
+  const operation = document.paths[path]?.[method];
+  const where = `${method.toUpperCase()} ${url} → ${response.status}`;
+  expect(operation, `${method} ${path} is documented`).toBeDefined();
+  const declared = operation!.responses[String(response.status)] ?? operation!.responses.default;
+  expect(declared, `${where} is a declared status: ${text.slice(0, 300)}`).toBeDefined();
+  answered.add(`${method.toUpperCase()} ${path}`);
+  if (!declared!.content) {
+    expect(text, where).toBe('');
+    return { status: response.status, body: null as T };
+  }
+  const mediaType = (response.headers.get('content-type') ?? '').split(';')[0]!;
+  const schema = declared!.content[mediaType]?.schema;
+  expect(schema, `${where}: ${mediaType} is the declared content type (${Object.keys(declared!.content).join(', ')})`).toBeDefined();
+  const key_ = `${method} ${path} ${response.status} ${mediaType}`;
+  const validate = validators.get(key_) ?? validators.set(key_, ajv.compile(schema!)).get(key_)!;
+  const parsed = JSON.parse(text) as T;
+  expect(validate(parsed) ? [] : validate.errors, `${where} matches the document`).toEqual([]);
+  return { status: response.status, body: parsed };
+}
+
+/** Where a field or parameter has no description: `path` of each. */
+function undescribed(schema: JsonSchema, where: string): string[] {
+  const missing: string[] = [];
+  for (const [name, property] of Object.entries(schema.properties ?? {})) {
+    if (!property.description) missing.push(`${where}.${name}`);
+    missing.push(...undescribed(property, `${where}.${name}`));
+  }
+  if (schema.items) missing.push(...undescribed(schema.items, `${where}[]`));
+  for (const branch of schema.anyOf ?? []) missing.push(...undescribed(branch, where));
+  if (typeof schema.additionalProperties === 'object') missing.push(...undescribed(schema.additionalProperties, `${where}.*`));
+  return missing;
+}
+
+describe('the OpenAPI document', () => {
+  it('is OpenAPI 3.1 and documents every route of the API', () => {
+    expect(document.openapi).toBe('3.1.0');
+    const documented = new Set(operations().map(({ path, method }) => `${method.toUpperCase()} ${path}`));
+    const routes = app
+      .httpRoutes()
+      .filter((r) => r.url.startsWith('/api/') || r.url === '/healthz')
+      .map((r) => `${r.method} ${r.url.replace(/:(\w+)/g, '{$1}')}`);
+    expect([...new Set(routes)].filter((r) => !documented.has(r))).toEqual([]);
+  });
+
+  it('gives every operation a summary and every parameter and field a description', () => {
+    const missing: string[] = [];
+    for (const { path, method, op } of operations()) {
+      const where = `${method.toUpperCase()} ${path}`;
+      if (!op.summary) missing.push(`${where}: summary`);
+      for (const parameter of op.parameters ?? []) if (!parameter.description) missing.push(`${where}: ${parameter.in} ${parameter.name}`);
+      for (const { schema } of Object.values(op.requestBody?.content ?? {})) missing.push(...undescribed(schema, `${where}: body`));
+      for (const [status, response] of Object.entries(op.responses))
+        for (const { schema } of Object.values(response.content ?? {})) missing.push(...undescribed(schema, `${where}: ${status}`));
+    }
+    expect(missing).toEqual([]);
+  });
+});
+
+describe('every operation, answering with real data', () => {
+  it('answers as the document says, on every route', async () => {
+    const range = `from=${date(day)}&to=${date(day + dayMs)}`;
+    const iso = `from=${new Date(day).toISOString()}&to=${new Date(day + dayMs).toISOString()}`;
+    await call('get', '/healthz', '/healthz', undefined, null);
+
+    // The registry as the simulated fleet left it.
+    const subjects = await call<{ items: { id: string; kind: string }[] }>('get', '/api/v1/subjects', '/api/v1/subjects?limit=1000');
+    const household = subjects.body.items.find((s) => s.kind === 'collective')!.id;
+    const person = subjects.body.items.find((s) => s.kind === 'individual')!.id;
+    await call('get', '/api/v1/subjects/{id}', `/api/v1/subjects/${household}`);
+    await call('get', '/api/v1/subjects/{id}', '/api/v1/subjects/nobody');
+    await call('get', '/api/v1/subjects/{id}/as-of', `/api/v1/subjects/${household}/as-of?t=${new Date(day + dayMs / 2).toISOString()}`);
+    const memberships = await call<{ items: { id: string }[] }>('get', '/api/v1/memberships', '/api/v1/memberships');
+    await call('get', '/api/v1/memberships/{id}', `/api/v1/memberships/${memberships.body.items[0]!.id}`);
+    const devices = await call<{ items: { id: string }[] }>('get', '/api/v1/devices', '/api/v1/devices?limit=1000');
+    const device = devices.body.items[0]!.id;
+    await call('get', '/api/v1/devices/{id}', `/api/v1/devices/${device}`);
+    await call('get', '/api/v1/devices/{id}/status', `/api/v1/devices/${device}/status`);
+    const assignments = await call<{ items: { id: string }[] }>('get', '/api/v1/devices/{id}/assignments', `/api/v1/devices/${device}/assignments`);
+    await call('get', '/api/v1/devices/{id}/assignments/{assignmentId}', `/api/v1/devices/${device}/assignments/${assignments.body.items[0]!.id}`);
+    await call('get', '/api/v1/registry/changes', '/api/v1/registry/changes?limit=50');
+
+    // What was derived from the day.
+    await call('get', '/api/v1/subjects/{id}/events', `/api/v1/subjects/${household}/events?${iso}&limit=20`);
+    const sessions = await call<{ items: unknown[] }>('get', '/api/v1/subjects/{id}/sessions', `/api/v1/subjects/${household}/sessions?${range}&status=all`);
+    expect(sessions.body.items.length).toBeGreaterThan(0);
+    await call('get', '/api/v1/devices/{id}/sessions', `/api/v1/devices/${device}/sessions?${range}&status=all`);
+    await call('get', '/api/v1/devices/{id}/sessions', `/api/v1/devices/${device}/sessions?from=${date(day + dayMs)}&to=${date(day)}`);
+    const journeys = await call<{ items: unknown[] }>('get', '/api/v1/subjects/{id}/journeys', `/api/v1/subjects/${person}/journeys?${range}&status=all`);
+    expect(journeys.body.items.length).toBeGreaterThan(0);
+    await call('get', '/api/v1/subjects/{id}/journeys', '/api/v1/subjects/nobody/journeys');
+    expect((await call<{ items: unknown[] }>('get', '/api/v1/transitions', `/api/v1/transitions?${iso}`)).body.items.length).toBeGreaterThan(0);
+    expect((await call<{ items: unknown[] }>('get', '/api/v1/activity', `/api/v1/activity?${iso}`)).body.items.length).toBeGreaterThan(0);
+    await call('get', '/api/v1/shared-usage', `/api/v1/shared-usage?${iso}`);
+    await call('get', '/api/v1/funnels', '/api/v1/funnels');
+    await call('get', '/api/v1/funnels/{name}', `/api/v1/funnels/morning?${iso}`);
+    const retention = `from=${new Date(day).toISOString()}&to=${new Date(day + 7 * dayMs).toISOString()}&kind=individual&weeks=1`;
+    expect((await call<{ cohorts: unknown[] }>('get', '/api/v1/retention', `/api/v1/retention?${retention}`)).body.cohorts.length).toBeGreaterThan(0);
+    await call('get', '/api/v1/quarantine', '/api/v1/quarantine?limit=5');
+
+    // Changes: a new person, a device, and the links between them, then each undone.
+    const validFrom = new Date(day + dayMs).toISOString();
+    await call('post', '/api/v1/subjects', '/api/v1/subjects', { json: { id: 'oa-ana', kind: 'individual', type: 'person', name: 'Ana' } });
+    await call('post', '/api/v1/subjects', '/api/v1/subjects', { json: { id: 'oa-ana', kind: 'individual', type: 'person', name: 'Ana' } });
+    await call('post', '/api/v1/subjects', '/api/v1/subjects', { json: { id: 'oa-ana', kind: 'individual' } });
+    await call('patch', '/api/v1/subjects/{id}', '/api/v1/subjects/oa-ana', { json: { attributes: { region: 'Bretagne' } } });
+    await call('post', '/api/v1/memberships', '/api/v1/memberships', { json: { id: 'oa-m', individualId: 'oa-ana', collectiveId: household, validFrom } });
+    await call('patch', '/api/v1/memberships/{id}', '/api/v1/memberships/oa-m', { json: { role: 'guest' } });
+    await call('post', '/api/v1/devices', '/api/v1/devices', { json: { id: 'oa-kettle', type: 'kettle' } });
+    await call('patch', '/api/v1/devices/{id}', '/api/v1/devices/oa-kettle', { json: { model: 'K1' } });
+    await call('post', '/api/v1/devices/{id}/credentials', '/api/v1/devices/oa-kettle/credentials');
+    await call('post', '/api/v1/devices/{id}/assignments', '/api/v1/devices/oa-kettle/assignments', { json: { id: 'oa-a', subjectId: 'oa-ana', validFrom } });
+    await call('patch', '/api/v1/devices/{id}/assignments/{assignmentId}', '/api/v1/devices/oa-kettle/assignments/oa-a', { json: { validTo: null } });
+    await call('delete', '/api/v1/subjects/{id}', '/api/v1/subjects/oa-ana');
+    await call('delete', '/api/v1/devices/{id}/assignments/{assignmentId}', '/api/v1/devices/oa-kettle/assignments/oa-a');
+    await call('delete', '/api/v1/devices/{id}', '/api/v1/devices/oa-kettle');
+    await call('delete', '/api/v1/memberships/{id}', '/api/v1/memberships/oa-m');
+    await call('delete', '/api/v1/subjects/{id}', '/api/v1/subjects/oa-ana');
+    await call('post', '/api/v1/import', '/api/v1/import', { json: { subjects: [{ id: 'oa-bo', kind: 'individual', type: 'person', name: 'Bo' }] } });
+    await call('post', '/api/v1/import/{kind}', '/api/v1/import/subjects', { csv: 'id,kind,type,name\noa-cy,individual,person,Cy\n' });
+    await call('post', '/api/v1/import/{kind}', '/api/v1/import/subjects', { csv: '' });
+    await call('post', '/api/v1/import/{kind}', '/api/v1/import/subjects', { json: {} });
+    await call('post', '/api/v1/quarantine/replay', '/api/v1/quarantine/replay', { json: { reason: 'PARCOURS_E_UNKNOWN_DEVICE' } });
+    await call('post', '/api/v1/reattribute', '/api/v1/reattribute', { json: { from: new Date(day).toISOString(), to: new Date(day + dayMs).toISOString() } });
+
+    const unanswered = operations()
+      .map(({ path, method }) => `${method.toUpperCase()} ${path}`)
+      .filter((operation) => !answered.has(operation));
+    expect(unanswered).toEqual([]);
+  }, 300_000);
+});
