@@ -4,9 +4,6 @@ import type { z } from 'zod';
 /** The variable that gives client commands an API key; no server setting. */
 export const clientApiKeyEnv = 'PARCOURS_API_KEY';
 
-/** Where client commands find Parcours unless told otherwise: what `npm start` runs. */
-export const defaultApiUrl = 'http://localhost:8080';
-
 /** What a failed fetch says: its cause's (ECONNREFUSED, ENOTFOUND) rather than undici's "fetch failed". */
 function networkReason(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;

@@ -1,9 +1,11 @@
 import { errorCodes, ParcoursError, servedJourneySchema, servedSessionSchema, subjectSchema, toIso, type Subject } from '@parcours/contracts';
 import { Command } from 'commander';
 import { z } from 'zod';
-import { apiGet, clientApiKeyEnv, defaultApiUrl } from './api-client.js';
+import { loadConfig } from '../config/load-config.js';
+import { apiGet, clientApiKeyEnv } from './api-client.js';
 import { parseDay } from './day-date.js';
 import { formatDay } from './day-timeline.js';
+import { localUrls } from './local-urls.js';
 import { UsageError } from './usage-error.js';
 
 const sessionList = z.object({ items: z.array(servedSessionSchema) });
@@ -11,8 +13,9 @@ const journeyList = z.object({ items: z.array(servedJourneySchema) });
 
 interface DayOptions {
   date: string;
-  api: string;
+  api?: string;
   apiKey?: string;
+  config?: string;
 }
 
 /** The subject as registered; null when the key may not read the registry (an integrator's reads results only). */
@@ -34,7 +37,7 @@ export async function runDayCommand(subjectId: string, options: DayOptions): Pro
     throw new UsageError(
       `--api-key (or ${clientApiKeyEnv}) is required: an API key of this Parcours (parcours keys create, or the one printed at first start)`,
     );
-  const api = { url: options.api, key };
+  const api = { url: options.api ?? localUrls(loadConfig({ file: options.config })).api, key };
   const subject = await subjectOf(api, subjectId);
   const results = (kind: string, from: number, to: number) =>
     `/subjects/${encodeURIComponent(subjectId)}/${kind}?from=${toIso(from)}&to=${toIso(to)}&status=all&limit=10000`;
@@ -52,7 +55,8 @@ export function dayCommand(): Command {
     .description("Print a subject's sessions and journeys of one day (local time) as a timeline, from a running Parcours' HTTP API.")
     .argument('<subject>', 'id of the subject (a person, a household, …)')
     .option('--date <day>', 'today, yesterday or YYYY-MM-DD (local time zone)', 'today')
-    .option('--api <url>', 'HTTP API of the running Parcours', defaultApiUrl)
+    .option('--api <url>', "HTTP API of the running Parcours (default: the configuration's, http://localhost:8080)")
     .option('--api-key <key>', `an API key of that Parcours (default: ${clientApiKeyEnv})`)
+    .option('-c, --config <file>', 'configuration file (JSON or YAML) of that Parcours, for its address')
     .action(runDayCommand);
 }

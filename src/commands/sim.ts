@@ -3,7 +3,7 @@ import { clockRulesOf } from '@parcours/contracts';
 import { loadScenario, Simulator, type SimulationProgress, type SimulationSummary } from '@parcours/firmware-sim';
 import { loadConfig } from '../config/load-config.js';
 import { createLogger } from '../logger.js';
-import { defaultApiUrl as defaultApi } from './api-client.js';
+import { localUrls } from './local-urls.js';
 import { durationOption, instantOption, wholeNumberOption } from './option-values.js';
 import { bar, startProgress } from './progress.js';
 import { onShutdown } from './shutdown.js';
@@ -35,8 +35,6 @@ interface SimCommandOptions {
   json?: boolean;
 }
 
-const defaultBroker = 'mqtt://localhost:1883';
-
 export function simOptions(): Option[] {
   return [
     new Option('-c, --config <file>', 'configuration file (JSON or YAML) for the sim defaults'),
@@ -49,9 +47,9 @@ export function simOptions(): Option[] {
       '--duration <d>',
       'scenario: simulated time to run from the start, e.g. 7d (without --from: the last D until now); load: publishing time (default 10s)',
     ),
-    new Option('--broker <url>', `broker the devices connect to (default: ${defaultBroker})`),
+    new Option('--broker <url>', "broker the devices connect to (default: the configuration's, mqtt://localhost:1883)"),
     new Option('--mqtt-url <url>', 'older name of --broker').hideHelp(),
-    new Option('--api <url>', `Parcours HTTP API where the devices are registered (default: ${defaultApi})`),
+    new Option('--api <url>', "Parcours HTTP API where the devices are registered (default: the configuration's, http://localhost:8080)"),
     new Option('--api-url <url>', 'older name of --api').hideHelp(),
     new Option('--api-key <key>', 'admin API key of that Parcours (default: PARCOURS_SIM_API_KEY)'),
     new Option('--qos <0|1|2>', 'QoS of telemetry messages (2: load mode only)').choices(['0', '1', '2']).default('1'),
@@ -86,8 +84,9 @@ function simulatedRange(options: SimCommandOptions): { from?: number; to?: numbe
 export async function runSimCommand(options: SimCommandOptions): Promise<void> {
   const config = loadConfig({ file: options.config });
   const logger = createLogger(config.log);
-  const broker = options.broker ?? options.mqttUrl ?? defaultBroker;
-  const apiUrl = options.api ?? options.apiUrl ?? defaultApi;
+  const local = localUrls(config);
+  const broker = options.broker ?? options.mqttUrl ?? local.broker;
+  const apiUrl = options.api ?? options.apiUrl ?? local.api;
   const apiKey = options.apiKey ?? config.sim.apiKey;
   const progressEveryMs = durationOption(options.progressEvery, '--progress-every');
   if (options.load) {
