@@ -111,6 +111,9 @@ describe('the web page on a simulated fleet', () => {
       fleet.perMinute.map((m) => m.quarantined),
     ]);
     expect(await chartOption('#fleet-reasons', '.series[0].data')).toEqual(fleet.quarantine.byReason.map((r) => r.count).reverse());
+    // A tooltip, drawn where the pointer is: the last minutes, where the fleet's messages are.
+    const minutes = (await page.locator('#fleet-minutes').boundingBox())!;
+    await page.mouse.move(minutes.x + minutes.width - 30, minutes.y + minutes.height / 2);
     await shoot('fleet');
   });
 
