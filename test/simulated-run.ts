@@ -4,8 +4,8 @@ import { pino } from 'pino';
 import type { ParcoursApp } from '../src/app.js';
 import { adminKey } from './helpers.js';
 
-/** Runs a world through a running Parcours at full speed over `[from, to)`, devices on QoS 1; resolves with its summary. */
-export async function runFleet(app: ParcoursApp, run: { world: World; from: number; to: number; seed: number }): Promise<SimulationSummary> {
+/** Starts a world's devices against a running Parcours, replaying `[from, to)` at full speed on QoS 1; `done` resolves with its summary. */
+export async function startFleet(app: ParcoursApp, run: { world: World; from: number; to: number; seed: number }): Promise<Simulator> {
   const simulator = new Simulator({
     scenario: run.world,
     seed: run.seed,
@@ -23,6 +23,12 @@ export async function runFleet(app: ParcoursApp, run: { world: World; from: numb
     unknownDeviceAuth: null,
   });
   await simulator.start();
+  return simulator;
+}
+
+/** Runs a world through a running Parcours at full speed over `[from, to)`, devices on QoS 1, then disconnects them; resolves with its summary. */
+export async function runFleet(app: ParcoursApp, run: { world: World; from: number; to: number; seed: number }): Promise<SimulationSummary> {
+  const simulator = await startFleet(app, run);
   const summary = await simulator.done;
   await simulator.stop();
   return summary;

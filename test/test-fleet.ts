@@ -39,6 +39,13 @@ export class TestFleet {
     });
   }
 
+  /** Publishes these bytes as they are on the device's channel (a status, a broken payload), at QoS 1. */
+  async publishRaw(id: string, channel: 'events' | 'telemetry' | 'status', payload: string, retain = false): Promise<void> {
+    const device = this.devices.get(id);
+    if (!device) throw new Error(`device ${id} is not connected`);
+    await device.client.publishAsync(`${this.app.config.mqtt.baseTopic}/devices/${id}/${channel}`, payload, { qos: 1, retain });
+  }
+
   async event(id: string, ts: number, type: string, actor?: string): Promise<void> {
     await this.publish(id, 'events', ts, { type, ...(actor ? { actor } : {}) });
   }

@@ -21,5 +21,6 @@ export * from './problem.js';
 export * from './removed-results.js';
 export * from './log-record.js';
 export * from './health.js';
+export * from './fleet.js';
 export * from './log-reader.js';
 export * from './registry-as-of.js';

@@ -16,6 +16,7 @@ import { KeyRevocationWatch } from './auth/key-revocation-watch.js';
 import { ConsumerOffsets } from './log/consumer-offsets.js';
 import { EventLog } from './log/event-log.js';
 import { eventRoutes } from './http/routes/event-routes.js';
+import { fleetRoutes } from './http/routes/fleet-routes.js';
 import { quarantineRoutes } from './http/routes/quarantine-routes.js';
 import { deviceRoutes } from './http/routes/device-routes.js';
 import { importRoutes } from './http/routes/import-routes.js';
@@ -208,6 +209,13 @@ export class Gateway {
       importRoutes(registry),
       quarantineRoutes(quarantine, (filter, limit) => this.replayQuarantine(filter, limit), this.options.config.gateway.quarantinePageBytes),
       eventRoutes(log, this.asOf),
+      fleetRoutes({
+        registeredDevices: () => registry.countDevices(),
+        onlineDevices: () => presence.countOnline(),
+        acceptedPerMinute: (since) => log.countPerMinute(since),
+        quarantinedPerMinute: (since) => quarantine.countPerMinute(since),
+        quarantineByReason: () => quarantine.countByReason(),
+      }),
     ];
   }
 }

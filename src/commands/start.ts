@@ -11,6 +11,7 @@ function banner(config: Readonly<Config>, app: ParcoursApp, simulating: boolean)
     '',
     'Parcours is running.',
     `  HTTP API     ${http}/api/v1   (OpenAPI: ${http}/openapi.json, docs: ${http}/docs)`,
+    `  Web page     ${http}/ui/   (the fleet live, a subject's day, paths; asks for a key)`,
     `  Health       ${http}/healthz   Metrics: ${http}/metrics`,
     `  MQTT broker  ${mqtt}   (topics under ${config.mqtt.baseTopic}/devices/{id}/…)`,
     `  Data         ${config.data.dir}`,

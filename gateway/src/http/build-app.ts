@@ -12,6 +12,7 @@ import { checkRequest } from './request-checks.js';
 import { routeNotFound } from './route-not-found.js';
 import { answerNodeRefusals, clientErrorHandler } from './socket-errors.js';
 import { useUtf8Parsers } from './utf8-bodies.js';
+import { serveWebPage } from './web-page.js';
 
 /** Where swagger-ui serves its pages, and the document they show. */
 const docsPrefix = '/docs';
@@ -101,6 +102,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HttpApp> {
     reply.header('content-type', deps.metrics.contentType);
     return deps.metrics.metrics();
   });
+  await serveWebPage(app);
   for (const routes of deps.routes) await app.register(routes, { prefix: '/api/v1' });
   return app;
 }

@@ -238,6 +238,16 @@ export class EventLog implements LogReader {
     })();
   }
 
+  /** Records received at or after `since`, by the UTC minute they were received in (its start, in ms). */
+  countPerMinute(since: number): Map<number, number> {
+    const rows = this.db
+      .prepare<[number], { minute: number; n: number }>(
+        'SELECT received_at / 60000 * 60000 AS minute, COUNT(*) AS n FROM events WHERE received_at >= ? GROUP BY minute',
+      )
+      .all(since);
+    return new Map(rows.map((r) => [r.minute, r.n]));
+  }
+
   /** When the first record after `offset` was received: how long a reader at `offset` is behind. */
   receivedAfter(offset: number): number | null {
     return (

@@ -160,6 +160,16 @@ export class QuarantineStore {
     return this.held;
   }
 
+  /** Entries received at or after `since` and still held, by the UTC minute they were received in (its start, in ms). */
+  countPerMinute(since: number): Map<number, number> {
+    const rows = this.db
+      .prepare<[number], { minute: number; n: number }>(
+        'SELECT received_at / 60000 * 60000 AS minute, COUNT(*) AS n FROM quarantine WHERE received_at >= ? GROUP BY minute',
+      )
+      .all(since);
+    return new Map(rows.map((r) => [r.minute, r.n]));
+  }
+
   countByReason(): Record<string, number> {
     const rows = this.db.prepare<[], { reason: string; n: number }>('SELECT reason, COUNT(*) AS n FROM quarantine GROUP BY reason').all();
     return Object.fromEntries(rows.map((r) => [r.reason, r.n]));

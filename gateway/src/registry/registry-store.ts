@@ -191,6 +191,10 @@ export class RegistryStore {
     this.remove('assignment', id, () => undefined);
   }
 
+  countDevices(): number {
+    return this.db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM devices').get()!.n;
+  }
+
   /** Everything, for building the in-memory attribution index. */
   snapshot(): { subjects: Subject[]; memberships: Membership[]; devices: Device[]; assignments: Assignment[] } {
     const all = { limit: -1, offset: 0 };

@@ -114,4 +114,12 @@ export const gatewayMigrations: readonly Migration[] = [
     name: 'gateway-012-events-actor',
     sql: 'CREATE INDEX events_actor_ts ON events (actor, ts) WHERE actor IS NOT NULL;',
   },
+  {
+    // The fleet's messages per minute read the last hour by receive time; retention deletes by it too.
+    name: 'gateway-013-received-at',
+    sql: `
+      CREATE INDEX events_received_at ON events (received_at);
+      CREATE INDEX quarantine_received_at ON quarantine (received_at);
+    `,
+  },
 ];
