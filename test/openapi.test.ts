@@ -167,6 +167,7 @@ describe('every operation, answering with real data', () => {
     const retention = `from=${new Date(day).toISOString()}&to=${new Date(day + 7 * dayMs).toISOString()}&kind=individual&weeks=1`;
     expect((await call<{ cohorts: unknown[] }>('get', '/api/v1/retention', `/api/v1/retention?${retention}`)).body.cohorts.length).toBeGreaterThan(0);
     await call('get', '/api/v1/quarantine', '/api/v1/quarantine?limit=5');
+    await call('get', '/api/v1/fleet', '/api/v1/fleet');
 
     // Changes: a new person, a device, and the links between them, then each undone.
     const validFrom = new Date(day + dayMs).toISOString();

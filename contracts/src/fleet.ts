@@ -14,16 +14,27 @@ const minuteCountSchema = z.object({
 /** The fleet as it stands: what the live view of the web page shows, read from the store on request. */
 export const fleetSchema = z.object({
   at: instantSchema.describe('when these figures were read'),
-  devices: z.object({
-    registered: z.number().int().nonnegative(),
-    online: z.number().int().nonnegative().describe('devices whose latest status is `online`'),
-  }),
+  devices: z
+    .object({
+      registered: z.number().int().nonnegative().describe('devices the registry holds'),
+      online: z.number().int().nonnegative().describe('devices whose latest status is `online`'),
+    })
+    .describe('the devices of the registry'),
   perMinute: z
     .array(minuteCountSchema)
     .describe(`the last ${fleetMinutes} minutes, oldest first, each present even when empty; the last is the current minute, so far`),
-  quarantine: z.object({
-    held: z.number().int().nonnegative().describe('messages the quarantine holds now'),
-    byReason: z.array(z.object({ reason: z.enum(quarantineReasons), count: z.number().int().positive() })).describe('those messages by reason, most first'),
-  }),
+  quarantine: z
+    .object({
+      held: z.number().int().nonnegative().describe('messages the quarantine holds now'),
+      byReason: z
+        .array(
+          z.object({
+            reason: z.enum(quarantineReasons).describe('why they were quarantined'),
+            count: z.number().int().positive().describe('messages the quarantine holds for that reason'),
+          }),
+        )
+        .describe('those messages by reason, most first'),
+    })
+    .describe('what the quarantine holds'),
 });
 export type Fleet = z.output<typeof fleetSchema>;

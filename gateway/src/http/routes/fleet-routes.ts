@@ -13,6 +13,7 @@ export function fleetRoutes(sources: FleetSources, now: () => number = Date.now)
         config: { access: 'read' },
         schema: {
           tags: ['fleet'],
+          summary: 'The fleet live',
           description:
             'The fleet as it stands: devices registered and online, messages per minute over the last hour by receive time, the quarantine by reason.',
           response: { 200: fleetSchema },
