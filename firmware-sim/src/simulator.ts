@@ -74,6 +74,14 @@ export interface SimulationSummary {
 }
 
 /**
+ * The end of what was sent when the next message is due at `limit`: past the last instant sent, up to the
+ * simulated now (which the real clock has reached), never beyond `limit`.
+ */
+function reachedAt(clock: SimClock, lastSent: number, limit: number): number {
+  return Math.min(limit, Math.max(lastSent + 1, Math.floor(clock.simulatedNow())));
+}
+
+/**
  * Runs a world's devices against a broker: registers them through the API, connects one MQTT client per
  * device, and publishes the timeline as the simulated clock reaches each message.
  */
@@ -234,15 +242,19 @@ export class Simulator {
       if (at !== instant) {
         await changeUntil(at);
         await sleep(clock.delayUntil(at), signal);
-        if (signal.aborted) return at;
+        if (signal.aborted) return reachedAt(clock, instant, at);
         instant = at;
         if (this.range) this.range.simulatedMs = instant;
       }
       await this.publish(message);
     }
     await changeUntil(Infinity);
-    if (this.range) this.range.simulatedMs = chunkEnd;
-    return chunkEnd;
+    // The chunk is over only when the clock reaches its end: a state or progress saying otherwise would be
+    // in the future, and a restart would resume there.
+    await sleep(clock.delayUntil(chunkEnd), signal);
+    const reached = reachedAt(clock, instant, chunkEnd);
+    if (this.range) this.range.simulatedMs = reached;
+    return reached;
   }
 
   private async change(clock: SimClock, change: ConnectivityChange): Promise<void> {
