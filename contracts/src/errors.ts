@@ -42,6 +42,8 @@ export const errorCodes = {
   anotherNode: 'PARCOURS_E_ANOTHER_NODE',
   // A command that would change the store of a running server (which keeps results in progress in memory).
   serverRunning: 'PARCOURS_E_SERVER_RUNNING',
+  // A simulator whose world another simulator already runs against the same Parcours.
+  worldRunning: 'PARCOURS_E_WORLD_RUNNING',
   influxWrite: 'PARCOURS_E_INFLUX_WRITE',
 } as const;
 

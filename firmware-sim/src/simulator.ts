@@ -6,6 +6,7 @@ import { SimClock, sleep } from './clock.js';
 import { DeviceClient, isConnectRefused, type DeviceAuth } from './device-client.js';
 import { forEachLimited } from './limit.js';
 import { registerWorld } from './registrar.js';
+import { refuseRunningWorld } from './running-world.js';
 import type { World } from './scenario/schema.js';
 import { readSimState, resumeFrom, writeSimState } from './sim-state.js';
 import { ClockFaultVerdicts } from './timeline/clock-fault-verdicts.js';
@@ -39,6 +40,10 @@ const simulatorOptionsSchema = z
     clockRules: z
       .object({ maxClockSkewMs: z.number().int().nonnegative(), maxLatenessMs: z.number().int().nonnegative() })
       .describe("the gateway's device-time settings: the ground truth says what it does with each wrong clock"),
+    refuseRunningWorld: z
+      .boolean()
+      .default(true)
+      .describe('refuse a world some of whose devices are online: another simulator runs it (PARCOURS_E_WORLD_RUNNING)'),
     unknownDeviceAuth: z
       .object({ username: z.string(), password: z.string().optional() })
       .nullable()
@@ -133,6 +138,7 @@ export class Simulator {
     const statePath = join(this.simDir, 'state.json');
     const fromMs = resumeFrom({ fromMs: from, nowMs: Date.now(), backfillMs, state: await readSimState(statePath) });
     // Visitors are generated at a rate: register those of the run (a run without an end: of its first week).
+    if (this.options.refuseRunningWorld) await refuseRunningWorld(scenario, this.options);
     const stays = new PlanBook(scenario, this.options.seed).staysBetween(fromMs, to ?? fromMs + 7 * 24 * hourMs);
     const credentials = await registerWorld(scenario, { apiUrl: this.options.apiUrl, apiKey: this.options.apiKey, logger }, stays);
     // Connect at most `connectConcurrency` devices at once: thousands of simultaneous CONNECTs time out.

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { crashPointEnv } from '@parcours/analytics';
-import { configSchema, envName, errorCodes, ParcoursError, type Config } from '@parcours/contracts';
+import { configSchema, envName, errorCodes, funnelsSchema, ParcoursError, type Config } from '@parcours/contracts';
+import { builtInFunnels } from '@parcours/firmware-sim';
 import { parse as parseYaml } from 'yaml';
 
 /** The environment variable naming a configuration file (JSON or YAML); `--config` overrides it. */
@@ -68,7 +69,14 @@ export function loadConfig(options: { env?: NodeJS.ProcessEnv; file?: string | u
   if (problems.length > 0 || !result.success) {
     throw new ParcoursError(errorCodes.config, `invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
-  return deepFreeze(result.data);
+  return deepFreeze(withExampleFunnels(result.data, merged.analytics?.funnels !== undefined));
+}
+
+/** Without declared funnels, those of the built-in fleet's world, so that its funnel routes have counts. */
+function withExampleFunnels(config: Config, declared: boolean): Config {
+  const example = builtInFunnels[config.sim.scenario];
+  if (declared || !example) return config;
+  return { ...config, analytics: { ...config.analytics, funnels: funnelsSchema.parse(example) } };
 }
 
 function deepFreeze<T>(value: T): T {
