@@ -18,7 +18,9 @@ const program = new Command('parcours')
 
 program
   .command('start')
-  .description('Start the broker, gateway, analytics, HTTP API and (unless PARCOURS_SIM_SCENARIO=none) a simulated fleet.')
+  .description(
+    'Start the broker, gateway, analytics, HTTP API and (unless PARCOURS_SIM_SCENARIO=none) a simulated fleet, which back-fills the last day at full speed (sessions and journeys within a minute) and then runs live; its log lines say "simulated device".',
+  )
   .addOption(new Option('-c, --config <file>', 'configuration file (JSON or YAML); environment variables override it'))
   .action((options: { config?: string }) => runStartCommand(options));
 

@@ -116,8 +116,14 @@ describe('loadConfig', () => {
     expect(failure(() => loadConfig({ env: { PARCOURS_ANALYTICS_SESSION_RULES: '{tv' } })).message).toContain('PARCOURS_ANALYTICS_SESSION_RULES={tv: ');
   });
 
-  it('reads funnels as JSON from the environment (none by default) and reports a bad one by path', () => {
-    expect(loadConfig({ env: {} }).analytics.funnels).toEqual([]);
+  it("declares the built-in fleet's example funnel unless funnels are given", () => {
+    const example = { name: 'morning', countBy: 'collective', window: 3_600_000, steps: [{ deviceType: 'coffee_machine' }, { deviceType: 'water_heater' }] };
+    expect(loadConfig({ env: {} }).analytics.funnels).toEqual([example]);
+    expect(loadConfig({ env: { PARCOURS_SIM_SCENARIO: 'none' } }).analytics.funnels).toEqual([]);
+    expect(loadConfig({ env: { PARCOURS_ANALYTICS_FUNNELS: '[]' } }).analytics.funnels).toEqual([]);
+  });
+
+  it('reads funnels as JSON from the environment and reports a bad one by path', () => {
     const morning = { name: 'morning', steps: [{ deviceType: 'coffee_machine' }, { eventType: 'door.opened' }], window: '2h', countBy: 'individual' };
     const { funnels } = loadConfig({ env: { PARCOURS_ANALYTICS_FUNNELS: JSON.stringify([morning]) } }).analytics;
     expect(funnels).toEqual([{ ...morning, window: 7_200_000 }]);

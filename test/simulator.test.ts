@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateTimeline, groundTruthSchema, parseScenario, Simulator, type SimulatorOptions } from '@parcours/firmware-sim';
 import { small } from '../firmware-sim/src/scenarios/small.js';
+import { sendTime } from '../firmware-sim/src/timeline/types.js';
 import { startApiDouble, type ApiDouble } from './api-double.js';
 import { settle, waitUntil } from './mqtt-clients.js';
 
@@ -173,6 +174,32 @@ describe('Simulator against a real broker', () => {
     expect(summary.groundTruth).toEqual(generateTimeline(world, seed, from, toMs).groundTruth);
     await waitForMessages(validMessages.telemetry + validMessages.events + faults.length);
     expect(deviceMessages().length).toBe(validMessages.telemetry + validMessages.events + faults.length);
+  });
+
+  it('live, never shows or saves a simulated time ahead of the real clock', async () => {
+    // A chunk ending just after the longest pause of the next minute: its last message is sent seconds
+    // before the chunk's end, which the real clock has not reached then.
+    const chunkMs = 10 * 60_000;
+    const soon = Date.now() + 2000;
+    const times = generateTimeline(world, seed, soon - chunkMs, soon + 60_000)
+      .messages.map(sendTime)
+      .filter((t) => t > soon);
+    const pause = times
+      .slice(1)
+      .reduce((best, t, i) => (t - times[i]! > best.end - best.start ? { start: times[i]!, end: t } : best), { start: soon, end: soon });
+    const chunkEnd = pause.end;
+    const sim = simulator({ from: chunkEnd - chunkMs, chunkMs });
+    await sim.start();
+    const ahead: number[] = [];
+    await waitUntil(() => {
+      const reached = sim.progress()!.simulatedMs;
+      if (reached > Date.now()) ahead.push(reached - Date.now());
+      return reached >= chunkEnd;
+    });
+    await sim.stop();
+    const saved = JSON.parse(await readFile(join(dataDir, 'sim', 'state.json'), 'utf8')) as { reachedMs: number };
+    expect(ahead).toEqual([]);
+    expect(saved.reachedMs).toBeLessThanOrEqual(Date.now());
   });
 
   it('fails to start, and rejects `done`, when the broker is unreachable', async () => {

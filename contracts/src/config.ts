@@ -294,8 +294,8 @@ const sections = {
     funnels: setting(
       jsonText(funnelsSchema),
       [],
-      'Funnels served at `/api/v1/funnels/{name}` (JSON in the environment): `[{ "name": "morning", "steps": [{ "deviceType": "coffee_machine" }, { "eventType": "door.opened" }], "window": "2h", "countBy": "individual" }]`. At least two steps, each a device type (a usage session) or an event type; names unique; `countBy` is `individual` or `collective`.',
-      'none',
+      'Funnels served at `/api/v1/funnels/{name}` (JSON in the environment): `[{ "name": "morning", "steps": [{ "deviceType": "coffee_machine" }, { "eventType": "door.opened" }], "window": "2h", "countBy": "individual" }]`. At least two steps, each a device type (a usage session) or an event type; names unique; `countBy` is `individual` or `collective`. Unset: the example funnel of the built-in `sim.scenario`, if it has one ([simulator.md](simulator.md#example-funnel)); `[]` declares none.',
+      "the fleet's example",
     ),
     aggregateInterval: duration(
       '10s',
@@ -309,9 +309,16 @@ const sections = {
   sim: z.strictObject({
     scenario: setting(z.string().min(1), 'small', 'Built-in fleet scenario run by `parcours start` (`none` disables it), or a scenario file.'),
     seed: setting(numberSetting('not a whole number', Number.isInteger), 1, 'Seed of the simulation: the same seed gives the same fleet and usage.'),
-    speed: setting(positiveNumber, 60, 'How many times faster than real time the simulated clock runs until it reaches now.'),
+    speed: setting(
+      z.union([z.literal('max'), positiveNumber]),
+      'max',
+      'How many times faster than real time the simulated clock runs until it reaches now, or `max`: as fast as Parcours takes the messages. Either way it then runs in real time.',
+    ),
     apiKey: secretSetting(z.string(), 'API key that `parcours sim` registers its fleet with (an admin key).'),
-    backfill: duration('6h', 'How far in the past the simulated clock starts on a first run; later runs resume where it stopped.'),
+    backfill: duration(
+      '1d',
+      'How far in the past the simulated clock starts on a first run (a day holds every routine, so journeys from the first minute); later runs resume where it stopped, never further back than this.',
+    ),
   }),
   node: z.strictObject({
     id: setting(

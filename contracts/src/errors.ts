@@ -50,6 +50,8 @@ export const errorCodes = {
   usage: 'PARCOURS_E_USAGE',
   // A client command (sim, day) that cannot reach the Parcours HTTP API it was pointed at.
   unreachable: 'PARCOURS_E_UNREACHABLE',
+  // A simulator whose world another simulator already runs against the same Parcours.
+  worldRunning: 'PARCOURS_E_WORLD_RUNNING',
   influxWrite: 'PARCOURS_E_INFLUX_WRITE',
 } as const;
 

@@ -35,6 +35,14 @@ export class SimClock {
     const bySpeed = speed === 'max' ? real : startedAt + (simMs - fromMs) / speed;
     return Math.max(0, Math.ceil(Math.max(bySpeed, simMs) - real));
   }
+
+  /** The simulated instant now: min(from + speed · elapsed, real now); never ahead of the real clock. */
+  simulatedNow(): number {
+    const real = this.now();
+    const { fromMs, speed } = this.options;
+    if (speed === 'max') return real;
+    return Math.min(fromMs + speed * (real - (this.startedAt ?? real)), real);
+  }
 }
 
 /** Sleeps `ms`, or less if the signal aborts (stop() must not wait for a long simulated gap). */

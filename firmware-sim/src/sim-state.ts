@@ -37,10 +37,11 @@ export async function writeSimState(path: string, state: SimState): Promise<void
 
 /**
  * Where a run starts: the explicit `from`, else the later of (now − backfill) and where the previous
- * run stopped, so a restart neither re-sends hours already published nor leaves a gap shorter than the backfill.
+ * run stopped, so a restart neither re-sends hours already published nor leaves a gap shorter than the backfill;
+ * never after now (a state saved ahead of the real clock is not trusted beyond it).
  */
 export function resumeFrom(options: { fromMs?: number | undefined; nowMs: number; backfillMs: number; state: SimState | null }): number {
   if (options.fromMs !== undefined) return options.fromMs;
   const floor = options.nowMs - options.backfillMs;
-  return options.state === null ? floor : Math.max(floor, options.state.reachedMs);
+  return options.state === null ? floor : Math.min(options.nowMs, Math.max(floor, options.state.reachedMs));
 }

@@ -6,6 +6,7 @@ import { SimClock, sleep } from './clock.js';
 import { DeviceClient, isConnectRefused, type DeviceAuth } from './device-client.js';
 import { forEachLimited } from './limit.js';
 import { registerWorld } from './registrar.js';
+import { refuseRunningWorld } from './running-world.js';
 import type { World } from './scenario/schema.js';
 import { readSimState, resumeFrom, writeSimState } from './sim-state.js';
 import { ClockFaultVerdicts } from './timeline/clock-fault-verdicts.js';
@@ -39,6 +40,10 @@ const simulatorOptionsSchema = z
     clockRules: z
       .object({ maxClockSkewMs: z.number().int().nonnegative(), maxLatenessMs: z.number().int().nonnegative() })
       .describe("the gateway's device-time settings: the ground truth says what it does with each wrong clock"),
+    refuseRunningWorld: z
+      .boolean()
+      .default(true)
+      .describe('refuse a world some of whose devices are online: another simulator runs it (PARCOURS_E_WORLD_RUNNING)'),
     unknownDeviceAuth: z
       .object({ username: z.string(), password: z.string().optional() })
       .nullable()
@@ -71,6 +76,14 @@ export interface SimulationSummary {
   failed: number;
   groundTruth: GroundTruth;
   groundTruthPath: string;
+}
+
+/**
+ * The end of what was sent when the next message is due at `limit`: past the last instant sent, up to the
+ * simulated now (which the real clock has reached), never beyond `limit`.
+ */
+function reachedAt(clock: SimClock, lastSent: number, limit: number): number {
+  return Math.min(limit, Math.max(lastSent + 1, Math.floor(clock.simulatedNow())));
 }
 
 /**
@@ -125,6 +138,7 @@ export class Simulator {
     const statePath = join(this.simDir, 'state.json');
     const fromMs = resumeFrom({ fromMs: from, nowMs: Date.now(), backfillMs, state: await readSimState(statePath) });
     // Visitors are generated at a rate: register those of the run (a run without an end: of its first week).
+    if (this.options.refuseRunningWorld) await refuseRunningWorld(scenario, this.options);
     const stays = new PlanBook(scenario, this.options.seed).staysBetween(fromMs, to ?? fromMs + 7 * 24 * hourMs);
     const credentials = await registerWorld(scenario, { apiUrl: this.options.apiUrl, apiKey: this.options.apiKey, logger }, stays);
     // Connect at most `connectConcurrency` devices at once: thousands of simultaneous CONNECTs time out.
@@ -234,15 +248,19 @@ export class Simulator {
       if (at !== instant) {
         await changeUntil(at);
         await sleep(clock.delayUntil(at), signal);
-        if (signal.aborted) return at;
+        if (signal.aborted) return reachedAt(clock, instant, at);
         instant = at;
         if (this.range) this.range.simulatedMs = instant;
       }
       await this.publish(message);
     }
     await changeUntil(Infinity);
-    if (this.range) this.range.simulatedMs = chunkEnd;
-    return chunkEnd;
+    // The chunk is over only when the clock reaches its end: a state or progress saying otherwise would be
+    // in the future, and a restart would resume there.
+    await sleep(clock.delayUntil(chunkEnd), signal);
+    const reached = reachedAt(clock, instant, chunkEnd);
+    if (this.range) this.range.simulatedMs = reached;
+    return reached;
   }
 
   private async change(clock: SimClock, change: ConnectivityChange): Promise<void> {

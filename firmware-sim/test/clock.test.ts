@@ -24,6 +24,16 @@ describe('SimClock', () => {
     expect(clock.delayUntil(10 * hour + 5000)).toBe(0);
   });
 
+  it('tells the simulated now: sped up while behind, never ahead of the real now', () => {
+    let real = 10 * hour;
+    const clock = new SimClock({ fromMs: 9 * hour, speed: 3600, now: () => real });
+    clock.start();
+    real += 500;
+    expect(clock.simulatedNow()).toBe(9.5 * hour);
+    real += 5000;
+    expect(clock.simulatedNow()).toBe(real);
+  });
+
   it("does not wait at 'max' speed, except for the future", () => {
     const real = 10 * hour;
     const clock = new SimClock({ fromMs: 0, speed: 'max', now: () => real });

@@ -33,4 +33,8 @@ describe('simulator state', () => {
     expect(resumeFrom({ ...base, state: { reachedMs: 95_000 } })).toBe(95_000);
     expect(resumeFrom({ ...base, state: { reachedMs: 50_000 } })).toBe(90_000);
   });
+
+  it('never resumes after now, whatever the saved state says', () => {
+    expect(resumeFrom({ nowMs: 100_000, backfillMs: 10_000, state: { reachedMs: 146_000 } })).toBe(100_000);
+  });
 });

@@ -1,9 +1,11 @@
 import type { Config } from '@parcours/contracts';
+import { loadScenario } from '@parcours/firmware-sim';
 import { ParcoursApp } from '../app.js';
 import { loadConfig } from '../config/load-config.js';
 import { createLogger } from '../logger.js';
+import { simulatedDeviceLines } from '../simulated-log-lines.js';
 import { onShutdown } from './shutdown.js';
-import { startFleet } from './fleet.js';
+import { fleetDeviceIds, startFleet } from './fleet.js';
 
 function banner(config: Readonly<Config>, app: ParcoursApp, simulating: boolean): string {
   const { http, mqtt } = app.urls;
@@ -16,7 +18,7 @@ function banner(config: Readonly<Config>, app: ParcoursApp, simulating: boolean)
     `  MQTT broker  ${mqtt}   (topics under ${config.mqtt.baseTopic}/devices/{id}/…)`,
     `  Data         ${config.data.dir}`,
     `  InfluxDB     ${config.influx.url || 'not configured (set INFLUX_URL)'}`,
-    `  Fleet        ${simulating ? `scenario "${config.sim.scenario}" at ${config.sim.speed}x until it reaches now` : 'none'}`,
+    `  Fleet        ${simulating ? `scenario "${config.sim.scenario}", catching up with now at ${config.sim.speed === 'max' ? 'full speed' : `${config.sim.speed}x`}, then live` : 'none'}`,
     ...(app.initialAdminKey
       ? [`  Admin key    ${app.initialAdminKey}`, '               (shown once: keep it; more with `parcours keys create`)']
       : ['  API keys     `parcours keys create --role admin|reader|integrator`']),
@@ -28,7 +30,8 @@ function banner(config: Readonly<Config>, app: ParcoursApp, simulating: boolean)
 
 export async function runStartCommand(options: { config?: string }): Promise<void> {
   const config = loadConfig({ file: options.config });
-  const logger = createLogger(config.log);
+  const world = config.sim.scenario === 'none' ? null : await loadScenario(config.sim.scenario);
+  const logger = createLogger(config.log, world ? simulatedDeviceLines(fleetDeviceIds(world), config.mqtt.baseTopic) : undefined);
   let fleet: Awaited<ReturnType<typeof startFleet>> | null = null;
   // A node whose ingest lease another took has stopped: it exits non-zero, for its supervisor to see.
   const app = await ParcoursApp.open(config, logger, (reason) => {
@@ -38,9 +41,9 @@ export async function runStartCommand(options: { config?: string }): Promise<voi
   await app.start();
   // The simulated fleet is the last part: if it cannot start, nothing else is left running either.
   fleet =
-    config.sim.scenario === 'none'
+    world === null
       ? null
-      : await startFleet(config, app.urls, app.fleetApiKey(), logger).catch(async (error: unknown) => {
+      : await startFleet(config, world, app.urls, app.fleetApiKey(), logger).catch(async (error: unknown) => {
           await app.stop();
           throw error;
         });

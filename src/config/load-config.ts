@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { crashPointEnv } from '@parcours/analytics';
-import { configSchema, envName, errorCodes, listSettings, ParcoursError, type Config, type SettingInfo } from '@parcours/contracts';
+import { configSchema, envName, errorCodes, funnelsSchema, listSettings, ParcoursError, type Config, type SettingInfo } from '@parcours/contracts';
+import { builtInFunnels } from '@parcours/firmware-sim';
 import { parse as parseYaml } from 'yaml';
 import { clientApiKeyEnv } from '../commands/api-client.js';
 import type { z } from 'zod';
@@ -100,7 +101,14 @@ export function loadConfig(options: { env?: NodeJS.ProcessEnv; file?: string | u
     const list = problems.length === 1 ? ` ${problems[0]}` : `\n  - ${problems.join('\n  - ')}`;
     throw new ParcoursError(errorCodes.config, `invalid configuration:${list}`);
   }
-  return deepFreeze(result.data);
+  return deepFreeze(withExampleFunnels(result.data, merged.analytics?.funnels !== undefined));
+}
+
+/** Without declared funnels, those of the built-in fleet's world, so that its funnel routes have counts. */
+function withExampleFunnels(config: Config, declared: boolean): Config {
+  const example = builtInFunnels[config.sim.scenario];
+  if (declared || !example) return config;
+  return { ...config, analytics: { ...config.analytics, funnels: funnelsSchema.parse(example) } };
 }
 
 function deepFreeze<T>(value: T): T {

@@ -1,3 +1,4 @@
+import type { FunnelsInput } from '@parcours/contracts';
 import type { WorldInput } from '../scenario/schema.js';
 
 /**
@@ -346,3 +347,8 @@ export const small: WorldInput = {
     device('autopartage-car-3', 'car', 'Peugeot e-208', 'ps-autopartage', [], true),
   ],
 };
+
+/** The funnel `parcours start` declares with this world (the compose stack's too): a household's coffee, then hot water within the hour. */
+export const smallFunnels: FunnelsInput = [
+  { name: 'morning', countBy: 'collective', window: '1h', steps: [{ deviceType: 'coffee_machine' }, { deviceType: 'water_heater' }] },
+];
