@@ -116,10 +116,10 @@ describe('loadConfig', () => {
     expect(failure(() => loadConfig({ env: { PARCOURS_ANALYTICS_SESSION_RULES: '{tv' } })).message).toContain('PARCOURS_ANALYTICS_SESSION_RULES={tv: ');
   });
 
-  it("declares the built-in fleet's example funnel unless funnels are given", () => {
+  it('declares the example funnel unless funnels are given, whatever the fleet', () => {
     const example = { name: 'morning', countBy: 'collective', window: 3_600_000, steps: [{ deviceType: 'coffee_machine' }, { deviceType: 'water_heater' }] };
     expect(loadConfig({ env: {} }).analytics.funnels).toEqual([example]);
-    expect(loadConfig({ env: { PARCOURS_SIM_SCENARIO: 'none' } }).analytics.funnels).toEqual([]);
+    expect(loadConfig({ env: { PARCOURS_SIM_SCENARIO: 'none' } }).analytics.funnels).toEqual([example]);
     expect(loadConfig({ env: { PARCOURS_ANALYTICS_FUNNELS: '[]' } }).analytics.funnels).toEqual([]);
   });
 

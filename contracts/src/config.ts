@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { durationSchema } from './duration.js';
-import { funnelsSchema } from './funnels.js';
+import { exampleFunnels, funnelsSchema } from './funnels.js';
 import { builtInSessionRules, sessionRulesSchema } from './session-rules.js';
 
 /**
@@ -293,9 +293,9 @@ const sections = {
     ),
     funnels: setting(
       jsonText(funnelsSchema),
-      [],
-      'Funnels served at `/api/v1/funnels/{name}` (JSON in the environment): `[{ "name": "morning", "steps": [{ "deviceType": "coffee_machine" }, { "eventType": "door.opened" }], "window": "2h", "countBy": "individual" }]`. At least two steps, each a device type (a usage session) or an event type; names unique; `countBy` is `individual` or `collective`. Unset: the example funnel of the built-in `sim.scenario`, if it has one ([simulator.md](simulator.md#example-funnel)); `[]` declares none.',
-      "the fleet's example",
+      exampleFunnels,
+      'Funnels served at `/api/v1/funnels/{name}` (JSON in the environment): `[{ "name": "morning", "steps": [{ "deviceType": "coffee_machine" }, { "eventType": "door.opened" }], "window": "2h", "countBy": "individual" }]`. At least two steps, each a device type (a usage session) or an event type; names unique; `countBy` is `individual` or `collective`. Unset: the example funnel `morning` (a household\'s coffee machine, then its water heater within the hour), which the built-in fleet goes through ([simulator.md](simulator.md#example-funnel)); `[]` declares none.',
+      '`morning`, an example',
     ),
     aggregateInterval: duration(
       '10s',

@@ -35,6 +35,15 @@ export const funnelsSchema = z.array(funnelSchema).superRefine((funnels, ctx) =>
 });
 export type FunnelsInput = z.input<typeof funnelsSchema>;
 
+/**
+ * The funnel declared until `analytics.funnels` is set: a household's coffee machine, then its water heater
+ * within the hour, which the mornings of the built-in fleet go through, so that funnel routes and the
+ * dashboard show counts from the first minute.
+ */
+export const exampleFunnels: FunnelsInput = [
+  { name: 'morning', countBy: 'collective', window: '1h', steps: [{ deviceType: 'coffee_machine' }, { deviceType: 'water_heater' }] },
+];
+
 /** A declared funnel as the API serves it (the window in seconds). */
 export const funnelDefinitionSchema = z.object({
   name: idSchema.describe('its name, as declared'),

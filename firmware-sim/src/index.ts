@@ -1,5 +1,5 @@
 export { Simulator, type SimulatorOptions, type SimulationSummary, type SimulationProgress } from './simulator.js';
-export { loadScenario, parseScenario, builtInScenarios, builtInFunnels } from './scenario/load-scenario.js';
+export { loadScenario, parseScenario, builtInScenarios } from './scenario/load-scenario.js';
 export { city, type CityOptions } from './scenarios/city.js';
 export {
   worldSchema,

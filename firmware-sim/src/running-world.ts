@@ -9,12 +9,14 @@ import type { World } from './scenario/schema.js';
  */
 export async function refuseRunningWorld(world: World, api: { apiUrl: string; apiKey: string }, concurrency = 16): Promise<void> {
   const online: string[] = [];
+  let unreachable = false;
   await forEachLimited(world.devices, concurrency, async (device) => {
-    if (online.length > 0) return; // one is enough to refuse
+    if (online.length > 0 || unreachable) return; // one is enough to refuse
     const url = new URL(`/api/v1/devices/${encodeURIComponent(device.id)}/status`, api.apiUrl);
-    const response = await fetch(url, { headers: { authorization: `Bearer ${api.apiKey}` } });
-    // Not registered yet (404), or refused for a reason the registration will report itself.
-    if (!response.ok) return;
+    const response = await fetch(url, { headers: { authorization: `Bearer ${api.apiKey}` } }).catch(() => null);
+    // No API (yet), not registered yet (404), or refused: the registration, which retries, reports it.
+    if (response === null) unreachable = true;
+    if (!response?.ok) return;
     const presence = devicePresenceSchema.safeParse(await response.json());
     if (presence.success && presence.data.status === 'online') online.push(device.id);
   });

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { crashPointEnv } from '@parcours/analytics';
-import { configSchema, envName, errorCodes, funnelsSchema, listSettings, ParcoursError, type Config, type SettingInfo } from '@parcours/contracts';
-import { builtInFunnels } from '@parcours/firmware-sim';
+import { configSchema, envName, errorCodes, listSettings, ParcoursError, type Config, type SettingInfo } from '@parcours/contracts';
 import { parse as parseYaml } from 'yaml';
 import { clientApiKeyEnv } from '../commands/api-client.js';
 import type { z } from 'zod';
@@ -101,14 +100,7 @@ export function loadConfig(options: { env?: NodeJS.ProcessEnv; file?: string | u
     const list = problems.length === 1 ? ` ${problems[0]}` : `\n  - ${problems.join('\n  - ')}`;
     throw new ParcoursError(errorCodes.config, `invalid configuration:${list}`);
   }
-  return deepFreeze(withExampleFunnels(result.data, merged.analytics?.funnels !== undefined));
-}
-
-/** Without declared funnels, those of the built-in fleet's world, so that its funnel routes have counts. */
-function withExampleFunnels(config: Config, declared: boolean): Config {
-  const example = builtInFunnels[config.sim.scenario];
-  if (declared || !example) return config;
-  return { ...config, analytics: { ...config.analytics, funnels: funnelsSchema.parse(example) } };
+  return deepFreeze(result.data);
 }
 
 function deepFreeze<T>(value: T): T {

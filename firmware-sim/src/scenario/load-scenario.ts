@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { ParcoursError, errorCodes, type FunnelsInput } from '@parcours/contracts';
+import { ParcoursError, errorCodes } from '@parcours/contracts';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { careHome } from '../scenarios/care-home.js';
 import { city } from '../scenarios/city.js';
 import { coworking } from '../scenarios/coworking.js';
 import { meteredHome } from '../scenarios/metered-home.js';
-import { small, smallFunnels } from '../scenarios/small.js';
+import { small } from '../scenarios/small.js';
 import { worldSchema, type World, type WorldInput } from './schema.js';
 
 /** Built-in worlds, by the name `--scenario` and `PARCOURS_SIM_SCENARIO` accept; `city` is generated (from seed 1). */
@@ -20,9 +20,6 @@ export const builtInScenarios: Readonly<Record<string, WorldInput>> = {
   coworking,
   'metered-home': meteredHome,
 };
-
-/** Example funnels matching a built-in world's routines: the default of `analytics.funnels` while it runs. */
-export const builtInFunnels: Readonly<Record<string, FunnelsInput>> = { small: smallFunnels };
 
 /** Validates a world; every problem is reported with its path (`devices[3].owner: no subject "x"`). */
 export function parseScenario(input: unknown, source = 'scenario'): World {

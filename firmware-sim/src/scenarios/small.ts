@@ -1,4 +1,3 @@
-import type { FunnelsInput } from '@parcours/contracts';
 import type { WorldInput } from '../scenario/schema.js';
 
 /**
@@ -349,6 +348,3 @@ export const small: WorldInput = {
 };
 
 /** The funnel `parcours start` declares with this world (the compose stack's too): a household's coffee, then hot water within the hour. */
-export const smallFunnels: FunnelsInput = [
-  { name: 'morning', countBy: 'collective', window: '1h', steps: [{ deviceType: 'coffee_machine' }, { deviceType: 'water_heater' }] },
-];
