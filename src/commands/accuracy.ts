@@ -18,21 +18,23 @@ export interface AccuracyOptions {
   tolerance?: string;
 }
 
-/** The stored side of the comparison, restricted to the truth's window. */
+/** The stored side of the comparison, restricted to the truth's window and world (other fleets may run beside it). */
 export function measureAccuracy(gateway: Gateway, analytics: Analytics, truth: GroundTruth, toleranceMs = 0): AccuracyReport {
   const { fromMs, toMs } = truth;
   const gapMs = analytics.journeyGap;
   const ambient = ambientTypes(analytics.sessionRules.types);
+  const devices = new Set(truth.world.devices);
+  const subjectIds = new Set(truth.world.subjects);
   const events: LogRecord[] = [];
-  for (const chunk of gateway.log.readTimeRange(fromMs, toMs)) events.push(...chunk.filter((r) => r.channel === 'events'));
+  for (const chunk of gateway.log.readTimeRange(fromMs, toMs)) events.push(...chunk.filter((r) => r.channel === 'events' && devices.has(r.deviceId)));
   const subjects = new Map(gateway.registry.snapshot().subjects.map((s) => [s.id, { kind: s.kind, type: s.type }]));
   return computeAccuracy({
     fromMs,
     toMs,
     truth: truth.sessions,
     runningAtStart: truth.runningAtStart,
-    derived: analytics.sessionStore.listInRange(fromMs, toMs),
-    derivedJourneys: analytics.journeysInRange(fromMs, toMs),
+    derived: analytics.sessionStore.listInRange(fromMs, toMs).filter((s) => devices.has(s.deviceId)),
+    derivedJourneys: analytics.journeysInRange(fromMs, toMs).filter((j) => subjectIds.has(j.subjectId)),
     events,
     subjects,
     journeysOf: (sessions) => buildJourneys(sessions, gapMs, (type) => ambient.has(type)),

@@ -4,7 +4,7 @@ import { ParcoursApp } from '../app.js';
 import { loadConfig } from '../config/load-config.js';
 import { createLogger } from '../logger.js';
 import { simulatedDeviceLines } from '../simulated-log-lines.js';
-import { onShutdown } from './shutdown.js';
+import { shutdownOnSignal } from './shutdown.js';
 import { fleetDeviceIds, startFleet } from './fleet.js';
 
 function banner(config: Readonly<Config>, app: ParcoursApp, simulating: boolean): string {
@@ -32,6 +32,8 @@ export async function runStartCommand(options: { config?: string }): Promise<voi
   const config = loadConfig({ file: options.config });
   const world = config.sim.scenario === 'none' ? null : await loadScenario(config.sim.scenario);
   const logger = createLogger(config.log, world ? simulatedDeviceLines(fleetDeviceIds(world), config.mqtt.baseTopic) : undefined);
+  // From here on, Ctrl-C stops cleanly whatever has started, once start-up is over.
+  const shutdown = shutdownOnSignal(logger);
   let fleet: Awaited<ReturnType<typeof startFleet>> | null = null;
   // A node whose ingest lease another took has stopped: it exits non-zero, for its supervisor to see.
   const app = await ParcoursApp.open(config, logger, (reason) => {
@@ -48,7 +50,7 @@ export async function runStartCommand(options: { config?: string }): Promise<voi
           throw error;
         });
   process.stderr.write(banner(config, app, fleet !== null));
-  onShutdown(logger, async () => {
+  shutdown.ready(async () => {
     await fleet?.stop();
     await app.stop();
   });

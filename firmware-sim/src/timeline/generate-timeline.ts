@@ -54,6 +54,7 @@ export function generateTimeline(world: World, seed: number, fromMs: number, toM
   const firstDay = dayOf(fromMs);
   const lastDay = dayOf(Math.max(fromMs, toMs - 1));
   const individuals = new Set(world.individuals.map((p) => p.id));
+  const worldIds = { devices: world.devices.map((d) => d.id), subjects: [...world.collectives, ...world.individuals].map((s) => s.id) };
 
   for (const device of world.devices) {
     // Telemetry is aligned to the epoch, so every window samples the same instants.
@@ -90,5 +91,5 @@ export function generateTimeline(world: World, seed: number, fromMs: number, toM
   const { changes, periods } = applyConnectivity(world, seed, messages, fromMs, toMs);
   // Stable: a resend of the same (device, seq) stays after its original.
   messages.sort((a, b) => sendTime(a) - sendTime(b) || a.ts - b.ts || a.seq - b.seq || (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0));
-  return { messages, connectivity: changes, groundTruth: buildGroundTruth(fromMs, toMs, messages, sessions, plans.staysBetween(fromMs, toMs), periods) };
+  return { messages, connectivity: changes, groundTruth: buildGroundTruth(fromMs, toMs, messages, sessions, plans.staysBetween(fromMs, toMs), worldIds, periods) };
 }

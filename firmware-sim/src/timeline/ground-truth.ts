@@ -40,9 +40,15 @@ export const faultTruthSchema = z.object({
 });
 export type FaultTruth = z.infer<typeof faultTruthSchema>;
 
+const worldIdsSchema = z
+  .object({ devices: z.array(idSchema), subjects: z.array(idSchema).describe('its collectives and individuals, and the visitors staying in the window') })
+  .describe("the simulated world's ids: what Parcours derived for others (another fleet beside it) is not compared");
+export type WorldIds = z.infer<typeof worldIdsSchema>;
+
 export const groundTruthSchema = z.object({
   fromMs: z.number().int(),
   toMs: z.number().int(),
+  world: worldIdsSchema,
   sessions: z.array(sessionTruthSchema),
   runningAtStart: z
     .array(sessionTruthSchema)
@@ -72,6 +78,7 @@ export function buildGroundTruth(
   messages: TimelineMessage[],
   sessions: { starting: SessionTruth[]; runningAtStart: SessionTruth[] },
   visitors: VisitorStay[],
+  world: { devices: string[]; subjects: string[] },
   offline: OfflinePeriod[] = [],
 ): GroundTruth {
   const perDevice: Record<string, MessageCounts> = {};
@@ -116,6 +123,7 @@ export function buildGroundTruth(
   return {
     fromMs,
     toMs,
+    world: { devices: world.devices, subjects: [...new Set([...world.subjects, ...visitors.map((v) => v.individualId)])] },
     sessions: ordered,
     runningAtStart: inOrder(sessions.runningAtStart),
     validMessages: { telemetry, events, perDevice },
@@ -135,6 +143,7 @@ export function mergeGroundTruth(a: GroundTruth, b: GroundTruth): GroundTruth {
   return {
     fromMs: a.fromMs,
     toMs: b.toMs,
+    world: { devices: [...new Set([...a.world.devices, ...b.world.devices])], subjects: [...new Set([...a.world.subjects, ...b.world.subjects])] },
     sessions: [...a.sessions, ...b.sessions],
     // A session running across the boundary is whole in the first window.
     runningAtStart: a.runningAtStart,
