@@ -1,26 +1,11 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { accuracyReportSchema, type AccuracyReport } from '@parcours/analytics';
+import { runCli, type CliRun } from './cli-process.js';
 
-const bin = fileURLToPath(new URL('../bin/parcours.js', import.meta.url));
-
-export interface AccuracyRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type AccuracyRun = CliRun;
 
 /** `parcours accuracy ARGS…`, a separate process on the data folder of a running Parcours. */
 export function accuracyCli(dataDir: string, args: string[]): Promise<AccuracyRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('node', [bin, 'accuracy', ...args], { env: { ...process.env, PARCOURS_DATA_DIR: dataDir, PARCOURS_LOG_LEVEL: 'warn' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli(['accuracy', ...args], { cwd: process.cwd(), env: { PARCOURS_DATA_DIR: dataDir } });
 }
 
 /** The report of a `--json` run; its stderr when it wrote none. */

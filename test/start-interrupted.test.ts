@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { freePort } from '../tools/services/index.js';
 import { waitUntil } from './mqtt-clients.js';
+import { nodeEnv } from './node-process.js';
 
 const bin = fileURLToPath(new URL('../bin/parcours.js', import.meta.url));
 
@@ -13,16 +14,10 @@ it('stops cleanly on Ctrl-C during start-up, while the built-in fleet is still b
   const [httpPort, mqttPort] = [await freePort(), await freePort()];
   const dataDir = mkdtempSync(join(tmpdir(), 'parcours-interrupted-'));
   const child = spawn(process.execPath, [bin, 'start'], {
-    env: {
-      ...process.env,
-      PARCOURS_DATA_DIR: dataDir,
-      PARCOURS_HTTP_HOST: '127.0.0.1',
-      PARCOURS_HTTP_PORT: String(httpPort),
-      PARCOURS_MQTT_HOST: '127.0.0.1',
-      PARCOURS_MQTT_PORT: String(mqttPort),
-      PARCOURS_SIM_SCENARIO: 'small',
-      PARCOURS_LOG_LEVEL: 'info',
-    },
+    env: nodeEnv(
+      { http: httpPort, mqtt: mqttPort },
+      { PARCOURS_DATA_DIR: dataDir, PARCOURS_SIM_SCENARIO: 'small', PARCOURS_SIM_BACKFILL: '1d', PARCOURS_LOG_LEVEL: 'info' },
+    ),
   });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk));

@@ -91,5 +91,9 @@ export function generateTimeline(world: World, seed: number, fromMs: number, toM
   const { changes, periods } = applyConnectivity(world, seed, messages, fromMs, toMs);
   // Stable: a resend of the same (device, seq) stays after its original.
   messages.sort((a, b) => sendTime(a) - sendTime(b) || a.ts - b.ts || a.seq - b.seq || (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0));
-  return { messages, connectivity: changes, groundTruth: buildGroundTruth(fromMs, toMs, messages, sessions, plans.staysBetween(fromMs, toMs), worldIds, periods) };
+  return {
+    messages,
+    connectivity: changes,
+    groundTruth: buildGroundTruth(fromMs, toMs, messages, sessions, plans.staysBetween(fromMs, toMs), worldIds, periods),
+  };
 }
