@@ -53,6 +53,17 @@ describe('loadConfig', () => {
     expect(config.mqtt.port).toBe(2000);
   });
 
+  it('reads no bare number as a duration in a file either, nor in its session rules and funnels', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parcours-config-'));
+    const file = join(dir, 'parcours.json');
+    const funnel = { name: 'f', steps: [{ deviceType: 'tv' }, { deviceType: 'car' }], window: 3600, countBy: 'individual' };
+    writeFileSync(file, JSON.stringify({ analytics: { journeyGap: 1800000, sessionRules: { tv: { idleTimeout: 600 } }, funnels: [funnel] } }));
+    const error = failure(() => loadConfig({ env: {}, file }));
+    expect(error.message).toContain('analytics.journeyGap = 1800000: not a duration such as 500ms, 30s');
+    expect(error.message).toMatch(/analytics\.sessionRules.*tv\.idleTimeout: not a duration/);
+    expect(error.message).toMatch(/analytics\.funnels.*0\.window: not a duration/);
+  });
+
   it('lists every problem by path: unknown keys, unknown variables, bad values', () => {
     const dir = mkdtempSync(join(tmpdir(), 'parcours-config-'));
     const file = join(dir, 'parcours.json');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationSchema } from './duration.js';
+import { durationTextSchema } from './duration.js';
 import { exampleFunnels, funnelsSchema } from './funnels.js';
 import { builtInSessionRules, sessionRulesSchema } from './session-rules.js';
 
@@ -64,7 +64,7 @@ function jsonText<T extends z.ZodType>(type: T) {
 }
 
 function duration(defaultValue: string, description: string) {
-  return setting(durationSchema, defaultValue, description);
+  return setting(durationTextSchema, defaultValue, description);
 }
 
 const sections = {
@@ -89,7 +89,7 @@ const sections = {
       'An admin API key to accept, for automation (the compose stack); at least 24 characters. Empty: keys come from `parcours keys create` and the one printed at first start.',
     ),
     requestTimeout: setting(
-      durationSchema.refine((ms) => ms >= 1000, 'at least 1s'),
+      durationTextSchema.refine((ms) => ms >= 1000, 'at least 1s'),
       '5m',
       'A request not wholly received after this long (headers and body; the headers alone get at most 60s) is answered 408 and its connection closed.',
     ),
@@ -131,12 +131,12 @@ const sections = {
         'Most connections at once from one address that have not logged in yet; more from it are closed at once.',
       ),
       connectTimeout: setting(
-        durationSchema.refine((ms) => ms >= 1000, 'at least 1s'),
+        durationTextSchema.refine((ms) => ms >= 1000, 'at least 1s'),
         '30s',
         'How long a connection may stay without sending its CONNECT (or finishing its TLS handshake) before it is closed.',
       ),
       busyConnectTimeout: setting(
-        durationSchema.refine((ms) => ms >= 100, 'at least 100ms'),
+        durationTextSchema.refine((ms) => ms >= 100, 'at least 100ms'),
         '5s',
         'The shorter `mqtt.connectTimeout` applied while more than half of `mqtt.maxPending` connections have not logged in: the silent ones are closed first.',
       ),
@@ -332,7 +332,7 @@ const sections = {
       "Start as a standby: wait, neither listening nor ingesting, until the node that ingests stops, then take over. Needs `mqtt.persistence: redis` or `mqtt.mode: external`, and the active node's data folder on shared storage (docs/several-nodes.md).",
     ),
     leaseTtl: setting(
-      durationSchema.refine((ms) => ms >= 1000, 'at least 1s'),
+      durationTextSchema.refine((ms) => ms >= 1000, 'at least 1s'),
       '15s',
       'How long the ingest lease outlives a node that stopped renewing it without releasing it (a crash, a lost connection): a standby or a restarted node takes over after about this long.',
     ),

@@ -16,6 +16,19 @@ export function parseDuration(text: string): number | null {
   return Math.round(total);
 }
 
+/**
+ * A duration as settings write it, text only (`30m`): one syntax for every setting and option, so that a
+ * bare number is never read in a unit the user did not mean. Decoded to milliseconds.
+ */
+export const durationTextSchema = z.string({ error: `not a duration such as ${durationExamples}` }).transform((value, ctx) => {
+  const ms = parseDuration(value);
+  if (ms === null) {
+    ctx.addIssue({ code: 'custom', message: `not a duration such as ${durationExamples}` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
 /** A duration written as text (`30m`) or as a number of milliseconds; decoded to milliseconds. */
 export const durationSchema = z
   .union([z.number().nonnegative(), z.string()], { error: `not a duration such as ${durationExamples}` })

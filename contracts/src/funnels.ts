@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationSchema } from './duration.js';
+import { durationTextSchema } from './duration.js';
 import { idSchema, typeNameSchema } from './ids.js';
 import { eventTypeSchema } from './payloads.js';
 import { subjectKindSchema } from './registry.js';
@@ -21,7 +21,7 @@ export type FunnelStep = z.output<typeof funnelStepSchema>;
 export const funnelSchema = z.strictObject({
   name: idSchema.describe('unique; the last segment of /api/v1/funnels/{name}'),
   steps: z.array(funnelStepSchema).min(2, 'a funnel has at least 2 steps'),
-  window: durationSchema.refine((ms) => ms > 0, 'the window must be longer than 0').describe('every step must follow the entry within this time'),
+  window: durationTextSchema.refine((ms) => ms > 0, 'the window must be longer than 0').describe('every step must follow the entry within this time'),
   countBy: subjectKindSchema.describe('the subjects counted: individuals, or collectives (households, workplaces, …)'),
 });
 export type Funnel = z.output<typeof funnelSchema>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationSchema } from './duration.js';
+import { durationTextSchema } from './duration.js';
 import { typeNameSchema } from './ids.js';
 
 /**
@@ -11,18 +11,18 @@ export const thresholdRuleSchema = z.strictObject({
   comparison: z.enum(['above', 'below']).default('above').describe('in use while the metric is above (or below) the threshold'),
   threshold: z.number(),
   hysteresis: z.number().nonnegative().default(0).describe('to close, the metric must pass back beyond the threshold by this much (no flapping near it)'),
-  closeAfter: durationSchema
+  closeAfter: durationTextSchema
     .default(0)
     .describe('the metric must stay off this long before the session closes (bridges a noisy sample or a pause); the session ends at the first off sample'),
-  minDuration: durationSchema.default(0).describe('shorter sessions are dropped as noise'),
+  minDuration: durationTextSchema.default(0).describe('shorter sessions are dropped as noise'),
 });
 export type ThresholdRule = z.output<typeof thresholdRuleSchema>;
 
 /** The session rules of one device type; what is not given falls back to the global settings. */
 export const sessionRuleSchema = z.strictObject({
   threshold: thresholdRuleSchema.optional().describe('derive sessions from telemetry when the device sends no usage events'),
-  idleTimeout: durationSchema.optional(),
-  maxLength: durationSchema.optional(),
+  idleTimeout: durationTextSchema.optional(),
+  maxLength: durationTextSchema.optional(),
   ambient: z
     .boolean()
     .optional()
