@@ -2,12 +2,14 @@ import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { fitModel } from './fit-model.js';
 import { figuresOf } from './held-out.js';
+import { cachedSamples } from './sample-cache.js';
 import { defaults, samplesOf, type Sample } from './samples.js';
 
 /**
  * Fits actor inference's model (analytics/src/sessions/inference-model.ts) on simulated runs of the
  * scenarios whose shared devices name nobody, and reports its figures on runs of other seeds:
- * `node tools/dist/inference-fit/fit.js [--write]`; `--write` replaces inference-ratios.ts with the fit.
+ * `node tools/dist/inference-fit/fit.js [--write] [--cache <dir>]`; `--write` replaces inference-ratios.ts with
+ * the fit; `--cache` keeps the simulated runs' samples in a directory and reads them from there the next time.
  */
 
 const plan = [
@@ -18,9 +20,22 @@ const plan = [
 ];
 const ratiosFile = fileURLToPath(new URL('../../../analytics/src/sessions/inference-ratios.ts', import.meta.url));
 
+/** The directory given by `--cache`, or null without one. */
+function cacheDirOf(argv: readonly string[]): string | null {
+  const at = argv.indexOf('--cache');
+  if (at === -1) return null;
+  const dir = argv[at + 1];
+  if (dir === undefined) throw new Error('--cache needs a directory');
+  return dir;
+}
+const cacheDir = cacheDirOf(process.argv);
+
 async function samplesFor(scenario: string, seeds: readonly number[], days: number): Promise<Sample[]> {
   const all: Sample[] = [];
-  for (const seed of seeds) all.push(...(await samplesOf(scenario, seed, days)));
+  for (const seed of seeds) {
+    const generate = () => samplesOf(scenario, seed, days);
+    all.push(...(await (cacheDir === null ? generate() : cachedSamples(cacheDir, scenario, seed, days, generate))));
+  }
   return all;
 }
 
