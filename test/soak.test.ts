@@ -224,6 +224,8 @@ describe('soak', () => {
     const sampler = setInterval(() => parcours?.pid && memory.push(residentMiB(parcours.pid)), 500);
     const good = startGoodDevice(credentials.secret);
     const downtime: [number, number][] = [];
+    // Where the slow acknowledgements are: each phase from its start, for the figure's breakdown.
+    const phases: [string, number][] = [['flood, a subscriber killed', Date.now()]];
     try {
       await startNonReadingIntegrator();
       const doomed = startDoomedSubscriber();
@@ -238,12 +240,15 @@ describe('soak', () => {
       await killParcours();
       await startParcours(influx.url);
       downtime.push([killedAt, Date.now() + 1000]);
+      phases.push(['after the restart, flood', Date.now()]);
       await startNonReadingIntegrator();
       const secondFlood = flood('10s');
       await new Promise((resolve) => setTimeout(resolve, 5_000));
       await influx.stop({ keepData: true });
+      phases.push(['InfluxDB down, flood', Date.now()]);
       await new Promise((resolve) => setTimeout(resolve, 5_000));
       influx = await startInfluxDB({ port: influx.port, dir: influx.dir });
+      phases.push(['InfluxDB back, flood', Date.now()]);
       await secondFlood;
       expect(unexpectedExit).toBeNull();
     } finally {
@@ -283,11 +288,14 @@ describe('soak', () => {
 
     const served = good.samples.filter(({ sentAt }) => !downtime.some(([from, to]) => sentAt >= from && sentAt <= to));
     const latencies = served.map(({ sentAt, ackedAt }) => ackedAt - sentAt);
+    const inPhase = (i: number) =>
+      served.filter(({ sentAt }) => sentAt >= phases[i]![1] && sentAt < (phases[i + 1]?.[1] ?? Number.POSITIVE_INFINITY)).map((x) => x.ackedAt - x.sentAt);
     const report = {
       acknowledged: acknowledged.length,
       p50Ms: percentile(latencies, 50),
       p99Ms: percentile(latencies, 99),
       maxMs: Math.max(...latencies),
+      p99MsByPhase: Object.fromEntries(phases.map(([name], i) => [name, { acknowledged: inPhase(i).length, p99Ms: percentile(inPhase(i), 99) }])),
       peakResidentMiB: Math.round(Math.max(...memory)),
       floodMessagesStored: logTelemetry.size - stored.length,
       influxPoints: influxTelemetry.length,
