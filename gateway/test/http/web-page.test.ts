@@ -1,9 +1,10 @@
+import { gunzipSync } from 'node:zlib';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { requireKey } from '../../src/auth/require-key.js';
 import { buildHttpApp, type HttpApp } from '../../src/http/build-app.js';
-import { webPageSecurityPolicy } from '../../src/http/web-page.js';
+import { acceptsGzip, webPageSecurityPolicy } from '../../src/http/web-page.js';
 
 let app: HttpApp | undefined;
 afterEach(() => app?.close());
@@ -60,5 +61,24 @@ describe('the web page', () => {
     expect(stale.body).toBe(first.body);
     expect((await http.inject({ url: '/ui/index.html' })).statusCode).toBe(404);
     expect((await http.inject({ url: '/ui/../package.json' })).statusCode).toBe(404);
+  });
+
+  it('sends a browser that takes gzip the same file compressed, and one that does not the file itself', async () => {
+    const http = await build();
+    const plain = await http.inject({ url: '/ui/vendor/echarts.min.js' });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.headers.vary).toBe('accept-encoding');
+    const zipped = await http.inject({ url: '/ui/vendor/echarts.min.js', headers: { 'accept-encoding': 'gzip, deflate, br' } });
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(zipped.headers.etag).toBe(`${String(plain.headers.etag).slice(0, -1)}-gzip"`);
+    const held = { 'accept-encoding': 'gzip', 'if-none-match': String(zipped.headers.etag) };
+    expect((await http.inject({ url: '/ui/vendor/echarts.min.js', headers: held })).statusCode).toBe(304);
+    expect(zipped.rawPayload.length).toBeLessThan(plain.rawPayload.length / 2);
+    expect(gunzipSync(zipped.rawPayload).equals(plain.rawPayload)).toBe(true);
+  });
+
+  it('reads Accept-Encoding as RFC 9110 writes it', () => {
+    expect(['gzip', 'deflate, GZIP;q=0.5', '*', 'br, *;q=1'].map(acceptsGzip)).toEqual([true, true, true, true]);
+    expect([undefined, '', 'br', 'gzip;q=0', 'gzip; q=0.000', 'identity'].map(acceptsGzip)).toEqual([false, false, false, false, false, false]);
   });
 });
