@@ -1,9 +1,6 @@
 import { errorCodes, ParcoursError, problemSchema, type ErrorCode } from '@parcours/contracts';
 import type { z } from 'zod';
 
-/** The variable that gives client commands an API key; no server setting. */
-export const clientApiKeyEnv = 'PARCOURS_API_KEY';
-
 /** What a failed fetch says: its cause's (ECONNREFUSED, ENOTFOUND) rather than undici's "fetch failed". */
 function networkReason(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;

@@ -1,8 +1,8 @@
 import { errorCodes, ParcoursError, servedJourneySchema, servedSessionSchema, subjectSchema, toIso, type Subject } from '@parcours/contracts';
 import { Command } from 'commander';
 import { z } from 'zod';
-import { loadConfig } from '../config/load-config.js';
-import { apiGet, clientApiKeyEnv } from './api-client.js';
+import { clientApiKeyEnv, loadConfig } from '../config/load-config.js';
+import { apiGet } from './api-client.js';
 import { parseDay } from './day-date.js';
 import { formatDay } from './day-timeline.js';
 import { localUrls } from './local-urls.js';

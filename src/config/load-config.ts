@@ -2,11 +2,13 @@ import { readFileSync } from 'node:fs';
 import { crashPointEnv } from '@parcours/analytics';
 import { configSchema, envName, errorCodes, listSettings, ParcoursError, type Config, type SettingInfo } from '@parcours/contracts';
 import { parse as parseYaml } from 'yaml';
-import { clientApiKeyEnv } from '../commands/api-client.js';
 import type { z } from 'zod';
 
 /** The environment variable naming a configuration file (JSON or YAML); `--config` overrides it. */
 export const configFileEnv = 'PARCOURS_CONFIG';
+
+/** The variable that gives client commands (`parcours day`) an API key; no server setting, but not unknown either. */
+export const clientApiKeyEnv = 'PARCOURS_API_KEY';
 
 type RawConfig = Record<string, Record<string, unknown>>;
 

@@ -1,4 +1,5 @@
 import { measurements, type Funnel } from '@parcours/contracts';
+import type { InfluxPoint } from '@parcours/gateway';
 import type { AggregateJob } from '../aggregates/aggregate-job.js';
 import type { AggregateStore } from '../aggregates/aggregate-store.js';
 import { journeyPoint } from '../journeys/journey-output.js';
@@ -26,29 +27,16 @@ export interface DerivedOutputsDeps {
  */
 export function derivedOutputs(deps: DerivedOutputsDeps): DerivedOutput[] {
   const { sessions, journeys, writer, betweenBatches } = deps;
+  /** A measurement whose points of a range are replaced by those of the store's results starting in it. */
+  const fromStore = (measurement: string, pointsIn: (from: number, to: number) => InfluxPoint[]): DerivedOutput => ({
+    name: measurement,
+    definition: '',
+    rewrite: (from, to, signal) =>
+      betweenBatches(() => writer.replacePoints({ ranges: [{ measurement, tags: {}, from, to }], points: pointsIn(from, to) }, signal)),
+  });
   return [
-    {
-      name: measurements.usageSession,
-      definition: '',
-      rewrite: (from, to, signal) =>
-        betweenBatches(() =>
-          writer.replacePoints(
-            { ranges: [{ measurement: measurements.usageSession, tags: {}, from, to }], points: sessions.listInRange(from, to).map(sessionPoint) },
-            signal,
-          ),
-        ),
-    },
-    {
-      name: measurements.journey,
-      definition: '',
-      rewrite: (from, to, signal) =>
-        betweenBatches(() =>
-          writer.replacePoints(
-            { ranges: [{ measurement: measurements.journey, tags: {}, from, to }], points: journeys.listInRange(from, to).map(journeyPoint) },
-            signal,
-          ),
-        ),
-    },
+    fromStore(measurements.usageSession, (from, to) => sessions.listInRange(from, to).map(sessionPoint)),
+    fromStore(measurements.journey, (from, to) => journeys.listInRange(from, to).map(journeyPoint)),
     {
       name: 'aggregates',
       definition: '',

@@ -1,3 +1,4 @@
+import { receivedPerMinute } from '../store/received-per-minute.js';
 import type { Database, Statement } from '../store/database.js';
 import type { Attribution, LogReader, LogRecord, MetricsSelection, NewLogRecord, TypedEvent } from '@parcours/contracts';
 
@@ -240,12 +241,7 @@ export class EventLog implements LogReader {
 
   /** Records received at or after `since`, by the UTC minute they were received in (its start, in ms). */
   countPerMinute(since: number): Map<number, number> {
-    const rows = this.db
-      .prepare<[number], { minute: number; n: number }>(
-        'SELECT received_at / 60000 * 60000 AS minute, COUNT(*) AS n FROM events WHERE received_at >= ? GROUP BY minute',
-      )
-      .all(since);
-    return new Map(rows.map((r) => [r.minute, r.n]));
+    return receivedPerMinute(this.db, 'events', since);
   }
 
   /** When the first record after `offset` was received: how long a reader at `offset` is behind. */

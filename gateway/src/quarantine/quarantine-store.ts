@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { errorCodes, type QuarantineReason } from '@parcours/contracts';
+import { receivedPerMinute } from '../store/received-per-minute.js';
 import type { Database } from '../store/database.js';
 import type { KeptPayload } from './kept-payload.js';
 
@@ -162,12 +163,7 @@ export class QuarantineStore {
 
   /** Entries received at or after `since` and still held, by the UTC minute they were received in (its start, in ms). */
   countPerMinute(since: number): Map<number, number> {
-    const rows = this.db
-      .prepare<[number], { minute: number; n: number }>(
-        'SELECT received_at / 60000 * 60000 AS minute, COUNT(*) AS n FROM quarantine WHERE received_at >= ? GROUP BY minute',
-      )
-      .all(since);
-    return new Map(rows.map((r) => [r.minute, r.n]));
+    return receivedPerMinute(this.db, 'quarantine', since);
   }
 
   countByReason(): Record<string, number> {
