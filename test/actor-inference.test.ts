@@ -20,19 +20,36 @@ let fleet: TestFleet;
 /**
  * Each case in its own household, so that no member's activity reaches another case. The personal devices
  * are of types the fitted model has ratios for (`inference-ratios.ts`), at offsets it reads as telling: a
- * toothbrush 10 to 20 minutes after the start, an activity tracker's steps a minute or two before.
+ * toothbrush 10 to 20 minutes after the start, an activity tracker's steps a minute or two before. Every
+ * member owns one, else nobody is inferred (the `den` case): a silent phone is enough.
  */
 const households = {
-  home: { members: ['ana', 'ben'], shared: [['tv', 'tv']], personal: [['ana-brush', 'toothbrush', 'ana']] },
-  flat: { members: ['cleo', 'dan'], shared: [['kettle', 'kettle']], personal: [['cleo-brush', 'toothbrush', 'cleo']] },
+  home: {
+    members: ['ana', 'ben'],
+    shared: [['tv', 'tv']],
+    personal: [
+      ['ana-brush', 'toothbrush', 'ana'],
+      ['ben-phone', 'phone', 'ben'],
+    ],
+  },
+  flat: {
+    members: ['cleo', 'dan'],
+    shared: [['kettle', 'kettle']],
+    personal: [
+      ['cleo-brush', 'toothbrush', 'cleo'],
+      ['dan-phone', 'phone', 'dan'],
+    ],
+  },
   loft: {
     members: ['eve', 'finn'],
     shared: [['loft-cm', 'coffee_machine']],
     personal: [
       ['eve-brush', 'toothbrush', 'eve'],
       ['eve-tracker', 'activity_tracker', 'eve'],
+      ['finn-phone', 'phone', 'finn'],
     ],
   },
+  den: { members: ['ida', 'jon'], shared: [['den-tv', 'tv']], personal: [['ida-brush', 'toothbrush', 'ida']] },
   barn: {
     members: ['gus', 'hana'],
     shared: [['barn-cm', 'coffee_machine']],
@@ -80,7 +97,7 @@ afterAll(async () => {
 
 /** Drains between records where the case needs them in separate batches of the stream. */
 async function streamCases(): Promise<void> {
-  // home: the TV is on for 45 minutes; Ana brushes her teeth 15 minutes into it. Ben has no personal device.
+  // home: the TV is on for 45 minutes; Ana brushes her teeth 15 minutes into it. Ben's phone stays silent.
   await fleet.use('tv', t0, 45);
   await fleet.use('ana-brush', t0 + 15 * minute, 2);
   // The next evening, Ana brushes 5 minutes before the TV: unlikely her, so nobody is inferred.
@@ -115,6 +132,11 @@ async function streamCases(): Promise<void> {
   await fleet.publish('hana-tracker', 'telemetry', barn + hour - 90_000, { metrics: { steps_min: 60 } });
   await fleet.publish('gus-tracker', 'telemetry', barn + hour - minute, { metrics: { battery_pct: 79 } });
   await fleet.use('barn-cm', barn + hour, 2);
+
+  // den: the same evening as home's first, but Jon owns no personal device: had he watched, nothing would show.
+  await fleet.use('den-tv', t0, 45);
+  await fleet.use('ida-brush', t0 + 15 * minute, 2);
+  await app.drained();
 
   // flat, last (it would disable the stream's inference of the cases after it): a device whose clock was
   // never set is filed at its receipt, months after the data replayed here.
@@ -189,5 +211,10 @@ describe('inferred actor of a shared-device session', () => {
     ];
     expect(actorsOf(streamed.get('barn-cm'))).toEqual(expected);
     expect(batched.get('barn-cm')).toEqual(streamed.get('barn-cm'));
+  });
+
+  it('infers nobody while a member owns no personal device: that member could be the user every time, unseen', () => {
+    expect(actorsOf(streamed.get('den-tv'))).toEqual([[t0, null]]);
+    expect(batched.get('den-tv')).toEqual(streamed.get('den-tv'));
   });
 });

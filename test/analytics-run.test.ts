@@ -194,6 +194,8 @@ describe('with late data: devices offline that replay what they buffered', () =>
   let r: Awaited<ReturnType<typeof streamThenBatch>>;
 
   beforeAll(async () => {
+    // Inference on, though each of small's households has a member with no personal device, so nobody is
+    // inferred: stream = batch with inferred actors is the property test's (stream-equals-batch.test.ts).
     r = await streamThenBatch({ from, to, seed: 3, faults, inference: true });
   });
 
@@ -208,7 +210,6 @@ describe('with late data: devices offline that replay what they buffered', () =>
     const streamed = decided(r.streamed, watermark);
     const batched = decided(r.batched, watermark);
     expect(streamed.sessions.length).toBeGreaterThan(20);
-    expect(streamed.sessions.filter((s) => s.inferredActor !== null).length, 'sessions with an inferred actor').toBeGreaterThan(0);
     expect(batched.sessions).toEqual(streamed.sessions);
     expect(batched.journeys).toEqual(streamed.journeys);
     expect(r.batched.pending).toEqual(r.streamed.pending);

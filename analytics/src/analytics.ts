@@ -187,6 +187,7 @@ export class Analytics {
       windowMs: config.analytics.actorInferenceWindow,
       minConfidence: config.analytics.inferenceMinConfidence,
       membersAt: (collective, t) => registry.membersAt(collective, t),
+      deviceTypesOwnedAt: (individual, t) => registry.deviceTypesOwnedAt(individual, t),
     });
   }
 

@@ -8,6 +8,6 @@ export type { JourneyStore } from './journeys/journey-store.js';
 export type { PendingJourney } from './journeys/journey-builder.js';
 export { batchJobs, batchJobNames, type BatchJob, type BatchJobResult, type BatchProgress } from './batch/batch-jobs.js';
 export { readRange, rederiveReadOptions, type DeviceSelection } from './sessions/rederive-sessions.js';
-export { memberEvidence, inferActor, type MemberEvidenceMap } from './sessions/actor-inference.js';
+export { memberEvidence, inferActor, type MemberEvidenceMap, type MembersAtStart } from './sessions/actor-inference.js';
 export { isAmbient, sessionRulesFrom } from './sessions/session-builder.js';
-export { likelihoodRatio, type InferenceModel, type MemberEvidence } from './sessions/inference-model.js';
+export { likelihoodRatio, memberPosteriors, observable, type InferenceModel, type MemberEvidence } from './sessions/inference-model.js';

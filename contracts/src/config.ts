@@ -284,8 +284,8 @@ const sections = {
     ),
     inferenceMinConfidence: setting(
       numberSetting('not a number from 0 to 1', (n) => n >= 0 && n <= 1),
-      0.5,
-      'The probability below which no actor is inferred: the session keeps no inferred actor rather than an unlikely one.',
+      0.8,
+      'The probability below which no actor is inferred: the session keeps no inferred actor rather than an unlikely one. The confidence is calibrated, so at 0.8 the inferred actors shown are right about 80 % of the time or more.',
     ),
     journeyGap: duration(
       '30m',

@@ -9,6 +9,8 @@ export interface RegistryAsOf {
   membersAt(collectiveId: string, t: number): string[];
   /** The collectives the individual belonged to at `t`. */
   collectivesAt(individualId: string, t: number): string[];
+  /** The types of the devices assigned to the subject at `t`. */
+  deviceTypesOwnedAt(subjectId: string, t: number): string[];
   /** The subject's type, or null when it is not registered. */
   subjectType(subjectId: string): string | null;
   /** The device's type, or null when it is not registered. */

@@ -84,7 +84,7 @@ function formatReport(r: AccuracyReport): string {
   const i = r.inference;
   lines.push(
     '',
-    `inference (shared devices naming nobody): ${i.sessions} sessions, inferred for ${pct(i.inferredShare)}, right ${pct(i.precision)} of the time, calibration error ${pct(i.calibrationError)}`,
+    `inference (shared devices naming nobody): ${i.sessions} sessions, inferred for ${pct(i.inferredShare)}, right ${pct(i.precision)} of the time (95% interval ${pct(i.precisionInterval.low)}–${pct(i.precisionInterval.high)}), calibration error ${pct(i.calibrationError)} (chance alone: up to ${pct(i.calibrationErrorByChance)})`,
   );
   for (const b of i.bins)
     lines.push(

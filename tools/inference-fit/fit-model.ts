@@ -1,11 +1,12 @@
 import type { InferenceModel, MemberEvidence } from '@parcours/analytics';
-import { likelihoodRatio } from '@parcours/analytics';
+import { likelihoodRatio, memberPosteriors } from '@parcours/analytics';
 import type { Sample } from './samples.js';
 
 /**
  * The model's likelihood ratios by counting: per type of personal device and per offset bin of its activity
  * nearest the start (or none), how often it belongs to the user against how often to another member; then
- * the temperature that makes the posteriors of the users likeliest.
+ * the temperature that makes the posteriors of the users likeliest; then the calibration of those
+ * posteriors. All on the sessions the inference is for, whose members are all observable.
  */
 
 /** The offset bins, minutes: fine near the start, where a walk just before or a phone just after tells. */
@@ -59,6 +60,52 @@ function logLikelihood(samples: readonly Sample[], model: InferenceModel): numbe
   return sum;
 }
 
+/** The posteriors as they come, before the calibration is fitted. */
+const uncalibrated = { slope: 1, intercept: 0 };
+
+/**
+ * Platt scaling: the logistic regression of "is the user" on the logit of each member's posterior, by
+ * Newton's method (two parameters: a few steps converge).
+ */
+function fitCalibration(samples: readonly Sample[], model: InferenceModel): InferenceModel['calibration'] {
+  const points: { x: number; y: number }[] = [];
+  for (const s of samples) {
+    for (const [id, p] of memberPosteriors(s.members, s.evidence, model)) {
+      const q = Math.min(1 - 1e-6, Math.max(1e-6, p));
+      points.push({ x: Math.log(q / (1 - q)), y: id === s.user ? 1 : 0 });
+    }
+  }
+  let [a, b] = [1, 0];
+  for (let step = 0; step < 50; step++) {
+    let [ga, gb, haa, hab, hbb] = [0, 0, 0, 0, 0];
+    for (const { x, y } of points) {
+      const q = 1 / (1 + Math.exp(-(a * x + b)));
+      const w = q * (1 - q);
+      ga += (q - y) * x;
+      gb += q - y;
+      haa += w * x * x;
+      hab += w * x;
+      hbb += w;
+    }
+    const det = haa * hbb - hab * hab;
+    if (det <= 0) break;
+    const [da, db] = [(hbb * ga - hab * gb) / det, (haa * gb - hab * ga) / det];
+    [a, b] = [a - da, b - db];
+    if (Math.abs(da) + Math.abs(db) < 1e-9) break;
+  }
+  return { slope: round(a), intercept: round(b) };
+}
+
+/**
+ * The sessions the inference is for: every member owns a personal device of a type heard from in some
+ * sample. (The others never get an inferred actor, so their evidence would only skew the ratios.)
+ */
+export function ofObservableMembers(samples: readonly Sample[]): Sample[] {
+  const heard = new Set(samples.flatMap((s) => [...s.evidence.values()].flatMap((e) => [...e.devices.keys()])));
+  return samples.filter((s) => s.members.every((id) => (s.deviceTypes[id] ?? []).some((type) => heard.has(type))));
+}
+
+/** The model fitted on samples whose members are all observable (`ofObservableMembers`). */
 export function fitModel(samples: readonly Sample[]): InferenceModel {
   const bins: (number | 'silent')[] = [...edgesMin.slice(1).keys(), 'silent'];
   const byDeviceType = Object.fromEntries(
@@ -72,6 +119,7 @@ export function fitModel(samples: readonly Sample[]): InferenceModel {
       }),
   );
   const candidates = Array.from({ length: 20 }, (_, i) => (i + 1) / 20);
-  const fitted = candidates.map((temperature) => ({ edgesMin, byDeviceType, temperature }));
-  return fitted.reduce((best, m) => (logLikelihood(samples, m) > logLikelihood(samples, best) ? m : best));
+  const fitted = candidates.map((temperature) => ({ edgesMin, byDeviceType, temperature, calibration: uncalibrated }));
+  const model = fitted.reduce((best, m) => (logLikelihood(samples, m) > logLikelihood(samples, best) ? m : best));
+  return { ...model, calibration: fitCalibration(samples, model) };
 }

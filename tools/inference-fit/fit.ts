@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { fitModel } from './fit-model.js';
+import { fitModel, ofObservableMembers } from './fit-model.js';
 import { figuresOf } from './held-out.js';
 import { cachedSamples } from './sample-cache.js';
 import { defaults, samplesOf, type Sample } from './samples.js';
@@ -45,13 +45,16 @@ for (const { scenario, days, fit, heldOut: seeds } of plan) {
   fitting.push(...(await samplesFor(scenario, fit, days)));
   heldOut.set(scenario, await samplesFor(scenario, seeds, days));
 }
-const model = fitModel(fitting);
-console.log(`fitted on ${fitting.length} sessions: temperature ${model.temperature}`);
+const observed = ofObservableMembers(fitting);
+const model = fitModel(observed);
+console.log(
+  `fitted on ${observed.length} of ${fitting.length} sessions (every member observable): temperature ${model.temperature}, calibration ${JSON.stringify(model.calibration)}`,
+);
 for (const [scenario, samples] of heldOut) {
   const f = figuresOf(samples, model, defaults.inferenceMinConfidence);
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   console.log(
-    `held out ${scenario}: ${f.sessions} sessions, inferred ${f.inferred} (${pct(f.inferredShare)}), right ${pct(f.precision)}, calibration error ${f.calibrationError.toFixed(3)}`,
+    `held out ${scenario}: ${f.sessions} sessions, inferred ${f.inferred} (${pct(f.inferredShare)}), right ${pct(f.precision)}, calibration error ${f.calibrationError.toFixed(4)}`,
   );
 }
 if (process.argv.includes('--write')) {

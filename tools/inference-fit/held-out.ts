@@ -15,7 +15,8 @@ export interface InferenceFigures {
 export function figuresOf(samples: readonly Sample[], model: InferenceModel, minConfidence: number): InferenceFigures {
   const guesses = samples.flatMap((s) => {
     const session = { actor: null, subjectKind: 'collective', subjectId: 'collective' } as unknown as UsageSession;
-    const { inferredActor, inferenceConfidence } = inferActor(session, s.members, s.evidence, minConfidence, model);
+    const atStart = { members: s.members, deviceTypes: (id: string) => s.deviceTypes[id] ?? [], evidence: s.evidence };
+    const { inferredActor, inferenceConfidence } = inferActor(session, atStart, minConfidence, model);
     return inferredActor === null ? [] : [{ confidence: inferenceConfidence ?? 0, right: inferredActor === s.user }];
   });
   let calibrationError = 0;

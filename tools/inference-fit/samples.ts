@@ -14,6 +14,8 @@ export interface Sample {
   deviceType: string;
   user: string;
   members: string[];
+  /** The types of the personal devices each member owned at the start (none: the member cannot be observed). */
+  deviceTypes: Record<string, string[]>;
   evidence: MemberEvidenceMap;
 }
 
@@ -86,8 +88,9 @@ export async function samplesOf(scenario: string, seed: number, days: number): P
     if (s.startMs < from || s.startMs >= to || device === undefined || device.reportsActor) continue;
     if (s.user === null || s.subjectId === null || individuals.has(s.subjectId) || isAmbient(rules, s.deviceType)) continue;
     const members = membersAt(s.subjectId, s.startMs);
+    const deviceTypes = Object.fromEntries(members.map((id) => [id, world.devices.filter((d) => ownerAt(d, s.startMs) === id).map((d) => d.type)]));
     const near = members.flatMap((id) => records.get(id) ?? []).filter((r) => Math.abs(r.ts - s.startMs) <= windowMs);
-    samples.push({ scenario, seed, deviceType: s.deviceType, user: s.user, members, evidence: memberEvidence(near, s.startMs, rules) });
+    samples.push({ scenario, seed, deviceType: s.deviceType, user: s.user, members, deviceTypes, evidence: memberEvidence(near, s.startMs, rules) });
   }
   return samples;
 }

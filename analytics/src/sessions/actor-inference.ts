@@ -1,5 +1,5 @@
 import type { LogReader, LogRecord, ThresholdRule, UsageSession } from '@parcours/contracts';
-import { activeNear, memberPosteriors, type InferenceModel, type MemberEvidence } from './inference-model.js';
+import { activeNear, memberPosteriors, observable, type InferenceModel, type MemberEvidence } from './inference-model.js';
 import { fittedModel } from './inference-ratios.js';
 
 export type MemberEvidenceMap = Map<string, MemberEvidence>;
@@ -54,18 +54,26 @@ export function needsInference(session: UsageSession): boolean {
   return session.actor === null && session.subjectKind === 'collective' && session.subjectId !== null;
 }
 
+/** The members of a collective at a session's start, and what the inference knows of them. */
+export interface MembersAtStart {
+  members: readonly string[];
+  /** The types of the personal devices each member owned at the start. */
+  deviceTypes: (member: string) => readonly string[];
+  evidence: ReadonlyMap<string, MemberEvidence>;
+}
+
 /**
  * The likeliest user among the members with activity near the start, with its probability
- * (`inference-model.ts`) as the confidence; nobody when that probability is below `minConfidence`.
+ * (`inference-model.ts`) as the confidence; nobody when that probability is below `minConfidence`, or when
+ * a member cannot be observed (no personal device the model reads): that member's use would show nowhere.
  */
 export function inferActor(
   session: UsageSession,
-  members: readonly string[],
-  evidence: ReadonlyMap<string, MemberEvidence>,
+  { members, deviceTypes, evidence }: MembersAtStart,
   minConfidence: number,
   model: InferenceModel = fittedModel,
 ): Inferred {
-  if (!needsInference(session)) return none;
+  if (!needsInference(session) || members.some((id) => !observable(deviceTypes(id), model))) return none;
   const posteriors = memberPosteriors(members, evidence, model);
   const active = members
     .filter((id) => {
@@ -97,6 +105,8 @@ export class ActorInference {
       minConfidence: number;
       /** Members of a collective at t, from the registry as of t. */
       membersAt: (collectiveId: string, t: number) => string[];
+      /** The types of the devices an individual owned at t, from the registry as of t. */
+      deviceTypesOwnedAt: (individualId: string, t: number) => string[];
       /** The fitted one unless given (a test's own). */
       model?: InferenceModel;
     },
@@ -117,11 +127,16 @@ export class ActorInference {
   /** The session with its inferred actor, or with none while the watermark has not decided it. */
   infer(session: UsageSession, watermark: number): UsageSession {
     if (!this.inferable(session) || !this.decided(session, watermark)) return { ...session, ...none };
-    const { log, rules, windowMs, minConfidence, membersAt, model } = this.deps;
+    const { log, rules, windowMs, minConfidence, membersAt, deviceTypesOwnedAt, model } = this.deps;
     const members = membersAt(session.subjectId!, session.start);
     if (members.length === 0) return { ...session, ...none };
     const records = log.readSubjects(members, session.start - windowMs, session.start + windowMs + 1, this.withMetrics);
-    return { ...session, ...inferActor(session, members, memberEvidence(records, session.start, rules), minConfidence, model) };
+    const atStart: MembersAtStart = {
+      members,
+      deviceTypes: (member) => deviceTypesOwnedAt(member, session.start),
+      evidence: memberEvidence(records, session.start, rules),
+    };
+    return { ...session, ...inferActor(session, atStart, minConfidence, model) };
   }
 
   /**

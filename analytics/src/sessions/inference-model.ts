@@ -5,10 +5,10 @@ import { fittedModel } from './inference-ratios.js';
  * activity around the session's start (docs/analytics.md, "Actor inference"). Bayes' rule with a uniform
  * prior over the members: each member's evidence weighs by its likelihood ratio — how much likelier it is
  * when that member is the user than when someone else is — and the posterior of a member is its ratio over
- * the sum of all members' ratios. A member's ratio is the product of those of its devices heard from near the
- * start, each by its type: the offset of its activity nearest the start, or none. A member none of whose
- * devices sent anything near the start is not observed: ratio 1, its prior share kept. So is a device of a
- * type the model was not fitted on: it says nothing.
+ * the sum of all members' ratios, then calibrated. A member's ratio is the product of those of its devices
+ * heard from near the start, each by its type: the offset of its activity nearest the start, or none. A
+ * member none of whose devices sent anything near the start keeps ratio 1, its prior share. So does a device
+ * of a type the model was not fitted on: it says nothing.
  */
 
 /** Likelihood ratios of one type of personal device. */
@@ -28,6 +28,11 @@ export interface InferenceModel {
    * counts as independent when it is not (the devices of one person, the habits of one household).
    */
   temperature: number;
+  /**
+   * Platt scaling of each member's posterior p, renormalised over the members: σ(slope·logit(p) + intercept),
+   * fitted so that of the inferences given a confidence c, a share c is right.
+   */
+  calibration: { slope: number; intercept: number };
 }
 
 /** What the log shows of a member around a session's start. */
@@ -66,16 +71,39 @@ export function likelihoodRatio(evidence: MemberEvidence, model: InferenceModel 
   return product ** model.temperature;
 }
 
+/**
+ * Whether the model can see a member's activity at all: the member owns a personal device of a type it was
+ * fitted on. A member it cannot see might be the user every time, and no evidence would show it.
+ */
+export function observable(deviceTypes: readonly string[], model: InferenceModel = fittedModel): boolean {
+  return deviceTypes.some((type) => model.byDeviceType[type] !== undefined);
+}
+
+/** Shares proportional to the weights (all 0 when they sum to 0). */
+function normalised(weights: readonly (readonly [string, number])[]): Map<string, number> {
+  const total = weights.reduce((sum, [, w]) => sum + w, 0);
+  return new Map(weights.map(([id, w]) => [id, total === 0 ? 0 : w / total]));
+}
+
+/** Posteriors this close to 0 or 1 are taken as such by the calibration: a logit needs a finite input. */
+const clampP = 1e-6;
+
+function calibrated(p: number, { slope, intercept }: InferenceModel['calibration']): number {
+  const q = Math.min(1 - clampP, Math.max(clampP, p));
+  return 1 / (1 + Math.exp(-(slope * Math.log(q / (1 - q)) + intercept)));
+}
+
 /** Each member's probability of being the user, given the evidence of all (members with no record: not observed). */
 export function memberPosteriors(
   members: readonly string[],
   evidence: ReadonlyMap<string, MemberEvidence>,
   model: InferenceModel = fittedModel,
 ): Map<string, number> {
-  const ratios = members.map((id) => {
-    const e = evidence.get(id);
-    return [id, e === undefined ? 1 : likelihoodRatio(e, model)] as const;
-  });
-  const total = ratios.reduce((sum, [, r]) => sum + r, 0);
-  return new Map(ratios.map(([id, r]) => [id, total === 0 ? 0 : r / total]));
+  const posteriors = normalised(
+    members.map((id) => {
+      const e = evidence.get(id);
+      return [id, e === undefined ? 1 : likelihoodRatio(e, model)] as const;
+    }),
+  );
+  return normalised([...posteriors].map(([id, p]) => [id, p === 0 ? 0 : calibrated(p, model.calibration)] as const));
 }

@@ -1,16 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inferenceAccuracy } from '../../src/accuracy/inference-accuracy.js';
-
-/** A seeded generator (mulberry32): the same draws on every run. */
-function seeded(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { chanceCalibrationError, inferenceAccuracy, seededRandom as seeded, wilsonInterval } from '../../src/accuracy/inference-accuracy.js';
 
 const kindOf = (id: string) => (id === 'hh' ? ('collective' as const) : ('individual' as const));
 
@@ -51,5 +40,44 @@ describe('inference accuracy', () => {
     expect(r.calibrationError).toBeCloseTo(reference, 12);
     expect(r.calibrationError).toBeGreaterThan(0.05);
     expect(r.bins.reduce((n, b) => n + b.count, 0)).toBe(500);
+  });
+
+  // The reference: the interval's ends are the roots of the score test's equation |x/n − p| = z·√(p(1 − p)/n).
+  it('gives the share right its 95 % Wilson interval', () => {
+    const z = 1.959963984540054;
+    for (const [x, n] of [
+      [28, 37],
+      [1, 9],
+      [54, 54],
+      [0, 3],
+      [700, 1000],
+    ] as const) {
+      const { low, high } = wilsonInterval(x, n);
+      for (const p of [low, high].filter((end) => end > 0 && end < 1)) expect(Math.abs(x / n - p)).toBeCloseTo(z * Math.sqrt((p * (1 - p)) / n), 12);
+      expect(low).toBeLessThanOrEqual(x / n);
+      expect(high).toBeGreaterThanOrEqual(x / n);
+    }
+    expect(wilsonInterval(0, 3).low).toBe(0);
+    expect(wilsonInterval(54, 54).high).toBeCloseTo(1, 12);
+    expect(wilsonInterval(0, 0)).toEqual({ low: 0, high: 1 });
+  });
+
+  it('bounds the calibration error chance gives a perfectly calibrated inference 95 % of the time, and not a miscalibrated one', () => {
+    const random = seeded(11);
+    const exceeded = Array.from({ length: 200 }, () => {
+      const pairs = Array.from({ length: 40 }, () => {
+        const confidence = 0.5 + random() / 2;
+        return pair('ann', random() < confidence ? 'ann' : 'bob', confidence);
+      });
+      const r = inferenceAccuracy(pairs, kindOf, () => false);
+      return r.calibrationError > r.calibrationErrorByChance;
+    }).filter(Boolean).length;
+    expect(exceeded / 200).toBeGreaterThan(0.01);
+    expect(exceeded / 200).toBeLessThan(0.1);
+    // Confident at 0.9, right half the time: beyond chance.
+    const overconfident = Array.from({ length: 60 }, (_, i) => pair('ann', i % 2 === 0 ? 'ann' : 'bob', 0.9));
+    const r = inferenceAccuracy(overconfident, kindOf, () => false);
+    expect(r.calibrationError).toBeGreaterThan(r.calibrationErrorByChance);
+    expect(chanceCalibrationError([])).toBe(0);
   });
 });

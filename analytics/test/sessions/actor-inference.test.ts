@@ -17,7 +17,10 @@ const rules = {
 const none = { inferredActor: null, inferenceConfidence: null };
 /** A model of this test's own, in 10-minute bins: a user's phone is used 10 to 20 minutes after the start, anyone else's at any time. */
 const ratios = { offset: [0.00295, 0.00332, 0.0024, 0.115, 20.4, 1.42], silent: 0.000452 };
-const model = { edgesMin: [-30, -20, -10, 0, 10, 20, 30], byDeviceType: { phone: ratios, watch: ratios }, temperature: 1 };
+const uncalibrated = { slope: 1, intercept: 0 };
+const model = { edgesMin: [-30, -20, -10, 0, 10, 20, 30], byDeviceType: { phone: ratios, watch: ratios }, temperature: 1, calibration: uncalibrated };
+/** Every member owns a phone, unless told otherwise. */
+const phones = (_member: string) => ['phone'];
 
 const ofIndividual = (subjectId: string) => ({ subjectId, subjectKind: 'individual' as const, subjectType: 'person' });
 /** A use of the individual's phone (an event). */
@@ -44,8 +47,8 @@ const shared = (actor: string | null = null, start = 60 * minute): UsageSession 
   closedBy: 'stop',
 });
 
-const infer = (session: UsageSession, members: string[], records: LogRecord[], minConfidence = 0.5) =>
-  inferActor(session, members, memberEvidence(records, session.start, rules), minConfidence, model);
+const infer = (session: UsageSession, members: string[], records: LogRecord[], minConfidence = 0.5, deviceTypes = phones) =>
+  inferActor(session, { members, deviceTypes, evidence: memberEvidence(records, session.start, rules) }, minConfidence, model);
 
 describe('inferActor', () => {
   it('names the likeliest member, with its probability as the confidence', () => {
@@ -66,9 +69,17 @@ describe('inferActor', () => {
   });
 
   it('infers nobody below the minimum confidence: a member unheard of may as well be the user', () => {
-    // Ana just before the start, Ben with no device: Ana is unlikely.
+    // Ana just before the start, Ben's phone silent: Ana is unlikely.
     expect(infer(shared(), ['ana', 'ben'], [personal('ana', 55 * minute)])).toEqual(none);
     expect(infer(shared(), ['ana', 'ben'], [personal('ana', 55 * minute)], 0)).toEqual({ inferredActor: 'ana', inferenceConfidence: 0.002 });
+  });
+
+  it('infers nobody when a member owns no personal device the model reads: that member’s use would show nowhere', () => {
+    const records = [personal('ana', 75 * minute), personal('ben', 65 * minute)];
+    const owned = (toaster: string) => (id: string) => (id === toaster ? ['toaster'] : ['phone']);
+    expect(infer(shared(), ['ana', 'ben', 'cleo'], records, 0.5, owned('cleo'))).toEqual(none);
+    expect(infer(shared(), ['ana', 'ben', 'cleo'], records, 0.5, (id) => (id === 'cleo' ? [] : ['phone']))).toEqual(none);
+    expect(infer(shared(), ['ana', 'ben', 'cleo'], records, 0.5, owned('nobody'))).toMatchObject({ inferredActor: 'ana' });
   });
 });
 
@@ -82,6 +93,17 @@ describe('memberPosteriors', () => {
     expect([...p.values()].reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
     expect(p.get('ana')).toBeCloseTo(20.4 / (20.4 + 0.000452 + 1), 12);
     expect(p.get('cleo')).toBeCloseTo(1 / (20.4 + 0.000452 + 1), 12);
+  });
+
+  it('calibrates each posterior by its Platt scaling, then shares them out again', () => {
+    const evidence = new Map([['ana', { devices: new Map([['phone', 15 * minute]]) }]]);
+    const calibration = { slope: 0.5, intercept: -0.2 };
+    const raw = memberPosteriors(['ana', 'ben'], evidence, model);
+    const platt = (p: number) => 1 / (1 + Math.exp(-(0.5 * Math.log(p / (1 - p)) - 0.2)));
+    const [ana, ben] = [platt(raw.get('ana')!), platt(raw.get('ben')!)];
+    const p = memberPosteriors(['ana', 'ben'], evidence, { ...model, calibration });
+    expect(p.get('ana')).toBeCloseTo(ana / (ana + ben), 12);
+    expect(p.get('ben')).toBeCloseTo(ben / (ana + ben), 12);
   });
 
   it('weighs activity by its offset from the start in the model’s bins, up to 30 minutes away', () => {
@@ -129,7 +151,15 @@ function logOf(records: LogRecord[]): LogReader {
 
 describe('ActorInference', () => {
   const inference = (records: LogRecord[]) =>
-    new ActorInference({ log: logOf(records), rules, windowMs: window, minConfidence: 0.5, membersAt: () => ['ana', 'ben'], model });
+    new ActorInference({
+      log: logOf(records),
+      rules,
+      windowMs: window,
+      minConfidence: 0.5,
+      membersAt: () => ['ana', 'ben'],
+      deviceTypesOwnedAt: phones,
+      model,
+    });
 
   it('decides a session once the watermark has passed its start plus the window, from the activity on both sides of the start', () => {
     const records = [personal('ana', 75 * minute)];

@@ -26,6 +26,7 @@ export class AttributionIndex {
   private readonly devices: Map<string, Device>;
   private readonly subjects: Map<string, Subject>;
   private readonly assignmentsByDevice: Map<string, Assignment[]>;
+  private readonly assignmentsBySubject: Map<string, Assignment[]>;
   private readonly membershipsByCollective: Map<string, Membership[]>;
   private readonly membershipsByIndividual: Map<string, Membership[]>;
 
@@ -33,6 +34,7 @@ export class AttributionIndex {
     this.devices = new Map(snapshot.devices.map((device) => [device.id, device]));
     this.subjects = new Map(snapshot.subjects.map((subject) => [subject.id, subject]));
     this.assignmentsByDevice = groupBy(snapshot.assignments, (a) => a.deviceId);
+    this.assignmentsBySubject = groupBy(snapshot.assignments, (a) => a.subjectId);
     this.membershipsByCollective = groupBy(snapshot.memberships, (m) => m.collectiveId);
     this.membershipsByIndividual = groupBy(snapshot.memberships, (m) => m.individualId);
   }
@@ -52,6 +54,11 @@ export class AttributionIndex {
 
   collectivesAt(individualId: string, t: number): string[] {
     return (this.membershipsByIndividual.get(individualId) ?? []).filter((m) => contains(m, t)).map((m) => m.collectiveId);
+  }
+
+  deviceTypesOwnedAt(subjectId: string, t: number): string[] {
+    const owned = (this.assignmentsBySubject.get(subjectId) ?? []).filter((a) => contains(a, t));
+    return owned.flatMap((a) => this.devices.get(a.deviceId)?.type ?? []);
   }
 
   isMember(individualId: string, collectiveId: string, t: number): boolean {

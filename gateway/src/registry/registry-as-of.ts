@@ -10,6 +10,7 @@ export function registryAsOf(registry: RegistryStore, index: () => AttributionIn
   return {
     membersAt: (collectiveId, t) => index().membersAt(collectiveId, t),
     collectivesAt: (individualId, t) => index().collectivesAt(individualId, t),
+    deviceTypesOwnedAt: (subjectId, t) => index().deviceTypesOwnedAt(subjectId, t),
     subjectType: (subjectId) => registry.getSubject(subjectId)?.type ?? null,
     deviceType: (deviceId) => registry.getDevice(deviceId)?.type ?? null,
   };

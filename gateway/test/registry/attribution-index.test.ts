@@ -48,4 +48,11 @@ describe('AttributionIndex', () => {
     expect(index.attribute('brush', t0 + day, 'ana')).toMatchObject({ actor: 'ana', actorRejected: false });
     expect(index.attribute('brush', t0 + day, 'ben')).toMatchObject({ actor: null, actorRejected: true });
   });
+
+  it('lists the types of the devices a subject owned at t', () => {
+    expect(index.deviceTypesOwnedAt('ana', t0 + day)).toEqual(['toothbrush']);
+    expect(index.deviceTypesOwnedAt('ben', t0 + day)).toEqual([]);
+    expect(index.deviceTypesOwnedAt('home', t0 + 25 * day)).toEqual([]);
+    expect(index.deviceTypesOwnedAt('flat', t0 + 25 * day)).toEqual(['tv']);
+  });
 });
