@@ -12,6 +12,7 @@ COPY gateway/package.json gateway/
 COPY analytics/package.json analytics/
 COPY dashboards/package.json dashboards/
 COPY firmware-sim/package.json firmware-sim/
+COPY geography/package.json geography/
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npx tsc -b && npm prune --omit=dev

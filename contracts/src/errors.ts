@@ -53,6 +53,11 @@ export const errorCodes = {
   // A simulator whose world another simulator already runs against the same Parcours.
   worldRunning: 'PARCOURS_E_WORLD_RUNNING',
   influxWrite: 'PARCOURS_E_INFLUX_WRITE',
+  // A place that French geography cannot resolve (docs/panels.md, "Geography").
+  noPlace: 'PARCOURS_E_NO_PLACE',
+  unknownPostcode: 'PARCOURS_E_UNKNOWN_POSTCODE',
+  unknownCommune: 'PARCOURS_E_UNKNOWN_COMMUNE',
+  postcodeCommuneMismatch: 'PARCOURS_E_POSTCODE_COMMUNE_MISMATCH',
 } as const;
 
 export type ErrorCode = (typeof errorCodes)[keyof typeof errorCodes];
