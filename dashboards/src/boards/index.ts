@@ -1,0 +1,17 @@
+import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import { deviceTelemetry } from './device-telemetry.js';
+import { fleetPipeline } from './fleet-pipeline.js';
+import { funnelsRetention } from './funnels-retention.js';
+import { journeysPaths } from './journeys-paths.js';
+import { subjects } from './subjects.js';
+import { usageSessions } from './usage-sessions.js';
+
+/** Every dashboard Parcours ships, by the name of its file in json/. */
+export const boards: Record<string, () => Dashboard> = {
+  'device-telemetry.json': deviceTelemetry,
+  'fleet-pipeline.json': fleetPipeline,
+  'funnels-retention.json': funnelsRetention,
+  'journeys-paths.json': journeysPaths,
+  'subjects.json': subjects,
+  'usage-sessions.json': usageSessions,
+};
