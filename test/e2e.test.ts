@@ -1,5 +1,5 @@
 import { errorCodes, measurements, type UsageSession } from '@parcours/contracts';
-import { dashboardSchema, listDashboardQueries, readShippedDashboards, substitute, type Dashboard } from '@parcours/dashboards';
+import { listDashboardQueries, listDashboardVariables, readShippedDashboards, substitute, type Dashboard } from '@parcours/dashboards';
 import { loadScenario, ownerAt, type GroundTruth, type SimulationSummary, type World } from '@parcours/firmware-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParcoursApp } from '../src/app.js';
@@ -51,12 +51,12 @@ function rangeOf(uid: string): { from: number; to: number; interval: string } {
  */
 async function resolveVariables(dashboard: Dashboard, range: { from: number; to: number; interval: string }): Promise<Record<string, string | string[]>> {
   const vars: Record<string, string | string[]> = {};
-  for (const variable of dashboard.templating.list) {
+  for (const variable of listDashboardVariables(dashboard)) {
     const [series] = await influxQuery(substitute(variable.query, { ...range, vars }));
     const values = (series?.values ?? []).map((row) => String(row[1]));
     expect(values, `${dashboard.uid} $${variable.name}`).not.toEqual([]);
-    const current = (variable.current as { value?: unknown } | undefined)?.value;
-    vars[variable.name] = variable.multi === true ? values : typeof current === 'string' && values.includes(current) ? current : values[0]!;
+    const current = variable.current;
+    vars[variable.name] = variable.multi ? values : typeof current === 'string' && values.includes(current) ? current : values[0]!;
   }
   return vars;
 }
@@ -64,7 +64,7 @@ async function resolveVariables(dashboard: Dashboard, range: { from: number; to:
 /** The series of a shipped panel's (first) query, substituted as Grafana would. */
 async function panelSeries(uid: string, title: string): Promise<Series[]> {
   const dashboard = readShippedDashboards()
-    .map((d) => dashboardSchema.parse(d.json))
+    .map((d) => d.dashboard)
     .find((d) => d.uid === uid)!;
   const panel = listDashboardQueries(dashboard).find((p) => p.title === title);
   if (!panel) throw new Error(`no panel "${title}" in ${uid}`);
@@ -193,8 +193,8 @@ describe('end to end: simulated fleet → broker → gateway → analytics → I
   });
 
   it('answers every query of the shipped Grafana dashboards with data, as Grafana would send it', async () => {
-    for (const dashboard of readShippedDashboards().map((d) => dashboardSchema.parse(d.json))) {
-      const range = rangeOf(dashboard.uid);
+    for (const { dashboard } of readShippedDashboards()) {
+      const range = rangeOf(dashboard.uid!);
       const vars = await resolveVariables(dashboard, range);
       for (const panel of listDashboardQueries(dashboard)) {
         const series = await influxQuery(substitute(panel.query, { ...range, vars }));

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { dashboardSchema, listDashboardQueries, readShippedDashboards, substitute } from '@parcours/dashboards';
+import { listDashboardQueries, readShippedDashboards, substitute } from '@parcours/dashboards';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParcoursApp } from '../src/app.js';
@@ -48,7 +48,7 @@ function gauge(metrics: string, name: string): number {
 /** The last value of each series of a fleet dashboard panel, by its `stage` tag (or `ingest`), over `[from, now]`. */
 async function panelLastValues(title: string, from: number): Promise<Record<string, number>> {
   const dashboard = readShippedDashboards()
-    .map((d) => dashboardSchema.parse(d.json))
+    .map((d) => d.dashboard)
     .find((d) => d.uid === 'parcours-fleet-pipeline')!;
   const panel = listDashboardQueries(dashboard).find((p) => p.title === title)!;
   const query = substitute(panel.query, { from, to: Date.now(), interval: '1s', vars: { node: [hostname()] } });

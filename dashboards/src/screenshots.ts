@@ -2,7 +2,6 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { dashboardSchema } from './dashboard-schema.js';
 import { readShippedDashboards } from './shipped-dashboards.js';
 
 /**
@@ -81,8 +80,8 @@ export function authHeaders(auth: ScreenshotOptions['auth']): Record<string, str
 
 /** One page per shipped dashboard, in kiosk mode, with the time range; the PNG is named after the uid. */
 export function dashboardPages(options: Pick<ScreenshotOptions, 'url' | 'out' | 'from' | 'to'>): { uid: string; title: string; url: string; file: string }[] {
-  return readShippedDashboards().map(({ json }) => {
-    const { uid, title } = dashboardSchema.parse(json);
+  return readShippedDashboards().map(({ file, dashboard: { uid, title } }) => {
+    if (!uid || !title) throw new Error(`${file}: a dashboard without uid or title`);
     const query = new URLSearchParams({ orgId: '1', from: options.from, to: options.to, kiosk: '' });
     return { uid, title, url: `${options.url}/d/${uid}?${query.toString()}`, file: join(options.out, `${uid}.png`) };
   });

@@ -1,55 +1,41 @@
+import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import * as stat from '@grafana/grafana-foundation-sdk/stat';
+import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { measurements } from '@parcours/contracts';
 import { describe, expect, it } from 'vitest';
-import { checkDashboard, checkDashboards, listDashboardQueries, readShippedDashboards, substitute } from '../src/index.js';
+import { anyOfTag, parcoursDashboard, seriesQuery, tagValues } from '../src/boards/parcours.js';
+import { influxdb, type InfluxQLQuery } from '../src/influxql.js';
+import { panelsOf } from '../src/queries.js';
+import { checkDashboard, checkDashboards, listDashboardQueries, listDashboardVariables, readShippedDashboards, substitute } from '../src/index.js';
 
-const ds = { type: 'influxdb', uid: 'parcours-influxdb' };
-const tagValues = (key: string, where = '') => `SHOW TAG VALUES FROM "telemetry" WITH KEY = "${key}"${where}`;
+function sample(): dashboard.Dashboard {
+  return parcoursDashboard('sample', 'Sample', { description: 'Two panels.', from: 'now-24h', refresh: '1m' })
+    .withVariable(anyOfTag('device_type', 'Device type', tagValues('telemetry', 'device_type')))
+    .withVariable(anyOfTag('device', 'Device', tagValues('telemetry', 'device', 'device_type')))
+    .withPanel(
+      new stat.PanelBuilder()
+        .id(1)
+        .title('A')
+        .datasource(influxdb)
+        .gridPos({ x: 0, y: 0, w: 12, h: 4 })
+        .withTarget(seriesQuery('SELECT count("seq") FROM "telemetry" WHERE $timeFilter AND "device" =~ /^$device$/')),
+    )
+    .withPanel(
+      new timeseries.PanelBuilder()
+        .id(2)
+        .title('B')
+        .datasource(influxdb)
+        .gridPos({ x: 12, y: 0, w: 12, h: 4 })
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's own variable syntax, not a template literal
+        .withTarget(seriesQuery('SELECT mean("power_w") FROM "telemetry" WHERE $__timeFilter GROUP BY time(${__interval}), "device"')),
+    )
+    .build();
+}
 
-function sample() {
-  return {
-    uid: 'parcours-sample',
-    title: 'Sample',
-    schemaVersion: 39,
-    templating: {
-      list: [
-        { name: 'device_type', type: 'query', datasource: ds, query: tagValues('device_type') },
-        { name: 'device', type: 'query', datasource: ds, query: tagValues('device', ' WHERE "device_type" =~ /^$device_type$/') },
-      ],
-    },
-    panels: [
-      {
-        id: 1,
-        type: 'stat',
-        title: 'A',
-        datasource: ds as typeof ds | undefined,
-        gridPos: { x: 0, y: 0, w: 12, h: 4 },
-        targets: [
-          {
-            refId: 'A',
-            rawQuery: true,
-            resultFormat: 'time_series',
-            query: 'SELECT count("seq") FROM "telemetry" WHERE $timeFilter AND "device" =~ /^$device$/',
-          },
-        ],
-      },
-      {
-        id: 2,
-        type: 'timeseries',
-        title: 'B',
-        datasource: ds as typeof ds | undefined,
-        gridPos: { x: 12, y: 0, w: 12, h: 4 },
-        targets: [
-          {
-            refId: 'A',
-            rawQuery: true,
-            resultFormat: 'time_series',
-            // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's own variable syntax, not a template literal
-            query: 'SELECT mean("power_w") FROM "telemetry" WHERE $__timeFilter GROUP BY time(${__interval}), "device"',
-          },
-        ],
-      },
-    ],
-  };
+/** The sample's two panels and their first queries, to break. */
+function parts(d: dashboard.Dashboard) {
+  const [a, b] = panelsOf(d) as [dashboard.Panel, dashboard.Panel];
+  return { a, b, queryA: a.targets![0] as InfluxQLQuery, queryB: b.targets![0] as InfluxQLQuery };
 }
 
 describe('checkDashboard', () => {
@@ -59,9 +45,10 @@ describe('checkDashboard', () => {
 
   it('reports an overlap, an undefined variable and a missing datasource together', () => {
     const broken = sample();
-    broken.panels[1]!.gridPos = { x: 8, y: 2, w: 16, h: 4 };
-    broken.panels[1]!.targets[0]!.query += ' AND "subject" =~ /^$subject$/';
-    broken.panels[0]!.datasource = undefined;
+    const { a, b, queryB } = parts(broken);
+    b.gridPos = { x: 8, y: 2, w: 16, h: 4 };
+    queryB.query += ' AND "subject" =~ /^$subject$/';
+    a.datasource = undefined;
     expect(checkDashboard(broken)).toEqual([
       'panel 1 "A": its datasource is not { type: "influxdb", uid: "parcours-influxdb" }',
       'panel 2 "B": overlaps panel 1',
@@ -71,25 +58,61 @@ describe('checkDashboard', () => {
 
   it('reports duplicate ids, the grid edge, another datasource, a query that is not raw and a variable used before it is defined', () => {
     const broken = sample();
-    broken.panels[1]!.id = 1;
-    broken.panels[1]!.gridPos = { x: 14, y: 0, w: 12, h: 4 };
-    broken.panels[1]!.datasource = { type: 'influxdb', uid: 'someone-else' };
-    (broken.panels[0]!.targets[0] as { rawQuery: boolean }).rawQuery = false;
-    broken.templating.list.reverse();
+    const { b, queryA } = parts(broken);
+    b.id = 1;
+    b.gridPos = { x: 14, y: 0, w: 12, h: 4 };
+    b.datasource = { type: 'influxdb', uid: 'someone-else' };
+    (queryA as { rawQuery: boolean }).rawQuery = false;
+    broken.templating.list!.reverse();
     expect(checkDashboard(broken)).toEqual([
       'variable device: uses $device_type, which is not defined before it',
-      'panel 1 "A" targets 0.rawQuery: Invalid input: expected true',
+      'panel 1 "A" targets 0 rawQuery: Invalid input: expected true',
       'panel 1 "B": duplicate id',
       'panel 1 "B": wider than the 24-column grid',
       'panel 1 "B": its datasource is not { type: "influxdb", uid: "parcours-influxdb" }',
     ]);
   });
 
+  it('reports a variable that is not a query for tag values', () => {
+    const broken = sample();
+    broken.templating.list!.push(new dashboard.CustomVariableBuilder('Period').values('day,week').build());
+    expect(checkDashboard(broken)).toEqual([
+      'variable Period: not a name of lower-case letters, digits and _',
+      'variable Period: a custom variable, not a query',
+      'variable Period: its datasource is not { type: "influxdb", uid: "parcours-influxdb" }',
+      'variable Period: its query is not an InfluxQL SHOW TAG VALUES query',
+    ]);
+  });
+
   it('reports what is not a Parcours dashboard at all', () => {
     expect(checkDashboard({ ...sample(), uid: 'mine', panels: [] })).toEqual([
-      'dashboard uid: Invalid string: must match pattern /^parcours-[a-z0-9-]+$/',
-      'dashboard panels: Too small: expected array to have >=1 items',
+      'dashboard uid mine: does not match /^parcours-[a-z0-9-]+$/',
+      'dashboard: no panel',
     ]);
+  });
+});
+
+describe('listDashboardQueries and listDashboardVariables', () => {
+  it('give the raw queries and the variables as the end-to-end test runs them', () => {
+    expect(listDashboardQueries(sample()).map((q) => [q.panelId, q.title, q.refId, q.resultFormat])).toEqual([
+      [1, 'A', 'A', 'time_series'],
+      [2, 'B', 'A', 'time_series'],
+    ]);
+    expect(listDashboardVariables(sample())).toEqual([
+      { name: 'device_type', query: 'SHOW TAG VALUES FROM "telemetry" WITH KEY = "device_type"', multi: true, current: ['$__all'] },
+      {
+        name: 'device',
+        query: 'SHOW TAG VALUES FROM "telemetry" WITH KEY = "device" WHERE "device_type" =~ /^$device_type$/',
+        multi: true,
+        current: ['$__all'],
+      },
+    ]);
+  });
+
+  it('refuse a target that is not raw InfluxQL', () => {
+    const broken = sample();
+    parts(broken).queryA.query = '';
+    expect(() => listDashboardQueries(broken)).toThrow();
   });
 });
 
@@ -97,8 +120,8 @@ describe('checkDashboards', () => {
   it('reports a uid shared by two files', () => {
     expect(
       checkDashboards([
-        { file: 'a.json', json: sample() },
-        { file: 'b.json', json: sample() },
+        { file: 'a.json', dashboard: sample() },
+        { file: 'b.json', dashboard: sample() },
       ]),
     ).toEqual(['b.json: uid parcours-sample is already the uid of a.json']);
   });
@@ -142,8 +165,8 @@ describe('the shipped dashboards', () => {
   });
 
   it('use the time range in every query, and filter every per-device query on the four tag variables', () => {
-    for (const { json } of shipped) {
-      for (const { title, query } of listDashboardQueries(json)) {
+    for (const { dashboard } of shipped) {
+      for (const { title, query } of listDashboardQueries(dashboard)) {
         expect(query, title).toContain('$timeFilter');
         if (!/FROM "(telemetry|usage_event|usage_session)"/.test(query)) continue;
         for (const tag of ['device_type', 'device', 'subject_type', 'subject']) expect(query, title).toContain(`"${tag}" =~ /^$${tag}$/`);
@@ -152,7 +175,7 @@ describe('the shipped dashboards', () => {
   });
 
   it('query only the measurements Parcours writes (docs/design.md)', () => {
-    const queried = new Set(shipped.flatMap((d) => listDashboardQueries(d.json)).flatMap((q) => [...q.query.matchAll(/FROM "(\w+)"/g)].map((m) => m[1]!)));
+    const queried = new Set(shipped.flatMap((d) => listDashboardQueries(d.dashboard)).flatMap((q) => [...q.query.matchAll(/FROM "(\w+)"/g)].map((m) => m[1]!)));
     const known: string[] = Object.values(measurements);
     expect([...queried].filter((m) => !known.includes(m))).toEqual([]);
     expect([...queried].sort()).toEqual([
