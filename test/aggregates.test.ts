@@ -116,6 +116,8 @@ beforeAll(async () => {
     ['shower', 'shower', 'home'],
     ['meter', 'meter', 'home'],
     ['brush', 'toothbrush', 'ana'],
+    // Silent, but Ben can be observed: without a personal device, nobody would be inferred in his household.
+    ['ben-phone', 'phone', 'ben'],
   ] as const)
     await fleet.connect(id, type, owner, day1 - 24 * hour);
 
