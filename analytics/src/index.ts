@@ -10,4 +10,4 @@ export { batchJobs, batchJobNames, type BatchJob, type BatchJobResult, type Batc
 export { readRange, rederiveReadOptions, type DeviceSelection } from './sessions/rederive-sessions.js';
 export { memberEvidence, inferActor, type MemberEvidenceMap, type MembersAtStart } from './sessions/actor-inference.js';
 export { isAmbient, sessionRulesFrom } from './sessions/session-builder.js';
-export { likelihoodRatio, memberPosteriors, observable, type InferenceModel, type MemberEvidence } from './sessions/inference-model.js';
+export { likelihoodRatio, logit, memberPosteriors, observable, type InferenceModel, type MemberEvidence } from './sessions/inference-model.js';

@@ -1,5 +1,5 @@
 import type { InferenceModel, MemberEvidence } from '@parcours/analytics';
-import { likelihoodRatio, memberPosteriors } from '@parcours/analytics';
+import { likelihoodRatio, logit, memberPosteriors } from '@parcours/analytics';
 import type { Sample } from './samples.js';
 
 /**
@@ -70,10 +70,7 @@ const uncalibrated = { slope: 1, intercept: 0 };
 function fitCalibration(samples: readonly Sample[], model: InferenceModel): InferenceModel['calibration'] {
   const points: { x: number; y: number }[] = [];
   for (const s of samples) {
-    for (const [id, p] of memberPosteriors(s.members, s.evidence, model)) {
-      const q = Math.min(1 - 1e-6, Math.max(1e-6, p));
-      points.push({ x: Math.log(q / (1 - q)), y: id === s.user ? 1 : 0 });
-    }
+    for (const [id, p] of memberPosteriors(s.members, s.evidence, model)) points.push({ x: logit(p), y: id === s.user ? 1 : 0 });
   }
   let [a, b] = [1, 0];
   for (let step = 0; step < 50; step++) {

@@ -62,6 +62,11 @@ export interface MembersAtStart {
   evidence: ReadonlyMap<string, MemberEvidence>;
 }
 
+/** Whether every member owns a personal device the model reads (`observable`): else no use could show who it was. */
+function allObservable(members: readonly string[], deviceTypes: MembersAtStart['deviceTypes'], model: InferenceModel): boolean {
+  return members.every((id) => observable(deviceTypes(id), model));
+}
+
 /**
  * The likeliest user among the members with activity near the start, with its probability
  * (`inference-model.ts`) as the confidence; nobody when that probability is below `minConfidence`, or when
@@ -73,7 +78,7 @@ export function inferActor(
   minConfidence: number,
   model: InferenceModel = fittedModel,
 ): Inferred {
-  if (!needsInference(session) || members.some((id) => !observable(deviceTypes(id), model))) return none;
+  if (!needsInference(session) || !allObservable(members, deviceTypes, model)) return none;
   const posteriors = memberPosteriors(members, evidence, model);
   const active = members
     .filter((id) => {
@@ -129,14 +134,11 @@ export class ActorInference {
     if (!this.inferable(session) || !this.decided(session, watermark)) return { ...session, ...none };
     const { log, rules, windowMs, minConfidence, membersAt, deviceTypesOwnedAt, model } = this.deps;
     const members = membersAt(session.subjectId!, session.start);
-    if (members.length === 0) return { ...session, ...none };
+    const deviceTypes = (member: string) => deviceTypesOwnedAt(member, session.start);
+    // Checked before the log is read: a collective with a member no device shows gets no inference anyway.
+    if (members.length === 0 || !allObservable(members, deviceTypes, model ?? fittedModel)) return { ...session, ...none };
     const records = log.readSubjects(members, session.start - windowMs, session.start + windowMs + 1, this.withMetrics);
-    const atStart: MembersAtStart = {
-      members,
-      deviceTypes: (member) => deviceTypesOwnedAt(member, session.start),
-      evidence: memberEvidence(records, session.start, rules),
-    };
-    return { ...session, ...inferActor(session, atStart, minConfidence, model) };
+    return { ...session, ...inferActor(session, { members, deviceTypes, evidence: memberEvidence(records, session.start, rules) }, minConfidence, model) };
   }
 
   /**

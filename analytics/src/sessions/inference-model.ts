@@ -85,12 +85,14 @@ function normalised(weights: readonly (readonly [string, number])[]): Map<string
   return new Map(weights.map(([id, w]) => [id, total === 0 ? 0 : w / total]));
 }
 
-/** Posteriors this close to 0 or 1 are taken as such by the calibration: a logit needs a finite input. */
-const clampP = 1e-6;
+/** log(p / (1 − p)), with p kept within 1e-6 of 0 and 1 so that it stays finite: what the calibration scales. */
+export function logit(p: number): number {
+  const q = Math.min(1 - 1e-6, Math.max(1e-6, p));
+  return Math.log(q / (1 - q));
+}
 
 function calibrated(p: number, { slope, intercept }: InferenceModel['calibration']): number {
-  const q = Math.min(1 - clampP, Math.max(clampP, p));
-  return 1 / (1 + Math.exp(-(slope * Math.log(q / (1 - q)) + intercept)));
+  return 1 / (1 + Math.exp(-(slope * logit(p) + intercept)));
 }
 
 /** Each member's probability of being the user, given the evidence of all (members with no record: not observed). */
