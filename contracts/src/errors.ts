@@ -58,6 +58,8 @@ export const errorCodes = {
   unknownPostcode: 'PARCOURS_E_UNKNOWN_POSTCODE',
   unknownCommune: 'PARCOURS_E_UNKNOWN_COMMUNE',
   postcodeCommuneMismatch: 'PARCOURS_E_POSTCODE_COMMUNE_MISMATCH',
+  // A community whose conditions too few of the panel's members meet (docs/panels.md).
+  communityTooSmall: 'PARCOURS_E_COMMUNITY_TOO_SMALL',
 } as const;
 
 export type ErrorCode = (typeof errorCodes)[keyof typeof errorCodes];

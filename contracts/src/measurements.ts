@@ -13,6 +13,8 @@ export const measurements = {
   /** Sessions per UTC hour, subject type and device type, tagged with `weekday` and `hour`: InfluxQL cannot group by the hour of the day. */
   usageHour: 'usage_hour',
   pipeline: 'pipeline',
+  /** A panel's size, margin gap, R-indicator and churn, at each draw, refresh and hour (tagged `panel`). */
+  panelHealth: 'panel_health',
 } as const;
 
 export const tags = {

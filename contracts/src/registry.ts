@@ -24,12 +24,21 @@ const intervalShape = {
   validTo: instantSchema.nullable().default(null).describe('end of the interval, excluded (ISO 8601); null: open-ended'),
 };
 
+/** How a panel member was drawn: the base of its design weight, and where replacements and rotations look. */
+export const memberDrawSchema = z.object({
+  inclusionProbability: z.number().gt(0).lte(1).describe('the probability the draw had of selecting the member; its design weight is the inverse'),
+  stratum: z.string().max(512).nullable().describe('the quota cell it was drawn in (`region=84|age_band=25-34`); null: a balanced draw'),
+  rotationGroup: z.number().int().min(0).describe('its rotation group, from 0'),
+});
+export type MemberDraw = z.infer<typeof memberDrawSchema>;
+
 export const membershipSchema = z.object({
   id: idSchema.describe("the membership's id, chosen by the client or generated"),
   individualId: idSchema.describe('the member: an individual'),
   collectiveId: idSchema.describe('the collective'),
   role: z.string().max(64).nullable().default(null).describe('free text (parent, tenant, employee, …); null: none'),
   ...intervalShape,
+  draw: memberDrawSchema.optional().describe("a panel's member: how it was drawn"),
 });
 export type Membership = z.infer<typeof membershipSchema>;
 

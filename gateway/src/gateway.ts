@@ -12,12 +12,14 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
 import { ApiKeyStore } from './auth/api-key-store.js';
 import { checkGrants } from './auth/key-grants.js';
+import { ConsentStore } from './consent/consent-store.js';
 import { KeyRevocationWatch } from './auth/key-revocation-watch.js';
 import { ConsumerOffsets } from './log/consumer-offsets.js';
 import { EventLog } from './log/event-log.js';
 import { eventRoutes } from './http/routes/event-routes.js';
 import { fleetRoutes } from './http/routes/fleet-routes.js';
 import { quarantineRoutes } from './http/routes/quarantine-routes.js';
+import { consentRoutes } from './http/routes/consent-routes.js';
 import { deviceRoutes } from './http/routes/device-routes.js';
 import { importRoutes } from './http/routes/import-routes.js';
 import { membershipRoutes } from './http/routes/membership-routes.js';
@@ -63,6 +65,7 @@ export class Gateway {
   readonly quarantine: QuarantineStore;
   readonly presence: PresenceStore;
   readonly apiKeys: ApiKeyStore;
+  readonly consents: ConsentStore;
   /** The registry as the analytics ask it, as of any instant. */
   readonly asOf: RegistryAsOf;
   private readonly pipeline: Ingest;
@@ -81,6 +84,7 @@ export class Gateway {
     this.quarantine = new QuarantineStore(store.db, { maxEntries: config.gateway.quarantineMaxEntries, maxBytes: config.gateway.quarantineMaxBytes });
     this.presence = new PresenceStore(store.db);
     this.apiKeys = new ApiKeyStore(store.db, revoked);
+    this.consents = new ConsentStore(store.db, this.registry);
     this.keyWatch = new KeyRevocationWatch(store.db, this.apiKeys, logger);
     const writer = new BatchWriter(
       store.db,
@@ -204,6 +208,7 @@ export class Gateway {
     return [
       subjectRoutes(registry),
       membershipRoutes(registry),
+      consentRoutes(this.consents),
       deviceRoutes(registry, presence),
       registryChangeRoutes(registry),
       importRoutes(registry),

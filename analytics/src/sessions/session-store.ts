@@ -263,6 +263,19 @@ export class SessionStore {
       .map((r) => ({ subjectId: r.subject, week: r.week, first: r.first }));
   }
 
+  /** Sessions of a device type started in `[from, to)` per individual, counted as retention counts them: on their own devices, or as the actor. */
+  countPerIndividual(deviceType: string, from: number, to: number): Map<string, number> {
+    const rows = this.prepare<[object], { person: string; n: number }>(
+      `SELECT person, COUNT(*) AS n FROM (
+         SELECT subject_id AS person FROM usage_sessions
+           WHERE device_type = @type AND subject_kind = 'individual' AND start >= @from AND start < @to
+         UNION ALL SELECT actor FROM usage_sessions
+           WHERE device_type = @type AND actor IS NOT NULL AND (subject_id IS NULL OR actor <> subject_id) AND start >= @from AND start < @to)
+       GROUP BY person`,
+    ).all({ type: deviceType, from, to });
+    return new Map(rows.map((r) => [r.person, r.n]));
+  }
+
   count(): number {
     return this.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM usage_sessions').get()!.n;
   }

@@ -25,6 +25,7 @@ const statusByCode: Partial<Record<ErrorCode, number>> = {
   [errorCodes.oversize]: 413,
   [errorCodes.urlTooLong]: 414,
   [errorCodes.unsupportedMediaType]: 415,
+  [errorCodes.communityTooSmall]: 422,
 };
 
 export const pathSegmentTooLong = `a path segment is longer than ${idMaxLength} characters (the longest id)`;

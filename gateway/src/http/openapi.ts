@@ -23,10 +23,12 @@ const tags = [
   { name: 'subjects', description: 'Individuals and collectives, and a subject as the registry held it at any instant.' },
   { name: 'memberships', description: 'Who belonged to which collective, over which interval.' },
   { name: 'devices', description: 'Devices, their MQTT credentials, their presence, and their assignments to subjects over time.' },
+  { name: 'consents', description: 'What each person agreed to be part of (panels, surveys), over time.' },
   { name: 'registry', description: 'Imports from a CRM, the history of every change, and re-attribution after a correction.' },
   { name: 'events', description: 'The accepted messages, as stored with their attribution.' },
   { name: 'quarantine', description: 'The refused messages, and their replay once the cause is fixed.' },
   { name: 'analytics', description: 'Usage sessions and journeys, aggregates, funnels and retention, derived from the stored messages.' },
+  { name: 'panels', description: 'Representative panels drawn from the customer base, kept representative, and thematic communities in them.' },
   { name: 'health', description: 'Whether each part of Parcours is keeping up.' },
 ];
 

@@ -213,6 +213,14 @@ export class EventLog implements LogReader {
     return rows.map(fromRow);
   }
 
+  /** The UTC days (as day numbers since the epoch) with at least one record of the device in `[from, to)`, by device time. */
+  activeDays(deviceId: string, from: number, to: number): number[] {
+    return this.db
+      .prepare<[string, number, number], { day: number }>('SELECT DISTINCT ts / 86400000 AS day FROM events WHERE device_id = ? AND ts >= ? AND ts < ?')
+      .all(deviceId, from, to)
+      .map((r) => r.day);
+  }
+
   /** The device times of the oldest and newest records, or null when the log is empty. */
   timeSpan(): { from: number; to: number } | null {
     const row = this.db.prepare<[], { lo: number | null; hi: number | null }>('SELECT MIN(ts) AS lo, MAX(ts) AS hi FROM events').get();

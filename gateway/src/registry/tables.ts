@@ -32,6 +32,9 @@ export const tables = {
       role: m.role,
       valid_from: m.validFrom,
       valid_to: m.validTo,
+      inclusion_probability: m.draw?.inclusionProbability ?? null,
+      stratum: m.draw?.stratum ?? null,
+      rotation_group: m.draw?.rotationGroup ?? null,
     }),
     fromRow: (r: Row): Membership => ({
       id: r.id as string,
@@ -39,6 +42,10 @@ export const tables = {
       collectiveId: r.collective_id as string,
       role: r.role as string | null,
       ...interval(r),
+      // Absent, not undefined, on other memberships: a re-create compares records deeply.
+      ...(r.inclusion_probability === null
+        ? {}
+        : { draw: { inclusionProbability: r.inclusion_probability as number, stratum: r.stratum as string | null, rotationGroup: r.rotation_group as number } }),
     }),
   } satisfies Table<Membership>,
   device: {

@@ -122,4 +122,17 @@ export const gatewayMigrations: readonly Migration[] = [
       CREATE INDEX quarantine_received_at ON quarantine (received_at);
     `,
   },
+  {
+    // A panel member carries how it was drawn; consent per purpose is kept as a history (as of any date).
+    name: 'gateway-015-panels',
+    sql: `
+      ALTER TABLE memberships ADD COLUMN inclusion_probability REAL;
+      ALTER TABLE memberships ADD COLUMN stratum TEXT;
+      ALTER TABLE memberships ADD COLUMN rotation_group INTEGER;
+      CREATE TABLE consents (
+        individual_id TEXT NOT NULL REFERENCES subjects(id), purpose TEXT NOT NULL, granted INTEGER NOT NULL,
+        at INTEGER NOT NULL, recorded_at INTEGER NOT NULL);
+      CREATE INDEX consents_individual ON consents (individual_id, purpose, at);
+    `,
+  },
 ];

@@ -1,0 +1,210 @@
+import { z } from 'zod';
+import { durationTextSchema } from './duration.js';
+import { idSchema, typeNameSchema } from './ids.js';
+import { instantSchema } from './time.js';
+
+/**
+ * Panels and communities (docs/panels.md): who, of the customer base as of a date, can be drawn (the
+ * universe), how a panel is drawn, how it is kept representative, and what consent allows.
+ */
+
+/** What a person agreed to be part of; an opt-out ends their memberships of that purpose at once. */
+export const consentPurposeSchema = z.enum(['panel', 'surveys']);
+export type ConsentPurpose = z.infer<typeof consentPurposeSchema>;
+
+export const consentChangeSchema = z.object({
+  granted: z.boolean().describe('true: agreed; false: opted out'),
+  at: instantSchema.optional().describe('when it was given or withdrawn (ISO 8601); default now'),
+});
+
+export const consentSchema = z.object({
+  individualId: idSchema,
+  purpose: consentPurposeSchema,
+  granted: z.boolean(),
+  at: instantSchema.describe('when it was given or withdrawn'),
+});
+export type Consent = z.output<typeof consentSchema>;
+
+const conditionValueSchema = z.union([z.string().max(1024), z.number(), z.boolean()]);
+
+/** One condition on a profile attribute as of the universe's date; several fields all have to hold. */
+export const attributeConditionSchema = z
+  .strictObject({
+    name: z.string().min(1).max(64).describe('the attribute (`region`, `age_band`, …)'),
+    in: z.array(conditionValueSchema).min(1).max(1000).optional().describe('its value is one of these'),
+    notIn: z.array(conditionValueSchema).min(1).max(1000).optional().describe('its value is none of these'),
+    min: z.number().optional().describe('its value, as a number, is at least this'),
+    max: z.number().optional().describe('its value, as a number, is at most this'),
+    present: z.boolean().optional().describe('true: it has a value; false: it has none'),
+  })
+  .refine((c) => c.in || c.notIn || c.min !== undefined || c.max !== undefined || c.present !== undefined, 'give in, notIn, min, max or present');
+export type AttributeCondition = z.output<typeof attributeConditionSchema>;
+
+/** Observed usage: a connected device of the type, the person's own or a collective's they belong to, was used. */
+export const usageConditionSchema = z.strictObject({
+  deviceType: typeNameSchema.describe('coffee_machine, ebike, …'),
+  activeWithin: durationTextSchema.prefault('30d').describe('the window before the universe date (e.g. `30d`)'),
+  minActiveDays: z.number().int().min(1).max(366).default(1).describe('days of that window with at least one event'),
+});
+export type UsageCondition = z.output<typeof usageConditionSchema>;
+
+export const universeFilterSchema = z.strictObject({
+  type: typeNameSchema.nullable().default(null).describe("the individuals' type (`person`); null: every individual"),
+  attributes: z.array(attributeConditionSchema).max(50).default([]).describe('conditions on profile attributes, all of them'),
+  usage: z.array(usageConditionSchema).max(20).default([]).describe('conditions on observed usage, all of them'),
+});
+export type UniverseFilter = z.output<typeof universeFilterSchema>;
+
+/** A balancing variable: each level of an attribute (one total per level), or a usage measure. */
+export const balancingVariableSchema = z.union([
+  z.strictObject({ attribute: z.string().min(1).max(64).describe('one balancing total per level of this attribute') }),
+  z.strictObject({
+    usage: typeNameSchema.describe('a device type: the days its devices were active in the window'),
+    activeWithin: durationTextSchema.prefault('30d'),
+  }),
+]);
+export type BalancingVariable = z.output<typeof balancingVariableSchema>;
+
+export const panelDesignSchema = z.discriminatedUnion('method', [
+  z.strictObject({
+    method: z.literal('stratified'),
+    strata: z.array(z.string().min(1).max(64)).min(1).max(6).describe('attributes crossed into interlocked quota cells'),
+    allocation: z
+      .union([z.literal('proportional'), z.strictObject({ given: z.record(z.string(), z.number().int().min(0)) })])
+      .default('proportional')
+      .describe('`proportional` to the universe, or the size of each cell by its key (`region=84|age_band=25-34`)'),
+  }),
+  z.strictObject({
+    method: z.literal('balanced'),
+    balanceOn: z.array(balancingVariableSchema).min(1).max(20).describe('totals matched without crossing them into cells'),
+  }),
+]);
+export type PanelDesign = z.output<typeof panelDesignSchema>;
+
+export const panelDrawSchema = z.strictObject({
+  id: idSchema.optional().describe("the panel's id; generated when absent"),
+  name: z.string().min(1).max(200),
+  at: instantSchema.optional().describe('the date of the universe and the start of the memberships; default now'),
+  universe: universeFilterSchema.default({ type: null, attributes: [], usage: [] }),
+  size: z.number().int().min(1).max(1_000_000),
+  seed: z.number().int().min(0).max(2 ** 32 - 1).describe('the same seed on the same universe draws the same people'),
+  design: panelDesignSchema,
+  rotationGroups: z.number().int().min(1).max(24).default(1).describe('members are spread over this many groups, rotated out one at a time'),
+  cooldown: durationTextSchema.prefault('180d').describe('how long someone who left stays out before being drawn again'),
+  dryRun: z.boolean().default(false).describe('answer the allocation and expected margins; write nothing'),
+});
+export type PanelDraw = z.output<typeof panelDrawSchema>;
+export type PanelDrawInput = z.input<typeof panelDrawSchema>;
+
+const marginSchema = z.object({
+  variable: z.string(),
+  level: z.string().describe('the level as text; `(none)` for those without a value'),
+  universeCount: z.number().int(),
+  panelCount: z.number().int(),
+  universeShare: z.number(),
+  panelShare: z.number(),
+  differencePoints: z.number().describe('panel share minus universe share, in percentage points'),
+});
+
+/** What a draw would do, or did: the universe, each quota cell's allocation, and the margins expected. */
+export const drawPlanSchema = z.object({
+  method: z.enum(['stratified', 'balanced']),
+  at: instantSchema,
+  universeSize: z.number().int(),
+  excluded: z.object({ noStratum: z.number().int().describe('individuals of the universe without a value for a stratification attribute') }),
+  size: z.number().int(),
+  cells: z
+    .array(z.object({ stratum: z.string(), universe: z.number().int(), quota: z.number().int(), proportionalQuota: z.number() }))
+    .describe('stratified: every interlocked cell'),
+  expectedMargins: z.array(marginSchema).describe('the panel as drawn against the universe'),
+});
+export type DrawPlan = z.infer<typeof drawPlanSchema>;
+
+export const panelViewSchema = z.object({
+  id: idSchema,
+  name: z.string(),
+  definition: z.record(z.string(), z.unknown()).describe('the draw request it was made with'),
+  createdAt: instantSchema,
+  members: z.number().int().describe('members now'),
+});
+
+export const panelRefreshSchema = z.strictObject({
+  at: instantSchema.optional().describe('default now'),
+  seed: z.number().int().min(0).max(2 ** 32 - 1).default(1).describe('chooses among equally good replacements'),
+  inactiveAfter: durationTextSchema
+    .nullable()
+    .default(null)
+    .describe("a member none of whose devices of the panel's usage types sent anything for this long leaves (e.g. `30d`); null: no such rule"),
+  rotateGroup: z.number().int().min(0).nullable().default(null).describe('rotate this group out: its members leave and are replaced'),
+});
+export type PanelRefresh = z.output<typeof panelRefreshSchema>;
+
+export const panelRefreshResultSchema = z.object({
+  at: instantSchema,
+  left: z.record(z.string(), z.number().int()).describe('members who left, by reason'),
+  joined: z.number().int(),
+  shortfall: z
+    .array(z.object({ stratum: z.string(), missing: z.number().int() }))
+    .describe('cells the universe could not fill (everyone left is a member, cooling down, or opted out)'),
+  size: z.number().int(),
+});
+
+export const representativenessSchema = z.object({
+  panelId: idSchema,
+  at: instantSchema,
+  size: z.number().int(),
+  universeSize: z.number().int(),
+  margins: z.array(marginSchema),
+  maxDifferencePoints: z.number().describe('the largest margin gap, in points (absolute)'),
+  rIndicator: z
+    .number()
+    .nullable()
+    .describe('1 − 2·S(ρ̂), ρ̂ the propensity of being a member given the variables (logistic regression); 1: representative; null when it cannot be estimated'),
+  churn: z.object({
+    window: z.string().describe('the window the churn is counted over'),
+    left: z.number().int(),
+    joined: z.number().int(),
+    rate: z.number().describe('left / members at the start of the window'),
+  }),
+  cells: z.array(z.object({ stratum: z.string(), members: z.number().int(), quota: z.number().int() })).describe('stratified: size by cell against its quota now'),
+});
+export type Representativeness = z.infer<typeof representativenessSchema>;
+
+/** Who a community recruits among a panel's members: all conditions must hold, on attributes and on usage. */
+export const communityRecruitSchema = z.strictObject({
+  id: idSchema.optional(),
+  name: z.string().min(1).max(200),
+  panelId: idSchema.describe('the panel it is recruited in'),
+  at: instantSchema.optional().describe('default now'),
+  attributes: z.array(attributeConditionSchema).max(50).default([]),
+  usage: z.array(usageConditionSchema).max(20).default([]).describe('behaviour: days active with a device type in a window'),
+  sessions: z
+    .array(
+      z.strictObject({
+        deviceType: typeNameSchema,
+        within: durationTextSchema.prefault('30d'),
+        min: z.number().int().min(1).describe('usage sessions of that device type, by the person or on their own device'),
+      }),
+    )
+    .max(20)
+    .default([]),
+  size: z.number().int().min(1).max(10_000).default(100),
+  minSize: z.number().int().min(1).default(50).describe('fewer eligible members than this is a refusal'),
+  quotas: z
+    .strictObject({ strata: z.array(z.string().min(1).max(64)).min(1).max(4) })
+    .nullable()
+    .default(null)
+    .describe('recruit proportionally to the eligible members over these attributes'),
+  validTo: instantSchema.nullable().default(null).describe('a temporary community ends then; null: permanent'),
+  seed: z.number().int().min(0).max(2 ** 32 - 1).default(1),
+  dryRun: z.boolean().default(false),
+});
+export type CommunityRecruit = z.output<typeof communityRecruitSchema>;
+
+export const communityResultSchema = z.object({
+  id: idSchema,
+  panelId: idSchema,
+  eligible: z.number().int(),
+  recruited: z.number().int(),
+  dryRun: z.boolean(),
+});
