@@ -182,6 +182,9 @@ describe('every operation, answering with real data', () => {
     await call('post', '/api/v1/devices/{id}/credentials', '/api/v1/devices/oa-kettle/credentials');
     await call('post', '/api/v1/devices/{id}/assignments', '/api/v1/devices/oa-kettle/assignments', { json: { id: 'oa-a', subjectId: 'oa-ana', validFrom } });
     await call('patch', '/api/v1/devices/{id}/assignments/{assignmentId}', '/api/v1/devices/oa-kettle/assignments/oa-a', { json: { validTo: null } });
+    await call('put', '/api/v1/subjects/{id}/consents/{purpose}', '/api/v1/subjects/oa-ana/consents/surveys', { json: { granted: false, at: validFrom } });
+    await call('put', '/api/v1/subjects/{id}/consents/{purpose}', `/api/v1/subjects/${household}/consents/panel`, { json: { granted: true } });
+    await call('get', '/api/v1/subjects/{id}/consents', '/api/v1/subjects/oa-ana/consents');
     await call('delete', '/api/v1/subjects/{id}', '/api/v1/subjects/oa-ana');
     await call('delete', '/api/v1/devices/{id}/assignments/{assignmentId}', '/api/v1/devices/oa-kettle/assignments/oa-a');
     await call('delete', '/api/v1/devices/{id}', '/api/v1/devices/oa-kettle');

@@ -18,9 +18,9 @@ export const consentChangeSchema = z.object({
 });
 
 export const consentSchema = z.object({
-  individualId: idSchema,
-  purpose: consentPurposeSchema,
-  granted: z.boolean(),
+  individualId: idSchema.describe('the person'),
+  purpose: consentPurposeSchema.describe('`panel`: being drawn into panels and communities; `surveys`: being asked questions'),
+  granted: z.boolean().describe('true: agreed; false: opted out'),
   at: instantSchema.describe('when it was given or withdrawn'),
 });
 export type Consent = z.output<typeof consentSchema>;
@@ -87,7 +87,12 @@ export const panelDrawSchema = z.strictObject({
   at: instantSchema.optional().describe('the date of the universe and the start of the memberships; default now'),
   universe: universeFilterSchema.default({ type: null, attributes: [], usage: [] }),
   size: z.number().int().min(1).max(1_000_000),
-  seed: z.number().int().min(0).max(2 ** 32 - 1).describe('the same seed on the same universe draws the same people'),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1)
+    .describe('the same seed on the same universe draws the same people'),
   design: panelDesignSchema,
   rotationGroups: z.number().int().min(1).max(24).default(1).describe('members are spread over this many groups, rotated out one at a time'),
   cooldown: durationTextSchema.prefault('180d').describe('how long someone who left stays out before being drawn again'),
@@ -130,7 +135,13 @@ export const panelViewSchema = z.object({
 
 export const panelRefreshSchema = z.strictObject({
   at: instantSchema.optional().describe('default now'),
-  seed: z.number().int().min(0).max(2 ** 32 - 1).default(1).describe('chooses among equally good replacements'),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1)
+    .default(1)
+    .describe('chooses among equally good replacements'),
   inactiveAfter: durationTextSchema
     .nullable()
     .default(null)
@@ -166,7 +177,9 @@ export const representativenessSchema = z.object({
     joined: z.number().int(),
     rate: z.number().describe('left / members at the start of the window'),
   }),
-  cells: z.array(z.object({ stratum: z.string(), members: z.number().int(), quota: z.number().int() })).describe('stratified: size by cell against its quota now'),
+  cells: z
+    .array(z.object({ stratum: z.string(), members: z.number().int(), quota: z.number().int() }))
+    .describe('stratified: size by cell against its quota now'),
 });
 export type Representativeness = z.infer<typeof representativenessSchema>;
 
@@ -196,7 +209,12 @@ export const communityRecruitSchema = z.strictObject({
     .default(null)
     .describe('recruit proportionally to the eligible members over these attributes'),
   validTo: instantSchema.nullable().default(null).describe('a temporary community ends then; null: permanent'),
-  seed: z.number().int().min(0).max(2 ** 32 - 1).default(1),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1)
+    .default(1),
   dryRun: z.boolean().default(false),
 });
 export type CommunityRecruit = z.output<typeof communityRecruitSchema>;

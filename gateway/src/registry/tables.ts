@@ -45,7 +45,9 @@ export const tables = {
       // Absent, not undefined, on other memberships: a re-create compares records deeply.
       ...(r.inclusion_probability === null
         ? {}
-        : { draw: { inclusionProbability: r.inclusion_probability as number, stratum: r.stratum as string | null, rotationGroup: r.rotation_group as number } }),
+        : {
+            draw: { inclusionProbability: r.inclusion_probability as number, stratum: r.stratum as string | null, rotationGroup: r.rotation_group as number },
+          }),
     }),
   } satisfies Table<Membership>,
   device: {

@@ -18,8 +18,8 @@ export function consentRoutes(consents: ConsentStore): FastifyPluginAsync {
         schema: {
           tags,
           summary: "An individual's consents, oldest first",
-          params: z.object({ id: idSchema }),
-          response: { 200: z.object({ items: z.array(consentSchema) }), ...errors },
+          params: z.object({ id: idSchema.describe('the individual') }),
+          response: { 200: z.object({ items: z.array(consentSchema).describe('every change, oldest first') }), ...errors },
         },
       },
       async (request) => ({ items: consents.history(request.params.id) }),
@@ -34,7 +34,7 @@ export function consentRoutes(consents: ConsentStore): FastifyPluginAsync {
           summary: 'Give or withdraw consent for a purpose',
           description:
             'An opt-out of `panel` ends the individual’s panel and community memberships at its date, and no draw, replacement or refresh brings them back while it stands.',
-          params: z.object({ id: idSchema, purpose: consentPurposeSchema }),
+          params: z.object({ id: idSchema.describe('the individual'), purpose: consentPurposeSchema.describe('what the consent is for') }),
           body: consentChangeSchema,
           response: { 200: consentSchema, ...errors },
         },
