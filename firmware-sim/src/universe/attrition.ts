@@ -31,19 +31,14 @@ export interface OptOut {
 }
 
 /** `regionOf` gives a customer's région at `startsAt` (after their move, if any). */
-export function planAttrition(
-  customers: Customers,
-  regionOf: (index: number) => string,
-  seed: number,
-  startsAt: number,
-  shares: AttritionShares,
-): OptOut[] {
+export function planAttrition(customers: Customers, regionOf: (index: number) => string, seed: number, startsAt: number, shares: AttritionShares): OptOut[] {
   const rng = rngFor(seed, 'universe', 'attrition');
   const band = ageBands.indexOf(shares.ageBand);
   const optOuts: OptOut[] = [];
   for (let i = 0; i < customers.count; i++) {
     const inCell = customers.ageBand[i] === band && regionOf(i) === shares.region;
-    if (rng() < (inCell ? shares.rate : shares.baseRate)) optOuts.push({ customer: i, purpose: 'panel', at: startsAt + Math.floor((rng() * windowMs) / 1000) * 1000 });
+    if (rng() < (inCell ? shares.rate : shares.baseRate))
+      optOuts.push({ customer: i, purpose: 'panel', at: startsAt + Math.floor((rng() * windowMs) / 1000) * 1000 });
   }
   return optOuts.sort((a, b) => a.at - b.at || a.customer - b.customer);
 }

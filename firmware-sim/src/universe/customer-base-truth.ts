@@ -71,7 +71,17 @@ export type CustomerBaseTruth = z.output<typeof customerBaseTruthSchema>;
 export function customerBaseTruth(base: CustomerBase): CustomerBaseTruth {
   const { customers, places, moves, seed, startsAt } = base;
   const imports = base.files.map(({ source, file, rows }): ImportTruth => {
-    const truth: ImportTruth = { source: source.id, file, rows: 0, matched: 0, unmatched: 0, ambiguous: 0, conflicting: 0, conflictingAttributes: {}, flaggedPlaces: 0 };
+    const truth: ImportTruth = {
+      source: source.id,
+      file,
+      rows: 0,
+      matched: 0,
+      unmatched: 0,
+      ambiguous: 0,
+      conflicting: 0,
+      conflictingAttributes: {},
+      flaggedPlaces: 0,
+    };
     for (const row of rows()) {
       truth.rows++;
       truth[row.outcome]++;

@@ -22,10 +22,7 @@ export const customerBaseOptionsSchema = z.strictObject({
   size: z.number().int().positive().describe('customers in all, the world’s persons included'),
   seed: z.number().int(),
   startsAt: z.number().int().describe('ms: the day the base describes; its rows hold from before it'),
-  worldIndividuals: z
-    .array(z.string())
-    .default([])
-    .describe('ids of the persons of the simulated world, customers too: the only ones with connected devices'),
+  worldIndividuals: z.array(z.string()).default([]).describe('ids of the persons of the simulated world, customers too: the only ones with connected devices'),
   moves: share.default(0.03).describe('customers who moved to another région'),
   customers: z.custom<Partial<CustomerShares>>().default({}),
   loyalty: z.custom<Partial<LoyaltyShares>>().default({}),

@@ -1,18 +1,21 @@
-import type { KeyType } from './identities.js';
+import { idSchema } from '@parcours/contracts';
+import { z } from 'zod';
+import { keyTypes } from './identities.js';
 
 /**
  * The sources of the customer base, as `POST /api/v1/sources` takes them: the CRM is trusted most, the web
  * analytics least, so a loyalty or web value that differs from the CRM's is a conflict the CRM wins.
  */
 
-export interface SourceDeclaration {
-  id: 'crm' | 'loyalty' | 'web';
-  kind: 'crm' | 'loyalty' | 'web_analytics';
-  name: string;
-  joinKeys: readonly KeyType[];
-  priority: number;
-  expectedFreshness: string | null;
-}
+export const sourceDeclarationSchema = z.object({
+  id: idSchema,
+  kind: z.enum(['crm', 'loyalty', 'web_analytics']),
+  name: z.string().min(1),
+  joinKeys: z.array(z.enum(keyTypes)).min(1),
+  priority: z.number().int(),
+  expectedFreshness: z.string().nullable(),
+});
+export type SourceDeclaration = z.infer<typeof sourceDeclarationSchema>;
 
 /** In import order: highest priority first, so each import meets the values it may conflict with. */
 export const customerBaseSources: readonly SourceDeclaration[] = [

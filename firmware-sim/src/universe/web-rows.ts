@@ -67,7 +67,11 @@ export function planWeb(customers: Customers, seed: number, startsAt: number, sh
     seenAt: new Float64Array(total),
   };
   // Rows in a random order, so that no class of row comes in a block.
-  const order = drawDistinct(rng, Int32Array.from({ length: total }, (_, i) => i), total);
+  const order = drawDistinct(
+    rng,
+    Int32Array.from({ length: total }, (_, i) => i),
+    total,
+  );
   let next = 0;
   const seenSince = (from: number) => from + Math.floor(rng() * ((startsAt - from) / 1000)) * 1000;
   matched.forEach((i, n) => {
