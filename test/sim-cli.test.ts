@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { customerBaseTruth, customerBaseTruthSchema, generateCustomerBase } from '../firmware-sim/src/index.js';
 import type { ParcoursApp } from '../src/app.js';
 import { adminKey, scrapeMetrics, startApp, testConfig } from './helpers.js';
 
@@ -72,6 +73,17 @@ describe('parcours sim', () => {
     expect(stdout).toMatch(/^max in flight\s+[1-4] per device \(window 4\)$/m);
     // Acked means stored: the gateway accepted every one of them.
     expect(await scrapeMetrics(app.urls.http)).toMatch(new RegExp(`^parcours_messages_stored_total\\{channel="telemetry"\\} ${sent}$`, 'm'));
+  });
+
+  it('--universe without an API key writes the customer base and its ground truth, the same as the library makes', async () => {
+    const out = join(simDir, 'universe');
+    const { code, stdout } = await sim(['--universe', '3000', '--universe-out', out, '--seed', '4', '--from', '2026-03-02T09:00:00Z']);
+    expect(code).toBe(0);
+    expect(stdout).toContain(`ground truth: ${join(out, 'ground-truth.json')}`);
+    const written = customerBaseTruthSchema.parse(JSON.parse(readFileSync(join(out, 'ground-truth.json'), 'utf8')));
+    expect(written).toEqual(customerBaseTruth(generateCustomerBase({ size: 3000, seed: 4, startsAt: Date.UTC(2026, 2, 2) })));
+    for (const file of ['sources.json', 'subjects.csv', 'identities.csv', 'crm.csv', 'loyalty.csv', 'web.csv', 'attrition.csv'])
+      expect(readFileSync(join(out, file), 'utf8').length, file).toBeGreaterThan(0);
   });
 
   it('--load exits non-zero when the broker is unreachable', async () => {

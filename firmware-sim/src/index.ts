@@ -33,3 +33,33 @@ export { runLoad, type LoadHooks } from './load/run-load.js';
 export { loadDevices } from './load/load-devices.js';
 export { loadPlanSchema, type LoadPlan, type LoadPlanInput, type LoadDevice } from './load/load-plan.js';
 export type { LoadReport, ConnectPhase } from './load/load-report.js';
+export {
+  generateCustomerBase,
+  customerBaseOptionsSchema,
+  type CustomerBase,
+  type CustomerBaseOptions,
+  type SourceFile,
+} from './universe/generate-customer-base.js';
+export { writeCustomerBase, customerBaseFiles } from './universe/write-customer-base.js';
+export {
+  customerBaseTruth,
+  customerBaseTruthSchema,
+  importTruthSchema,
+  type CustomerBaseTruth,
+  type ImportTruth,
+} from './universe/customer-base-truth.js';
+export { customerBaseSources, sourceDeclarationSchema, type SourceDeclaration } from './universe/sources.js';
+export {
+  CustomerBaseClient,
+  traitReportCountsSchema,
+  type CustomerBaseApi,
+  type TraitReportCounts,
+} from './universe/customer-base-client.js';
+export {
+  pushCustomerBase,
+  checkTraitImport,
+  describeCheck,
+  defaultPushChunks,
+  type PushChunks,
+  type TraitImportCheck,
+} from './universe/push-customer-base.js';

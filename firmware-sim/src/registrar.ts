@@ -80,8 +80,11 @@ function reason(error: unknown): string {
 export class ApiClient {
   constructor(private readonly options: RegistrarOptions) {}
 
-  /** POSTs; resolves to the response body, and whether it was created (201) or already there (200). */
-  async post(path: string, body: object | null, what: string): Promise<{ body: unknown; created: boolean }> {
+  /**
+   * POSTs JSON, or CSV when the body is text; resolves to the response body, and whether it was created (201)
+   * or already there (200).
+   */
+  async post(path: string, body: object | string | null, what: string): Promise<{ body: unknown; created: boolean }> {
     const attempts = this.options.attempts ?? 5;
     const url = new URL(path, this.options.apiUrl);
     for (let attempt = 1; ; attempt++) {
@@ -89,8 +92,11 @@ export class ApiClient {
       try {
         const response = await fetch(url, {
           method: 'POST',
-          headers: { authorization: `Bearer ${this.options.apiKey}`, ...(body === null ? {} : { 'content-type': 'application/json' }) },
-          ...(body === null ? {} : { body: JSON.stringify(body) }),
+          headers: {
+            authorization: `Bearer ${this.options.apiKey}`,
+            ...(body === null ? {} : { 'content-type': typeof body === 'string' ? 'text/csv' : 'application/json' }),
+          },
+          ...(body === null ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
         });
         if (response.status === 200 || response.status === 201) return { body: await response.json(), created: response.status === 201 };
         error = await failure(response, what);

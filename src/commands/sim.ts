@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Option } from 'commander';
 import { clockRulesOf } from '@parcours/contracts';
 import { loadScenario, Simulator, type SimulationProgress, type SimulationSummary } from '@parcours/firmware-sim';
@@ -8,6 +9,7 @@ import { durationOption, instantOption, wholeNumberOption } from './option-value
 import { bar, startProgress } from './progress.js';
 import { onShutdown } from './shutdown.js';
 import { runLoadCommand } from './sim-load.js';
+import { pushUniverse, writeUniverse } from './sim-universe.js';
 import { UsageError } from './usage-error.js';
 
 interface SimCommandOptions {
@@ -33,6 +35,8 @@ interface SimCommandOptions {
   anonymous?: boolean;
   progressEvery: string;
   json?: boolean;
+  universe?: string;
+  universeOut?: string;
 }
 
 export function simOptions(): Option[] {
@@ -62,6 +66,11 @@ export function simOptions(): Option[] {
     new Option('--anonymous', 'load: connect without credentials instead of registering the devices through --api'),
     new Option('--progress-every <d>', 'interval of the progress lines when stderr is not a terminal').default('5s'),
     new Option('--json', 'load: print the report as JSON'),
+    new Option(
+      '--universe <n>',
+      "a customer base of N customers written as import files with its ground truth; with --api-key also pushed, the scenario's persons among them",
+    ),
+    new Option('--universe-out <dir>', 'folder of the customer base files (default: <data.dir>/sim/universe)'),
   ];
 }
 
@@ -90,6 +99,7 @@ export async function runSimCommand(options: SimCommandOptions): Promise<void> {
   const apiKey = options.apiKey ?? config.sim.apiKey;
   const progressEveryMs = durationOption(options.progressEvery, '--progress-every');
   if (options.load) {
+    if (options.universe !== undefined) throw new UsageError('--universe is for scenario mode, not --load');
     if (!options.anonymous && !apiKey) throw new UsageError('--load needs --api-key (or PARCOURS_SIM_API_KEY) to register its devices, or --anonymous');
     const rate = Number(options.rate);
     if (!(rate >= 0)) throw new UsageError(`--rate ${options.rate}: not a number ≥ 0`);
@@ -112,16 +122,30 @@ export async function runSimCommand(options: SimCommandOptions): Promise<void> {
     return;
   }
   if (options.qos === '2') throw new UsageError('--qos 2 is for --load only: scenario devices publish at QoS 0 or 1');
+  const seed = options.seed === undefined ? config.sim.seed : Number(options.seed);
+  const { from, to } = simulatedRange(options);
+  const universe =
+    options.universe === undefined
+      ? null
+      : {
+          size: positiveInt(options.universe, '--universe'),
+          seed,
+          // The day the simulated time starts: the same seed and --from give the same files.
+          startsAt: Math.floor((from ?? Date.now()) / 86_400_000) * 86_400_000,
+          dir: options.universeOut ?? join(config.data.dir, 'sim', 'universe'),
+        };
+  // Without an API key, the customer base's files are the whole of the work: no world is run.
+  if (universe && !apiKey) return writeUniverse({ ...universe, worldIndividuals: [] });
   const speed = options.speed === undefined ? config.sim.speed : options.speed === 'max' ? 'max' : Number(options.speed);
   if (speed !== 'max' && !(speed > 0)) throw new UsageError(`--speed ${options.speed}: neither a positive number nor "max"`);
   if (!apiKey)
     throw new UsageError(
       '--api-key (or PARCOURS_SIM_API_KEY) is required: the fleet is registered through the API (an admin key: `parcours start` prints one at its first start)',
     );
-  const { from, to } = simulatedRange(options);
+  const scenario = await loadScenario(options.scenario ?? config.sim.scenario);
   const simulator = new Simulator({
-    scenario: await loadScenario(options.scenario ?? config.sim.scenario),
-    seed: options.seed === undefined ? config.sim.seed : Number(options.seed),
+    scenario,
+    seed,
     speed,
     backfillMs: config.sim.backfill,
     ...(from === undefined ? {} : { from }),
@@ -146,6 +170,17 @@ export async function runSimCommand(options: SimCommandOptions): Promise<void> {
   } catch (error) {
     progress.stop();
     throw error;
+  }
+  // Once the world is registered: its persons are customers too, and identities name only existing individuals.
+  if (universe) {
+    try {
+      await writeUniverse({ ...universe, worldIndividuals: scenario.individuals.filter((p) => p.type === 'person').map((p) => p.id) });
+      await pushUniverse(universe.dir, { apiUrl, apiKey, logger });
+    } catch (error) {
+      progress.stop();
+      await simulator.stop();
+      throw error;
+    }
   }
   // Without an end the fleet runs on until SIGINT/SIGTERM.
   if (to === undefined) return;
