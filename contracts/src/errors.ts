@@ -58,6 +58,8 @@ export const errorCodes = {
   unknownPostcode: 'PARCOURS_E_UNKNOWN_POSTCODE',
   unknownCommune: 'PARCOURS_E_UNKNOWN_COMMUNE',
   postcodeCommuneMismatch: 'PARCOURS_E_POSTCODE_COMMUNE_MISMATCH',
+  // A panel quota that a cell of the universe has too few people to fill (docs/sampling.md).
+  quotaShortfall: 'PARCOURS_E_QUOTA_SHORTFALL',
 } as const;
 
 export type ErrorCode = (typeof errorCodes)[keyof typeof errorCodes];
