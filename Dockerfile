@@ -13,6 +13,7 @@ COPY analytics/package.json analytics/
 COPY dashboards/package.json dashboards/
 COPY firmware-sim/package.json firmware-sim/
 COPY geography/package.json geography/
+COPY sampling/package.json sampling/
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npx tsc -b && npm prune --omit=dev

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const workspaces = ['contracts', 'geography', 'broker', 'gateway', 'analytics', 'dashboards', 'firmware-sim'];
+const workspaces = ['contracts', 'geography', 'broker', 'gateway', 'analytics', 'dashboards', 'firmware-sim', 'sampling'];
 
 export default defineConfig({
   resolve: {

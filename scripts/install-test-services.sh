@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages of the servers that the tests start (InfluxDB 1.x, Mosquitto, Redis),
-# docker-compose (to validate docker-compose.yml) and chromium (the dashboards' screenshot script), only
-# when missing. Never starts a system service: the tests start their own servers on loopback ports.
+# docker-compose (to validate docker-compose.yml), chromium (the dashboards' screenshot script) and R with its
+# sampling package (the reference the sampling statistics are checked against), only when missing. Never
+# starts a system service: the tests start their own servers on loopback ports.
 set -euo pipefail
 
 declare -A binary_of=(
@@ -11,11 +12,19 @@ declare -A binary_of=(
   [redis-server]=redis-server
   [docker-compose]=docker-compose
   [chromium]=chromium
+  [r-base-core]=Rscript
+)
+# Packages that install no binary of their own, each with the command that succeeds once it is installed.
+declare -A check_of=(
+  [r-cran-sampling]="Rscript -e 'library(sampling)'"
 )
 
 missing=()
 for package in "${!binary_of[@]}"; do
   command -v "${binary_of[$package]}" >/dev/null 2>&1 || missing+=("$package")
+done
+for package in "${!check_of[@]}"; do
+  sh -c "${check_of[$package]}" >/dev/null 2>&1 || missing+=("$package")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 

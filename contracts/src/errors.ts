@@ -60,6 +60,8 @@ export const errorCodes = {
   postcodeCommuneMismatch: 'PARCOURS_E_POSTCODE_COMMUNE_MISMATCH',
   // A community whose conditions too few of the panel's members meet (docs/panels.md).
   communityTooSmall: 'PARCOURS_E_COMMUNITY_TOO_SMALL',
+  // A panel quota that a cell of the universe has too few people to fill (docs/sampling.md).
+  quotaShortfall: 'PARCOURS_E_QUOTA_SHORTFALL',
 } as const;
 
 export type ErrorCode = (typeof errorCodes)[keyof typeof errorCodes];

@@ -23,3 +23,13 @@ export function ensureInstalled(binary: string): void {
   execFileSync('bash', [script], { stdio: ['ignore', 'inherit', 'inherit'] });
   if (!onPath(binary)) throw new Error(`${binary} is still missing after ${script}`);
 }
+
+/** Runs the project's install script when an R package is missing (its Debian package, `r-cran-…`, as root). */
+export function ensureRPackage(name: string): void {
+  ensureInstalled('Rscript');
+  const loads = () => spawnSync('Rscript', ['-e', `library(${name})`], { stdio: 'ignore' }).status === 0;
+  if (loads()) return;
+  const script = installScript();
+  execFileSync('bash', [script], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (!loads()) throw new Error(`the R package ${name} is still missing after ${script}`);
+}
