@@ -1,0 +1,6 @@
+export { panelMigrations } from './migrations.js';
+export { PanelService, type PanelServiceDeps } from './panel-service.js';
+export { PanelStore } from './panel-store.js';
+export { panelRoutes } from './http/panel-routes.js';
+export { storeUniverseSources, type ProfileAttributesAsOf } from './universe-sources.js';
+export { buildUniverse, type UniverseMember, type UniverseSources } from './universe.js';

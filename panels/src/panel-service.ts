@@ -1,0 +1,184 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type CommunityRecruit,
+  type DrawPlan,
+  errorCodes,
+  type Membership,
+  measurements,
+  type PanelDraw,
+  type PanelRefresh,
+  ParcoursError,
+  type Representativeness,
+} from '@parcours/contracts';
+import type { ConsentStore, InfluxPoint, RegistryStore } from '@parcours/gateway';
+import { recruitCommunity, sessionsKey } from './communities.js';
+import { drawPanel } from './draw.js';
+import type { PanelStore } from './panel-store.js';
+import { planRefresh } from './refresh.js';
+import { churnWindowMs, representativeness } from './representativeness.js';
+import { buildUniverse, type UniverseMember, type UniverseSources } from './universe.js';
+
+export interface PanelServiceDeps {
+  registry: RegistryStore;
+  consents: ConsentStore;
+  store: PanelStore;
+  sources: UniverseSources;
+  /** Sessions of a device type started in `[from, to)`, per individual. */
+  sessionsPerIndividual(deviceType: string, from: number, to: number): ReadonlyMap<string, number>;
+  /** Where `panel_health` points go; null without InfluxDB. */
+  writePoints: ((points: InfluxPoint[]) => Promise<void>) | null;
+  now?: () => number;
+}
+
+const holdsAt = (m: Membership, t: number) => m.validFrom <= t && (m.validTo === null || t < m.validTo);
+
+/** The usage measures a panel keeps on its universe's members beyond those its filter reads: its balancing usage. */
+const measuresOf = (definition: PanelDraw) =>
+  definition.design.method === 'balanced'
+    ? definition.design.balanceOn.flatMap((v) => ('usage' in v ? [{ deviceType: v.usage, within: v.activeWithin }] : []))
+    : [];
+
+/** Draws, refreshes and judges panels, and recruits communities in them, on the store. */
+export class PanelService {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: PanelServiceDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  universe(definition: PanelDraw, at: number): UniverseMember[] {
+    return buildUniverse(definition.universe, at, this.deps.sources, measuresOf(definition));
+  }
+
+  /** A dry run answers the plan alone; otherwise the panel is written with its members from `at`. */
+  draw(request: PanelDraw): { id: string | null; plan: DrawPlan } {
+    const at = request.at ?? this.now();
+    const { plan, members } = drawPanel(this.universe(request, at), request, at);
+    if (request.dryRun) return { id: null, plan };
+    const id = request.id ?? randomUUID();
+    if (this.deps.registry.getSubject(id)) throw new ParcoursError(errorCodes.conflict, `a subject with id ${id} already exists`);
+    this.deps.store.create(id, { ...request, dryRun: false }, at, members);
+    void this.writeHealth(id, at);
+    return { id, plan };
+  }
+
+  refresh(
+    id: string,
+    refresh: PanelRefresh,
+  ): { at: number; left: Record<string, number>; joined: number; shortfall: { stratum: string; missing: number }[]; size: number } {
+    const panel = this.require(id);
+    const at = refresh.at ?? this.now();
+    const { definition } = panel;
+    const memberships = this.deps.store.memberships(id);
+    const current = memberships.filter((m) => holdsAt(m, at));
+    const departed = this.deps.store.unrecordedDepartures(id, at);
+    const coolingDown = new Set(
+      memberships.filter((m) => m.validTo !== null && m.validTo <= at && m.validTo > at - definition.cooldown).map((m) => m.individualId),
+    );
+    const universe = this.universe(definition, at);
+    const plan = planRefresh({
+      definition,
+      universe,
+      current,
+      departed,
+      coolingDown,
+      inactive: refresh.inactiveAfter === null ? new Set() : this.inactive(definition, current, refresh.inactiveAfter, at),
+      rotateGroup: refresh.rotateGroup,
+      seed: refresh.seed,
+    });
+    const left: Record<string, number> = {};
+    this.deps.registry.batch(() => {
+      for (const m of departed) {
+        const reason = this.deps.consents.optedOut(m.individualId, 'panel', m.validTo!) ? 'opted_out' : 'membership_ended';
+        this.deps.store.leave(id, m, reason, m.validTo!);
+        left[reason] = (left[reason] ?? 0) + 1;
+      }
+      for (const { membership, reason } of plan.leave) {
+        this.deps.store.leave(id, membership, reason, at);
+        left[reason] = (left[reason] ?? 0) + 1;
+      }
+      for (const m of plan.join) this.deps.store.join(id, m.individualId, m.draw, at, 'joined');
+    });
+    void this.writeHealth(id, at);
+    const size = current.length - plan.leave.length + plan.join.length;
+    return { at, left, joined: plan.join.length, shortfall: plan.shortfall, size };
+  }
+
+  representativeness(id: string, at = this.now()): Representativeness {
+    const panel = this.require(id);
+    const memberships = this.deps.store.memberships(id);
+    return representativeness({
+      panelId: id,
+      at,
+      definition: panel.definition,
+      universe: this.universe(panel.definition, at),
+      current: memberships.filter((m) => holdsAt(m, at)),
+      events: this.deps.store.events(id, at - churnWindowMs, at),
+      membersAtWindowStart: memberships.filter((m) => holdsAt(m, at - churnWindowMs)).length,
+    });
+  }
+
+  recruit(request: CommunityRecruit): { id: string; panelId: string; eligible: number; recruited: number; dryRun: boolean } {
+    const panel = this.require(request.panelId);
+    const at = request.at ?? this.now();
+    const current = this.deps.store.memberships(panel.id).filter((m) => holdsAt(m, at));
+    const panelProbability = new Map(current.map((m) => [m.individualId, m.draw?.inclusionProbability ?? 1]));
+    const measures = request.usage.map((u) => ({ deviceType: u.deviceType, within: u.activeWithin }));
+    const members = buildUniverse({ type: null, attributes: [], usage: [] }, at, this.deps.sources, measures).filter((m) => panelProbability.has(m.id));
+    const sessions = new Map(
+      request.sessions.map((s) => [sessionsKey(s.deviceType, s.within), this.deps.sessionsPerIndividual(s.deviceType, at - s.within, at)]),
+    );
+    const { eligible, chosen } = recruitCommunity(request, members, panelProbability, sessions);
+    const id = request.id ?? randomUUID();
+    if (!request.dryRun) {
+      if (this.deps.registry.getSubject(id)) throw new ParcoursError(errorCodes.conflict, `a subject with id ${id} already exists`);
+      this.deps.registry.batch(() => {
+        this.deps.registry.createSubject({ id, kind: 'collective', type: 'community', name: request.name, attributes: { panel: panel.id } });
+        for (const m of chosen)
+          this.deps.registry.createMembership({
+            individualId: m.individualId,
+            collectiveId: id,
+            role: 'member',
+            validFrom: at,
+            validTo: request.validTo,
+            draw: m.draw,
+          });
+      });
+    }
+    return { id, panelId: panel.id, eligible, recruited: chosen.length, dryRun: request.dryRun };
+  }
+
+  /** Writes every panel's health now (the periodic job). */
+  async writeAllHealth(at = this.now()): Promise<void> {
+    for (const panel of this.deps.store.list()) await this.writeHealth(panel.id, at);
+  }
+
+  private async writeHealth(id: string, at: number): Promise<void> {
+    if (!this.deps.writePoints) return;
+    const r = this.representativeness(id, at);
+    await this.deps.writePoints([
+      {
+        measurement: measurements.panelHealth,
+        tags: { panel: id },
+        fields: { max_margin_gap_points: r.maxDifferencePoints, churn_rate: r.churn.rate, ...(r.rIndicator === null ? {} : { r_indicator: r.rIndicator }) },
+        intFields: { size: r.size, universe: r.universeSize, left_30d: r.churn.left, joined_30d: r.churn.joined },
+        timestampMs: at,
+      },
+    ]);
+  }
+
+  /** Members none of whose devices of the panel's usage types sent anything over the last `within`. */
+  private inactive(definition: PanelDraw, current: readonly Membership[], within: number, at: number): Set<string> {
+    const types = new Set([...definition.universe.usage.map((u) => u.deviceType), ...measuresOf(definition).map((m) => m.deviceType)]);
+    if (types.size === 0) return new Set();
+    const active = new Set<string>();
+    for (const type of types) for (const [id, days] of this.deps.sources.activeDays(type, within, at)) if (days > 0) active.add(id);
+    return new Set(current.map((m) => m.individualId).filter((id) => !active.has(id)));
+  }
+
+  private require(id: string) {
+    const panel = this.deps.store.get(id);
+    if (!panel) throw new ParcoursError(errorCodes.notFound, `panel ${id} does not exist`);
+    return panel;
+  }
+}
