@@ -24,3 +24,4 @@ export * from './health.js';
 export * from './fleet.js';
 export * from './log-reader.js';
 export * from './registry-as-of.js';
+export * from './profiles.js';

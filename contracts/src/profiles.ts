@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { durationTextSchema } from './duration.js';
+import { idSchema, typeNameSchema } from './ids.js';
+import { instantSchema } from './time.js';
+
+/**
+ * Profiles from several sources (docs/profiles.md): the sources that know people, the external ids that
+ * identify a person in each, and the attribute values they give, each with its provenance and the date it
+ * holds from.
+ */
+
+export const sourceKindSchema = z.enum(['crm', 'web_analytics', 'loyalty', 'survey', 'declared']);
+
+/** A kind of external id: `crm_id`, `loyalty_card`, `email_sha256`, `app_install_id`, … */
+export const keyTypeSchema = typeNameSchema;
+
+export const sourceSchema = z.object({
+  id: idSchema.describe("the source's id, chosen by the client"),
+  kind: sourceKindSchema.describe('what system it is'),
+  name: z.string().min(1).max(200).describe('a name for people to read'),
+  joinKeys: z.array(keyTypeSchema).min(1).max(16).describe('the kinds of external id its rows identify people by'),
+  priority: z.number().int().min(0).max(1000).describe('trust: where two sources disagree on a value, the higher priority wins'),
+  expectedFreshness: durationTextSchema
+    .nullable()
+    .default(null)
+    .describe('how often its data should be imported again (e.g. `7d`); null: no expectation'),
+});
+export type Source = z.output<typeof sourceSchema>;
+export type SourceCreate = z.input<typeof sourceSchema>;
+/** As the API answers it: the freshness back as a duration in milliseconds. */
+export const sourceViewSchema = sourceSchema.extend({
+  expectedFreshness: z.number().int().nullable().describe('how often its data should be imported again, ms; null: no expectation'),
+});
+
+/** An email address is a key only as the SHA-256 of its trimmed, lower-cased form: addresses are never stored. */
+export const emailKeyType = 'email_sha256';
+
+export const identitySchema = z.object({
+  individualId: idSchema.describe('the individual the external ids identify'),
+  keys: z
+    .record(keyTypeSchema, z.string().min(1).max(256))
+    .refine((keys) => Object.keys(keys).length > 0, 'at least one key')
+    .describe('external ids by kind (`{ "crm_id": "C-1042", "email_sha256": "…" }`; an address given as `email_sha256` is hashed)'),
+});
+export type Identity = z.infer<typeof identitySchema>;
+
+/** An attribute value as a source gives it. */
+export const attributeValueSchema = z.union([z.string().max(1024), z.number(), z.boolean()]);
+export type AttributeValue = z.infer<typeof attributeValueSchema>;
+
+const provenanceShape = {
+  value: attributeValueSchema,
+  source: idSchema.describe('the source that gave it'),
+  validFrom: instantSchema.describe('the date from which it holds'),
+  importedAt: instantSchema.describe('when it was imported'),
+};
+
+export const subjectAttributesSchema = z.object({
+  subjectId: idSchema,
+  at: instantSchema.describe('the date the attributes hold at'),
+  attributes: z
+    .record(
+      z.string(),
+      z.object({
+        ...provenanceShape,
+        overridden: z.array(z.object(provenanceShape)).describe('values of lower-priority sources that also hold at that date, kept and shown'),
+      }),
+    )
+    .describe('each attribute: the value of the highest-priority source that holds at that date'),
+});
+export type SubjectAttributes = z.input<typeof subjectAttributesSchema>;
+
+const rowRef = z.string().describe('where the row is: `rows[3]` or `traits.csv line 4`');
+
+export const traitImportReportSchema = z.object({
+  source: idSchema,
+  rows: z.number().int(),
+  matched: z.number().int().describe('rows whose keys identify exactly one individual'),
+  unmatched: z.object({ count: z.number().int(), rows: z.array(rowRef).describe('the first 1,000') }),
+  ambiguous: z.object({
+    count: z.number().int(),
+    rows: z.array(z.object({ row: rowRef, individuals: z.array(idSchema) })).describe('the first 1,000: the individuals its keys name'),
+  }),
+  conflicting: z.object({
+    count: z.number().int().describe('matched rows with a value that contradicts a higher-priority source'),
+    rows: z
+      .array(
+        z.object({
+          row: rowRef,
+          individual: idSchema,
+          attribute: z.string(),
+          value: attributeValueSchema,
+          winning: z.object({ source: idSchema, value: attributeValueSchema }),
+        }),
+      )
+      .describe('the first 1,000'),
+  }),
+  values: z.number().int().describe('attribute values stored (a conflicting one too: kept, and visible as overridden)'),
+  unresolvedPlaces: z
+    .object({ count: z.number().int(), rows: z.array(z.object({ row: rowRef, code: z.string(), message: z.string() })) })
+    .describe('matched rows whose postcode or commune code names no French place (their other values are stored)'),
+});
+export type TraitImportReport = z.infer<typeof traitImportReportSchema>;
