@@ -20,17 +20,25 @@ export const sourceSchema = z.object({
   name: z.string().min(1).max(200).describe('a name for people to read'),
   joinKeys: z.array(keyTypeSchema).min(1).max(16).describe('the kinds of external id its rows identify people by'),
   priority: z.number().int().min(0).max(1000).describe('trust: where two sources disagree on a value, the higher priority wins'),
-  expectedFreshness: durationTextSchema
-    .nullable()
-    .default(null)
-    .describe('how often its data should be imported again (e.g. `7d`); null: no expectation'),
+  expectedFreshness: durationTextSchema.nullable().default(null).describe('how often its data should be imported again (e.g. `7d`); null: no expectation'),
 });
 export type Source = z.output<typeof sourceSchema>;
 export type SourceCreate = z.input<typeof sourceSchema>;
-/** As the API answers it: the freshness back as a duration in milliseconds. */
+/** What may change of a source: its trust and its expected freshness (its id, kind and keys stay). */
+export const sourcePatchSchema = z.strictObject({
+  name: sourceSchema.shape.name.optional(),
+  priority: sourceSchema.shape.priority.optional(),
+  expectedFreshness: durationTextSchema.nullable().optional().describe('how often its data should be imported again (e.g. `7d`); null: no expectation'),
+});
+export type SourcePatch = z.output<typeof sourcePatchSchema>;
+
+/** As the API answers it: the freshness back as a duration in milliseconds, with the source's latest trait import. */
 export const sourceViewSchema = sourceSchema.extend({
   expectedFreshness: z.number().int().nullable().describe('how often its data should be imported again, ms; null: no expectation'),
+  lastImportAt: instantSchema.nullable().describe('when its traits were last imported; null: never'),
+  overdue: z.boolean().describe('an expected freshness is set and its data is older than that (or was never imported)'),
 });
+export type SourceView = z.output<typeof sourceViewSchema>;
 
 /** An email address is a key only as the SHA-256 of its trimmed, lower-cased form: addresses are never stored. */
 export const emailKeyType = 'email_sha256';
@@ -40,9 +48,17 @@ export const identitySchema = z.object({
   keys: z
     .record(keyTypeSchema, z.string().min(1).max(256))
     .refine((keys) => Object.keys(keys).length > 0, 'at least one key')
-    .describe('external ids by kind (`{ "crm_id": "C-1042", "email_sha256": "…" }`; an address given as `email_sha256` is hashed)'),
+    .describe(
+      'external ids by kind (`{ "crm_id": "C-1042", "email_sha256": "…" }`); a plain address, as `email` or as `email_sha256`, is stored only as its hash',
+    ),
 });
 export type Identity = z.infer<typeof identitySchema>;
+
+export const identityImportResultSchema = z.object({
+  individuals: z.number().int().describe('individuals whose keys were set'),
+  keys: z.number().int().describe('keys set'),
+});
+export type IdentityImportResult = z.infer<typeof identityImportResultSchema>;
 
 /** An attribute value as a source gives it. */
 export const attributeValueSchema = z.union([z.string().max(1024), z.number(), z.boolean()]);
@@ -68,7 +84,8 @@ export const subjectAttributesSchema = z.object({
     )
     .describe('each attribute: the value of the highest-priority source that holds at that date'),
 });
-export type SubjectAttributes = z.input<typeof subjectAttributesSchema>;
+export type SubjectAttributes = z.output<typeof subjectAttributesSchema>;
+export type AttributeProvenance = SubjectAttributes['attributes'][string]['overridden'][number];
 
 const rowRef = z.string().describe('where the row is: `rows[3]` or `traits.csv line 4`');
 
@@ -97,7 +114,15 @@ export const traitImportReportSchema = z.object({
   }),
   values: z.number().int().describe('attribute values stored (a conflicting one too: kept, and visible as overridden)'),
   unresolvedPlaces: z
-    .object({ count: z.number().int(), rows: z.array(z.object({ row: rowRef, code: z.string(), message: z.string() })) })
+    .object({ count: z.number().int(), rows: z.array(z.object({ row: rowRef, code: z.string(), message: z.string() })).describe('the first 1,000') })
     .describe('matched rows whose postcode or commune code names no French place (their other values are stored)'),
+  flaggedPlaces: z
+    .object({
+      count: z.number().int(),
+      rows: z
+        .array(z.object({ row: rowRef, postcode: z.string(), communes: z.array(z.string()).describe('the INSEE codes it serves') }))
+        .describe('the first 1,000'),
+    })
+    .describe('matched rows whose postcode serves several communes and no commune code chose one: stored without `commune`'),
 });
 export type TraitImportReport = z.infer<typeof traitImportReportSchema>;
