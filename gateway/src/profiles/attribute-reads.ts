@@ -33,58 +33,49 @@ export function attributesAt(db: Database, ranks: ReadonlyMap<string, number>, s
   return attributes;
 }
 
+type Entry = [name: string, source: string, validFrom: number, value: AttributeValue | null];
+
+const before = (a: Entry, b: Entry) => a[0] < b[0] || (a[0] === b[0] && (a[1] < b[1] || (a[1] === b[1] && a[2] <= b[2])));
+
 /**
- * Every individual's winning values at `at`, in one ordered scan of the table's primary key (subject,
- * attribute, source, date): within an attribute, a source's last row on or before `at` is its latest, and
- * the best-ranked source's that is not null wins. Only the winners' values are parsed.
+ * Every individual's winning values at `at`, in one scan of the table's primary key: SQLite gathers each
+ * subject's rows into one JSON array (a row per subject crosses into JavaScript, not one per value), then
+ * within each attribute a source's last row is its latest, and the best-ranked source's that is not null
+ * wins.
  */
 export function winnersAt(db: Database, ranks: ReadonlyMap<string, number>, at: number): Map<string, Record<string, AttributeValue>> {
   const winners = new Map<string, Record<string, AttributeValue>>();
   const scan = db
-    .prepare<[number], [subject: string, name: string, source: string, value: string | null]>(
-      'SELECT subject_id, name, source_id, value FROM attribute_values WHERE valid_from <= ? ORDER BY subject_id, name, source_id, valid_from',
+    .prepare<[number], [subject: string, entries: string]>(
+      'SELECT subject_id, json_group_array(json_array(name, source_id, valid_from, json(value))) FROM attribute_values WHERE valid_from <= ? GROUP BY subject_id',
     )
     .raw();
-  let subject = '';
-  let name = '';
-  let record: Record<string, AttributeValue> = {};
-  // The attribute in hand: the best value so far, and the source whose rows are being read.
-  let best: string | null = null;
-  let bestRank = Number.POSITIVE_INFINITY;
-  let source = '';
-  let sourceValue: string | null = null;
-  const settleSource = () => {
-    const rank = ranks.get(source);
-    if (sourceValue !== null && rank !== undefined && rank < bestRank) {
-      best = sourceValue;
-      bestRank = rank;
-    }
-  };
-  const settleAttribute = () => {
-    settleSource();
-    if (best !== null) record[name] = JSON.parse(best) as AttributeValue;
-    best = null;
-    bestRank = Number.POSITIVE_INFINITY;
-  };
-  for (const [rowSubject, rowName, rowSource, value] of scan.iterate(at)) {
-    if (rowSubject !== subject || rowName !== name) {
-      if (subject !== '') settleAttribute();
-      if (rowSubject !== subject) {
-        if (subject !== '' && Object.keys(record).length > 0) winners.set(subject, record);
-        subject = rowSubject;
-        record = {};
+  for (const [subject, json] of scan.iterate(at)) {
+    const entries = JSON.parse(json) as Entry[];
+    // The scan gathers rows in key order; SQLite does not promise it, so it is checked (cheaply) rather than assumed.
+    if (!entries.every((entry, i) => i === 0 || before(entries[i - 1]!, entry))) entries.sort((a, b) => (before(a, b) ? -1 : 1));
+    const record: Record<string, AttributeValue> = {};
+    let found = false;
+    for (let i = 0; i < entries.length; ) {
+      const name = entries[i]![0];
+      let best: AttributeValue | null = null;
+      let bestRank = Number.POSITIVE_INFINITY;
+      while (i < entries.length && entries[i]![0] === name) {
+        const source = entries[i]![1];
+        let latest = entries[i]!;
+        while (i < entries.length && entries[i]![0] === name && entries[i]![1] === source) latest = entries[i++]!;
+        const rank = ranks.get(source);
+        if (latest[3] !== null && rank !== undefined && rank < bestRank) {
+          best = latest[3];
+          bestRank = rank;
+        }
       }
-      name = rowName;
-      source = rowSource;
-    } else if (rowSource !== source) {
-      settleSource();
-      source = rowSource;
+      if (best !== null) {
+        record[name] = best;
+        found = true;
+      }
     }
-    sourceValue = value;
-  }
-  if (subject !== '') {
-    settleAttribute();
-    if (Object.keys(record).length > 0) winners.set(subject, record);
+    if (found) winners.set(subject, record);
   }
   return winners;
 }

@@ -16,16 +16,18 @@ export class HigherValues {
   /** Per subject, per attribute: entries by rank, then latest first. */
   private readonly bySubject = new Map<string, Map<string, Entry[]>>();
 
-  constructor(db: Database, ranks: ReadonlyMap<string, number>, below: number, subjects: ReadonlySet<string>) {
+  /** Reads, of the sources ranked above `below`, their values of these attributes for these subjects (one query, driven by the subjects). */
+  constructor(db: Database, ranks: ReadonlyMap<string, number>, below: number, subjects: ReadonlySet<string>, names: ReadonlySet<string>) {
     const above = [...ranks].filter(([, rank]) => rank < below).map(([source]) => source);
-    if (above.length === 0 || subjects.size === 0) return;
+    if (above.length === 0 || subjects.size === 0 || names.size === 0) return;
     const read = db
       .prepare<string[], [string, string, string, number, string | null]>(
-        `SELECT subject_id, name, source_id, valid_from, value FROM attribute_values WHERE source_id IN (${above.map(() => '?').join(', ')})`,
+        `SELECT a.subject_id, a.name, a.source_id, a.valid_from, a.value
+         FROM json_each(?) AS s CROSS JOIN attribute_values AS a ON a.subject_id = s.value
+         WHERE a.name IN (SELECT value FROM json_each(?)) AND a.source_id IN (${above.map(() => '?').join(', ')})`,
       )
       .raw();
-    for (const [subject, name, source, validFrom, value] of read.iterate(...above)) {
-      if (!subjects.has(subject)) continue;
+    for (const [subject, name, source, validFrom, value] of read.iterate(JSON.stringify([...subjects]), JSON.stringify([...names]), ...above)) {
       let byName = this.bySubject.get(subject);
       if (!byName) this.bySubject.set(subject, (byName = new Map()));
       let entries = byName.get(name);

@@ -2,7 +2,7 @@ import type { AttributeValue, Source, TraitImportReport } from '@parcours/contra
 import type { Database } from '../store/database.js';
 import { HigherValues } from './higher-values.js';
 import type { KeyIndex } from './identity-table.js';
-import { PlaceResolver } from './place-attributes.js';
+import { PlaceResolver, placeAttributeNames } from './place-attributes.js';
 import type { TraitRow } from './trait-rows.js';
 
 /** Rows listed in each class of the report; the counts are always whole. */
@@ -55,7 +55,9 @@ export function writeTraits({ db, source, rows, keys, ranks, importedAt }: Trait
   }
   report.matched = matched.length;
 
-  const higher = new HigherValues(db, ranks, ranks.get(source.id)!, new Set(matched.map((m) => m.individual)));
+  const names = new Set(rows.flatMap((row) => row.values.map(([name]) => name)));
+  if (rows.some((row) => row.place)) for (const name of placeAttributeNames) names.add(name);
+  const higher = new HigherValues(db, ranks, ranks.get(source.id)!, new Set(matched.map((m) => m.individual)), names);
   const places = new PlaceResolver();
   const store = db.prepare<[string, string, string, number, string | null, number]>(
     `INSERT INTO attribute_values (subject_id, name, source_id, valid_from, value, imported_at) VALUES (?, ?, ?, ?, ?, ?)
