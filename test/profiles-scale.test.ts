@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sourceSchema } from '@parcours/contracts';
 import { resolvePlace } from '@parcours/geography';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProfileStore } from '../gateway/src/profiles/profile-store.js';
@@ -101,15 +102,11 @@ beforeAll(() => {
     for (let i = 0; i < people; i++) person.run(id(i), id(i));
   })();
   profiles = new ProfileStore(db, registry);
-  profiles.createSource({ id: 'crm', kind: 'crm', name: 'CRM', joinKeys: ['crm_id'], priority: 100, expectedFreshness: '7d' });
-  profiles.createSource({
-    id: 'web',
-    kind: 'web_analytics',
-    name: 'Web analytics',
-    joinKeys: ['email_sha256', 'app_install_id'],
-    priority: 50,
-    expectedFreshness: null,
-  });
+  for (const source of [
+    { id: 'crm', kind: 'crm', name: 'CRM', joinKeys: ['crm_id'], priority: 100, expectedFreshness: '7d' },
+    { id: 'web', kind: 'web_analytics', name: 'Web analytics', joinKeys: ['email_sha256', 'app_install_id'], priority: 50, expectedFreshness: null },
+  ])
+    profiles.createSource(sourceSchema.parse(source));
   const identities = ['individual_id,crm_id,app_install_id,email'];
   for (let i = 0; i < people; i++) identities.push(`${id(i)},C-${i},A-${i},`);
   // Two people share each family address of the web file.

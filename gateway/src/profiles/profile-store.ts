@@ -6,12 +6,10 @@ import {
   type AttributeValue,
   type IdentityImportResult,
   type Source,
-  type SourceCreate,
   type SourcePatch,
   type SourceView,
   type SubjectAttributes,
   type TraitImportReport,
-  sourceSchema,
 } from '@parcours/contracts';
 import type { Created, RegistryStore } from '../registry/registry-store.js';
 import type { Database } from '../store/database.js';
@@ -48,8 +46,9 @@ export class ProfileStore {
 
   // Sources
 
-  createSource(input: SourceCreate | Source): Created<SourceView> {
-    const { record, created } = this.sources.create(sourceSchema.parse(input));
+  /** Idempotent by id: the same source again is no change; a different one under its id is a conflict. */
+  createSource(source: Source): Created<SourceView> {
+    const { record, created } = this.sources.create(source);
     return { record: this.sources.view(record.id, this.now())!, created };
   }
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { errorCodes, ParcoursError, ParcoursInputError } from '@parcours/contracts';
+import { errorCodes, ParcoursError, ParcoursInputError, sourceSchema } from '@parcours/contracts';
 import { resolvePlace } from '@parcours/geography';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProfileStore } from '../../src/profiles/profile-store.js';
@@ -51,7 +51,7 @@ beforeEach(() => {
   profiles = new ProfileStore(db, registry, () => clock);
   for (const id of ['ana', 'ben', 'carla']) registry.createSubject({ id, kind: 'individual', type: 'person', name: id, attributes: {} });
   registry.createSubject({ id: 'hh', kind: 'collective', type: 'household', name: 'Home', attributes: {} });
-  for (const source of [crm, loyalty, web]) profiles.createSource(source);
+  for (const source of [crm, loyalty, web]) profiles.createSource(sourceSchema.parse(source));
   profiles.importIdentities({
     csv: csv('individual_id,crm_id,loyalty_card,email', 'ana,C-1,L-1, Family@Example.org', 'ben,C-2,,family@example.org', 'carla,C-3,L-3,carla@example.org'),
   });
@@ -61,8 +61,8 @@ afterEach(() => db.close());
 
 describe('sources', () => {
   it('creates idempotently, refuses a different source under the same id, and updates trust and freshness', () => {
-    expect(profiles.createSource(crm).created).toBe(false);
-    expect(refusal(() => profiles.createSource({ ...crm, priority: 1 })).code).toBe(errorCodes.conflict);
+    expect(profiles.createSource(sourceSchema.parse(crm)).created).toBe(false);
+    expect(refusal(() => profiles.createSource(sourceSchema.parse({ ...crm, priority: 1 }))).code).toBe(errorCodes.conflict);
     expect(profiles.listSources().map((s) => s.id)).toEqual(['crm', 'loyalty', 'web']);
     expect(profiles.updateSource('web', { priority: 60, expectedFreshness: 86_400_000 })).toMatchObject({ priority: 60, expectedFreshness: day });
     expect(refusal(() => profiles.updateSource('nope', { priority: 1 })).code).toBe(errorCodes.notFound);
