@@ -61,7 +61,7 @@ export const identityImportResultSchema = z.object({
 export type IdentityImportResult = z.infer<typeof identityImportResultSchema>;
 
 /** An attribute value as a source gives it. */
-export const attributeValueSchema = z.union([z.string().max(1024), z.number(), z.boolean()]);
+export const attributeValueSchema = z.union([z.string().max(1024), z.number(), z.boolean()]).describe('the value: text, a number or a boolean');
 export type AttributeValue = z.infer<typeof attributeValueSchema>;
 
 const provenanceShape = {
@@ -72,14 +72,16 @@ const provenanceShape = {
 };
 
 export const subjectAttributesSchema = z.object({
-  subjectId: idSchema,
+  subjectId: idSchema.describe('the subject'),
   at: instantSchema.describe('the date the attributes hold at'),
   attributes: z
     .record(
       z.string(),
       z.object({
         ...provenanceShape,
-        overridden: z.array(z.object(provenanceShape)).describe('values of lower-priority sources that also hold at that date, kept and shown'),
+        overridden: z
+          .array(z.object(provenanceShape))
+          .describe('values of lower-priority sources that also hold at that date, most trusted first: kept and shown'),
       }),
     )
     .describe('each attribute: the value of the highest-priority source that holds at that date'),
@@ -88,40 +90,57 @@ export type SubjectAttributes = z.output<typeof subjectAttributesSchema>;
 export type AttributeProvenance = SubjectAttributes['attributes'][string]['overridden'][number];
 
 const rowRef = z.string().describe('where the row is: `rows[3]` or `traits.csv line 4`');
+const count = z.number().int().describe('how many rows');
+const listedRows = 'the first 1,000';
 
 export const traitImportReportSchema = z.object({
-  source: idSchema,
-  rows: z.number().int(),
-  matched: z.number().int().describe('rows whose keys identify exactly one individual'),
-  unmatched: z.object({ count: z.number().int(), rows: z.array(rowRef).describe('the first 1,000') }),
-  ambiguous: z.object({
-    count: z.number().int(),
-    rows: z.array(z.object({ row: rowRef, individuals: z.array(idSchema) })).describe('the first 1,000: the individuals its keys name'),
-  }),
-  conflicting: z.object({
-    count: z.number().int().describe('matched rows with a value that contradicts a higher-priority source'),
-    rows: z
-      .array(
-        z.object({
-          row: rowRef,
-          individual: idSchema,
-          attribute: z.string(),
-          value: attributeValueSchema,
-          winning: z.object({ source: idSchema, value: attributeValueSchema }),
-        }),
-      )
-      .describe('the first 1,000'),
-  }),
+  source: idSchema.describe('the source imported'),
+  rows: z.number().int().describe('rows in the import'),
+  matched: z.number().int().describe('rows whose keys identify exactly one individual: their values are stored'),
+  unmatched: z.object({ count, rows: z.array(rowRef).describe(listedRows) }).describe('rows whose keys identify nobody'),
+  ambiguous: z
+    .object({
+      count,
+      rows: z
+        .array(z.object({ row: rowRef, individuals: z.array(idSchema).describe('the individuals its keys name') }))
+        .describe(`${listedRows}, with the individuals each names`),
+    })
+    .describe('rows whose keys identify several individuals (a shared family address): not stored'),
+  conflicting: z
+    .object({
+      count: z.number().int().describe('matched rows with a value that contradicts a higher-priority source (each row once)'),
+      rows: z
+        .array(
+          z.object({
+            row: rowRef,
+            individual: idSchema.describe('the individual the row names'),
+            attribute: z.string().describe('the attribute'),
+            value: attributeValueSchema,
+            winning: z
+              .object({ source: idSchema.describe('the higher-priority source'), value: attributeValueSchema })
+              .describe('the value that wins at the row’s date'),
+          }),
+        )
+        .describe(`${listedRows} contradictions, one per attribute`),
+    })
+    .describe('matched rows that contradict a higher-priority source at their date'),
   values: z.number().int().describe('attribute values stored (a conflicting one too: kept, and visible as overridden)'),
   unresolvedPlaces: z
-    .object({ count: z.number().int(), rows: z.array(z.object({ row: rowRef, code: z.string(), message: z.string() })).describe('the first 1,000') })
+    .object({
+      count,
+      rows: z
+        .array(
+          z.object({ row: rowRef, code: z.string().describe('the stable code of the refusal'), message: z.string().describe('what is wrong with the place') }),
+        )
+        .describe(listedRows),
+    })
     .describe('matched rows whose postcode or commune code names no French place (their other values are stored)'),
   flaggedPlaces: z
     .object({
-      count: z.number().int(),
+      count,
       rows: z
-        .array(z.object({ row: rowRef, postcode: z.string(), communes: z.array(z.string()).describe('the INSEE codes it serves') }))
-        .describe('the first 1,000'),
+        .array(z.object({ row: rowRef, postcode: z.string().describe('the postcode'), communes: z.array(z.string()).describe('the INSEE codes it serves') }))
+        .describe(listedRows),
     })
     .describe('matched rows whose postcode serves several communes and no commune code chose one: stored without `commune`'),
 });

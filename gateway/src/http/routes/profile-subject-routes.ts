@@ -6,7 +6,7 @@ import type { ProfileStore } from '../../profiles/profile-store.js';
 import { errors, idParams } from './registry-schemas.js';
 
 const identityViewSchema = z.object({
-  individualId: idSchema,
+  individualId: idSchema.describe('the individual'),
   keys: z.record(keyTypeSchema, z.string()).describe('its external ids by kind (an address only as `email_sha256`)'),
 });
 

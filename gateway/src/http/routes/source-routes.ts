@@ -14,7 +14,10 @@ export function sourceRoutes(profiles: ProfileStore): FastifyPluginAsync {
 
     app.get(
       '/sources',
-      { config: { access: 'read' }, schema: { tags, summary: 'List sources', response: { 200: z.object({ items: z.array(sourceViewSchema) }) } } },
+      {
+        config: { access: 'read' },
+        schema: { tags, summary: 'List sources', response: { 200: z.object({ items: z.array(sourceViewSchema).describe('every source, by id') }) } },
+      },
       async () => ({ items: profiles.listSources() }),
     );
 
