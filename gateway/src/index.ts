@@ -22,3 +22,5 @@ export { requireKey } from './auth/require-key.js';
 export { reattributeEvents, type ReattributeProgress } from './reattribute/reattribute-events.js';
 export { rewriteRawPoints } from './reattribute/rewrite-raw-points.js';
 export { AttributionIndex } from './registry/attribution-index.js';
+export { RegistryStore } from './registry/registry-store.js';
+export { ProfileStore, type IdentityInput, type TraitInput } from './profiles/profile-store.js';
