@@ -194,6 +194,23 @@ describe('every operation, answering with real data', () => {
     await call('post', '/api/v1/import/{kind}', '/api/v1/import/subjects', { csv: 'id,kind,type,name\noa-cy,individual,person,Cy\n' });
     await call('post', '/api/v1/import/{kind}', '/api/v1/import/subjects', { csv: '' });
     await call('post', '/api/v1/import/{kind}', '/api/v1/import/subjects', { json: {} });
+    // Profiles: a source, a person's keys, a trait file, the attributes it gave.
+    await call('post', '/api/v1/sources', '/api/v1/sources', {
+      json: { id: 'oa-crm', kind: 'crm', name: 'CRM', joinKeys: ['crm_id'], priority: 100, expectedFreshness: '7d' },
+    });
+    await call('get', '/api/v1/sources', '/api/v1/sources');
+    await call('get', '/api/v1/sources/{id}', '/api/v1/sources/oa-crm');
+    await call('get', '/api/v1/sources/{id}', '/api/v1/sources/nowhere');
+    await call('patch', '/api/v1/sources/{id}', '/api/v1/sources/oa-crm', { json: { expectedFreshness: null } });
+    await call('post', '/api/v1/import/identities', '/api/v1/import/identities', { csv: 'individual_id,crm_id\noa-bo,C-1\n' });
+    await call('post', '/api/v1/import/identities', '/api/v1/import/identities', { json: [{ individualId: 'nobody', keys: { crm_id: 'C-2' } }] });
+    await call('put', '/api/v1/subjects/{id}/identities', '/api/v1/subjects/oa-cy/identities', { json: { keys: { crm_id: 'C-3', email: 'cy@example.org' } } });
+    await call('get', '/api/v1/subjects/{id}/identities', '/api/v1/subjects/oa-cy/identities');
+    await call('post', '/api/v1/import/traits', '/api/v1/import/traits?source=oa-crm', {
+      csv: 'crm_id,valid_from,plan,postcode\nC-1,2026-01-01,basic,01400\nC-3,2026-01-01,plus,99999\nC-4,2026-01-01,plus,75001\n',
+    });
+    await call('post', '/api/v1/import/traits', '/api/v1/import/traits?source=oa-crm', { json: [{ plan: 'no key' }] });
+    await call('get', '/api/v1/subjects/{id}/attributes', '/api/v1/subjects/oa-bo/attributes?at=2026-02-01');
     await call('post', '/api/v1/quarantine/replay', '/api/v1/quarantine/replay', { json: { reason: 'PARCOURS_E_UNKNOWN_DEVICE' } });
     await call('post', '/api/v1/reattribute', '/api/v1/reattribute', { json: { from: new Date(day).toISOString(), to: new Date(day + dayMs).toISOString() } });
 

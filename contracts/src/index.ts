@@ -25,3 +25,4 @@ export * from './fleet.js';
 export * from './log-reader.js';
 export * from './registry-as-of.js';
 export * from './panels.js';
+export * from './profiles.js';

@@ -23,12 +23,16 @@ import { consentRoutes } from './http/routes/consent-routes.js';
 import { deviceRoutes } from './http/routes/device-routes.js';
 import { importRoutes } from './http/routes/import-routes.js';
 import { membershipRoutes } from './http/routes/membership-routes.js';
+import { profileImportRoutes } from './http/routes/profile-import-routes.js';
+import { profileSubjectRoutes } from './http/routes/profile-subject-routes.js';
 import { registryChangeRoutes } from './http/routes/registry-change-routes.js';
+import { sourceRoutes } from './http/routes/source-routes.js';
 import { subjectRoutes } from './http/routes/subject-routes.js';
 import type { GatewayMetrics } from './metrics.js';
 import { BatchWriter, type WriteOutcome } from './pipeline/batch-writer.js';
 import type { InboundMessage } from './pipeline/message.js';
 import { Ingest } from './pipeline/ingest.js';
+import { ProfileStore } from './profiles/profile-store.js';
 import { PresenceStore } from './pipeline/presence-store.js';
 import { QuarantineStore, type QuarantineEntry, type QuarantineFilter } from './quarantine/quarantine-store.js';
 import { AttributionIndex } from './registry/attribution-index.js';
@@ -66,6 +70,8 @@ export class Gateway {
   readonly presence: PresenceStore;
   readonly apiKeys: ApiKeyStore;
   readonly consents: ConsentStore;
+  /** Customer profiles from several sources: identities and attributes with provenance, as of any date. */
+  readonly profiles: ProfileStore;
   /** The registry as the analytics ask it, as of any instant. */
   readonly asOf: RegistryAsOf;
   private readonly pipeline: Ingest;
@@ -85,6 +91,7 @@ export class Gateway {
     this.presence = new PresenceStore(store.db);
     this.apiKeys = new ApiKeyStore(store.db, revoked);
     this.consents = new ConsentStore(store.db, this.registry);
+    this.profiles = new ProfileStore(store.db, this.registry);
     this.keyWatch = new KeyRevocationWatch(store.db, this.apiKeys, logger);
     const writer = new BatchWriter(
       store.db,
@@ -204,14 +211,26 @@ export class Gateway {
   }
 
   routes(): FastifyPluginAsync[] {
-    const { registry, quarantine, log, presence } = this;
+    const { registry, quarantine, log, presence, profiles } = this;
+    const { metrics } = this.options;
     return [
       subjectRoutes(registry),
+      profileSubjectRoutes(profiles),
+      sourceRoutes(profiles),
       membershipRoutes(registry),
       consentRoutes(this.consents),
       deviceRoutes(registry, presence),
       registryChangeRoutes(registry),
       importRoutes(registry),
+      profileImportRoutes(profiles, {
+        traits: (report) => {
+          metrics.traitRows.inc({ source: report.source, outcome: 'matched' }, report.matched);
+          metrics.traitRows.inc({ source: report.source, outcome: 'unmatched' }, report.unmatched.count);
+          metrics.traitRows.inc({ source: report.source, outcome: 'ambiguous' }, report.ambiguous.count);
+          metrics.traitRows.inc({ source: report.source, outcome: 'conflicting' }, report.conflicting.count);
+        },
+        identityKeys: (keys) => metrics.identityKeys.inc(keys),
+      }),
       quarantineRoutes(quarantine, (filter, limit) => this.replayQuarantine(filter, limit), this.options.config.gateway.quarantinePageBytes),
       eventRoutes(log, this.asOf),
       fleetRoutes({

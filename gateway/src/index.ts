@@ -24,3 +24,4 @@ export { rewriteRawPoints } from './reattribute/rewrite-raw-points.js';
 export { AttributionIndex } from './registry/attribution-index.js';
 export { ConsentStore } from './consent/consent-store.js';
 export { RegistryStore } from './registry/registry-store.js';
+export { ProfileStore, type IdentityInput, type TraitInput } from './profiles/profile-store.js';

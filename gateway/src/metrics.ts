@@ -59,6 +59,13 @@ export function createGatewayMetrics(registry: Registry) {
       labelNames: ['status', 'code'] as const,
       registers,
     }),
+    traitRows: new Counter({
+      name: 'parcours_profile_trait_rows_total',
+      help: 'Rows of trait imports, by source and outcome (matched, unmatched, ambiguous; conflicting among the matched).',
+      labelNames: ['source', 'outcome'] as const,
+      registers,
+    }),
+    identityKeys: new Counter({ name: 'parcours_profile_identity_keys_total', help: 'External keys set by identity imports.', registers }),
     sinkErrors: new Counter({
       name: 'parcours_sink_errors_total',
       help: 'Failed batches of a log consumer, by consumer.',

@@ -5,11 +5,12 @@ import { runLoad } from '@parcours/firmware-sim';
 import { startInfluxDB } from '../services/influxdb.js';
 import { rederiveCity } from './rederive-bench.js';
 import { startBareAedes, startMosquittoTarget, startParcours, type Target } from './targets.js';
+import { traitImportRate } from './trait-import-bench.js';
 
 /**
  * `npm run bench`: QoS 1 ingest (publish → PUBACK after the durable store) of Parcours against bare aedes
  * and Mosquitto measured in the same run, publish→ack latency at half of saturation, and how fast the
- * InfluxDB sink catches up. Load comes from the simulator's load mode (`parcours sim --load`), in separate
+ * InfluxDB sink catches up, and the trait import rate of customer profiles. Load comes from the simulator's load mode (`parcours sim --load`), in separate
  * processes. Prints a table, writes bench/results.json.
  */
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -100,9 +101,18 @@ function print(results: readonly Result[]): void {
   }
 }
 
+/** The trait import of a generated 300,000-row CRM file into a fresh store: a figure, not a limit. */
+function traitImport(): Result[] {
+  process.stderr.write('trait import: a generated CRM file\n');
+  const { rows, rate } = traitImportRate();
+  return [{ name: `trait import, ${rows.toLocaleString('en')}-row CRM file`, value: round(rate), unit: 'rows/s' }];
+}
+
 async function main(): Promise<void> {
   // BENCH_ONLY=rederive: just the re-derivation figures, printed, results.json left as it is.
   if (process.env.BENCH_ONLY === 'rederive') return print(await rederivation());
+  // BENCH_ONLY=traits: just the trait import rate, printed.
+  if (process.env.BENCH_ONLY === 'traits') return print(traitImport());
   process.stderr.write(`load: ${devices} devices over ${processes} processes, ${durationMs / 1000} s per run, window ${window}\n`);
   const aedes = await startBareAedes(devices);
   const aedesResult = await measure(aedes);
@@ -214,6 +224,7 @@ async function main(): Promise<void> {
       ratio: round(catchUpRate / parcoursResult.saturation, 2),
     },
     ...(await rederivation()),
+    ...traitImport(),
   ];
   print(results);
   await mkdir(join(root, 'bench'), { recursive: true });

@@ -25,6 +25,10 @@ const tags = [
   { name: 'devices', description: 'Devices, their MQTT credentials, their presence, and their assignments to subjects over time.' },
   { name: 'consents', description: 'What each person agreed to be part of (panels, surveys), over time.' },
   { name: 'registry', description: 'Imports from a CRM, the history of every change, and re-attribution after a correction.' },
+  {
+    name: 'profiles',
+    description: 'Customer profiles from several sources: the sources, the keys that identify people in them, and attributes with provenance as of any date.',
+  },
   { name: 'events', description: 'The accepted messages, as stored with their attribution.' },
   { name: 'quarantine', description: 'The refused messages, and their replay once the cause is fixed.' },
   { name: 'analytics', description: 'Usage sessions and journeys, aggregates, funnels and retention, derived from the stored messages.' },

@@ -1,6 +1,6 @@
 import type { Migration } from './database.js';
 
-/** The gateway's tables: the registry (its change times are in registry_changes), the event log, consumer offsets, presence and the quarantine. */
+/** The gateway's tables: the registry (its change times are in registry_changes), the event log, consumer offsets, presence, the quarantine and the profiles. */
 export const gatewayMigrations: readonly Migration[] = [
   {
     name: 'gateway-001-registry',
@@ -120,6 +120,25 @@ export const gatewayMigrations: readonly Migration[] = [
     sql: `
       CREATE INDEX events_received_at ON events (received_at);
       CREATE INDEX quarantine_received_at ON quarantine (received_at);
+    `,
+  },
+  {
+    // Profiles from several sources (docs/profiles.md). An attribute value is one source's for one date:
+    // importing it again replaces it. Its primary key reads a subject's values as of t, and, scanned in
+    // order, every individual's at once; a null value is a source saying it no longer knows the attribute.
+    name: 'gateway-014-profiles',
+    sql: `
+      CREATE TABLE sources (
+        id TEXT PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL, join_keys TEXT NOT NULL,
+        priority INTEGER NOT NULL, expected_freshness INTEGER, last_import_at INTEGER);
+      CREATE TABLE identities (
+        key_type TEXT NOT NULL, key_value TEXT NOT NULL, individual_id TEXT NOT NULL,
+        PRIMARY KEY (individual_id, key_type)) WITHOUT ROWID;
+      CREATE INDEX identities_key ON identities (key_type, key_value);
+      CREATE TABLE attribute_values (
+        subject_id TEXT NOT NULL, name TEXT NOT NULL, source_id TEXT NOT NULL, valid_from INTEGER NOT NULL,
+        value TEXT, imported_at INTEGER NOT NULL,
+        PRIMARY KEY (subject_id, name, source_id, valid_from)) WITHOUT ROWID;
     `,
   },
   {
