@@ -13,9 +13,9 @@ const decided = 1e-12;
  *
  * - **Flight phase**, the fast one of Chauvet & Tillé (2006): units in a random order; p+1 undecided units at a
  *   time (p balancing variables), a direction u with Σ_k (x_k/π_k)·u_k = 0 found in the null space of their
- *   p × (p+1) matrix (Gaussian elimination with pivoting), and π moved along u or −u, with the probabilities
- *   that keep its expectation, until one of them reaches 0 or 1 and the next unit takes its place. Every move
- *   keeps the balancing equations exact.
+ *   p × (p+1) matrix (kept in reduced row echelon form as units come and go: {@link FlightBasis}), and π
+ *   moved along u or −u, with the probabilities that keep its expectation, until one of them reaches 0 or 1
+ *   and the next unit takes its place. Every move keeps the balancing equations exact.
  * - **Landing phase**, by dropping variables: once fewer than p+1 units are undecided, the flight goes on
  *   without the last balancing variable, then the last but one…, the sample size last of all. So order `x` by
  *   importance. A total is then off by at most (units undecided at landing) · max_k |x_k/π_k|.
@@ -24,7 +24,8 @@ const decided = 1e-12;
  * p·max|z| (for indicators z of a region, an age band…: within p people).
  *
  * @param pi inclusion probabilities in [0, 1]; units at 0 or 1 are decided before the flight.
- * @param x the auxiliary variables, one array of N values per variable (p arrays).
+ * @param x the auxiliary variables, one array of N values per variable: p arrays, not N (a unit's values are
+ *   `x[0][k]`, `x[1][k]`…), so that 300,000 units need 30 arrays rather than 300,000.
  * @returns the indices of the selected units, ascending.
  */
 export function cubeDraw(pi: Float64Array, x: readonly Float64Array[], seed: number): Int32Array {
