@@ -66,12 +66,12 @@ export class QuotaShortfallError extends ParcoursError {
  */
 export function allocate(request: AllocationRequest): Allocation {
   const parsed = allocationRequestSchema.parse(request);
-  const cells = [...parsed.cells].sort((a, b) => compareIds(a.key, b.key));
+  const cells: (QuotaCell & { given?: number })[] = [...parsed.cells].sort((a, b) => compareIds(a.key, b.key));
   checkCells(cells);
   const universe = cells.reduce((sum, cell) => sum + cell.size, 0);
   let counts: number[];
   if (parsed.mode === 'given') {
-    counts = cells.map((cell) => (cell as { given: number }).given);
+    counts = cells.map((cell) => cell.given!);
     const shortfalls = cells
       .map((cell, h) => ({ key: cell.key, requested: counts[h]!, available: cell.size, shortfall: counts[h]! - cell.size }))
       .filter(({ shortfall }) => shortfall > 0);

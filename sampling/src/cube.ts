@@ -13,9 +13,9 @@ const decided = 1e-12;
  *
  * - **Flight phase**, the fast one of Chauvet & Tillé (2006): units in a random order; p+1 undecided units at a
  *   time (p balancing variables), a direction u with Σ_k (x_k/π_k)·u_k = 0 found in the null space of their
- *   p × (p+1) matrix (Gaussian elimination with pivoting), and π moved along u or −u, with the probabilities
- *   that keep its expectation, until one of them reaches 0 or 1 and the next unit takes its place. Every move
- *   keeps the balancing equations exact.
+ *   p × (p+1) matrix (kept in reduced row echelon form as units come and go: {@link FlightBasis}), and π
+ *   moved along u or −u, with the probabilities that keep its expectation, until one of them reaches 0 or 1
+ *   and the next unit takes its place. Every move keeps the balancing equations exact.
  * - **Landing phase**, by dropping variables: once fewer than p+1 units are undecided, the flight goes on
  *   without the last balancing variable, then the last but one…, the sample size last of all. So order `x` by
  *   importance. A total is then off by at most (units undecided at landing) · max_k |x_k/π_k|.
@@ -23,8 +23,11 @@ const decided = 1e-12;
  * Balancing on x_k = π_k·z_k makes the sample counts Σ_s z_k match their expectations Σ_U π_k·z_k, within
  * p·max|z| (for indicators z of a region, an age band…: within p people).
  *
+ * Time grows as N·p² (300,000 units on 30 variables: about two seconds), memory as N·(p+1) numbers.
+ *
  * @param pi inclusion probabilities in [0, 1]; units at 0 or 1 are decided before the flight.
- * @param x the auxiliary variables, one array of N values per variable (p arrays).
+ * @param x the auxiliary variables, one array of N values per variable: p arrays, not N (a unit's values are
+ *   `x[0][k]`, `x[1][k]`…), so that 300,000 units need 30 arrays rather than 300,000.
  * @returns the indices of the selected units, ascending.
  */
 export function cubeDraw(pi: Float64Array, x: readonly Float64Array[], seed: number): Int32Array {
@@ -49,13 +52,20 @@ export function cubeDraw(pi: Float64Array, x: readonly Float64Array[], seed: num
 
   // The balancing variables, sample size first, each scaled by its largest |x_k/π_k| so that the elimination's
   // tolerance means the same for all; a variable zero on every undecided unit balances itself and is left out.
-  const variables: { values: Float64Array | undefined; scale: number }[] = [{ values: undefined, scale: 1 }];
+  const variables: { values: Float64Array; scale: number }[] = [];
   for (const values of x) {
     let largest = 0;
-    for (const k of order) largest = Math.max(largest, Math.abs(values[k]! / pi[k]!));
+    for (let k = 0; k < size; k++) if (pi[k]! > 0 && pi[k]! < 1) largest = Math.max(largest, Math.abs(values[k]! / pi[k]!));
     if (largest > 0) variables.push({ values, scale: 1 / largest });
   }
-  const rows = variables.length;
+  const rows = variables.length + 1;
+  // Each unit's scaled x_k/π_k in one row, written in index order: the flight, which takes units in random
+  // order, then reads one row per unit instead of missing the cache once in each of p arrays.
+  const table = new Float64Array(size * rows);
+  for (let k = 0; k < size; k++) table[k * rows] = 1;
+  variables.forEach(({ values, scale }, j) => {
+    for (let k = 0; k < size; k++) if (pi[k]! > 0 && pi[k]! < 1) table[k * rows + j + 1] = (values[k]! / pi[k]!) * scale;
+  });
   const basis = new FlightBasis(rows);
   const unitOf = new Int32Array(rows + 1).fill(-1);
   const direction = new Float64Array(rows + 1);
@@ -66,10 +76,7 @@ export function cubeDraw(pi: Float64Array, x: readonly Float64Array[], seed: num
       const slot = unitOf.indexOf(-1);
       const k = order[next++]!;
       unitOf[slot] = k;
-      for (let j = 0; j < rows; j++) {
-        const { values, scale } = variables[j]!;
-        basis.columns[slot * rows + j] = values ? (values[k]! / pi[k]!) * scale : 1;
-      }
+      basis.columns.set(table.subarray(k * rows, (k + 1) * rows), slot * rows);
       basis.add(slot);
       filled++;
     }

@@ -5,7 +5,7 @@ import { seededRandom } from './random.js';
  * one column per undecided unit in the flight (at most p+1 of them) and one row per balancing variable still
  * kept. Rather than eliminating B afresh at every step (p³ operations, too slow for 300,000 units), it keeps
  * T = E·B in reduced row echelon form: E an invertible p × p matrix, the record of Gauss–Jordan row
- * operations; each pivot column of T a unit vector e_r, every other row of T zero. A unit joining or leaving
+ * operations; each pivot column of T a unit vector e_r, each row without a pivot zero. A unit joining or leaving
  * costs one pivot, p² operations. Any column without a pivot then gives a null vector: u_f = 1 and
  * u = −T[r][f] on the pivot of each row r, since B·u = E⁻¹·T·u = 0. Pivots are chosen by their size, and the
  * whole is eliminated afresh every so often, and whenever a null vector fails its check against B, so that

@@ -15,14 +15,19 @@ function splitMix32(state: number): [next: number, output: number] {
  * equidistribution are well beyond what mulberry32 (period 2^32) gives, for the millions of numbers a
  * repeated draw of a large universe uses. The same seed always gives the same stream, on every platform.
  *
- * @param seed any safe integer (negative ones too); its 53 bits all count.
+ * @param seed any safe integer (negative ones too); two seeds never give the same stream.
  */
 export function seededRandom(seed: number): () => number {
   if (!Number.isSafeInteger(seed)) throw new ParcoursError(errorCodes.validation, `a seed is a safe integer, not ${seed}`);
-  let mix = (seed >>> 0) ^ Math.imul(Math.floor(seed / 2 ** 32) | 0, 0x27d4eb2d);
   // The state in a typed array: 32-bit words held in closure variables would be boxed at every step.
   const s = new Int32Array(4);
-  for (let i = 0; i < 4; i++) [mix, s[i]] = splitMix32(mix);
+  // The first word depends on the seed's low 32 bits alone and the third, given those, on its high bits alone:
+  // SplitMix32's output is a bijection of its state, so two seeds never share a state.
+  let mix = seed >>> 0;
+  [mix, s[0]] = splitMix32(mix);
+  [mix, s[1]] = splitMix32(mix);
+  [mix, s[2]] = splitMix32(mix ^ Math.floor(seed / 2 ** 32));
+  [mix, s[3]] = splitMix32(mix);
   // An all-zero state is the one xoshiro cannot leave.
   if (s.every((word) => word === 0)) s[0] = 1;
   const next32 = (): number => {

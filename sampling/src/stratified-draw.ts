@@ -22,7 +22,7 @@ export interface DrawnUnit {
  * draw's seed and the cell's key. So the result depends on neither the order of the units nor that of the
  * cells, and changing one cell's allocation leaves the other cells' draws as they were.
  *
- * @param allocation each cell's count (an {@link Allocation}'s cells will do); a cell absent draws nobody.
+ * @param allocation each cell's count (an {@link Allocation}'s cells will do); every unit's cell must be in it (with 0 to draw nobody there).
  * @returns the drawn units, cell by cell in key order, by id within a cell.
  */
 export function stratifiedDraw(
