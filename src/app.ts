@@ -1,5 +1,6 @@
 import { Analytics, analyticsMigrations } from '@parcours/analytics';
 import { ExternalBroker, MqttBroker, type Principal } from '@parcours/broker';
+import { PanelHealthJob, PanelService, PanelStore, panelMigrations, panelRoutes, storeUniverseSources } from '@parcours/panels';
 import { errorCodes, ParcoursError, quarantineTopic, type Config, type Health, type PartHealth } from '@parcours/contracts';
 import {
   createGatewayMetrics,
@@ -44,6 +45,7 @@ export class ParcoursApp {
   readonly gateway: Gateway;
   readonly broker: MqttBroker | ExternalBroker;
   readonly analytics: Analytics;
+  readonly panels: PanelService;
   readonly influxSink: InfluxRawSink | null;
   private readonly influx: InfluxWriter | null;
   private readonly http: HttpServer;
@@ -80,7 +82,7 @@ export class ParcoursApp {
       : null;
     await lease?.start();
     try {
-      const store = EmbeddedStore.open(config.data, [...gatewayMigrations, ...analyticsMigrations], (error) =>
+      const store = EmbeddedStore.open(config.data, [...gatewayMigrations, ...analyticsMigrations, ...panelMigrations], (error) =>
         logger.warn({ err: error }, 'the WAL checkpoint worker failed; checkpoints are back on the event loop'),
       );
       if (lostWhileOpening !== null) {
@@ -153,6 +155,22 @@ export class ParcoursApp {
       logger,
       metrics: this.metricsRegistry,
     });
+    const panelStore = new PanelStore(store.db, this.gateway.registry);
+    const influx = this.influx;
+    this.panels = new PanelService({
+      registry: this.gateway.registry,
+      consents: this.gateway.consents,
+      store: panelStore,
+      sources: storeUniverseSources({
+        registry: this.gateway.registry,
+        consents: this.gateway.consents,
+        log: this.gateway.log,
+        profileAttributes: (at) => this.gateway.profiles.resolvedAttributes(at),
+      }),
+      sessionsPerIndividual: (deviceType, from, to) => this.analytics.sessionStore.countPerIndividual(deviceType, from, to),
+      writePoints: influx ? (points) => influx.write(points) : null,
+      logger: logger.child({ part: 'panels' }),
+    });
     const reporter = this.influx
       ? new PipelineReporter({
           writer: this.influx,
@@ -171,7 +189,12 @@ export class ParcoursApp {
       metrics: this.metricsRegistry,
       version,
       health: () => this.health(),
-      routes: () => [...this.gateway.routes(), ...this.analytics.routes(), reattributeRoutes((from, to) => this.reattribute(from, to))],
+      routes: () => [
+        ...this.gateway.routes(),
+        ...this.analytics.routes(),
+        panelRoutes(this.panels, panelStore),
+        reattributeRoutes((from, to) => this.reattribute(from, to)),
+      ],
       onRoute: (method, url) => this.routes.push({ method, url }),
       authorize: requireKey(
         (key) => keys.verify(key),
@@ -189,6 +212,7 @@ export class ParcoursApp {
       { name: 'broker', part: { start: () => this.startBroker(), stop: () => this.broker.stop(), health: () => this.brokerHealth() } },
       { name: 'analytics', part: this.analytics },
       ...(reporter ? [{ name: 'pipeline-reporter', part: reporter }] : []),
+      ...(influx ? [{ name: 'panel-health', part: new PanelHealthJob(this.panels, config.influx.panelHealthInterval) }] : []),
       { name: 'http', part: { start: () => this.startHttp(), stop: () => this.http.stop(), health: () => this.http.health() } },
     ];
     this.registerGauges();

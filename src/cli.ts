@@ -4,6 +4,7 @@ import { analyticsCommand } from './commands/analytics-run.js';
 import { certsCommand } from './commands/certs.js';
 import { dayCommand } from './commands/day.js';
 import { keysCommand } from './commands/keys.js';
+import { communityCommand, panelCommand } from './commands/panel.js';
 import { runReattributeCommand } from './commands/reattribute.js';
 import { runSimCommand, simOptions } from './commands/sim.js';
 import { runStartCommand } from './commands/start.js';
@@ -55,6 +56,8 @@ program.addCommand(dayCommand());
 program.addCommand(analyticsCommand());
 program.addCommand(keysCommand());
 program.addCommand(certsCommand());
+program.addCommand(panelCommand());
+program.addCommand(communityCommand());
 
 program.parseAsync().catch((error: unknown) => {
   console.error(failureLine(error));

@@ -108,6 +108,12 @@ beforeAll(async () => {
   await app.drained();
   // The aggregates (transitions, activity, shares, usage per hour) of the simulated day, now rather than at the next interval.
   await app.analytics.aggregates.flush();
+  // A panel of the world's persons, balanced on their coffee, drawn an hour before the end and refreshed at it: the panels dashboard reads its health.
+  const panel = { id: 'morning-panel', name: 'Coffee drinkers', size: 2, seed: 1, universe: { type: 'person' } };
+  const design = { method: 'balanced', balanceOn: [{ usage: 'coffee_machine', activeWithin: '1d' }] };
+  expect((await api(app.urls.http, 'POST', '/api/v1/panels', { ...panel, design, at: new Date(to - 3_600_000).toISOString() })).status).toBe(201);
+  expect((await api(app.urls.http, 'POST', '/api/v1/panels/morning-panel/refresh', { at: new Date(to).toISOString() })).status).toBe(200);
+  await waitUntil(async () => ((await influx.scalar(`SELECT count("size") FROM ${measurements.panelHealth}`, database)) ?? 0) >= 2);
   // One more pipeline point after everything was handled (the reporter writes all its stages at once).
   const handled = Date.now();
   await waitUntil(async () => ((await influx.scalar(`SELECT count("log_depth") FROM ${measurements.pipeline} WHERE time >= ${handled}ms`, database)) ?? 0) > 0);
@@ -211,6 +217,11 @@ describe('end to end: simulated fleet → broker → gateway → analytics → I
       for (const item of items) counts[key(item)] = (counts[key(item)] ?? 0) + 1;
       return counts;
     };
+
+    // Panels & communities: the members stat is the panel's size as the API judges it.
+    const members = await panelSeries('parcours-panels-communities', 'Members');
+    const health = await api<{ size: number }>(app.urls.http, 'GET', `/api/v1/panels/morning-panel/representativeness?at=${new Date(to).toISOString()}`);
+    expect(members.map((s) => [s.tags!.panel, s.values.at(-1)![1]])).toEqual([['morning-panel', health.body.size]]);
 
     // Usage sessions: sessions per device type over time, summed over the day.
     const perType = await panelSeries('parcours-usage-sessions', 'Sessions by device type');

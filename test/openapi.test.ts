@@ -169,6 +169,30 @@ describe('every operation, answering with real data', () => {
     await call('get', '/api/v1/quarantine', '/api/v1/quarantine?limit=5');
     await call('get', '/api/v1/fleet', '/api/v1/fleet');
 
+    // A panel of the world's persons, balanced on their coffee, and a community in it.
+    const panelAt = new Date(day + dayMs).toISOString();
+    const panel = {
+      id: 'oa-panel',
+      name: 'Coffee panel',
+      at: panelAt,
+      size: 2,
+      seed: 1,
+      universe: { type: 'person' },
+      design: { method: 'balanced', balanceOn: [{ usage: 'coffee_machine', activeWithin: '1d' }] },
+    };
+    await call('post', '/api/v1/panels', '/api/v1/panels', { json: { ...panel, dryRun: true } });
+    await call('post', '/api/v1/panels', '/api/v1/panels', { json: panel });
+    await call('post', '/api/v1/panels', '/api/v1/panels', {
+      json: { ...panel, design: { method: 'stratified', strata: ['region'], allocation: { given: { 'region=x': 5 } } } },
+    });
+    await call('get', '/api/v1/panels', '/api/v1/panels');
+    await call('get', '/api/v1/panels/{id}', '/api/v1/panels/oa-panel');
+    await call('get', '/api/v1/panels/{id}', '/api/v1/panels/nothing');
+    await call('get', '/api/v1/panels/{id}/representativeness', `/api/v1/panels/oa-panel/representativeness?at=${panelAt}`);
+    await call('post', '/api/v1/panels/{id}/refresh', '/api/v1/panels/oa-panel/refresh', { json: { at: panelAt, inactiveAfter: '1d' } });
+    await call('post', '/api/v1/communities', '/api/v1/communities', { json: { name: 'Early birds', panelId: 'oa-panel', at: panelAt, size: 1, minSize: 1 } });
+    await call('post', '/api/v1/communities', '/api/v1/communities', { json: { name: 'Nobody', panelId: 'oa-panel', at: panelAt, minSize: 50 } });
+
     // Changes: a new person, a device, and the links between them, then each undone.
     const validFrom = new Date(day + dayMs).toISOString();
     await call('post', '/api/v1/subjects', '/api/v1/subjects', { json: { id: 'oa-ana', kind: 'individual', type: 'person', name: 'Ana' } });

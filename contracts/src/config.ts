@@ -357,6 +357,10 @@ const sections = {
     password: secretSetting(z.string(), 'Password (v1 API).'),
     batchSize: setting(wholeNumber(1, 50_000), 5000, 'Most points written in one request.'),
     pipelineInterval: duration('10s', "How often the pipeline's own figures (rates, lag) are written to the `pipeline` measurement."),
+    panelHealthInterval: duration(
+      '1h',
+      "How often each panel's representativeness is written to the `panel_health` measurement (also at each draw and refresh).",
+    ),
   }),
 };
 

@@ -83,17 +83,17 @@ export type PanelDesign = z.output<typeof panelDesignSchema>;
 
 export const panelDrawSchema = z.strictObject({
   id: idSchema.optional().describe("the panel's id; generated when absent"),
-  name: z.string().min(1).max(200),
+  name: z.string().min(1).max(200).describe('a name for people to read'),
   at: instantSchema.optional().describe('the date of the universe and the start of the memberships; default now'),
-  universe: universeFilterSchema.default({ type: null, attributes: [], usage: [] }),
-  size: z.number().int().min(1).max(1_000_000),
+  universe: universeFilterSchema.default({ type: null, attributes: [], usage: [] }).describe('who may be drawn, as of `at`'),
+  size: z.number().int().min(1).max(1_000_000).describe('members to draw'),
   seed: z
     .number()
     .int()
     .min(0)
     .max(2 ** 32 - 1)
     .describe('the same seed on the same universe draws the same people'),
-  design: panelDesignSchema,
+  design: panelDesignSchema.describe('`stratified` by interlocked quota cells, or `balanced` by the cube method'),
   rotationGroups: z.number().int().min(1).max(24).default(1).describe('members are spread over this many groups, rotated out one at a time'),
   cooldown: durationTextSchema.prefault('180d').describe('how long someone who left stays out before being drawn again'),
   dryRun: z.boolean().default(false).describe('answer the allocation and expected margins; write nothing'),
@@ -102,34 +102,43 @@ export type PanelDraw = z.output<typeof panelDrawSchema>;
 export type PanelDrawInput = z.input<typeof panelDrawSchema>;
 
 const marginSchema = z.object({
-  variable: z.string(),
+  variable: z.string().describe('the attribute'),
   level: z.string().describe('the level as text; `(none)` for those without a value'),
-  universeCount: z.number().int(),
-  panelCount: z.number().int(),
-  universeShare: z.number(),
-  panelShare: z.number(),
+  universeCount: z.number().int().describe('people of the universe at that level'),
+  panelCount: z.number().int().describe('members at that level'),
+  universeShare: z.number().describe("the level's share of the universe, 0–1"),
+  panelShare: z.number().describe("the level's share of the panel, 0–1"),
   differencePoints: z.number().describe('panel share minus universe share, in percentage points'),
 });
 
 /** What a draw would do, or did: the universe, each quota cell's allocation, and the margins expected. */
 export const drawPlanSchema = z.object({
-  method: z.enum(['stratified', 'balanced']),
-  at: instantSchema,
-  universeSize: z.number().int(),
-  excluded: z.object({ noStratum: z.number().int().describe('individuals of the universe without a value for a stratification attribute') }),
-  size: z.number().int(),
+  method: z.enum(['stratified', 'balanced']).describe('how it is drawn'),
+  at: instantSchema.describe('the date of the universe, and the start of the memberships'),
+  universeSize: z.number().int().describe('individuals the universe holds'),
+  excluded: z
+    .object({ noStratum: z.number().int().describe('individuals of the universe without a value for a stratification attribute') })
+    .describe('who the universe holds but the draw cannot use'),
+  size: z.number().int().describe('members drawn'),
   cells: z
-    .array(z.object({ stratum: z.string(), universe: z.number().int(), quota: z.number().int(), proportionalQuota: z.number() }))
+    .array(
+      z.object({
+        stratum: z.string().describe('the cell: each stratification attribute with its level (`region=84|age_band=25-34`)'),
+        universe: z.number().int().describe('people of the universe in the cell'),
+        quota: z.number().int().describe('members the cell gives the panel'),
+        proportionalQuota: z.number().describe('its exact proportional share, size × universe / universe size'),
+      }),
+    )
     .describe('stratified: every interlocked cell'),
   expectedMargins: z.array(marginSchema).describe('the panel as drawn against the universe'),
 });
 export type DrawPlan = z.infer<typeof drawPlanSchema>;
 
 export const panelViewSchema = z.object({
-  id: idSchema,
-  name: z.string(),
-  definition: z.record(z.string(), z.unknown()).describe('the draw request it was made with'),
-  createdAt: instantSchema,
+  id: idSchema.describe("the panel's id (a collective of type `panel`)"),
+  name: z.string().describe('a name for people to read'),
+  definition: z.record(z.string(), z.unknown()).describe('the draw request it was made with (durations in ms)'),
+  createdAt: instantSchema.describe('when it was drawn'),
   members: z.number().int().describe('members now'),
 });
 
@@ -151,60 +160,71 @@ export const panelRefreshSchema = z.strictObject({
 export type PanelRefresh = z.output<typeof panelRefreshSchema>;
 
 export const panelRefreshResultSchema = z.object({
-  at: instantSchema,
-  left: z.record(z.string(), z.number().int()).describe('members who left, by reason'),
-  joined: z.number().int(),
+  at: instantSchema.describe('the date of the refresh'),
+  left: z
+    .record(z.string(), z.number().int())
+    .describe('members who left, by reason: `opted_out`, `membership_ended`, `inactive`, `left_universe`, `rotated`, `rebalanced`'),
+  joined: z.number().int().describe('members who joined'),
   shortfall: z
-    .array(z.object({ stratum: z.string(), missing: z.number().int() }))
+    .array(z.object({ stratum: z.string().describe('the cell'), missing: z.number().int().describe('members it still lacks') }))
     .describe('cells the universe could not fill (everyone left is a member, cooling down, or opted out)'),
-  size: z.number().int(),
+  size: z.number().int().describe('members after the refresh'),
 });
 
 export const representativenessSchema = z.object({
-  panelId: idSchema,
-  at: instantSchema,
-  size: z.number().int(),
-  universeSize: z.number().int(),
-  margins: z.array(marginSchema),
+  panelId: idSchema.describe('the panel'),
+  at: instantSchema.describe('the date it is judged at'),
+  size: z.number().int().describe('members at that date'),
+  universeSize: z.number().int().describe('individuals of its universe at that date'),
+  margins: z.array(marginSchema).describe("each level of each of the panel's variables, panel against universe"),
   maxDifferencePoints: z.number().describe('the largest margin gap, in points (absolute)'),
   rIndicator: z
     .number()
     .nullable()
     .describe('1 − 2·S(ρ̂), ρ̂ the propensity of being a member given the variables (logistic regression); 1: representative; null when it cannot be estimated'),
-  churn: z.object({
-    window: z.string().describe('the window the churn is counted over'),
-    left: z.number().int(),
-    joined: z.number().int(),
-    rate: z.number().describe('left / members at the start of the window'),
-  }),
+  churn: z
+    .object({
+      window: z.string().describe('the window the churn is counted over'),
+      left: z.number().int().describe('members who left in the window'),
+      joined: z.number().int().describe('members who joined in the window (the draw included)'),
+      rate: z.number().describe('left / members at the start of the window'),
+    })
+    .describe('arrivals and departures over the last 30 days'),
   cells: z
-    .array(z.object({ stratum: z.string(), members: z.number().int(), quota: z.number().int() }))
+    .array(
+      z.object({
+        stratum: z.string().describe('the cell'),
+        members: z.number().int().describe('its members now (by their attributes now)'),
+        quota: z.number().int().describe('its quota of the universe now'),
+      }),
+    )
     .describe('stratified: size by cell against its quota now'),
 });
 export type Representativeness = z.infer<typeof representativenessSchema>;
 
 /** Who a community recruits among a panel's members: all conditions must hold, on attributes and on usage. */
 export const communityRecruitSchema = z.strictObject({
-  id: idSchema.optional(),
-  name: z.string().min(1).max(200),
+  id: idSchema.optional().describe("the community's id; generated when absent"),
+  name: z.string().min(1).max(200).describe('a name for people to read'),
   panelId: idSchema.describe('the panel it is recruited in'),
   at: instantSchema.optional().describe('default now'),
-  attributes: z.array(attributeConditionSchema).max(50).default([]),
+  attributes: z.array(attributeConditionSchema).max(50).default([]).describe('conditions on profile attributes, all of them'),
   usage: z.array(usageConditionSchema).max(20).default([]).describe('behaviour: days active with a device type in a window'),
   sessions: z
     .array(
       z.strictObject({
-        deviceType: typeNameSchema,
-        within: durationTextSchema.prefault('30d'),
+        deviceType: typeNameSchema.describe('the device type'),
+        within: durationTextSchema.prefault('30d').describe('the window before the date (e.g. `30d`)'),
         min: z.number().int().min(1).describe('usage sessions of that device type, by the person or on their own device'),
       }),
     )
     .max(20)
-    .default([]),
-  size: z.number().int().min(1).max(10_000).default(100),
+    .default([])
+    .describe('behaviour: usage sessions in a window'),
+  size: z.number().int().min(1).max(10_000).default(100).describe('members to recruit (all the eligible when fewer)'),
   minSize: z.number().int().min(1).default(50).describe('fewer eligible members than this is a refusal'),
   quotas: z
-    .strictObject({ strata: z.array(z.string().min(1).max(64)).min(1).max(4) })
+    .strictObject({ strata: z.array(z.string().min(1).max(64)).min(1).max(4).describe('attributes crossed into quota cells') })
     .nullable()
     .default(null)
     .describe('recruit proportionally to the eligible members over these attributes'),
@@ -214,15 +234,16 @@ export const communityRecruitSchema = z.strictObject({
     .int()
     .min(0)
     .max(2 ** 32 - 1)
-    .default(1),
-  dryRun: z.boolean().default(false),
+    .default(1)
+    .describe('the same seed on the same members recruits the same people'),
+  dryRun: z.boolean().default(false).describe('count the eligible; write nothing'),
 });
 export type CommunityRecruit = z.output<typeof communityRecruitSchema>;
 
 export const communityResultSchema = z.object({
-  id: idSchema,
-  panelId: idSchema,
-  eligible: z.number().int(),
-  recruited: z.number().int(),
-  dryRun: z.boolean(),
+  id: idSchema.describe("the community's id (a collective of type `community`)"),
+  panelId: idSchema.describe('the panel it was recruited in'),
+  eligible: z.number().int().describe('current members meeting every condition'),
+  recruited: z.number().int().describe('members recruited (or that would be, in a dry run)'),
+  dryRun: z.boolean().describe('true: nothing was written'),
 });

@@ -158,6 +158,7 @@ describe('the shipped dashboards', () => {
       'fleet-pipeline.json',
       'funnels-retention.json',
       'journeys-paths.json',
+      'panels-communities.json',
       'subjects.json',
       'usage-sessions.json',
     ]);
@@ -183,6 +184,7 @@ describe('the shipped dashboards', () => {
       'funnel',
       'journey',
       'lifecycle',
+      'panel_health',
       'pipeline',
       'retention',
       'telemetry',

@@ -33,6 +33,7 @@ describe('dashboardPages', () => {
       'shots/parcours-fleet-pipeline.png',
       'shots/parcours-funnels-retention.png',
       'shots/parcours-journeys-paths.png',
+      'shots/parcours-panels-communities.png',
       'shots/parcours-subjects.png',
       'shots/parcours-usage-sessions.png',
     ]);

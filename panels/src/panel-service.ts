@@ -11,6 +11,7 @@ import {
   type Representativeness,
 } from '@parcours/contracts';
 import type { ConsentStore, InfluxPoint, RegistryStore } from '@parcours/gateway';
+import type { Logger } from 'pino';
 import { recruitCommunity, sessionsKey } from './communities.js';
 import { drawPanel } from './draw.js';
 import type { PanelStore } from './panel-store.js';
@@ -27,6 +28,7 @@ export interface PanelServiceDeps {
   sessionsPerIndividual(deviceType: string, from: number, to: number): ReadonlyMap<string, number>;
   /** Where `panel_health` points go; null without InfluxDB. */
   writePoints: ((points: InfluxPoint[]) => Promise<void>) | null;
+  logger: Logger;
   now?: () => number;
 }
 
@@ -58,7 +60,7 @@ export class PanelService {
     const id = request.id ?? randomUUID();
     if (this.deps.registry.getSubject(id)) throw new ParcoursError(errorCodes.conflict, `a subject with id ${id} already exists`);
     this.deps.store.create(id, { ...request, dryRun: false }, at, members);
-    void this.writeHealth(id, at);
+    this.writeHealthLater(id, at);
     return { id, plan };
   }
 
@@ -99,7 +101,7 @@ export class PanelService {
       }
       for (const m of plan.join) this.deps.store.join(id, m.individualId, m.draw, at, 'joined');
     });
-    void this.writeHealth(id, at);
+    this.writeHealthLater(id, at);
     const size = current.length - plan.leave.length + plan.join.length;
     return { at, left, joined: plan.join.length, shortfall: plan.shortfall, size };
   }
@@ -148,9 +150,13 @@ export class PanelService {
     return { id, panelId: panel.id, eligible, recruited: chosen.length, dryRun: request.dryRun };
   }
 
-  /** Writes every panel's health now (the periodic job). */
-  async writeAllHealth(at = this.now()): Promise<void> {
-    for (const panel of this.deps.store.list()) await this.writeHealth(panel.id, at);
+  /** Writes every panel's health now (the periodic job); a failure is logged, and the next run tries again. */
+  writeAllHealth(at = this.now()): void {
+    for (const panel of this.deps.store.list()) this.writeHealthLater(panel.id, at);
+  }
+
+  private writeHealthLater(id: string, at: number): void {
+    this.writeHealth(id, at).catch((error: unknown) => this.deps.logger.warn({ err: error, panel: id }, 'could not write the panel health to InfluxDB'));
   }
 
   private async writeHealth(id: string, at: number): Promise<void> {

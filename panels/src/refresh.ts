@@ -32,7 +32,8 @@ export interface RefreshPlan {
  * What a refresh changes. Members leave when inactive, rotated out or no longer in the universe. A
  * stratified panel is then brought back to the quotas of the universe as it is now: a cell short of its
  * quota recruits, first the nearest twin (on usage) of each member who left it, then at random; a cell
- * more than one over its quota lets its surplus go (rounding alone never makes anyone leave). A balanced
+ * more than one over its quota lets its surplus go, and of the cells one over, those furthest over their
+ * proportional share let one go until the panel is back to its size. A balanced
  * panel replaces each leaver by their nearest twin over the balancing attributes and usage.
  */
 export function planRefresh(input: RefreshInput): RefreshPlan {
@@ -92,11 +93,16 @@ export function planRefresh(input: RefreshInput): RefreshPlan {
   );
   const join: DrawnMember[] = [];
   const shortfall: RefreshPlan['shortfall'] = [];
+  const overQuota: { members: Membership[]; excess: number }[] = [];
+  let size = 0;
   for (const cell of cells) {
     const quota = quotas.get(cell.stratum) ?? 0;
     const members = stayingByCell.get(cell.stratum) ?? [];
-    if (members.length > quota + 1) {
-      for (const m of shuffled(members, random).slice(0, members.length - quota - 1)) leave.push({ membership: m, reason: 'rebalanced' });
+    size += Math.max(quota, Math.min(members.length, quota + 1));
+    if (members.length > quota) {
+      const kept = shuffled(members, random);
+      for (const m of kept.splice(quota + 1)) leave.push({ membership: m, reason: 'rebalanced' });
+      if (kept.length > quota) overQuota.push({ members: kept, excess: kept.length - cell.proportionalQuota });
       continue;
     }
     let missing = quota - members.length;
@@ -116,6 +122,9 @@ export function planRefresh(input: RefreshInput): RefreshPlan {
     for (const twin of shuffled(candidates, random).slice(0, Math.max(0, missing))) take(twin, groupOf(twin.id));
     if (missing > 0) shortfall.push({ stratum: cell.stratum, missing });
   }
+  // Cells one over their quota were spared; the panel is back to its size by letting go one member of the cells furthest over their proportional share.
+  overQuota.sort((a, b) => b.excess - a.excess);
+  for (const cell of overQuota.slice(0, Math.max(0, size - definition.size))) leave.push({ membership: cell.members.at(-1)!, reason: 'rebalanced' });
   return { leave, join, shortfall };
 }
 

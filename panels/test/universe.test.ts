@@ -8,13 +8,15 @@ const at = Date.UTC(2026, 5, 1);
 /** A registry of five people: attributes on the subject record, others from profiles, one opted out, two using a coffee machine. */
 const sources: UniverseSources = {
   individuals: (type) =>
-    [
-      { id: 'ana', type: 'person', attributes: { region: '11', household_size: '2' } },
-      { id: 'ben', type: 'person', attributes: { region: '84' } },
-      { id: 'cleo', type: 'person', attributes: {} },
-      { id: 'dan', type: 'person', attributes: { region: '11', plan: null } },
-      { id: 'kiosk', type: 'visitor', attributes: {} },
-    ].filter((s) => type === null || s.type === type),
+    (
+      [
+        { id: 'ana', type: 'person', attributes: { region: '11', household_size: '2' } },
+        { id: 'ben', type: 'person', attributes: { region: '84' } },
+        { id: 'cleo', type: 'person', attributes: {} },
+        { id: 'dan', type: 'person', attributes: { region: '11', plan: null } },
+        { id: 'kiosk', type: 'visitor', attributes: {} },
+      ] as { id: string; type: string; attributes: Record<string, string | null> }[]
+    ).filter((s) => type === null || s.type === type),
   profileAttributes: () =>
     new Map([
       ['ben', { region: '11', household_size: 4 }],

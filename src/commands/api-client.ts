@@ -16,11 +16,24 @@ const advice: Partial<Record<number, string>> = {
  * GETs a Parcours API path with a key and decodes the answer with its schema. Every failure a user can
  * act on is a `ParcoursError` saying what to do: nothing listening, a refused key, an unknown id.
  */
-export async function apiGet<T extends z.ZodType>(api: { url: string; key: string }, path: string, schema: T): Promise<z.output<T>> {
+export function apiGet<T extends z.ZodType>(api: { url: string; key: string }, path: string, schema: T): Promise<z.output<T>> {
+  return apiRequest(api, 'GET', path, undefined, schema);
+}
+
+/** Sends a JSON body (POST, PUT) to a Parcours API path, with the same failures as `apiGet`. */
+export async function apiRequest<T extends z.ZodType>(
+  api: { url: string; key: string },
+  method: 'GET' | 'POST' | 'PUT',
+  path: string,
+  body: unknown,
+  schema: T,
+): Promise<z.output<T>> {
   const url = new URL(`/api/v1${path}`, api.url);
   let response: Response;
   try {
-    response = await fetch(url, { headers: { authorization: `Bearer ${api.key}` } });
+    const headers: Record<string, string> = { authorization: `Bearer ${api.key}` };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    response = await fetch(url, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   } catch (error) {
     throw new ParcoursError(
       errorCodes.unreachable,
@@ -29,13 +42,13 @@ export async function apiGet<T extends z.ZodType>(api: { url: string; key: strin
       { cause: error },
     );
   }
-  const body: unknown = await response.json().catch(() => null);
+  const answer: unknown = await response.json().catch(() => null);
   if (!response.ok) {
-    const problem = problemSchema.safeParse(body);
+    const problem = problemSchema.safeParse(answer);
     const code = (problem.success ? problem.data.code : errorCodes.internal) as ErrorCode;
     const detail = problem.success ? problem.data.detail : `HTTP ${response.status}`;
     const hint = advice[response.status];
     throw new ParcoursError(code, `${url.origin}: ${detail}${hint ? `: ${hint}` : ''}`, response.status >= 500);
   }
-  return schema.parse(body);
+  return schema.parse(answer);
 }

@@ -3,6 +3,7 @@ import { deviceTelemetry } from './device-telemetry.js';
 import { fleetPipeline } from './fleet-pipeline.js';
 import { funnelsRetention } from './funnels-retention.js';
 import { journeysPaths } from './journeys-paths.js';
+import { panelsCommunities } from './panels-communities.js';
 import { subjects } from './subjects.js';
 import { usageSessions } from './usage-sessions.js';
 
@@ -12,6 +13,7 @@ export const boards: Record<string, () => Dashboard> = {
   'fleet-pipeline.json': fleetPipeline,
   'funnels-retention.json': funnelsRetention,
   'journeys-paths.json': journeysPaths,
+  'panels-communities.json': panelsCommunities,
   'subjects.json': subjects,
   'usage-sessions.json': usageSessions,
 };

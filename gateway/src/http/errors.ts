@@ -26,6 +26,7 @@ const statusByCode: Partial<Record<ErrorCode, number>> = {
   [errorCodes.urlTooLong]: 414,
   [errorCodes.unsupportedMediaType]: 415,
   [errorCodes.communityTooSmall]: 422,
+  [errorCodes.quotaShortfall]: 422,
 };
 
 export const pathSegmentTooLong = `a path segment is longer than ${idMaxLength} characters (the longest id)`;

@@ -86,11 +86,20 @@ export class RegistryStore {
     return this.update('subject', id, patch, () => undefined);
   }
 
-  /** A subject still named by a membership or an assignment cannot go: the history would lose its owner. */
+  /**
+   * A subject still named by a membership or an assignment cannot go: the history would lose its owner.
+   * What is known of the person alone goes with them: consents, external ids, profile attributes.
+   */
   deleteSubject(id: string): void {
     this.remove('subject', id, () => {
       const used = this.count('memberships', 'individual_id = @id OR collective_id = @id', id) + this.count('assignments', 'subject_id = @id', id);
       if (used > 0) throw new ParcoursError(errorCodes.conflict, `subject ${id} has memberships or assignments; delete those first`);
+      for (const [table, column] of [
+        ['consents', 'individual_id'],
+        ['identities', 'individual_id'],
+        ['attribute_values', 'subject_id'],
+      ])
+        this.db.prepare(`DELETE FROM ${table} WHERE ${column} = ?`).run(id);
     });
   }
 

@@ -17,7 +17,7 @@ import { z } from 'zod';
 import type { PanelService } from '../panel-service.js';
 import type { PanelStore, StoredPanel } from '../panel-store.js';
 
-const params = z.object({ id: idSchema });
+const params = z.object({ id: idSchema.describe('the panel') });
 const notFound = problemResponse('no such panel');
 const refused = problemResponse('a request the universe or the registry cannot satisfy (a quota cell short of people, an id taken)');
 
@@ -44,7 +44,12 @@ export function panelRoutes(service: PanelService, store: PanelStore): FastifyPl
           description:
             'Draws the panel from its universe as of `at`, deterministically from the seed, and writes it (a collective of type `panel`, its members from `at`). With `dryRun`, answers the allocation and expected margins and writes nothing.',
           body: panelDrawSchema,
-          response: { 200: z.object({ plan: drawPlanSchema }), 201: z.object({ panel: panelViewSchema, plan: drawPlanSchema }), 409: refused, 422: refused },
+          response: {
+            200: z.object({ plan: drawPlanSchema.describe('what the draw would do') }),
+            201: z.object({ panel: panelViewSchema.describe('the panel written'), plan: drawPlanSchema.describe('what the draw did') }),
+            409: refused,
+            422: refused,
+          },
         },
       },
       async (request, reply) => {
@@ -56,7 +61,10 @@ export function panelRoutes(service: PanelService, store: PanelStore): FastifyPl
 
     app.get(
       '/panels',
-      { config: { access: 'read' }, schema: { tags, summary: 'List panels', response: { 200: z.object({ items: z.array(panelViewSchema) }) } } },
+      {
+        config: { access: 'read' },
+        schema: { tags, summary: 'List panels', response: { 200: z.object({ items: z.array(panelViewSchema).describe('every panel, by id') }) } },
+      },
       async () => ({
         items: store.list().map(view),
       }),
