@@ -10,11 +10,14 @@ export const levelOf = (member: UniverseMember, variable: string): string => {
   return value === undefined ? '(none)' : String(value);
 };
 
-/** The panel's margins against the universe's, for each level of each variable. */
+/** The panel's margins against the universe's, for each level of each variable (variables in the order given, levels in text order). */
 export function margins(universe: readonly UniverseMember[], inPanel: (id: string) => boolean, variables: readonly string[]): Margin[] {
   const counts = (members: readonly UniverseMember[]): LevelCount[] =>
     members.map((m) => ({ levels: Object.fromEntries(variables.map((v) => [v, levelOf(m, v)])), count: 1 }));
-  return compareMargins(counts(universe), counts(universe.filter((m) => inPanel(m.id)))).map((m) => ({
+  const rank = (variable: string) => variables.indexOf(variable);
+  const rows = compareMargins(counts(universe), counts(universe.filter((m) => inPanel(m.id))));
+  rows.sort((x, y) => rank(x.variable) - rank(y.variable) || x.level.localeCompare(y.level, 'en', { numeric: true }));
+  return rows.map((m) => ({
     variable: m.variable,
     level: m.level,
     universeCount: m.universeCount,

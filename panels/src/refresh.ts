@@ -2,6 +2,7 @@ import type { Membership, PanelDraw } from '@parcours/contracts';
 import { derivedSeed, nearestTwin, seededRandom } from '@parcours/sampling';
 import { allocateCells, type DrawnMember, stratumOf } from './draw.js';
 import { levelOf } from './margins.js';
+import { refreshTargets } from './refresh-targets.js';
 import type { LeaveReason } from './panel-store.js';
 import { rotationGroupOf } from './rotation.js';
 import type { UniverseMember } from './universe.js';
@@ -30,10 +31,9 @@ export interface RefreshPlan {
 
 /**
  * What a refresh changes. Members leave when inactive, rotated out or no longer in the universe. A
- * stratified panel is then brought back to the quotas of the universe as it is now: a cell short of its
- * quota recruits, first the nearest twin (on usage) of each member who left it, then at random; a cell
- * more than one over its quota lets its surplus go, and of the cells one over, those furthest over their
- * proportional share let one go until the panel is back to its size. A balanced
+ * stratified panel is then brought back to the quotas of the universe as it is now, moving as few members
+ * as possible (`refreshTargets`): a cell short of its target recruits, first the nearest twin (on usage) of
+ * each member who left it, then at random; a cell over it lets its surplus go. A balanced
  * panel replaces each leaver by their nearest twin over the balancing attributes and usage.
  */
 export function planRefresh(input: RefreshInput): RefreshPlan {
@@ -83,7 +83,7 @@ export function planRefresh(input: RefreshInput): RefreshPlan {
     const stratum = stratumOf(m, design.strata);
     return stratum === null ? [] : [{ member: m, stratum }];
   });
-  const { quotas, cells } = allocateCells(placed, design.strata, definition.size, design.allocation);
+  const { allocation, cells } = allocateCells(placed, design.strata, definition.size, design.allocation);
   const cellOf = new Map(placed.map((p) => [p.member.id, p.stratum]));
   const stayingByCell = groupBy(staying, (m) => cellOf.get(m.individualId) ?? m.draw?.stratum ?? '');
   const goneByCell = groupBy(gone, (m) => cellOf.get(m.individualId) ?? m.draw?.stratum ?? '');
@@ -91,24 +91,31 @@ export function planRefresh(input: RefreshInput): RefreshPlan {
     placed.filter((p) => !unavailable.has(p.member.id)),
     (p) => p.stratum,
   );
+  const given = allocation.mode === 'given';
+  const targets = refreshTargets(
+    allocation.cells.map((c) => ({
+      key: c.key,
+      levels: c.levels,
+      quota: given ? c.allocated : c.quota,
+      lo: given ? c.allocated : Math.min(c.size, Math.floor(c.quota)),
+      hi: given ? c.allocated : Math.min(c.size, Math.ceil(c.quota)),
+    })),
+    new Map([...stayingByCell].map(([key, members]) => [key, members.length])),
+    definition.size,
+  );
   const join: DrawnMember[] = [];
   const shortfall: RefreshPlan['shortfall'] = [];
-  const overQuota: { members: Membership[]; excess: number }[] = [];
-  let size = 0;
   for (const cell of cells) {
-    const quota = quotas.get(cell.stratum) ?? 0;
+    const target = targets.get(cell.stratum) ?? 0;
     const members = stayingByCell.get(cell.stratum) ?? [];
-    size += Math.max(quota, Math.min(members.length, quota + 1));
-    if (members.length > quota) {
-      const kept = shuffled(members, random);
-      for (const m of kept.splice(quota + 1)) leave.push({ membership: m, reason: 'rebalanced' });
-      if (kept.length > quota) overQuota.push({ members: kept, excess: kept.length - cell.proportionalQuota });
+    if (members.length > target) {
+      for (const m of shuffled(members, random).slice(target)) leave.push({ membership: m, reason: 'rebalanced' });
       continue;
     }
-    let missing = quota - members.length;
-    if (missing <= 0) continue;
+    let missing = target - members.length;
+    if (missing === 0) continue;
     const candidates = (candidatesByCell.get(cell.stratum) ?? []).map((p) => p.member);
-    const inclusionProbability = Math.min(1, quota / cell.universe);
+    const inclusionProbability = Math.min(1, target / cell.universe);
     const take = (twin: UniverseMember, group: number) => {
       candidates.splice(candidates.indexOf(twin), 1);
       join.push({ individualId: twin.id, draw: { inclusionProbability, stratum: cell.stratum, rotationGroup: group } });
@@ -122,9 +129,6 @@ export function planRefresh(input: RefreshInput): RefreshPlan {
     for (const twin of shuffled(candidates, random).slice(0, Math.max(0, missing))) take(twin, groupOf(twin.id));
     if (missing > 0) shortfall.push({ stratum: cell.stratum, missing });
   }
-  // Cells one over their quota were spared; the panel is back to its size by letting go one member of the cells furthest over their proportional share.
-  overQuota.sort((a, b) => b.excess - a.excess);
-  for (const cell of overQuota.slice(0, Math.max(0, size - definition.size))) leave.push({ membership: cell.members.at(-1)!, reason: 'rebalanced' });
   return { leave, join, shortfall };
 }
 

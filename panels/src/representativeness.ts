@@ -1,5 +1,5 @@
 import type { Membership, PanelDraw, Representativeness } from '@parcours/contracts';
-import { logisticRegression, rIndicator } from '@parcours/sampling';
+import { independentColumns, logisticRegression, rIndicator } from '@parcours/sampling';
 import { allocateCells, stratumOf } from './draw.js';
 import { levelOf, margins } from './margins.js';
 import type { PanelEvent } from './panel-store.js';
@@ -48,7 +48,8 @@ export function representativeness(args: {
 
 /**
  * R = 1 − 2·S(ρ̂), ρ̂ the fitted propensity of being a member among the universe given the variables'
- * levels (one indicator per level but the first). Null when there is nothing to estimate (an empty
+ * levels (one indicator per level but the first; an indicator aliased with others, such as the levels
+ * "no value" of two variables that the same people lack, is left out as R's `glm` leaves it). Null when there is nothing to estimate (an empty
  * universe or panel) or the fit does not converge. A level that separates members from the rest (none of
  * its people in the panel) still gives meaningful propensities, hence an indicator.
  */
@@ -60,7 +61,10 @@ function membershipRIndicator(universe: readonly UniverseMember[], memberIds: Re
     for (const level of levels) columns.push(Float64Array.from(universe, (m) => (levelOf(m, variable) === level ? 1 : 0)));
   }
   const y = Float64Array.from(universe, (m) => (memberIds.has(m.id) ? 1 : 0));
-  const fit = logisticRegression(columns, y);
+  const fit = logisticRegression(
+    independentColumns(columns).map((j) => columns[j]!),
+    y,
+  );
   return fit.converged ? rIndicator(fit.fitted) : null;
 }
 

@@ -72,6 +72,32 @@ describe('a stratified draw of 10,000 from 300,000 over 13 régions × 5 househo
     expect(members.filter((m) => other.has(m.individualId)).length).toBeLessThan(2_000);
   });
 
+  it('replaces a few leavers by as many joiners in their cells, and rounding alone makes nobody leave', () => {
+    const leavers = members.slice(0, 3);
+    const gone = new Set(leavers.map((m) => m.individualId));
+    const asMembership = (m: (typeof members)[number], validTo: number | null): Membership => ({
+      id: `m-${m.individualId}`,
+      individualId: m.individualId,
+      collectiveId: 'p',
+      role: null,
+      validFrom: at,
+      validTo,
+      draw: m.draw,
+    });
+    const plan = planRefresh({
+      definition: request(5),
+      universe: universe.filter((u) => !gone.has(u.id)),
+      current: members.filter((m) => !gone.has(m.individualId)).map((m) => asMembership(m, null)),
+      departed: leavers.map((m) => asMembership(m, at + day)),
+      coolingDown: new Set(),
+      inactive: new Set(),
+      rotateGroup: null,
+      seed: 1,
+    });
+    expect(plan.leave).toEqual([]);
+    expect(plan.join.map((j) => j.draw.stratum).sort()).toEqual(leavers.map((m) => m.draw.stratum).sort());
+  });
+
   it('after 12% attrition concentrated in one cell, a refresh brings every margin back within ±0.1 point, with no cooldown or opt-out broken', () => {
     // 12% of the panel opts out, all of it among the 18–24s of Île-de-France first, then the rest of that région.
     const byId = new Map(universe.map((u) => [u.id, u]));

@@ -18,3 +18,4 @@ export { nearestTwin, type Twin, type TwinCandidate } from './nearest-twin.js';
 export { rIndicator } from './r-indicator.js';
 export { derivedSeed, seededRandom } from './random.js';
 export { stratifiedDraw, type DrawnUnit, type SamplingUnit } from './stratified-draw.js';
+export { independentColumns } from './independent-columns.js';
