@@ -168,6 +168,8 @@ export class ParcoursApp {
         profileAttributes: (at) => this.gateway.profiles.resolvedAttributes(at),
       }),
       sessionsPerIndividual: (deviceType, from, to) => this.analytics.sessionStore.countPerIndividual(deviceType, from, to),
+      individualsReachingStep: (funnel, step, from, to) => this.analytics.individualsReachingStep(funnel, step, from, to),
+      weeksActivePerIndividual: (weeks, at) => this.analytics.weeksActiveBefore(weeks, at),
       writePoints: influx ? (points) => influx.write(points) : null,
       logger: logger.child({ part: 'panels' }),
     });

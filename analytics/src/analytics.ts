@@ -9,10 +9,12 @@ import { AggregateJob } from './aggregates/aggregate-job.js';
 import { AggregateStore } from './aggregates/aggregate-store.js';
 import { batchJobNames, batchJobs, type BatchDeps, type BatchJobResult, type BatchProgress, type BatchRun } from './batch/batch-jobs.js';
 import { funnelOccurrences } from './funnels/funnel-occurrences.js';
+import { individualsReachingStep } from './funnels/funnel-reach.js';
 import { funnelRoutes } from './http/funnel-routes.js';
 import { aggregateRoutes } from './http/aggregate-routes.js';
 import { journeyRoutes } from './http/journey-routes.js';
 import { retentionRoutes } from './http/retention-routes.js';
+import { weeksActiveBefore } from './retention/weeks-active.js';
 import { sessionRoutes } from './http/session-routes.js';
 import { splitJourneys, type JourneyRules } from './journeys/journey-builder.js';
 import { JourneyJob } from './journeys/journey-job.js';
@@ -326,6 +328,21 @@ export class Analytics {
   journeysInRange(from: number, to: number): Journey[] {
     const pending = this.journeyStore.loadPending().flatMap((p) => splitJourneys(p, p.steps, this.journeyGap));
     return [...this.journeyStore.listInRange(from, to), ...pending.filter((j) => j.start >= from && j.start < to)];
+  }
+
+  /**
+   * The individuals who entered the declared funnel `name` in `[from, to)` and reached its step `step`
+   * (1 = entry) before `to`, as its route counts them. Refuses (`PARCOURS_E_VALIDATION`, naming it) a
+   * funnel that is not declared, is counted by collective, or has no such step.
+   */
+  individualsReachingStep(name: string, step: number, from: number, to: number): Set<string> {
+    const { config, log } = this.deps;
+    return individualsReachingStep(config.analytics.funnels, (funnel, a, b) => funnelOccurrences(this.sessionStore, log, funnel, a, b), name, step, from, to);
+  }
+
+  /** Per individual, in how many of the `weeks` whole ISO weeks before the week of `at` they had a counted session, as retention counts them. */
+  weeksActiveBefore(weeks: number, at: number): Map<string, number> {
+    return weeksActiveBefore((kind, low, high) => this.sessionStore.activeWeeks(kind, low, high), weeks, at);
   }
 
   routes(): FastifyPluginAsync[] {

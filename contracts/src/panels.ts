@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationTextSchema } from './duration.js';
+import { durationTextSchema, parseDuration } from './duration.js';
 import { idSchema, typeNameSchema } from './ids.js';
 import { instantSchema } from './time.js';
 
@@ -202,7 +202,41 @@ export const representativenessSchema = z.object({
 });
 export type Representativeness = z.infer<typeof representativenessSchema>;
 
-/** Who a community recruits among a panel's members: all conditions must hold, on attributes and on usage. */
+const weekMs = 7 * 86_400_000;
+/** Most weeks a retention condition looks back over (as many as a retention request covers). */
+const maxRetainedWeeks = 520;
+
+/** A window of whole ISO weeks: `8w`, or a duration that is a whole number of weeks (`56d`); decoded to the number of weeks. */
+const weeksWindowSchema = z.string().transform((value, ctx) => {
+  const weeks = /^\s*(\d+)w\s*$/.exec(value);
+  const ms = weeks ? Number(weeks[1]) * weekMs : parseDuration(value);
+  if (ms === null || ms <= 0 || ms % weekMs !== 0 || ms / weekMs > maxRetainedWeeks) {
+    ctx.addIssue({ code: 'custom', message: `not a whole number of weeks from 1w to ${maxRetainedWeeks}w (such as 8w or 56d)` });
+    return z.NEVER;
+  }
+  return ms / weekMs;
+});
+
+/** A funnel step reached: the member entered the funnel in the window and got to the step before the date. */
+const funnelConditionSchema = z.strictObject({
+  funnel: idSchema.describe('a funnel declared in `analytics.funnels`, counted by individual'),
+  step: z.number().int().min(1).describe('the step reached, 1 being the entry; at most its last'),
+  within: durationTextSchema
+    .prefault('30d')
+    .describe('the window before the date in which the member entered the funnel (e.g. `30d`); the step counts when reached before the date'),
+});
+
+/** Weeks retained: counted sessions, as retention counts them, in at least `weeks` of the window's ISO weeks. */
+const retainedConditionSchema = z
+  .strictObject({
+    weeks: z.number().int().min(1).max(maxRetainedWeeks).describe('ISO weeks of the window with at least one counted session, at least this many'),
+    within: weeksWindowSchema
+      .prefault('8w')
+      .describe('whole weeks (`8w`, `56d`): that many ISO weeks (Monday to Sunday, UTC) before the week of the date, which is not over'),
+  })
+  .refine((r) => r.weeks <= r.within, { message: 'weeks cannot exceed the weeks of within', path: ['weeks'] });
+
+/** Who a community recruits among a panel's members: all conditions must hold, on attributes and on behaviour. */
 export const communityRecruitSchema = z.strictObject({
   id: idSchema.optional().describe("the community's id; generated when absent"),
   name: z.string().min(1).max(200).describe('a name for people to read'),
@@ -221,6 +255,15 @@ export const communityRecruitSchema = z.strictObject({
     .max(20)
     .default([])
     .describe('behaviour: usage sessions in a window'),
+  funnels: z
+    .array(funnelConditionSchema)
+    .max(20)
+    .default([])
+    .describe('behaviour: funnel steps reached in a window, counted as `GET /funnels/{name}` counts them (without what came after the date)'),
+  retained: retainedConditionSchema
+    .nullable()
+    .default(null)
+    .describe('behaviour: weeks with a counted session (as `GET /retention` counts them) among the last whole weeks; null: no such condition'),
   size: z.number().int().min(1).max(10_000).default(100).describe('members to recruit (all the eligible when fewer)'),
   minSize: z.number().int().min(1).default(50).describe('fewer eligible members than this is a refusal'),
   quotas: z

@@ -6,23 +6,36 @@ import { meets, type UniverseMember, usageKey } from './universe.js';
 /** The key of a sessions condition among the counts a recruitment is given. */
 export const sessionsKey = (deviceType: string, within: number): string => `${deviceType}@${within}`;
 
+/** What the members did, derived for a recruitment's behavioural conditions. */
+export interface CommunityBehaviour {
+  /** Sessions per individual, by `sessionsKey` of each sessions condition. */
+  sessions: ReadonlyMap<string, ReadonlyMap<string, number>>;
+  /** Who reached the step of each funnel condition, in the order of the request's `funnels`. */
+  funnels: readonly ReadonlySet<string>[];
+  /** Active weeks per individual in the window of the retained condition; null without one. */
+  weeksActive: ReadonlyMap<string, number> | null;
+}
+
 /**
  * Who a community recruits among a panel's current members: those meeting every condition (attributes,
- * days active, sessions), then a random draw of the asked size from the seed, in proportion to the
- * eligible over the quota attributes when asked. A member's inclusion probability is that of their panel
- * draw times that of this recruitment, so that design weights carry through.
+ * days active, sessions, funnel steps reached, weeks retained), then a random draw of the asked size from
+ * the seed, in proportion to the eligible over the quota attributes when asked. A member's inclusion
+ * probability is that of their panel draw times that of this recruitment, so that design weights carry through.
  */
 export function recruitCommunity(
   request: CommunityRecruit,
   members: readonly UniverseMember[],
   panelProbability: ReadonlyMap<string, number>,
-  sessionCounts: ReadonlyMap<string, ReadonlyMap<string, number>>,
+  behaviour: CommunityBehaviour,
 ): { eligible: number; chosen: DrawnMember[] } {
+  const { retained } = request;
   const eligible = members.filter(
     (m) =>
       request.attributes.every((c) => meets(m.attributes[c.name], c)) &&
       request.usage.every((u) => (m.usage[usageKey(u.deviceType, u.activeWithin)] ?? 0) >= u.minActiveDays) &&
-      request.sessions.every((s) => (sessionCounts.get(sessionsKey(s.deviceType, s.within))?.get(m.id) ?? 0) >= s.min),
+      request.sessions.every((s) => (behaviour.sessions.get(sessionsKey(s.deviceType, s.within))?.get(m.id) ?? 0) >= s.min) &&
+      behaviour.funnels.every((reached) => reached.has(m.id)) &&
+      (retained === null || (behaviour.weeksActive?.get(m.id) ?? 0) >= retained.weeks),
   );
   if (eligible.length < request.minSize)
     throw new ParcoursError(

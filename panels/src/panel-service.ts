@@ -26,6 +26,14 @@ export interface PanelServiceDeps {
   sources: UniverseSources;
   /** Sessions of a device type started in `[from, to)`, per individual. */
   sessionsPerIndividual(deviceType: string, from: number, to: number): ReadonlyMap<string, number>;
+  /**
+   * The individuals who entered a declared funnel in `[from, to)` and reached its step `step` (1 = entry)
+   * before `to`, as the funnel routes count them; throws a validation error naming a funnel that is not
+   * declared, is counted by collective, or has no such step.
+   */
+  individualsReachingStep(funnel: string, step: number, from: number, to: number): ReadonlySet<string>;
+  /** Per individual, in how many of the `weeks` whole ISO weeks before the week of `at` they had a counted session, as retention counts them. */
+  weeksActivePerIndividual(weeks: number, at: number): ReadonlyMap<string, number>;
   /** Where `panel_health` points go; null without InfluxDB. */
   writePoints: ((points: InfluxPoint[]) => Promise<void>) | null;
   logger: Logger;
@@ -130,7 +138,10 @@ export class PanelService {
     const sessions = new Map(
       request.sessions.map((s) => [sessionsKey(s.deviceType, s.within), this.deps.sessionsPerIndividual(s.deviceType, at - s.within, at)]),
     );
-    const { eligible, chosen } = recruitCommunity(request, members, panelProbability, sessions);
+    const funnels = request.funnels.map((f) => this.deps.individualsReachingStep(f.funnel, f.step, at - f.within, at));
+    const { retained } = request;
+    const weeksActive = retained === null ? null : this.deps.weeksActivePerIndividual(retained.within, at);
+    const { eligible, chosen } = recruitCommunity(request, members, panelProbability, { sessions, funnels, weeksActive });
     const id = request.id ?? randomUUID();
     if (!request.dryRun) {
       if (this.deps.registry.getSubject(id)) throw new ParcoursError(errorCodes.conflict, `a subject with id ${id} already exists`);

@@ -57,6 +57,19 @@ export function funnelPaths(funnel: Pick<Funnel, 'steps' | 'window'>, from: numb
   return paths;
 }
 
+/** The subjects entering in `[from, to)` whose furthest entry reached step `step` (1 = entry): those `computeFunnel` counts at that step. */
+export function subjectsReaching(
+  funnel: Pick<Funnel, 'steps' | 'window'>,
+  step: number,
+  from: number,
+  to: number,
+  occurrences: readonly Occurrence[],
+): Set<string> {
+  const reached = new Set<string>();
+  for (const [subjectId, times] of funnelPaths(funnel, from, to, occurrences)) if (times.length >= step) reached.add(subjectId);
+  return reached;
+}
+
 export function median(values: readonly number[]): number | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);

@@ -120,7 +120,7 @@ export function panelRoutes(service: PanelService, store: PanelStore): FastifyPl
           tags,
           summary: 'Recruit a community in a panel',
           description:
-            "Recruits among the panel's current members those meeting every condition (attributes, days active, sessions), at random from the seed, in proportion over the quota attributes when given. A community is a collective of type `community`; a temporary one has an end.",
+            "Recruits among the panel's current members those meeting every condition (attributes, days active, sessions, funnel steps reached, weeks retained), at random from the seed, in proportion over the quota attributes when given. A community is a collective of type `community`; a temporary one has an end.",
           body: communityRecruitSchema,
           response: { 200: communityResultSchema, 201: communityResultSchema, 404: notFound, 409: refused, 422: refused },
         },
