@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages of the servers that the tests start (InfluxDB 1.x, Mosquitto, Redis),
 # docker-compose (to validate docker-compose.yml), chromium (the dashboards' screenshot script) and R with its
-# sampling package (the reference the sampling statistics are checked against), only when missing. Never
-# starts a system service: the tests start their own servers on loopback ports.
+# sampling, survey and MASS packages (the references the sampling and weighting statistics are checked
+# against), only when missing. Never starts a system service: the tests start their own servers on loopback
+# ports.
 set -euo pipefail
 
 declare -A binary_of=(
@@ -17,6 +18,8 @@ declare -A binary_of=(
 # Packages that install no binary of their own, each with the command that succeeds once it is installed.
 declare -A check_of=(
   [r-cran-sampling]="Rscript -e 'library(sampling)'"
+  [r-cran-survey]="Rscript -e 'library(survey)'"
+  [r-cran-mass]="Rscript -e 'library(MASS)'"
 )
 
 missing=()
