@@ -14,6 +14,7 @@ COPY dashboards/package.json dashboards/
 COPY firmware-sim/package.json firmware-sim/
 COPY geography/package.json geography/
 COPY sampling/package.json sampling/
+COPY weighting/package.json weighting/
 COPY panels/package.json panels/
 RUN npm ci --no-audit --no-fund
 COPY . .

@@ -62,6 +62,14 @@ export const errorCodes = {
   communityTooSmall: 'PARCOURS_E_COMMUNITY_TOO_SMALL',
   // A panel quota that a cell of the universe has too few people to fill (docs/sampling.md).
   quotaShortfall: 'PARCOURS_E_QUOTA_SHORTFALL',
+  // Weighting problems that no weights can solve (docs/weighting.md, "When weighting is refused"): each names
+  // the cell, level or margin at fault.
+  weightingEmptyCell: 'PARCOURS_E_WEIGHTING_EMPTY_CELL',
+  weightingUnknownLevel: 'PARCOURS_E_WEIGHTING_UNKNOWN_LEVEL',
+  weightingMissingLevel: 'PARCOURS_E_WEIGHTING_MISSING_LEVEL',
+  weightingBounds: 'PARCOURS_E_WEIGHTING_BOUNDS',
+  weightingNotConverged: 'PARCOURS_E_WEIGHTING_NOT_CONVERGED',
+  weightingLonelyUnit: 'PARCOURS_E_WEIGHTING_LONELY_UNIT',
 } as const;
 
 export type ErrorCode = (typeof errorCodes)[keyof typeof errorCodes];

@@ -27,6 +27,12 @@ const statusByCode: Partial<Record<ErrorCode, number>> = {
   [errorCodes.unsupportedMediaType]: 415,
   [errorCodes.communityTooSmall]: 422,
   [errorCodes.quotaShortfall]: 422,
+  [errorCodes.weightingEmptyCell]: 422,
+  [errorCodes.weightingUnknownLevel]: 422,
+  [errorCodes.weightingMissingLevel]: 422,
+  [errorCodes.weightingBounds]: 422,
+  [errorCodes.weightingNotConverged]: 422,
+  [errorCodes.weightingLonelyUnit]: 422,
 };
 
 export const pathSegmentTooLong = `a path segment is longer than ${idMaxLength} characters (the longest id)`;

@@ -1,0 +1,69 @@
+# The reference computations the weighting statistics are checked against (test/weighting-against-r.test.ts):
+# R's survey package on a simulated panel the test writes as little-endian doubles into the folder given as the
+# only argument. Every weighting, estimate, standard error and interval is written back the same way, so no
+# number is ever rounded through text.
+suppressMessages(library(survey))
+dir <- commandArgs(trailingOnly = TRUE)[1]
+path <- function(name) file.path(dir, name)
+readDoubles <- function(name) readBin(path(name), "double", n = file.size(path(name)) / 8, size = 8, endian = "little")
+writeDoubles <- function(values, name) writeBin(as.double(values), path(name), size = 8, endian = "little")
+
+# Levels travel as 1-based codes; each variable's levels are named after their code, in the test's order.
+levelCounts <- c(region = 4, sex = 2, age = 3)
+asFactor <- function(codes, variable) factor(codes, levels = seq_len(levelCounts[[variable]]))
+people <- matrix(readDoubles("people.bin"), ncol = 8)
+panel <- data.frame(
+  region = asFactor(people[, 1], "region"), sex = asFactor(people[, 2], "sex"), age = asFactor(people[, 3], "age"),
+  stratum = people[, 4], N = people[, 5], d = people[, 6], y = people[, 7], b = people[, 8]
+)
+# A margin: its variables' codes and the cell's population total, one row per cell.
+margin <- function(name, variables) {
+  cells <- matrix(readDoubles(paste0("margin-", name, ".bin")), ncol = length(variables) + 1)
+  frame <- as.data.frame(lapply(seq_along(variables), function(j) asFactor(cells[, j], variables[[j]])))
+  names(frame) <- variables
+  frame$Freq <- cells[, length(variables) + 1]
+  frame
+}
+region <- margin("region", "region")
+sex <- margin("sex", "sex")
+age <- margin("age", "age")
+regionSex <- margin("region-sex", c("region", "sex"))
+sexAge <- margin("sex-age", c("sex", "age"))
+settings <- readDoubles("settings.bin")
+names(settings) <- c("trimLower", "trimUpper", "strictLower", "strictUpper", "dfStratified", "dfFlat")
+
+stratified <- svydesign(ids = ~1, strata = ~stratum, weights = ~d, fpc = ~N, data = panel)
+flat <- svydesign(ids = ~1, weights = ~d, data = panel)
+jkn <- as.svrepdesign(stratified, type = "JKn")
+jk1 <- as.svrepdesign(flat, type = "JK1")
+
+raked <- function(design) rake(design, list(~region, ~sex + age), list(region, sexAge))
+linear <- function(design) calibrate(design, list(~region + sex, ~age), list(regionSex, age))
+rakingBounded <- function(design) calibrate(design, list(~region + sex, ~sex + age), list(regionSex, sexAge), calfun = "raking", bounds = c(0.25, 2.5))
+logit <- function(design) calibrate(design, list(~region, ~sex, ~age), list(region, sex, age), calfun = "logit", bounds = c(0.4, 2.6))
+linearBounded <- function(design) calibrate(design, list(~region, ~sex + age), list(region, sexAge), calfun = "linear", bounds = c(0.45, 2.2))
+
+# Per case: the weights, then mean, SE, lower, upper of y; the same of its total; the same of the proportion b.
+report <- function(name, design, df = NULL) {
+  m <- svymean(~y, design)
+  t <- svytotal(~y, design)
+  p <- if (is.null(df)) svyciprop(~b, design, method = "logit") else svyciprop(~b, design, method = "logit", df = df)
+  writeDoubles(weights(design, "sampling"), paste0(name, "-weights.bin"))
+  writeDoubles(c(
+    coef(m), SE(m), confint(m),
+    coef(t), SE(t), confint(t),
+    coef(p), sqrt(vcov(p)), attr(p, "ci")
+  ), paste0(name, "-estimates.bin"))
+}
+report("design", stratified)
+report("rake", raked(stratified))
+report("linear", linear(stratified))
+report("raking-bounded", rakingBounded(stratified))
+report("logit", logit(stratified))
+report("linear-bounded", linearBounded(stratified))
+report("trim", trimWeights(rakingBounded(stratified), lower = settings[["trimLower"]], upper = settings[["trimUpper"]]))
+report("trim-strict", trimWeights(rakingBounded(stratified), lower = settings[["strictLower"]], upper = settings[["strictUpper"]], strict = TRUE))
+report("rake-jkn", raked(jkn), df = settings[["dfStratified"]])
+report("raking-bounded-jkn", rakingBounded(jkn), df = settings[["dfStratified"]])
+report("linear-jk1", linear(jk1), df = settings[["dfFlat"]])
+report("logit-jk1", logit(jk1), df = settings[["dfFlat"]])
