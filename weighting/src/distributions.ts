@@ -51,13 +51,16 @@ function betaFraction(a: number, b: number, x: number): number {
   return h;
 }
 
-/** The regularized incomplete beta function I_x(a, b). */
-export function incompleteBeta(x: number, a: number, b: number): number {
+/**
+ * The regularized incomplete beta function I_x(a, b), given x and 1 − x (each computed where it is accurate:
+ * 1 − x rounded from x near 1 would lose most of its digits).
+ */
+export function incompleteBeta(x: number, complement: number, a: number, b: number): number {
   if (x <= 0) return 0;
-  if (x >= 1) return 1;
-  const front = Math.exp(logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log1p(-x));
+  if (complement <= 0) return 1;
+  const front = Math.exp(logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log(complement));
   // The fraction converges fast on this side of the mean; the other side by symmetry.
-  return x < (a + 1) / (a + b + 2) ? (front * betaFraction(a, b, x)) / a : 1 - (front * betaFraction(b, a, 1 - x)) / b;
+  return x < (a + 1) / (a + b + 2) ? (front * betaFraction(a, b, x)) / a : 1 - (front * betaFraction(b, a, complement)) / b;
 }
 
 /** The regularized upper incomplete gamma function Q(a, x). */
@@ -98,7 +101,7 @@ export function normalCdf(x: number): number {
 /** The Student t distribution function with `df` degrees of freedom (the normal one when df is infinite). */
 export function studentCdf(t: number, df: number): number {
   if (!Number.isFinite(df)) return normalCdf(t);
-  const tail = 0.5 * incompleteBeta(df / (df + t * t), df / 2, 0.5);
+  const tail = 0.5 * incompleteBeta(df / (df + t * t), (t * t) / (df + t * t), df / 2, 0.5);
   return t < 0 ? tail : 1 - tail;
 }
 
