@@ -10,7 +10,7 @@ const lanczos = [
 ];
 
 /** ln Γ(x) for x > 0 (Lanczos, g = 7). */
-export function logGamma(x: number): number {
+function logGamma(x: number): number {
   if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
   const z = x - 1;
   let sum = lanczos[0]!;
@@ -55,7 +55,7 @@ function betaFraction(a: number, b: number, x: number): number {
  * The regularized incomplete beta function I_x(a, b), given x and 1 − x (each computed where it is accurate:
  * 1 − x rounded from x near 1 would lose most of its digits).
  */
-export function incompleteBeta(x: number, complement: number, a: number, b: number): number {
+function incompleteBeta(x: number, complement: number, a: number, b: number): number {
   if (x <= 0) return 0;
   if (complement <= 0) return 1;
   const front = Math.exp(logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log(complement));
