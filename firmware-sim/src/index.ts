@@ -41,6 +41,8 @@ export {
   type SourceFile,
 } from './universe/generate-customer-base.js';
 export { writeCustomerBase, customerBaseFiles } from './universe/write-customer-base.js';
+export { customerId } from './universe/customers.js';
+export { crmId } from './universe/identities.js';
 export {
   customerBaseTruth,
   customerBaseTruthSchema,

@@ -5,13 +5,14 @@ import { runLoad } from '@parcours/firmware-sim';
 import { startInfluxDB } from '../services/influxdb.js';
 import { rederiveCity } from './rederive-bench.js';
 import { startBareAedes, startMosquittoTarget, startParcours, type Target } from './targets.js';
+import { panelDrawTimes } from './panel-draw-bench.js';
 import { traitImportRate } from './trait-import-bench.js';
 
 /**
  * `npm run bench`: QoS 1 ingest (publish → PUBACK after the durable store) of Parcours against bare aedes
  * and Mosquitto measured in the same run, publish→ack latency at half of saturation, and how fast the
- * InfluxDB sink catches up, and the trait import rate of customer profiles. Load comes from the simulator's load mode (`parcours sim --load`), in separate
- * processes. Prints a table, writes bench/results.json.
+ * InfluxDB sink catches up, the trait import rate of customer profiles and the time to draw a panel. Load comes
+ * from the simulator's load mode (`parcours sim --load`), in separate processes. Prints a table, writes bench/results.json.
  */
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const devices = 20;
@@ -108,11 +109,40 @@ function traitImport(): Result[] {
   return [{ name: `trait import, ${rows.toLocaleString('en')}-row CRM file`, value: round(rate), unit: 'rows/s' }];
 }
 
+/**
+ * Drawing a panel of 10,000 from 300,000 customers: the dry run, the stratified draw written (each stage
+ * against the whole draw), and the balanced draw against the stratified one. Figures, not limits.
+ */
+function panelDraw(): Result[] {
+  process.stderr.write('panel draw: a 300,000-customer base into a fresh store\n');
+  const f = panelDrawTimes();
+  const of = `${(10_000).toLocaleString('en')} of ${f.universe.toLocaleString('en')}`;
+  const draw = `stratified panel draw, ${of} in ${f.cells} cells, written`;
+  const seconds = (ms: number) => round(ms / 1000, 2);
+  const stage = (name: string, ms: number): Result => ({ name, value: seconds(ms), unit: 's', baseline: draw, ratio: round(ms / f.stratified.total, 2) });
+  return [
+    { name: `panel dry run, ${of} in ${f.cells} cells`, value: seconds(f.dryRun.total), unit: 's' },
+    { name: draw, value: seconds(f.stratified.total), unit: 's' },
+    stage('… its universe as of a date', f.stratified.universe),
+    stage('… its allocation and draw', f.stratified.draw),
+    stage(`… writing its ${(10_000).toLocaleString('en')} memberships`, f.stratified.writing),
+    {
+      name: `balanced (cube) panel draw, ${of}, written`,
+      value: seconds(f.balanced.total),
+      unit: 's',
+      baseline: draw,
+      ratio: round(f.balanced.total / f.stratified.total, 2),
+    },
+  ];
+}
+
 async function main(): Promise<void> {
   // BENCH_ONLY=rederive: just the re-derivation figures, printed, results.json left as it is.
   if (process.env.BENCH_ONLY === 'rederive') return print(await rederivation());
   // BENCH_ONLY=traits: just the trait import rate, printed.
   if (process.env.BENCH_ONLY === 'traits') return print(traitImport());
+  // BENCH_ONLY=panels: just the panel draw figures, printed.
+  if (process.env.BENCH_ONLY === 'panels') return print(panelDraw());
   process.stderr.write(`load: ${devices} devices over ${processes} processes, ${durationMs / 1000} s per run, window ${window}\n`);
   const aedes = await startBareAedes(devices);
   const aedesResult = await measure(aedes);
@@ -225,6 +255,7 @@ async function main(): Promise<void> {
     },
     ...(await rederivation()),
     ...traitImport(),
+    ...panelDraw(),
   ];
   print(results);
   await mkdir(join(root, 'bench'), { recursive: true });
