@@ -1,5 +1,5 @@
 import type { MemberDraw, Membership, PanelDraw } from '@parcours/contracts';
-import type { Database, RegistryStore } from '@parcours/gateway';
+import { type Database, type RegistryStore, statementCache } from '@parcours/gateway';
 
 /** Why someone left a panel; `rebalanced` and `rotated` are the panel's doing, the others the member's. */
 export type LeaveReason = 'opted_out' | 'membership_ended' | 'inactive' | 'left_universe' | 'rebalanced' | 'rotated';
@@ -24,10 +24,15 @@ export interface StoredPanel {
  * rotations follow, and the history of arrivals and departures.
  */
 export class PanelStore {
+  /** Statements compiled once: a draw records thousands of arrivals. */
+  private readonly prepare: Database['prepare'];
+
   constructor(
-    private readonly db: Database,
+    db: Database,
     private readonly registry: RegistryStore,
-  ) {}
+  ) {
+    this.prepare = statementCache(db);
+  }
 
   /** Writes the panel, its members from `at` and their `drawn` events, in one transaction. */
   create(id: string, request: PanelDraw, at: number, members: readonly { individualId: string; draw: MemberDraw }[], now = Date.now()): void {
@@ -39,15 +44,15 @@ export class PanelStore {
         name: request.name,
         attributes: { method: request.design.method, seed: request.seed },
       });
-      this.db.prepare('INSERT INTO panel_definitions (panel_id, definition, created_at) VALUES (?, ?, ?)').run(id, JSON.stringify({ ...request, at }), now);
+      this.prepare('INSERT INTO panel_definitions (panel_id, definition, created_at) VALUES (?, ?, ?)').run(id, JSON.stringify({ ...request, at }), now);
       for (const m of members) this.join(id, m.individualId, m.draw, at, 'drawn');
     });
   }
 
   get(id: string): StoredPanel | null {
-    const row = this.db
-      .prepare<[string], { definition: string; created_at: number }>('SELECT definition, created_at FROM panel_definitions WHERE panel_id = ?')
-      .get(id);
+    const row = this.prepare<[string], { definition: string; created_at: number }>(
+      'SELECT definition, created_at FROM panel_definitions WHERE panel_id = ?',
+    ).get(id);
     const subject = this.registry.getSubject(id);
     if (!row || !subject) return null;
     // Written by `create` from a parsed request (durations in ms): read back as it was.
@@ -55,7 +60,7 @@ export class PanelStore {
   }
 
   list(): StoredPanel[] {
-    const ids = this.db.prepare<[], { panel_id: string }>('SELECT panel_id FROM panel_definitions ORDER BY panel_id').all();
+    const ids = this.prepare<[], { panel_id: string }>('SELECT panel_id FROM panel_definitions ORDER BY panel_id').all();
     return ids.map((r) => this.get(r.panel_id)).filter((p): p is StoredPanel => p !== null);
   }
 
@@ -65,10 +70,9 @@ export class PanelStore {
   }
 
   events(id: string, from: number, to: number): PanelEvent[] {
-    return this.db
-      .prepare<[string, number, number], { individual_id: string; action: PanelEvent['action']; reason: LeaveReason | null; at: number }>(
-        'SELECT individual_id, action, reason, at FROM panel_events WHERE panel_id = ? AND at >= ? AND at < ? ORDER BY at, id',
-      )
+    return this.prepare<[string, number, number], { individual_id: string; action: PanelEvent['action']; reason: LeaveReason | null; at: number }>(
+      'SELECT individual_id, action, reason, at FROM panel_events WHERE panel_id = ? AND at >= ? AND at < ? ORDER BY at, id',
+    )
       .all(id, from, to)
       .map((r) => ({ individualId: r.individual_id, action: r.action, reason: r.reason, at: r.at }));
   }
@@ -76,8 +80,7 @@ export class PanelStore {
   /** Memberships that ended without their departure being recorded yet (an opt-out, an edit through the registry). */
   unrecordedDepartures(id: string, at: number): Membership[] {
     const recorded = new Set(
-      this.db
-        .prepare<[string], { individual_id: string; at: number }>("SELECT individual_id, at FROM panel_events WHERE panel_id = ? AND action = 'left'")
+      this.prepare<[string], { individual_id: string; at: number }>("SELECT individual_id, at FROM panel_events WHERE panel_id = ? AND action = 'left'")
         .all(id)
         .map((r) => `${r.individual_id}@${r.at}`),
     );
@@ -96,8 +99,12 @@ export class PanelStore {
   }
 
   private record(panelId: string, individualId: string, action: PanelEvent['action'], reason: LeaveReason | null, at: number): void {
-    this.db
-      .prepare('INSERT INTO panel_events (panel_id, individual_id, action, reason, at) VALUES (?, ?, ?, ?, ?)')
-      .run(panelId, individualId, action, reason, at);
+    this.prepare('INSERT INTO panel_events (panel_id, individual_id, action, reason, at) VALUES (?, ?, ?, ?, ?)').run(
+      panelId,
+      individualId,
+      action,
+      reason,
+      at,
+    );
   }
 }

@@ -1,5 +1,5 @@
 import type { RegistryChange } from '@parcours/contracts';
-import type { Database } from '../store/database.js';
+import { type Database, statementCache } from '../store/database.js';
 
 interface ChangeRow {
   seq: number;
@@ -13,21 +13,29 @@ interface ChangeRow {
 
 /** The registry's change history: every create, update and delete with its time and both states. */
 export class RegistryJournal {
-  constructor(private readonly db: Database) {}
+  private readonly prepare: Database['prepare'];
+
+  constructor(db: Database) {
+    this.prepare = statementCache(db);
+  }
 
   /** Records inside the caller's transaction. */
   record(entity: RegistryChange['entity'], entityId: string, action: RegistryChange['action'], before: object | null, after: object | null): void {
-    this.db
-      .prepare('INSERT INTO registry_changes (at, entity, entity_id, action, before, after) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(Date.now(), entity, entityId, action, before && JSON.stringify(before), after && JSON.stringify(after));
+    this.prepare('INSERT INTO registry_changes (at, entity, entity_id, action, before, after) VALUES (?, ?, ?, ?, ?, ?)').run(
+      Date.now(),
+      entity,
+      entityId,
+      action,
+      before && JSON.stringify(before),
+      after && JSON.stringify(after),
+    );
   }
 
   list(filter: { afterSeq: number; entity?: RegistryChange['entity'] | undefined; entityId?: string | undefined; limit: number }): RegistryChange[] {
-    return this.db
-      .prepare<[object], ChangeRow>(
-        `SELECT * FROM registry_changes WHERE seq > @after AND (@entity IS NULL OR entity = @entity) AND (@id IS NULL OR entity_id = @id)
+    return this.prepare<[object], ChangeRow>(
+      `SELECT * FROM registry_changes WHERE seq > @after AND (@entity IS NULL OR entity = @entity) AND (@id IS NULL OR entity_id = @id)
          ORDER BY seq LIMIT @limit`,
-      )
+    )
       .all({ after: filter.afterSeq, entity: filter.entity ?? null, id: filter.entityId ?? null, limit: filter.limit })
       .map((r) => ({
         seq: r.seq,

@@ -15,7 +15,7 @@ import {
   type SubjectKind,
   type SubjectPatch,
 } from '@parcours/contracts';
-import type { Database } from '../store/database.js';
+import { type Database, statementCache } from '../store/database.js';
 import { isValidInterval, overlaps, type Interval } from './intervals.js';
 import { RegistryJournal } from './journal.js';
 import { issueSecret, verifySecret } from './secrets.js';
@@ -44,12 +44,15 @@ export class RegistryStore {
   private readonly journal: RegistryJournal;
   /** Inside `batch`: listeners are told once, at the end. */
   private batching = false;
+  /** Statements compiled once: a batch writes thousands of records, each checked with a few small queries. */
+  private readonly prepare: Database['prepare'];
 
   /** `onRevoked` is told when credentials stop being valid (a secret replaced, a device deleted), so that their sessions end. */
   constructor(
     private readonly db: Database,
     private readonly onRevoked: (revoked: RevokedCredentials) => void = () => undefined,
   ) {
+    this.prepare = statementCache(db);
     this.journal = new RegistryJournal(db);
   }
 
@@ -69,13 +72,7 @@ export class RegistryStore {
   }
 
   listSubjects(filter: { kind?: SubjectKind | undefined; type?: string | undefined } & Page): Subject[] {
-    return this.list(
-      'subject',
-      '(@kind IS NULL OR kind = @kind) AND (@type IS NULL OR type = @type)',
-      { kind: filter.kind ?? null, type: filter.type ?? null },
-      'id',
-      filter,
-    );
+    return this.list('subject', { kind: filter.kind, type: filter.type }, 'id', filter);
   }
 
   createSubject(input: WithOptionalId<Subject>): Created<Subject> {
@@ -99,7 +96,7 @@ export class RegistryStore {
         ['identities', 'individual_id'],
         ['attribute_values', 'subject_id'],
       ])
-        this.db.prepare(`DELETE FROM ${table} WHERE ${column} = ?`).run(id);
+        this.prepare(`DELETE FROM ${table} WHERE ${column} = ?`).run(id);
     });
   }
 
@@ -110,13 +107,9 @@ export class RegistryStore {
   }
 
   listMemberships(filter: { individualId?: string | undefined; collectiveId?: string | undefined } & Page): Membership[] {
-    return this.list(
-      'membership',
-      '(@individual IS NULL OR individual_id = @individual) AND (@collective IS NULL OR collective_id = @collective)',
-      { individual: filter.individualId ?? null, collective: filter.collectiveId ?? null },
-      'valid_from, id',
-      filter,
-    );
+    // A person belongs to a few collectives, a panel holds thousands: by the person's index when both are named.
+    const index = filter.individualId === undefined ? null : 'memberships_individual';
+    return this.list('membership', { individual_id: filter.individualId, collective_id: filter.collectiveId }, 'valid_from, id', filter, index);
   }
 
   createMembership(input: WithOptionalId<Membership>): Created<Membership> {
@@ -138,7 +131,7 @@ export class RegistryStore {
   }
 
   listDevices(filter: { type?: string | undefined } & Page): Device[] {
-    return this.list('device', '(@type IS NULL OR type = @type)', { type: filter.type ?? null }, 'id', filter);
+    return this.list('device', { type: filter.type }, 'id', filter);
   }
 
   createDevice(device: Device): Created<Device> {
@@ -161,14 +154,14 @@ export class RegistryStore {
   async issueCredentials(deviceId: string): Promise<{ deviceId: string; username: string; secret: string }> {
     this.require('device', deviceId);
     const { secret, hash } = issueSecret();
-    const previous = this.db.prepare<[string], { secret_hash: string | null }>('SELECT secret_hash FROM devices WHERE id = ?').get(deviceId)?.secret_hash;
-    this.db.prepare('UPDATE devices SET secret_hash = ? WHERE id = ?').run(hash, deviceId);
+    const previous = this.prepare<[string], { secret_hash: string | null }>('SELECT secret_hash FROM devices WHERE id = ?').get(deviceId)?.secret_hash;
+    this.prepare('UPDATE devices SET secret_hash = ? WHERE id = ?').run(hash, deviceId);
     if (previous) this.onRevoked({ kind: 'deviceSecret', deviceId });
     return { deviceId, username: deviceId, secret };
   }
 
   async verifyCredentials(deviceId: string, secret: string): Promise<boolean> {
-    const row = this.db.prepare<[string], { secret_hash: string | null }>('SELECT secret_hash FROM devices WHERE id = ?').get(deviceId);
+    const row = this.prepare<[string], { secret_hash: string | null }>('SELECT secret_hash FROM devices WHERE id = ?').get(deviceId);
     return row?.secret_hash ? verifySecret(secret, row.secret_hash) : false;
   }
 
@@ -179,13 +172,7 @@ export class RegistryStore {
   }
 
   listAssignments(filter: { deviceId?: string | undefined; subjectId?: string | undefined } & Page): Assignment[] {
-    return this.list(
-      'assignment',
-      '(@device IS NULL OR device_id = @device) AND (@subject IS NULL OR subject_id = @subject)',
-      { device: filter.deviceId ?? null, subject: filter.subjectId ?? null },
-      'valid_from, id',
-      filter,
-    );
+    return this.list('assignment', { device_id: filter.deviceId, subject_id: filter.subjectId }, 'valid_from, id', filter);
   }
 
   createAssignment(input: WithOptionalId<Assignment>): Created<Assignment> {
@@ -201,7 +188,7 @@ export class RegistryStore {
   }
 
   countDevices(): number {
-    return this.db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM devices').get()!.n;
+    return this.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM devices').get()!.n;
   }
 
   /** Everything, for building the in-memory attribution index. */
@@ -251,7 +238,7 @@ export class RegistryStore {
 
   private get<E extends Entity>(entity: E, id: string): RecordOf<E> | null {
     const table = tables[entity];
-    const row = this.db.prepare<[string], Record<string, string | number | null>>(`SELECT * FROM ${table.name} WHERE id = ?`).get(id);
+    const row = this.prepare<[string], Record<string, string | number | null>>(`SELECT * FROM ${table.name} WHERE id = ?`).get(id);
     return row ? (table.fromRow(row) as RecordOf<E>) : null;
   }
 
@@ -261,16 +248,25 @@ export class RegistryStore {
     return record;
   }
 
-  private list<E extends Entity>(entity: E, where: string, params: Record<string, unknown>, orderBy: string, page: Page): RecordOf<E>[] {
+  /** Records whose columns equal the filters given; a filter left undefined is no condition, so that SQLite can use the index of those given. */
+  private list<E extends Entity>(
+    entity: E,
+    filters: Record<string, string | undefined>,
+    orderBy: string,
+    page: Page,
+    index: string | null = null,
+  ): RecordOf<E>[] {
     const table = tables[entity];
-    return this.db
-      .prepare<[object], Record<string, string | number | null>>(`SELECT * FROM ${table.name} WHERE ${where} ORDER BY ${orderBy} LIMIT @limit OFFSET @offset`)
-      .all({ ...params, limit: page.limit, offset: page.offset })
+    const given = Object.entries(filters).filter(([, value]) => value !== undefined);
+    const where = given.length === 0 ? '' : `WHERE ${given.map(([column]) => `${column} = @${column}`).join(' AND ')}`;
+    const from = index === null ? table.name : `${table.name} INDEXED BY ${index}`;
+    return this.prepare<[object], Record<string, string | number | null>>(`SELECT * FROM ${from} ${where} ORDER BY ${orderBy} LIMIT @limit OFFSET @offset`)
+      .all({ ...Object.fromEntries(given), limit: page.limit, offset: page.offset })
       .map((row) => table.fromRow(row) as RecordOf<E>);
   }
 
   private count(tableName: string, where: string, id: string): number {
-    return this.db.prepare<[object], { n: number }>(`SELECT COUNT(*) AS n FROM ${tableName} WHERE ${where}`).get({ id })!.n;
+    return this.prepare<[object], { n: number }>(`SELECT COUNT(*) AS n FROM ${tableName} WHERE ${where}`).get({ id })!.n;
   }
 
   private create<E extends Entity>(entity: E, record: RecordOf<E>, check: (record: RecordOf<E>) => void): Created<RecordOf<E>> {
@@ -283,7 +279,7 @@ export class RegistryStore {
       check(record);
       const row = (tables[entity].toRow as (r: RecordOf<E>) => Record<string, unknown>)(record);
       const columns = Object.keys(row);
-      this.db.prepare(`INSERT INTO ${tables[entity].name} (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`).run(row);
+      this.prepare(`INSERT INTO ${tables[entity].name} (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`).run(row);
       this.journal.record(entity, record.id, 'create', null, record);
     });
     return { record, created: true };
@@ -298,7 +294,7 @@ export class RegistryStore {
       check(after);
       const row = (tables[entity].toRow as (r: RecordOf<E>) => Record<string, unknown>)(after);
       const columns = Object.keys(row).filter((c) => c !== 'id');
-      this.db.prepare(`UPDATE ${tables[entity].name} SET ${columns.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`).run(row);
+      this.prepare(`UPDATE ${tables[entity].name} SET ${columns.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`).run(row);
       this.journal.record(entity, id, 'update', before, after);
     });
     return after;
@@ -308,7 +304,7 @@ export class RegistryStore {
     const before = this.require(entity, id);
     this.write(() => {
       check();
-      this.db.prepare(`DELETE FROM ${tables[entity].name} WHERE id = ?`).run(id);
+      this.prepare(`DELETE FROM ${tables[entity].name} WHERE id = ?`).run(id);
       this.journal.record(entity, id, 'delete', before, null);
     });
   }
