@@ -21,8 +21,13 @@ export function balancingColumns(
   for (const variable of balanceOn) {
     if ('attribute' in variable) {
       variables.push(variable.attribute);
-      const levels = [...new Set(universe.map((m) => levelOf(m, variable.attribute)))].sort();
-      for (const level of levels) columns.push(Float64Array.from(universe, (m) => (levelOf(m, variable.attribute) === level ? p : 0)));
+      // Each member's level read once, its column then set in one pass (not one pass per level).
+      const memberLevels = universe.map((m) => levelOf(m, variable.attribute));
+      const byLevel = new Map([...new Set(memberLevels)].sort().map((level) => [level, new Float64Array(n)]));
+      memberLevels.forEach((level, k) => {
+        byLevel.get(level)![k] = p;
+      });
+      columns.push(...byLevel.values());
     } else {
       const key = usageKey(variable.usage, variable.activeWithin);
       columns.push(Float64Array.from(universe, (m) => p * (m.usage[key] ?? 0)));
