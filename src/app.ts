@@ -165,7 +165,7 @@ export class ParcoursApp {
         registry: this.gateway.registry,
         consents: this.gateway.consents,
         log: this.gateway.log,
-        profileAttributes: (at) => this.gateway.profiles.resolvedAttributes(at),
+        profileAttributes: (at, names) => this.gateway.profiles.resolvedAttributes(at, names),
       }),
       sessionsPerIndividual: (deviceType, from, to) => this.analytics.sessionStore.countPerIndividual(deviceType, from, to),
       individualsReachingStep: (funnel, step, from, to) => this.analytics.individualsReachingStep(funnel, step, from, to),

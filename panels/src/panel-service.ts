@@ -16,8 +16,8 @@ import { recruitCommunity, sessionsKey } from './communities.js';
 import { drawPanel } from './draw.js';
 import type { PanelStore } from './panel-store.js';
 import { planRefresh } from './refresh.js';
-import { churnWindowMs, representativeness } from './representativeness.js';
-import { buildUniverse, type UniverseMember, type UniverseSources } from './universe.js';
+import { churnWindowMs, panelVariables, representativeness } from './representativeness.js';
+import { buildUniverse, type UniverseKept, type UniverseMember, type UniverseSources } from './universe.js';
 
 export interface PanelServiceDeps {
   registry: RegistryStore;
@@ -48,6 +48,9 @@ const measuresOf = (definition: PanelDraw) =>
     ? definition.design.balanceOn.flatMap((v) => ('usage' in v ? [{ deviceType: v.usage, within: v.activeWithin }] : []))
     : [];
 
+/** What a panel's universe keeps beyond its filter: the variables it is drawn and judged on, its balancing usage. */
+const keptBy = (definition: PanelDraw): UniverseKept => ({ attributes: panelVariables(definition), measures: measuresOf(definition) });
+
 /** Draws, refreshes and judges panels, and recruits communities in them, on the store. */
 export class PanelService {
   private readonly now: () => number;
@@ -57,7 +60,7 @@ export class PanelService {
   }
 
   universe(definition: PanelDraw, at: number): UniverseMember[] {
-    return buildUniverse(definition.universe, at, this.deps.sources, measuresOf(definition));
+    return buildUniverse(definition.universe, at, this.deps.sources, keptBy(definition));
   }
 
   /** A dry run answers the plan alone; otherwise the panel is written with its members from `at`. */
@@ -66,7 +69,6 @@ export class PanelService {
     const { plan, members } = drawPanel(this.universe(request, at), request, at);
     if (request.dryRun) return { id: null, plan };
     const id = request.id ?? randomUUID();
-    if (this.deps.registry.getSubject(id)) throw new ParcoursError(errorCodes.conflict, `a subject with id ${id} already exists`);
     this.deps.store.create(id, { ...request, dryRun: false }, at, members);
     this.writeHealthLater(id, at);
     return { id, plan };
@@ -134,7 +136,10 @@ export class PanelService {
     const current = this.deps.store.memberships(panel.id).filter((m) => holdsAt(m, at));
     const panelProbability = new Map(current.map((m) => [m.individualId, m.draw?.inclusionProbability ?? 1]));
     const measures = request.usage.map((u) => ({ deviceType: u.deviceType, within: u.activeWithin }));
-    const members = buildUniverse({ type: null, attributes: [], usage: [] }, at, this.deps.sources, measures).filter((m) => panelProbability.has(m.id));
+    const attributes = [...request.attributes.map((c) => c.name), ...(request.quotas?.strata ?? [])];
+    const members = buildUniverse({ type: null, attributes: [], usage: [] }, at, this.deps.sources, { attributes, measures }).filter((m) =>
+      panelProbability.has(m.id),
+    );
     const sessions = new Map(
       request.sessions.map((s) => [sessionsKey(s.deviceType, s.within), this.deps.sessionsPerIndividual(s.deviceType, at - s.within, at)]),
     );
@@ -144,19 +149,10 @@ export class PanelService {
     const { eligible, chosen } = recruitCommunity(request, members, panelProbability, { sessions, funnels, weeksActive });
     const id = request.id ?? randomUUID();
     if (!request.dryRun) {
-      if (this.deps.registry.getSubject(id)) throw new ParcoursError(errorCodes.conflict, `a subject with id ${id} already exists`);
-      this.deps.registry.batch(() => {
-        this.deps.registry.createSubject({ id, kind: 'collective', type: 'community', name: request.name, attributes: { panel: panel.id } });
-        for (const m of chosen)
-          this.deps.registry.createMembership({
-            individualId: m.individualId,
-            collectiveId: id,
-            role: 'member',
-            validFrom: at,
-            validTo: request.validTo,
-            draw: m.draw,
-          });
-      });
+      this.deps.registry.createCollectiveWithMembers(
+        { id, kind: 'collective', type: 'community', name: request.name, attributes: { panel: panel.id } },
+        chosen.map((m) => ({ individualId: m.individualId, role: 'member', validFrom: at, validTo: request.validTo, draw: m.draw })),
+      );
     }
     return { id, panelId: panel.id, eligible, recruited: chosen.length, dryRun: request.dryRun };
   }

@@ -18,6 +18,9 @@ export interface StoredPanel {
   createdAt: number;
 }
 
+/** A panelist's membership from `at`, open-ended, with how they were drawn. */
+const membership = (individualId: string, draw: MemberDraw, at: number) => ({ individualId, role: 'panelist', validFrom: at, validTo: null, draw });
+
 /**
  * Panels as the registry holds them (a collective of type `panel` whose memberships carry how each member
  * was drawn), with what the registry does not hold: the draw's definition, which refreshes and
@@ -37,15 +40,12 @@ export class PanelStore {
   /** Writes the panel, its members from `at` and their `drawn` events, in one transaction. */
   create(id: string, request: PanelDraw, at: number, members: readonly { individualId: string; draw: MemberDraw }[], now = Date.now()): void {
     this.registry.batch(() => {
-      this.registry.createSubject({
-        id,
-        kind: 'collective',
-        type: 'panel',
-        name: request.name,
-        attributes: { method: request.design.method, seed: request.seed },
-      });
+      this.registry.createCollectiveWithMembers(
+        { id, kind: 'collective', type: 'panel', name: request.name, attributes: { method: request.design.method, seed: request.seed } },
+        members.map((m) => membership(m.individualId, m.draw, at)),
+      );
       this.prepare('INSERT INTO panel_definitions (panel_id, definition, created_at) VALUES (?, ?, ?)').run(id, JSON.stringify({ ...request, at }), now);
-      for (const m of members) this.join(id, m.individualId, m.draw, at, 'drawn');
+      for (const m of members) this.record(id, m.individualId, 'drawn', null, at);
     });
   }
 
@@ -88,7 +88,7 @@ export class PanelStore {
   }
 
   join(panelId: string, individualId: string, draw: MemberDraw, at: number, action: 'drawn' | 'joined'): void {
-    this.registry.createMembership({ individualId, collectiveId: panelId, role: 'panelist', validFrom: at, validTo: null, draw });
+    this.registry.createMembership({ ...membership(individualId, draw, at), collectiveId: panelId });
     this.record(panelId, individualId, action, null, at);
   }
 

@@ -2,8 +2,8 @@ import type { ConsentStore, EventLog, RegistryStore } from '@parcours/gateway';
 import { activeDaysByIndividual } from './active-days.js';
 import type { ProfileValue, UniverseSources } from './universe.js';
 
-/** The profile attributes of every individual as of a date (the winners of their sources). */
-export type ProfileAttributesAsOf = (at: number) => ReadonlyMap<string, Readonly<Record<string, ProfileValue>>>;
+/** The profile attributes of these names of every individual as of a date (the winners of their sources). */
+export type ProfileAttributesAsOf = (at: number, names: readonly string[]) => ReadonlyMap<string, Readonly<Record<string, ProfileValue>>>;
 
 /** A universe read from the store: the registry, consents, the event log and the profiles. */
 export function storeUniverseSources(deps: {
@@ -15,7 +15,7 @@ export function storeUniverseSources(deps: {
   const { registry, consents, log } = deps;
   const all = { limit: -1, offset: 0 };
   return {
-    individuals: (type) => registry.listSubjects({ kind: 'individual', type: type ?? undefined, ...all }),
+    individuals: (type) => registry.individualAttributes(type),
     profileAttributes: deps.profileAttributes,
     optedOutOfPanels: (at) => consents.optedOutAll('panel', at),
     activeDays: (deviceType, within, at) =>

@@ -14,8 +14,8 @@ export interface UniverseMember {
 export interface UniverseSources {
   /** The individuals of the registry (of a type, or all), with the attributes on their subject record. */
   individuals(type: string | null): Iterable<{ id: string; attributes: Readonly<Record<string, ProfileValue | null>> }>;
-  /** Profile attributes as of `at`: the winning value of each attribute, per individual that has any. */
-  profileAttributes(at: number): ReadonlyMap<string, Readonly<Record<string, ProfileValue>>>;
+  /** Profile attributes of these names as of `at`: the winning value of each, per individual that has any. */
+  profileAttributes(at: number, names: readonly string[]): ReadonlyMap<string, Readonly<Record<string, ProfileValue>>>;
   /** Individuals whose last word on panels, as of `at`, is an opt-out. */
   optedOutOfPanels(at: number): ReadonlySet<string>;
   /** Active days in `[at - within, at)` of the devices of the type, per individual using them as of `at`. */
@@ -25,29 +25,31 @@ export interface UniverseSources {
 /** The name a usage measure takes among a member's usage values and in reports (`coffee_machine@30d`). */
 export const usageKey = (deviceType: string, within: number): string => `${deviceType}@${Math.round(within / 86_400_000)}d`;
 
+/** What a universe's members hold beyond what its filter reads: the attributes and usage measures a panel draws, balances or judges on. */
+export interface UniverseKept {
+  attributes?: readonly string[];
+  measures?: readonly { deviceType: string; within: number }[];
+}
+
 /**
  * The individuals a panel may be drawn from, as of `at`: of the filter's type, meeting every attribute and
  * usage condition, and not opted out of panels. Profile attributes win over those of the subject record
- * (which fill in where no source says anything). `measures` are the usage values to keep on each member
- * (for balancing and for finding twins) beyond those the filter reads.
+ * (which fill in where no source says anything). Members hold the attributes and usage values the filter
+ * reads and those `kept`, no others: a universe of 300,000 reads only what its panel uses.
  */
-export function buildUniverse(
-  filter: UniverseFilter,
-  at: number,
-  sources: UniverseSources,
-  measures: readonly { deviceType: string; within: number }[] = [],
-): UniverseMember[] {
-  const profiles = sources.profileAttributes(at);
+export function buildUniverse(filter: UniverseFilter, at: number, sources: UniverseSources, kept: UniverseKept = {}): UniverseMember[] {
+  const names = [...new Set([...filter.attributes.map((c) => c.name), ...(kept.attributes ?? [])])];
+  const profiles = sources.profileAttributes(at, names);
   const optedOut = sources.optedOutOfPanels(at);
   const usageMeasures = new Map<string, { deviceType: string; within: number }>();
-  for (const m of [...filter.usage.map((u) => ({ deviceType: u.deviceType, within: u.activeWithin })), ...measures])
+  for (const m of [...filter.usage.map((u) => ({ deviceType: u.deviceType, within: u.activeWithin })), ...(kept.measures ?? [])])
     usageMeasures.set(usageKey(m.deviceType, m.within), m);
   const activeDays = new Map([...usageMeasures].map(([key, m]) => [key, sources.activeDays(m.deviceType, m.within, at)]));
 
   const members: UniverseMember[] = [];
   for (const individual of sources.individuals(filter.type)) {
     if (optedOut.has(individual.id)) continue;
-    const attributes = mergedAttributes(individual.attributes, profiles.get(individual.id));
+    const attributes = mergedAttributes(names, individual.attributes, profiles.get(individual.id));
     if (!filter.attributes.every((condition) => meets(attributes[condition.name], condition))) continue;
     const usage: Record<string, number> = {};
     for (const [key, days] of activeDays) usage[key] = days.get(individual.id) ?? 0;
@@ -58,12 +60,16 @@ export function buildUniverse(
 }
 
 function mergedAttributes(
+  names: readonly string[],
   own: Readonly<Record<string, ProfileValue | null>>,
   profile: Readonly<Record<string, ProfileValue>> | undefined,
 ): Record<string, ProfileValue> {
   const merged: Record<string, ProfileValue> = {};
-  for (const [name, value] of Object.entries(own)) if (value !== null) merged[name] = value;
-  return profile ? Object.assign(merged, profile) : merged;
+  for (const name of names) {
+    const value = profile?.[name] ?? own[name];
+    if (value !== undefined && value !== null) merged[name] = value;
+  }
+  return merged;
 }
 
 /** Values compare as text for `in`/`notIn` (a CSV's `3` is the JSON's 3), as numbers for `min`/`max`. */

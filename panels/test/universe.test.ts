@@ -46,6 +46,29 @@ describe('a universe as of a date', () => {
     expect(ids({ attributes: [{ name: 'household_size', present: false }] })).toEqual(['kiosk']);
   });
 
+  it('keeps on its members the attributes the filter reads and those asked for, profiles first, and reads no others', () => {
+    const asked: (readonly string[])[] = [];
+    const reading: UniverseSources = { ...sources, profileAttributes: (at, names) => (asked.push(names), sources.profileAttributes(at, names)) };
+    const members = (kept: string[]) =>
+      buildUniverse(universeFilterSchema.parse({ type: 'person', attributes: [{ name: 'region', present: true }] }), at, reading, { attributes: kept }).map(
+        (m) => [m.id, m.attributes],
+      );
+    expect(members(['household_size', 'plan'])).toEqual([
+      ['ana', { region: '11', household_size: '2' }],
+      ['ben', { region: '11', household_size: 4 }],
+      ['cleo', { region: '93', household_size: 1 }],
+    ]);
+    expect(members(['plan'])).toEqual([
+      ['ana', { region: '11' }],
+      ['ben', { region: '11' }],
+      ['cleo', { region: '93' }],
+    ]);
+    expect(asked).toEqual([
+      ['region', 'household_size', 'plan'],
+      ['region', 'plan'],
+    ]);
+  });
+
   it('filters on observed usage over a window', () => {
     expect(ids({ usage: [{ deviceType: 'coffee_machine' }] })).toEqual(['ana', 'ben']);
     expect(ids({ usage: [{ deviceType: 'coffee_machine', minActiveDays: 5 }] })).toEqual(['ana']);

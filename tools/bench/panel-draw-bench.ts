@@ -127,7 +127,7 @@ export function panelDrawTimes(): PanelDrawFigures {
         registry: gateway.registry,
         consents: gateway.consents,
         log: gateway.log,
-        profileAttributes: (at) => gateway.profiles.resolvedAttributes(at),
+        profileAttributes: (at, names) => gateway.profiles.resolvedAttributes(at, names),
       }),
       sessionsPerIndividual: () => new Map(),
       writePoints: null,

@@ -38,19 +38,27 @@ type Entry = [name: string, source: string, validFrom: number, value: AttributeV
 const before = (a: Entry, b: Entry) => a[0] < b[0] || (a[0] === b[0] && (a[1] < b[1] || (a[1] === b[1] && a[2] <= b[2])));
 
 /**
- * Every individual's winning values at `at`, in one scan of the table's primary key: SQLite gathers each
- * subject's rows into one JSON array (a row per subject crosses into JavaScript, not one per value), then
- * within each attribute a source's last row is its latest, and the best-ranked source's that is not null
- * wins.
+ * Every individual's winning values at `at`, of the attributes named (all when none are), in one scan of
+ * the table's primary key: SQLite gathers each subject's rows into one JSON array (a row per subject crosses
+ * into JavaScript, not one per value), then within each attribute a source's last row is its latest, and
+ * the best-ranked source's that is not null wins.
  */
-export function winnersAt(db: Database, ranks: ReadonlyMap<string, number>, at: number): Map<string, Record<string, AttributeValue>> {
+export function winnersAt(
+  db: Database,
+  ranks: ReadonlyMap<string, number>,
+  at: number,
+  names?: readonly string[],
+): Map<string, Record<string, AttributeValue>> {
   const winners = new Map<string, Record<string, AttributeValue>>();
+  if (names?.length === 0) return winners;
+  // The names narrow what is gathered, not what is scanned: the key starts with the subject.
+  const named = names === undefined ? '' : ' AND name IN (SELECT value FROM json_each(?))';
   const scan = db
-    .prepare<[number], [subject: string, entries: string]>(
-      'SELECT subject_id, json_group_array(json_array(name, source_id, valid_from, json(value))) FROM attribute_values WHERE valid_from <= ? GROUP BY subject_id',
+    .prepare<(number | string)[], [subject: string, entries: string]>(
+      `SELECT subject_id, json_group_array(json_array(name, source_id, valid_from, json(value))) FROM attribute_values WHERE valid_from <= ?${named} GROUP BY subject_id`,
     )
     .raw();
-  for (const [subject, json] of scan.iterate(at)) {
+  for (const [subject, json] of scan.iterate(...(names === undefined ? [at] : [at, JSON.stringify(names)]))) {
     const entries = JSON.parse(json) as Entry[];
     // The scan gathers rows in key order; SQLite does not promise it, so it is checked (cheaply) rather than assumed.
     if (!entries.every((entry, i) => i === 0 || before(entries[i - 1]!, entry))) entries.sort((a, b) => (before(a, b) ? -1 : 1));

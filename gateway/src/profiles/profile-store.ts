@@ -150,9 +150,12 @@ export class ProfileStore {
     return { subjectId, at, attributes: attributesAt(this.db, this.sources.ranks(), subjectId, at) };
   }
 
-  /** Every individual's winning attribute values at `at`, in one pass (individuals without any are absent). */
-  resolvedAttributes(at: number): Map<string, Record<string, AttributeValue>> {
-    return winnersAt(this.db, this.sources.ranks(), at);
+  /**
+   * Every individual's winning attribute values at `at`, in one pass (individuals without any are absent):
+   * of the attributes named, or of all when none are.
+   */
+  resolvedAttributes(at: number, names?: readonly string[]): Map<string, Record<string, AttributeValue>> {
+    return winnersAt(this.db, this.sources.ranks(), at, names);
   }
 
   private requireIndividual(id: string): void {

@@ -122,6 +122,8 @@ describe('trait import and attributes as of a date', () => {
     });
     expect(after.attributes.newsletter?.value).toBe('yes');
     expect(profiles.resolvedAttributes(mar).get('carla')).toEqual({ plan: 'premium', newsletter: 'yes' });
+    expect(profiles.resolvedAttributes(mar, ['plan', 'tier']).get('carla')).toEqual({ plan: 'premium' });
+    expect(profiles.resolvedAttributes(mar, []).size).toBe(0);
     expect(profiles.resolvedAttributes(jan - 1).has('carla')).toBe(false);
   });
 

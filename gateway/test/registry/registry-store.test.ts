@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { errorCodes, ParcoursError } from '@parcours/contracts';
+import { errorCodes, ParcoursError, type Subject } from '@parcours/contracts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RegistryStore } from '../../src/registry/registry-store.js';
 import { migrate, openDatabase, type Database } from '../../src/store/database.js';
@@ -51,6 +51,39 @@ describe('RegistryStore', () => {
       errorCodes.overlap,
     );
     expect(registry.createMembership({ individualId: 'ana', collectiveId: 'home', role: null, validFrom: t0 + 1000, validTo: null }).created).toBe(true);
+  });
+
+  it('lists the individuals of a type, or all, with their records’ attributes', () => {
+    registry.createSubject({ id: 'kiosk', kind: 'individual', type: 'visitor', name: 'Kiosk', attributes: {} });
+    expect(registry.individualAttributes(null)).toEqual([
+      { id: 'ana', attributes: { region: 'north' } },
+      { id: 'kiosk', attributes: {} },
+    ]);
+    expect(registry.individualAttributes('visitor').map((s) => s.id)).toEqual(['kiosk']);
+  });
+
+  it('creates a collective with its members under the rules of single memberships, all of them or none', () => {
+    registry.createSubject({ id: 'ben', kind: 'individual', type: 'person', name: 'Ben', attributes: {} });
+    const panel: Subject = { id: 'panel', kind: 'collective', type: 'panel', name: 'Panel', attributes: {} };
+    const member = (individualId: string, validFrom = t0, validTo: number | null = null) => ({ individualId, role: 'panelist', validFrom, validTo });
+    const refusal = (members: ReturnType<typeof member>[], collective = panel) => code(() => registry.createCollectiveWithMembers(collective, members));
+    expect(refusal([member('ana'), member('nobody')])).toBe(errorCodes.notFound);
+    expect(refusal([member('ana'), member('home')])).toBe(errorCodes.notIndividual);
+    expect(refusal([member('ana', t0, t0)])).toBe(errorCodes.badInterval);
+    expect(refusal([member('ana', t0, t0 + 1000), member('ana', t0 + 999)])).toBe(errorCodes.overlap);
+    expect(refusal([member('ana')], { ...panel, kind: 'individual' })).toBe(errorCodes.notCollective);
+    expect(refusal([member('ana')], { ...panel, id: 'home' })).toBe(errorCodes.conflict);
+    expect(registry.getSubject('panel')).toBeNull();
+    expect(registry.listMemberships({ individualId: 'ana', limit: -1, offset: 0 })).toEqual([]);
+
+    const { memberships } = registry.createCollectiveWithMembers(panel, [member('ana', t0, t0 + 1000), member('ana', t0 + 1000), member('ben')]);
+    expect(registry.listMemberships({ collectiveId: 'panel', limit: -1, offset: 0 })).toEqual(
+      [...memberships].sort((a, b) => a.validFrom - b.validFrom || (a.id < b.id ? -1 : 1)),
+    );
+    expect(registry.changes({ afterSeq: 0, limit: 100 }).filter((c) => c.entityId === 'panel' || memberships.some((m) => m.id === c.entityId))).toHaveLength(4);
+    expect(code(() => registry.createMembership({ individualId: 'ben', collectiveId: 'panel', role: null, validFrom: t0 + 5, validTo: null }))).toBe(
+      errorCodes.overlap,
+    );
   });
 
   it('refuses a device assigned to two subjects at once, and accepts a move', () => {
