@@ -48,7 +48,13 @@ describe('a universe as of a date', () => {
 
   it('keeps on its members the attributes the filter reads and those asked for, profiles first, and reads no others', () => {
     const asked: (readonly string[])[] = [];
-    const reading: UniverseSources = { ...sources, profileAttributes: (at, names) => (asked.push(names), sources.profileAttributes(at, names)) };
+    const reading: UniverseSources = {
+      ...sources,
+      profileAttributes: (at, names) => {
+        asked.push(names);
+        return sources.profileAttributes(at, names);
+      },
+    };
     const members = (kept: string[]) =>
       buildUniverse(universeFilterSchema.parse({ type: 'person', attributes: [{ name: 'region', present: true }] }), at, reading, { attributes: kept }).map(
         (m) => [m.id, m.attributes],
