@@ -50,13 +50,8 @@ export {
   type CustomerBaseTruth,
   type ImportTruth,
 } from './universe/customer-base-truth.js';
-export { customerBaseSources, sourceDeclarationSchema, type SourceDeclaration } from './universe/sources.js';
-export {
-  CustomerBaseClient,
-  traitReportCountsSchema,
-  type CustomerBaseApi,
-  type TraitReportCounts,
-} from './universe/customer-base-client.js';
+export { customerBaseSources } from './universe/sources.js';
+export { CustomerBaseClient, type CustomerBaseApi, type TraitReportCounts } from './universe/customer-base-client.js';
 export {
   pushCustomerBase,
   checkTraitImport,

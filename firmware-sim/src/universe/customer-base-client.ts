@@ -1,6 +1,5 @@
-import { z } from 'zod';
+import { type SourceCreate, type TraitImportReport, traitImportReportSchema } from '@parcours/contracts';
 import { ApiClient, type RegistrarOptions } from '../registrar.js';
-import type { SourceDeclaration } from './sources.js';
 
 /**
  * What pushing a customer base needs of the Parcours API: declaring its sources, importing its subjects (the
@@ -8,19 +7,11 @@ import type { SourceDeclaration } from './sources.js';
  * registrar's.
  */
 
-/** The counts of a trait import report (the shared formats' `traitImportReportSchema`) that the ground truth predicts. */
-export const traitReportCountsSchema = z.object({
-  source: z.string(),
-  rows: z.number().int(),
-  matched: z.number().int(),
-  unmatched: z.object({ count: z.number().int() }),
-  ambiguous: z.object({ count: z.number().int() }),
-  conflicting: z.object({ count: z.number().int() }),
-});
-export type TraitReportCounts = z.infer<typeof traitReportCountsSchema>;
+/** What a trait import report (the shared `traitImportReportSchema`) says that the ground truth predicts: its counts. */
+export type TraitReportCounts = Pick<TraitImportReport, 'source' | 'rows' | 'matched'> & Record<'unmatched' | 'ambiguous' | 'conflicting', { count: number }>;
 
 export interface CustomerBaseApi {
-  createSource(source: SourceDeclaration): Promise<void>;
+  createSource(source: SourceCreate): Promise<void>;
   importSubjects(csv: string, what: string): Promise<void>;
   importIdentities(csv: string, what: string): Promise<void>;
   importTraits(source: string, csv: string, what: string): Promise<TraitReportCounts>;
@@ -33,7 +24,7 @@ export class CustomerBaseClient implements CustomerBaseApi {
     this.api = new ApiClient(options);
   }
 
-  async createSource(source: SourceDeclaration): Promise<void> {
+  async createSource(source: SourceCreate): Promise<void> {
     await this.api.post('/api/v1/sources', source, `source ${source.id}`);
   }
 
@@ -47,6 +38,6 @@ export class CustomerBaseClient implements CustomerBaseApi {
 
   async importTraits(source: string, csv: string, what: string): Promise<TraitReportCounts> {
     const { body } = await this.api.post(`/api/v1/import/traits?source=${encodeURIComponent(source)}`, csv, what);
-    return traitReportCountsSchema.parse(body);
+    return traitImportReportSchema.parse(body);
   }
 }

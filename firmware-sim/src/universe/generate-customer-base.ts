@@ -1,4 +1,4 @@
-import { ParcoursError, errorCodes } from '@parcours/contracts';
+import { ParcoursError, type SourceCreate, errorCodes } from '@parcours/contracts';
 import { z } from 'zod';
 import { type AttritionShares, defaultAttrition, type OptOut, planAttrition } from './attrition.js';
 import { crmColumns, crmRows, currentPlace, type Moves, planMoves } from './crm-rows.js';
@@ -6,7 +6,7 @@ import { type Customers, type CustomerShares, defaultCustomerShares, generateCus
 import { defaultLoyaltyShares, type LoyaltyPlan, type LoyaltyShares, loyaltyColumns, loyaltyRows, planLoyalty } from './loyalty-rows.js';
 import { PlaceTable } from './places.js';
 import type { SourceRow } from './source-rows.js';
-import { customerBaseSources, type SourceDeclaration } from './sources.js';
+import { customerBaseSources } from './sources.js';
 import { defaultWebShares, planWeb, type WebPlan, type WebShares, webColumns, webRows } from './web-rows.js';
 
 /**
@@ -33,7 +33,7 @@ export type CustomerBaseOptions = z.input<typeof customerBaseOptionsSchema>;
 
 /** A source's file: its columns and its rows in file order, produced anew on each call. */
 export interface SourceFile {
-  source: SourceDeclaration;
+  source: SourceCreate;
   file: string;
   columns: readonly string[];
   rows: () => Iterable<SourceRow>;
@@ -77,7 +77,7 @@ export function generateCustomerBase(options: CustomerBaseOptions): CustomerBase
   const web = planWeb(customers, seed, startsAt, { ...defaultWebShares, ...parsed.data.web });
   const attrition = { ...defaultAttrition, ...parsed.data.attrition };
   const optOuts = planAttrition(customers, (i) => currentPlace(customers, moves, places, i).region, seed, startsAt, attrition);
-  const [crm, loyaltySource, webSource] = customerBaseSources as [SourceDeclaration, SourceDeclaration, SourceDeclaration];
+  const [crm, loyaltySource, webSource] = customerBaseSources as [SourceCreate, SourceCreate, SourceCreate];
   return {
     seed,
     startsAt,

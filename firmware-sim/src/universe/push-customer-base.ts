@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type SourceCreate, sourceSchema } from '@parcours/contracts';
 import { z } from 'zod';
 import type { CustomerBaseApi, TraitReportCounts } from './customer-base-client.js';
 import { customerBaseTruthSchema, type ImportTruth } from './customer-base-truth.js';
 import { csvChunks } from './csv.js';
-import { sourceDeclarationSchema } from './sources.js';
 import { customerBaseFiles } from './write-customer-base.js';
 
 /**
@@ -62,7 +62,9 @@ export function describeCheck(check: TraitImportCheck): string {
 export async function pushCustomerBase(dir: string, api: CustomerBaseApi, chunks: PushChunks = defaultPushChunks): Promise<TraitImportCheck[]> {
   const text = (file: string) => readFile(join(dir, file), 'utf8');
   const truth = customerBaseTruthSchema.parse(JSON.parse(await text(customerBaseFiles.groundTruth)));
-  const sources = z.array(sourceDeclarationSchema).parse(JSON.parse(await text(customerBaseFiles.sources)));
+  // Checked against the shared schema, sent as declared: the API takes the freshness as text (`7d`).
+  const sources: SourceCreate[] = JSON.parse(await text(customerBaseFiles.sources));
+  z.array(sourceSchema).parse(sources);
   for (const source of sources) await api.createSource(source);
   const inChunks = async (file: string, rows: number, send: (csv: string, what: string) => Promise<unknown>) => {
     let first = 1;

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { SourceCreate } from '@parcours/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type CustomerBaseApi,
@@ -9,7 +10,6 @@ import {
   describeCheck,
   generateCustomerBase,
   pushCustomerBase,
-  type SourceDeclaration,
   type TraitReportCounts,
   writeCustomerBase,
 } from '../../src/index.js';
@@ -36,7 +36,7 @@ function recorder(skew = 0) {
   const records: Record<string, number> = {};
   const rowsOf = (csv: string) => csv.trimEnd().split('\n').length - 1;
   const api: CustomerBaseApi = {
-    createSource: async (source: SourceDeclaration) => void calls.push(`source ${source.id}`),
+    createSource: async (source: SourceCreate) => void calls.push(`source ${source.id}`),
     importSubjects: async (csv) => {
       calls.push('subjects');
       records.subjects = (records.subjects ?? 0) + rowsOf(csv);
