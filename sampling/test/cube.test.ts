@@ -27,6 +27,9 @@ function universe(seed: number, size: number, n: number, p: number): { pi: Float
   return { pi, z };
 }
 
+/** The cube method's columns for the counts z: x = π·z, so that the sample's counts match their expectations. */
+const scaled = (pi: Float64Array, z: readonly Uint8Array[]): Float64Array[] => z.map((values) => Float64Array.from(values, (value, k) => pi[k]! * value));
+
 /** For each indicator: the sample's count minus its expectation Σ_U π_k·z_k. */
 function countDeviations(pi: Float64Array, z: readonly Uint8Array[], sample: Int32Array): number[] {
   return z.map((values) => {
@@ -48,11 +51,7 @@ describe('cubeDraw', () => {
     [30, 6],
   ])('with p = %i indicators (universe %i), balances every count within p of its expectation, the size exactly', (p, seed) => {
     const { pi, z } = universe(seed, 5000, 500, p);
-    const sample = cubeDraw(
-      pi,
-      z.map((values) => Float64Array.from(values, (value, k) => pi[k]! * value)),
-      seed,
-    );
+    const sample = cubeDraw(pi, scaled(pi, z), seed);
     expect(sample).toHaveLength(500);
     expect(new Set(sample).size).toBe(500);
     for (const deviation of countDeviations(pi, z, sample)) expect(Math.abs(deviation)).toBeLessThanOrEqual(p);
@@ -63,11 +62,7 @@ describe('cubeDraw', () => {
     for (let k = 0; k < 50; k++) pi[k] = k % 2;
     // Σπ is no longer an integer: the sample size is then within one of it.
     const total = pi.reduce((sum, value) => sum + value, 0);
-    const sample = cubeDraw(
-      pi,
-      z.map((values) => Float64Array.from(values, (value, k) => pi[k]! * value)),
-      7,
-    );
+    const sample = cubeDraw(pi, scaled(pi, z), 7);
     const drawn = new Set(sample);
     for (let k = 0; k < 50; k++) expect(drawn.has(k)).toBe(k % 2 === 1);
     expect(Math.abs(sample.length - total)).toBeLessThan(1);
@@ -75,14 +70,14 @@ describe('cubeDraw', () => {
 
   it('gives the same sample for the same seed', () => {
     const { pi, z } = universe(8, 2000, 200, 6);
-    const x = z.map((values) => Float64Array.from(values, (value, k) => pi[k]! * value));
+    const x = scaled(pi, z);
     expect(cubeDraw(pi, x, 11)).toEqual(cubeDraw(pi, x, 11));
     expect(cubeDraw(pi, x, 11)).not.toEqual(cubeDraw(pi, x, 12));
   });
 
   it('respects every inclusion probability: over 2,000 draws of 200 from 2,000, each frequency within 4σ of π', () => {
     const { pi, z } = universe(9, 2000, 200, 3);
-    const x = z.map((values) => Float64Array.from(values, (value, k) => pi[k]! * value));
+    const x = scaled(pi, z);
     const draws = 2000;
     const counts = new Uint32Array(pi.length);
     for (let seed = 0; seed < draws; seed++) for (const k of cubeDraw(pi, x, seed)) counts[k]!++;
@@ -96,11 +91,7 @@ describe('cubeDraw', () => {
 
   it('slow (a few seconds): balances 300,000 units on 30 indicators', () => {
     const { pi, z } = universe(10, 300_000, 10_000, 30);
-    const sample = cubeDraw(
-      pi,
-      z.map((values) => Float64Array.from(values, (value, k) => pi[k]! * value)),
-      10,
-    );
+    const sample = cubeDraw(pi, scaled(pi, z), 10);
     expect(sample).toHaveLength(10_000);
     for (const deviation of countDeviations(pi, z, sample)) expect(Math.abs(deviation)).toBeLessThanOrEqual(30);
   });
