@@ -21,6 +21,16 @@ export const stratumOf = (member: UniverseMember, strata: readonly string[]): st
   return parts.join('|');
 };
 
+/** The members of the universe with a level of every stratification attribute, each with its cell. */
+export function placedInCells(universe: readonly UniverseMember[], strata: readonly string[]): { member: UniverseMember; stratum: string }[] {
+  const placed: { member: UniverseMember; stratum: string }[] = [];
+  for (const member of universe) {
+    const stratum = stratumOf(member, strata);
+    if (stratum !== null) placed.push({ member, stratum });
+  }
+  return placed;
+}
+
 /**
  * Draws a panel from its universe (sorted by id, as `buildUniverse` gives it), deterministically from the
  * seed, and says what the draw did: the allocation per cell and the margins against the universe. The
@@ -29,8 +39,7 @@ export const stratumOf = (member: UniverseMember, strata: readonly string[]): st
 export function drawPanel(universe: readonly UniverseMember[], request: PanelDraw, at: number): { plan: DrawPlan; members: DrawnMember[] } {
   const design = request.design;
   if (design.method === 'stratified') {
-    const placed = universe.map((m) => ({ member: m, stratum: stratumOf(m, design.strata) }));
-    const inCells = placed.filter((p): p is { member: UniverseMember; stratum: string } => p.stratum !== null);
+    const inCells = placedInCells(universe, design.strata);
     const allocation = allocateCells(inCells, design.strata, request.size, design.allocation);
     const drawn = stratifiedDraw(
       inCells.map((p) => ({ id: p.member.id, cell: p.stratum })),

@@ -1,9 +1,10 @@
 import type { Membership, PanelDraw } from '@parcours/contracts';
 import { derivedSeed, nearestTwin, seededRandom } from '@parcours/sampling';
-import { allocateCells, type DrawnMember, stratumOf } from './draw.js';
+import { allocateCells, type DrawnMember, placedInCells } from './draw.js';
 import { levelOf } from './margins.js';
 import { refreshTargets } from './refresh-targets.js';
 import type { LeaveReason } from './panel-store.js';
+import { panelVariables } from './representativeness.js';
 import { rotationGroupOf } from './rotation.js';
 import type { UniverseMember } from './universe.js';
 
@@ -62,7 +63,7 @@ export function planRefresh(input: RefreshInput): RefreshPlan {
   if (design.method === 'balanced') {
     const p = universe.length === 0 ? 0 : Math.min(1, definition.size / universe.length);
     // A twin shares the leaver's levels of the balancing attributes where anyone still can, and is nearest on usage.
-    const attributes = design.balanceOn.flatMap((v) => ('attribute' in v ? [v.attribute] : []));
+    const attributes = panelVariables(definition);
     const levelsKey = (m: UniverseMember) => attributes.map((a) => levelOf(m, a)).join('|');
     const candidates = universe.filter((m) => !unavailable.has(m.id));
     const join: DrawnMember[] = [];
@@ -79,10 +80,7 @@ export function planRefresh(input: RefreshInput): RefreshPlan {
     return { leave, join, shortfall: missing > 0 ? [{ stratum: '(all)', missing }] : [] };
   }
 
-  const placed = universe.flatMap((m) => {
-    const stratum = stratumOf(m, design.strata);
-    return stratum === null ? [] : [{ member: m, stratum }];
-  });
+  const placed = placedInCells(universe, design.strata);
   const { allocation, cells } = allocateCells(placed, design.strata, definition.size, design.allocation);
   const cellOf = new Map(placed.map((p) => [p.member.id, p.stratum]));
   const stayingByCell = groupBy(staying, (m) => cellOf.get(m.individualId) ?? m.draw?.stratum ?? '');

@@ -1,6 +1,6 @@
 import type { Membership, PanelDraw, Representativeness } from '@parcours/contracts';
 import { independentColumns, logisticRegression, rIndicator } from '@parcours/sampling';
-import { allocateCells, stratumOf } from './draw.js';
+import { allocateCells, placedInCells } from './draw.js';
 import { levelOf, margins } from './margins.js';
 import type { PanelEvent } from './panel-store.js';
 import type { UniverseMember } from './universe.js';
@@ -71,10 +71,7 @@ function membershipRIndicator(universe: readonly UniverseMember[], memberIds: Re
 function cellsOf(definition: PanelDraw, universe: readonly UniverseMember[], current: readonly Membership[]): Representativeness['cells'] {
   const design = definition.design;
   if (design.method !== 'stratified') return [];
-  const placed = universe.flatMap((m) => {
-    const stratum = stratumOf(m, design.strata);
-    return stratum === null ? [] : [{ member: m, stratum }];
-  });
+  const placed = placedInCells(universe, design.strata);
   const { quotas, cells } = allocateCells(placed, design.strata, definition.size, design.allocation);
   const cellOf = new Map(placed.map((p) => [p.member.id, p.stratum]));
   const counts = new Map<string, number>();
