@@ -118,7 +118,7 @@ export function panelDrawTimes(): PanelDrawFigures {
     const gateway = new Gateway({ store, config, logger: pino({ level: 'silent' }), metrics: createGatewayMetrics(new Registry()) });
     fillStore(gateway, store);
     const clock = new StageClock();
-    // As src/app.ts builds it; no community is recruited, so no sessions are counted.
+    // As src/app.ts builds it; no community is recruited, so no sessions, funnels or weeks are counted.
     const panels = new TimedPanelService(clock, {
       registry: gateway.registry,
       consents: gateway.consents,
@@ -130,6 +130,8 @@ export function panelDrawTimes(): PanelDrawFigures {
         profileAttributes: (at, names) => gateway.profiles.resolvedAttributes(at, names),
       }),
       sessionsPerIndividual: () => new Map(),
+      individualsReachingStep: () => new Set(),
+      weeksActivePerIndividual: () => new Map(),
       writePoints: null,
       logger: pino({ level: 'silent' }),
     });
