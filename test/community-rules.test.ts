@@ -124,6 +124,18 @@ const community = (id: string, rules: Record<string, unknown>, when = at) => ({
   ...rules,
 });
 
+describe('a panel as of a date', () => {
+  it('is among the collectives of its members’ sessions since they joined', async () => {
+    for (const person of people) {
+      const sessions = await get<{ items: { start: string; collectives: string[] }[] }>(
+        `/subjects/${person.id}/sessions?from=${iso(week0)}&to=${iso(at)}&status=all&limit=1000`,
+      );
+      expect(sessions.body.items.length).toBeGreaterThan(0);
+      for (const s of sessions.body.items) expect(s.collectives).toEqual(expect.arrayContaining([person.household, 'everyone']));
+    }
+  });
+});
+
 describe('a community of those who reached a funnel step', () => {
   const within = 14 * day;
   const reachedFunnel = { funnels: [{ funnel: 'morning', step: 2, within: '14d' }] };

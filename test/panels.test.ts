@@ -162,7 +162,19 @@ describe('a customer base becomes a sampling frame', () => {
       `/api/v1/subjects/${community.body.items[0]!.individualId}/attributes?at=${encodeURIComponent(rules.at)}`,
     );
     expect(String(profile.body.attributes.interest_photo?.value)).toBe('true');
-    const tooMany = await api<{ code: string }>(app.urls.http, 'POST', '/api/v1/communities', { ...rules, id: 'photo-2', minSize: 10_000 });
+    const tooLarge = await api<{ code: string; errors: { path: string }[] }>(app.urls.http, 'POST', '/api/v1/communities', {
+      ...rules,
+      id: 'photo-2',
+      size: 301,
+    });
+    expect(tooLarge).toMatchObject({ status: 400, body: { code: errorCodes.validation, errors: [{ path: 'body.size' }] } });
+    const tooMany = await api<{ code: string }>(app.urls.http, 'POST', '/api/v1/communities', {
+      ...rules,
+      id: 'photo-2',
+      size: 3_000,
+      minSize: 3_000,
+      maxSize: 3_000,
+    });
     expect(tooMany).toMatchObject({ status: 422, body: { code: errorCodes.communityTooSmall } });
   });
 

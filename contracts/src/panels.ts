@@ -237,50 +237,56 @@ const retainedConditionSchema = z
   .refine((r) => r.weeks <= r.within, { message: 'weeks cannot exceed the weeks of within', path: ['weeks'] });
 
 /** Who a community recruits among a panel's members: all conditions must hold, on attributes and on behaviour. */
-export const communityRecruitSchema = z.strictObject({
-  id: idSchema.optional().describe("the community's id; generated when absent"),
-  name: z.string().min(1).max(200).describe('a name for people to read'),
-  panelId: idSchema.describe('the panel it is recruited in'),
-  at: instantSchema.optional().describe('default now'),
-  attributes: z.array(attributeConditionSchema).max(50).default([]).describe('conditions on profile attributes, all of them'),
-  usage: z.array(usageConditionSchema).max(20).default([]).describe('behaviour: days active with a device type in a window'),
-  sessions: z
-    .array(
-      z.strictObject({
-        deviceType: typeNameSchema.describe('the device type'),
-        within: durationTextSchema.prefault('30d').describe('the window before the date (e.g. `30d`)'),
-        min: z.number().int().min(1).describe('usage sessions of that device type, by the person or on their own device'),
-      }),
-    )
-    .max(20)
-    .default([])
-    .describe('behaviour: usage sessions in a window'),
-  funnels: z
-    .array(funnelConditionSchema)
-    .max(20)
-    .default([])
-    .describe('behaviour: funnel steps reached in a window, counted as `GET /funnels/{name}` counts them (without what came after the date)'),
-  retained: retainedConditionSchema
-    .nullable()
-    .default(null)
-    .describe('behaviour: weeks with a counted session (as `GET /retention` counts them) among the last whole weeks; null: no such condition'),
-  size: z.number().int().min(1).max(10_000).default(100).describe('members to recruit (all the eligible when fewer)'),
-  minSize: z.number().int().min(1).default(50).describe('fewer eligible members than this is a refusal'),
-  quotas: z
-    .strictObject({ strata: z.array(z.string().min(1).max(64)).min(1).max(4).describe('attributes crossed into quota cells') })
-    .nullable()
-    .default(null)
-    .describe('recruit proportionally to the eligible members over these attributes'),
-  validTo: instantSchema.nullable().default(null).describe('a temporary community ends then; null: permanent'),
-  seed: z
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 32 - 1)
-    .default(1)
-    .describe('the same seed on the same members recruits the same people'),
-  dryRun: z.boolean().default(false).describe('count the eligible; write nothing'),
-});
+export const communityRecruitSchema = z
+  .strictObject({
+    id: idSchema.optional().describe("the community's id; generated when absent"),
+    name: z.string().min(1).max(200).describe('a name for people to read'),
+    panelId: idSchema.describe('the panel it is recruited in'),
+    at: instantSchema.optional().describe('default now'),
+    attributes: z.array(attributeConditionSchema).max(50).default([]).describe('conditions on profile attributes, all of them'),
+    usage: z.array(usageConditionSchema).max(20).default([]).describe('behaviour: days active with a device type in a window'),
+    sessions: z
+      .array(
+        z.strictObject({
+          deviceType: typeNameSchema.describe('the device type'),
+          within: durationTextSchema.prefault('30d').describe('the window before the date (e.g. `30d`)'),
+          min: z.number().int().min(1).describe('usage sessions of that device type, by the person or on their own device'),
+        }),
+      )
+      .max(20)
+      .default([])
+      .describe('behaviour: usage sessions in a window'),
+    funnels: z
+      .array(funnelConditionSchema)
+      .max(20)
+      .default([])
+      .describe('behaviour: funnel steps reached in a window, counted as `GET /funnels/{name}` counts them (without what came after the date)'),
+    retained: retainedConditionSchema
+      .nullable()
+      .default(null)
+      .describe('behaviour: weeks with a counted session (as `GET /retention` counts them) among the last whole weeks; null: no such condition'),
+    size: z.number().int().min(1).max(10_000).default(100).describe('members to recruit (all the eligible when fewer), between minSize and maxSize'),
+    minSize: z.number().int().min(1).default(50).describe('fewer eligible members than this is a refusal'),
+    maxSize: z.number().int().min(1).max(10_000).default(300).describe('the most members the community may have'),
+    quotas: z
+      .strictObject({ strata: z.array(z.string().min(1).max(64)).min(1).max(4).describe('attributes crossed into quota cells') })
+      .nullable()
+      .default(null)
+      .describe('recruit proportionally to the eligible members over these attributes'),
+    validTo: instantSchema.nullable().default(null).describe('a temporary community ends then; null: permanent'),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .default(1)
+      .describe('the same seed on the same members recruits the same people'),
+    dryRun: z.boolean().default(false).describe('count the eligible; write nothing'),
+  })
+  .refine((r) => r.minSize <= r.size && r.size <= r.maxSize, {
+    message: 'size must lie between minSize (50 by default) and maxSize (300 by default)',
+    path: ['size'],
+  });
 export type CommunityRecruit = z.output<typeof communityRecruitSchema>;
 
 export const communityResultSchema = z.object({

@@ -1,7 +1,7 @@
 import { type Membership, panelDrawSchema } from '@parcours/contracts';
 import { seededRandom } from '@parcours/sampling';
 import { describe, expect, it } from 'vitest';
-import { drawPanel, stratumOf } from '../src/draw.js';
+import { type DrawnMember, drawPanel, stratumOf } from '../src/draw.js';
 import { margins } from '../src/margins.js';
 import { planRefresh } from '../src/refresh.js';
 import type { UniverseMember } from '../src/universe.js';
@@ -29,6 +29,17 @@ function universeOf(size: number, seed: number): UniverseMember[] {
     usage: { 'coffee_machine@30d': Math.floor(random() * 31) },
   }));
 }
+
+/** A drawn member's membership of the panel from the draw's date, open or ended. */
+const membershipOf = (m: DrawnMember, validTo: number | null): Membership => ({
+  id: `m-${m.individualId}`,
+  individualId: m.individualId,
+  collectiveId: 'p',
+  role: null,
+  validFrom: at,
+  validTo,
+  draw: m.draw,
+});
 
 const request = (seed: number) => panelDrawSchema.parse({ name: 'Base', size: 10_000, seed, rotationGroups: 4, design: { method: 'stratified', strata } });
 
@@ -75,20 +86,11 @@ describe('a stratified draw of 10,000 from 300,000 over 13 régions × 5 househo
   it('replaces a few leavers by as many joiners in their cells, and rounding alone makes nobody leave', () => {
     const leavers = members.slice(0, 3);
     const gone = new Set(leavers.map((m) => m.individualId));
-    const asMembership = (m: (typeof members)[number], validTo: number | null): Membership => ({
-      id: `m-${m.individualId}`,
-      individualId: m.individualId,
-      collectiveId: 'p',
-      role: null,
-      validFrom: at,
-      validTo,
-      draw: m.draw,
-    });
     const plan = planRefresh({
       definition: request(5),
       universe: universe.filter((u) => !gone.has(u.id)),
-      current: members.filter((m) => !gone.has(m.individualId)).map((m) => asMembership(m, null)),
-      departed: leavers.map((m) => asMembership(m, at + day)),
+      current: members.filter((m) => !gone.has(m.individualId)).map((m) => membershipOf(m, null)),
+      departed: leavers.map((m) => membershipOf(m, at + day)),
       coolingDown: new Set(),
       inactive: new Set(),
       rotateGroup: null,
@@ -108,15 +110,6 @@ describe('a stratified draw of 10,000 from 300,000 over 13 régions × 5 househo
     expect(optingOut).toHaveLength(1_200);
     const optedOut = new Set(optingOut.map((m) => m.individualId));
     const leftAt = at + 10 * day;
-    const membership = (m: (typeof members)[number], validTo: number | null): Membership => ({
-      id: `m-${m.individualId}`,
-      individualId: m.individualId,
-      collectiveId: 'p',
-      role: null,
-      validFrom: at,
-      validTo,
-      draw: m.draw,
-    });
     // Earlier members who left a month ago are cooling down; opting out takes people out of the universe.
     const drawn = new Set(members.map((m) => m.individualId));
     const coolingDown = new Set(universe.filter((u, i) => i % 97 === 0 && !drawn.has(u.id)).map((u) => u.id));
@@ -125,8 +118,8 @@ describe('a stratified draw of 10,000 from 300,000 over 13 régions × 5 househo
     const plan = planRefresh({
       definition,
       universe: now,
-      current: members.filter((m) => !optedOut.has(m.individualId)).map((m) => membership(m, null)),
-      departed: optingOut.map((m) => membership(m, leftAt)),
+      current: members.filter((m) => !optedOut.has(m.individualId)).map((m) => membershipOf(m, null)),
+      departed: optingOut.map((m) => membershipOf(m, leftAt)),
       coolingDown,
       inactive: new Set(),
       rotateGroup: null,
