@@ -25,6 +25,13 @@ export const consentSchema = z.object({
 });
 export type Consent = z.output<typeof consentSchema>;
 
+/** A draw's seed: any 32-bit unsigned integer. */
+const seedSchema = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 32 - 1);
+
 const conditionValueSchema = z.union([z.string().max(1024), z.number(), z.boolean()]);
 
 /** One condition on a profile attribute as of the universe's date; several fields all have to hold. */
@@ -87,12 +94,7 @@ export const panelDrawSchema = z.strictObject({
   at: instantSchema.optional().describe('the date of the universe and the start of the memberships; default now'),
   universe: universeFilterSchema.default({ type: null, attributes: [], usage: [] }).describe('who may be drawn, as of `at`'),
   size: z.number().int().min(1).max(1_000_000).describe('members to draw'),
-  seed: z
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 32 - 1)
-    .describe('the same seed on the same universe draws the same people'),
+  seed: seedSchema.describe('the same seed on the same universe draws the same people'),
   design: panelDesignSchema.describe('`stratified` by interlocked quota cells, or `balanced` by the cube method'),
   rotationGroups: z.number().int().min(1).max(24).default(1).describe('members are spread over this many groups, rotated out one at a time'),
   cooldown: durationTextSchema.prefault('180d').describe('how long someone who left stays out before being drawn again'),
@@ -144,13 +146,7 @@ export const panelViewSchema = z.object({
 
 export const panelRefreshSchema = z.strictObject({
   at: instantSchema.optional().describe('default now'),
-  seed: z
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 32 - 1)
-    .default(1)
-    .describe('chooses among equally good replacements'),
+  seed: seedSchema.default(1).describe('chooses among equally good replacements'),
   inactiveAfter: durationTextSchema
     .nullable()
     .default(null)
@@ -274,13 +270,7 @@ export const communityRecruitSchema = z
       .default(null)
       .describe('recruit proportionally to the eligible members over these attributes'),
     validTo: instantSchema.nullable().default(null).describe('a temporary community ends then; null: permanent'),
-    seed: z
-      .number()
-      .int()
-      .min(0)
-      .max(2 ** 32 - 1)
-      .default(1)
-      .describe('the same seed on the same members recruits the same people'),
+    seed: seedSchema.default(1).describe('the same seed on the same members recruits the same people'),
     dryRun: z.boolean().default(false).describe('count the eligible; write nothing'),
   })
   .refine((r) => r.minSize <= r.size && r.size <= r.maxSize, {
