@@ -56,3 +56,6 @@ export function useUtf8Parsers(app: FastifyInstance): void {
     parseJson(request, text, done);
   });
 }
+
+/** The largest body an import route reads: a CRM export of hundreds of thousands of rows. */
+export const importBodyLimit = 50 * 1024 * 1024;

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { importKinds, importRecords, type ImportRow } from '../../registry/bulk-import.js';
 import { csvRows } from '../../registry/csv-import.js';
 import type { RegistryStore } from '../../registry/registry-store.js';
-import { utf8TextParser } from '../utf8-bodies.js';
+import { utf8TextParser, importBodyLimit } from '../utf8-bodies.js';
 import { errors } from './registry-schemas.js';
 
 const counts = z.object(
@@ -15,7 +15,6 @@ const resultSchema = z.object({
   unchanged: counts.describe('records already there, identical, by kind'),
 });
 /** An import takes a whole CRM export; the API's other bodies keep fastify's 1 MiB. */
-const bodyLimit = 50 * 1024 * 1024;
 const description = 'All or nothing: on any problem nothing is written and every problem is listed with its row.';
 
 /** `POST /import` (JSON, every kind at once) and `POST /import/{kind}` (one CSV file, as a CRM exports it). */
@@ -46,7 +45,7 @@ function jsonImportRoute(registry: RegistryStore): FastifyPluginAsync {
           ),
           response: { 200: resultSchema, ...errors },
         },
-        bodyLimit,
+        bodyLimit: importBodyLimit,
       },
       async (request) => {
         const rows: ImportRow[] = importKinds.flatMap((kind) => request.body[kind].map((value, i) => ({ kind, where: `${kind}[${i}]`, value })));
@@ -73,7 +72,7 @@ function csvImportRoute(registry: RegistryStore): FastifyPluginAsync {
           body: z.string().describe('the CSV file'),
           response: { 200: resultSchema, ...errors },
         },
-        bodyLimit,
+        bodyLimit: importBodyLimit,
       },
       async (request) => importRecords(registry, csvRows(request.params.kind, request.body)),
     );

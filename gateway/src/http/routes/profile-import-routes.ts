@@ -3,11 +3,10 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ProfileStore } from '../../profiles/profile-store.js';
-import { utf8TextParser } from '../utf8-bodies.js';
+import { utf8TextParser, importBodyLimit } from '../utf8-bodies.js';
 import { errors } from './registry-schemas.js';
 
 /** A customer file, like a registry export, may be large; the API's other bodies keep fastify's 1 MiB. */
-const bodyLimit = 50 * 1024 * 1024;
 
 /** The body of an import: a CSV file (text/csv) or a JSON array of rows. */
 const importBody = <T extends z.ZodType>(row: T) =>
@@ -39,7 +38,7 @@ export function profileImportRoutes(profiles: ProfileStore, count: ProfileImport
           body: importBody(z.unknown()),
           response: { 200: identityImportResultSchema, ...errors },
         },
-        bodyLimit,
+        bodyLimit: importBodyLimit,
       },
       async (request) => {
         const result = profiles.importIdentities(input(request.body));
@@ -64,7 +63,7 @@ export function profileImportRoutes(profiles: ProfileStore, count: ProfileImport
           body: importBody(z.record(z.string(), z.unknown())),
           response: { 200: traitImportReportSchema, ...errors },
         },
-        bodyLimit,
+        bodyLimit: importBodyLimit,
       },
       async (request) => {
         const report = profiles.importTraits(request.query.source, input(request.body), request.query.validFrom);
