@@ -9,6 +9,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureRPackage } from '../tools/services/ensure-installed.js';
 import type { ParcoursApp } from '../src/app.js';
+import { oneLineFailure, runCli } from './cli-process.js';
 import { adminKey, api, startApp, testConfig } from './helpers.js';
 
 /**
@@ -235,5 +236,22 @@ describe('a weighting scheme, stored, versioned and run', () => {
     expect(checked.body.report.converged).toBe(true);
     expect((await call('GET', '/weighting-schemes/checked/report')).status).toBe(404);
     expect((await call('POST', '/weighting-schemes', { id: 'checked', ...raking })).status).toBe(409);
+  });
+
+  it('parcours weights run|report|check: a scheme from a file run and stored, its report, a refusal naming the level', async () => {
+    const cli = (...args: string[]) => runCli(['weights', ...args, '--api', app.urls.http, '--api-key', adminKey(), '--json'], { cwd: dir });
+    writeFileSync(join(dir, 'scheme.json'), JSON.stringify({ ...raking, method: 'raking' }));
+    const run = await cli('run', 'from-cli', '--file', 'scheme.json');
+    expect(run.code, run.stderr).toBe(0);
+    const ran = JSON.parse(run.stdout) as Run;
+    expect(ran).toMatchObject({ version: 1, stored: true });
+    const report = await cli('report', 'from-cli', '--scheme-version', '1');
+    expect(JSON.parse(report.stdout)).toEqual(ran);
+    const again = await cli('run', 'from-cli', '--file', 'scheme.json');
+    expect(JSON.parse(again.stdout)).toMatchObject({ version: 2, stored: true });
+    const checked = await cli('check', 'from-cli');
+    expect(JSON.parse(checked.stdout)).toMatchObject({ version: 2, stored: false });
+    const refused = await cli('check', 'impossible');
+    expect(oneLineFailure(refused, errorCodes.weightingMissingLevel)).toContain('age_band = 100+');
   });
 });
