@@ -7,6 +7,4 @@ export { buildUniverse, type UniverseKept, type UniverseMember, type UniverseSou
 export { PanelHealthJob } from './panel-health-job.js';
 export { SchemeService, type SchemeServiceDeps } from './weighting/scheme-service.js';
 export { SchemeStore, type StoredRun, type StoredSchemeVersion } from './weighting/scheme-store.js';
-export { weightingInputs, schemeVariables, type SampledMember, type TargetSources, type WeightingInputs } from './weighting/scheme-inputs.js';
-export { runScheme } from './weighting/run-scheme.js';
 export { weightingSchemeRoutes } from './http/weighting-scheme-routes.js';
