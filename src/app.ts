@@ -1,6 +1,16 @@
 import { Analytics, analyticsMigrations } from '@parcours/analytics';
 import { ExternalBroker, MqttBroker, type Principal } from '@parcours/broker';
-import { PanelHealthJob, PanelService, PanelStore, panelMigrations, panelRoutes, storeUniverseSources } from '@parcours/panels';
+import {
+  PanelHealthJob,
+  PanelService,
+  PanelStore,
+  panelMigrations,
+  panelRoutes,
+  SchemeService,
+  SchemeStore,
+  storeUniverseSources,
+  weightingSchemeRoutes,
+} from '@parcours/panels';
 import { errorCodes, ParcoursError, quarantineTopic, type Config, type Health, type PartHealth } from '@parcours/contracts';
 import {
   createGatewayMetrics,
@@ -46,6 +56,7 @@ export class ParcoursApp {
   readonly broker: MqttBroker | ExternalBroker;
   readonly analytics: Analytics;
   readonly panels: PanelService;
+  readonly weightingSchemes: SchemeService;
   readonly influxSink: InfluxRawSink | null;
   private readonly influx: InfluxWriter | null;
   private readonly http: HttpServer;
@@ -157,21 +168,29 @@ export class ParcoursApp {
     });
     const panelStore = new PanelStore(store.db, this.gateway.registry);
     const influx = this.influx;
+    const universeSources = storeUniverseSources({
+      registry: this.gateway.registry,
+      consents: this.gateway.consents,
+      log: this.gateway.log,
+      profileAttributes: (at, names) => this.gateway.profiles.resolvedAttributes(at, names),
+    });
     this.panels = new PanelService({
       registry: this.gateway.registry,
       consents: this.gateway.consents,
       store: panelStore,
-      sources: storeUniverseSources({
-        registry: this.gateway.registry,
-        consents: this.gateway.consents,
-        log: this.gateway.log,
-        profileAttributes: (at, names) => this.gateway.profiles.resolvedAttributes(at, names),
-      }),
+      sources: universeSources,
       sessionsPerIndividual: (deviceType, from, to) => this.analytics.sessionStore.countPerIndividual(deviceType, from, to),
       individualsReachingStep: (funnel, step, from, to) => this.analytics.individualsReachingStep(funnel, step, from, to),
       weeksActivePerIndividual: (weeks, at) => this.analytics.weeksActiveBefore(weeks, at),
       writePoints: influx ? (points) => influx.write(points) : null,
       logger: logger.child({ part: 'panels' }),
+    });
+    const schemeStore = new SchemeStore(store.db);
+    this.weightingSchemes = new SchemeService({
+      store: schemeStore,
+      panels: panelStore,
+      registry: this.gateway.registry,
+      sources: universeSources,
     });
     const reporter = this.influx
       ? new PipelineReporter({
@@ -195,6 +214,7 @@ export class ParcoursApp {
         ...this.gateway.routes(),
         ...this.analytics.routes(),
         panelRoutes(this.panels, panelStore),
+        weightingSchemeRoutes(this.weightingSchemes, schemeStore),
         reattributeRoutes((from, to) => this.reattribute(from, to)),
       ],
       onRoute: (method, url) => this.routes.push({ method, url }),

@@ -192,6 +192,30 @@ describe('every operation, answering with real data', () => {
     await call('post', '/api/v1/panels/{id}/refresh', '/api/v1/panels/oa-panel/refresh', { json: { at: panelAt, inactiveAfter: '1d' } });
     await call('post', '/api/v1/communities', '/api/v1/communities', { json: { name: 'Early birds', panelId: 'oa-panel', at: panelAt, size: 1, minSize: 1 } });
     await call('post', '/api/v1/communities', '/api/v1/communities', { json: { name: 'Nobody', panelId: 'oa-panel', at: panelAt, minSize: 50 } });
+    // A weighting scheme on that panel: versions, runs, a refusal, the report and the weights.
+    const scheme = {
+      name: 'Coffee panel to its universe',
+      at: panelAt,
+      sample: { kind: 'panel', panelId: 'oa-panel' },
+      margins: [{ variables: ['oa_segment'], targets: { from: 'universe' } }],
+    };
+    await call('post', '/api/v1/weighting-schemes', '/api/v1/weighting-schemes', { json: { id: 'oa-scheme', ...scheme } });
+    await call('post', '/api/v1/weighting-schemes', '/api/v1/weighting-schemes', { json: { id: 'oa-scheme', ...scheme } });
+    await call('put', '/api/v1/weighting-schemes/{id}', '/api/v1/weighting-schemes/oa-scheme', { json: { ...scheme, method: 'linear', cap: 2 } });
+    await call('put', '/api/v1/weighting-schemes/{id}', '/api/v1/weighting-schemes/nothing', { json: scheme });
+    await call('get', '/api/v1/weighting-schemes', '/api/v1/weighting-schemes');
+    await call('get', '/api/v1/weighting-schemes/{id}', '/api/v1/weighting-schemes/oa-scheme?version=1');
+    await call('get', '/api/v1/weighting-schemes/{id}', '/api/v1/weighting-schemes/nothing');
+    await call('post', '/api/v1/weighting-schemes/{id}/run', '/api/v1/weighting-schemes/oa-scheme/run', { json: { dryRun: true } });
+    await call('get', '/api/v1/weighting-schemes/{id}/report', '/api/v1/weighting-schemes/oa-scheme/report');
+    await call('post', '/api/v1/weighting-schemes/{id}/run', '/api/v1/weighting-schemes/oa-scheme/run', { json: { version: 1 } });
+    await call('get', '/api/v1/weighting-schemes/{id}/report', '/api/v1/weighting-schemes/oa-scheme/report?version=1');
+    await call('get', '/api/v1/weighting-schemes/{id}/weights', '/api/v1/weighting-schemes/oa-scheme/weights?version=1&limit=1');
+    const file = { from: 'file', cells: [{ levels: { oa_segment: 'x' }, value: 3 }] };
+    await call('post', '/api/v1/weighting-schemes', '/api/v1/weighting-schemes', {
+      json: { id: 'oa-impossible', ...scheme, margins: [{ variables: ['oa_segment'], targets: file }] },
+    });
+    await call('post', '/api/v1/weighting-schemes/{id}/run', '/api/v1/weighting-schemes/oa-impossible/run', { json: {} });
 
     // Changes: a new person, a device, and the links between them, then each undone.
     const validFrom = new Date(day + dayMs).toISOString();

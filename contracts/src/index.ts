@@ -26,3 +26,4 @@ export * from './log-reader.js';
 export * from './registry-as-of.js';
 export * from './panels.js';
 export * from './profiles.js';
+export * from './weighting-schemes.js';

@@ -5,3 +5,6 @@ export { panelRoutes } from './http/panel-routes.js';
 export { storeUniverseSources, type ProfileAttributesAsOf } from './universe-sources.js';
 export { buildUniverse, type UniverseKept, type UniverseMember, type UniverseSources } from './universe.js';
 export { PanelHealthJob } from './panel-health-job.js';
+export { SchemeService, type SchemeServiceDeps } from './weighting/scheme-service.js';
+export { SchemeStore, type StoredRun, type StoredSchemeVersion } from './weighting/scheme-store.js';
+export { weightingSchemeRoutes } from './http/weighting-scheme-routes.js';

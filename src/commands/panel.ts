@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import {
   communityResultSchema,
   drawPlanSchema,
@@ -10,37 +9,9 @@ import {
   toIso,
 } from '@parcours/contracts';
 import { Command } from 'commander';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { clientApiKeyEnv, loadConfig } from '../config/load-config.js';
 import { apiGet, apiRequest } from './api-client.js';
-import { localUrls } from './local-urls.js';
-import { UsageError } from './usage-error.js';
-
-interface ApiOptions {
-  api?: string;
-  apiKey?: string;
-  config?: string;
-}
-
-function apiOf(options: ApiOptions): { url: string; key: string } {
-  const key = options.apiKey ?? process.env[clientApiKeyEnv];
-  if (!key) throw new UsageError(`--api-key (or ${clientApiKeyEnv}) is required: an admin API key of this Parcours`);
-  return { url: options.api ?? localUrls(loadConfig({ file: options.config })).api, key };
-}
-
-/** A request file, JSON or YAML. */
-function readRequest(file: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
-  }
-  const parsed: unknown = parseYaml(text);
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError(`${file} does not hold an object`);
-  return parsed as Record<string, unknown>;
-}
+import { type ApiOptions, apiOf, apiOptions, readRequest } from './api-options.js';
 
 const percent = (share: number) => `${(share * 100).toFixed(2)}%`;
 const step = (text: string) => process.stderr.write(`${text}\n`);
@@ -68,12 +39,6 @@ function printHealth(r: Representativeness): void {
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }
-
-const apiOptions = (command: Command) =>
-  command
-    .option('--api <url>', "HTTP API of the running Parcours (default: the configuration's, http://localhost:8080)")
-    .option('--api-key <key>', `an API key of that Parcours (default: ${clientApiKeyEnv})`)
-    .option('-c, --config <file>', 'configuration file (JSON or YAML) of that Parcours, for its address');
 
 /** `parcours panel draw|health|refresh`: representative panels, through the HTTP API of a running Parcours. */
 export function panelCommand(): Command {

@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import { errorCodes, type Membership, type MemberWeight, ParcoursError, type SchemeRun, type UniverseFilter, type WeightingScheme } from '@parcours/contracts';
+import type { RegistryStore } from '@parcours/gateway';
+import { type AreaLevel, populationBy } from '@parcours/geography';
+import type { PanelStore } from '../panel-store.js';
+import { buildUniverse, type UniverseSources } from '../universe.js';
+import { runScheme } from './run-scheme.js';
+import { type SampledMember, schemeVariables, weightingInputs } from './scheme-inputs.js';
+import type { SchemeStore, StoredSchemeVersion } from './scheme-store.js';
+
+export interface SchemeServiceDeps {
+  store: SchemeStore;
+  panels: PanelStore;
+  registry: RegistryStore;
+  sources: UniverseSources;
+  /** Inhabitants per area code; geography's legal populations when absent. */
+  populationBy?: (level: AreaLevel) => ReadonlyMap<string, number>;
+  now?: () => number;
+}
+
+const everyone: UniverseFilter = { type: null, attributes: [], usage: [] };
+const holdsAt = (m: Membership, t: number) => m.validFrom <= t && (m.validTo === null || t < m.validTo);
+
+/** Makes versions of weighting schemes and runs them: the sample and targets as of the scheme's date, weighted and stored. */
+export class SchemeService {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: SchemeServiceDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** A new scheme, as its version 1; an id already taken is a conflict. */
+  create(scheme: WeightingScheme & { id?: string | undefined }): StoredSchemeVersion {
+    const { id = randomUUID(), ...content } = scheme;
+    if (this.deps.store.latestVersion(id) !== null) throw new ParcoursError(errorCodes.conflict, `weighting scheme ${id} already exists`);
+    return this.addVersion(id, content);
+  }
+
+  /** The scheme's next version; its earlier ones are kept. */
+  update(id: string, scheme: WeightingScheme): StoredSchemeVersion {
+    this.require(id);
+    return this.addVersion(id, scheme);
+  }
+
+  require(id: string, version?: number): StoredSchemeVersion {
+    const stored = this.deps.store.get(id, version);
+    if (stored) return stored;
+    throw new ParcoursError(
+      errorCodes.notFound,
+      version === undefined || this.deps.store.latestVersion(id) === null
+        ? `weighting scheme ${id} does not exist`
+        : `weighting scheme ${id} has no version ${version}`,
+    );
+  }
+
+  /**
+   * Weights the version's sample as of its date. Unless a dry run, stores one weight per member and the report
+   * for that version (replacing an earlier run of it); an infeasible problem throws and stores nothing.
+   */
+  run(id: string, options: { version?: number | undefined; dryRun: boolean }): SchemeRun {
+    const stored = this.require(id, options.version);
+    const { scheme } = stored;
+    const members = this.sample(scheme);
+    const inputs = weightingInputs(scheme, members, {
+      universe: (filter, attributes) => buildUniverse(filter ?? this.targetUniverse(scheme), scheme.at, this.deps.sources, { attributes }),
+      population: (level) => (this.deps.populationBy ?? populationBy)(level),
+    });
+    const weighting = runScheme(scheme, inputs);
+    const ranAt = this.now();
+    if (!options.dryRun) {
+      const weights: MemberWeight[] = inputs.ids.map((individualId, k) => ({
+        individualId,
+        baseWeight: inputs.baseWeights[k]!,
+        weight: weighting.weights[k]!,
+      }));
+      this.deps.store.saveRun(id, stored.version, ranAt, weighting.report, weights);
+    }
+    return { schemeId: id, version: stored.version, at: scheme.at, ranAt, stored: !options.dryRun, size: inputs.ids.length, report: weighting.report };
+  }
+
+  /** The stored run of a version (the latest when none is named). */
+  report(id: string, version?: number): SchemeRun {
+    const stored = this.require(id, version);
+    const run = this.deps.store.run(id, stored.version);
+    if (!run) throw new ParcoursError(errorCodes.notFound, `version ${stored.version} of weighting scheme ${id} has not run`);
+    return {
+      schemeId: id,
+      version: stored.version,
+      at: stored.scheme.at,
+      ranAt: run.ranAt,
+      stored: true,
+      size: this.deps.store.weights(id, stored.version, 0, 0).total,
+      report: run.report,
+    };
+  }
+
+  /** A page of a version's stored weights (the latest version when none is named). */
+  weights(id: string, page: { version?: number | undefined; limit: number; offset: number }) {
+    const stored = this.require(id, page.version);
+    if (!this.deps.store.run(id, stored.version))
+      throw new ParcoursError(errorCodes.notFound, `version ${stored.version} of weighting scheme ${id} has not run`);
+    return { version: stored.version, ...this.deps.store.weights(id, stored.version, page.limit, page.offset) };
+  }
+
+  private addVersion(id: string, scheme: WeightingScheme): StoredSchemeVersion {
+    const now = this.now();
+    // Resolved now, so that every run of the version weighs the same sample to the same targets.
+    const version = this.deps.store.addVersion(id, { ...scheme, at: scheme.at ?? now }, now);
+    return this.deps.store.get(id, version)!;
+  }
+
+  /** The sample's members as of the scheme's date, with the attributes its margins cross and their draw's probability. */
+  private sample(scheme: WeightingScheme & { at: number }): SampledMember[] {
+    const attributes = schemeVariables(scheme);
+    const { sample, at } = scheme;
+    if (sample.kind === 'universe') {
+      return buildUniverse(sample.universe, at, this.deps.sources, { attributes }).map((m) => ({ ...m, inclusionProbability: null }));
+    }
+    const collectiveId = sample.kind === 'panel' ? this.panel(sample.panelId).id : this.community(sample.communityId).id;
+    const memberships = this.deps.registry.listMemberships({ collectiveId, limit: -1, offset: 0 }).filter((m) => holdsAt(m, at));
+    const known = new Map(buildUniverse(everyone, at, this.deps.sources, { attributes }).map((m) => [m.id, m.attributes]));
+    return memberships
+      .map((m) => ({ id: m.individualId, attributes: known.get(m.individualId) ?? {}, inclusionProbability: m.draw?.inclusionProbability ?? null }))
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /** Whom `from: universe` targets count by default: the panel's universe (a community's panel's), or the sample's own. */
+  private targetUniverse(scheme: WeightingScheme): UniverseFilter {
+    const { sample } = scheme;
+    if (sample.kind === 'universe') return sample.universe;
+    if (sample.kind === 'panel') return this.panel(sample.panelId).definition.universe;
+    const panelId = this.community(sample.communityId).attributes.panel;
+    if (typeof panelId !== 'string')
+      throw new ParcoursError(errorCodes.validation, `community ${sample.communityId} names no panel: give the targets' universe`);
+    return this.panel(panelId).definition.universe;
+  }
+
+  private panel(id: string) {
+    const panel = this.deps.panels.get(id);
+    if (!panel) throw new ParcoursError(errorCodes.notFound, `panel ${id} does not exist`);
+    return panel;
+  }
+
+  private community(id: string) {
+    const subject = this.deps.registry.getSubject(id);
+    if (subject?.kind !== 'collective' || subject.type !== 'community') throw new ParcoursError(errorCodes.notFound, `community ${id} does not exist`);
+    return subject;
+  }
+}
