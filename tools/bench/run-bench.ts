@@ -6,6 +6,7 @@ import { startInfluxDB } from '../services/influxdb.js';
 import { rederiveCity } from './rederive-bench.js';
 import { startBareAedes, startMosquittoTarget, startParcours, type Target } from './targets.js';
 import { panelDrawTimes } from './panel-draw-bench.js';
+import { rakingTimes } from './raking-bench.js';
 import { traitImportRate } from './trait-import-bench.js';
 
 /**
@@ -103,6 +104,18 @@ function print(results: readonly Result[]): void {
 }
 
 /** The trait import of a generated 300,000-row CRM file into a fresh store: a figure, not a limit. */
+/** Weighting a panel of 10,000 over 24 levels: raking, and calibration (raking and linear distances). Figures, not limits. */
+function raking(): Result[] {
+  process.stderr.write('weighting: a panel of 10,000 over 24 levels\n');
+  const t = rakingTimes();
+  const of = `${(10_000).toLocaleString('en')} people over 24 levels`;
+  return [
+    { name: `raking ${of}`, value: round(t.rake, 1), unit: 'ms' },
+    { name: `calibration (raking distance) ${of}`, value: round(t.calibrateRaking, 1), unit: 'ms' },
+    { name: `calibration (linear distance) ${of}`, value: round(t.calibrateLinear, 1), unit: 'ms' },
+  ];
+}
+
 function traitImport(): Result[] {
   process.stderr.write('trait import: a generated CRM file\n');
   const { rows, rate } = traitImportRate();
@@ -141,6 +154,8 @@ async function main(): Promise<void> {
   if (process.env.BENCH_ONLY === 'rederive') return print(await rederivation());
   // BENCH_ONLY=traits: just the trait import rate, printed.
   if (process.env.BENCH_ONLY === 'traits') return print(traitImport());
+  // BENCH_ONLY=weighting: just the weighting figures, printed.
+  if (process.env.BENCH_ONLY === 'weighting') return print(raking());
   // BENCH_ONLY=panels: just the panel draw figures, printed.
   if (process.env.BENCH_ONLY === 'panels') return print(panelDraw());
   process.stderr.write(`load: ${devices} devices over ${processes} processes, ${durationMs / 1000} s per run, window ${window}\n`);
@@ -256,6 +271,7 @@ async function main(): Promise<void> {
     ...(await rederivation()),
     ...traitImport(),
     ...panelDraw(),
+    ...raking(),
   ];
   print(results);
   await mkdir(join(root, 'bench'), { recursive: true });
