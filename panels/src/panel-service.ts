@@ -66,11 +66,13 @@ export class PanelService {
   /** A dry run answers the plan alone; otherwise the panel is written with its members from `at`. */
   draw(request: PanelDraw): { id: string | null; plan: DrawPlan } {
     const at = request.at ?? this.now();
-    const { plan, members } = drawPanel(this.universe(request, at), request, at);
+    const universe = this.universe(request, at);
+    const { plan, members } = drawPanel(universe, request, at);
     if (request.dryRun) return { id: null, plan };
     const id = request.id ?? randomUUID();
-    this.deps.store.create(id, { ...request, dryRun: false }, at, members);
-    this.writeHealthLater(id, at);
+    const definition = { ...request, dryRun: false };
+    this.deps.store.create(id, definition, at, members);
+    this.writeHealthLater(id, definition, at, universe);
     return { id, plan };
   }
 
@@ -111,19 +113,24 @@ export class PanelService {
       }
       for (const m of plan.join) this.deps.store.join(id, m.individualId, m.draw, at, 'joined');
     });
-    this.writeHealthLater(id, at);
+    // Who the universe holds does not change with the panel: the health is judged on the same one.
+    this.writeHealthLater(id, definition, at, universe);
     const size = current.length - plan.leave.length + plan.join.length;
     return { at, left, joined: plan.join.length, shortfall: plan.shortfall, size };
   }
 
   representativeness(id: string, at = this.now()): Representativeness {
-    const panel = this.require(id);
+    const { definition } = this.require(id);
+    return this.judge(id, definition, at, this.universe(definition, at));
+  }
+
+  private judge(id: string, definition: PanelDraw, at: number, universe: readonly UniverseMember[]): Representativeness {
     const memberships = this.deps.store.memberships(id);
     return representativeness({
       panelId: id,
       at,
-      definition: panel.definition,
-      universe: this.universe(panel.definition, at),
+      definition,
+      universe,
       current: memberships.filter((m) => holdsAt(m, at)),
       events: this.deps.store.events(id, at - churnWindowMs, at),
       membersAtWindowStart: memberships.filter((m) => holdsAt(m, at - churnWindowMs)).length,
@@ -159,17 +166,15 @@ export class PanelService {
 
   /** Writes every panel's health now (the periodic job); a failure is logged, and the next run tries again. */
   writeAllHealth(at = this.now()): void {
-    for (const panel of this.deps.store.list()) this.writeHealthLater(panel.id, at);
+    for (const { id, definition } of this.deps.store.list()) this.writeHealthLater(id, definition, at, this.universe(definition, at));
   }
 
-  private writeHealthLater(id: string, at: number): void {
-    this.writeHealth(id, at).catch((error: unknown) => this.deps.logger.warn({ err: error, panel: id }, 'could not write the panel health to InfluxDB'));
-  }
-
-  private async writeHealth(id: string, at: number): Promise<void> {
-    if (!this.deps.writePoints) return;
-    const r = this.representativeness(id, at);
-    await this.deps.writePoints([
+  /** Judges the panel on a universe already built and sends the point; without InfluxDB, nothing is computed. */
+  private writeHealthLater(id: string, definition: PanelDraw, at: number, universe: readonly UniverseMember[]): void {
+    const write = this.deps.writePoints;
+    if (!write) return;
+    const r = this.judge(id, definition, at, universe);
+    write([
       {
         measurement: measurements.panelHealth,
         tags: { panel: id },
@@ -177,7 +182,7 @@ export class PanelService {
         intFields: { size: r.size, universe: r.universeSize, left_30d: r.churn.left, joined_30d: r.churn.joined },
         timestampMs: at,
       },
-    ]);
+    ]).catch((error: unknown) => this.deps.logger.warn({ err: error, panel: id }, 'could not write the panel health to InfluxDB'));
   }
 
   /** Members none of whose devices of the panel's usage types sent anything over the last `within`. */
