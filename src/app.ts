@@ -212,7 +212,7 @@ export class ParcoursApp {
       health: () => this.health(),
       routes: () => [
         ...this.gateway.routes(),
-        ...this.analytics.routes(),
+        ...this.analytics.routes((id, version) => this.weightingSchemes.weighting(id, version)),
         panelRoutes(this.panels, panelStore),
         weightingSchemeRoutes(this.weightingSchemes, schemeStore),
         reattributeRoutes((from, to) => this.reattribute(from, to)),

@@ -14,6 +14,7 @@ import { funnelRoutes } from './http/funnel-routes.js';
 import { aggregateRoutes } from './http/aggregate-routes.js';
 import { journeyRoutes } from './http/journey-routes.js';
 import { retentionRoutes } from './http/retention-routes.js';
+import type { WeightedSamples } from './weighted/weighted-figures.js';
 import { weeksActiveBefore } from './retention/weeks-active.js';
 import { sessionRoutes } from './http/session-routes.js';
 import { splitJourneys, type JourneyRules } from './journeys/journey-builder.js';
@@ -345,14 +346,15 @@ export class Analytics {
     return weeksActiveBefore((kind, low, high) => this.sessionStore.activeWeeks(kind, low, high), weeks, at);
   }
 
-  routes(): FastifyPluginAsync[] {
+  /** The HTTP routes; `samples` reads weighting schemes' runs for weighted figures. */
+  routes(samples: WeightedSamples): FastifyPluginAsync[] {
     const { config, log } = this.deps;
     return [
       sessionRoutes(this.served, { subject: this.subjectKnown, device: (id) => this.deps.registry.deviceType(id) !== null }),
       journeyRoutes(this.served, this.subjectKnown),
-      aggregateRoutes(this.aggregateStore, this.individualType),
-      funnelRoutes(config.analytics.funnels, (funnel, from, to) => funnelOccurrences(this.sessionStore, log, funnel, from, to)),
-      retentionRoutes(this.sessionStore, this.individualType),
+      aggregateRoutes(this.aggregateStore, this.individualType, samples),
+      funnelRoutes(config.analytics.funnels, (funnel, from, to) => funnelOccurrences(this.sessionStore, log, funnel, from, to), samples),
+      retentionRoutes(this.sessionStore, this.individualType, samples),
     ];
   }
 }

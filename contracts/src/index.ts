@@ -27,3 +27,4 @@ export * from './registry-as-of.js';
 export * from './panels.js';
 export * from './profiles.js';
 export * from './weighting-schemes.js';
+export * from './weighted-figures.js';

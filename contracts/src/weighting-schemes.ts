@@ -117,6 +117,16 @@ const schemeFields = z.strictObject({
     .finite()
     .optional()
     .describe('largest weight as a multiple of the mean weight, trimmed as an upper bound (the tighter of it and `trimming.upper`)'),
+  variance: z
+    .enum(['linearization', 'jackknife'])
+    .default('linearization')
+    .describe(
+      'how weighted figures get their standard errors: by linearization, accounting for the weighting; or from jackknife replicates weighted the same way (one per member: for samples of a few thousand)',
+    ),
+  strata: z
+    .enum(['draw', 'none'])
+    .default('draw')
+    .describe("`draw`: variances by the strata of the panel's draw (a stratum left with a single member cannot be estimated); `none`: one stratum"),
 });
 
 /** What the fields alone cannot say: which options go with which method. */

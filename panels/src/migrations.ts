@@ -2,7 +2,7 @@ import type { Migration } from '@parcours/gateway';
 
 /**
  * The panels' tables: each panel's draw definition, and what happened to its members (for churn and history);
- * weighting schemes, every version kept, and the weights and report of each version's last run.
+ * weighting schemes, every version kept, and the weights, report and inputs of each version's last run.
  */
 export const panelMigrations: readonly Migration[] = [
   {
@@ -29,5 +29,10 @@ export const panelMigrations: readonly Migration[] = [
         base_weight REAL NOT NULL, weight REAL NOT NULL,
         PRIMARY KEY (scheme_id, version, individual_id));
     `,
+  },
+  {
+    // What a run weighted, so that weighted figures redo the same weighting for their variances.
+    name: 'panels-003-weighting-inputs',
+    sql: 'ALTER TABLE weighting_runs ADD COLUMN inputs TEXT;',
   },
 ];

@@ -17,7 +17,7 @@ const withoutSize = ({ size: _, ...rest }: UniverseMember['attributes']) => rest
 // One in fifty has no household size on record.
 const sample: SampledMember[] = universe
   .filter(() => random() < 0.15)
-  .map((m, i) => ({ id: m.id, attributes: i % 50 === 0 ? withoutSize(m.attributes) : m.attributes, inclusionProbability: 0.1 + 0.1 * (i % 3) }));
+  .map((m, i) => ({ id: m.id, attributes: i % 50 === 0 ? withoutSize(m.attributes) : m.attributes, inclusionProbability: 0.1 + 0.1 * (i % 3), stratum: null }));
 
 const population = new Map([
   ['11', 12_000_000],

@@ -2,7 +2,7 @@ import type { UsageSession } from '@parcours/contracts';
 import type { Database } from '@parcours/gateway';
 import { dayMs, dayOf } from '../calendar.js';
 import { clearStaleDays, listStaleDays, markStaleDays, type StaleDay } from './stale-days.js';
-import type { JourneySteps } from './transitions.js';
+import type { SubjectJourneySteps } from './transitions.js';
 import type { ActivitySession } from './activity.js';
 import type { ShareSession } from './usage-shares.js';
 
@@ -11,18 +11,18 @@ export class AggregateStore {
   constructor(private readonly db: Database) {}
 
   /** Closed journeys starting in `[from, to)` with their steps (the sessions, in the journey's order). */
-  journeySteps(from: number, to: number, subjectType?: string): JourneySteps[] {
+  journeySteps(from: number, to: number, subjectType?: string): SubjectJourneySteps[] {
     const rows = this.db
-      .prepare<[object], { id: string; subject_type: string | null; device_type: string; start: number; end: number }>(
-        `SELECT j.id, j.subject_type, s.device_type, s.start, s.end
+      .prepare<[object], { id: string; subject_id: string; subject_type: string | null; device_type: string; start: number; end: number }>(
+        `SELECT j.id, j.subject_id, j.subject_type, s.device_type, s.start, s.end
          FROM journeys j, json_each(j.sessions) step JOIN usage_sessions s ON s.id = step.value
          WHERE j.start >= @from AND j.start < @to AND (@subjectType IS NULL OR j.subject_type = @subjectType)
          ORDER BY j.id, step.key`,
       )
       .all({ from, to, subjectType: subjectType ?? null });
-    const journeys = new Map<string, JourneySteps & { steps: JourneySteps['steps'][number][] }>();
+    const journeys = new Map<string, SubjectJourneySteps & { steps: SubjectJourneySteps['steps'][number][] }>();
     for (const r of rows) {
-      const journey = journeys.get(r.id) ?? { subjectType: r.subject_type, steps: [] };
+      const journey = journeys.get(r.id) ?? { subjectId: r.subject_id, subjectType: r.subject_type, steps: [] };
       journey.steps.push({ deviceType: r.device_type, start: r.start, end: r.end });
       journeys.set(r.id, journey);
     }

@@ -6,6 +6,11 @@ export interface JourneySteps {
   steps: readonly { deviceType: string; start: number; end: number }[];
 }
 
+/** A journey's steps with its subject, for figures per person. */
+export interface SubjectJourneySteps extends JourneySteps {
+  subjectId: string;
+}
+
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = sorted.length >> 1;

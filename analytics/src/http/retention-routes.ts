@@ -1,18 +1,34 @@
-import { errorCodes, ParcoursError, retentionQuerySchema, retentionResultSchema } from '@parcours/contracts';
+import {
+  errorCodes,
+  ParcoursError,
+  retentionQuerySchema,
+  retentionResultSchema,
+  weightedRetentionSchema,
+  weightingUsedSchema,
+  weightsQuerySchema,
+} from '@parcours/contracts';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { weekNumber, weekStart } from '../calendar.js';
 import { computeRetention, type SubjectActivity } from '../retention/weekly-retention.js';
 import type { SessionStore } from '../sessions/session-store.js';
+import { requireIndividuals, WeightedFigures, type WeightedSamples } from '../weighted/weighted-figures.js';
+import { weightedRetention } from '../weighted/weighted-retention.js';
 
 /** Most weeks of cohorts in one request. */
 const maxWeeks = 520;
 
+const weightedRetentionResultSchema = retentionResultSchema.extend({
+  weighting: weightingUsedSchema.optional().describe('with `weights`: which weights the `weighted` figures used'),
+  weighted: weightedRetentionSchema.optional().describe('with `weights`: retention and lifecycle of the population the scheme’s sample stands for'),
+});
+
 /**
  * `GET /retention?from&to&kind&subjectType&weeks`: weekly cohorts of first use in the range's weeks and
- * each week's lifecycle, from one grouped query over the stored sessions.
+ * each week's lifecycle, from one grouped query over the stored sessions; with `?weights=SCHEME`, also for the
+ * population (individuals).
  */
-export function retentionRoutes(store: SessionStore, subjectType: (id: string) => string | null): FastifyPluginAsync {
+export function retentionRoutes(store: SessionStore, subjectType: (id: string) => string | null, samples: WeightedSamples): FastifyPluginAsync {
   return async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
     app.get(
@@ -23,13 +39,14 @@ export function retentionRoutes(store: SessionStore, subjectType: (id: string) =
           tags: ['analytics'],
           summary: 'Weekly retention and lifecycle',
           description:
-            "Weekly cohorts of the subjects whose first counted session ever started in a week of the range, each followed `weeks` weeks; and each week's lifecycle (new, returning, resurrecting, dormant).",
-          querystring: retentionQuerySchema,
-          response: { 200: retentionResultSchema },
+            "Weekly cohorts of the subjects whose first counted session ever started in a week of the range, each followed `weeks` weeks; and each week's lifecycle (new, returning, resurrecting, dormant). With `weights` (individuals), also `weighted`: the same for the population, each figure with its uncertainty.",
+          querystring: retentionQuerySchema.extend(weightsQuerySchema.shape),
+          response: { 200: weightedRetentionResultSchema },
         },
       },
       async (request) => {
-        const { from, to, kind, weeks } = request.query;
+        const { from, to, kind, weeks, weights, weightsVersion } = request.query;
+        if (weights !== undefined) requireIndividuals(kind);
         if (to <= from) throw new ParcoursError(errorCodes.badInterval, 'to must be after from');
         const firstWeek = weekNumber(from);
         const lastWeek = weekNumber(to - 1);
@@ -42,14 +59,18 @@ export function retentionRoutes(store: SessionStore, subjectType: (id: string) =
         }
         const wanted = request.query.subjectType;
         const subjects: SubjectActivity[] = [...bySubject].filter(([id]) => wanted === undefined || subjectType(id) === wanted).map(([, activity]) => activity);
-        return {
+        const range = { firstWeek, lastWeek, weeks };
+        const result = {
           from: weekStart(firstWeek),
           to: weekStart(lastWeek + 1),
           kind,
           subjectType: wanted ?? null,
           weeks,
-          ...computeRetention(subjects, { firstWeek, lastWeek, weeks }),
+          ...computeRetention(subjects, range),
         };
+        if (weights === undefined) return result;
+        const figures = new WeightedFigures(samples(weights, weightsVersion));
+        return { ...result, weighting: figures.used(), weighted: weightedRetention(bySubject, range, figures) };
       },
     );
   };

@@ -36,16 +36,25 @@ export function computeRetention(subjects: readonly SubjectActivity[], range: Re
       });
     const counts = { new: 0, returning: 0, resurrecting: 0, dormant: 0 };
     for (const s of subjects) {
-      const now = s.active.has(week);
-      const before = s.active.has(week - 1);
-      if (now && s.first === week) counts.new++;
-      else if (now && before) counts.returning++;
-      else if (now && s.first < week) counts.resurrecting++;
-      else if (!now && before) counts.dormant++;
+      const status = lifecycleStatus(s, week);
+      if (status) counts[status]++;
     }
     lifecycle.push({ week: weekStart(week), ...counts });
   }
   return { cohorts, lifecycle };
+}
+
+export type LifecycleStatus = 'new' | 'returning' | 'resurrecting' | 'dormant';
+
+/** A subject's lifecycle status in a week; null when it was active neither that week nor the week before. */
+export function lifecycleStatus(s: SubjectActivity, week: number): LifecycleStatus | null {
+  const now = s.active.has(week);
+  const before = s.active.has(week - 1);
+  if (now && s.first === week) return 'new';
+  if (now && before) return 'returning';
+  if (now && s.first < week) return 'resurrecting';
+  if (!now && before) return 'dormant';
+  return null;
 }
 
 /** How many of one cohort were active in a given week. */

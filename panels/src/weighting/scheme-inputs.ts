@@ -4,11 +4,12 @@ import type { Margin, WeightingSample } from '@parcours/weighting';
 import { levelOf } from '../margins.js';
 import type { ProfileValue, UniverseMember } from '../universe.js';
 
-/** A person to weight: their attributes as of the scheme's date and how likely their draw was (null: not drawn). */
+/** A person to weight: their attributes as of the scheme's date, how likely their draw was and its stratum (null: not drawn). */
 export interface SampledMember {
   id: string;
   attributes: Readonly<Record<string, ProfileValue>>;
   inclusionProbability: number | null;
+  stratum: string | null;
 }
 
 /** Where targets are read from, as of the scheme's date. */
@@ -28,12 +29,39 @@ export interface WeightingInputs {
   margins: Margin[];
 }
 
+/** The inputs as stored with a run: plain JSON, numbers kept exactly. */
+export interface StoredInputs {
+  ids: string[];
+  levels: Record<string, string[]>;
+  baseWeights: number[];
+  strata?: string[];
+  margins: Margin[];
+}
+
+export const storedInputs = (inputs: WeightingInputs): StoredInputs => ({
+  ids: inputs.ids,
+  levels: inputs.sample.levels as Record<string, string[]>,
+  baseWeights: [...inputs.baseWeights],
+  ...(inputs.sample.strata ? { strata: [...inputs.sample.strata] } : {}),
+  margins: inputs.margins,
+});
+
+export function inputsOf(stored: StoredInputs): WeightingInputs {
+  const baseWeights = Float64Array.from(stored.baseWeights);
+  return {
+    ids: stored.ids,
+    sample: { levels: stored.levels, baseWeights, ...(stored.strata ? { strata: stored.strata } : {}) },
+    baseWeights,
+    margins: stored.margins,
+  };
+}
+
 /** Every variable the scheme's margins cross, each once, in order of first appearance. */
 export const schemeVariables = (scheme: Pick<WeightingScheme, 'margins'>): string[] => [...new Set(scheme.margins.flatMap((m) => m.variables))];
 
 /**
  * Translates a scheme and its sample into the weighting functions' inputs: each member's level of each variable
- * (as text, `(none)` where they have no value, as panels count levels), their base weight, and each margin's
+ * (as text, `(none)` where they have no value, as panels count levels), their base weight and stratum, and each margin's
  * cells with their population totals — counted in the universe, given in the scheme, or summed from the
  * population by area — scaled to `total` when the scheme weights to shares.
  */
@@ -44,9 +72,11 @@ export function weightingInputs(scheme: WeightingScheme, members: readonly Sampl
   const levels = Object.fromEntries(variables.map((v) => [v, members.map((m) => levelOf(asMember(m), v))]));
   const baseWeights = Float64Array.from(members, (m) => (scheme.baseWeights === 'inclusion' ? 1 / (m.inclusionProbability ?? 1) : 1));
   const margins = scheme.margins.map((margin) => marginOf(margin, sources));
+  // Strata of the draw for variances; members who joined otherwise make a stratum of their own.
+  const drawn = scheme.strata === 'draw' && members.some((m) => m.stratum !== null);
   return {
     ids: members.map((m) => m.id),
-    sample: { levels, baseWeights },
+    sample: { levels, baseWeights, ...(drawn ? { strata: members.map((m) => m.stratum ?? '(not drawn)') } : {}) },
     baseWeights,
     margins: scheme.targetsAs === 'shares' ? margins.map((m) => scaled(m, scheme.total ?? baseWeights.reduce((a, b) => a + b, 0))) : margins,
   };

@@ -4,8 +4,9 @@ import type { RegistryStore } from '@parcours/gateway';
 import { type AreaLevel, populationBy } from '@parcours/geography';
 import type { PanelStore } from '../panel-store.js';
 import { buildUniverse, type UniverseSources } from '../universe.js';
+import type { Weighting } from '@parcours/weighting';
 import { runScheme } from './run-scheme.js';
-import { type SampledMember, schemeVariables, weightingInputs } from './scheme-inputs.js';
+import { inputsOf, type SampledMember, schemeVariables, storedInputs, weightingInputs } from './scheme-inputs.js';
 import type { SchemeStore, StoredSchemeVersion } from './scheme-store.js';
 
 export interface SchemeServiceDeps {
@@ -18,12 +19,26 @@ export interface SchemeServiceDeps {
   now?: () => number;
 }
 
+/** A stored run's weighting, redone from its inputs, with the members it weighted in order. */
+export interface SchemeWeighting {
+  schemeId: string;
+  version: number;
+  at: number;
+  ranAt: number;
+  ids: readonly string[];
+  weighting: Weighting;
+}
+
+/** Weightings kept for weighted figures; a run replaced or a new version makes a new key. */
+const keptWeightings = 4;
+
 const everyone: UniverseFilter = { type: null, attributes: [], usage: [] };
 const holdsAt = (m: Membership, t: number) => m.validFrom <= t && (m.validTo === null || t < m.validTo);
 
 /** Makes versions of weighting schemes and runs them: the sample and targets as of the scheme's date, weighted and stored. */
 export class SchemeService {
   private readonly now: () => number;
+  private readonly weightings = new Map<string, SchemeWeighting>();
 
   constructor(private readonly deps: SchemeServiceDeps) {
     this.now = deps.now ?? Date.now;
@@ -73,7 +88,7 @@ export class SchemeService {
         baseWeight: inputs.baseWeights[k]!,
         weight: weighting.weights[k]!,
       }));
-      this.deps.store.saveRun(id, stored.version, ranAt, weighting.report, weights);
+      this.deps.store.saveRun(id, stored.version, { ranAt, report: weighting.report, inputs: storedInputs(inputs) }, weights);
     }
     return { schemeId: id, version: stored.version, at: scheme.at, ranAt, stored: !options.dryRun, size: inputs.ids.length, report: weighting.report };
   }
@@ -92,6 +107,32 @@ export class SchemeService {
       size: this.deps.store.weights(id, stored.version, 0, 0).total,
       report: run.report,
     };
+  }
+
+  /**
+   * The weighting of a version's stored run (the latest version when none is named), redone from the inputs the
+   * run kept — the same computation on the same numbers, so the same weights — with what its variances need.
+   */
+  weighting(id: string, version?: number): SchemeWeighting {
+    const stored = this.require(id, version);
+    const run = this.deps.store.run(id, stored.version);
+    if (!run) throw new ParcoursError(errorCodes.notFound, `version ${stored.version} of weighting scheme ${id} has not run`);
+    const key = `${id}\u0000${stored.version}\u0000${run.ranAt}`;
+    const kept = this.weightings.get(key);
+    if (kept) return kept;
+    const inputs = this.deps.store.inputs(id, stored.version);
+    if (!inputs) throw new ParcoursError(errorCodes.notFound, `version ${stored.version} of weighting scheme ${id} must run again to weight figures`);
+    const weighted: SchemeWeighting = {
+      schemeId: id,
+      version: stored.version,
+      at: stored.scheme.at,
+      ranAt: run.ranAt,
+      ids: inputs.ids,
+      weighting: runScheme(stored.scheme, inputsOf(inputs)),
+    };
+    if (this.weightings.size >= keptWeightings) this.weightings.delete(this.weightings.keys().next().value!);
+    this.weightings.set(key, weighted);
+    return weighted;
   }
 
   /** A page of a version's stored weights (the latest version when none is named). */
@@ -114,13 +155,18 @@ export class SchemeService {
     const attributes = schemeVariables(scheme);
     const { sample, at } = scheme;
     if (sample.kind === 'universe') {
-      return buildUniverse(sample.universe, at, this.deps.sources, { attributes }).map((m) => ({ ...m, inclusionProbability: null }));
+      return buildUniverse(sample.universe, at, this.deps.sources, { attributes }).map((m) => ({ ...m, inclusionProbability: null, stratum: null }));
     }
     const collectiveId = sample.kind === 'panel' ? this.panel(sample.panelId).id : this.community(sample.communityId).id;
     const memberships = this.deps.registry.listMemberships({ collectiveId, limit: -1, offset: 0 }).filter((m) => holdsAt(m, at));
     const known = new Map(buildUniverse(everyone, at, this.deps.sources, { attributes }).map((m) => [m.id, m.attributes]));
     return memberships
-      .map((m) => ({ id: m.individualId, attributes: known.get(m.individualId) ?? {}, inclusionProbability: m.draw?.inclusionProbability ?? null }))
+      .map((m) => ({
+        id: m.individualId,
+        attributes: known.get(m.individualId) ?? {},
+        inclusionProbability: m.draw?.inclusionProbability ?? null,
+        stratum: m.draw?.stratum ?? null,
+      }))
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 

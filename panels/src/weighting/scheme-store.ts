@@ -1,5 +1,6 @@
 import type { MemberWeight, WeightingReportView, WeightingScheme } from '@parcours/contracts';
 import { type Database, statementCache } from '@parcours/gateway';
+import type { StoredInputs } from './scheme-inputs.js';
 
 /** One version of a scheme, its date resolved. */
 export interface StoredSchemeVersion {
@@ -75,14 +76,15 @@ export class SchemeStore {
   }
 
   /** Stores a version's run in one transaction, replacing its previous one. */
-  saveRun(id: string, version: number, ranAt: number, report: WeightingReportView, weights: readonly MemberWeight[]): void {
+  saveRun(id: string, version: number, run: { ranAt: number; report: WeightingReportView; inputs: StoredInputs }, weights: readonly MemberWeight[]): void {
     this.db.transaction(() => {
       this.prepare('DELETE FROM weighting_weights WHERE scheme_id = ? AND version = ?').run(id, version);
-      this.prepare('INSERT OR REPLACE INTO weighting_runs (scheme_id, version, ran_at, report) VALUES (?, ?, ?, ?)').run(
+      this.prepare('INSERT OR REPLACE INTO weighting_runs (scheme_id, version, ran_at, report, inputs) VALUES (?, ?, ?, ?, ?)').run(
         id,
         version,
-        ranAt,
-        JSON.stringify(report),
+        run.ranAt,
+        JSON.stringify(run.report),
+        JSON.stringify(run.inputs),
       );
       const insert = this.prepare('INSERT INTO weighting_weights (scheme_id, version, individual_id, base_weight, weight) VALUES (?, ?, ?, ?, ?)');
       for (const w of weights) insert.run(id, version, w.individualId, w.baseWeight, w.weight);
@@ -94,6 +96,16 @@ export class SchemeStore {
       'SELECT ran_at, report FROM weighting_runs WHERE scheme_id = ? AND version = ?',
     ).get(id, version);
     return row ? { version, ranAt: row.ran_at, report: JSON.parse(row.report) as WeightingReportView } : null;
+  }
+
+  /** What the version's last run weighted; null if it has not run, or ran before inputs were kept. */
+  inputs(id: string, version: number): StoredInputs | null {
+    const row = this.prepare<[string, number], { inputs: string | null }>('SELECT inputs FROM weighting_runs WHERE scheme_id = ? AND version = ?').get(
+      id,
+      version,
+    );
+    // Written by `saveRun` from the run's own inputs.
+    return row?.inputs ? (JSON.parse(row.inputs) as StoredInputs) : null;
   }
 
   /** A page of a version's weights, by member id, and how many there are. */
