@@ -12,6 +12,7 @@ import {
   estimateTotal,
   type EstimateOptions,
   type Margin,
+  type ProportionEstimate,
   rake,
   trimWeights,
   type Weighting,
@@ -23,7 +24,8 @@ import { ensureRPackage } from '../tools/services/ensure-installed.js';
 /**
  * The weighting statistics against R's survey package, the reference implementation, run by
  * test/weighting-reference.R on a simulated panel generated here from a seed: stratified with finite population
- * corrections, its margins one-way, crossed and partially crossed, some weightings bounded or trimmed.
+ * corrections, its margins one-way, crossed and partially crossed, some weightings bounded or trimmed, some
+ * estimates for a domain (a subpopulation no margin describes, estimated on R's `subset(design, …)`).
  */
 const random = seededRandom(1818);
 const levelCounts = { region: 4, sex: 2, age: 3 } as const;
@@ -65,6 +67,8 @@ const sample: WeightingSample = {
 const flatSample: WeightingSample = { levels: sample.levels, baseWeights: sample.baseWeights! };
 const y = panel.map((p) => p.y);
 const b = panel.map((p) => p.b);
+// A domain that no margin describes, more likely among people of high y: its estimates differ from everyone's.
+const inDomain = panel.map((p) => (random() < 0.15 + 0.01 * (p.y - 10) ? 1 : 0));
 
 /** A margin's cells, every combination of its variables' levels in order, counted in the population. */
 function marginOf(...variables: Variable[]): Margin {
@@ -121,6 +125,13 @@ const cases: Record<string, () => { weighting: Weighting; options?: EstimateOpti
   'raking-bounded-jkn': () => ({ weighting: rakingBounded(sample, 'JKn'), options: { variance: 'jackknife' } }),
   'linear-jk1': () => ({ weighting: linear(flatSample, 'JK1'), options: { variance: 'jackknife' } }),
   'logit-jk1': () => ({ weighting: logit(flatSample, 'JK1'), options: { variance: 'jackknife' } }),
+  'design-domain': () => ({ weighting: designWeighting(sample), options: { domain: inDomain } }),
+  'rake-domain': () => ({ weighting: raked(sample), options: { domain: inDomain } }),
+  'linear-domain': () => ({ weighting: linear(sample), options: { domain: inDomain } }),
+  'logit-domain': () => ({ weighting: logit(sample), options: { domain: inDomain } }),
+  'rake-jkn-domain': () => ({ weighting: raked(sample, 'JKn'), options: { variance: 'jackknife', domain: inDomain } }),
+  'linear-jkn-domain': () => ({ weighting: linear(sample, 'JKn'), options: { variance: 'jackknife', domain: inDomain } }),
+  'logit-jk1-domain': () => ({ weighting: logit(flatSample, 'JK1'), options: { variance: 'jackknife', domain: inDomain } }),
 };
 
 let dir: string;
@@ -130,7 +141,7 @@ const writeDoubles = (name: string, values: number[]) => writeFileSync(join(dir,
 beforeAll(() => {
   ensureRPackage('survey');
   dir = mkdtempSync(join(tmpdir(), 'parcours-weighting-r-'));
-  const columns: ((p: (typeof panel)[number]) => number)[] = [
+  const columns: ((p: (typeof panel)[number], k: number) => number)[] = [
     (p) => p.region,
     (p) => p.sex,
     (p) => p.age,
@@ -139,6 +150,7 @@ beforeAll(() => {
     (p) => p.d,
     (p) => p.y,
     (p) => p.b,
+    (_, k) => inDomain[k]!,
   ];
   writeDoubles(
     'people.bin',
@@ -168,7 +180,7 @@ function expectRelative(actual: number, expected: number, tolerance: number, wha
 
 describe('weighting against R survey', () => {
   for (const [name, make] of Object.entries(cases)) {
-    it(`${name}: weights within 1e-9, estimates within 1e-9, standard errors and intervals within 1e-6 of R's`, () => {
+    it(`${name}: weights within 1e-9, estimates within 1e-9, standard errors and intervals within 1e-6 of R's, R's degrees of freedom and n`, () => {
       const { weighting, options } = make();
       const weights = readDoubles(`${name}-weights.bin`);
       expect(weighting.weights.length).toBe(weights.length);
@@ -187,6 +199,14 @@ describe('weighting against R survey', () => {
         expectRelative(ours_.lower, lower!, 1e-6, `${statistic} lower bound`);
         expectRelative(ours_.upper, upper!, 1e-6, `${statistic} upper bound`);
       });
+      const [degreesOfFreedom, n, designEffect] = reference.subarray(12, 15);
+      const proportion = ours[2] as ProportionEstimate;
+      expect(proportion.degreesOfFreedom, 'degrees of freedom of the proportion').toBe(degreesOfFreedom);
+      for (const estimate of ours) {
+        expect(estimate.n).toBe(n);
+        expectRelative(estimate.designEffect, designEffect!, 1e-9, 'design effect');
+        expectRelative(estimate.effectiveSize, n! / designEffect!, 1e-9, 'effective size');
+      }
     });
   }
 

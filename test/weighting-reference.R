@@ -11,10 +11,10 @@ writeDoubles <- function(values, name) writeBin(as.double(values), path(name), s
 # Levels travel as 1-based codes; each variable's levels are named after their code, in the test's order.
 levelCounts <- c(region = 4, sex = 2, age = 3)
 asFactor <- function(codes, variable) factor(codes, levels = seq_len(levelCounts[[variable]]))
-people <- matrix(readDoubles("people.bin"), ncol = 8)
+people <- matrix(readDoubles("people.bin"), ncol = 9)
 panel <- data.frame(
   region = asFactor(people[, 1], "region"), sex = asFactor(people[, 2], "sex"), age = asFactor(people[, 3], "age"),
-  stratum = people[, 4], N = people[, 5], d = people[, 6], y = people[, 7], b = people[, 8]
+  stratum = people[, 4], N = people[, 5], d = people[, 6], y = people[, 7], b = people[, 8], inDomain = people[, 9]
 )
 # A margin: its variables' codes and the cell's population total, one row per cell.
 margin <- function(name, variables) {
@@ -43,16 +43,26 @@ rakingBounded <- function(design) calibrate(design, list(~region + sex, ~sex + a
 logit <- function(design) calibrate(design, list(~region, ~sex, ~age), list(region, sex, age), calfun = "logit", bounds = c(0.4, 2.6))
 linearBounded <- function(design) calibrate(design, list(~region, ~sex + age), list(region, sexAge), calfun = "linear", bounds = c(0.45, 2.2))
 
-# Per case: the weights, then mean, SE, lower, upper of y; the same of its total; the same of the proportion b.
-report <- function(name, design, df = NULL) {
+# Per case: the weights, then mean, SE, lower, upper of y; the same of its total; the same of the proportion b;
+# then the proportion's degrees of freedom, and n and Kish's design effect of the weights estimated with. A
+# domain case estimates on subset(design, inDomain == 1), R's own degrees of freedom unless df is given.
+report <- function(name, design, df = NULL, domain = FALSE) {
+  writeDoubles(weights(design, "sampling"), paste0(name, "-weights.bin"))
+  if (domain) design <- subset(design, inDomain == 1)
+  if (is.null(df)) df <- degf(design)
   m <- svymean(~y, design)
   t <- svytotal(~y, design)
-  p <- if (is.null(df)) svyciprop(~b, design, method = "logit") else svyciprop(~b, design, method = "logit", df = df)
-  writeDoubles(weights(design, "sampling"), paste0(name, "-weights.bin"))
+  # On a subset, svyciprop's glm tells that people of weight 0 are left out of its dispersion, which it does not use.
+  p <- withCallingHandlers(svyciprop(~b, design, method = "logit", df = df), warning = function(w) {
+    if (grepl("zero weight", conditionMessage(w))) invokeRestart("muffleWarning")
+  })
+  w <- weights(design, "sampling")
+  w <- w[w != 0]
   writeDoubles(c(
     coef(m), SE(m), confint(m),
     coef(t), SE(t), confint(t),
-    coef(p), sqrt(vcov(p)), attr(p, "ci")
+    coef(p), sqrt(vcov(p)), attr(p, "ci"),
+    df, length(w), length(w) * sum(w^2) / sum(w)^2
   ), paste0(name, "-estimates.bin"))
 }
 report("design", stratified)
@@ -67,3 +77,10 @@ report("rake-jkn", raked(jkn), df = settings[["dfStratified"]])
 report("raking-bounded-jkn", rakingBounded(jkn), df = settings[["dfStratified"]])
 report("linear-jk1", linear(jk1), df = settings[["dfFlat"]])
 report("logit-jk1", logit(jk1), df = settings[["dfFlat"]])
+report("design-domain", stratified, domain = TRUE)
+report("rake-domain", raked(stratified), domain = TRUE)
+report("linear-domain", linear(stratified), domain = TRUE)
+report("logit-domain", logit(stratified), domain = TRUE)
+report("rake-jkn-domain", raked(jkn), domain = TRUE)
+report("linear-jkn-domain", linear(jkn), domain = TRUE)
+report("logit-jk1-domain", logit(jk1), domain = TRUE)

@@ -70,6 +70,8 @@ export const errorCodes = {
   weightingBounds: 'PARCOURS_E_WEIGHTING_BOUNDS',
   weightingNotConverged: 'PARCOURS_E_WEIGHTING_NOT_CONVERGED',
   weightingLonelyUnit: 'PARCOURS_E_WEIGHTING_LONELY_UNIT',
+  // An estimate asked of a subpopulation that holds no one, or no weight.
+  weightingEmptyDomain: 'PARCOURS_E_WEIGHTING_EMPTY_DOMAIN',
 } as const;
 
 export type ErrorCode = (typeof errorCodes)[keyof typeof errorCodes];

@@ -197,3 +197,70 @@ describe('estimates and their uncertainty', () => {
     expect(mean.effectiveSize).toBeCloseTo(size / mean.designEffect, 6);
   });
 });
+
+describe('estimates for a domain', () => {
+  const y = people.map((p) => Number(p.age) * 3 + Number(p.region) + random());
+  const weighting = calibrate(sample, oneWay, { distance: 'raking' });
+  // A domain no margin describes: people of a large household aged under 3, and a random half of the others.
+  const domain = people.map((p): number => (p.household === '2' && Number(p.age) < 3 ? 1 : random() < 0.5 ? 1 : 0));
+  const inDomain = domain.reduce((a, b) => a + b, 0);
+
+  it("a domain's total, with its standard error, is the total of the values set to 0 outside it", () => {
+    const ours = estimateTotal(weighting, y, { domain });
+    const zeroed = estimateTotal(
+      weighting,
+      y.map((value, k) => value * domain[k]!),
+    );
+    expect(ours.estimate).toBeCloseTo(zeroed.estimate, 6);
+    expect(ours.standardError).toBeCloseTo(zeroed.standardError, 6);
+    expect(ours.n).toBe(inDomain);
+    expect(ours.effectiveSize).toBeLessThanOrEqual(inDomain);
+  });
+
+  it("a domain's mean is its total over its size, and a domain of everyone is no domain", () => {
+    const mean = estimateMean(weighting, y, { domain });
+    const domainSize = estimateTotal(weighting, domain).estimate;
+    expect(mean.estimate).toBeCloseTo(estimateTotal(weighting, y, { domain }).estimate / domainSize, 9);
+    const everyone = new Array<number>(size).fill(1);
+    expect(estimateMean(weighting, y, { domain: everyone })).toEqual(estimateMean(weighting, y));
+    expect(estimateProportion(weighting, domain, { domain: everyone })).toEqual(estimateProportion(weighting, domain));
+  });
+
+  it('the size of a domain that is a calibration cell is its target, with a standard error of 0', () => {
+    const inRegion3 = people.map((p) => (p.region === '3' ? 1 : 0));
+    const count = estimateTotal(weighting, new Array<number>(size).fill(1), { domain: inRegion3 });
+    expect(count.estimate).toBeCloseTo(population / 13, 2);
+    expect(count.standardError).toBeLessThan(1e-6 * count.estimate);
+  });
+
+  it('a proportion in a domain has the degrees of freedom of its people less the strata they are in', () => {
+    expect(
+      estimateProportion(
+        weighting,
+        domain.map((d, k) => d * (y[k]! > 20 ? 1 : 0)),
+        { domain },
+      ).degreesOfFreedom,
+    ).toBe(inDomain - 2);
+    const west = people.map((p): number => (Number(p.region) < 6 ? 1 : 0));
+    const share = estimateProportion(weighting, domain, { domain: west });
+    expect(share.degreesOfFreedom).toBe(west.reduce((a, b) => a + b, 0) - 1);
+    expect(share.lower).toBeLessThan(share.estimate);
+    expect(share.upper).toBeGreaterThan(share.estimate);
+  });
+
+  it('an empty domain, one of no weight, a jackknife of a domain of one person, and a malformed mask are refused', () => {
+    const nobody = new Array<number>(size).fill(0);
+    expectRefused(() => estimateMean(weighting, y, { domain: nobody }), errorCodes.weightingEmptyDomain, 'holds no one');
+    const weightless = { ...weighting, weights: Float64Array.from(weighting.weights, (w, k) => (domain[k] ? 0 : w)) };
+    expectRefused(() => estimateTotal(weightless, y, { domain }), errorCodes.weightingEmptyDomain, 'total weight of 0');
+    const flat: WeightingSample = { levels: {}, baseWeights: Array.from(sample.baseWeights!).slice(0, 50) };
+    const alone = Array.from({ length: 50 }, (_, k) => (k === 7 ? 1 : 0));
+    expectRefused(
+      () => estimateMean(designWeighting(flat, { replicates: 'JK1' }), y.slice(0, 50), { variance: 'jackknife', domain: alone }),
+      errorCodes.weightingEmptyDomain,
+      'jackknife replicate',
+    );
+    expectRefused(() => estimateMean(weighting, y, { domain: domain.slice(1) }), errorCodes.validation, 'one entry per person');
+    expectRefused(() => estimateMean(weighting, y, { domain: domain.map((d) => d * 2) }), errorCodes.validation, '1 for each person');
+  });
+});
