@@ -4,6 +4,7 @@ import type { RegistryStore } from '@parcours/gateway';
 import { type AreaLevel, populationBy } from '@parcours/geography';
 import type { PanelStore } from '../panel-store.js';
 import { buildUniverse, type UniverseSources } from '../universe.js';
+import type { StoredSchemeRun } from './run-points.js';
 import { runScheme } from './run-scheme.js';
 import { type SampledMember, schemeVariables, weightingInputs } from './scheme-inputs.js';
 import type { SchemeStore, StoredSchemeVersion } from './scheme-store.js';
@@ -15,6 +16,8 @@ export interface SchemeServiceDeps {
   sources: UniverseSources;
   /** Inhabitants per area code; geography's legal populations when absent. */
   populationBy?: (level: AreaLevel) => ReadonlyMap<string, number>;
+  /** Told of each stored run (InfluxDB's points); absent without InfluxDB. */
+  writeRun?: ((run: StoredSchemeRun) => void) | undefined;
   now?: () => number;
 }
 
@@ -74,6 +77,7 @@ export class SchemeService {
         weight: weighting.weights[k]!,
       }));
       this.deps.store.saveRun(id, stored.version, ranAt, weighting.report, weights);
+      this.deps.writeRun?.({ schemeId: id, version: stored.version, ranAt, report: weighting.report, weights: weighting.weights });
     }
     return { schemeId: id, version: stored.version, at: scheme.at, ranAt, stored: !options.dryRun, size: inputs.ids.length, report: weighting.report };
   }
