@@ -83,6 +83,22 @@ describe('the points of a stored weighting run', () => {
     expect(margin.fields).toEqual({ target: 0, before: 12, after: 3 });
   });
 
+  it('leaves out the figures that have no value, which line protocol cannot carry', () => {
+    const none = {
+      n: 0,
+      total: 0,
+      min: Number.POSITIVE_INFINITY,
+      max: Number.NEGATIVE_INFINITY,
+      mean: Number.NaN,
+      cv: Number.NaN,
+      designEffect: Number.NaN,
+      effectiveSize: Number.NaN,
+    };
+    const points = schemeRunPoints({ ...run, report: { ...run.report, weights: none, margins: [] }, weights: [] });
+    expect(points).toHaveLength(1);
+    expect(points[0]!.fields).toEqual({ total: 0, largest_margin_error: run.report.largestMarginError });
+  });
+
   it('logs a write that fails, whether it rejects or throws, and never throws itself', async () => {
     const logged: string[] = [];
     let seen: () => void = () => {};

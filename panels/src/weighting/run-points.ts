@@ -35,6 +35,9 @@ export function weightHistogram(weights: ArrayLike<number>, mean: number): numbe
 
 const crossed = (values: readonly string[]) => values.join('×');
 
+/** The fields that have a value: line protocol has no NaN nor infinity (the figures of no weights at all). */
+const finite = (fields: Record<string, number>) => Object.fromEntries(Object.entries(fields).filter(([, value]) => Number.isFinite(value)));
+
 /**
  * The points of one run, all at its time: `weighting` (the report), `weighting_margin` (one per margin cell) and
  * `weighting_weights` (every bucket, empty ones too, so that the last value of each is the latest run's).
@@ -46,7 +49,7 @@ export function schemeRunPoints(run: StoredSchemeRun): InfluxPoint[] {
   const summary: InfluxPoint = {
     measurement: measurements.weighting,
     tags: scheme,
-    fields: {
+    fields: finite({
       total: report.weights.total,
       min: report.weights.min,
       max: report.weights.max,
@@ -55,7 +58,7 @@ export function schemeRunPoints(run: StoredSchemeRun): InfluxPoint[] {
       design_effect: report.weights.designEffect,
       effective_size: report.weights.effectiveSize,
       largest_margin_error: report.largestMarginError,
-    },
+    }),
     intFields: { n: report.weights.n, trimmed: report.trimmed, iterations: report.iterations, converged: report.converged ? 1 : 0 },
     ...at,
   };
@@ -64,7 +67,7 @@ export function schemeRunPoints(run: StoredSchemeRun): InfluxPoint[] {
       measurement: measurements.weightingMargin,
       tags: { ...scheme, [tags.variable]: crossed(Object.keys(levels)), [tags.level]: crossed(Object.values(levels)) },
       // A relative gap has no value where the target is 0: left out, as fields without a value are.
-      fields: { target, before, after, ...(target > 0 ? { before_gap: (before - target) / target, after_gap: (after - target) / target } : {}) },
+      fields: finite({ target, before, after, ...(target > 0 ? { before_gap: (before - target) / target, after_gap: (after - target) / target } : {}) }),
       ...at,
     }),
   );
