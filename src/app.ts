@@ -8,6 +8,7 @@ import {
   panelRoutes,
   SchemeService,
   SchemeStore,
+  schemeRunWriter,
   storeUniverseSources,
   weightingSchemeRoutes,
 } from '@parcours/panels';
@@ -191,6 +192,7 @@ export class ParcoursApp {
       panels: panelStore,
       registry: this.gateway.registry,
       sources: universeSources,
+      writeRun: influx ? schemeRunWriter((points) => influx.write(points), logger.child({ part: 'weighting' })) : undefined,
     });
     const reporter = this.influx
       ? new PipelineReporter({

@@ -37,12 +37,15 @@ async function influxQuery(q: string): Promise<Series[]> {
   return result?.series ?? [];
 }
 
+/** The dashboards of what is written at wall-clock time: the pipeline's own figures, weighting runs. */
+const wallClock = new Set(['parcours-fleet-pipeline', 'parcours-weighting-quality']);
+
 /**
- * The time range and `$__interval` a dashboard is viewed with: the pipeline writes its own figures at
- * wall-clock time, during a run of seconds (Grafana's interval for such a range is below a second).
+ * The time range and `$__interval` a dashboard is viewed with: those of `wallClock` during this run of
+ * seconds (Grafana's interval for such a range is below a second), the others over the simulated day.
  */
 function rangeOf(uid: string): { from: number; to: number; interval: string } {
-  return uid === 'parcours-fleet-pipeline' ? { from: runStart, to: Date.now(), interval: '1s' } : { from, to, interval: '10m' };
+  return wallClock.has(uid) ? { from: runStart, to: Date.now(), interval: '1s' } : { from, to, interval: '10m' };
 }
 
 /**
@@ -114,6 +117,34 @@ beforeAll(async () => {
   expect((await api(app.urls.http, 'POST', '/api/v1/panels', { ...panel, design, at: new Date(to - 3_600_000).toISOString() })).status).toBe(201);
   expect((await api(app.urls.http, 'POST', '/api/v1/panels/morning-panel/refresh', { at: new Date(to).toISOString() })).status).toBe(200);
   await waitUntil(async () => ((await influx.scalar(`SELECT count("size") FROM ${measurements.panelHealth}`, database)) ?? 0) >= 2);
+  // The panel's members raked, from their draw's weights, to France's shares of their age bands (rounded): unequal
+  // weights for the weighting dashboard to show.
+  const franceShares: Record<string, number> = { '13-17': 6.2, '18-24': 8.3, '25-34': 11.5, '35-44': 12.4, '45-54': 12.9, '55-64': 12.8 };
+  const memberships = await api<{ items: { individualId: string; validTo: string | null }[] }>(
+    app.urls.http,
+    'GET',
+    '/api/v1/memberships?collectiveId=morning-panel&limit=1000',
+  );
+  const bandOf = new Map(world.individuals.map((p) => [p.id, String(p.attributes.ageBand)]));
+  const bands = new Set(memberships.body.items.filter((m) => m.validTo === null).map((m) => bandOf.get(m.individualId)!));
+  const scheme = {
+    id: 'morning-weights',
+    name: 'Coffee drinkers to France by age band',
+    at: new Date(to).toISOString(),
+    sample: { kind: 'panel', panelId: 'morning-panel' },
+    baseWeights: 'inclusion',
+    margins: [
+      { variables: ['ageBand'], targets: { from: 'file', cells: [...bands].map((ageBand) => ({ levels: { ageBand }, value: franceShares[ageBand]! })) } },
+    ],
+    targetsAs: 'shares',
+    method: 'rake',
+  };
+  expect((await api(app.urls.http, 'POST', '/api/v1/weighting-schemes', scheme)).status).toBe(201);
+  expect((await api(app.urls.http, 'POST', '/api/v1/weighting-schemes/morning-weights/run', {})).status).toBe(200);
+  const written = async (measurement: string) => ((await influx.scalar(`SELECT count(*) FROM ${measurement}`, database)) ?? 0) > 0;
+  await waitUntil(async () =>
+    (await Promise.all([measurements.weighting, measurements.weightingMargin, measurements.weightingWeights].map(written))).every(Boolean),
+  );
   // One more pipeline point after everything was handled (the reporter writes all its stages at once).
   const handled = Date.now();
   await waitUntil(async () => ((await influx.scalar(`SELECT count("log_depth") FROM ${measurements.pipeline} WHERE time >= ${handled}ms`, database)) ?? 0) > 0);
@@ -222,6 +253,11 @@ describe('end to end: simulated fleet → broker → gateway → analytics → I
     const members = await panelSeries('parcours-panels-communities', 'Members');
     const health = await api<{ size: number }>(app.urls.http, 'GET', `/api/v1/panels/morning-panel/representativeness?at=${new Date(to).toISOString()}`);
     expect(members.map((s) => [s.tags!.panel, s.values.at(-1)![1]])).toEqual([['morning-panel', health.body.size]]);
+
+    // Weighting quality: the design effect stat is the stored run's, as the API reports it.
+    const designEffect = await panelSeries('parcours-weighting-quality', 'Design effect');
+    const run = await api<{ report: { weights: { designEffect: number } } }>(app.urls.http, 'GET', '/api/v1/weighting-schemes/morning-weights/report');
+    expect(designEffect.map((s) => [s.tags!.scheme, s.values.at(-1)![1]])).toEqual([['morning-weights', run.body.report.weights.designEffect]]);
 
     // Usage sessions: sessions per device type over time, summed over the day.
     const perType = await panelSeries('parcours-usage-sessions', 'Sessions by device type');

@@ -15,6 +15,12 @@ export const measurements = {
   pipeline: 'pipeline',
   /** A panel's size, margin gap, R-indicator and churn, at each draw, refresh and hour (tagged `panel`). */
   panelHealth: 'panel_health',
+  /** A weighting scheme's stored run: its report's figures (tagged `scheme`, `version`, `method`), at the run's time. */
+  weighting: 'weighting',
+  /** A stored run's margin cells, target against before and after (tagged also `variable` and `level`). */
+  weightingMargin: 'weighting_margin',
+  /** A stored run's weights, counted per bucket of weight ÷ mean weight (tagged also `bucket`). */
+  weightingWeights: 'weighting_weights',
 } as const;
 
 export const tags = {
@@ -45,6 +51,15 @@ export const tags = {
   hour: 'hour',
   /** `pipeline`, `stage=quarantine`: the quarantine reason code (a stable error code, so few values). */
   reason: 'reason',
+  /** `weighting…`: the scheme's id, the version run (`1`, `2`, …) and its method (`rake`, `linear`, `raking`, `logit`). */
+  scheme: 'scheme',
+  version: 'version',
+  method: 'method',
+  /** `weighting_margin`: the margin's variables and the cell's levels, each joined by `×` (`age_band×region`, `25-34×84`). */
+  variable: 'variable',
+  level: 'level',
+  /** `weighting_weights`: the bucket of weight ÷ mean weight, labelled so that labels sort as buckets do (`0.00–0.25` … `4.00+`). */
+  bucket: 'bucket',
 } as const;
 
 /** Tag value written where a tag has no value (an unassigned device), so that series stay queryable. */

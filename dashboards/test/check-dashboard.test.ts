@@ -161,6 +161,7 @@ describe('the shipped dashboards', () => {
       'panels-communities.json',
       'subjects.json',
       'usage-sessions.json',
+      'weighting-quality.json',
     ]);
     expect(checkDashboards(shipped)).toEqual([]);
   });
@@ -193,6 +194,9 @@ describe('the shipped dashboards', () => {
       'usage_hour',
       'usage_session',
       'usage_share',
+      'weighting',
+      'weighting_margin',
+      'weighting_weights',
     ]);
   });
 });

@@ -36,6 +36,7 @@ describe('dashboardPages', () => {
       'shots/parcours-panels-communities.png',
       'shots/parcours-subjects.png',
       'shots/parcours-usage-sessions.png',
+      'shots/parcours-weighting-quality.png',
     ]);
     expect(pages[1]!.url).toBe('http://g:3000/d/parcours-fleet-pipeline?orgId=1&from=now-24h&to=now&kiosk=');
   });

@@ -6,5 +6,6 @@ export { storeUniverseSources, type ProfileAttributesAsOf } from './universe-sou
 export { buildUniverse, type UniverseKept, type UniverseMember, type UniverseSources } from './universe.js';
 export { PanelHealthJob } from './panel-health-job.js';
 export { SchemeService, type SchemeServiceDeps } from './weighting/scheme-service.js';
+export { schemeRunWriter } from './weighting/run-points.js';
 export { SchemeStore, type StoredRun, type StoredSchemeVersion } from './weighting/scheme-store.js';
 export { weightingSchemeRoutes } from './http/weighting-scheme-routes.js';

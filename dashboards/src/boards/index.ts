@@ -6,6 +6,7 @@ import { journeysPaths } from './journeys-paths.js';
 import { panelsCommunities } from './panels-communities.js';
 import { subjects } from './subjects.js';
 import { usageSessions } from './usage-sessions.js';
+import { weightingQuality } from './weighting-quality.js';
 
 /** Every dashboard Parcours ships, by the name of its file in json/. */
 export const boards: Record<string, () => Dashboard> = {
@@ -16,4 +17,5 @@ export const boards: Record<string, () => Dashboard> = {
   'panels-communities.json': panelsCommunities,
   'subjects.json': subjects,
   'usage-sessions.json': usageSessions,
+  'weighting-quality.json': weightingQuality,
 };

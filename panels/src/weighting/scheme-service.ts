@@ -5,6 +5,7 @@ import { type AreaLevel, populationBy } from '@parcours/geography';
 import type { PanelStore } from '../panel-store.js';
 import { buildUniverse, type UniverseSources } from '../universe.js';
 import type { Weighting } from '@parcours/weighting';
+import type { StoredSchemeRun } from './run-points.js';
 import { runScheme } from './run-scheme.js';
 import { inputsOf, type SampledMember, schemeVariables, storedInputs, weightingInputs } from './scheme-inputs.js';
 import type { SchemeStore, StoredSchemeVersion } from './scheme-store.js';
@@ -16,6 +17,8 @@ export interface SchemeServiceDeps {
   sources: UniverseSources;
   /** Inhabitants per area code; geography's legal populations when absent. */
   populationBy?: (level: AreaLevel) => ReadonlyMap<string, number>;
+  /** Told of each stored run (InfluxDB's points); absent without InfluxDB. */
+  writeRun?: ((run: StoredSchemeRun) => void) | undefined;
   now?: () => number;
 }
 
@@ -89,6 +92,7 @@ export class SchemeService {
         weight: weighting.weights[k]!,
       }));
       this.deps.store.saveRun(id, stored.version, { ranAt, report: weighting.report, inputs: storedInputs(inputs) }, weights);
+      this.deps.writeRun?.({ schemeId: id, version: stored.version, ranAt, report: weighting.report, weights: weighting.weights });
     }
     return { schemeId: id, version: stored.version, at: scheme.at, ranAt, stored: !options.dryRun, size: inputs.ids.length, report: weighting.report };
   }
