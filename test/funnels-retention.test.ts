@@ -276,7 +276,15 @@ describe('the API surface', () => {
     const spec = await api<{ paths: Record<string, { get?: { parameters?: { name: string }[] } }> }>(app.urls.http, 'GET', '/openapi.json', undefined, null);
     expect(spec.body.paths['/api/v1/funnels']?.get).toBeDefined();
     expect(spec.body.paths['/api/v1/funnels/{name}']?.get?.parameters?.map((p) => p.name).sort()).toEqual(['from', 'name', 'to', 'weights', 'weightsVersion']);
-    expect(spec.body.paths['/api/v1/retention']?.get?.parameters?.map((p) => p.name).sort()).toEqual(['from', 'kind', 'subjectType', 'to', 'weeks', 'weights', 'weightsVersion']);
+    expect(spec.body.paths['/api/v1/retention']?.get?.parameters?.map((p) => p.name).sort()).toEqual([
+      'from',
+      'kind',
+      'subjectType',
+      'to',
+      'weeks',
+      'weights',
+      'weightsVersion',
+    ]);
   });
 
   it('keeps aggregates over every subject from integrators (they read only their granted subjects)', async () => {

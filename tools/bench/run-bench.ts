@@ -8,6 +8,7 @@ import { startBareAedes, startMosquittoTarget, startParcours, type Target } from
 import { panelDrawTimes } from './panel-draw-bench.js';
 import { rakingTimes } from './raking-bench.js';
 import { traitImportRate } from './trait-import-bench.js';
+import { weightedFunnelTimes } from './weighted-funnel-bench.js';
 
 /**
  * `npm run bench`: QoS 1 ingest (publish → PUBACK after the durable store) of Parcours against bare aedes
@@ -109,10 +110,20 @@ function raking(): Result[] {
   process.stderr.write('weighting: a panel of 10,000 over 24 levels\n');
   const t = rakingTimes();
   const of = `${(10_000).toLocaleString('en')} people over 24 levels`;
+  const f = weightedFunnelTimes();
+  const unweighted = `funnel of a month of ${f.members.toLocaleString('en')} members (${f.occurrences.toLocaleString('en')} occurrences), unweighted`;
   return [
     { name: `raking ${of}`, value: round(t.rake, 1), unit: 'ms' },
     { name: `calibration (raking distance) ${of}`, value: round(t.calibrateRaking, 1), unit: 'ms' },
     { name: `calibration (linear distance) ${of}`, value: round(t.calibrateLinear, 1), unit: 'ms' },
+    { name: unweighted, value: round(f.unweighted, 1), unit: 'ms' },
+    {
+      name: '… weighted, every figure with its standard error',
+      value: round(f.weighted, 1),
+      unit: 'ms',
+      baseline: unweighted,
+      ratio: round(f.weighted / f.unweighted, 2),
+    },
   ];
 }
 
