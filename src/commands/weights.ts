@@ -49,7 +49,8 @@ export function weightsCommand(): Command {
     const api = apiOf(options);
     let version = versionOf(options.schemeVersion);
     if (options.file) {
-      const scheme = readRequest(options.file);
+      // The argument names the scheme; an `id` in the file is not part of a version.
+      const { id: _, ...scheme } = readRequest(options.file) as Record<string, unknown>;
       const stored = await apiRequest(api, 'POST', '/weighting-schemes', { ...scheme, id }, weightingSchemeViewSchema).catch(async (error: unknown) => {
         // A scheme of that id exists: the file becomes its next version.
         if (!(error instanceof ParcoursError && error.code === errorCodes.conflict)) throw error;

@@ -3,6 +3,7 @@ import { errorCodes, type Membership, type MemberWeight, ParcoursError, type Sch
 import type { RegistryStore } from '@parcours/gateway';
 import { type AreaLevel, populationBy } from '@parcours/geography';
 import type { PanelStore } from '../panel-store.js';
+import { stratumOf } from '../draw.js';
 import { buildUniverse, type UniverseSources } from '../universe.js';
 import type { Weighting } from '@parcours/weighting';
 import type { StoredSchemeRun } from './run-points.js';
@@ -80,7 +81,12 @@ export class SchemeService {
     const { scheme } = stored;
     const members = this.sample(scheme);
     const inputs = weightingInputs(scheme, members, {
-      universe: (filter, attributes) => buildUniverse(filter ?? this.targetUniverse(scheme), scheme.at, this.deps.sources, { attributes }),
+      universe: (filter, attributes) => {
+        if (filter) return buildUniverse(filter, scheme.at, this.deps.sources, { attributes });
+        const frame = this.targetFrame(scheme);
+        const all = buildUniverse(frame.universe, scheme.at, this.deps.sources, { attributes: [...new Set([...attributes, ...frame.strata])] });
+        return frame.strata.length === 0 ? all : all.filter((member) => stratumOf(member, frame.strata) !== null);
+      },
       population: (level) => (this.deps.populationBy ?? populationBy)(level),
     });
     const weighting = runScheme(scheme, inputs);
@@ -174,15 +180,23 @@ export class SchemeService {
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
-  /** Whom `from: universe` targets count by default: the panel's universe (a community's panel's), or the sample's own. */
-  private targetUniverse(scheme: WeightingScheme): UniverseFilter {
+  /**
+   * Whom `from: universe` targets count by default: the panel's universe (a community's panel's), or the sample's
+   * own; with the strata of a stratified draw, whose people without a level of one the draw left out, as the
+   * targets must.
+   */
+  private targetFrame(scheme: WeightingScheme): { universe: UniverseFilter; strata: readonly string[] } {
     const { sample } = scheme;
-    if (sample.kind === 'universe') return sample.universe;
-    if (sample.kind === 'panel') return this.panel(sample.panelId).definition.universe;
-    const panelId = this.community(sample.communityId).attributes.panel;
-    if (typeof panelId !== 'string')
-      throw new ParcoursError(errorCodes.validation, `community ${sample.communityId} names no panel: give the targets' universe`);
-    return this.panel(panelId).definition.universe;
+    if (sample.kind === 'universe') return { universe: sample.universe, strata: [] };
+    const panelId = sample.kind === 'panel' ? sample.panelId : this.communityPanel(sample.communityId);
+    const { universe, design } = this.panel(panelId).definition;
+    return { universe, strata: design.method === 'stratified' ? design.strata : [] };
+  }
+
+  private communityPanel(communityId: string): string {
+    const panelId = this.community(communityId).attributes.panel;
+    if (typeof panelId !== 'string') throw new ParcoursError(errorCodes.validation, `community ${communityId} names no panel: give the targets' universe`);
+    return panelId;
   }
 
   private panel(id: string) {
