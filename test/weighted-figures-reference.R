@@ -1,11 +1,13 @@
 # The reference computations weighted route figures are checked against (test/weighted-routes-against-r.test.ts):
 # R's survey package rakes the panel the test drew through the API, from its base weights and draw strata, to
 # the universe's margins, then estimates each figure from the values the test computed from what it published.
-# Arguments: the folder holding members.csv (id, stratum, base, age_band, region, then one column per value),
+# Arguments: the variance method (linearization or jackknife: JKn replicates by stratum), the folder holding members.csv (id, stratum, base, age_band, region, then one column per value),
 # margin-age_band.csv and margin-region.csv (level, Freq) and figures.csv (name, kind, value, domain); writes
 # weights.csv and estimates.csv there, numbers printed with 17 significant digits.
 suppressMessages(library(survey))
-dir <- commandArgs(trailingOnly = TRUE)[1]
+args <- commandArgs(trailingOnly = TRUE)
+variance <- args[1]
+dir <- args[2]
 path <- function(name) file.path(dir, name)
 members <- read.csv(path("members.csv"), stringsAsFactors = FALSE)
 margin <- function(variable) {
@@ -20,9 +22,10 @@ members$age_band <- factor(members$age_band, levels = levels(ageBand$age_band))
 members$region <- factor(members$region, levels = levels(region$region))
 
 design <- svydesign(ids = ~1, strata = ~stratum, weights = ~base, data = members)
+if (variance == "jackknife") design <- as.svrepdesign(design, type = "JKn")
 raked <- rake(design, list(~age_band, ~region), list(ageBand, region), control = list(maxit = 200, epsilon = 1e-12))
 text <- function(x) sprintf("%.17g", x)
-write.csv(data.frame(id = members$id, weight = text(weights(raked))), path("weights.csv"), row.names = FALSE)
+write.csv(data.frame(id = members$id, weight = text(weights(raked, "sampling"))), path("weights.csv"), row.names = FALSE)
 
 figures <- read.csv(path("figures.csv"), stringsAsFactors = FALSE)
 rows <- lapply(seq_len(nrow(figures)), function(i) {
@@ -36,6 +39,12 @@ rows <- lapply(seq_len(nrow(figures)), function(i) {
   } else {
     estimate <- suppressWarnings(svyciprop(formula, within, method = "logit"))
     interval <- attr(estimate, "ci")
+    if (variance == "jackknife") {
+      # svyciprop's logit interval, its replicate fits converged tightly: glm's default tolerance leaves each
+      # replicate's logit off by up to 1e-5, more than the comparison allows.
+      fit <- suppressWarnings(svyglm(as.formula(paste(figure$value, "~ 1")), within, family = quasibinomial, control = glm.control(epsilon = 1e-14, maxit = 100)))
+      interval <- plogis(confint(fit, 1, level = 0.95, method = "Wald", ddf = degf(within)))
+    }
     c(as.vector(estimate), as.vector(SE(estimate)), interval[1], interval[2])
   }
 })

@@ -86,6 +86,7 @@ let app: ParcoursApp;
 let fleet: TestFleet;
 const panelId = 'town-panel';
 const schemeId = 'town-weights';
+const jackknifeId = 'town-jackknife';
 const drawAt = Date.UTC(2026, 3, 1);
 let members: { id: string; stratum: string; base: number }[];
 const get = <T>(path: string) => api<T>(app.urls.http, 'GET', path);
@@ -141,8 +142,13 @@ beforeAll(async () => {
     method: 'rake',
     convergence: { epsilon: 1e-12, maxit: 200 },
   };
-  expect((await post('/weighting-schemes', scheme)).status).toBe(201);
-  expect((await post(`/weighting-schemes/${schemeId}/run`, {})).status).toBe(200);
+  for (const [id, variance] of [
+    [schemeId, 'linearization'],
+    [jackknifeId, 'jackknife'],
+  ]) {
+    expect((await post('/weighting-schemes', { ...scheme, id, variance })).status).toBe(201);
+    expect((await post(`/weighting-schemes/${id}/run`, {})).status).toBe(200);
+  }
 }, 240_000);
 
 afterAll(async () => {
@@ -181,7 +187,7 @@ interface Reference {
 }
 
 /** Runs R on the members, the universe's margins and the figures; answers its weights and estimates. */
-function reference(figures: { name: string; kind: 'total' | 'share'; value: string; domain: string }[]): Reference {
+function reference(variance: 'linearization' | 'jackknife', figures: readonly { name: string; kind: string; value: string; domain: string }[]): Reference {
   const dir = mkdtempSync(join(tmpdir(), 'parcours-weighted-routes-'));
   try {
     const columns = Object.keys(valuesOf(members[0]!.id));
@@ -202,7 +208,9 @@ function reference(figures: { name: string; kind: 'total' | 'share'; value: stri
       count(regions, (p) => p.region),
     );
     writeFileSync(join(dir, 'figures.csv'), `name,kind,value,domain\n${figures.map((f) => [f.name, f.kind, f.value, f.domain].join(',')).join('\n')}\n`);
-    execFileSync('Rscript', [fileURLToPath(new URL('./weighted-figures-reference.R', import.meta.url)), dir], { stdio: ['ignore', 'inherit', 'inherit'] });
+    execFileSync('Rscript', [fileURLToPath(new URL('./weighted-figures-reference.R', import.meta.url)), variance, dir], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     const csv = (name: string) =>
       readFileSync(join(dir, name), 'utf8')
         .trim()
@@ -214,6 +222,7 @@ function reference(figures: { name: string; kind: 'total' | 'share'; value: stri
       estimates: new Map(csv('estimates.csv').map(([name, e, se, lower, upper]) => [name!, { estimate: +e!, se: +se!, lower: +lower!, upper: +upper! }])),
     };
   } finally {
+    if (process.env.KEEP_R) execFileSync('cp', ['-r', dir, process.env.KEEP_R]);
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -246,7 +255,7 @@ function expectClose(actual: WeightedEstimate | null | undefined, name: string, 
 describe('weighted route figures against R', () => {
   let ref: Reference;
   beforeAll(() => {
-    ref = reference(figures.map((f) => ({ ...f })));
+    ref = reference('linearization', figures);
   });
 
   it('stores the weights R computes from the same base weights, strata and margins', async () => {
@@ -301,6 +310,20 @@ describe('weighted route figures against R', () => {
     // Every shower follows a coffee within the journey gap: each is one coffee → shower step.
     const pair = transitions.body.weighted.find((t) => t.fromType === 'coffee_machine' && t.toType === 'water_heater')!;
     expectClose(pair.count, 'coffee_to_shower', ref);
+  });
+
+  it('estimates by jackknife replicates (JKn by draw stratum) as R does on its replicate design', async () => {
+    const jackknife = reference('jackknife', figures);
+    const days = await get<{ weighting: { variance: string }; weighted: { start: string; deviceType: string | null; activeShare: WeightedEstimate }[] }>(
+      `/api/v1/activity?period=day&from=${iso(week0)}&to=${iso(week0 + 14 * day)}&weights=${jackknifeId}`,
+    );
+    expect(days.body.weighting.variance).toBe('JKn');
+    expectClose(days.body.weighted.find((a) => a.start === iso(week0 + 3 * day) && a.deviceType === null)!.activeShare, 'active_d3_share', jackknife);
+    const funnel = await get<{ weighted: { entered: WeightedEstimate; conversion: WeightedEstimate } }>(
+      `/api/v1/funnels/morning?from=${iso(week0)}&to=${iso(week0 + 7 * day)}&weights=${jackknifeId}`,
+    );
+    expectClose(funnel.body.weighted.entered, 'entered', jackknife);
+    expectClose(funnel.body.weighted.conversion, 'conversion', jackknife);
   });
 
   it('answers as without weights when none are asked for, and refuses weights where they do not apply', async () => {

@@ -4,7 +4,7 @@ import { type Distance, type DistanceName, distanceOf, type GBounds } from './di
 import { symmetricPseudoSolve, orthonormalBasis } from './linear-algebra.js';
 import { type CodedMargins, cellLevels, cellTotals, codeMargins, label, type Margin } from './margins.js';
 import { type ModelMatrix, modelMatrix } from './model-matrix.js';
-import { jackknife, replicateBaseWeights } from './replicates.js';
+import { jackknife, replicateBaseWeights, weightedReplicates } from './replicates.js';
 import { designOf, type WeightingSample } from './sample.js';
 import { reportOf, type Weighting } from './weighting.js';
 
@@ -50,16 +50,15 @@ export function calibrate(sample: WeightingSample, margins: readonly Margin[], o
   const weights = Float64Array.from(design.baseWeights, (d, k) => d * solved.g[k]!);
   if (solved.achieved !== undefined && !settings.force) refuseNotConverged(coded, weights, bounds, solved);
   const plan = settings.replicates ? jackknife(design, settings.replicates) : undefined;
-  const replicates = plan
-    ? {
-        ...plan,
-        weights: Array.from(plan.deleted, (_, r) => {
-          const base = replicateBaseWeights(design, plan, r);
-          const { g } = run(base);
-          return Float64Array.from(base, (d, k) => d * g[k]!);
-        }),
-      }
-    : undefined;
+  const replicateWeights =
+    plan &&
+    Array.from(plan.deleted, (_, r) => {
+      const base = replicateBaseWeights(design, plan, r);
+      const { g } = run(base);
+      return Float64Array.from(base, (d, k) => d * g[k]!);
+    });
+  // As `survey`: its closed-form (GREG) calibration recounts the degrees of freedom, its iterative one keeps the design's.
+  const replicates = plan && replicateWeights && (closedForm ? weightedReplicates(plan, replicateWeights) : { ...plan, weights: replicateWeights });
   const columns = Array.from({ length: matrix.columns }, () => new Float64Array(design.size));
   for (let k = 0; k < design.size; k++) {
     const root = Math.sqrt(design.baseWeights[k]!);

@@ -1,7 +1,7 @@
 import { errorCodes, ParcoursError } from '@parcours/contracts';
 import { z } from 'zod';
 import { type CodedMargins, cellLevels, cellTotals, codeMargins, label, type Margin } from './margins.js';
-import { jackknife, replicateBaseWeights } from './replicates.js';
+import { jackknife, replicateBaseWeights, weightedReplicates } from './replicates.js';
 import { designOf, type WeightingSample } from './sample.js';
 import { reportOf, type Weighting } from './weighting.js';
 
@@ -63,16 +63,14 @@ export function rake(sample: WeightingSample, margins: readonly Margin[], option
     );
   }
   const plan = settings.replicates ? jackknife(design, settings.replicates) : undefined;
-  const replicates = plan
-    ? {
-        ...plan,
-        weights: Array.from(plan.deleted, (_, r) => {
-          const replicate = replicateBaseWeights(design, plan, r);
-          for (let sweep = 0; sweep < sweeps; sweep++) for (const margin of coded.margins) postStratify(margin, replicate);
-          return replicate;
-        }),
-      }
-    : undefined;
+  const replicateWeights =
+    plan &&
+    Array.from(plan.deleted, (_, r) => {
+      const replicate = replicateBaseWeights(design, plan, r);
+      for (let sweep = 0; sweep < sweeps; sweep++) for (const margin of coded.margins) postStratify(margin, replicate);
+      return replicate;
+    });
+  const replicates = plan && replicateWeights && weightedReplicates(plan, replicateWeights);
   return {
     weights,
     design,

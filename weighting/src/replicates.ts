@@ -1,4 +1,5 @@
 import { errorCodes, ParcoursError } from '@parcours/contracts';
+import { orthonormalBasis } from './linear-algebra.js';
 import type { Design } from './sample.js';
 
 /** JK1 deletes one person at a time from an unstratified sample; JKn one person at a time within each stratum. */
@@ -16,7 +17,7 @@ export interface Jackknife {
   /** Each replicate's factor: f_h (n_h − 1)/n_h for JKn, 1 for JK1 (whose factor is in `scale`). */
   rscales: Float64Array;
   scale: number;
-  /** n − 1 for JK1, n − H for JKn: the rank of the replicate weights less one, as `survey` counts them. */
+  /** n − 1 for JK1, n − H for JKn: the rank of the replicate weights less one, as `survey` counts them (see `weightedReplicates`). */
   degreesOfFreedom: number;
 }
 
@@ -66,4 +67,13 @@ export function replicateBaseWeights(design: Design, plan: Jackknife, r: number)
   }
   weights[out] = 0;
   return weights;
+}
+
+/**
+ * The replicates once weighted (raked or calibrated each): their degrees of freedom are then, as R recomputes them,
+ * the rank of the replicate weights (QR at tolerance 1e-5) less one — replicates that all meet the margins leave
+ * fewer of them free. Cubic in the sample size: jackknives are for samples of a few thousand at most.
+ */
+export function weightedReplicates(plan: Jackknife, weights: Float64Array[]): Jackknife & { weights: Float64Array[] } {
+  return { ...plan, degreesOfFreedom: orthonormalBasis(weights, 1e-5).length - 1, weights };
 }
