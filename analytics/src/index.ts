@@ -11,8 +11,13 @@ export { readRange, rederiveReadOptions, type DeviceSelection } from './sessions
 export { memberEvidence, inferActor, type MemberEvidenceMap, type MembersAtStart } from './sessions/actor-inference.js';
 export { isAmbient, sessionRulesFrom } from './sessions/session-builder.js';
 export { likelihoodRatio, logit, memberPosteriors, observable, type InferenceModel, type MemberEvidence } from './sessions/inference-model.js';
-export { WeightedFigures, type WeightedSample, type WeightedSamples } from './weighted/weighted-figures.js';
+export { WeightedFigures, requireIndividuals, type WeightedSample, type WeightedSamples } from './weighted/weighted-figures.js';
 export { weightedActivity } from './weighted/weighted-activity.js';
 export { weightedFunnel } from './weighted/weighted-funnel.js';
 export { weightedRetention } from './weighted/weighted-retention.js';
+export { weightedTransitions } from './weighted/weighted-transitions.js';
+export { weightedSharedUsage } from './weighted/weighted-shared-usage.js';
+export type { ActivitySession } from './aggregates/activity.js';
 export { computeFunnel, stepKey, type Occurrence } from './funnels/funnel-counter.js';
+export { weekNumber, weekStart } from './calendar.js';
+export type { RetentionRange, SubjectActivity } from './retention/weekly-retention.js';

@@ -72,6 +72,8 @@ export const errorCodes = {
   weightingLonelyUnit: 'PARCOURS_E_WEIGHTING_LONELY_UNIT',
   // An estimate asked of a subpopulation that holds no one, or no weight.
   weightingEmptyDomain: 'PARCOURS_E_WEIGHTING_EMPTY_DOMAIN',
+  // Weights asked of figures about collectives: a scheme weights people.
+  weightsIndividualsOnly: 'PARCOURS_E_WEIGHTS_INDIVIDUALS_ONLY',
 } as const;
 
 export type ErrorCode = (typeof errorCodes)[keyof typeof errorCodes];

@@ -60,3 +60,17 @@ export {
   type PushChunks,
   type TraitImportCheck,
 } from './universe/push-customer-base.js';
+export {
+  generateUsage,
+  sessionsOf,
+  defaultUsagePropensities,
+  usageDeviceTypes,
+  usageFunnelWindowMs,
+  type CustomerUsage,
+  type UsageDeviceType,
+  type UsageOptions,
+  type UsagePropensities,
+  type UsageSession,
+} from './universe/usage.js';
+export { usageTruth, funnelTruth, type UsageTruth, type FunnelTruth, type ActiveTruth, type CohortTruth, type LifecycleTruth } from './universe/usage-truth.js';
+export { usageTraffic, usageDeviceId, publishUsage, type UsageDevice, type UsageTraffic, type PublishUsageOptions } from './universe/usage-devices.js';

@@ -78,7 +78,7 @@ export class WeightedFigures {
 
 /** Figures about people: weights apply to individuals only. */
 export function requireIndividuals(kind: string): void {
-  if (kind !== 'individual') throw new ParcoursError(errorCodes.validation, `weights apply to figures about individuals, not ${kind}s`);
+  if (kind !== 'individual') throw new ParcoursError(errorCodes.weightsIndividualsOnly, `weights apply to figures about individuals, not ${kind}s`);
 }
 
 function figure(e: { estimate: number; standardError: number; lower: number; upper: number; n: number; effectiveSize: number }) {

@@ -18,7 +18,8 @@ export interface Timeline {
   groundTruth: GroundTruth;
 }
 
-function eventMessage(deviceId: string, ts: number, type: EventPayloadInput['type'], actor: string | null): TimelineMessage {
+/** A device event at `ts`, its seq derived from the time as every simulated message's is. */
+export function eventMessage(deviceId: string, ts: number, type: EventPayloadInput['type'], actor: string | null): TimelineMessage {
   const seq = seqOf(ts, seqSlot.event);
   const body: EventPayloadInput = actor === null ? { ts, seq, type } : { ts, seq, type, actor };
   return { deviceId, channel: 'events', ts, seq, payload: JSON.stringify(body) };

@@ -34,6 +34,7 @@ const statusByCode: Partial<Record<ErrorCode, number>> = {
   [errorCodes.weightingNotConverged]: 422,
   [errorCodes.weightingLonelyUnit]: 422,
   [errorCodes.weightingEmptyDomain]: 422,
+  [errorCodes.weightsIndividualsOnly]: 422,
 };
 
 export const pathSegmentTooLong = `a path segment is longer than ${idMaxLength} characters (the longest id)`;
