@@ -46,8 +46,9 @@ const stopGraceMs = 5_000;
  * Keeps the aggregates in InfluxDB (`transition`, `activity`, `usage_share`, `usage_hour`, `funnel`, `retention`,
  * `lifecycle`, `weighted_activity`) in step with the store: the session and journey stores mark the days they change
  * (stale-days.ts), as does a weighting scheme's new run (`reweigh`); every interval, each stale day's points, and its
- * ISO week's, are recomputed from the store and replace the earlier ones. A mark is cleared only if it was not renewed meanwhile, so a change
- * during a run is handled by the next one. The days' weeks then wait, marked, for the slower retention run.
+ * ISO week's, are recomputed from the store and replace the earlier ones. A mark is cleared only if it was not renewed
+ * meanwhile, so a change during a run is handled by the next one. The days' weeks then wait, marked, for the slower
+ * retention run.
  */
 export class AggregateJob {
   private timer: NodeJS.Timeout | null = null;
@@ -95,8 +96,9 @@ export class AggregateJob {
   }
 
   /**
-   * A weighting scheme's run stored new weights, for its date `at`: marks stale the days whose `weighted_activity`
-   * they change that the dashboard looks at — those within 35 days of `at`, and the last 35 days — none after `now`.
+   * A weighting scheme's run stored new weights, for its date `at`: marks stale the days whose `weighted_activity` is
+   * to follow them — those within 35 days of `at` (what the weights are made for) and the last 35 days (what the
+   * dashboard shows first), none after `now`. Other days keep their points until their sessions change.
    */
   reweigh(at: number, now = Date.now()): void {
     const { store } = this.deps;
