@@ -9,7 +9,6 @@ import {
   SchemeService,
   SchemeStore,
   schemeRunWriter,
-  storeUniverseSources,
   weightingSchemeRoutes,
 } from '@parcours/panels';
 import { errorCodes, ParcoursError, quarantineTopic, type Config, type Health, type PartHealth } from '@parcours/contracts';
@@ -37,6 +36,7 @@ import { PipelineReporter } from './pipeline-reporter.js';
 import { reattribute, type ReattributeResult } from './reattribute.js';
 import { reattributeRoutes } from './reattribute-routes.js';
 import { version } from './version.js';
+import { gatewayUniverseSources, weightedSchemes } from './weighting-schemes.js';
 
 export interface AppUrls {
   http: string;
@@ -166,15 +166,11 @@ export class ParcoursApp {
       publish: (topic, payload) => this.broker.publish(topic, payload, { qos: 1 }),
       logger,
       metrics: this.metricsRegistry,
+      weightedSchemes: () => weightedSchemes(this.weightingSchemes),
     });
     const panelStore = new PanelStore(store.db, this.gateway.registry);
     const influx = this.influx;
-    const universeSources = storeUniverseSources({
-      registry: this.gateway.registry,
-      consents: this.gateway.consents,
-      log: this.gateway.log,
-      profileAttributes: (at, names) => this.gateway.profiles.resolvedAttributes(at, names),
-    });
+    const universeSources = gatewayUniverseSources(this.gateway);
     this.panels = new PanelService({
       registry: this.gateway.registry,
       consents: this.gateway.consents,
@@ -187,12 +183,19 @@ export class ParcoursApp {
       logger: logger.child({ part: 'panels' }),
     });
     const schemeStore = new SchemeStore(store.db);
+    const writeRunPoints = influx ? schemeRunWriter((points) => influx.write(points), logger.child({ part: 'weighting' })) : null;
     this.weightingSchemes = new SchemeService({
       store: schemeStore,
       panels: panelStore,
       registry: this.gateway.registry,
       sources: universeSources,
-      writeRun: influx ? schemeRunWriter((points) => influx.write(points), logger.child({ part: 'weighting' })) : undefined,
+      // The run's points, then its weighted aggregates: their days are recomputed by the aggregate job.
+      writeRun: writeRunPoints
+        ? (run) => {
+            writeRunPoints(run);
+            this.analytics.aggregates.reweigh(run.at);
+          }
+        : undefined,
     });
     const reporter = this.influx
       ? new PipelineReporter({

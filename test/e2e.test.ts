@@ -37,15 +37,16 @@ async function influxQuery(q: string): Promise<Series[]> {
   return result?.series ?? [];
 }
 
-/** The dashboards of what is written at wall-clock time: the pipeline's own figures, weighting runs. */
-const wallClock = new Set(['parcours-fleet-pipeline', 'parcours-weighting-quality']);
-
 /**
- * The time range and `$__interval` a dashboard is viewed with: those of `wallClock` during this run of
- * seconds (Grafana's interval for such a range is below a second), the others over the simulated day.
+ * The time range and `$__interval` a dashboard is viewed with: the pipeline's own figures, written at wall-clock
+ * time, during this run of seconds (Grafana's interval for such a range is below a second); the weighting runs,
+ * written at wall-clock time, and their weighted activity of the simulated day, from that day to now (its queries
+ * group by no interval); the others over the simulated day.
  */
 function rangeOf(uid: string): { from: number; to: number; interval: string } {
-  return wallClock.has(uid) ? { from: runStart, to: Date.now(), interval: '1s' } : { from, to, interval: '10m' };
+  if (uid === 'parcours-fleet-pipeline') return { from: runStart, to: Date.now(), interval: '1s' };
+  if (uid === 'parcours-weighting-quality') return { from, to: Date.now(), interval: '1h' };
+  return { from, to, interval: '10m' };
 }
 
 /**
@@ -145,6 +146,8 @@ beforeAll(async () => {
   await waitUntil(async () =>
     (await Promise.all([measurements.weighting, measurements.weightingMargin, measurements.weightingWeights].map(written))).every(Boolean),
   );
+  // The run marked the days around its date stale: their weighted activity, now rather than at the next interval.
+  await app.analytics.aggregates.flush();
   // One more pipeline point after everything was handled (the reporter writes all its stages at once).
   const handled = Date.now();
   await waitUntil(async () => ((await influx.scalar(`SELECT count("log_depth") FROM ${measurements.pipeline} WHERE time >= ${handled}ms`, database)) ?? 0) > 0);
@@ -258,6 +261,20 @@ describe('end to end: simulated fleet → broker → gateway → analytics → I
     const designEffect = await panelSeries('parcours-weighting-quality', 'Design effect');
     const run = await api<{ report: { weights: { designEffect: number } } }>(app.urls.http, 'GET', '/api/v1/weighting-schemes/morning-weights/report');
     expect(designEffect.map((s) => [s.tags!.scheme, s.values.at(-1)![1]])).toEqual([['morning-weights', run.body.report.weights.designEffect]]);
+
+    // Weighting quality: the weighted active share of the simulated day, over any device, is the API's.
+    const share = await panelSeries('parcours-weighting-quality', 'Weighted active share');
+    const activity = await api<{ weighted: { start: string; deviceType: string | null; activeShare: Record<string, number> }[] }>(
+      app.urls.http,
+      'GET',
+      `/api/v1/activity?from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}&weights=morning-weights`,
+    );
+    const anyDevice = activity.body.weighted.find((w) => w.deviceType === null)!;
+    const ofDay = (series: Series) => series.values.find((row) => row[0] === from)!.slice(1);
+    expect(share.map(ofDay)).toEqual([
+      [anyDevice.activeShare.estimate, anyDevice.activeShare.lower, anyDevice.activeShare.upper, anyDevice.activeShare.sampleValue],
+    ]);
+    expect(anyDevice.activeShare.sampleValue).toBeGreaterThan(0);
 
     // Usage sessions: sessions per device type over time, summed over the day.
     const perType = await panelSeries('parcours-usage-sessions', 'Sessions by device type');

@@ -330,7 +330,7 @@ describe('weighted route figures against R', () => {
     const plain = await get<Record<string, unknown>>(`/api/v1/activity?from=${iso(week0)}&to=${iso(week0 + 7 * day)}`);
     expect(Object.keys(plain.body)).toEqual(['items']);
     const collectives = await get<{ code: string }>(`/api/v1/retention?kind=collective&from=${iso(week0)}&to=${iso(week0 + 7 * day)}&weights=${schemeId}`);
-    expect([collectives.status, collectives.body.code]).toEqual([400, 'PARCOURS_E_VALIDATION']);
+    expect([collectives.status, collectives.body.code]).toEqual([422, 'PARCOURS_E_WEIGHTS_INDIVIDUALS_ONLY']);
     const unknown = await get<{ code: string }>(`/api/v1/activity?from=${iso(week0)}&to=${iso(week0 + 7 * day)}&weights=nobody`);
     expect(unknown.status).toBe(404);
   });

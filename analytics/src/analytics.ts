@@ -7,6 +7,7 @@ import { createAnalyticsMetrics } from './analytics-metrics.js';
 import { derivationSettings, DerivationSettingsStore } from './derivation-settings.js';
 import { AggregateJob } from './aggregates/aggregate-job.js';
 import { AggregateStore } from './aggregates/aggregate-store.js';
+import type { WeightedScheme } from './aggregates/weighted-points.js';
 import { batchJobNames, batchJobs, type BatchDeps, type BatchJobResult, type BatchProgress, type BatchRun } from './batch/batch-jobs.js';
 import { funnelOccurrences } from './funnels/funnel-occurrences.js';
 import { individualsReachingStep } from './funnels/funnel-reach.js';
@@ -45,6 +46,8 @@ export interface AnalyticsDeps {
   logger: Logger;
   /** Where the analytics' metrics go (`/metrics`); none in batch commands. */
   metrics?: Registry;
+  /** The weighting schemes whose latest version has a stored run, for the `weighted_activity` points; none when absent. */
+  weightedSchemes?: () => readonly WeightedScheme[];
   /** The processing clock, which the watermark follows on a quiet log (`Date.now` unless given: tests replaying arrival times set it). */
   now?: () => number;
 }
@@ -103,6 +106,7 @@ export class Analytics {
       funnelOccurrences: (funnel, from, to) => funnelOccurrences(this.sessionStore, log, funnel, from, to),
       activeWeeks: (kind, low, high) => this.sessionStore.activeWeeks(kind, low, high),
       individualType: this.individualType,
+      weightedSchemes: deps.weightedSchemes ?? (() => []),
       logger: logger.child({ part: 'analytics-aggregates' }),
     });
     this.journeyJob = new JourneyJob({

@@ -1,4 +1,5 @@
 export { Analytics, type AnalyticsDeps } from './analytics.js';
+export type { WeightedScheme } from './aggregates/weighted-points.js';
 export { analyticsMigrations } from './migrations.js';
 export { crashPointEnv } from './output/crash-point.js';
 export { SessionBuilder, type OpenSession, type SessionRules } from './sessions/session-builder.js';

@@ -21,6 +21,11 @@ export const measurements = {
   weightingMargin: 'weighting_margin',
   /** A stored run's weights, counted per bucket of weight ÷ mean weight (tagged also `bucket`). */
   weightingWeights: 'weighting_weights',
+  /**
+   * A scheme's weighted activity per UTC day and device type (`all` for any device), tagged with the scheme and version
+   * whose weights it used: the population's active share with its interval, active people and sessions, beside the sample's share.
+   */
+  weightedActivity: 'weighted_activity',
 } as const;
 
 export const tags = {
@@ -51,7 +56,7 @@ export const tags = {
   hour: 'hour',
   /** `pipeline`, `stage=quarantine`: the quarantine reason code (a stable error code, so few values). */
   reason: 'reason',
-  /** `weighting…`: the scheme's id, the version run (`1`, `2`, …) and its method (`rake`, `linear`, `raking`, `logit`). */
+  /** `weighting…`, `weighted_activity`: the scheme's id, the version run (`1`, `2`, …) and its method (`rake`, `linear`, `raking`, `logit`). */
   scheme: 'scheme',
   version: 'version',
   method: 'method',
@@ -64,3 +69,6 @@ export const tags = {
 
 /** Tag value written where a tag has no value (an unassigned device), so that series stay queryable. */
 export const noneTag = 'none';
+
+/** Tag value of a point over every value of the tag: `weighted_activity`'s `device_type` over any device. */
+export const allTag = 'all';

@@ -194,6 +194,7 @@ describe('the shipped dashboards', () => {
       'usage_hour',
       'usage_session',
       'usage_share',
+      'weighted_activity',
       'weighting',
       'weighting_margin',
       'weighting_weights',

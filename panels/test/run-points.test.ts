@@ -18,7 +18,14 @@ const margins = [
   },
 ];
 const weighting = rake({ levels: { region: people.map((p) => p.region), sex: people.map((p) => p.sex) }, baseWeights }, margins, { maxit: 50, epsilon: 1e-6 });
-const run: StoredSchemeRun = { schemeId: 'to-regions', version: 3, ranAt: Date.UTC(2026, 2, 2, 9), report: weighting.report, weights: weighting.weights };
+const run: StoredSchemeRun = {
+  schemeId: 'to-regions',
+  version: 3,
+  at: Date.UTC(2026, 2, 1),
+  ranAt: Date.UTC(2026, 2, 2, 9),
+  report: weighting.report,
+  weights: weighting.weights,
+};
 
 /** The bucket a ratio belongs to, found afresh: how many buckets start at or below it, less one. */
 const bucketOf = (ratio: number) => weightBuckets.filter((b) => ratio >= b.lower).length - 1;

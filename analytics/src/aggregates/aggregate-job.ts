@@ -11,6 +11,8 @@ import { aggregateActivity } from './activity.js';
 import { activityPoint, transitionPoint, usageHourPoint, usageSharePoints } from './aggregate-output.js';
 import type { AggregateStore } from './aggregate-store.js';
 import type { StaleDay } from './stale-days.js';
+import { weightedActivityPoints, type WeightedScheme } from './weighted-points.js';
+import type { WeightedSample } from '../weighted/weighted-figures.js';
 import { aggregateTransitions } from './transitions.js';
 import { aggregateUsageHours } from './usage-hours.js';
 import { aggregateSharedUsage } from './usage-shares.js';
@@ -26,21 +28,27 @@ export interface AggregateJobDeps {
   /** `SessionStore.activeWeeks`. */
   activeWeeks: (kind: SubjectKind, lowWeek: number, highWeek: number) => { subjectId: string; week: number; first: number }[];
   individualType: (individualId: string) => string | null;
+  /** The weighting schemes whose latest version has a stored run, whose `weighted_activity` each recomputed day gets. */
+  weightedSchemes: () => readonly WeightedScheme[];
   logger: Logger;
 }
 
 /** How many weeks after its first one a cohort's retention is followed in InfluxDB. */
 const retentionWeeks = 52;
 
+/** How far around a scheme's date, and back from now, a new run of it rewrites its weighted points. */
+const reweighedMs = 35 * dayMs;
+
 /** How long `stop()` lets a last run retry an unreachable InfluxDB: its days stay stale for the next start. */
 const stopGraceMs = 5_000;
 
 /**
  * Keeps the aggregates in InfluxDB (`transition`, `activity`, `usage_share`, `usage_hour`, `funnel`, `retention`,
- * `lifecycle`) in step with the store: the session and journey stores mark the days they change
- * (stale-days.ts); every interval, each stale day's points, and its ISO week's, are recomputed from the
- * store and replace the earlier ones. A mark is cleared only if it was not renewed meanwhile, so a change
- * during a run is handled by the next one. The days' weeks then wait, marked, for the slower retention run.
+ * `lifecycle`, `weighted_activity`) in step with the store: the session and journey stores mark the days they change
+ * (stale-days.ts), as does a weighting scheme's new run (`reweigh`); every interval, each stale day's points, and its
+ * ISO week's, are recomputed from the store and replace the earlier ones. A mark is cleared only if it was not renewed
+ * meanwhile, so a change during a run is handled by the next one. The days' weeks then wait, marked, for the slower
+ * retention run.
  */
 export class AggregateJob {
   private timer: NodeJS.Timeout | null = null;
@@ -85,6 +93,18 @@ export class AggregateJob {
   private async replaceFunnelDay(funnel: Funnel, day: number, signal: AbortSignal): Promise<void> {
     const result = computeFunnel(funnel, day, day + dayMs, this.deps.funnelOccurrences(funnel, day, day + dayMs));
     await this.replace(measurements.funnel, { [tags.funnel]: funnel.name }, day, day + dayMs, funnelPoints(day, result), signal);
+  }
+
+  /**
+   * A weighting scheme's run stored new weights, for its date `at`: marks stale the days whose `weighted_activity` is
+   * to follow them — those within 35 days of `at` (what the weights are made for) and the last 35 days (what the
+   * dashboard shows first), none after `now`. Other days keep their points until their sessions change.
+   */
+  reweigh(at: number, now = Date.now()): void {
+    const { store } = this.deps;
+    const end = Math.min(at + reweighedMs, now);
+    if (at - reweighedMs < end) store.markRange(at - reweighedMs, end);
+    store.markRange(now - reweighedMs, now);
   }
 
   async stop(): Promise<void> {
@@ -153,10 +173,32 @@ export class AggregateJob {
     }
   }
 
+  /** The weighted schemes' samples, for one run: a scheme that cannot be had is logged and left out. */
+  private weightedSamples(): Set<WeightedSample> {
+    const samples = new Set<WeightedSample>();
+    for (const scheme of this.weighted(null, () => this.deps.weightedSchemes()) ?? []) {
+      const sample = this.weighted(scheme, scheme.sample);
+      if (sample) samples.add(sample);
+    }
+    return samples;
+  }
+
+  /** What `compute` makes of a scheme's weights, or null when they cannot make it (logged): it never holds the other aggregates back. */
+  private weighted<T>(scheme: Pick<WeightedScheme, 'schemeId' | 'version'> | null, compute: () => T): T | null {
+    try {
+      return compute();
+    } catch (error) {
+      const which = scheme ? { scheme: scheme.schemeId, version: scheme.version } : {};
+      this.deps.logger.warn({ err: error, ...which }, 'weighted activity not written: the weights could not be used');
+      return null;
+    }
+  }
+
   private async rewrite(stale: readonly StaleDay[], signal: AbortSignal): Promise<void> {
     const { store, individualType } = this.deps;
     const replace = (measurement: string, scope: Record<string, string>, from: number, to: number, points: InfluxPoint[]) =>
       this.replace(measurement, scope, from, to, points, signal);
+    const samples = this.weightedSamples();
     for (const { day } of stale) {
       const end = day + dayMs;
       const sessions = store.activitySessions(day, end);
@@ -167,6 +209,11 @@ export class AggregateJob {
         [measurements.usageHour, {}, aggregateUsageHours(sessions).map(usageHourPoint)],
       ];
       for (const [measurement, scope, points] of measures) await replace(measurement, scope, day, end, points);
+      for (const sample of [...samples]) {
+        const points = this.weighted(sample, () => weightedActivityPoints(sample, day, sessions));
+        if (points) await replace(measurements.weightedActivity, { [tags.scheme]: sample.schemeId, [tags.version]: String(sample.version) }, day, end, points);
+        else samples.delete(sample);
+      }
     }
     for (const week of new Set(stale.map(({ day }) => weekOf(day)))) {
       const end = week + weekMs;

@@ -5,11 +5,48 @@ import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import * as units from '@grafana/grafana-foundation-sdk/units';
-import { anyOfTag, lastValue, parcoursDashboard, seriesQuery, tableQuery, tagValues } from './parcours.js';
+import { allTag, measurements } from '@parcours/contracts';
+import { anyOfTag, lastValue, oneOfTag, parcoursDashboard, seriesQuery, tableQuery, tagValues } from './parcours.js';
 import { groupingToMatrix, organize } from '../transformations.js';
 import { influxdb } from '../influxql.js';
 
 const filter = 'WHERE $timeFilter AND "scheme" =~ /^$scheme$/';
+
+/** The tag values of the points of the scheme whose weighted figures are shown. */
+const weightedTagValues = (key: string) => `SHOW TAG VALUES FROM "${measurements.weightedActivity}" WITH KEY = "${key}" WHERE "scheme" = '$weights'`;
+
+/** The scheme whose weighted figures are shown, among those chosen. */
+const weightsVariable = oneOfTag('weights', 'Weighted figures of', tagValues(measurements.weightedActivity, 'scheme', 'scheme'));
+
+/** Its version: the latest, as versions are sorted latest first, unless another is chosen (earlier versions' points stay). */
+const versionVariable = oneOfTag('version', 'Version', weightedTagValues('version')).sort(dashboard.VariableSort.NumericalDesc);
+
+/** One device type, or `all`: any device. */
+const deviceTypeVariable = oneOfTag('device_type', 'Device type', weightedTagValues('device_type'), allTag);
+
+/** The weighted figures of that scheme, version and device type: one series per column. */
+const weighted = (columns: string) =>
+  seriesQuery(
+    `SELECT ${columns} FROM "${measurements.weightedActivity}" WHERE $timeFilter AND "scheme" = '$weights' AND "version" = '$version' AND "device_type" = '$device_type'`,
+    '$col',
+  );
+
+/** A weighted series' colour, its interval's too. */
+const colour = (fixedColor: string): dashboard.DynamicConfigValue => ({ id: 'color', value: { mode: 'fixed', fixedColor } });
+
+/** An end of the interval: no line, out of the legend; the upper end fills down to the lower. */
+const intervalEnd = (fillBelowTo?: string): dashboard.DynamicConfigValue[] => [
+  colour('blue'),
+  { id: 'custom.lineWidth', value: 0 },
+  { id: 'custom.showPoints', value: 'never' },
+  { id: 'custom.hideFrom', value: { legend: true, tooltip: false, viz: false } },
+  ...(fillBelowTo
+    ? [
+        { id: 'custom.fillBelowTo', value: fillBelowTo },
+        { id: 'custom.fillOpacity', value: 20 },
+      ]
+    : [{ id: 'custom.fillOpacity', value: 0 }]),
+];
 
 /** Kish's design effect: up to 1.5 mild, up to 2 notable, from 3 the weights stand in for many missing people. */
 const designEffectSteps = new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps([
@@ -46,11 +83,14 @@ const overRuns = (id: number, title: string, query: string, gridPos: dashboard.G
 export function weightingQuality(): dashboard.Dashboard {
   return parcoursDashboard('weighting-quality', 'Weighting quality', {
     description:
-      "How much each weighting scheme's weights cost and how well they meet their margins, at every stored run (measurements `weighting`, `weighting_margin`, `weighting_weights`): design effect and effective size, the weights' spread, trimming and iterations, their distribution and every margin cell before and after.",
+      "How much each weighting scheme's weights cost and how well they meet their margins, at every stored run (measurements `weighting`, `weighting_margin`, `weighting_weights`): design effect and effective size, the weights' spread, trimming and iterations, their distribution and every margin cell before and after; and what they make of the panel's daily activity, with its uncertainty, beside the sample's (`weighted_activity`).",
     from: 'now-90d',
     refresh: '5m',
   })
     .withVariable(anyOfTag('scheme', 'Scheme', tagValues('weighting', 'scheme')))
+    .withVariable(weightsVariable)
+    .withVariable(versionVariable)
+    .withVariable(deviceTypeVariable)
     .withPanel(
       latest(
         1,
@@ -186,6 +226,45 @@ export function weightingQuality(): dashboard.Dashboard {
         .decimals(1)
         .overrideByName('gap before', [{ id: 'unit', value: units.PercentUnit }])
         .overrideByName('gap after', [{ id: 'unit', value: units.PercentUnit }]),
+    )
+    .withPanel(
+      new timeseries.PanelBuilder()
+        .id(13)
+        .title('Weighted active share')
+        .description(
+          `The share of the population active each UTC day (a session of their own device, or one they used as reported actor), as the chosen scheme's weights make the sample stand for it, with its 95% interval shaded; dashed, the same share in the sample, unweighted. Device type ${allTag}: any device. The figures of GET /activity?weights=.`,
+        )
+        .datasource(influxdb)
+        .gridPos({ x: 0, y: 40, w: 16, h: 9 })
+        .withTarget(
+          weighted(
+            '"active_share" AS "weighted", "active_share_lower" AS "95% lower", "active_share_upper" AS "95% upper", "sample_active_share" AS "sample (unweighted)"',
+          ),
+        )
+        .unit(units.PercentUnit)
+        .decimals(1)
+        .min(0)
+        .showPoints(common.VisibilityMode.Always)
+        .pointSize(5)
+        .overrideByName('weighted', [colour('blue')])
+        .overrideByName('95% lower', intervalEnd())
+        .overrideByName('95% upper', intervalEnd('95% lower'))
+        .overrideByName('sample (unweighted)', [colour('orange'), { id: 'custom.lineStyle', value: { fill: 'dash', dash: [10, 10] } }]),
+    )
+    .withPanel(
+      new timeseries.PanelBuilder()
+        .id(14)
+        .title('Weighted active people and sessions')
+        .description(
+          "The population's people active each UTC day and their sessions, as the chosen scheme's weights count them (their standard errors are the fields active_people_se and sessions_se).",
+        )
+        .datasource(influxdb)
+        .gridPos({ x: 16, y: 40, w: 8, h: 9 })
+        .withTarget(weighted('"active_people" AS "active people", "sessions" AS "sessions"'))
+        .decimals(0)
+        .min(0)
+        .showPoints(common.VisibilityMode.Always)
+        .pointSize(5),
     )
     .build();
 }

@@ -2,8 +2,8 @@ import { measurements, type SchemeRun, tags } from '@parcours/contracts';
 import type { InfluxPoint } from '@parcours/gateway';
 import type { Logger } from 'pino';
 
-/** A stored run, as InfluxDB receives it: the report and every member's final weight. */
-export type StoredSchemeRun = Pick<SchemeRun, 'schemeId' | 'version' | 'ranAt' | 'report'> & { weights: ArrayLike<number> };
+/** A stored run, as InfluxDB receives it: the scheme's date, the report and every member's final weight. */
+export type StoredSchemeRun = Pick<SchemeRun, 'schemeId' | 'version' | 'at' | 'ranAt' | 'report'> & { weights: ArrayLike<number> };
 
 /**
  * The histogram's buckets of weight ÷ mean weight, symmetric on a log scale around 1 (0.8 and 1.25, 0.5 and 2,

@@ -18,7 +18,7 @@ export interface SchemeServiceDeps {
   sources: UniverseSources;
   /** Inhabitants per area code; geography's legal populations when absent. */
   populationBy?: (level: AreaLevel) => ReadonlyMap<string, number>;
-  /** Told of each stored run (InfluxDB's points); absent without InfluxDB. */
+  /** Told of each stored run (InfluxDB's points, the weighted aggregates to recompute); absent without InfluxDB. */
   writeRun?: ((run: StoredSchemeRun) => void) | undefined;
   now?: () => number;
 }
@@ -98,7 +98,7 @@ export class SchemeService {
         weight: weighting.weights[k]!,
       }));
       this.deps.store.saveRun(id, stored.version, { ranAt, report: weighting.report, inputs: storedInputs(inputs) }, weights);
-      this.deps.writeRun?.({ schemeId: id, version: stored.version, ranAt, report: weighting.report, weights: weighting.weights });
+      this.deps.writeRun?.({ schemeId: id, version: stored.version, at: scheme.at, ranAt, report: weighting.report, weights: weighting.weights });
     }
     return { schemeId: id, version: stored.version, at: scheme.at, ranAt, stored: !options.dryRun, size: inputs.ids.length, report: weighting.report };
   }
@@ -143,6 +143,15 @@ export class SchemeService {
     if (this.weightings.size >= keptWeightings) this.weightings.delete(this.weightings.keys().next().value!);
     this.weightings.set(key, weighted);
     return weighted;
+  }
+
+  /** The schemes whose latest version has a stored run, with that version: those whose weights figures follow. */
+  latestRuns(): { schemeId: string; version: number }[] {
+    const { store } = this.deps;
+    return store
+      .list()
+      .filter((s) => store.run(s.id, s.version) !== null)
+      .map((s) => ({ schemeId: s.id, version: s.version }));
   }
 
   /** A page of a version's stored weights (the latest version when none is named). */
