@@ -29,6 +29,8 @@ export const usageKey = (deviceType: string, within: number): string => `${devic
 export interface UniverseKept {
   attributes?: readonly string[];
   measures?: readonly { deviceType: string; within: number }[];
+  /** Keep those who opted out of panels: the population a panel stands for, rather than whom it may draw. */
+  withOptedOut?: boolean;
 }
 
 /**
@@ -40,7 +42,7 @@ export interface UniverseKept {
 export function buildUniverse(filter: UniverseFilter, at: number, sources: UniverseSources, kept: UniverseKept = {}): UniverseMember[] {
   const names = [...new Set([...filter.attributes.map((c) => c.name), ...(kept.attributes ?? [])])];
   const profiles = sources.profileAttributes(at, names);
-  const optedOut = sources.optedOutOfPanels(at);
+  const optedOut = kept.withOptedOut ? new Set<string>() : sources.optedOutOfPanels(at);
   const usageMeasures = new Map<string, { deviceType: string; within: number }>();
   for (const m of [...filter.usage.map((u) => ({ deviceType: u.deviceType, within: u.activeWithin })), ...(kept.measures ?? [])])
     usageMeasures.set(usageKey(m.deviceType, m.within), m);

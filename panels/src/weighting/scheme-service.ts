@@ -82,9 +82,13 @@ export class SchemeService {
     const members = this.sample(scheme);
     const inputs = weightingInputs(scheme, members, {
       universe: (filter, attributes) => {
-        if (filter) return buildUniverse(filter, scheme.at, this.deps.sources, { attributes });
+        // Targets count the population, those who refused panels included: weighting stands in for them.
+        if (filter) return buildUniverse(filter, scheme.at, this.deps.sources, { attributes, withOptedOut: true });
         const frame = this.targetFrame(scheme);
-        const all = buildUniverse(frame.universe, scheme.at, this.deps.sources, { attributes: [...new Set([...attributes, ...frame.strata])] });
+        const all = buildUniverse(frame.universe, scheme.at, this.deps.sources, {
+          attributes: [...new Set([...attributes, ...frame.strata])],
+          withOptedOut: true,
+        });
         return frame.strata.length === 0 ? all : all.filter((member) => stratumOf(member, frame.strata) !== null);
       },
       population: (level) => (this.deps.populationBy ?? populationBy)(level),
