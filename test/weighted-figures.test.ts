@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { errorCodes, problemContentType } from '@parcours/contracts';
+import { errorCodes, problemContentType, type WeightedEstimate } from '@parcours/contracts';
 import {
   CustomerBaseClient,
   customerId,
@@ -53,15 +53,7 @@ const funnels = [
   { name: 'homes', steps: usageDeviceTypes.map((deviceType) => ({ deviceType })), window: '1h', countBy: 'collective' as const },
 ];
 
-interface Estimate {
-  estimate: number;
-  standardError: number;
-  lower: number;
-  upper: number;
-  n: number;
-  effectiveSize: number;
-  sampleValue: number;
-}
+type Estimate = WeightedEstimate;
 interface Used {
   schemeId: string;
   version: number;

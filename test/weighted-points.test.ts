@@ -1,4 +1,4 @@
-import { allTag, errorCodes, measurements } from '@parcours/contracts';
+import { allTag, errorCodes, measurements, type WeightedEstimate } from '@parcours/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParcoursApp } from '../src/app.js';
 import { startInfluxDB, type InfluxServer } from '../tools/services/index.js';
@@ -26,15 +26,7 @@ let app: ParcoursApp;
 let fleet: TestFleet;
 const log = new LogTap();
 
-interface Estimate {
-  estimate: number;
-  standardError: number;
-  lower: number;
-  upper: number;
-  n: number;
-  effectiveSize: number;
-  sampleValue: number;
-}
+type Estimate = WeightedEstimate;
 interface WeightedActivity {
   start: string;
   deviceType: string | null;

@@ -20,6 +20,7 @@ export {
   type Adjustment,
   type MarginReport,
   type ReplicateWeights,
+  type SchemeWeighting,
   type WeightingReport,
   type WeightSummary,
   type Weighting,

@@ -75,6 +75,17 @@ export interface Weighting {
   report: WeightingReport;
 }
 
+/** A weighting scheme's stored run, as weighted figures read it: the members it weighted, in order, and their weighting. */
+export interface SchemeWeighting {
+  schemeId: string;
+  version: number;
+  /** The date of its sample and targets. */
+  at: number;
+  ranAt: number;
+  ids: readonly string[];
+  weighting: Weighting;
+}
+
 /**
  * The sample with its design weights alone, as `svydesign(ids = ~1, strata, weights, fpc)` takes it: for
  * estimates without calibration, and the start of every weighting. `replicates` adds jackknife replicates.

@@ -1,15 +1,8 @@
 import { errorCodes, ParcoursError, type WeightedEstimate, type WeightingUsed } from '@parcours/contracts';
-import { estimateProportion, estimateTotal, type Weighting } from '@parcours/weighting';
+import { estimateProportion, estimateTotal, type SchemeWeighting } from '@parcours/weighting';
 
 /** A weighting scheme's stored run: the members it weighted, in order, and their weighting. */
-export interface WeightedSample {
-  schemeId: string;
-  version: number;
-  at: number;
-  ranAt: number;
-  ids: readonly string[];
-  weighting: Weighting;
-}
+export type WeightedSample = SchemeWeighting;
 
 /** The stored run of a scheme's version (the latest when none is named); throws a typed error when there is none. */
 export type WeightedSamples = (schemeId: string, version: number | undefined) => WeightedSample;

@@ -5,7 +5,7 @@ import { type AreaLevel, populationBy } from '@parcours/geography';
 import type { PanelStore } from '../panel-store.js';
 import { stratumOf } from '../draw.js';
 import { buildUniverse, type UniverseSources } from '../universe.js';
-import type { Weighting } from '@parcours/weighting';
+import type { SchemeWeighting } from '@parcours/weighting';
 import type { StoredSchemeRun } from './run-points.js';
 import { runScheme } from './run-scheme.js';
 import { inputsOf, type SampledMember, schemeVariables, storedInputs, weightingInputs } from './scheme-inputs.js';
@@ -21,16 +21,6 @@ export interface SchemeServiceDeps {
   /** Told of each stored run (InfluxDB's points, the weighted aggregates to recompute); absent without InfluxDB. */
   writeRun?: ((run: StoredSchemeRun) => void) | undefined;
   now?: () => number;
-}
-
-/** A stored run's weighting, redone from its inputs, with the members it weighted in order. */
-export interface SchemeWeighting {
-  schemeId: string;
-  version: number;
-  at: number;
-  ranAt: number;
-  ids: readonly string[];
-  weighting: Weighting;
 }
 
 /** Weightings kept for weighted figures; a run replaced or a new version makes a new key. */
