@@ -13,7 +13,7 @@ const variables = {
   age_band: ['18-24', '25-34', '35-44', '45-54', '55-64', '65+'],
 };
 
-export function sampleAndMargins(): { sample: WeightingSample; margins: Margin[] } {
+function sampleAndMargins(): { sample: WeightingSample; margins: Margin[] } {
   const random = seededRandom(24);
   const levels: Record<string, string[]> = {};
   const margins: Margin[] = [];

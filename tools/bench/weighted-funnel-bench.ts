@@ -1,41 +1,25 @@
 import type { Funnel } from '@parcours/contracts';
 import { computeFunnel, type Occurrence, stepKey, WeightedFigures, weightedFunnel } from '@parcours/analytics';
+import { customerId, generateCustomerBase, generateUsage, usageDeviceTypes, usageFunnelWindowMs } from '@parcours/firmware-sim';
 import { seededRandom } from '@parcours/sampling';
-import { rake } from '@parcours/weighting';
-import { sampleAndMargins } from './raking-bench.js';
+import { type Margin, rake } from '@parcours/weighting';
 
 /**
- * A weighted funnel over a month of a city-scale panel: 10,000 members raked over 24 levels, each with a month
- * of mornings (a coffee, then a shower within the hour for some), drawn from a seed. The weighted funnel (every
- * step's total and conversion, each with its standard error by linearization) against the unweighted count of
- * the same occurrences; each the median of five runs after one to warm up.
+ * A weighted funnel over a simulated month of a city-scale panel: the simulator's customer base and its usage
+ * over four weeks; its members who answer (the young less often, as panels find) raked to the base's age bands and
+ * household sizes. The weighted funnel (every step's total and conversion, each with its standard error by
+ * linearization) against the unweighted count of the same occurrences; each the median of five runs after one.
  */
-const day = 86_400_000;
-const month = Date.UTC(2026, 2, 2);
+const size = 12_000;
+const month = Date.UTC(2026, 2, 2); // a Monday
+const response = [0.6, 0.7, 0.8, 0.85, 0.9, 0.9];
+const ageBands = ['18-24', '25-34', '35-44', '45-54', '55-64', '65+'];
 const funnel: Funnel = {
   name: 'morning',
   countBy: 'individual',
-  window: 3_600_000,
-  steps: [{ deviceType: 'coffee_machine' }, { deviceType: 'water_heater' }, { eventType: 'door.opened' }],
+  window: usageFunnelWindowMs,
+  steps: usageDeviceTypes.map((deviceType) => ({ deviceType })),
 };
-
-function mornings(ids: readonly string[]): Occurrence[] {
-  const random = seededRandom(30);
-  const [coffee, shower, door] = funnel.steps.map(stepKey) as [string, string, string];
-  const occurrences: Occurrence[] = [];
-  ids.forEach((subjectId, k) => {
-    // Habits differ by person: how often their mornings come, and how far they go.
-    const often = 0.2 + (0.7 * ((k * 7919) % 1000)) / 1000;
-    for (let d = 0; d < 30; d++) {
-      if (random() >= often) continue;
-      const ts = month + d * day + 6 * 3_600_000 + Math.floor(random() * 7_200_000);
-      occurrences.push({ subjectId, ts, key: coffee });
-      if (random() < 0.6) occurrences.push({ subjectId, ts: ts + 1_200_000, key: shower });
-      if (random() < 0.4) occurrences.push({ subjectId, ts: ts + 2_400_000, key: door });
-    }
-  });
-  return occurrences;
-}
 
 function medianMs(run: () => unknown): number {
   run();
@@ -48,15 +32,34 @@ function medianMs(run: () => unknown): number {
 }
 
 export function weightedFunnelTimes(): { members: number; occurrences: number; unweighted: number; weighted: number } {
-  const { sample, margins } = sampleAndMargins();
-  const size = sample.baseWeights!.length;
-  const ids = Array.from({ length: size }, (_, k) => `m${String(k).padStart(5, '0')}`);
-  const weighting = rake(sample, margins, { epsilon: 1e-6, maxit: 100 });
+  const base = generateCustomerBase({ size, seed: 31, startsAt: month - 365 * 86_400_000 });
+  const { customers } = base;
+  const usage = generateUsage(base, { seed: 31, from: month, weeks: 4 });
+  const random = seededRandom(31);
+  const members = Array.from({ length: customers.count }, (_, i) => i).filter((i) => random() < response[customers.ageBand[i]!]!);
+  const ageOf = (i: number) => ageBands[customers.ageBand[i]!]!;
+  const sizeOf = (i: number) => String(customers.householdSize[i]);
+  const counted = (variable: string, level: (i: number) => string): Margin => {
+    const totals = new Map<string, number>();
+    for (let i = 0; i < customers.count; i++) totals.set(level(i), (totals.get(level(i)) ?? 0) + 1);
+    return { variables: [variable], cells: [...totals].map(([value, total]) => ({ levels: { [variable]: value }, total })) };
+  };
+  const weighting = rake(
+    { levels: { age_band: members.map(ageOf), household_size: members.map(sizeOf) } },
+    [counted('age_band', ageOf), counted('household_size', sizeOf)],
+    { epsilon: 1e-6, maxit: 100 },
+  );
+  const ids = members.map((i) => customerId(customers, i));
   const figures = new WeightedFigures({ schemeId: 'bench', version: 1, at: month, ranAt: month, ids, weighting });
-  const occurrences = mornings(ids);
-  const to = month + 30 * day;
+  const occurrences: Occurrence[] = [];
+  members.forEach((i, k) => {
+    for (let s = usage.first[i]!; s < usage.first[i + 1]!; s++) {
+      occurrences.push({ subjectId: ids[k]!, ts: usage.start[s]!, key: stepKey({ deviceType: usageDeviceTypes[usage.deviceType[s]!]! }) });
+    }
+  });
+  const to = month + 28 * 86_400_000;
   return {
-    members: size,
+    members: members.length,
     occurrences: occurrences.length,
     unweighted: medianMs(() => computeFunnel(funnel, month, to, occurrences)),
     weighted: medianMs(() => weightedFunnel(funnel, month, to, occurrences, figures)),
