@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const workspaces = ['contracts', 'geography', 'broker', 'gateway', 'analytics', 'dashboards', 'firmware-sim', 'sampling', 'weighting', 'panels'];
+const workspaces = ['contracts', 'geography', 'broker', 'gateway', 'analytics', 'dashboards', 'firmware-sim', 'sampling', 'weighting', 'panels', 'surveys'];
 
 export default defineConfig({
   resolve: {

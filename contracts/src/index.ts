@@ -28,3 +28,4 @@ export * from './panels.js';
 export * from './profiles.js';
 export * from './weighting-schemes.js';
 export * from './weighted-figures.js';
+export * from './surveys.js';

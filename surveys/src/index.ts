@@ -1,0 +1,1 @@
+export { holdoutDraw, promptId, samplingDraw, type PromptKey } from './prompt-keys.js';
