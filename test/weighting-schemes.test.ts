@@ -251,6 +251,11 @@ describe('a weighting scheme, stored, versioned and run', () => {
     expect(JSON.parse(again.stdout)).toMatchObject({ version: 2, stored: true });
     const checked = await cli('check', 'from-cli');
     expect(JSON.parse(checked.stdout)).toMatchObject({ version: 2, stored: false });
+    // check --file stores the next version and checks it, storing no weights: the latest run stays version 2's.
+    const fromFile = await cli('check', 'from-cli', '--file', 'scheme.json');
+    expect(fromFile.stderr).toContain('scheme from-cli: version 3 stored');
+    expect(JSON.parse(fromFile.stdout)).toMatchObject({ version: 3, stored: false });
+    expect((await cli('report', 'from-cli', '--scheme-version', '3')).code).not.toBe(0);
     const refused = await cli('check', 'impossible');
     expect(oneLineFailure(refused, errorCodes.weightingMissingLevel)).toContain('age_band = 100+');
   });

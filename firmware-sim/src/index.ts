@@ -73,4 +73,13 @@ export {
   type UsageSession,
 } from './universe/usage.js';
 export { usageTruth, funnelTruth, type UsageTruth, type FunnelTruth, type ActiveTruth, type CohortTruth, type LifecycleTruth } from './universe/usage-truth.js';
-export { usageTraffic, usageDeviceId, publishUsage, type UsageDevice, type UsageTraffic, type PublishUsageOptions } from './universe/usage-devices.js';
+export {
+  usageTraffic,
+  usageDeviceId,
+  publishUsage,
+  type UsageDevice,
+  type UsageTraffic,
+  type PublishUsageOptions,
+  type UsagePublishProgress,
+} from './universe/usage-devices.js';
+export { baseUsageTruth, baseUsageTruthSchema, writeBaseUsageTruth, usageTruthFile, type BaseUsageTruth } from './universe/usage-truth-file.js';

@@ -1,5 +1,13 @@
 import { join } from 'node:path';
-import { CustomerBaseClient, customerBaseFiles, describeCheck, generateCustomerBase, pushCustomerBase, writeCustomerBase } from '@parcours/firmware-sim';
+import {
+  type CustomerBase,
+  CustomerBaseClient,
+  customerBaseFiles,
+  describeCheck,
+  generateCustomerBase,
+  pushCustomerBase,
+  writeCustomerBase,
+} from '@parcours/firmware-sim';
 import type { Logger } from 'pino';
 
 /**
@@ -18,15 +26,18 @@ export interface UniverseOptions {
   worldIndividuals: readonly string[];
 }
 
-export async function writeUniverse(options: UniverseOptions): Promise<void> {
+/** Writes the base's files and says what they hold; answers the base. */
+export async function writeUniverse(options: UniverseOptions): Promise<CustomerBase> {
   const { size, seed, startsAt, dir, worldIndividuals } = options;
-  const truth = await writeCustomerBase(generateCustomerBase({ size, seed, startsAt, worldIndividuals: [...worldIndividuals] }), dir);
+  const base = generateCustomerBase({ size, seed, startsAt, worldIndividuals: [...worldIndividuals] });
+  const truth = await writeCustomerBase(base, dir);
   const web = truth.imports.find((i) => i.source === 'web');
   process.stdout.write(
     `customer base: ${truth.individuals.total} customers (${truth.individuals.fromWorld} of the world), ${web?.rows ?? 0} web rows, ` +
       `${new Set(truth.moves.map((m) => m.individualId)).size} moves, ${truth.attrition.optOuts.length} planned opt-outs\n` +
       `files: ${dir}\nground truth: ${join(dir, customerBaseFiles.groundTruth)}\n`,
   );
+  return base;
 }
 
 /** Pushes the files of `dir`; a trait report that differs from the ground truth makes the command fail. */

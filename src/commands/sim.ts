@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Option } from 'commander';
 import { clockRulesOf } from '@parcours/contracts';
-import { loadScenario, Simulator, type SimulationProgress, type SimulationSummary } from '@parcours/firmware-sim';
+import { loadScenario, Simulator, type SimulationProgress, type SimulationSummary, type UsagePublishProgress } from '@parcours/firmware-sim';
 import { loadConfig } from '../config/load-config.js';
 import { createLogger } from '../logger.js';
 import { localUrls } from './local-urls.js';
@@ -10,6 +10,7 @@ import { bar, startProgress } from './progress.js';
 import { onShutdown } from './shutdown.js';
 import { runLoadCommand } from './sim-load.js';
 import { pushUniverse, writeUniverse } from './sim-universe.js';
+import { checkUsageLateness, describeUsage, publishBaseUsage, renderUsageProgress, usageSpan, writeUsage } from './sim-usage.js';
 import { UsageError } from './usage-error.js';
 
 interface SimCommandOptions {
@@ -37,6 +38,7 @@ interface SimCommandOptions {
   json?: boolean;
   universe?: string;
   universeOut?: string;
+  usage?: string;
 }
 
 export function simOptions(): Option[] {
@@ -71,6 +73,10 @@ export function simOptions(): Option[] {
       "a customer base of N customers written as import files with its ground truth; with --api-key also pushed, the scenario's persons among them",
     ),
     new Option('--universe-out <dir>', 'folder of the customer base files (default: <data.dir>/sim/universe)'),
+    new Option(
+      '--usage <weeks>',
+      "with --universe: the base's usage of a coffee machine and a water heater over the last W whole weeks (Monday to Monday, UTC, before the simulated end), its truth written beside the ground truth; with --api-key also published, every customer's devices registered",
+    ),
   ];
 }
 
@@ -124,6 +130,10 @@ export async function runSimCommand(options: SimCommandOptions): Promise<void> {
   if (options.qos === '2') throw new UsageError('--qos 2 is for --load only: scenario devices publish at QoS 0 or 1');
   const seed = options.seed === undefined ? config.sim.seed : Number(options.seed);
   const { from, to } = simulatedRange(options);
+  if (options.usage !== undefined && options.universe === undefined) throw new UsageError("--usage needs --universe: it is the customer base's usage");
+  const span = options.usage === undefined ? null : usageSpan(positiveInt(options.usage, '--usage'), to ?? Date.now());
+  // Checked before anything is registered: the gateway would quarantine events older than its lateness.
+  if (span && apiKey) checkUsageLateness(span, Date.now(), config.gateway.maxLateness);
   const universe =
     options.universe === undefined
       ? null
@@ -135,7 +145,11 @@ export async function runSimCommand(options: SimCommandOptions): Promise<void> {
           dir: options.universeOut ?? join(config.data.dir, 'sim', 'universe'),
         };
   // Without an API key, the customer base's files are the whole of the work: no world is run.
-  if (universe && !apiKey) return writeUniverse({ ...universe, worldIndividuals: [] });
+  if (universe && !apiKey) {
+    const base = await writeUniverse({ ...universe, worldIndividuals: [] });
+    if (span) process.stdout.write(describeUsage(await writeUsage(base, span, universe.dir), config.analytics.funnels));
+    return;
+  }
   const speed = options.speed === undefined ? config.sim.speed : options.speed === 'max' ? 'max' : Number(options.speed);
   if (speed !== 'max' && !(speed > 0)) throw new UsageError(`--speed ${options.speed}: neither a positive number nor "max"`);
   if (!apiKey)
@@ -160,7 +174,13 @@ export async function runSimCommand(options: SimCommandOptions): Promise<void> {
     clockRules: clockRulesOf(config),
     unknownDeviceAuth: null,
   });
-  const progress = startProgress({ stream: process.stderr, everyMs: progressEveryMs, render: () => renderProgress(simulator.progress()) });
+  // While the base's usage is published, its progress is shown instead of the world's.
+  let usageProgress: Readonly<UsagePublishProgress> | null = null;
+  const progress = startProgress({
+    stream: process.stderr,
+    everyMs: progressEveryMs,
+    render: () => (usageProgress ? renderUsageProgress(usageProgress) : renderProgress(simulator.progress())),
+  });
   onShutdown(logger, async () => {
     progress.stop();
     await simulator.stop();
@@ -174,8 +194,21 @@ export async function runSimCommand(options: SimCommandOptions): Promise<void> {
   // Once the world is registered: its persons are customers too, and identities name only existing individuals.
   if (universe) {
     try {
-      await writeUniverse({ ...universe, worldIndividuals: scenario.individuals.filter((p) => p.type === 'person').map((p) => p.id) });
+      const base = await writeUniverse({ ...universe, worldIndividuals: scenario.individuals.filter((p) => p.type === 'person').map((p) => p.id) });
       await pushUniverse(universe.dir, { apiUrl, apiKey, logger });
+      if (span) {
+        const written = await writeUsage(base, span, universe.dir);
+        const published = await publishBaseUsage(base, written, {
+          apiUrl,
+          apiKey,
+          mqttUrl: broker,
+          baseTopic: config.mqtt.baseTopic,
+          logger,
+          onProgress: (p) => (usageProgress = p),
+        });
+        usageProgress = null;
+        process.stdout.write(describeUsage(written, config.analytics.funnels, published));
+      }
     } catch (error) {
       progress.stop();
       await simulator.stop();

@@ -34,6 +34,19 @@ function versionOf(text: string | undefined): number | undefined {
   return version;
 }
 
+/** Stores the scheme of `file` as `id`'s next version (its first when there is none); answers the version. */
+async function storeFile(api: ReturnType<typeof apiOf>, id: string, file: string): Promise<number> {
+  // The argument names the scheme; an `id` in the file is not part of a version.
+  const { id: _, ...scheme } = readRequest(file) as Record<string, unknown>;
+  const stored = await apiRequest(api, 'POST', '/weighting-schemes', { ...scheme, id }, weightingSchemeViewSchema).catch(async (error: unknown) => {
+    // A scheme of that id exists: the file becomes its next version.
+    if (!(error instanceof ParcoursError && error.code === errorCodes.conflict)) throw error;
+    return apiRequest(api, 'PUT', schemePath(id), scheme, weightingSchemeViewSchema);
+  });
+  process.stderr.write(`scheme ${id}: version ${stored.version} stored\n`);
+  return stored.version;
+}
+
 /** `parcours weights run|report|check`: weighting schemes, through the HTTP API of a running Parcours. */
 export function weightsCommand(): Command {
   const weights = new Command('weights').description('Run weighting schemes and read their reports (docs/weighting.md, "Schemes").');
@@ -47,18 +60,7 @@ export function weightsCommand(): Command {
       .option('--json', 'print the report as JSON'),
   ).action(async (id: string, options: ApiOptions & { file?: string; schemeVersion?: string; json?: boolean }) => {
     const api = apiOf(options);
-    let version = versionOf(options.schemeVersion);
-    if (options.file) {
-      // The argument names the scheme; an `id` in the file is not part of a version.
-      const { id: _, ...scheme } = readRequest(options.file) as Record<string, unknown>;
-      const stored = await apiRequest(api, 'POST', '/weighting-schemes', { ...scheme, id }, weightingSchemeViewSchema).catch(async (error: unknown) => {
-        // A scheme of that id exists: the file becomes its next version.
-        if (!(error instanceof ParcoursError && error.code === errorCodes.conflict)) throw error;
-        return apiRequest(api, 'PUT', schemePath(id), scheme, weightingSchemeViewSchema);
-      });
-      process.stderr.write(`scheme ${id}: version ${stored.version} stored\n`);
-      version = stored.version;
-    }
+    const version = options.file ? await storeFile(api, id, options.file) : versionOf(options.schemeVersion);
     const run = await apiRequest(api, 'POST', `${schemePath(id)}/run`, { ...(version ? { version } : {}), dryRun: false }, schemeRunSchema);
     if (options.json) process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
     else printRun(run);
@@ -66,13 +68,15 @@ export function weightsCommand(): Command {
   apiOptions(
     weights
       .command('check')
-      .description('Run a scheme without storing anything: its report, or why no weights can meet it (the refusal names the cell or variable).')
+      .description('Run a scheme without storing weights: its report, or why no weights can meet it (the refusal names the cell or variable).')
       .argument('<scheme>', "the scheme's id")
+      .option('--file <file>', 'store this scheme (JSON or YAML, as POST /api/v1/weighting-schemes takes it) as its next version first, then check it')
       .option('--scheme-version <n>', 'the version to check; default the latest')
       .option('--json', 'print the report as JSON'),
-  ).action(async (id: string, options: ApiOptions & { schemeVersion?: string; json?: boolean }) => {
-    const version = versionOf(options.schemeVersion);
-    const run = await apiRequest(apiOf(options), 'POST', `${schemePath(id)}/run`, { ...(version ? { version } : {}), dryRun: true }, schemeRunSchema);
+  ).action(async (id: string, options: ApiOptions & { file?: string; schemeVersion?: string; json?: boolean }) => {
+    const api = apiOf(options);
+    const version = options.file ? await storeFile(api, id, options.file) : versionOf(options.schemeVersion);
+    const run = await apiRequest(api, 'POST', `${schemePath(id)}/run`, { ...(version ? { version } : {}), dryRun: true }, schemeRunSchema);
     if (options.json) process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
     else printRun(run);
   });

@@ -34,7 +34,7 @@ export const customerBaseTruthSchema = z.object({
   startsAt: instantSchema.describe('the day the base describes: its rows hold from before it, its opt-outs come after'),
   individuals: z.object({
     total: count,
-    fromWorld: count.describe("the simulated world's persons, the only customers with connected devices"),
+    fromWorld: count.describe("the simulated world's persons, with the world's connected devices"),
   }),
   identities: z.object({
     crmId: count,
