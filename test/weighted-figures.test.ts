@@ -108,7 +108,9 @@ beforeAll(async () => {
   });
   expect(drawn.status).toBe(201);
 
-  const members = (await call<{ items: Member[] }>('GET', '/memberships?collectiveId=usage-panel&limit=1000')).body.items;
+  const members = (await call<{ items: Member[] }>('GET', '/memberships?collectiveId=usage-panel&limit=1000')).body.items.sort((a, b) =>
+    a.individualId < b.individualId ? -1 : 1,
+  );
   const random = seededRandom(derivedSeed(8, 'non-response'));
   const index = new Map(Array.from({ length: customers.count }, (_, i) => [customerId(customers, i), i]));
   const answering: { customer: number; id: string }[] = [];

@@ -132,11 +132,17 @@ beforeAll(async () => {
 
   for (const [id, content] of [
     ['people', scheme('person', { young: 60, old: 40 })],
-    ['visitors', scheme('visitor', { young: 5 })],
+    ['kept-before', scheme('person', { young: 60, old: 40 })],
   ] as const) {
     await post('/weighting-schemes', { id, ...content });
     expect((await call('POST', `/weighting-schemes/${id}/run`, {})).status).toBe(200);
   }
+  // A run stored before runs kept their inputs: its weights can no longer be redone.
+  app.gateway.db.prepare("UPDATE weighting_runs SET inputs = NULL WHERE scheme_id = 'kept-before'").run();
+  // Figures of a single visitor could have no variance: the run is refused and stores nothing.
+  await post('/weighting-schemes', { id: 'visitors', ...scheme('visitor', { young: 5 }) });
+  const lonely = await call<{ code: string }>('POST', '/weighting-schemes/visitors/run', {});
+  expect([lonely.status, lonely.body.code]).toEqual([422, errorCodes.weightingLonelyUnit]);
   await app.analytics.aggregates.flush();
 }, 60_000);
 
@@ -160,15 +166,16 @@ describe('weighted activity in InfluxDB', () => {
     expect(all!.active_share as number).toBeLessThanOrEqual(all!.active_share_upper as number);
   });
 
-  it('skips, with a warning, a scheme whose figures cannot be estimated, and writes the other aggregates all the same', async () => {
-    expect((await call('GET', `/activity?from=${iso(day1)}&to=${iso(day2)}&weights=visitors`)).body).toMatchObject({ code: errorCodes.weightingLonelyUnit });
+  it('skips, with a warning, a scheme whose weights cannot be redone, and writes the other aggregates all the same', async () => {
+    expect((await call('GET', `/activity?from=${iso(day1)}&to=${iso(day2)}&weights=kept-before`)).body).toMatchObject({ code: errorCodes.notFound });
+    expect(await influxRows(`SELECT count(*) FROM "${measurements.weightedActivity}" WHERE "scheme" = 'kept-before'`)).toEqual([]);
     expect(await influxRows(`SELECT count(*) FROM "${measurements.weightedActivity}" WHERE "scheme" = 'visitors'`)).toEqual([]);
     const warnings = log.text
       .split('\n')
-      .filter((line) => line.includes('"scheme":"visitors"'))
+      .filter((line) => line.includes('"scheme":"kept-before"'))
       .map((line) => JSON.parse(line) as { msg: string; err: { message: string } });
     expect(warnings.length).toBeGreaterThan(0);
-    expect(warnings[0]!.err.message).toContain('single person');
+    expect(warnings[0]!.err.message).toContain('must run again');
     expect(app.gateway.db.prepare('SELECT day FROM stale_days').all()).toEqual([]);
     expect(await influxRows(`SELECT count("sessions") FROM "${measurements.activity}" WHERE "period" = 'day'`)).not.toEqual([]);
   });

@@ -46,7 +46,7 @@ export function retentionRoutes(store: SessionStore, subjectType: (id: string) =
       },
       async (request) => {
         const { from, to, kind, weeks, weights, weightsVersion } = request.query;
-        if (weights !== undefined) requireIndividuals(kind);
+        if (weights !== undefined) requireIndividuals(kind, 'this retention (ask kind=individual)');
         if (to <= from) throw new ParcoursError(errorCodes.badInterval, 'to must be after from');
         const firstWeek = weekNumber(from);
         const lastWeek = weekNumber(to - 1);

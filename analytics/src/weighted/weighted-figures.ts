@@ -69,9 +69,10 @@ export class WeightedFigures {
   }
 }
 
-/** Figures about people: weights apply to individuals only. */
-export function requireIndividuals(kind: string): void {
-  if (kind !== 'individual') throw new ParcoursError(errorCodes.weightsIndividualsOnly, `weights apply to figures about individuals, not ${kind}s`);
+/** Figures about people: weights apply to individuals only. `what` names the figure and how to get one about people. */
+export function requireIndividuals(kind: string, what: string): void {
+  if (kind !== 'individual')
+    throw new ParcoursError(errorCodes.weightsIndividualsOnly, `weights apply to figures about individuals, and ${what} is about ${kind}s`);
 }
 
 function figure(e: { estimate: number; standardError: number; lower: number; upper: number; n: number; effectiveSize: number }) {

@@ -8,7 +8,7 @@ import { requireIndividuals, type WeightedFigures } from './weighted-figures.js'
  * (or reaching the previous step), estimated within that group.
  */
 export function weightedFunnel(funnel: Funnel, from: number, to: number, occurrences: readonly Occurrence[], figures: WeightedFigures): WeightedFunnel {
-  requireIndividuals(funnel.countBy);
+  requireIndividuals(funnel.countBy, `funnel "${funnel.name}" (declare one with countBy: individual)`);
   const reached = funnel.steps.map(() => figures.zeros());
   for (const [subjectId, times] of funnelPaths(funnel, from, to, occurrences)) {
     const k = figures.position(subjectId);

@@ -23,6 +23,21 @@ export interface SchemeServiceDeps {
   now?: () => number;
 }
 
+/**
+ * Weights whose figures could have no variance are refused at the run rather than at the first weighted request:
+ * a draw stratum left with a single member has no spread to estimate by linearization.
+ */
+function refuseLonelyStrata({ design }: SchemeWeighting['weighting']): void {
+  // A stratum whose whole population is its one member has no variance to estimate, and needs none.
+  const lonely = design.strata.filter((_, h) => design.stratumCounts[h] === 1 && design.stratumSizes[h]! > 1);
+  if (lonely.length === 0) return;
+  const named = `${lonely.slice(0, 3).join('; ')}${lonely.length > 3 ? '; …' : ''}`;
+  throw new ParcoursError(
+    errorCodes.weightingLonelyUnit,
+    `${lonely.length === 1 ? 'a stratum' : `${lonely.length} strata`} of the draw ${lonely.length === 1 ? 'has' : 'have'} a single member (${named}): weighted figures could have no standard error; weight with strata: none, or refresh the panel`,
+  );
+}
+
 /** Weightings kept for weighted figures; a run replaced or a new version makes a new key. */
 const keptWeightings = 4;
 
@@ -84,6 +99,7 @@ export class SchemeService {
       population: (level) => (this.deps.populationBy ?? populationBy)(level),
     });
     const weighting = runScheme(scheme, inputs);
+    refuseLonelyStrata(weighting);
     const ranAt = this.now();
     if (!options.dryRun) {
       const weights: MemberWeight[] = inputs.ids.map((individualId, k) => ({
