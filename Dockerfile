@@ -15,6 +15,7 @@ COPY firmware-sim/package.json firmware-sim/
 COPY geography/package.json geography/
 COPY sampling/package.json sampling/
 COPY weighting/package.json weighting/
+COPY surveys/package.json surveys/
 COPY panels/package.json panels/
 RUN npm ci --no-audit --no-fund
 COPY . .

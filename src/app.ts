@@ -11,6 +11,7 @@ import {
   schemeRunWriter,
   weightingSchemeRoutes,
 } from '@parcours/panels';
+import { SurveyService, SurveyStore, surveyMigrations, surveyRoutes } from '@parcours/surveys';
 import { errorCodes, ParcoursError, quarantineTopic, type Config, type Health, type PartHealth } from '@parcours/contracts';
 import {
   createGatewayMetrics,
@@ -58,6 +59,7 @@ export class ParcoursApp {
   readonly analytics: Analytics;
   readonly panels: PanelService;
   readonly weightingSchemes: SchemeService;
+  readonly surveys: SurveyService;
   readonly influxSink: InfluxRawSink | null;
   private readonly influx: InfluxWriter | null;
   private readonly http: HttpServer;
@@ -94,7 +96,7 @@ export class ParcoursApp {
       : null;
     await lease?.start();
     try {
-      const store = EmbeddedStore.open(config.data, [...gatewayMigrations, ...analyticsMigrations, ...panelMigrations], (error) =>
+      const store = EmbeddedStore.open(config.data, [...gatewayMigrations, ...analyticsMigrations, ...panelMigrations, ...surveyMigrations], (error) =>
         logger.warn({ err: error }, 'the WAL checkpoint worker failed; checkpoints are back on the event loop'),
       );
       if (lostWhileOpening !== null) {
@@ -197,6 +199,8 @@ export class ParcoursApp {
           }
         : undefined,
     });
+    const surveyStore = new SurveyStore(store.db);
+    this.surveys = new SurveyService({ store: surveyStore });
     const reporter = this.influx
       ? new PipelineReporter({
           writer: this.influx,
@@ -220,6 +224,7 @@ export class ParcoursApp {
         ...this.analytics.routes((id, version) => this.weightingSchemes.weighting(id, version)),
         panelRoutes(this.panels, panelStore),
         weightingSchemeRoutes(this.weightingSchemes, schemeStore),
+        surveyRoutes(this.surveys, surveyStore),
         reattributeRoutes((from, to) => this.reattribute(from, to)),
       ],
       onRoute: (method, url) => this.routes.push({ method, url }),

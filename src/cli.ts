@@ -8,6 +8,7 @@ import { communityCommand, panelCommand } from './commands/panel.js';
 import { runReattributeCommand } from './commands/reattribute.js';
 import { runSimCommand, simOptions } from './commands/sim.js';
 import { runStartCommand } from './commands/start.js';
+import { surveysCommand } from './commands/surveys.js';
 import { weightsCommand } from './commands/weights.js';
 import { failureLine } from './failure-line.js';
 import { version } from './version.js';
@@ -60,6 +61,7 @@ program.addCommand(certsCommand());
 program.addCommand(panelCommand());
 program.addCommand(communityCommand());
 program.addCommand(weightsCommand());
+program.addCommand(surveysCommand());
 
 program.parseAsync().catch((error: unknown) => {
   console.error(failureLine(error));

@@ -216,6 +216,26 @@ describe('every operation, answering with real data', () => {
       json: { id: 'oa-impossible', ...scheme, margins: [{ variables: ['oa_segment'], targets: file }] },
     });
     await call('post', '/api/v1/weighting-schemes/{id}/run', '/api/v1/weighting-schemes/oa-impossible/run', { json: {} });
+    // A survey: created, refused, changed, read, listed and closed.
+    const survey = {
+      name: 'After coffee',
+      questions: [
+        { kind: 'nps', id: 'recommend', text: 'Would you recommend it?', branches: [{ max: 6, goTo: 'why' }] },
+        { kind: 'text', id: 'why', text: 'Why?' },
+      ],
+      triggers: [{ on: 'session_closed', deviceType: 'coffee_machine', minDuration: '1m' }],
+      cooldown: { afterAnswer: '7d' },
+    };
+    await call('post', '/api/v1/surveys', '/api/v1/surveys', { json: { id: 'oa-survey', ...survey } });
+    await call('post', '/api/v1/surveys', '/api/v1/surveys', { json: { id: 'oa-survey', ...survey } });
+    await call('post', '/api/v1/surveys', '/api/v1/surveys', { json: { ...survey, questions: [...survey.questions].reverse() } });
+    await call('put', '/api/v1/surveys/{id}', '/api/v1/surveys/oa-survey', { json: { ...survey, samplingRate: 0.5 } });
+    await call('put', '/api/v1/surveys/{id}', '/api/v1/surveys/nothing', { json: survey });
+    await call('get', '/api/v1/surveys', '/api/v1/surveys?state=open&limit=10');
+    await call('get', '/api/v1/surveys/{id}', '/api/v1/surveys/oa-survey?version=1');
+    await call('get', '/api/v1/surveys/{id}', '/api/v1/surveys/nothing');
+    await call('post', '/api/v1/surveys/{id}/close', '/api/v1/surveys/oa-survey/close');
+    await call('post', '/api/v1/surveys/{id}/close', '/api/v1/surveys/nothing/close');
 
     // Changes: a new person, a device, and the links between them, then each undone.
     const validFrom = new Date(day + dayMs).toISOString();

@@ -41,3 +41,17 @@ export const durationSchema = z
     }
     return ms;
   });
+
+const unitsLargestFirst = ['d', 'h', 'm', 's', 'ms'] as const;
+
+/** Milliseconds as duration text that `parseDuration` reads back to the same number: `1h30m`, `500ms`, `0s`. */
+export function durationText(ms: number): string {
+  let rest = Math.round(ms);
+  let text = '';
+  for (const unit of unitsLargestFirst) {
+    const amount = Math.floor(rest / unitMs[unit]);
+    if (amount > 0) text += `${amount}${unit}`;
+    rest -= amount * unitMs[unit];
+  }
+  return text || '0s';
+}

@@ -46,7 +46,9 @@ export async function apiRequest<T extends z.ZodType>(
   if (!response.ok) {
     const problem = problemSchema.safeParse(answer);
     const code = (problem.success ? problem.data.code : errorCodes.internal) as ErrorCode;
-    const detail = problem.success ? problem.data.detail : `HTTP ${response.status}`;
+    // A refused body's problems, each where it is: the line a user reads must say what to fix.
+    const located = problem.success ? (problem.data.errors ?? []).map((e) => `${e.path}: ${e.message}`) : [];
+    const detail = problem.success ? [problem.data.detail, ...located].join('; ') : `HTTP ${response.status}`;
     const hint = advice[response.status];
     throw new ParcoursError(code, `${url.origin}: ${detail}${hint ? `: ${hint}` : ''}`, response.status >= 500);
   }

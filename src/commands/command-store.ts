@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { analyticsMigrations } from '@parcours/analytics';
 import { panelMigrations } from '@parcours/panels';
+import { surveyMigrations } from '@parcours/surveys';
 import { errorCodes, ParcoursError, type Config } from '@parcours/contracts';
 import { createGatewayMetrics, EmbeddedStore, Gateway, gatewayMigrations, storeExists, storeFileName } from '@parcours/gateway';
 import type { Logger } from 'pino';
@@ -18,6 +19,6 @@ export function openCommandStore(config: Readonly<Config>, logger: Logger): { ga
       `${resolve(config.data.dir)} holds no Parcours store (no ${storeFileName}): run this where \`parcours start\` ran, or name its data folder with PARCOURS_DATA_DIR or --config`,
     );
   }
-  const store = EmbeddedStore.open(config.data, [...gatewayMigrations, ...analyticsMigrations, ...panelMigrations]);
+  const store = EmbeddedStore.open(config.data, [...gatewayMigrations, ...analyticsMigrations, ...panelMigrations, ...surveyMigrations]);
   return { store, gateway: new Gateway({ store, config, logger, metrics: createGatewayMetrics(new Registry()) }) };
 }

@@ -1,1 +1,6 @@
 export { holdoutDraw, promptId, samplingDraw, type PromptKey } from './prompt-keys.js';
+export { surveyMigrations } from './migrations.js';
+export { surveyAsWritten } from './survey-as-written.js';
+export { SurveyService, type SurveyServiceDeps } from './survey-service.js';
+export { type StoredSurvey, type StoredSurveyVersion, SurveyStore, type SurveyDefinition, type SurveyStatus } from './survey-store.js';
+export { surveyRoutes } from './http/survey-routes.js';
