@@ -30,7 +30,7 @@ const share = (x: number) => `${Math.round(x * 1000) / 10}%`;
 /**
  * Whether a trigger becomes a prompt, and why. Pure: the same input gives the same decision, whenever and
  * wherever it is made. The checks run in this order, the first that stops the prompt naming the decision
- * (docs/surveys-decisions.md says why):
+ * (docs/surveys.md, "Prompt decisions", says why):
  *   1. the survey's window: `not_started`, `ended`, `closed` (response target reached);
  *   2. `holdout`: the person is in the survey's comparison group;
  *   3. `no_consent`: the person opted out of surveys;
