@@ -157,6 +157,22 @@ export const surveySchema = surveyFields.superRefine((survey, ctx) => {
 export type Survey = z.output<typeof surveySchema>;
 export type SurveyInput = z.input<typeof surveySchema>;
 
-/** Why a trigger did or did not become a prompt: every decision is recorded with one. */
-export const promptDecisions = ['sent', 'sampled_out', 'holdout', 'capped', 'cooldown', 'quiet_hours', 'no_consent', 'expired'] as const;
+/**
+ * Why a trigger did or did not become a prompt: every decision is recorded with one. The last three are the
+ * survey's own window, not the person's: `not_started` (due before `startsAt`), `ended` (due from `endsAt` on),
+ * `closed` (its `responseTarget` reached).
+ */
+export const promptDecisions = [
+  'sent',
+  'sampled_out',
+  'holdout',
+  'capped',
+  'cooldown',
+  'quiet_hours',
+  'no_consent',
+  'expired',
+  'not_started',
+  'ended',
+  'closed',
+] as const;
 export type PromptDecision = (typeof promptDecisions)[number];

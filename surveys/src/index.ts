@@ -4,3 +4,5 @@ export { surveyAsWritten } from './survey-as-written.js';
 export { SurveyService, type SurveyServiceDeps } from './survey-service.js';
 export { type StoredSurvey, type StoredSurveyVersion, SurveyStore, type SurveyDefinition, type SurveyStatus } from './survey-store.js';
 export { surveyRoutes } from './http/survey-routes.js';
+export { type Decision, decidePrompt } from './decisions/decide-prompt.js';
+export type { PromptDecisionInput, PromptHistoryEntry } from './decisions/decision-input.js';
