@@ -1,1 +1,2 @@
 export { holdoutDraw, promptId, samplingDraw, type PromptKey } from './prompt-keys.js';
+export { AnswerRefused, type PathStep, validateAnswer } from './answers/validate-answer.js';
