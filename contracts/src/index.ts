@@ -29,3 +29,4 @@ export * from './profiles.js';
 export * from './weighting-schemes.js';
 export * from './weighted-figures.js';
 export * from './surveys.js';
+export * from './survey-results.js';
