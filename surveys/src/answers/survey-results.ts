@@ -85,7 +85,9 @@ function groupBy(prompts: readonly SurveyPrompt[], key: SurveyBreakdownKey): Map
   const groups = new Map<string | null, SurveyPrompt[]>();
   for (const prompt of prompts) {
     const value = prompt[key] ?? null;
-    groups.set(value, [...(groups.get(value) ?? []), prompt]);
+    const group = groups.get(value);
+    if (group) group.push(prompt);
+    else groups.set(value, [prompt]);
   }
   const order = (a: string | null, b: string | null) => (a === b ? 0 : a === null ? 1 : b === null ? -1 : a < b ? -1 : 1);
   return new Map([...groups].sort(([a], [b]) => order(a, b)));
@@ -100,7 +102,9 @@ function sectionOf(
   const decisions = Object.fromEntries(promptDecisions.map((d) => [d, 0])) as Record<PromptDecision, number>;
   for (const prompt of prompts) decisions[prompt.decision]++;
   const responses: Response[] = prompts.filter((p) => p.decision === 'sent').map((prompt) => ({ prompt, values: answerOf.get(prompt.id) ?? null }));
-  const answered = responses.filter((r) => r.values !== null);
+  // In the order they were answered (else sent), so that a person's latest answer comes last.
+  const when = (r: Response) => r.prompt.answeredAt ?? r.prompt.sentAt;
+  const answered = responses.filter((r) => r.values !== null).sort((a, b) => when(a) - when(b));
   const dismissed = responses.filter((r) => r.values === null && r.prompt.dismissedAt !== undefined).length;
   const shown = responses.filter((r) => r.values !== null || r.prompt.shownAt !== undefined).length;
   const sent = responses.length;
@@ -210,13 +214,12 @@ function weightedResponseRate(responses: readonly Response[], weights: Responden
 }
 
 /**
- * Each member's latest answer to the question (by when it was answered, else sent; of a tie, the later prompt given),
- * and estimates over the domain of the members who answered it.
+ * Each member's latest answer to the question (the responses come in the order they were answered; of a tie,
+ * the later prompt given), and estimates over the domain of the members who answered it.
  */
 function latestValues(questionId: string, responses: readonly Response[], weights: RespondentWeights) {
-  const when = (r: Response) => r.prompt.answeredAt ?? r.prompt.sentAt;
   const latest = new Map<number, AnswerValue>();
-  for (const response of [...responses].sort((a, b) => when(a) - when(b))) {
+  for (const response of responses) {
     const value = response.values![questionId];
     const k = weights.position(response.prompt.personId);
     if (value !== undefined && k !== undefined) latest.set(k, value);
