@@ -1,9 +1,11 @@
-# The reference computations weighted route figures are checked against (test/weighted-routes-against-r.test.ts):
-# R's survey package rakes the panel the test drew through the API, from its base weights and draw strata, to
-# the universe's margins, then estimates each figure from the values the test computed from what it published.
-# Arguments: the variance method (linearization or jackknife: JKn replicates by stratum), the folder holding members.csv (id, stratum, base, age_band, region, then one column per value),
-# margin-age_band.csv and margin-region.csv (level, Freq) and figures.csv (name, kind, value, domain); writes
-# weights.csv and estimates.csv there, numbers printed with 17 significant digits.
+# The reference computations weighted figures are checked against (test/weighted-routes-against-r.test.ts,
+# test/survey-results-against-r.test.ts): R's survey package rakes a panel, from its base weights and draw
+# strata, to the universe's margins, then estimates each figure (a total, a mean or a share, of everyone or of
+# a domain) from the values the test computed.
+# Arguments: the variance method (linearization or jackknife: JKn replicates by stratum) and a folder holding
+# members.csv (id, stratum, base, age_band, region, then one column per value), margin-age_band.csv and
+# margin-region.csv (level, Freq) and figures.csv (name; kind: total, mean or share; value; domain: a 0/1 column,
+# or empty for everyone); writes weights.csv and estimates.csv there, numbers printed with 17 significant digits.
 suppressMessages(library(survey))
 args <- commandArgs(trailingOnly = TRUE)
 variance <- args[1]
@@ -32,8 +34,8 @@ rows <- lapply(seq_len(nrow(figures)), function(i) {
   figure <- figures[i, ]
   within <- if (figure$domain == "") raked else subset(raked, members[[figure$domain]] == 1)
   formula <- as.formula(paste0("~", figure$value))
-  if (figure$kind == "total") {
-    estimate <- svytotal(formula, within)
+  if (figure$kind == "total" || figure$kind == "mean") {
+    estimate <- if (figure$kind == "total") svytotal(formula, within) else svymean(formula, within)
     interval <- confint(estimate)
     c(coef(estimate), SE(estimate), interval[1], interval[2])
   } else {

@@ -74,6 +74,14 @@ export const errorCodes = {
   weightingEmptyDomain: 'PARCOURS_E_WEIGHTING_EMPTY_DOMAIN',
   // Weights asked of figures about collectives: a scheme weights people.
   weightsIndividualsOnly: 'PARCOURS_E_WEIGHTS_INDIVIDUALS_ONLY',
+  // Answers a survey refuses (docs/surveys.md, "Answers"): each names the question at fault. A value that does
+  // not fit its question; an answer to a question the answers' own path does not ask; a required question on
+  // that path left unanswered.
+  answerInvalid: 'PARCOURS_E_ANSWER_INVALID',
+  answerNotAsked: 'PARCOURS_E_ANSWER_NOT_ASKED',
+  answerMissing: 'PARCOURS_E_ANSWER_MISSING',
+  // An answer to a prompt past its expiry: the prompt's state refuses it, not its content.
+  promptExpired: 'PARCOURS_E_PROMPT_EXPIRED',
 } as const;
 
 export type ErrorCode = (typeof errorCodes)[keyof typeof errorCodes];

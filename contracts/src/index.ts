@@ -30,3 +30,4 @@ export * from './weighting-schemes.js';
 export * from './weighted-figures.js';
 export * from './surveys.js';
 export * from './survey-versions.js';
+export * from './survey-results.js';

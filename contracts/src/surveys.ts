@@ -176,3 +176,23 @@ export const promptDecisions = [
   'closed',
 ] as const;
 export type PromptDecision = (typeof promptDecisions)[number];
+
+/**
+ * One question's answer: a choice's id (single), the ids of the choices picked (multiple), a score (rating,
+ * nps) or the text (text). Which one a string is, the question's kind says.
+ */
+export const answerValueSchema = z.union([
+  z.number().int().describe('a score: rating or nps'),
+  z.array(z.string().min(1).max(100)).min(1).max(50).describe('the ids of the choices picked: multiple'),
+  z.string().min(1).max(2000).describe("a choice's id (single), or the text (text)"),
+]);
+export type AnswerValue = z.output<typeof answerValueSchema>;
+
+/** A person's answer to a prompt: per question id, its value; a question left out is unanswered. */
+export const answerSchema = z.strictObject({
+  values: z
+    .record(questionIdSchema, answerValueSchema)
+    .refine((values) => Object.keys(values).length <= 20, 'at most 20 questions (a survey has no more)')
+    .describe('per question id, its answer; the questions the answers lead past are left out'),
+});
+export type Answer = z.output<typeof answerSchema>;

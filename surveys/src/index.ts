@@ -6,3 +6,11 @@ export { type StoredSurvey, type StoredSurveyVersion, SurveyStore, type SurveyDe
 export { surveyRoutes } from './http/survey-routes.js';
 export { type Decision, decidePrompt } from './decisions/decide-prompt.js';
 export type { PromptDecisionInput, PromptHistoryEntry } from './decisions/decision-input.js';
+export { AnswerRefused, type PathStep, validateAnswer } from './answers/validate-answer.js';
+export {
+  type RespondentWeights,
+  type SurveyAnswer,
+  type SurveyPrompt,
+  type SurveyResultsOptions,
+  surveyResults,
+} from './answers/survey-results.js';

@@ -1,5 +1,5 @@
 import { errorCodes, ParcoursError, type WeightedEstimate, type WeightingUsed } from '@parcours/contracts';
-import { estimateProportion, estimateTotal, type SchemeWeighting } from '@parcours/weighting';
+import { estimateMean, estimateProportion, estimateTotal, type SchemeWeighting } from '@parcours/weighting';
 
 /** A weighting scheme's stored run: the members it weighted, in order, and their weighting. */
 export type WeightedSample = SchemeWeighting;
@@ -48,6 +48,14 @@ export class WeightedFigures {
     const size = domain ? sum(domain) : this.size;
     if (size === 0) return null;
     const estimate = estimateProportion(this.sample.weighting, values, { ...this.options, ...(domain ? { domain } : {}) });
+    return { ...figure(estimate), sampleValue: sum(values, domain) / size };
+  }
+
+  /** The population's mean of the members' values (of the domain's, when one is given); null when no member is in the domain. */
+  mean(values: Float64Array, domain?: Float64Array): WeightedEstimate | null {
+    const size = domain ? sum(domain) : this.size;
+    if (size === 0) return null;
+    const estimate = estimateMean(this.sample.weighting, values, { ...this.options, ...(domain ? { domain } : {}) });
     return { ...figure(estimate), sampleValue: sum(values, domain) / size };
   }
 

@@ -35,6 +35,11 @@ const statusByCode: Partial<Record<ErrorCode, number>> = {
   [errorCodes.weightingLonelyUnit]: 422,
   [errorCodes.weightingEmptyDomain]: 422,
   [errorCodes.weightsIndividualsOnly]: 422,
+  [errorCodes.answerInvalid]: 422,
+  [errorCodes.answerNotAsked]: 422,
+  [errorCodes.answerMissing]: 422,
+  // The answer may be valid: the prompt it answers is in a state (expired) that can no longer take one.
+  [errorCodes.promptExpired]: 409,
 };
 
 export const pathSegmentTooLong = `a path segment is longer than ${idMaxLength} characters (the longest id)`;
