@@ -14,3 +14,4 @@ export {
   type SurveyResultsOptions,
   surveyResults,
 } from './answers/survey-results.js';
+export { PromptStore, type PromptContext, type StoredPrompt } from './prompts/prompt-store.js';

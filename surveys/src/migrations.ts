@@ -2,7 +2,7 @@ import type { Migration } from '@parcours/gateway';
 
 /**
  * The surveys' tables: every version of every survey as it was made, its window (startsAt resolved, endsAt)
- * beside it for the trigger job's query; and each survey's latest version and state.
+ * beside it for the trigger job's query; each survey's latest version and state; and every prompt decision.
  */
 export const surveyMigrations: readonly Migration[] = [
   {
@@ -16,6 +16,21 @@ export const surveyMigrations: readonly Migration[] = [
         survey_id TEXT PRIMARY KEY, latest_version INTEGER NOT NULL,
         state TEXT NOT NULL CHECK (state IN ('open', 'closed')), closed_at INTEGER, closed_reason TEXT);
       CREATE INDEX surveys_state ON surveys (state, survey_id);
+    `,
+  },
+  {
+    // Every prompt decision, its context as of the trigger, and what became of the prompt.
+    name: 'surveys-002-prompts',
+    sql: `
+      CREATE TABLE survey_prompts (
+        prompt_id TEXT PRIMARY KEY, survey_id TEXT NOT NULL, version INTEGER NOT NULL, person_id TEXT NOT NULL,
+        trigger TEXT NOT NULL, decision TEXT NOT NULL, detail TEXT NOT NULL,
+        send_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, decided_at INTEGER NOT NULL, triggered_at INTEGER NOT NULL,
+        session_id TEXT, journey_id TEXT, device_type TEXT, path TEXT, collectives TEXT NOT NULL, stratum TEXT, community TEXT,
+        delivered_at INTEGER, shown_at INTEGER, answered_at INTEGER, dismissed_at INTEGER, answer TEXT);
+      CREATE INDEX survey_prompts_person ON survey_prompts (person_id, send_at);
+      CREATE INDEX survey_prompts_survey ON survey_prompts (survey_id, send_at);
+      CREATE INDEX survey_prompts_undelivered ON survey_prompts (send_at) WHERE decision = 'sent' AND delivered_at IS NULL;
     `,
   },
 ];

@@ -1,0 +1,218 @@
+import type { Answer, PromptDecision } from '@parcours/contracts';
+import { type Database, statementCache } from '@parcours/gateway';
+import type { SurveyAnswer, SurveyPrompt } from '../answers/survey-results.js';
+import type { Decision } from '../decisions/decide-prompt.js';
+import type { PromptHistoryEntry } from '../decisions/decision-input.js';
+
+/** What a prompt was about, as of its trigger: kept with it so that answers are read next to the usage they follow. */
+export interface PromptContext {
+  triggeredAt: number;
+  sessionId: string | null;
+  journeyId: string | null;
+  deviceType: string | null;
+  /** The journey's path as text (`coffee_machine > water_heater`), when the trigger knows it. */
+  path: string | null;
+  /** The person's collectives as of the trigger. */
+  collectives: readonly string[];
+  stratum: string | null;
+  community: string | null;
+}
+
+/** A recorded decision and what became of its prompt. */
+export interface StoredPrompt extends PromptContext {
+  promptId: string;
+  surveyId: string;
+  version: number;
+  personId: string;
+  trigger: string;
+  decision: PromptDecision;
+  detail: string;
+  sendAt: number;
+  expiresAt: number;
+  decidedAt: number;
+  deliveredAt: number | null;
+  shownAt: number | null;
+  answeredAt: number | null;
+  dismissedAt: number | null;
+  answer: Answer | null;
+}
+
+interface Row {
+  prompt_id: string;
+  survey_id: string;
+  version: number;
+  person_id: string;
+  trigger: string;
+  decision: PromptDecision;
+  detail: string;
+  send_at: number;
+  expires_at: number;
+  decided_at: number;
+  triggered_at: number;
+  session_id: string | null;
+  journey_id: string | null;
+  device_type: string | null;
+  path: string | null;
+  collectives: string;
+  stratum: string | null;
+  community: string | null;
+  delivered_at: number | null;
+  shown_at: number | null;
+  answered_at: number | null;
+  dismissed_at: number | null;
+  answer: string | null;
+}
+
+/**
+ * Every prompt decision, keyed by its prompt id (derived from survey, person and trigger): recording one again —
+ * after a restart or a re-derivation — changes nothing, so no one is prompted twice for one trigger. Answers and
+ * dismissals are recorded once, the first one kept.
+ */
+export class PromptStore {
+  private readonly prepare: Database['prepare'];
+
+  constructor(private readonly db: Database) {
+    this.prepare = statementCache(db);
+  }
+
+  /** Records the decision unless its prompt is already recorded; answers whether it was new. */
+  record(decision: Decision, context: PromptContext, decidedAt: number): boolean {
+    const result = this.prepare(
+      `INSERT OR IGNORE INTO survey_prompts (prompt_id, survey_id, version, person_id, trigger, decision, detail, send_at,
+         expires_at, decided_at, triggered_at, session_id, journey_id, device_type, path, collectives, stratum, community)
+       VALUES (@promptId, @surveyId, @version, @personId, @trigger, @decision, @detail, @sendAt, @expiresAt, @decidedAt,
+         @triggeredAt, @sessionId, @journeyId, @deviceType, @path, @collectives, @stratum, @community)`,
+    ).run({
+      promptId: decision.promptId,
+      surveyId: decision.surveyId,
+      version: decision.surveyVersion,
+      personId: decision.personId,
+      trigger: decision.trigger,
+      decision: decision.decision,
+      detail: decision.detail,
+      sendAt: decision.sendAt,
+      expiresAt: decision.expiresAt,
+      decidedAt,
+      ...context,
+      collectives: JSON.stringify(context.collectives),
+    });
+    return result.changes === 1;
+  }
+
+  get(promptId: string): StoredPrompt | null {
+    const row = this.prepare<[string], Row>('SELECT * FROM survey_prompts WHERE prompt_id = ?').get(promptId);
+    return row ? promptOf(row) : null;
+  }
+
+  /** The person's decisions of every survey due in [from, to), as the decision engine reads them. */
+  history(personId: string, from: number, to: number): PromptHistoryEntry[] {
+    return this.prepare<[string, number, number], Row>(
+      'SELECT * FROM survey_prompts WHERE person_id = ? AND send_at >= ? AND send_at < ? ORDER BY send_at, prompt_id',
+    )
+      .all(personId, from, to)
+      .map((row) => ({
+        surveyId: row.survey_id,
+        promptId: row.prompt_id,
+        sentAt: row.send_at,
+        decision: row.decision,
+        ...(row.answered_at === null ? {} : { answeredAt: row.answered_at }),
+        ...(row.dismissed_at === null ? {} : { dismissedAt: row.dismissed_at }),
+      }));
+  }
+
+  /** How many of the survey's prompts were answered by `at`. */
+  answers(surveyId: string, at: number): number {
+    return this.prepare<[string, number], { n: number }>('SELECT COUNT(*) AS n FROM survey_prompts WHERE survey_id = ? AND answered_at <= ?').get(surveyId, at)!
+      .n;
+  }
+
+  /** Prompts sent and not yet delivered, due by `at` and not expired: what the delivery sends (again, after a crash). */
+  undelivered(at: number, limit: number): StoredPrompt[] {
+    return this.prepare<[number, number, number], Row>(
+      `SELECT * FROM survey_prompts WHERE decision = 'sent' AND delivered_at IS NULL AND send_at <= ? AND expires_at > ?
+       ORDER BY send_at LIMIT ?`,
+    )
+      .all(at, at, limit)
+      .map(promptOf);
+  }
+
+  markDelivered(promptId: string, at: number): void {
+    this.prepare('UPDATE survey_prompts SET delivered_at = ? WHERE prompt_id = ? AND delivered_at IS NULL').run(at, promptId);
+  }
+
+  markShown(promptId: string, at: number): void {
+    this.prepare('UPDATE survey_prompts SET shown_at = ? WHERE prompt_id = ? AND shown_at IS NULL').run(at, promptId);
+  }
+
+  /** Records the answer if the prompt has neither answer nor dismissal yet; answers whether it was recorded. */
+  answer(promptId: string, answer: Answer, at: number): boolean {
+    return (
+      this.prepare('UPDATE survey_prompts SET answered_at = ?, answer = ? WHERE prompt_id = ? AND answered_at IS NULL AND dismissed_at IS NULL').run(
+        at,
+        JSON.stringify(answer),
+        promptId,
+      ).changes === 1
+    );
+  }
+
+  /** Records the dismissal if the prompt has neither answer nor dismissal yet; answers whether it was recorded. */
+  dismiss(promptId: string, at: number): boolean {
+    return (
+      this.prepare('UPDATE survey_prompts SET dismissed_at = ? WHERE prompt_id = ? AND answered_at IS NULL AND dismissed_at IS NULL').run(at, promptId)
+        .changes === 1
+    );
+  }
+
+  /** Every decision of the survey due in [from, to), and its answers, as results read them. */
+  forResults(surveyId: string, from: number, to: number): { prompts: SurveyPrompt[]; answers: SurveyAnswer[] } {
+    const rows = this.prepare<[string, number, number], Row>(
+      'SELECT * FROM survey_prompts WHERE survey_id = ? AND send_at >= ? AND send_at < ? ORDER BY send_at, prompt_id',
+    ).all(surveyId, from, to);
+    return {
+      prompts: rows.map((row) => ({
+        id: row.prompt_id,
+        personId: row.person_id,
+        decision: row.decision,
+        sentAt: row.send_at,
+        ...(row.shown_at === null ? {} : { shownAt: row.shown_at }),
+        ...(row.answered_at === null ? {} : { answeredAt: row.answered_at }),
+        ...(row.dismissed_at === null ? {} : { dismissedAt: row.dismissed_at }),
+        deviceType: row.device_type,
+        path: row.path,
+        stratum: row.stratum,
+        community: row.community,
+      })),
+      // Stored only once validated: read back as written.
+      answers: rows.flatMap((row) => (row.answer === null ? [] : [{ promptId: row.prompt_id, values: (JSON.parse(row.answer) as Answer).values }])),
+    };
+  }
+}
+
+function promptOf(row: Row): StoredPrompt {
+  return {
+    promptId: row.prompt_id,
+    surveyId: row.survey_id,
+    version: row.version,
+    personId: row.person_id,
+    trigger: row.trigger,
+    decision: row.decision,
+    detail: row.detail,
+    sendAt: row.send_at,
+    expiresAt: row.expires_at,
+    decidedAt: row.decided_at,
+    triggeredAt: row.triggered_at,
+    sessionId: row.session_id,
+    journeyId: row.journey_id,
+    deviceType: row.device_type,
+    path: row.path,
+    collectives: JSON.parse(row.collectives) as string[],
+    stratum: row.stratum,
+    community: row.community,
+    deliveredAt: row.delivered_at,
+    shownAt: row.shown_at,
+    answeredAt: row.answered_at,
+    dismissedAt: row.dismissed_at,
+    // Stored only once validated: read back as written.
+    answer: row.answer === null ? null : (JSON.parse(row.answer) as Answer),
+  };
+}
