@@ -71,7 +71,7 @@ interface Row {
 export class PromptStore {
   private readonly prepare: Database['prepare'];
 
-  constructor(private readonly db: Database) {
+  constructor(db: Database) {
     this.prepare = statementCache(db);
   }
 
