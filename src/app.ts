@@ -11,7 +11,17 @@ import {
   schemeRunWriter,
   weightingSchemeRoutes,
 } from '@parcours/panels';
-import { SurveyService, SurveyStore, surveyMigrations, surveyRoutes } from '@parcours/surveys';
+import {
+  gatewayPeople,
+  PromptDelivery,
+  PromptStore,
+  SurveyService,
+  SurveyStore,
+  surveyMigrations,
+  surveyRoutes,
+  TriggerInbox,
+  TriggerJob,
+} from '@parcours/surveys';
 import { errorCodes, ParcoursError, quarantineTopic, type Config, type Health, type PartHealth } from '@parcours/contracts';
 import {
   createGatewayMetrics,
@@ -60,6 +70,10 @@ export class ParcoursApp {
   readonly panels: PanelService;
   readonly weightingSchemes: SchemeService;
   readonly surveys: SurveyService;
+  /** Matches derived results against the surveys' triggers and records the prompts; `promptDelivery` sends them. */
+  readonly surveyTriggers: TriggerJob;
+  readonly promptDelivery: PromptDelivery;
+  readonly surveyPrompts: PromptStore;
   readonly influxSink: InfluxRawSink | null;
   private readonly influx: InfluxWriter | null;
   private readonly http: HttpServer;
@@ -158,6 +172,7 @@ export class ParcoursApp {
           batchSize: config.influx.batchSize,
         })
       : null;
+    const triggerInbox = new TriggerInbox(store.db, config.mqtt.baseTopic);
     this.analytics = new Analytics({
       config,
       db: store.db,
@@ -169,6 +184,10 @@ export class ParcoursApp {
       logger,
       metrics: this.metricsRegistry,
       weightedSchemes: () => weightedSchemes(this.weightingSchemes),
+      onAnnounced: (messages) => {
+        triggerInbox.add(messages);
+        this.surveyTriggers.wake();
+      },
     });
     const panelStore = new PanelStore(store.db, this.gateway.registry);
     const influx = this.influx;
@@ -201,6 +220,28 @@ export class ParcoursApp {
     });
     const surveyStore = new SurveyStore(store.db);
     this.surveys = new SurveyService({ store: surveyStore });
+    const prompts = new PromptStore(store.db);
+    this.surveyPrompts = prompts;
+    const people = gatewayPeople(this.gateway);
+    this.promptDelivery = new PromptDelivery({
+      prompts,
+      surveys: this.surveys,
+      people,
+      baseTopic: config.mqtt.baseTopic,
+      deviceTypes: config.surveys.promptDeviceTypes,
+      publish: (topic, payload, options) => this.broker.publish(topic, payload, options),
+      logger: logger.child({ part: 'survey-prompts' }),
+    });
+    this.surveyTriggers = new TriggerJob({
+      db: store.db,
+      inbox: triggerInbox,
+      surveys: this.surveys,
+      prompts,
+      people,
+      settings: config.surveys,
+      onRecorded: () => this.promptDelivery.wake(),
+      logger: logger.child({ part: 'survey-triggers' }),
+    });
     const reporter = this.influx
       ? new PipelineReporter({
           writer: this.influx,
@@ -242,6 +283,8 @@ export class ParcoursApp {
       { name: 'gateway', part: this.gateway },
       ...(this.influxSink ? [{ name: 'influx-raw', part: this.influxSink }] : []),
       { name: 'broker', part: { start: () => this.startBroker(), stop: () => this.broker.stop(), health: () => this.brokerHealth() } },
+      { name: 'prompt-delivery', part: this.promptDelivery },
+      { name: 'survey-triggers', part: this.surveyTriggers },
       { name: 'analytics', part: this.analytics },
       ...(reporter ? [{ name: 'pipeline-reporter', part: reporter }] : []),
       ...(influx ? [{ name: 'panel-health', part: new PanelHealthJob(this.panels, config.influx.panelHealthInterval) }] : []),

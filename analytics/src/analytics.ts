@@ -21,7 +21,7 @@ import { sessionRoutes } from './http/session-routes.js';
 import { splitJourneys, type JourneyRules } from './journeys/journey-builder.js';
 import { JourneyJob } from './journeys/journey-job.js';
 import { JourneyStore } from './journeys/journey-store.js';
-import { Outbox, OutboxRelay } from './outbox/outbox.js';
+import { Outbox, OutboxRelay, type OutboxMessage } from './outbox/outbox.js';
 import { derivedOutputs } from './output/derived-outputs.js';
 import { InfluxCatchUp } from './output/influx-catch-up.js';
 import { InfluxPositions } from './output/influx-positions.js';
@@ -48,6 +48,12 @@ export interface AnalyticsDeps {
   metrics?: Registry;
   /** The weighting schemes whose latest version has a stored run, for the `weighted_activity` points; none when absent. */
   weightedSchemes?: () => readonly WeightedScheme[];
+  /**
+   * Told of every announcement of new or changed results (sessions, journeys) inside the transaction that
+   * commits them, in streaming and in batch: a consumer that stores what it takes from them in that
+   * transaction neither misses nor doubles one across a crash.
+   */
+  onAnnounced?: (messages: readonly OutboxMessage[]) => void;
   /** The processing clock, which the watermark follows on a quiet log (`Date.now` unless given: tests replaying arrival times set it). */
   now?: () => number;
 }
@@ -95,6 +101,7 @@ export class Analytics {
       outbox: this.outbox,
       positions,
       onQueued: () => this.relay.wake(),
+      onAnnounced: deps.onAnnounced,
       logger: logger.child({ part: 'analytics-output' }),
     });
     this.aggregates = new AggregateJob({

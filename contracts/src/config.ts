@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { durationTextSchema } from './duration.js';
 import { exampleFunnels, funnelsSchema } from './funnels.js';
 import { builtInSessionRules, sessionRulesSchema } from './session-rules.js';
+import { promptCapsSchema } from './surveys.js';
+import { typeNameSchema } from './ids.js';
 
 /**
  * The one configuration schema: each setting has a description and a default, from which
@@ -61,6 +63,15 @@ function jsonText<T extends z.ZodType>(type: T) {
       return value; // the object schema then reports it as not an object, with its path
     }
   }, type);
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function duration(defaultValue: string, description: string) {
@@ -362,6 +373,23 @@ const sections = {
       "How often each panel's representativeness is written to the `panel_health` measurement (also at each draw and refresh).",
     ),
   }),
+  surveys: z.strictObject({
+    defaultTimeZone: setting(
+      z.string().refine(isTimeZone, 'not an IANA time zone (Europe/Paris, America/New_York, …)'),
+      'Europe/Paris',
+      'The time zone of a person whose profile has no `timezone` attribute: their quiet hours and calendar days are read on its clock.',
+    ),
+    caps: setting(
+      jsonText(promptCapsSchema),
+      {},
+      'How often one person may be prompted across all surveys (JSON in the environment): `{ "perDay": 2, "perWeek": 5, "perCalendarDay": 2 }`, each optional; `{}` sets no cap beyond each survey\'s own.',
+    ),
+    promptDeviceTypes: setting(
+      jsonText(z.array(typeNameSchema).min(1)),
+      ['app'],
+      'The device types a person\'s prompts are delivered to, on each such device assigned to them (JSON in the environment: `["app", "kiosk"]`). A person with none keeps their prompts undelivered.',
+    ),
+  }),
 };
 
 export const configSchema = z
@@ -375,6 +403,7 @@ export const configSchema = z
     sim: sections.sim.prefault({}),
     node: sections.node.prefault({}),
     influx: sections.influx.prefault({}),
+    surveys: sections.surveys.prefault({}),
   })
   .refine((config) => !config.node.standby || config.mqtt.mode === 'external' || config.mqtt.persistence === 'redis', {
     path: ['node', 'standby'],

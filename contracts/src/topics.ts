@@ -16,6 +16,11 @@ export function subjectTopic(base: string, subjectId: string, stream: 'sessions'
   return `${base}/subjects/${subjectId}/${stream}`;
 }
 
+/** Where a survey prompt waits for a device (retained), under the device's `commands/`: one topic per prompt, cleared on its own. */
+export function promptTopic(base: string, deviceId: string, promptId: string): string {
+  return `${base}/devices/${deviceId}/commands/survey-prompts/${promptId}`;
+}
+
 export function quarantineTopic(base: string, deviceId: string): string {
   return `${base}/quarantine/${deviceId}`;
 }

@@ -3,7 +3,7 @@ export { PanelService, type PanelServiceDeps } from './panel-service.js';
 export { PanelStore } from './panel-store.js';
 export { panelRoutes } from './http/panel-routes.js';
 export { storeUniverseSources, type ProfileAttributesAsOf } from './universe-sources.js';
-export { buildUniverse, type UniverseKept, type UniverseMember, type UniverseSources } from './universe.js';
+export { buildUniverse, meets, type ProfileValue, type UniverseKept, type UniverseMember, type UniverseSources } from './universe.js';
 export { PanelHealthJob } from './panel-health-job.js';
 export { SchemeService, type SchemeServiceDeps } from './weighting/scheme-service.js';
 export { schemeRunWriter } from './weighting/run-points.js';

@@ -15,3 +15,8 @@ export {
   surveyResults,
 } from './answers/survey-results.js';
 export { PromptStore, type PromptContext, type StoredPrompt } from './prompts/prompt-store.js';
+export { type Announcement, type DerivedResult, TriggerInbox } from './triggers/trigger-inbox.js';
+export { type Firing, firings, sessionPerson } from './triggers/trigger-firings.js';
+export { gatewayPeople, type SurveyPeople } from './triggers/survey-people.js';
+export { TriggerJob, type TriggerJobDeps } from './triggers/trigger-job.js';
+export { PromptDelivery, type PromptDeliveryDeps } from './triggers/prompt-delivery.js';

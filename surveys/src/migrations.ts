@@ -33,4 +33,10 @@ export const surveyMigrations: readonly Migration[] = [
       CREATE INDEX survey_prompts_undelivered ON survey_prompts (send_at) WHERE decision = 'sent' AND delivered_at IS NULL;
     `,
   },
+  {
+    // The derived results announced and not yet matched against the surveys' triggers: added in the transaction
+    // that commits them, removed in the one that records their prompts.
+    name: 'surveys-003-trigger-inbox',
+    sql: `CREATE TABLE survey_trigger_inbox (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, result TEXT NOT NULL);`,
+  },
 ];

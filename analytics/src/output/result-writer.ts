@@ -21,6 +21,8 @@ export interface ResultWriterDeps {
   positions: InfluxPositions;
   /** Told after a commit that queued messages: the relay publishes them now rather than at its next interval. */
   onQueued: () => void;
+  /** Told of the announcements inside the transaction that commits them: what it stores there is kept or lost with them. */
+  onAnnounced?: (messages: readonly OutboxMessage[]) => void;
   logger: Logger;
 }
 
@@ -59,11 +61,14 @@ export class ResultWriter {
    * `store` runs last: it may end by swapping a job's state in memory, which a failure before must not leave swapped.
    */
   commit(store: () => void, messages: readonly OutboxMessage[]): void {
-    const { db, outbox, onQueued, influx, positions } = this.deps;
+    const { db, outbox, onQueued, onAnnounced, influx, positions } = this.deps;
     if (messages.length > 0) crashPoint('analytics-before-commit');
     const withoutInflux = influx === null && !this.influxBehind;
     db.transaction(() => {
-      if (messages.length > 0) outbox.add(messages);
+      if (messages.length > 0) {
+        outbox.add(messages);
+        onAnnounced?.(messages);
+      }
       // Committed together: a result InfluxDB misses is never taken for written.
       if (withoutInflux) positions.forgetAll();
       store();

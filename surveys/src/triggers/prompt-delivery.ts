@@ -1,0 +1,109 @@
+import { promptTopic, toIso } from '@parcours/contracts';
+import type { Logger } from 'pino';
+import type { PromptStore, StoredPrompt } from '../prompts/prompt-store.js';
+import type { SurveyService } from '../survey-service.js';
+import type { SurveyPeople } from './survey-people.js';
+
+export interface PromptDeliveryDeps {
+  prompts: PromptStore;
+  surveys: SurveyService;
+  people: SurveyPeople;
+  baseTopic: string;
+  /** The device types prompts go to (`surveys.promptDeviceTypes`). */
+  deviceTypes: readonly string[];
+  /** Publishes at QoS 1, resolving once the broker has taken the message. */
+  publish: (topic: string, payload: string, options: { qos: 1; retain: boolean }) => Promise<void>;
+  logger: Logger;
+  now?: () => number;
+  intervalMs?: number;
+}
+
+/**
+ * Publishes the prompts `sent` and due, not yet delivered, to each of the person's prompt devices, retained at
+ * QoS 1 on `{base}/devices/{id}/commands/survey-prompts/{promptId}`; marks a prompt delivered once every
+ * publish completed. What a crash leaves undelivered is published again at the next start (at least once). A
+ * prompt whose person has no prompt device stays undelivered.
+ */
+export class PromptDelivery {
+  private readonly now: () => number;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> = Promise.resolve();
+  private queued = false;
+
+  constructor(private readonly deps: PromptDeliveryDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** Starts its timer and runs once: what waits from before (a crash, a batch command) goes now. */
+  async start(): Promise<void> {
+    this.timer = setInterval(() => void this.flush(), this.deps.intervalMs ?? 1_000);
+    this.timer.unref();
+    await this.flush();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  wake(): void {
+    if (this.timer) void this.flush();
+  }
+
+  /** Delivers what is due now, after the run in progress. */
+  flush(): Promise<void> {
+    if (this.queued) return this.running;
+    this.queued = true;
+    this.running = this.running.then(async () => {
+      this.queued = false;
+      try {
+        await this.deliverDue();
+      } catch (error) {
+        this.deps.logger.warn({ err: error }, 'could not deliver survey prompts; retrying');
+      }
+    });
+    return this.running;
+  }
+
+  /** Clears a prompt's retained message on the person's prompt devices (once answered, dismissed or expired). */
+  async clear(promptId: string): Promise<void> {
+    const prompt = this.deps.prompts.get(promptId);
+    if (!prompt) return;
+    for (const device of this.promptDevices(prompt, this.now()))
+      await this.deps.publish(promptTopic(this.deps.baseTopic, device, prompt.promptId), '', { qos: 1, retain: true });
+  }
+
+  private async deliverDue(): Promise<void> {
+    const { prompts, publish, baseTopic } = this.deps;
+    const now = this.now();
+    for (const prompt of prompts.undelivered(now, 1_000)) {
+      const devices = this.promptDevices(prompt, now);
+      if (devices.length === 0) continue;
+      const payload = JSON.stringify(this.payload(prompt));
+      for (const device of devices) await publish(promptTopic(baseTopic, device, prompt.promptId), payload, { qos: 1, retain: true });
+      prompts.markDelivered(prompt.promptId, this.now());
+    }
+  }
+
+  private promptDevices(prompt: StoredPrompt, at: number): string[] {
+    return this.deps.people
+      .devicesAt(prompt.personId, at)
+      .filter((d) => this.deps.deviceTypes.includes(d.type))
+      .map((d) => d.id);
+  }
+
+  /** What a device shows: the survey's questions as the prompt's version asks them, and until when. */
+  private payload(prompt: StoredPrompt) {
+    const { survey } = this.deps.surveys.require(prompt.surveyId, prompt.version);
+    return {
+      promptId: prompt.promptId,
+      surveyId: prompt.surveyId,
+      version: prompt.version,
+      name: survey.name,
+      questions: survey.questions,
+      sentAt: toIso(prompt.sendAt),
+      expiresAt: toIso(prompt.expiresAt),
+    };
+  }
+}

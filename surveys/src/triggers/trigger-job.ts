@@ -1,0 +1,155 @@
+import type { PromptCaps, SurveyAudience } from '@parcours/contracts';
+import type { Database } from '@parcours/gateway';
+import type { Logger } from 'pino';
+import { decidePrompt } from '../decisions/decide-prompt.js';
+import type { PromptStore } from '../prompts/prompt-store.js';
+import type { SurveyService } from '../survey-service.js';
+import type { StoredSurvey } from '../survey-store.js';
+import { type Firing, firings } from './trigger-firings.js';
+import type { DerivedResult, TriggerInbox } from './trigger-inbox.js';
+import type { SurveyPeople } from './survey-people.js';
+
+const dayMs = 86_400_000;
+/** The history a decision reads on each side of the trigger: the longest cap's window (7 days) and a day to spare. */
+const historyMs = 8 * dayMs;
+
+export interface TriggerJobDeps {
+  db: Database;
+  inbox: TriggerInbox;
+  surveys: SurveyService;
+  prompts: PromptStore;
+  people: SurveyPeople;
+  settings: { defaultTimeZone: string; caps: PromptCaps };
+  /** Told after prompts were recorded: the delivery sends those due. */
+  onRecorded: () => void;
+  logger: Logger;
+  now?: () => number;
+  intervalMs?: number;
+}
+
+/**
+ * Matches the derived results in the inbox against the active surveys' triggers and records one decision per
+ * survey, person and trigger, removing each result in the transaction that records its prompts. Prompts are
+ * keyed by survey, person and trigger: a result matched again (after a crash, or re-derived) records nothing new.
+ * Closes the surveys whose response target came or whose end passed.
+ */
+export class TriggerJob {
+  private readonly now: () => number;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> = Promise.resolve();
+  private queued = false;
+
+  constructor(private readonly deps: TriggerJobDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** Starts its timer and runs once: what waits from before (a crash, a batch command) goes now. */
+  async start(): Promise<void> {
+    this.timer = setInterval(() => void this.flush(), this.deps.intervalMs ?? 1_000);
+    this.timer.unref();
+    await this.flush();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  /** Matches soon what was just committed; nothing while stopped (a batch command's process leaves it to the server). */
+  wake(): void {
+    if (this.timer) setImmediate(() => void this.flush());
+  }
+
+  /** Matches everything in the inbox now, after the run in progress. */
+  flush(): Promise<void> {
+    if (this.queued) return this.running;
+    this.queued = true;
+    this.running = this.running.then(() => {
+      this.queued = false;
+      try {
+        this.drain();
+      } catch (error) {
+        this.deps.logger.warn({ err: error }, 'could not match derived results against survey triggers; retrying');
+      }
+    });
+    return this.running;
+  }
+
+  private drain(): void {
+    const { inbox, db, surveys } = this.deps;
+    let recorded = 0;
+    for (let batch = inbox.peek(100); batch.length > 0; batch = inbox.peek(100))
+      for (const entry of batch)
+        db.transaction(() => {
+          recorded += this.handle(entry.result, this.now());
+          inbox.remove(entry.id);
+        })();
+    surveys.closeEnded(this.now());
+    if (recorded > 0) this.deps.onRecorded();
+  }
+
+  /** Decides and records the prompts one result triggers, as of `now`; answers how many were new. */
+  handle(result: DerivedResult, now: number): number {
+    let recorded = 0;
+    for (const survey of this.deps.surveys.activeSurveys(now))
+      for (const firing of firings(survey.survey, result)) if (this.decide(survey, firing, now)) recorded += 1;
+    return recorded;
+  }
+
+  private decide(survey: StoredSurvey, firing: Firing, now: number): boolean {
+    const { people, prompts, settings } = this.deps;
+    const { audience } = survey.survey;
+    const collectives = people.collectivesAt(firing.personId, firing.at);
+    if (!inAudience(audience, collectives, () => audience.kind === 'attributes' && people.meetsAt(firing.personId, firing.at, audience.conditions)))
+      return false;
+    const timeZone = people.timeZoneAt(firing.personId, firing.at);
+    const decision = decidePrompt({
+      survey: { id: survey.id, version: survey.version, definition: survey.survey },
+      trigger: { key: firing.key, at: firing.at },
+      person: {
+        id: firing.personId,
+        ...(timeZone === undefined ? {} : { timeZone }),
+        consentsToSurveys: !people.optedOutOfSurveys(firing.personId, firing.at + survey.survey.delay),
+      },
+      defaultTimeZone: settings.defaultTimeZone,
+      history: prompts.history(firing.personId, firing.at - historyMs, firing.at + historyMs),
+      globalCaps: settings.caps,
+      answers: prompts.answers(survey.id, now),
+      now,
+    });
+    const isNew = prompts.record(
+      decision,
+      {
+        triggeredAt: firing.at,
+        sessionId: firing.sessionId,
+        journeyId: firing.journeyId,
+        deviceType: firing.deviceType,
+        path: firing.path,
+        collectives,
+        // The draw's stratum is the panel's business: not known here.
+        stratum: null,
+        community: audience.kind === 'community' ? audience.communityId : null,
+      },
+      now,
+    );
+    const target = survey.survey.responseTarget;
+    if (decision.decision === 'closed' || (target !== undefined && prompts.answers(survey.id, now) >= target))
+      this.deps.surveys.close(survey.id, { reason: 'target_reached', at: now, version: survey.version });
+    return isNew;
+  }
+}
+
+/** Whether the person is in the survey's audience as of the trigger. */
+function inAudience(audience: SurveyAudience, collectives: readonly string[], meetsConditions: () => boolean): boolean {
+  switch (audience.kind) {
+    case 'everyone':
+      return true;
+    case 'panel':
+      return collectives.includes(audience.panelId);
+    case 'community':
+      return collectives.includes(audience.communityId);
+    case 'attributes':
+      return meetsConditions();
+  }
+}
