@@ -1,4 +1,4 @@
-import { Analytics, analyticsMigrations } from '@parcours/analytics';
+import { Analytics, analyticsMigrations, WeightedFigures } from '@parcours/analytics';
 import { ExternalBroker, MqttBroker, type Principal } from '@parcours/broker';
 import {
   PanelHealthJob,
@@ -11,7 +11,7 @@ import {
   schemeRunWriter,
   weightingSchemeRoutes,
 } from '@parcours/panels';
-import { SurveyService, SurveyStore, surveyMigrations, surveyRoutes } from '@parcours/surveys';
+import { PromptStore, promptPointWriter, SurveyService, SurveyStore, surveyMigrations, surveyResultsRoutes, surveyRoutes } from '@parcours/surveys';
 import { errorCodes, ParcoursError, quarantineTopic, type Config, type Health, type PartHealth } from '@parcours/contracts';
 import {
   createGatewayMetrics,
@@ -60,6 +60,8 @@ export class ParcoursApp {
   readonly panels: PanelService;
   readonly weightingSchemes: SchemeService;
   readonly surveys: SurveyService;
+  /** Every prompt decision and what became of it; with InfluxDB, each change also written there (docs/surveys.md, "Results"). */
+  readonly prompts: PromptStore;
   readonly influxSink: InfluxRawSink | null;
   private readonly influx: InfluxWriter | null;
   private readonly http: HttpServer;
@@ -201,6 +203,16 @@ export class ParcoursApp {
     });
     const surveyStore = new SurveyStore(store.db);
     this.surveys = new SurveyService({ store: surveyStore });
+    this.prompts = new PromptStore(
+      store.db,
+      influx
+        ? promptPointWriter(
+            (points) => influx.write(points),
+            (id, v) => surveyStore.get(id, v)?.survey ?? null,
+            logger.child({ part: 'surveys' }),
+          )
+        : undefined,
+    );
     const reporter = this.influx
       ? new PipelineReporter({
           writer: this.influx,
@@ -225,6 +237,7 @@ export class ParcoursApp {
         panelRoutes(this.panels, panelStore),
         weightingSchemeRoutes(this.weightingSchemes, schemeStore),
         surveyRoutes(this.surveys, surveyStore),
+        surveyResultsRoutes(this.surveys, this.prompts, (id, version) => new WeightedFigures(this.weightingSchemes.weighting(id, version))),
         reattributeRoutes((from, to) => this.reattribute(from, to)),
       ],
       onRoute: (method, url) => this.routes.push({ method, url }),
