@@ -1,4 +1,4 @@
-import { Analytics, analyticsMigrations } from '@parcours/analytics';
+import { Analytics, analyticsMigrations, WeightedFigures } from '@parcours/analytics';
 import { ExternalBroker, MqttBroker, type Principal } from '@parcours/broker';
 import {
   PanelHealthJob,
@@ -15,9 +15,11 @@ import {
   gatewayPeople,
   PromptDelivery,
   PromptStore,
+  promptPointWriter,
   SurveyService,
   SurveyStore,
   surveyMigrations,
+  surveyResultsRoutes,
   surveyRoutes,
   TriggerInbox,
   TriggerJob,
@@ -73,7 +75,8 @@ export class ParcoursApp {
   /** Matches derived results against the surveys' triggers and records the prompts; `promptDelivery` sends them. */
   readonly surveyTriggers: TriggerJob;
   readonly promptDelivery: PromptDelivery;
-  readonly surveyPrompts: PromptStore;
+  /** Every prompt decision and what became of it; with InfluxDB, each change also written there (docs/surveys.md, "Results"). */
+  readonly prompts: PromptStore;
   readonly influxSink: InfluxRawSink | null;
   private readonly influx: InfluxWriter | null;
   private readonly http: HttpServer;
@@ -220,11 +223,19 @@ export class ParcoursApp {
     });
     const surveyStore = new SurveyStore(store.db);
     this.surveys = new SurveyService({ store: surveyStore });
-    const prompts = new PromptStore(store.db);
-    this.surveyPrompts = prompts;
+    this.prompts = new PromptStore(
+      store.db,
+      influx
+        ? promptPointWriter(
+            (points) => influx.write(points),
+            (id, v) => surveyStore.get(id, v)?.survey ?? null,
+            logger.child({ part: 'surveys' }),
+          )
+        : undefined,
+    );
     const people = gatewayPeople(this.gateway);
     this.promptDelivery = new PromptDelivery({
-      prompts,
+      prompts: this.prompts,
       surveys: this.surveys,
       people,
       baseTopic: config.mqtt.baseTopic,
@@ -236,7 +247,7 @@ export class ParcoursApp {
       db: store.db,
       inbox: triggerInbox,
       surveys: this.surveys,
-      prompts,
+      prompts: this.prompts,
       people,
       settings: config.surveys,
       onRecorded: () => this.promptDelivery.wake(),
@@ -266,6 +277,7 @@ export class ParcoursApp {
         panelRoutes(this.panels, panelStore),
         weightingSchemeRoutes(this.weightingSchemes, schemeStore),
         surveyRoutes(this.surveys, surveyStore),
+        surveyResultsRoutes(this.surveys, this.prompts, (id, version) => new WeightedFigures(this.weightingSchemes.weighting(id, version))),
         reattributeRoutes((from, to) => this.reattribute(from, to)),
       ],
       onRoute: (method, url) => this.routes.push({ method, url }),

@@ -146,6 +146,42 @@ beforeAll(async () => {
   await waitUntil(async () =>
     (await Promise.all([measurements.weighting, measurements.weightingMargin, measurements.weightingWeights].map(written))).every(Boolean),
   );
+  // A survey after the morning coffee, two prompts answered (one shown first) and a trigger capped, recorded as
+  // the trigger job and the answer route record them: the surveys dashboard reads their points.
+  const survey = {
+    id: 'after-coffee',
+    name: 'After coffee',
+    questions: [
+      { kind: 'single', id: 'taste', text: 'How was it?', choices: ['good', 'bad'].map((id) => ({ id, label: id })) },
+      { kind: 'nps', id: 'recommend', text: 'Would you recommend it?' },
+    ],
+    triggers: [{ on: 'session_closed', deviceType: 'coffee_machine' }],
+  };
+  expect((await api(app.urls.http, 'POST', '/api/v1/surveys', survey)).status).toBe(201);
+  const prompted = (promptId: string, decision: 'sent' | 'capped', at: number) =>
+    app.prompts.record(
+      {
+        decision,
+        promptId,
+        surveyId: 'after-coffee',
+        surveyVersion: 1,
+        personId: `person-${promptId}`,
+        trigger: promptId,
+        sendAt: at,
+        expiresAt: at + 3_600_000,
+        detail: decision,
+      },
+      { triggeredAt: at, sessionId: null, journeyId: null, deviceType: 'coffee_machine', path: null, collectives: [], stratum: null, community: null },
+      at,
+    );
+  const morning = from + 8 * 3_600_000;
+  prompted('pr_01', 'sent', morning);
+  prompted('pr_02', 'sent', morning + 600_000);
+  prompted('pr_03', 'capped', morning + 1_200_000);
+  app.prompts.markShown('pr_01', morning + 60_000);
+  app.prompts.answer('pr_01', { values: { taste: 'good', recommend: 10 } }, morning + 120_000);
+  app.prompts.answer('pr_02', { values: { taste: 'bad', recommend: 4 } }, morning + 700_000);
+  await waitUntil(async () => (await Promise.all([measurements.surveyPrompt, measurements.surveyAnswer].map(written))).every(Boolean));
   // The run marked the days around its date stale: their weighted activity, now rather than at the next interval.
   await app.analytics.aggregates.flush();
   // One more pipeline point after everything was handled (the reporter writes all its stages at once).

@@ -236,6 +236,9 @@ describe('every operation, answering with real data', () => {
     await call('get', '/api/v1/surveys/{id}', '/api/v1/surveys/nothing');
     await call('post', '/api/v1/surveys/{id}/close', '/api/v1/surveys/oa-survey/close');
     await call('post', '/api/v1/surveys/{id}/close', '/api/v1/surveys/nothing/close');
+    await call('get', '/api/v1/surveys/{id}/results', '/api/v1/surveys/oa-survey/results?by=deviceType');
+    await call('get', '/api/v1/surveys/{id}/results', '/api/v1/surveys/nothing/results');
+    await call('get', '/api/v1/surveys/{id}/results', '/api/v1/surveys/oa-survey/results?from=2026-03-02T00:00:00Z&to=2026-03-01T00:00:00Z');
 
     // Changes: a new person, a device, and the links between them, then each undone.
     const validFrom = new Date(day + dayMs).toISOString();

@@ -34,7 +34,7 @@ async function connectApp(person: string): Promise<void> {
 }
 
 const promptsOf = (person: string): StoredPrompt[] =>
-  app.surveyPrompts.forResults(surveyId, 0, Number.MAX_SAFE_INTEGER).prompts.flatMap((p) => (p.personId === person ? [app.surveyPrompts.get(p.id)!] : []));
+  app.prompts.forResults(surveyId, 0, Number.MAX_SAFE_INTEGER).prompts.flatMap((p) => (p.personId === person ? [app.prompts.get(p.id)!] : []));
 const received = (person: string) => apps.get(person)!.messages.filter((m) => m.topic.includes('/commands/survey-prompts/'));
 
 beforeAll(async () => {
@@ -86,7 +86,7 @@ it('prompts once the person whose coffee session closed, on their app, retained,
     sentAt: new Date(prompt!.sendAt).toISOString(),
     expiresAt: new Date(t0 + 3 * minute + 2 * 60 * minute).toISOString(),
   });
-  await waitUntil(() => app.surveyPrompts.get(prompt!.promptId)!.deliveredAt !== null);
+  await waitUntil(() => app.prompts.get(prompt!.promptId)!.deliveredAt !== null);
 });
 
 it('records no_consent for a person who opted out of surveys, holdout for a held-out person, and sends them nothing', async () => {

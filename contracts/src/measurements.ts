@@ -26,6 +26,16 @@ export const measurements = {
    * whose weights it used: the population's active share with its interval, active people and sessions, beside the sample's share.
    */
   weightedActivity: 'weighted_activity',
+  /**
+   * A survey's prompt at each stage, one point each with `count` 1 (tagged `survey`, `version`, `stage`, `decision`,
+   * `device_type`): `decided` at its decision, then `shown`, `answered` or `dismissed` when they happen.
+   */
+  surveyPrompt: 'survey_prompt',
+  /**
+   * An answer to one question, at the answer's time (tagged `survey`, `version`, `question`, and `choice` for choice
+   * questions: one point per choice picked): `count` 1, `score` and `nps_class` (+1, 0, −1) of scores, `answered_after_s`.
+   */
+  surveyAnswer: 'survey_answer',
 } as const;
 
 export const tags = {
@@ -65,6 +75,14 @@ export const tags = {
   level: 'level',
   /** `weighting_weights`: the bucket of weight ÷ mean weight, labelled so that labels sort as buckets do (`0.00–0.25` … `4.00+`). */
   bucket: 'bucket',
+  /** `survey_prompt`, `survey_answer`: the survey's id (its `version` in the tag above). */
+  survey: 'survey',
+  /** `survey_prompt`: `decided`, `shown`, `answered` or `dismissed`; and the decision (`sent`, `sampled_out`, …). */
+  stage: 'stage',
+  decision: 'decision',
+  /** `survey_answer`: the question's id, and for choice questions the choice's. */
+  question: 'question',
+  choice: 'choice',
 } as const;
 
 /** Tag value written where a tag has no value (an unassigned device), so that series stay queryable. */

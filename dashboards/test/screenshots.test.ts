@@ -32,6 +32,7 @@ describe('dashboardPages', () => {
       'shots/parcours-device-telemetry.png',
       'shots/parcours-fleet-pipeline.png',
       'shots/parcours-funnels-retention.png',
+      'shots/parcours-surveys.png',
       'shots/parcours-journeys-paths.png',
       'shots/parcours-panels-communities.png',
       'shots/parcours-subjects.png',

@@ -1,8 +1,18 @@
-import { surveyStates, surveyViewSchema, type SurveyState, type SurveyView, toIso } from '@parcours/contracts';
+import {
+  type SurveyBreakdownKey,
+  surveyBreakdownKeys,
+  surveyResultsSchema,
+  surveyStates,
+  surveyViewSchema,
+  type SurveyState,
+  type SurveyView,
+  toIso,
+} from '@parcours/contracts';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { apiGet, apiRequest } from './api-client.js';
 import { type ApiOptions, apiOf, apiOptions, readRequest } from './api-options.js';
+import { surveyResultsTable } from './survey-results-table.js';
 
 const surveyPage = z.object({ items: z.array(surveyViewSchema), total: z.number().int() });
 /** What the list shows of a survey's definition. */
@@ -24,7 +34,7 @@ function printList(surveys: readonly SurveyView[]): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-/** `parcours surveys create|list|close`: in-the-moment surveys, through the HTTP API of a running Parcours. */
+/** `parcours surveys create|list|close|results`: in-the-moment surveys, through the HTTP API of a running Parcours. */
 export function surveysCommand(): Command {
   const surveys = new Command('surveys').description('Create, list and close in-the-moment surveys (docs/surveys.md).');
   apiOptions(
@@ -67,5 +77,33 @@ export function surveysCommand(): Command {
     if (options.json) process.stdout.write(`${JSON.stringify(closed, null, 2)}\n`);
     else process.stdout.write(`survey ${closed.id} version ${closed.version}: ${stateOf(closed)}\n`);
   });
+  apiOptions(
+    surveys
+      .command('results')
+      .description(
+        "A survey's results: its prompts by decision, response and dismissal rates, each question's answers and the NPS; by a breakdown and weighted on request.",
+      )
+      .argument('<survey>', "the survey's id")
+      .option('--from <instant>', 'prompts due at or after (ISO 8601)')
+      .option('--to <instant>', 'prompts due before (ISO 8601)')
+      .addOption(new Option('--by <key>', 'also per value of this key').choices(surveyBreakdownKeys))
+      .option('--weights <scheme>', 'also the figures for the population of this weighting scheme, with their 95% intervals')
+      .option('--weights-version <version>', "the scheme's version; default the latest")
+      .option('--json', 'print the results as the API answers them'),
+  ).action(
+    async (
+      id: string,
+      options: ApiOptions & { from?: string; to?: string; by?: SurveyBreakdownKey; weights?: string; weightsVersion?: string; json?: boolean },
+    ) => {
+      const query = new URLSearchParams(
+        Object.entries({ from: options.from, to: options.to, by: options.by, weights: options.weights, weightsVersion: options.weightsVersion }).filter(
+          (entry): entry is [string, string] => entry[1] !== undefined,
+        ),
+      );
+      const results = await apiGet(apiOf(options), `/surveys/${encodeURIComponent(id)}/results?${query}`, z.unknown());
+      if (options.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+      else process.stdout.write(surveyResultsTable(surveyResultsSchema.parse(results)));
+    },
+  );
   return surveys;
 }

@@ -4,6 +4,7 @@ export { surveyAsWritten } from './survey-as-written.js';
 export { SurveyService, type SurveyServiceDeps } from './survey-service.js';
 export { type StoredSurvey, type StoredSurveyVersion, SurveyStore, type SurveyDefinition, type SurveyStatus } from './survey-store.js';
 export { surveyRoutes } from './http/survey-routes.js';
+export { type RespondentWeightsOf, surveyResultsRoutes } from './http/survey-results-routes.js';
 export { type Decision, decidePrompt } from './decisions/decide-prompt.js';
 export type { PromptDecisionInput, PromptHistoryEntry } from './decisions/decision-input.js';
 export { AnswerRefused, type PathStep, validateAnswer } from './answers/validate-answer.js';
@@ -14,7 +15,15 @@ export {
   type SurveyResultsOptions,
   surveyResults,
 } from './answers/survey-results.js';
-export { PromptStore, type PromptContext, type StoredPrompt } from './prompts/prompt-store.js';
+export {
+  type PromptChange,
+  type PromptChangeKind,
+  type PromptChangeListener,
+  PromptStore,
+  type PromptContext,
+  type StoredPrompt,
+} from './prompts/prompt-store.js';
+export { type PromptPointsLogger, promptPoints, promptPointWriter, type SurveyVersionOf } from './influx/prompt-points.js';
 export { type Announcement, type DerivedResult, TriggerInbox } from './triggers/trigger-inbox.js';
 export { type Firing, firings, sessionPerson } from './triggers/trigger-firings.js';
 export { gatewayPeople, type SurveyPeople } from './triggers/survey-people.js';

@@ -37,6 +37,23 @@ export interface StoredPrompt extends PromptContext {
   answer: Answer | null;
 }
 
+/** What changed a prompt: its decision recorded, then its showing, its answer or its dismissal (each once). */
+export type PromptChangeKind = 'decided' | 'shown' | 'answered' | 'dismissed';
+
+/** A change to a prompt, with the prompt as it stands after it. */
+export interface PromptChange {
+  kind: PromptChangeKind;
+  prompt: StoredPrompt;
+  /** When it happened: the decision's, showing's, answer's or dismissal's time. */
+  at: number;
+}
+
+/**
+ * Told of every change the store made, after it is written (a write that changes nothing tells nothing): how
+ * InfluxDB gets survey points without the trigger job or the answer handlers knowing of it. It must not throw.
+ */
+export type PromptChangeListener = (change: PromptChange) => void;
+
 interface Row {
   prompt_id: string;
   survey_id: string;
@@ -71,8 +88,17 @@ interface Row {
 export class PromptStore {
   private readonly prepare: Database['prepare'];
 
-  constructor(db: Database) {
+  constructor(
+    db: Database,
+    private readonly onChange?: PromptChangeListener,
+  ) {
     this.prepare = statementCache(db);
+  }
+
+  /** Tells the listener of a change that was written. */
+  private changed(written: boolean, kind: PromptChangeKind, promptId: string, at: number): boolean {
+    if (written && this.onChange) this.onChange({ kind, prompt: this.get(promptId)!, at });
+    return written;
   }
 
   /** Records the decision unless its prompt is already recorded; answers whether it was new. */
@@ -96,7 +122,7 @@ export class PromptStore {
       ...context,
       collectives: JSON.stringify(context.collectives),
     });
-    return result.changes === 1;
+    return this.changed(result.changes === 1, 'decided', decision.promptId, decidedAt);
   }
 
   get(promptId: string): StoredPrompt | null {
@@ -141,26 +167,31 @@ export class PromptStore {
   }
 
   markShown(promptId: string, at: number): void {
-    this.prepare('UPDATE survey_prompts SET shown_at = ? WHERE prompt_id = ? AND shown_at IS NULL').run(at, promptId);
+    this.changed(
+      this.prepare('UPDATE survey_prompts SET shown_at = ? WHERE prompt_id = ? AND shown_at IS NULL').run(at, promptId).changes === 1,
+      'shown',
+      promptId,
+      at,
+    );
   }
 
   /** Records the answer if the prompt has neither answer nor dismissal yet; answers whether it was recorded. */
   answer(promptId: string, answer: Answer, at: number): boolean {
-    return (
+    const written =
       this.prepare('UPDATE survey_prompts SET answered_at = ?, answer = ? WHERE prompt_id = ? AND answered_at IS NULL AND dismissed_at IS NULL').run(
         at,
         JSON.stringify(answer),
         promptId,
-      ).changes === 1
-    );
+      ).changes === 1;
+    return this.changed(written, 'answered', promptId, at);
   }
 
   /** Records the dismissal if the prompt has neither answer nor dismissal yet; answers whether it was recorded. */
   dismiss(promptId: string, at: number): boolean {
-    return (
+    const written =
       this.prepare('UPDATE survey_prompts SET dismissed_at = ? WHERE prompt_id = ? AND answered_at IS NULL AND dismissed_at IS NULL').run(at, promptId)
-        .changes === 1
-    );
+        .changes === 1;
+    return this.changed(written, 'dismissed', promptId, at);
   }
 
   /** Every decision of the survey due in [from, to), and its answers, as results read them. */
