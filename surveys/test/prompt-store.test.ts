@@ -79,6 +79,13 @@ describe('the prompt store', () => {
     expect(store.undelivered(t0 + 40 * minute, 10).map((p) => p.promptId)).toEqual(['pr_2']);
   });
 
+  it('pages what is undelivered after a given prompt, so that prompts kept back never hide later ones', () => {
+    for (let k = 0; k < 5; k++) store.record(decision({ promptId: `pr_${k}`, sendAt: t0 + k * minute }), context, t0);
+    const first = store.undelivered(t0 + 10 * minute, 2);
+    expect(first.map((p) => p.promptId)).toEqual(['pr_0', 'pr_1']);
+    expect(store.undelivered(t0 + 10 * minute, 2, first.at(-1)).map((p) => p.promptId)).toEqual(['pr_2', 'pr_3']);
+  });
+
   it('gives results their prompts and answers', () => {
     store.record(decision(), context, t0);
     store.record(decision({ promptId: 'pr_2', personId: 'ben' }), context, t0);

@@ -152,13 +152,17 @@ export class PromptStore {
       .n;
   }
 
-  /** Prompts sent and not yet delivered, due by `at` and not expired: what the delivery sends (again, after a crash). */
-  undelivered(at: number, limit: number): StoredPrompt[] {
-    return this.prepare<[number, number, number], Row>(
+  /**
+   * Prompts sent and not yet delivered, due by `at` and not expired: what the delivery sends (again, after a crash),
+   * a page at a time after `after`, so that prompts that cannot be delivered yet never hold the others back.
+   */
+  undelivered(at: number, limit: number, after: { sendAt: number; promptId: string } = { sendAt: Number.NEGATIVE_INFINITY, promptId: '' }): StoredPrompt[] {
+    return this.prepare<[number, number, number, number, string, number], Row>(
       `SELECT * FROM survey_prompts WHERE decision = 'sent' AND delivered_at IS NULL AND send_at <= ? AND expires_at > ?
-       ORDER BY send_at LIMIT ?`,
+         AND (send_at > ? OR (send_at = ? AND prompt_id > ?))
+       ORDER BY send_at, prompt_id LIMIT ?`,
     )
-      .all(at, at, limit)
+      .all(at, at, after.sendAt, after.sendAt, after.promptId, limit)
       .map(promptOf);
   }
 

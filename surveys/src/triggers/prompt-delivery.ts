@@ -77,12 +77,14 @@ export class PromptDelivery {
   private async deliverDue(): Promise<void> {
     const { prompts, publish, baseTopic } = this.deps;
     const now = this.now();
-    for (const prompt of prompts.undelivered(now, 1_000)) {
-      const devices = this.promptDevices(prompt, now);
-      if (devices.length === 0) continue;
-      const payload = JSON.stringify(this.payload(prompt));
-      for (const device of devices) await publish(promptTopic(baseTopic, device, prompt.promptId), payload, { qos: 1, retain: true });
-      prompts.markDelivered(prompt.promptId, this.now());
+    for (let page = prompts.undelivered(now, 1_000); page.length > 0; page = prompts.undelivered(now, 1_000, page.at(-1))) {
+      for (const prompt of page) {
+        const devices = this.promptDevices(prompt, now);
+        if (devices.length === 0) continue;
+        const payload = JSON.stringify(this.payload(prompt));
+        for (const device of devices) await publish(promptTopic(baseTopic, device, prompt.promptId), payload, { qos: 1, retain: true });
+        prompts.markDelivered(prompt.promptId, this.now());
+      }
     }
   }
 
