@@ -11,7 +11,7 @@ import {
   schemeRunWriter,
   weightingSchemeRoutes,
 } from '@parcours/panels';
-import { SurveyService, SurveyStore, surveyMigrations, surveyRoutes } from '@parcours/surveys';
+import { PromptReplies, PromptStore, promptRoutes, ReplyFollower, SurveyService, SurveyStore, surveyMigrations, surveyRoutes } from '@parcours/surveys';
 import { errorCodes, ParcoursError, quarantineTopic, type Config, type Health, type PartHealth } from '@parcours/contracts';
 import {
   createGatewayMetrics,
@@ -60,6 +60,8 @@ export class ParcoursApp {
   readonly panels: PanelService;
   readonly weightingSchemes: SchemeService;
   readonly surveys: SurveyService;
+  /** Applies the replies people's app devices publish (`survey.answer`, …) to their prompts. */
+  readonly surveyReplies: ReplyFollower;
   readonly influxSink: InfluxRawSink | null;
   private readonly influx: InfluxWriter | null;
   private readonly http: HttpServer;
@@ -201,6 +203,17 @@ export class ParcoursApp {
     });
     const surveyStore = new SurveyStore(store.db);
     this.surveys = new SurveyService({ store: surveyStore });
+    const promptReplies = new PromptReplies({ prompts: new PromptStore(store.db), surveys: surveyStore });
+    const quarantineReply = (entry: Parameters<Gateway['quarantineRefused']>[0]) => this.gateway.quarantineRefused(entry);
+    this.surveyReplies = new ReplyFollower({
+      log: this.gateway.log,
+      offsets: this.gateway.offsets,
+      replies: promptReplies,
+      quarantine: quarantineReply,
+      baseTopic: config.mqtt.baseTopic,
+      logger,
+      onError: () => this.metrics.sinkErrors.inc({ consumer: 'survey-replies' }),
+    });
     const reporter = this.influx
       ? new PipelineReporter({
           writer: this.influx,
@@ -225,6 +238,7 @@ export class ParcoursApp {
         panelRoutes(this.panels, panelStore),
         weightingSchemeRoutes(this.weightingSchemes, schemeStore),
         surveyRoutes(this.surveys, surveyStore),
+        promptRoutes({ replies: promptReplies, quarantine: quarantineReply }),
         reattributeRoutes((from, to) => this.reattribute(from, to)),
       ],
       onRoute: (method, url) => this.routes.push({ method, url }),
@@ -243,6 +257,7 @@ export class ParcoursApp {
       ...(this.influxSink ? [{ name: 'influx-raw', part: this.influxSink }] : []),
       { name: 'broker', part: { start: () => this.startBroker(), stop: () => this.broker.stop(), health: () => this.brokerHealth() } },
       { name: 'analytics', part: this.analytics },
+      { name: 'survey-replies', part: this.surveyReplies },
       ...(reporter ? [{ name: 'pipeline-reporter', part: reporter }] : []),
       ...(influx ? [{ name: 'panel-health', part: new PanelHealthJob(this.panels, config.influx.panelHealthInterval) }] : []),
       { name: 'http', part: { start: () => this.startHttp(), stop: () => this.http.stop(), health: () => this.http.health() } },
@@ -362,6 +377,7 @@ export class ParcoursApp {
     return {
       ...(this.influxSink ? { 'influx-raw': this.influxSink.status() } : {}),
       'analytics-sessions': this.analytics.status(),
+      'survey-replies': this.surveyReplies.status(),
     };
   }
 
@@ -378,7 +394,7 @@ export class ParcoursApp {
 
   /** Waits until the InfluxDB sink and the analytics have handled everything stored so far. */
   async drained(): Promise<void> {
-    await Promise.all([this.influxSink?.caughtUp(), this.analytics.caughtUp()]);
+    await Promise.all([this.influxSink?.caughtUp(), this.analytics.caughtUp(), this.surveyReplies.caughtUp()]);
   }
 
   private registerGauges(): void {

@@ -1,6 +1,7 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PromptStore } from '@parcours/surveys';
 import type { ParcoursApp } from '../src/app.js';
 import { adminKey, startApp, testConfig } from './helpers.js';
 import { runSmallFleet } from './simulated-run.js';
@@ -236,6 +237,26 @@ describe('every operation, answering with real data', () => {
     await call('get', '/api/v1/surveys/{id}', '/api/v1/surveys/nothing');
     await call('post', '/api/v1/surveys/{id}/close', '/api/v1/surveys/oa-survey/close');
     await call('post', '/api/v1/surveys/{id}/close', '/api/v1/surveys/nothing/close');
+    // Its prompts, as the trigger job records them: read, answered (again, otherwise, unfit, late), dismissed.
+    const prompts = new PromptStore(app.gateway.db);
+    const recordPrompt = (promptId: string, expiresAt: number) =>
+      prompts.record(
+        { decision: 'sent', promptId, surveyId: 'oa-survey', surveyVersion: 1, personId: 'oa-ana', trigger: promptId, sendAt: day, expiresAt, detail: 'sent' },
+        { triggeredAt: day, sessionId: null, journeyId: null, deviceType: 'coffee_machine', path: null, collectives: [], stratum: null, community: null },
+        day,
+      );
+    recordPrompt('oa-prompt', Date.now() + 3_600_000);
+    recordPrompt('oa-late', day + 1);
+    recordPrompt('oa-dismissed', Date.now() + 3_600_000);
+    await call('get', '/api/v1/prompts/{id}', '/api/v1/prompts/oa-prompt');
+    await call('get', '/api/v1/prompts/{id}', '/api/v1/prompts/nothing');
+    await call('post', '/api/v1/prompts/{id}/answer', '/api/v1/prompts/oa-prompt/answer', { json: { values: { recommend: 9 } } });
+    await call('post', '/api/v1/prompts/{id}/answer', '/api/v1/prompts/oa-prompt/answer', { json: { values: { recommend: 3, why: 'noise' } } });
+    await call('post', '/api/v1/prompts/{id}/answer', '/api/v1/prompts/oa-late/answer', { json: { values: { recommend: 11 } } });
+    await call('post', '/api/v1/prompts/{id}/answer', '/api/v1/prompts/oa-late/answer', { json: { values: { recommend: 9 } } });
+    await call('post', '/api/v1/prompts/{id}/answer', '/api/v1/prompts/nothing/answer', { json: { values: { recommend: 9 } } });
+    await call('post', '/api/v1/prompts/{id}/dismiss', '/api/v1/prompts/oa-dismissed/dismiss');
+    await call('post', '/api/v1/prompts/{id}/dismiss', '/api/v1/prompts/nothing/dismiss');
 
     // Changes: a new person, a device, and the links between them, then each undone.
     const validFrom = new Date(day + dayMs).toISOString();

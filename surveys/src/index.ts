@@ -15,3 +15,7 @@ export {
   surveyResults,
 } from './answers/survey-results.js';
 export { PromptStore, type PromptContext, type StoredPrompt } from './prompts/prompt-store.js';
+export { PromptReplies, promptState } from './replies/prompt-replies.js';
+export { ReplyFollower } from './replies/reply-follower.js';
+export type { QuarantineReply } from './replies/refused-reply.js';
+export { promptRoutes, promptView } from './http/prompt-routes.js';
