@@ -14,8 +14,11 @@ import {
 import {
   gatewayPeople,
   PromptDelivery,
+  PromptReplies,
   PromptStore,
   promptPointWriter,
+  promptRoutes,
+  ReplyFollower,
   SurveyService,
   SurveyStore,
   surveyMigrations,
@@ -77,6 +80,8 @@ export class ParcoursApp {
   readonly promptDelivery: PromptDelivery;
   /** Every prompt decision and what became of it; with InfluxDB, each change also written there (docs/surveys.md, "Results"). */
   readonly prompts: PromptStore;
+  /** Applies the replies people's app devices publish (`survey.answer`, …) to their prompts. */
+  readonly surveyReplies: ReplyFollower;
   readonly influxSink: InfluxRawSink | null;
   private readonly influx: InfluxWriter | null;
   private readonly http: HttpServer;
@@ -253,6 +258,17 @@ export class ParcoursApp {
       onRecorded: () => this.promptDelivery.wake(),
       logger: logger.child({ part: 'survey-triggers' }),
     });
+    const promptReplies = new PromptReplies({ prompts: this.prompts, surveys: surveyStore });
+    const quarantineReply = (entry: Parameters<Gateway['quarantineRefused']>[0]) => this.gateway.quarantineRefused(entry);
+    this.surveyReplies = new ReplyFollower({
+      log: this.gateway.log,
+      offsets: this.gateway.offsets,
+      replies: promptReplies,
+      quarantine: quarantineReply,
+      baseTopic: config.mqtt.baseTopic,
+      logger,
+      onError: () => this.metrics.sinkErrors.inc({ consumer: 'survey-replies' }),
+    });
     const reporter = this.influx
       ? new PipelineReporter({
           writer: this.influx,
@@ -278,6 +294,7 @@ export class ParcoursApp {
         weightingSchemeRoutes(this.weightingSchemes, schemeStore),
         surveyRoutes(this.surveys, surveyStore),
         surveyResultsRoutes(this.surveys, this.prompts, (id, version) => new WeightedFigures(this.weightingSchemes.weighting(id, version))),
+        promptRoutes({ replies: promptReplies, quarantine: quarantineReply }),
         reattributeRoutes((from, to) => this.reattribute(from, to)),
       ],
       onRoute: (method, url) => this.routes.push({ method, url }),
@@ -298,6 +315,7 @@ export class ParcoursApp {
       { name: 'prompt-delivery', part: this.promptDelivery },
       { name: 'survey-triggers', part: this.surveyTriggers },
       { name: 'analytics', part: this.analytics },
+      { name: 'survey-replies', part: this.surveyReplies },
       ...(reporter ? [{ name: 'pipeline-reporter', part: reporter }] : []),
       ...(influx ? [{ name: 'panel-health', part: new PanelHealthJob(this.panels, config.influx.panelHealthInterval) }] : []),
       { name: 'http', part: { start: () => this.startHttp(), stop: () => this.http.stop(), health: () => this.http.health() } },
@@ -417,6 +435,7 @@ export class ParcoursApp {
     return {
       ...(this.influxSink ? { 'influx-raw': this.influxSink.status() } : {}),
       'analytics-sessions': this.analytics.status(),
+      'survey-replies': this.surveyReplies.status(),
     };
   }
 
@@ -433,7 +452,7 @@ export class ParcoursApp {
 
   /** Waits until the InfluxDB sink and the analytics have handled everything stored so far. */
   async drained(): Promise<void> {
-    await Promise.all([this.influxSink?.caughtUp(), this.analytics.caughtUp()]);
+    await Promise.all([this.influxSink?.caughtUp(), this.analytics.caughtUp(), this.surveyReplies.caughtUp()]);
   }
 
   private registerGauges(): void {

@@ -96,9 +96,10 @@ describe('/healthz', () => {
       gateway: { ok: true },
       broker: { ok: true, listening: { tcp: app.broker.port } },
       analytics: { ok: true, lag: 0 },
+      'survey-replies': { ok: true, lag: 0 },
       http: { ok: true },
     });
-    expect(Object.keys(body.parts)).toEqual(['gateway', 'broker', 'analytics', 'http']);
+    expect(Object.keys(body.parts)).toEqual(['gateway', 'broker', 'analytics', 'survey-replies', 'http']);
   });
 
   it('answers 503 "degraded" with the failing part when the store no longer takes writes', async () => {

@@ -71,7 +71,7 @@ describe('log metrics after duplicates', () => {
     const handled = Date.now();
     await waitUntil(async () => ((await influx.scalar(`SELECT count("log_depth") FROM pipeline WHERE time >= ${handled}ms`, database)) ?? 0) > 0);
     expect(await panelLastValues('Durable log size', handled)).toEqual({ ingest: 40 });
-    expect(await panelLastValues('Records behind, per reader', handled)).toEqual({ 'influx-raw': 0, 'analytics-sessions': 0 });
+    expect(await panelLastValues('Records behind, per reader', handled)).toEqual({ 'influx-raw': 0, 'analytics-sessions': 0, 'survey-replies': 0 });
   });
 
   it('count the records a stalled reader has still to handle, not the offsets duplicates took between them', async () => {

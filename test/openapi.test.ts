@@ -239,6 +239,26 @@ describe('every operation, answering with real data', () => {
     await call('get', '/api/v1/surveys/{id}/results', '/api/v1/surveys/oa-survey/results?by=deviceType');
     await call('get', '/api/v1/surveys/{id}/results', '/api/v1/surveys/nothing/results');
     await call('get', '/api/v1/surveys/{id}/results', '/api/v1/surveys/oa-survey/results?from=2026-03-02T00:00:00Z&to=2026-03-01T00:00:00Z');
+    // Its prompts, as the trigger job records them: read, answered (again, otherwise, unfit, late), dismissed.
+    const prompts = app.prompts;
+    const recordPrompt = (promptId: string, expiresAt: number) =>
+      prompts.record(
+        { decision: 'sent', promptId, surveyId: 'oa-survey', surveyVersion: 1, personId: 'oa-ana', trigger: promptId, sendAt: day, expiresAt, detail: 'sent' },
+        { triggeredAt: day, sessionId: null, journeyId: null, deviceType: 'coffee_machine', path: null, collectives: [], stratum: null, community: null },
+        day,
+      );
+    recordPrompt('oa-prompt', Date.now() + 3_600_000);
+    recordPrompt('oa-late', day + 1);
+    recordPrompt('oa-dismissed', Date.now() + 3_600_000);
+    await call('get', '/api/v1/prompts/{id}', '/api/v1/prompts/oa-prompt');
+    await call('get', '/api/v1/prompts/{id}', '/api/v1/prompts/nothing');
+    await call('post', '/api/v1/prompts/{id}/answer', '/api/v1/prompts/oa-prompt/answer', { json: { values: { recommend: 9 } } });
+    await call('post', '/api/v1/prompts/{id}/answer', '/api/v1/prompts/oa-prompt/answer', { json: { values: { recommend: 3, why: 'noise' } } });
+    await call('post', '/api/v1/prompts/{id}/answer', '/api/v1/prompts/oa-late/answer', { json: { values: { recommend: 11 } } });
+    await call('post', '/api/v1/prompts/{id}/answer', '/api/v1/prompts/oa-late/answer', { json: { values: { recommend: 9 } } });
+    await call('post', '/api/v1/prompts/{id}/answer', '/api/v1/prompts/nothing/answer', { json: { values: { recommend: 9 } } });
+    await call('post', '/api/v1/prompts/{id}/dismiss', '/api/v1/prompts/oa-dismissed/dismiss');
+    await call('post', '/api/v1/prompts/{id}/dismiss', '/api/v1/prompts/nothing/dismiss');
 
     // Changes: a new person, a device, and the links between them, then each undone.
     const validFrom = new Date(day + dayMs).toISOString();

@@ -82,9 +82,36 @@ export const errorCodes = {
   answerMissing: 'PARCOURS_E_ANSWER_MISSING',
   // An answer to a prompt past its expiry: the prompt's state refuses it, not its content.
   promptExpired: 'PARCOURS_E_PROMPT_EXPIRED',
+  // Replies (answers, dismissals) a prompt's state refuses (docs/surveys.md, "Answering"): it already holds
+  // another answer, or a dismissal; it was never sent (holdout, sampled out…); no prompt has that id.
+  promptAnswered: 'PARCOURS_E_PROMPT_ANSWERED',
+  promptDismissed: 'PARCOURS_E_PROMPT_DISMISSED',
+  promptNotSent: 'PARCOURS_E_PROMPT_NOT_SENT',
+  promptUnknown: 'PARCOURS_E_PROMPT_UNKNOWN',
+  // A survey event from a device whose attrs do not hold a reply (no promptId, an answer that is not JSON…).
+  replyMalformed: 'PARCOURS_E_REPLY_MALFORMED',
+  // A reply from a device not assigned to the prompt's person at the reply's time.
+  replyWrongDevice: 'PARCOURS_E_REPLY_WRONG_DEVICE',
 } as const;
 
 export type ErrorCode = (typeof errorCodes)[keyof typeof errorCodes];
+
+/**
+ * Why a prompt's reply was refused once it reached the surveys (docs/surveys.md, "Answering"). The quarantine
+ * keeps them for inspection; they are not replayed, since a device's reply is already in the durable log.
+ */
+export const replyQuarantineReasons = [
+  errorCodes.answerInvalid,
+  errorCodes.answerNotAsked,
+  errorCodes.answerMissing,
+  errorCodes.promptExpired,
+  errorCodes.promptAnswered,
+  errorCodes.promptDismissed,
+  errorCodes.promptNotSent,
+  errorCodes.promptUnknown,
+  errorCodes.replyMalformed,
+  errorCodes.replyWrongDevice,
+] as const;
 
 export const quarantineReasons = [
   errorCodes.badJson,
@@ -96,29 +123,35 @@ export const quarantineReasons = [
   errorCodes.badTopic,
   errorCodes.tooLate,
   errorCodes.influxRefused,
+  ...replyQuarantineReasons,
 ] as const;
 export type QuarantineReason = (typeof quarantineReasons)[number];
 
-/** An error that carries a stable code, and whether retrying the same operation may succeed. */
+/**
+ * An error that carries a stable code, and whether retrying the same operation may succeed; `details` locate
+ * the problems it is about (a field path), when it has any.
+ */
 export class ParcoursError extends Error {
+  readonly details: { path: string; message: string }[] | undefined;
+
   constructor(
     readonly code: ErrorCode,
     message: string,
     readonly retryable = false,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; details?: { path: string; message: string }[] },
   ) {
     super(message, options);
     this.name = 'ParcoursError';
+    this.details = options?.details;
   }
 }
 
 /** A refused input, with each problem located (a field path, or a file line): `details` of a 400. */
 export class ParcoursInputError extends ParcoursError {
-  constructor(
-    message: string,
-    readonly details: { path: string; message: string }[],
-  ) {
-    super(errorCodes.validation, message);
+  declare readonly details: { path: string; message: string }[];
+
+  constructor(message: string, details: { path: string; message: string }[]) {
+    super(errorCodes.validation, message, false, { details });
     this.name = 'ParcoursInputError';
   }
 }

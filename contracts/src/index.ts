@@ -31,3 +31,4 @@ export * from './weighted-figures.js';
 export * from './surveys.js';
 export * from './survey-versions.js';
 export * from './survey-results.js';
+export * from './survey-prompts.js';

@@ -93,20 +93,7 @@ export class Gateway {
     this.consents = new ConsentStore(store.db, this.registry);
     this.profiles = new ProfileStore(store.db, this.registry);
     this.keyWatch = new KeyRevocationWatch(store.db, this.apiKeys, logger);
-    const writer = new BatchWriter(
-      store.db,
-      this.log,
-      this.quarantine,
-      this.presence,
-      (dropped) => {
-        metrics.quarantineDropped.inc(dropped);
-        logger.warn(
-          { dropped, maxEntries: config.gateway.quarantineMaxEntries, maxBytes: config.gateway.quarantineMaxBytes },
-          'quarantine full: dropped the oldest messages',
-        );
-      },
-      store.walSync,
-    );
+    const writer = new BatchWriter(store.db, this.log, this.quarantine, this.presence, (dropped) => this.quarantineDropped(dropped), store.walSync);
     this.registry.onChange(() => (this.index = null));
     this.asOf = registryAsOf(this.registry, () => this.attributionIndex);
     this.pipeline = new Ingest({
@@ -146,6 +133,26 @@ export class Gateway {
   /** The store takes writes. */
   health(): PartHealth {
     return { ok: this.options.store.writable() };
+  }
+
+  /**
+   * Quarantines a message refused after the pipeline accepted it (a prompt's reply the surveys refuse), counted
+   * by reason and told like those the pipeline refuses.
+   */
+  quarantineRefused(entry: QuarantineEntry): void {
+    this.quarantineDropped(this.quarantine.append([entry]));
+    this.options.metrics.quarantined.inc({ reason: entry.reason });
+    this.options.onQuarantined?.(entry);
+  }
+
+  private quarantineDropped(dropped: number): void {
+    if (dropped === 0) return;
+    const { config, metrics, logger } = this.options;
+    metrics.quarantineDropped.inc(dropped);
+    logger.warn(
+      { dropped, maxEntries: config.gateway.quarantineMaxEntries, maxBytes: config.gateway.quarantineMaxBytes },
+      'quarantine full: dropped the oldest messages',
+    );
   }
 
   /** Resolves once the message is durably stored (or quarantined); only then may the broker acknowledge it. */

@@ -14,7 +14,8 @@ export { migrate, statementCache, storeExists, storeFileName, type Database, typ
 export { EmbeddedStore } from './store/embedded-store.js';
 export { gatewayMigrations } from './store/migrations.js';
 export { InfluxRawSink } from './sinks/influx-raw-sink.js';
-export { isTruncated } from './quarantine/kept-payload.js';
+export { isTruncated, keptPayload } from './quarantine/kept-payload.js';
+export type { QuarantineEntry } from './quarantine/quarantine-store.js';
 export * from './influx/index.js';
 export { ApiKeyStore } from './auth/api-key-store.js';
 export type { Access } from './auth/access.js';

@@ -8,9 +8,17 @@ import { z } from 'zod';
  * - `write`: admin keys only;
  * - `{ subjectParam }`: admin and reader keys, and integrator keys granted the subject that this path
  *   parameter names (the results about that subject).
- * On any but a public route, only an admin key may call with a method other than GET or HEAD.
+ * - `{ subjectOf }`: admin and reader keys, and integrator keys granted the subject that `subjectOf` finds from
+ *   the path parameters (null: none), with any method: what the subject does through the integrator's app (a
+ *   person answering their prompt).
+ * Except under `subjectOf`, only an admin key may call a route that is not public with a method other than GET or HEAD.
  */
-export const accessSchema = z.union([z.enum(['public', 'read', 'write']), z.strictObject({ subjectParam: z.string().min(1) })]);
+type SubjectOf = (params: Readonly<Record<string, string | undefined>>) => string | null;
+export const accessSchema = z.union([
+  z.enum(['public', 'read', 'write']),
+  z.strictObject({ subjectParam: z.string().min(1) }),
+  z.strictObject({ subjectOf: z.custom<SubjectOf>((value) => typeof value === 'function', 'a function of the path parameters') }),
+]);
 export type Access = z.infer<typeof accessSchema>;
 
 declare module 'fastify' {
@@ -31,6 +39,10 @@ export function allows(key: ApiKeyInfo | null, access: Access, request: { method
     case 'reader':
       return reading && access !== 'write';
     case 'integrator': {
+      if (typeof access === 'object' && 'subjectOf' in access) {
+        const subject = access.subjectOf(request.params);
+        return subject !== null && key.subjects.includes(subject);
+      }
       if (!reading || typeof access !== 'object') return false;
       const subject = request.params[access.subjectParam];
       return subject !== undefined && key.subjects.includes(subject);
@@ -46,9 +58,11 @@ export function declaredAccess(route: { method: string | string[]; url: string; 
   const where = `${[route.method].flat().join(',')} ${route.url}`;
   const parsed = accessSchema.safeParse(route.config?.access);
   if (!parsed.success)
-    throw new Error(`${where} declares no valid access: give it config: { access: 'public' | 'read' | 'write' | { subjectParam: '<path parameter>' } }`);
+    throw new Error(
+      `${where} declares no valid access: give it config: { access: 'public' | 'read' | 'write' | { subjectParam: '<path parameter>' } | { subjectOf: (params) => subject } }`,
+    );
   const access = parsed.data;
-  if (typeof access === 'object' && !route.url.split('/').includes(`:${access.subjectParam}`))
+  if (typeof access === 'object' && 'subjectParam' in access && !route.url.split('/').includes(`:${access.subjectParam}`))
     throw new Error(`${where} grants integrators the subject of :${access.subjectParam}, which its path does not have`);
   return access;
 }

@@ -40,6 +40,10 @@ const statusByCode: Partial<Record<ErrorCode, number>> = {
   [errorCodes.answerMissing]: 422,
   // The answer may be valid: the prompt it answers is in a state (expired) that can no longer take one.
   [errorCodes.promptExpired]: 409,
+  [errorCodes.promptAnswered]: 409,
+  [errorCodes.promptDismissed]: 409,
+  [errorCodes.promptNotSent]: 409,
+  [errorCodes.promptUnknown]: 404,
 };
 
 export const pathSegmentTooLong = `a path segment is longer than ${idMaxLength} characters (the longest id)`;
@@ -88,7 +92,7 @@ export function httpErrorHandler(count: CountHttpError) {
       return send(400, errorCodes.validation, 'the request is not valid', errors);
     }
     if (error instanceof ParcoursInputError) return send(400, error.code, error.message, error.details);
-    if (error instanceof ParcoursError) return send(statusByCode[error.code] ?? 500, error.code, error.message);
+    if (error instanceof ParcoursError) return send(statusByCode[error.code] ?? 500, error.code, error.message, error.details);
     const known = fastifyErrors[error.code];
     if (known && error.statusCode !== undefined) return send(error.statusCode, known.code, known.detail?.(request) ?? error.message);
     if (error.statusCode !== undefined && error.statusCode < 500) return send(error.statusCode, errorCodes.badRequest, error.message);

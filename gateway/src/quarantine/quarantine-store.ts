@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { errorCodes, type QuarantineReason } from '@parcours/contracts';
+import { errorCodes, replyQuarantineReasons, type QuarantineReason } from '@parcours/contracts';
 import { receivedPerMinute } from '../store/received-per-minute.js';
 import type { Database } from '../store/database.js';
 import type { KeptPayload } from './kept-payload.js';
@@ -61,6 +61,8 @@ const toEntry = (r: QuarantineRow): StoredQuarantineEntry => ({
 /** The bytes an entry holds in the store, counted against `maxBytes`. */
 const storedBytes = (e: QuarantineEntry) =>
   e.payload.length + Buffer.byteLength(e.topic) + Buffer.byteLength(e.detail) + Buffer.byteLength(e.clientId ?? '') + Buffer.byteLength(e.username ?? '');
+
+const notReplayed = [errorCodes.influxRefused, ...replyQuarantineReasons].map((reason) => `'${reason}'`).join(', ');
 
 const where =
   '(@reason IS NULL OR reason = @reason) AND (@device IS NULL OR device_id = @device) AND (@ids IS NULL OR id IN (SELECT value FROM json_each(@ids)))';
@@ -124,7 +126,8 @@ export class QuarantineStore {
 
   /**
    * Takes the matching device messages out, oldest first (for a replay, which quarantines again what still
-   * fails). Points InfluxDB refused are not device messages: they stay for inspection.
+   * fails). Points InfluxDB refused are not device messages, and the replies to prompts the surveys refused were
+   * received already (a device's is in the durable log): they stay for inspection.
    */
   take(filter: QuarantineFilter, limit: number): StoredQuarantineEntry[] {
     const before = this.count();
@@ -133,7 +136,7 @@ export class QuarantineStore {
       // A message kept truncated can never be accepted: it stays, for inspection.
       const rows = this.db
         .prepare<[object], QuarantineRow & { stored_bytes: number }>(
-          `SELECT * FROM quarantine WHERE ${where} AND reason <> '${errorCodes.influxRefused}' AND payload_size = length(payload) ORDER BY id LIMIT @limit`,
+          `SELECT * FROM quarantine WHERE ${where} AND reason NOT IN (${notReplayed}) AND payload_size = length(payload) ORDER BY id LIMIT @limit`,
         )
         .all({ ...params(filter), limit });
       const remove = this.db.prepare('DELETE FROM quarantine WHERE id = ?');

@@ -5,13 +5,15 @@ import { type Access, allows, declaredAccess } from '../../src/auth/access.js';
 const key = (role: ApiRole, subjects: string[] = []): ApiKeyInfo => ({ id: `${role}-id`, name: role, role, subjects, createdAt: 0 });
 const keys = { none: null, admin: key('admin'), reader: key('reader'), integrator: key('integrator', ['home']) };
 const subject: Access = { subjectParam: 'id' };
-const accesses: Record<string, Access> = { public: 'public', read: 'read', write: 'write', subject };
+/** The subject a resource's id leads to (a prompt's person): `p-home` is home's. */
+const actingFor: Access = { subjectOf: (params) => (params.id === 'p-home' ? 'home' : null) };
+const accesses: Record<string, Access> = { public: 'public', read: 'read', write: 'write', subject, actingFor };
 
 /** Who may call each access with a reading method (GET, HEAD) and with any other, the integrator asking about its granted subject. */
 const expected: Record<keyof typeof keys, { reading: string[]; writing: string[] }> = {
   none: { reading: ['public'], writing: ['public'] },
-  admin: { reading: ['public', 'read', 'write', 'subject'], writing: ['public', 'read', 'write', 'subject'] },
-  reader: { reading: ['public', 'read', 'subject'], writing: ['public'] },
+  admin: { reading: ['public', 'read', 'write', 'subject', 'actingFor'], writing: ['public', 'read', 'write', 'subject', 'actingFor'] },
+  reader: { reading: ['public', 'read', 'subject', 'actingFor'], writing: ['public'] },
   integrator: { reading: ['public', 'subject'], writing: ['public'] },
 };
 
@@ -35,6 +37,14 @@ describe('allows', () => {
     expect(allows(integrator, { subjectParam: 'subjectId' }, { method: 'GET', params: { id: 'home' } })).toBe(false);
     expect(allows(key('integrator'), subject, { method: 'GET', params: { id: 'home' } })).toBe(false);
     expect(allows(key('integrator', ['flat', 'home']), subject, { method: 'HEAD', params: { id: 'home' } })).toBe(true);
+  });
+
+  it('lets an integrator act, with any method, for the subjects granted to its key only', () => {
+    for (const method of ['GET', 'POST']) {
+      expect(allows(keys.integrator, actingFor, { method, params: { id: 'p-home' } })).toBe(true);
+      expect(allows(keys.integrator, actingFor, { method, params: { id: 'p-flat' } })).toBe(false);
+      expect(allows(key('integrator', ['flat']), actingFor, { method, params: { id: 'p-home' } })).toBe(false);
+    }
   });
 
   it('never lets the subject grant of another role matter', () => {

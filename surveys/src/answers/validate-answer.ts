@@ -1,13 +1,13 @@
 import { type Answer, type AnswerValue, type ErrorCode, errorCodes, ParcoursError, type Question, type Survey } from '@parcours/contracts';
 
-/** An answer refused: its code says why, `questionId` which question is at fault. */
+/** An answer refused: its code says why, `questionId` which question is at fault (its `details` path: `body.values.<id>`). */
 export class AnswerRefused extends ParcoursError {
   constructor(
     code: ErrorCode,
     readonly questionId: string,
     message: string,
   ) {
-    super(code, message);
+    super(code, message, false, { details: [{ path: `body.values.${questionId}`, message }] });
     this.name = 'AnswerRefused';
   }
 }
