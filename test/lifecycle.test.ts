@@ -95,11 +95,13 @@ describe('/healthz', () => {
     expect(body.parts).toMatchObject({
       gateway: { ok: true },
       broker: { ok: true, listening: { tcp: app.broker.port } },
+      'prompt-delivery': { ok: true },
+      'survey-triggers': { ok: true },
       analytics: { ok: true, lag: 0 },
       'survey-replies': { ok: true, lag: 0 },
       http: { ok: true },
     });
-    expect(Object.keys(body.parts)).toEqual(['gateway', 'broker', 'analytics', 'survey-replies', 'http']);
+    expect(Object.keys(body.parts)).toEqual(['gateway', 'broker', 'prompt-delivery', 'survey-triggers', 'analytics', 'survey-replies', 'http']);
   });
 
   it('answers 503 "degraded" with the failing part when the store no longer takes writes', async () => {
