@@ -82,6 +82,8 @@ export const errorCodes = {
   answerMissing: 'PARCOURS_E_ANSWER_MISSING',
   // An answer to a prompt past its expiry: the prompt's state refuses it, not its content.
   promptExpired: 'PARCOURS_E_PROMPT_EXPIRED',
+  // A survey's `funnel_step` trigger naming a funnel not declared, counted by collective, or without that step.
+  triggerFunnel: 'PARCOURS_E_TRIGGER_FUNNEL',
 } as const;
 
 export type ErrorCode = (typeof errorCodes)[keyof typeof errorCodes];
