@@ -227,7 +227,7 @@ export class ParcoursApp {
         : undefined,
     });
     const surveyStore = new SurveyStore(store.db);
-    this.surveys = new SurveyService({ store: surveyStore });
+    this.surveys = new SurveyService({ store: surveyStore, funnels: config.analytics.funnels });
     this.prompts = new PromptStore(
       store.db,
       influx
@@ -251,6 +251,9 @@ export class ParcoursApp {
     this.surveyTriggers = new TriggerJob({
       db: store.db,
       inbox: triggerInbox,
+      log: this.gateway.log,
+      offsets: this.gateway.offsets,
+      funnelStepReached: (reach) => this.analytics.funnelStepReached(reach),
       surveys: this.surveys,
       prompts: this.prompts,
       people,

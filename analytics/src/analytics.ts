@@ -1,4 +1,4 @@
-import type { Config, Journey, LogReader, PartHealth, RegistryAsOf, UsageSession } from '@parcours/contracts';
+import type { Config, FunnelStep, Journey, LogReader, PartHealth, RegistryAsOf, UsageSession } from '@parcours/contracts';
 import type { ConsumerOffsets, ConsumerStatus, Database, InfluxWriter } from '@parcours/gateway';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
@@ -10,7 +10,7 @@ import { AggregateStore } from './aggregates/aggregate-store.js';
 import type { WeightedScheme } from './aggregates/weighted-points.js';
 import { batchJobNames, batchJobs, type BatchDeps, type BatchJobResult, type BatchProgress, type BatchRun } from './batch/batch-jobs.js';
 import { funnelOccurrences } from './funnels/funnel-occurrences.js';
-import { individualsReachingStep } from './funnels/funnel-reach.js';
+import { individualsReachingStep, reachedStepAt } from './funnels/funnel-reach.js';
 import { funnelRoutes } from './http/funnel-routes.js';
 import { aggregateRoutes } from './http/aggregate-routes.js';
 import { journeyRoutes } from './http/journey-routes.js';
@@ -350,6 +350,16 @@ export class Analytics {
   individualsReachingStep(name: string, step: number, from: number, to: number): Set<string> {
     const { config, log } = this.deps;
     return individualsReachingStep(config.analytics.funnels, (funnel, a, b) => funnelOccurrences(this.sessionStore, log, funnel, a, b), name, step, from, to);
+  }
+
+  /**
+   * Whether the individual reached step `step` of the declared funnel `funnel` at `at`, with `what` they did
+   * then (a session's start on a device type, an event of a type), as the funnel routes follow an entry. False
+   * for a funnel not declared, counted by collective or without that step.
+   */
+  funnelStepReached(reach: { funnel: string; step: number; individualId: string; what: FunnelStep; at: number }): boolean {
+    const { config, log } = this.deps;
+    return reachedStepAt(config.analytics.funnels, (funnel, a, b) => funnelOccurrences(this.sessionStore, log, funnel, a, b), reach);
   }
 
   /** Per individual, in how many of the `weeks` whole ISO weeks before the week of `at` they had a counted session, as retention counts them. */

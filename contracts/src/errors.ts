@@ -92,6 +92,8 @@ export const errorCodes = {
   replyMalformed: 'PARCOURS_E_REPLY_MALFORMED',
   // A reply from a device not assigned to the prompt's person at the reply's time.
   replyWrongDevice: 'PARCOURS_E_REPLY_WRONG_DEVICE',
+  // A survey's `funnel_step` trigger naming a funnel not declared, counted by collective, or without that step.
+  triggerFunnel: 'PARCOURS_E_TRIGGER_FUNNEL',
 } as const;
 
 export type ErrorCode = (typeof errorCodes)[keyof typeof errorCodes];

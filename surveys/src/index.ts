@@ -24,8 +24,8 @@ export {
   type StoredPrompt,
 } from './prompts/prompt-store.js';
 export { type PromptPointsLogger, promptPoints, promptPointWriter, type SurveyVersionOf } from './influx/prompt-points.js';
-export { type Announcement, type DerivedResult, TriggerInbox } from './triggers/trigger-inbox.js';
-export { type Firing, firings, sessionPerson } from './triggers/trigger-firings.js';
+export { type Announcement, type DerivedResult, type DeviceEvent, TriggerInbox } from './triggers/trigger-inbox.js';
+export { type Firing, firings, type FunnelStepReached, sessionPerson } from './triggers/trigger-firings.js';
 export { gatewayPeople, type SurveyPeople } from './triggers/survey-people.js';
 export { TriggerJob, type TriggerJobDeps } from './triggers/trigger-job.js';
 export { PromptDelivery, type PromptDeliveryDeps } from './triggers/prompt-delivery.js';

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { errorCodes, ParcoursError, ParcoursInputError, type Survey, type SurveyCloseReason, type SurveyState } from '@parcours/contracts';
+import { errorCodes, type Funnel, ParcoursError, ParcoursInputError, type Survey, type SurveyCloseReason, type SurveyState } from '@parcours/contracts';
 import type { StoredSurvey, SurveyDefinition, SurveyStore } from './survey-store.js';
 
 export interface SurveyServiceDeps {
   store: SurveyStore;
+  /** The funnels declared (`analytics.funnels`), which `funnel_step` triggers name. */
+  funnels: readonly Funnel[];
   now?: () => number;
 }
 
@@ -21,6 +23,7 @@ export class SurveyService {
   /** A new survey, as its version 1, open; an id already taken is a conflict. */
   create(survey: Survey & { id?: string | undefined }): StoredSurvey {
     const { id = randomUUID(), ...content } = survey;
+    checkFunnels(content, this.deps.funnels);
     const now = this.now();
     if (!this.deps.store.create(id, resolved(content, now), now)) throw new ParcoursError(errorCodes.conflict, `survey ${id} already exists`);
     return this.require(id);
@@ -28,6 +31,7 @@ export class SurveyService {
 
   /** The survey's next version, which opens it if it was closed; its earlier versions are kept. */
   update(id: string, survey: Survey): StoredSurvey {
+    checkFunnels(survey, this.deps.funnels);
     const now = this.now();
     if (this.deps.store.addVersion(id, resolved(survey, now), now) === null) throw new ParcoursError(errorCodes.notFound, `survey ${id} does not exist`);
     return this.require(id);
@@ -82,4 +86,27 @@ function resolved(survey: Survey, now: number): SurveyDefinition {
       { path: 'body.endsAt', message: 'must be after startsAt (when the version is made, if startsAt is not given)' },
     ]);
   return { ...survey, startsAt };
+}
+
+/** Refuses a `funnel_step` trigger whose funnel is not declared, is counted by collective (it tells no person) or has no such step. */
+function checkFunnels(survey: Survey, funnels: readonly Funnel[]): void {
+  survey.triggers.forEach((trigger, index) => {
+    if (trigger.on !== 'funnel_step') return;
+    const at = `triggers[${index}]`;
+    const funnel = funnels.find((f) => f.name === trigger.funnel);
+    if (!funnel) {
+      const declared = funnels.length === 0 ? 'none is' : `${funnels.map((f) => f.name).join(', ')} are`;
+      throw new ParcoursError(errorCodes.triggerFunnel, `${at}: no funnel "${trigger.funnel}" is declared in analytics.funnels (${declared})`);
+    }
+    if (funnel.countBy !== 'individual')
+      throw new ParcoursError(
+        errorCodes.triggerFunnel,
+        `${at}: the funnel "${funnel.name}" is counted by ${funnel.countBy}: it tells no person who reached a step`,
+      );
+    if (trigger.step > funnel.steps.length)
+      throw new ParcoursError(
+        errorCodes.triggerFunnel,
+        `${at}: the funnel "${funnel.name}" has ${funnel.steps.length} steps: there is no step ${trigger.step}`,
+      );
+  });
 }

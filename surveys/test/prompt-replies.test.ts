@@ -37,7 +37,7 @@ beforeEach(() => {
   db.exec('CREATE TABLE migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)');
   migrate(db, surveyMigrations);
   const surveys = new SurveyStore(db);
-  new SurveyService({ store: surveys, now: () => t0 - minute }).create({
+  new SurveyService({ store: surveys, now: () => t0 - minute, funnels: [] }).create({
     id: 'coffee',
     ...surveySchema.parse({
       name: 'Coffee',

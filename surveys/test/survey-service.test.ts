@@ -1,4 +1,4 @@
-import { errorCodes, ParcoursError, ParcoursInputError, surveySchema, type SurveyInput } from '@parcours/contracts';
+import { errorCodes, funnelsSchema, ParcoursError, ParcoursInputError, surveySchema, type SurveyInput } from '@parcours/contracts';
 import { migrate } from '@parcours/gateway';
 import BetterSqlite3 from 'better-sqlite3';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -11,6 +11,10 @@ const hour = 3_600_000;
 const t0 = Date.UTC(2026, 2, 2, 9);
 let now = t0;
 let service: SurveyService;
+const funnels = funnelsSchema.parse([
+  { name: 'morning', steps: [{ deviceType: 'coffee_machine' }, { eventType: 'door.opened' }], window: '1h', countBy: 'individual' },
+  { name: 'household', steps: [{ deviceType: 'coffee_machine' }, { deviceType: 'kettle' }], window: '1h', countBy: 'collective' },
+]);
 
 const survey = (fields: Partial<SurveyInput> = {}) =>
   surveySchema.parse({
@@ -35,7 +39,7 @@ beforeEach(() => {
   db.exec('CREATE TABLE migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)');
   migrate(db, surveyMigrations);
   now = t0;
-  service = new SurveyService({ store: new SurveyStore(db), now: () => now });
+  service = new SurveyService({ store: new SurveyStore(db), funnels, now: () => now });
 });
 
 describe('survey versions', () => {
@@ -70,6 +74,28 @@ describe('survey versions', () => {
     expect(refused).toBeInstanceOf(ParcoursInputError);
     expect((refused as ParcoursInputError).details.map((d) => d.path)).toEqual(['body.endsAt']);
     expect(failure(() => service.require('late')).code).toBe(errorCodes.notFound);
+  });
+});
+
+describe('funnel triggers', () => {
+  const withFunnel = (funnel: string, step: number) => survey({ triggers: [{ on: 'session_closed' }, { on: 'funnel_step', funnel, step }] });
+
+  it('takes a step of a declared funnel counted by individual, in a new survey and a new version', () => {
+    expect(service.create({ id: 'coffee', ...withFunnel('morning', 2) }).survey.triggers[1]).toEqual({ on: 'funnel_step', funnel: 'morning', step: 2 });
+    expect(service.update('coffee', withFunnel('morning', 1)).version).toBe(2);
+  });
+
+  it('refuses a funnel not declared, one counted by collective and a step the funnel does not have, naming the trigger', () => {
+    const refusals = [withFunnel('evening', 1), withFunnel('household', 1), withFunnel('morning', 3)].map((s) => failure(() => service.create(s)));
+    expect(refusals.map((e) => e.code)).toEqual([errorCodes.triggerFunnel, errorCodes.triggerFunnel, errorCodes.triggerFunnel]);
+    expect(refusals.map((e) => e.message)).toEqual([
+      'triggers[1]: no funnel "evening" is declared in analytics.funnels (morning, household are)',
+      'triggers[1]: the funnel "household" is counted by collective: it tells no person who reached a step',
+      'triggers[1]: the funnel "morning" has 2 steps: there is no step 3',
+    ]);
+    service.create({ id: 'coffee', ...survey() });
+    expect(failure(() => service.update('coffee', withFunnel('household', 2))).code).toBe(errorCodes.triggerFunnel);
+    expect(service.list({ limit: 10, offset: 0 }).total).toBe(1);
   });
 });
 

@@ -70,6 +70,17 @@ export function subjectsReaching(
   return reached;
 }
 
+/**
+ * Whether the subject reaches step `step` (1 = entry) exactly at `at` from one of its entries in
+ * `[at - window, at]`, following each entry as `funnelPaths` does: the moment a step is reached, which an
+ * occurrence at `at` may be. `occurrences` are the subject's own, read up to `at`.
+ */
+export function reachesStepAt(funnel: Pick<Funnel, 'steps' | 'window'>, step: number, at: number, occurrences: readonly Occurrence[]): boolean {
+  const keys = funnel.steps.map(stepKey);
+  const sorted = occurrences.filter((o) => keys.includes(o.key)).sort((a, b) => a.ts - b.ts);
+  return sorted.some((o, i) => o.key === keys[0] && o.ts >= at - funnel.window && o.ts <= at && follow(sorted, i, keys, funnel.window)[step - 1] === at);
+}
+
 export function median(values: readonly number[]): number | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);

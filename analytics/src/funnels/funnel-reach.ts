@@ -1,5 +1,5 @@
-import { errorCodes, ParcoursError, type Funnel } from '@parcours/contracts';
-import { subjectsReaching, type Occurrence } from './funnel-counter.js';
+import { errorCodes, ParcoursError, type Funnel, type FunnelStep } from '@parcours/contracts';
+import { reachesStepAt, stepKey, subjectsReaching, type Occurrence } from './funnel-counter.js';
 
 /** The declared funnel a condition on individuals names, if it counts individuals and has the step; refused otherwise, naming it. */
 export function individualFunnel(funnels: readonly Funnel[], name: string, step: number): Funnel {
@@ -33,4 +33,22 @@ export function individualsReachingStep(
 ): Set<string> {
   const funnel = individualFunnel(funnels, name, step);
   return subjectsReaching(funnel, step, from, to, occurrences(funnel, from, to));
+}
+
+/**
+ * Whether the individual reached step `step` of the declared funnel `name` at `at` with what it did then (a
+ * session's start on a device type, or an event of a type): that must be the step's kind, and an entry within
+ * the funnel's window before must lead to it there. False for a funnel not declared, counted by collective or
+ * without that step.
+ */
+export function reachedStepAt(
+  funnels: readonly Funnel[],
+  occurrences: (funnel: Funnel, from: number, to: number) => Occurrence[],
+  reach: { funnel: string; step: number; individualId: string; what: FunnelStep; at: number },
+): boolean {
+  const funnel = funnels.find((f) => f.name === reach.funnel);
+  const step = funnel?.steps[reach.step - 1];
+  if (funnel?.countBy !== 'individual' || !step || stepKey(step) !== stepKey(reach.what)) return false;
+  const own = occurrences(funnel, reach.at - funnel.window, reach.at + 1).filter((o) => o.subjectId === reach.individualId);
+  return reachesStepAt(funnel, reach.step, reach.at, own);
 }

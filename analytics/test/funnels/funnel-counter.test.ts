@@ -1,6 +1,6 @@
 import type { Funnel } from '@parcours/contracts';
 import { describe, expect, it } from 'vitest';
-import { computeFunnel, funnelPaths, median, type Occurrence } from '../../src/funnels/funnel-counter.js';
+import { computeFunnel, funnelPaths, median, reachesStepAt, type Occurrence } from '../../src/funnels/funnel-counter.js';
 
 const minute = 60_000;
 const funnel: Funnel = {
@@ -134,5 +134,37 @@ describe('median', () => {
     expect(median([3, 1, 2])).toBe(2);
     expect(median([4, 1, 3, 2])).toBe(2.5);
     expect(median([])).toBeNull();
+  });
+});
+
+describe('reachesStepAt', () => {
+  /** A small deterministic generator (mulberry32): the same occurrences on every run. */
+  const random = (seed: number) => () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+
+  it('says reached exactly the moments at which funnelPaths puts a step of some entry, at each step', () => {
+    const next = random(7);
+    const steps = ['coffee', 'door', 'car', 'tv'] as const;
+    for (let round = 0; round < 50; round++) {
+      const occurrences = Array.from({ length: 12 }, () => at('ana', steps[Math.floor(next() * 4)]!, Math.floor(next() * 180)));
+      // The reference: each entry followed alone, as funnelPaths follows it.
+      const reference = new Set<string>();
+      for (const entry of occurrences.filter((o) => o.key === key.coffee))
+        for (const [k, ts] of funnelPaths(funnel, entry.ts, entry.ts + 1, occurrences)
+          .get('ana')!
+          .entries())
+          reference.add(`${k + 1}@${ts}`);
+      const reached = new Set<string>();
+      for (const o of occurrences)
+        for (let step = 1; step <= funnel.steps.length; step++) {
+          const before = occurrences.filter((other) => other.ts <= o.ts);
+          if (reachesStepAt(funnel, step, o.ts, before)) reached.add(`${step}@${o.ts}`);
+        }
+      expect([...reached].sort()).toEqual([...reference].sort());
+    }
   });
 });

@@ -38,6 +38,7 @@ const statusByCode: Partial<Record<ErrorCode, number>> = {
   [errorCodes.answerInvalid]: 422,
   [errorCodes.answerNotAsked]: 422,
   [errorCodes.answerMissing]: 422,
+  [errorCodes.triggerFunnel]: 422,
   // The answer may be valid: the prompt it answers is in a state (expired) that can no longer take one.
   [errorCodes.promptExpired]: 409,
   [errorCodes.promptAnswered]: 409,

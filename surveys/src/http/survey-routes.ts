@@ -11,6 +11,9 @@ const params = z.object({ id: idSchema.describe('the survey') });
 const versionQuery = z.object({ version: z.coerce.number().int().min(1).optional().describe('the version; default the latest') });
 const notFound = problemResponse('no such survey or version');
 const conflict = problemResponse('a survey of that id already exists');
+const funnelRefused = problemResponse(
+  'a `funnel_step` trigger on a funnel not declared, counted by collective or without that step (`PARCOURS_E_TRIGGER_FUNNEL`)',
+);
 const invalid = problemResponse(
   'not a valid survey: each problem located by its path (a question id used twice, a branch going backwards or naming an unknown choice, endsAt not after startsAt)',
 );
@@ -40,7 +43,7 @@ export function surveyRoutes(service: SurveyService, store: SurveyStore): Fastif
           description:
             'Stores the survey as its version 1, open: its questions and branches, whom it asks, what triggers it, how often and when. Its start is resolved now when not given.',
           body: surveyCreateSchema,
-          response: { 201: surveyViewSchema, 400: invalid, 409: conflict },
+          response: { 201: surveyViewSchema, 400: invalid, 409: conflict, 422: funnelRefused },
         },
       },
       async (request, reply) => reply.status(201).send(view(service.create(request.body))),
@@ -88,7 +91,7 @@ export function surveyRoutes(service: SurveyService, store: SurveyStore): Fastif
             'Stores the survey as its next version, which opens it again if it was closed. Earlier versions are kept: prompts and answers keep the version they were asked under.',
           params,
           body: surveySchema,
-          response: { 200: surveyViewSchema, 400: invalid, 404: notFound },
+          response: { 200: surveyViewSchema, 400: invalid, 404: notFound, 422: funnelRefused },
         },
       },
       async (request) => view(service.update(request.params.id, request.body)),

@@ -1,9 +1,18 @@
-import type { ServedJourney, ServedSession, Survey, SurveyTrigger } from '@parcours/contracts';
-import type { DerivedResult } from './trigger-inbox.js';
+import type { FunnelStep, ServedJourney, ServedSession, Survey, SurveyTrigger } from '@parcours/contracts';
+import type { DerivedResult, DeviceEvent } from './trigger-inbox.js';
+
+/**
+ * Whether the individual reached step `step` of the declared funnel `funnel` at `at` with `what` they did then
+ * (a session's start on a device type, an event of a type), as the funnel routes follow an entry.
+ */
+export type FunnelStepReached = (reach: { funnel: string; step: number; individualId: string; what: FunnelStep; at: number }) => boolean;
 
 /** A trigger of a survey that a derived result fired, for one person. */
 export interface Firing {
-  /** Keys the prompt with the survey and the person: `session:{id}`, `journey:{id}:step:{n}`, `journey:{id}:closed`. */
+  /**
+   * Keys the prompt with the survey and the person: `session:{id}`, `journey:{id}:step:{n}`, `journey:{id}:closed`,
+   * `funnel:{name}:step:{n}@{reached at}`, `event:{deviceId}:{seq}`.
+   */
   key: string;
   at: number;
   personId: string;
@@ -13,21 +22,78 @@ export interface Firing {
   path: string | null;
 }
 
-/** The individual a session is about: the actor it reported, else the individual its device was assigned to. */
-export function sessionPerson(session: ServedSession): string | null {
+type Attributed = Pick<ServedSession, 'subjectId' | 'subjectKind' | 'actor'>;
+
+/** The individual a session or an event is about: the actor it reported, else the individual its device was assigned to. */
+export function sessionPerson(session: Attributed): string | null {
   return session.actor ?? (session.subjectKind === 'individual' ? session.subjectId : null);
 }
 
-/**
- * The survey's triggers that the result fires, once per key (two triggers of the survey firing on one step ask
- * once). `funnel_step` and `event` triggers are not read from these results: they never fire here.
- */
-export function firings(survey: Survey, result: DerivedResult): Firing[] {
+/** The individuals a funnel counted by individual counts a session or an event for: its device's individual and its actor. */
+function countedFor(what: Attributed): string[] {
+  const owner = what.subjectKind === 'individual' ? what.subjectId : null;
+  return [...new Set([owner, what.actor].filter((id) => id !== null))];
+}
+
+/** The survey's triggers that the result fires, once per key (two triggers of the survey firing on one step ask once). */
+export function firings(survey: Survey, result: DerivedResult, funnelStepReached: FunnelStepReached): Firing[] {
   const fired = new Map<string, Firing>();
   for (const trigger of survey.triggers)
-    for (const firing of result.kind === 'session' ? sessionFirings(trigger, result.session) : journeyFirings(trigger, result.journey))
-      if (!fired.has(firing.key)) fired.set(firing.key, firing);
+    for (const firing of triggerFirings(trigger, result, funnelStepReached))
+      if (!fired.has(`${firing.personId}\n${firing.key}`)) fired.set(`${firing.personId}\n${firing.key}`, firing);
   return [...fired.values()];
+}
+
+function triggerFirings(trigger: SurveyTrigger, result: DerivedResult, funnelStepReached: FunnelStepReached): Firing[] {
+  switch (result.kind) {
+    case 'session':
+      return trigger.on === 'funnel_step' ? sessionFunnelFirings(trigger, result.session, funnelStepReached) : sessionFirings(trigger, result.session);
+    case 'journey':
+      return journeyFirings(trigger, result.journey);
+    case 'event':
+      return eventFirings(trigger, result.event, funnelStepReached);
+  }
+}
+
+type FunnelTrigger = Extract<SurveyTrigger, { on: 'funnel_step' }>;
+
+const funnelKey = (trigger: FunnelTrigger, at: number) => `funnel:${trigger.funnel}:step:${trigger.step}@${at}`;
+
+/** A session reaches a funnel's step at its start (as funnels count it); the prompt comes at its end, once it closed. */
+function sessionFunnelFirings(trigger: FunnelTrigger, session: ServedSession, funnelStepReached: FunnelStepReached): Firing[] {
+  const what = { deviceType: session.deviceType };
+  return countedFor(session)
+    .filter((individualId) => funnelStepReached({ funnel: trigger.funnel, step: trigger.step, individualId, what, at: session.start }))
+    .map((personId) => ({
+      key: funnelKey(trigger, session.start),
+      at: session.end,
+      personId,
+      sessionId: session.id,
+      journeyId: null,
+      deviceType: session.deviceType,
+      path: null,
+    }));
+}
+
+function eventFirings(trigger: SurveyTrigger, event: DeviceEvent, funnelStepReached: FunnelStepReached): Firing[] {
+  const firing = (personId: string, key: string): Firing => ({
+    key,
+    at: event.ts,
+    personId,
+    sessionId: null,
+    journeyId: null,
+    deviceType: event.deviceType,
+    path: null,
+  });
+  if (trigger.on === 'event') {
+    const personId = sessionPerson(event);
+    return trigger.eventType === event.type && personId !== null ? [firing(personId, `event:${event.deviceId}:${event.seq}`)] : [];
+  }
+  if (trigger.on !== 'funnel_step') return [];
+  const what = { eventType: event.type };
+  return countedFor(event)
+    .filter((individualId) => funnelStepReached({ funnel: trigger.funnel, step: trigger.step, individualId, what, at: event.ts }))
+    .map((personId) => firing(personId, funnelKey(trigger, event.ts)));
 }
 
 function sessionFirings(trigger: SurveyTrigger, session: ServedSession): Firing[] {

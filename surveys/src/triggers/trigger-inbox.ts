@@ -1,8 +1,24 @@
-import { servedJourneySchema, servedSessionSchema, type ServedJourney, type ServedSession } from '@parcours/contracts';
+import { servedJourneySchema, servedSessionSchema, type ServedJourney, type ServedSession, type SubjectKind } from '@parcours/contracts';
 import { type Database, statementCache } from '@parcours/gateway';
 
-/** A derived result as announced: a closed session, or a closed journey with its steps. */
-export type DerivedResult = { kind: 'session'; session: ServedSession } | { kind: 'journey'; journey: ServedJourney };
+/** A device event of the log, as attributed when it came: whose device, and the individual it named. */
+export interface DeviceEvent {
+  deviceId: string;
+  /** The device's sequence number: with its id, names the event. */
+  seq: number;
+  deviceType: string;
+  type: string;
+  ts: number;
+  subjectId: string | null;
+  subjectKind: SubjectKind | null;
+  actor: string | null;
+}
+
+/**
+ * What triggers are matched against: a derived result as announced (a closed session, or a closed journey with
+ * its steps), or a device event as the log holds it.
+ */
+export type DerivedResult = { kind: 'session'; session: ServedSession } | { kind: 'journey'; journey: ServedJourney } | { kind: 'event'; event: DeviceEvent };
 
 /** One announcement: where it went and what it said. */
 export interface Announcement {
@@ -12,7 +28,7 @@ export interface Announcement {
 
 interface Row {
   id: number;
-  kind: DerivedResult['kind'];
+  kind: 'session' | 'journey';
   result: string;
 }
 
@@ -65,7 +81,7 @@ export class TriggerInbox {
 }
 
 /** `sessions` or `journeys` of `{base}/subjects/{id}/…`; null for removals and any other topic. */
-function resultKind(base: string, topic: string): DerivedResult['kind'] | null {
+function resultKind(base: string, topic: string): Row['kind'] | null {
   if (!topic.startsWith(`${base}/subjects/`)) return null;
   if (topic.endsWith('/sessions')) return 'session';
   if (topic.endsWith('/journeys')) return 'journey';

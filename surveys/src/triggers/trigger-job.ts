@@ -1,21 +1,28 @@
-import type { PromptCaps, SurveyAudience } from '@parcours/contracts';
-import type { Database } from '@parcours/gateway';
+import type { LogReader, LogRecord, PromptCaps, SurveyAudience } from '@parcours/contracts';
+import type { ConsumerOffsets, Database } from '@parcours/gateway';
 import type { Logger } from 'pino';
 import { decidePrompt } from '../decisions/decide-prompt.js';
 import type { PromptStore } from '../prompts/prompt-store.js';
 import type { SurveyService } from '../survey-service.js';
 import type { StoredSurvey } from '../survey-store.js';
-import { type Firing, firings } from './trigger-firings.js';
+import { type Firing, firings, type FunnelStepReached } from './trigger-firings.js';
 import type { DerivedResult, TriggerInbox } from './trigger-inbox.js';
 import type { SurveyPeople } from './survey-people.js';
 
 const dayMs = 86_400_000;
 /** The history a decision reads on each side of the trigger: the longest cap's window (7 days) and a day to spare. */
 const historyMs = 8 * dayMs;
+/** The job's position in the log, whose device events `event` and `funnel_step` triggers match. */
+const eventsConsumer = 'survey-triggers';
 
 export interface TriggerJobDeps {
   db: Database;
   inbox: TriggerInbox;
+  /** The gateway's log, followed for device events from the job's offset (committed with the prompts recorded). */
+  log: LogReader;
+  offsets: ConsumerOffsets;
+  /** Reads the declared funnels for `funnel_step` triggers (the analytics). */
+  funnelStepReached: FunnelStepReached;
   surveys: SurveyService;
   prompts: PromptStore;
   people: SurveyPeople;
@@ -28,14 +35,16 @@ export interface TriggerJobDeps {
 }
 
 /**
- * Matches the derived results in the inbox against the active surveys' triggers and records one decision per
- * survey, person and trigger, removing each result in the transaction that records its prompts. Prompts are
- * keyed by survey, person and trigger: a result matched again (after a crash, or re-derived) records nothing new.
- * Closes the surveys whose response target came or whose end passed.
+ * Matches the derived results in the inbox, and the device events of the log, against the active surveys'
+ * triggers and records one decision per survey, person and trigger, removing each result (moving past each
+ * event) in the transaction that records its prompts. Prompts are keyed by survey, person and trigger: a result
+ * matched again (after a crash, or re-derived) records nothing new. Closes the surveys whose response target came
+ * or whose end passed.
  */
 export class TriggerJob {
   private readonly now: () => number;
   private timer: NodeJS.Timeout | null = null;
+  private unfollow: (() => void) | null = null;
   private running: Promise<void> = Promise.resolve();
   private queued = false;
 
@@ -47,12 +56,15 @@ export class TriggerJob {
   async start(): Promise<void> {
     this.timer = setInterval(() => void this.flush(), this.deps.intervalMs ?? 1_000);
     this.timer.unref();
+    this.unfollow = this.deps.log.onAppend(() => this.wake());
     await this.flush();
   }
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.unfollow?.();
+    this.unfollow = null;
     await this.running;
   }
 
@@ -85,15 +97,42 @@ export class TriggerJob {
           recorded += this.handle(entry.result, this.now());
           inbox.remove(entry.id);
         })();
+    recorded += this.followEvents();
     surveys.closeEnded(this.now());
     if (recorded > 0) this.deps.onRecorded();
   }
 
+  /** Matches the log's device events after the job's offset, a batch per transaction; answers how many prompts were new. */
+  private followEvents(): number {
+    const { db, log, offsets } = this.deps;
+    let recorded = 0;
+    for (
+      let records = log.readAfter(offsets.get(eventsConsumer), 500, false);
+      records.length > 0;
+      records = log.readAfter(offsets.get(eventsConsumer), 500, false)
+    )
+      db.transaction(() => {
+        const now = this.now();
+        // Only surveys that can fire on an event: most records are not matched at all.
+        const surveys = this.deps.surveys.activeSurveys(now).filter((s) => s.survey.triggers.some((t) => t.on === 'event' || t.on === 'funnel_step'));
+        for (const record of surveys.length === 0 ? [] : records) {
+          const event = deviceEvent(record);
+          if (event) recorded += this.match(surveys, event, now);
+        }
+        offsets.commit(eventsConsumer, records.at(-1)!.offset);
+      })();
+    return recorded;
+  }
+
   /** Decides and records the prompts one result triggers, as of `now`; answers how many were new. */
   handle(result: DerivedResult, now: number): number {
+    return this.match(this.deps.surveys.activeSurveys(now), result, now);
+  }
+
+  private match(surveys: readonly StoredSurvey[], result: DerivedResult, now: number): number {
     let recorded = 0;
-    for (const survey of this.deps.surveys.activeSurveys(now))
-      for (const firing of firings(survey.survey, result)) if (this.decide(survey, firing, now)) recorded += 1;
+    for (const survey of surveys)
+      for (const firing of firings(survey.survey, result, this.deps.funnelStepReached)) if (this.decide(survey, firing, now)) recorded += 1;
     return recorded;
   }
 
@@ -152,4 +191,11 @@ function inAudience(audience: SurveyAudience, collectives: readonly string[], me
     case 'attributes':
       return meetsConditions();
   }
+}
+
+/** The log record as an event triggers match, if it is a device event. */
+function deviceEvent(record: LogRecord): Extract<DerivedResult, { kind: 'event' }> | null {
+  if (record.channel !== 'events' || record.type === null) return null;
+  const { deviceId, seq, deviceType, type, ts, subjectId, subjectKind, actor } = record;
+  return { kind: 'event', event: { deviceId, seq, deviceType, type, ts, subjectId, subjectKind, actor } };
 }
