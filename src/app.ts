@@ -228,16 +228,19 @@ export class ParcoursApp {
     });
     const surveyStore = new SurveyStore(store.db);
     this.surveys = new SurveyService({ store: surveyStore, funnels: config.analytics.funnels });
-    this.prompts = new PromptStore(
-      store.db,
-      influx
-        ? promptPointWriter(
-            (points) => influx.write(points),
-            (id, v) => surveyStore.get(id, v)?.survey ?? null,
-            logger.child({ part: 'surveys' }),
-          )
-        : undefined,
-    );
+    const writePromptPoints = influx
+      ? promptPointWriter(
+          (points) => influx.write(points),
+          (id, v) => surveyStore.get(id, v)?.survey ?? null,
+          logger.child({ part: 'surveys' }),
+        )
+      : null;
+    this.prompts = new PromptStore(store.db, (change) => {
+      writePromptPoints?.(change);
+      // An answered or dismissed prompt is no longer shown: its retained message is cleared.
+      if (change.kind === 'answered' || change.kind === 'dismissed')
+        this.promptDelivery.clear(change.prompt.promptId).catch((error: unknown) => logger.warn({ err: error }, 'could not clear an answered prompt'));
+    });
     const people = gatewayPeople(this.gateway);
     this.promptDelivery = new PromptDelivery({
       prompts: this.prompts,

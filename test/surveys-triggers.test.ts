@@ -114,3 +114,10 @@ it('records nothing new and publishes nothing new when the same sessions are re-
   expect(received(asked)).toHaveLength(1);
   expect([...received(optedOut), ...received(heldOut)]).toEqual([]);
 });
+
+it('clears the retained prompt once it is answered: the app gets an empty message on its topic', async () => {
+  const [prompt] = promptsOf(asked);
+  const answered = await api(app.urls.http, 'POST', `/api/v1/prompts/${prompt!.promptId}/answer`, { values: { recommend: 9 } });
+  expect(answered.status).toBe(200);
+  await waitUntil(() => received(asked).some((m) => m.payload === '' && m.topic.endsWith(`/survey-prompts/${prompt!.promptId}`)));
+});
