@@ -299,7 +299,12 @@ export class ParcoursApp {
         panelRoutes(this.panels, panelStore),
         weightingSchemeRoutes(this.weightingSchemes, schemeStore),
         surveyRoutes(this.surveys, surveyStore),
-        surveyResultsRoutes(this.surveys, this.prompts, (id, version) => new WeightedFigures(this.weightingSchemes.weighting(id, version))),
+        surveyResultsRoutes(
+          this.surveys,
+          this.prompts,
+          (id, version) => new WeightedFigures(this.weightingSchemes.weighting(id, version)),
+          (person, from, to) => this.analytics.sessionStore.countOf(person, from, to),
+        ),
         promptRoutes({ replies: promptReplies, quarantine: quarantineReply }),
         reattributeRoutes((from, to) => this.reattribute(from, to)),
       ],

@@ -121,3 +121,14 @@ it('clears the retained prompt once it is answered: the app gets an empty messag
   expect(answered.status).toBe(200);
   await waitUntil(() => received(asked).some((m) => m.payload === '' && m.topic.endsWith(`/survey-prompts/${prompt!.promptId}`)));
 });
+
+it("reads answers next to the person's use before the prompt: its sessions of the week before, in bands", async () => {
+  const results = await api<{ by: string; overall: { sent: number }; groups: { value: string | null; sent: number; answered: number }[] }>(
+    app.urls.http,
+    'GET',
+    `/api/v1/surveys/${surveyId}/results?by=recentUse`,
+  );
+  expect(results.status).toBe(200);
+  // Each person asked had their one coffee session just before: all in the band of 1 to 2 sessions.
+  expect(results.body.groups.map((g) => [g.value, g.sent, g.answered])).toEqual([['1-2', results.body.overall.sent, 1]]);
+});

@@ -8,11 +8,18 @@ import { weightedEstimateSchema, weightingUsedSchema } from './weighted-figures.
  * scheme's sample stands for.
  */
 
-/** What results can be broken down by: each prompt's device type, journey path, draw stratum or community. */
-export const surveyBreakdownKeys = ['deviceType', 'path', 'stratum', 'community'] as const;
+/**
+ * What results can be broken down by: each prompt's device type, journey path, draw stratum or community, or its
+ * person's use before it (`recentUse`: their sessions in the 7 days before the prompt, in bands), so that what people
+ * say is read next to what they do.
+ */
+export const surveyBreakdownKeys = ['deviceType', 'path', 'stratum', 'community', 'recentUse'] as const;
+export const recentUseBands = ['0', '1-2', '3-5', '6+'] as const;
 export const surveyBreakdownKeySchema = z
   .enum(surveyBreakdownKeys)
-  .describe("a prompt's device type, its journey's path, its person's draw stratum or community");
+  .describe(
+    "a prompt's device type, its journey's path, its person's draw stratum or community, or `recentUse`: the person's sessions in the 7 days before the prompt, in bands 0, 1-2, 3-5, 6+",
+  );
 export type SurveyBreakdownKey = z.output<typeof surveyBreakdownKeySchema>;
 
 const count = (what: string) => z.number().int().nonnegative().describe(what);

@@ -9,6 +9,7 @@ import {
 } from '@parcours/contracts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { recentUseBand } from '../src/http/survey-results-routes.js';
 import { type SurveyAnswer, type SurveyPrompt, surveyResults } from '../src/answers/survey-results.js';
 
 const survey = surveySchema.parse({
@@ -211,5 +212,11 @@ describe('survey results', () => {
     expect(npsOf([7, 8, 8])).toBe(0);
     // One promoter and one detractor cancel out, whatever passives there are.
     expect(npsOf([10, 0, 7, 8, 7])).toBe(0);
+  });
+});
+
+describe('recent use bands', () => {
+  it('bands a week of sessions as 0, 1-2, 3-5 and 6+', () => {
+    expect([0, 1, 2, 3, 5, 6, 40].map(recentUseBand)).toEqual(['0', '1-2', '1-2', '3-5', '3-5', '6+', '6+']);
   });
 });

@@ -263,6 +263,15 @@ export class SessionStore {
       .map((r) => ({ subjectId: r.subject, week: r.week, first: r.first }));
   }
 
+  /** Sessions started in `[from, to)` that count for an individual: on their own devices, or as the reported actor. */
+  countOf(individualId: string, from: number, to: number): number {
+    return this.prepare<[object], { n: number }>(
+      `SELECT COUNT(*) AS n FROM (
+         SELECT id FROM usage_sessions WHERE subject_id = @person AND subject_kind = 'individual' AND start >= @from AND start < @to
+         UNION SELECT id FROM usage_sessions WHERE actor = @person AND start >= @from AND start < @to)`,
+    ).get({ person: individualId, from, to })!.n;
+  }
+
   /** Sessions of a device type started in `[from, to)` per individual, counted as retention counts them: on their own devices, or as the actor. */
   countPerIndividual(deviceType: string, from: number, to: number): Map<string, number> {
     const rows = this.prepare<[object], { person: string; n: number }>(

@@ -28,6 +28,8 @@ export interface SurveyPrompt {
   path?: string | null;
   stratum?: string | null;
   community?: string | null;
+  /** The person's sessions in the 7 days before the prompt, as a band of `recentUseBands`. */
+  recentUse?: string | null;
 }
 
 /** An answer as results read it: the prompt it answers (whose person it is) and its values, validated when given. */

@@ -1,4 +1,13 @@
-import { errorCodes, idSchema, instantSchema, ParcoursError, surveyBreakdownKeySchema, surveyResultsSchema, weightsQuerySchema } from '@parcours/contracts';
+import {
+  errorCodes,
+  idSchema,
+  instantSchema,
+  ParcoursError,
+  recentUseBands,
+  surveyBreakdownKeySchema,
+  surveyResultsSchema,
+  weightsQuerySchema,
+} from '@parcours/contracts';
 import { problemResponse } from '@parcours/gateway';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -17,8 +26,17 @@ const query = z.object({
   ...weightsQuerySchema.shape,
 });
 
+/** How many sessions counted for a person (their own devices', or as reported actor) started in [from, to). */
+export type SessionsOf = (personId: string, from: number, to: number) => number;
+
+const weekMs = 7 * 86_400_000;
+
+/** A count of sessions as its band of `recentUseBands`. */
+export const recentUseBand = (sessions: number): string =>
+  sessions === 0 ? recentUseBands[0] : sessions <= 2 ? recentUseBands[1] : sessions <= 5 ? recentUseBands[2] : recentUseBands[3];
+
 /** `GET /surveys/{id}/results`: what became of a survey's prompts and what their answers say, weighted on request. */
-export function surveyResultsRoutes(surveys: SurveyService, prompts: PromptStore, weightsOf: RespondentWeightsOf): FastifyPluginAsync {
+export function surveyResultsRoutes(surveys: SurveyService, prompts: PromptStore, weightsOf: RespondentWeightsOf, sessionsOf: SessionsOf): FastifyPluginAsync {
   return async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
     app.get(
@@ -39,8 +57,12 @@ export function surveyResultsRoutes(surveys: SurveyService, prompts: PromptStore
         const { from = 0, to = Number.MAX_SAFE_INTEGER, by, weights, weightsVersion } = request.query;
         if (to <= from) throw new ParcoursError(errorCodes.badInterval, '`to` must be after `from`');
         const { survey } = surveys.require(request.params.id);
-        const { prompts: due, answers } = prompts.forResults(request.params.id, from, to);
-        return surveyResults(survey, due, answers, {
+        const found = prompts.forResults(request.params.id, from, to);
+        const due =
+          by === 'recentUse'
+            ? found.prompts.map((p) => ({ ...p, recentUse: recentUseBand(sessionsOf(p.personId, p.sentAt - weekMs, p.sentAt)) }))
+            : found.prompts;
+        return surveyResults(survey, due, found.answers, {
           ...(by ? { by } : {}),
           ...(weights === undefined ? {} : { weights: weightsOf(weights, weightsVersion) }),
         });
