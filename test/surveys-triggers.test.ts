@@ -89,6 +89,17 @@ it('prompts once the person whose coffee session closed, on their app, retained,
   await waitUntil(() => app.prompts.get(prompt!.promptId)!.deliveredAt !== null);
 });
 
+it("lets an integrator granted the person receive the person's prompts, retained on the person's own topic", async () => {
+  const [prompt] = promptsOf(asked);
+  const { key } = app.gateway.apiKeys.create({ name: 'panel-app', role: 'integrator', subjects: [asked] });
+  const integrator = await connectRecording(app.urls.mqtt, { clientId: 'panel-app', username: 'panel-app', password: key });
+  await integrator.client.subscribeAsync(`${app.config.mqtt.baseTopic}/subjects/${asked}/prompts/#`, { qos: 1 });
+  await waitUntil(() => integrator.messages.length === 1);
+  expect(integrator.messages[0]).toMatchObject({ topic: `${app.config.mqtt.baseTopic}/subjects/${asked}/prompts/${prompt!.promptId}`, retain: true });
+  expect(JSON.parse(integrator.messages[0]!.payload)).toMatchObject({ promptId: prompt!.promptId, surveyId });
+  await integrator.client.endAsync();
+});
+
 it('records no_consent for a person who opted out of surveys, holdout for a held-out person, and sends them nothing', async () => {
   expect(promptsOf(optedOut).map((p) => p.decision)).toEqual(['no_consent']);
   expect(promptsOf(heldOut).map((p) => p.decision)).toEqual(['holdout']);

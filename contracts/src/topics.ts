@@ -16,6 +16,11 @@ export function subjectTopic(base: string, subjectId: string, stream: 'sessions'
   return `${base}/subjects/${subjectId}/${stream}`;
 }
 
+/** Where a person's survey prompts are also published (retained) for integrators granted the person: one topic per prompt. */
+export function subjectPromptTopic(base: string, subjectId: string, promptId: string): string {
+  return `${base}/subjects/${subjectId}/prompts/${promptId}`;
+}
+
 /** Where a survey prompt waits for a device (retained), under the device's `commands/`: one topic per prompt, cleared on its own. */
 export function promptTopic(base: string, deviceId: string, promptId: string): string {
   return `${base}/devices/${deviceId}/commands/survey-prompts/${promptId}`;

@@ -1,4 +1,4 @@
-import { promptTopic, toIso } from '@parcours/contracts';
+import { promptTopic, subjectPromptTopic, toIso } from '@parcours/contracts';
 import type { Logger } from 'pino';
 import type { PromptStore, StoredPrompt } from '../prompts/prompt-store.js';
 import type { SurveyService } from '../survey-service.js';
@@ -70,22 +70,27 @@ export class PromptDelivery {
   async clear(promptId: string): Promise<void> {
     const prompt = this.deps.prompts.get(promptId);
     if (!prompt) return;
-    for (const device of this.promptDevices(prompt, this.now()))
-      await this.deps.publish(promptTopic(this.deps.baseTopic, device, prompt.promptId), '', { qos: 1, retain: true });
+    for (const topic of this.topics(prompt, this.promptDevices(prompt, this.now()))) await this.deps.publish(topic, '', { qos: 1, retain: true });
   }
 
   private async deliverDue(): Promise<void> {
-    const { prompts, publish, baseTopic } = this.deps;
+    const { prompts, publish } = this.deps;
     const now = this.now();
     for (let page = prompts.undelivered(now, 1_000); page.length > 0; page = prompts.undelivered(now, 1_000, page.at(-1))) {
       for (const prompt of page) {
         const devices = this.promptDevices(prompt, now);
         if (devices.length === 0) continue;
         const payload = JSON.stringify(this.payload(prompt));
-        for (const device of devices) await publish(promptTopic(baseTopic, device, prompt.promptId), payload, { qos: 1, retain: true });
+        for (const topic of this.topics(prompt, devices)) await publish(topic, payload, { qos: 1, retain: true });
         prompts.markDelivered(prompt.promptId, this.now());
       }
     }
+  }
+
+  /** The prompt's topics: each prompt device's, and the person's own, which integrators granted the person read. */
+  private topics(prompt: StoredPrompt, devices: readonly string[]): string[] {
+    const { baseTopic } = this.deps;
+    return [...devices.map((device) => promptTopic(baseTopic, device, prompt.promptId)), subjectPromptTopic(baseTopic, prompt.personId, prompt.promptId)];
   }
 
   private promptDevices(prompt: StoredPrompt, at: number): string[] {
