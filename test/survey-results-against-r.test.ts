@@ -1,8 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { WeightedFigures } from '@parcours/analytics';
 import { type AnswerValue, answerSchema, type SurveyResultsSection, surveyResultsSchema, surveySchema, type WeightedEstimate } from '@parcours/contracts';
 import { seededRandom } from '@parcours/sampling';
@@ -10,6 +5,7 @@ import { type SurveyAnswer, type SurveyPrompt, surveyResults, validateAnswer } f
 import { type Margin, rake } from '@parcours/weighting';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureRPackage } from '../tools/services/ensure-installed.js';
+import { type Reference, weightedFiguresInR } from './weighted-figures-reference.js';
 
 /**
  * Weighted survey results against R's survey package: a panel of 300 riders, drawn unevenly from three strata,
@@ -159,42 +155,21 @@ const figures = [
   { name: 'response_e_bike', kind: 'share', value: 'responded_e_bike', domain: 'sent_e_bike' },
 ] as const;
 
-interface Reference {
-  weights: Map<string, number>;
-  estimates: Map<string, { estimate: number; se: number; lower: number; upper: number }>;
-}
-
 /** Runs R on the members, the town's margins and the figures; answers its weights and estimates. */
 function reference(variance: 'linearization' | 'jackknife'): Reference {
-  const dir = mkdtempSync(join(tmpdir(), 'parcours-survey-results-'));
-  try {
-    const columns = Object.keys(columnsOf(members[0]!.id));
-    const rows = members.map((m) => {
-      const values = columnsOf(m.id) as Record<string, number>;
-      return [m.id, m.stratum, m.base.toPrecision(17), ageBands[m.age], regions[m.region], ...columns.map((c) => values[c])].join(',');
-    });
-    writeFileSync(join(dir, 'members.csv'), `${['id', 'stratum', 'base', 'age_band', 'region', ...columns].join(',')}\n${rows.join('\n')}\n`);
-    for (const margin of margins) {
-      const variable = margin.variables[0]!;
-      writeFileSync(join(dir, `margin-${variable}.csv`), `level,Freq\n${margin.cells.map((c) => `${c.levels[variable]},${c.total}`).join('\n')}\n`);
-    }
-    writeFileSync(join(dir, 'figures.csv'), `name,kind,value,domain\n${figures.map((f) => [f.name, f.kind, f.value, f.domain].join(',')).join('\n')}\n`);
-    execFileSync('Rscript', [fileURLToPath(new URL('./weighted-figures-reference.R', import.meta.url)), variance, dir], {
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    const csv = (name: string) =>
-      readFileSync(join(dir, name), 'utf8')
-        .trim()
-        .split('\n')
-        .slice(1)
-        .map((line) => line.split(',').map((cell) => cell.replaceAll('"', '')));
-    return {
-      weights: new Map(csv('weights.csv').map(([id, w]) => [id!, Number(w)])),
-      estimates: new Map(csv('estimates.csv').map(([name, e, se, lower, upper]) => [name!, { estimate: +e!, se: +se!, lower: +lower!, upper: +upper! }])),
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const cells = (variable: string) => margins.find((m) => m.variables[0] === variable)!.cells.map((c) => ({ level: c.levels[variable]!, total: c.total }));
+  return weightedFiguresInR(variance, {
+    members: members.map((m) => ({
+      id: m.id,
+      stratum: m.stratum,
+      base: m.base,
+      ageBand: ageBands[m.age]!,
+      region: regions[m.region]!,
+      values: columnsOf(m.id) as Record<string, number>,
+    })),
+    margins: { ageBand: cells('age_band'), region: cells('region') },
+    figures,
+  });
 }
 
 /** Estimates within 1e-9 relative, standard errors and interval ends within 1e-6 of R's, times `scale` (100 for the NPS in points). */

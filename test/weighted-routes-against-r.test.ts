@@ -1,8 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { WeightedEstimate } from '@parcours/contracts';
 import { seededRandom } from '@parcours/sampling';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +5,7 @@ import { ensureRPackage } from '../tools/services/ensure-installed.js';
 import type { ParcoursApp } from '../src/app.js';
 import { api, startApp, testConfig } from './helpers.js';
 import { TestFleet } from './test-fleet.js';
+import { type Reference, type ReferenceInput, weightedFiguresInR } from './weighted-figures-reference.js';
 
 /**
  * Weighted route figures against R's survey package: a town of households publishes two weeks of mornings over
@@ -181,50 +177,18 @@ function valuesOf(id: string): Record<string, number> {
   };
 }
 
-interface Reference {
-  weights: Map<string, number>;
-  estimates: Map<string, { estimate: number; se: number; lower: number; upper: number }>;
-}
-
 /** Runs R on the members, the universe's margins and the figures; answers its weights and estimates. */
-function reference(variance: 'linearization' | 'jackknife', figures: readonly { name: string; kind: string; value: string; domain: string }[]): Reference {
-  const dir = mkdtempSync(join(tmpdir(), 'parcours-weighted-routes-'));
-  try {
-    const columns = Object.keys(valuesOf(members[0]!.id));
-    const rows = members.map((m) => {
+function reference(variance: 'linearization' | 'jackknife', figures: ReferenceInput['figures']): Reference {
+  const count = (levels: readonly string[], of: (p: Person) => number) =>
+    levels.map((level, i) => ({ level, total: people.filter((p) => of(p) === i).length }));
+  return weightedFiguresInR(variance, {
+    members: members.map((m) => {
       const p = people.find((q) => q.id === m.id)!;
-      const values = valuesOf(m.id);
-      return [m.id, m.stratum, m.base.toPrecision(17), ageBands[p.ageBand], regions[p.region], ...columns.map((c) => values[c])].join(',');
-    });
-    writeFileSync(join(dir, 'members.csv'), `${['id', 'stratum', 'base', 'age_band', 'region', ...columns].join(',')}\n${rows.join('\n')}\n`);
-    const count = (levels: readonly string[], of: (p: Person) => number) =>
-      `level,Freq\n${levels.map((level, i) => `${level},${people.filter((p) => of(p) === i).length}`).join('\n')}\n`;
-    writeFileSync(
-      join(dir, 'margin-age_band.csv'),
-      count(ageBands, (p) => p.ageBand),
-    );
-    writeFileSync(
-      join(dir, 'margin-region.csv'),
-      count(regions, (p) => p.region),
-    );
-    writeFileSync(join(dir, 'figures.csv'), `name,kind,value,domain\n${figures.map((f) => [f.name, f.kind, f.value, f.domain].join(',')).join('\n')}\n`);
-    execFileSync('Rscript', [fileURLToPath(new URL('./weighted-figures-reference.R', import.meta.url)), variance, dir], {
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    const csv = (name: string) =>
-      readFileSync(join(dir, name), 'utf8')
-        .trim()
-        .split('\n')
-        .slice(1)
-        .map((line) => line.split(',').map((cell) => cell.replaceAll('"', '')));
-    return {
-      weights: new Map(csv('weights.csv').map(([id, w]) => [id!, Number(w)])),
-      estimates: new Map(csv('estimates.csv').map(([name, e, se, lower, upper]) => [name!, { estimate: +e!, se: +se!, lower: +lower!, upper: +upper! }])),
-    };
-  } finally {
-    if (process.env.KEEP_R) execFileSync('cp', ['-r', dir, process.env.KEEP_R]);
-    rmSync(dir, { recursive: true, force: true });
-  }
+      return { ...m, ageBand: ageBands[p.ageBand]!, region: regions[p.region]!, values: valuesOf(m.id) };
+    }),
+    margins: { ageBand: count(ageBands, (p) => p.ageBand), region: count(regions, (p) => p.region) },
+    figures,
+  });
 }
 
 const figures = [
