@@ -1,7 +1,6 @@
 export { Analytics, type AnalyticsDeps } from './analytics.js';
 export type { WeightedScheme } from './aggregates/weighted-points.js';
 export { analyticsMigrations } from './migrations.js';
-export { crashPointEnv } from './output/crash-point.js';
 export { SessionBuilder, type OpenSession, type SessionRules } from './sessions/session-builder.js';
 export type { SessionStore } from './sessions/session-store.js';
 export { accuracyReportSchema, computeAccuracy, type AccuracyInput, type AccuracyReport, type JourneySession } from './accuracy/accuracy-report.js';

@@ -32,3 +32,4 @@ export * from './surveys.js';
 export * from './survey-versions.js';
 export * from './survey-results.js';
 export * from './survey-prompts.js';
+export * from './crash-point.js';

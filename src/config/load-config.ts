@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { crashPointEnv } from '@parcours/analytics';
-import { configSchema, envName, errorCodes, listSettings, ParcoursError, type Config, type SettingInfo } from '@parcours/contracts';
+import { configSchema, crashPointEnv, envName, errorCodes, listSettings, ParcoursError, type Config, type SettingInfo } from '@parcours/contracts';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 

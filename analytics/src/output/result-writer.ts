@@ -1,7 +1,7 @@
+import { crashPoint } from '@parcours/contracts';
 import { replaceRanges, type Database, type DeleteRange, type InfluxPoint, type InfluxWriter } from '@parcours/gateway';
 import type { Logger } from 'pino';
 import type { Outbox, OutboxMessage } from '../outbox/outbox.js';
-import { crashPoint } from './crash-point.js';
 import type { InfluxPositions } from './influx-positions.js';
 
 /** What new results change in the outputs: the InfluxDB series and ranges they replace, their points, and what integrators are told. */

@@ -1,4 +1,4 @@
-import { promptTopic, subjectPromptTopic, toIso } from '@parcours/contracts';
+import { crashPoint, promptTopic, subjectPromptTopic, toIso } from '@parcours/contracts';
 import type { Logger } from 'pino';
 import type { PromptStore, StoredPrompt } from '../prompts/prompt-store.js';
 import type { SurveyService } from '../survey-service.js';
@@ -81,7 +81,9 @@ export class PromptDelivery {
         const devices = this.promptDevices(prompt, now);
         if (devices.length === 0) continue;
         const payload = JSON.stringify(this.payload(prompt));
+        crashPoint('survey-prompt-before-publish');
         for (const topic of this.topics(prompt, devices)) await publish(topic, payload, { qos: 1, retain: true });
+        crashPoint('survey-prompt-after-publish');
         prompts.markDelivered(prompt.promptId, this.now());
       }
     }

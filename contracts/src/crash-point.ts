@@ -1,5 +1,9 @@
 /** Failpoints for crash tests: where the variable `crashPointEnv` names one, the process kills itself with SIGKILL, as a crash would. */
-export type CrashPoint = 'analytics-before-commit' | 'analytics-after-commit';
+export type CrashPoint =
+  | 'analytics-before-commit'
+  | 'analytics-after-commit'
+  | 'survey-prompt-before-publish' // a prompt recorded, none of its publishes started
+  | 'survey-prompt-after-publish'; // every publish of a prompt completed, not yet marked delivered
 
 export const crashPointEnv = 'PARCOURS_CRASH_POINT';
 
