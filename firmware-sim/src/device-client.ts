@@ -129,6 +129,14 @@ export class DeviceClient {
     await this.setOnline(true);
   }
 
+  /** Subscribes (QoS 1) to a filter under the device's own topics; `onMessage` gets each message, retained ones included. */
+  async subscribe(filter: string, onMessage: (topic: string, payload: Buffer) => void): Promise<void> {
+    const client = this.client;
+    if (!client) throw new Error(`device ${this.options.deviceId} is not connected`);
+    client.on('message', onMessage);
+    await client.subscribeAsync(filter, { qos: 1 });
+  }
+
   private windowChange(): Promise<void> {
     return new Promise((resolve) => this.waiting.add(resolve));
   }

@@ -83,3 +83,23 @@ export {
   type UsagePublishProgress,
 } from './universe/usage-devices.js';
 export { baseUsageTruth, baseUsageTruthSchema, writeBaseUsageTruth, usageTruthFile, type BaseUsageTruth } from './universe/usage-truth-file.js';
+export {
+  answerBehaviourSchema,
+  deliveredPromptSchema,
+  planReply,
+  plantedNpsScore,
+  answerChance,
+  localHour,
+  npsOf,
+  baseNpsTruth,
+  type AnswerBehaviour,
+  type AnswerBehaviourInput,
+  type DeliveredPrompt,
+  type SimulatedPerson,
+  type ReplyKind,
+  type PlannedReply,
+  type PromptTruth,
+  type BaseNpsTruth,
+} from './surveys/answer-behaviour.js';
+export { PromptAnswerer, type AnsweringDevice, type PromptAnswererOptions } from './surveys/prompt-answerer.js';
+export { ageBands, type AgeBand } from './universe/distributions.js';

@@ -16,7 +16,7 @@ export function weekdayOf(day: number): number {
  * seq = ts · 4 + slot, one slot per kind of message, so two messages of a device never share a seq
  * as long as each slot holds at most one message per device and millisecond (the generators ensure it).
  */
-export const seqSlot = { telemetry: 0, event: 1, fault: 3 } as const;
+export const seqSlot = { telemetry: 0, event: 1, surveyReply: 2, fault: 3 } as const;
 
 export function seqOf(ts: number, slot: (typeof seqSlot)[keyof typeof seqSlot]): number {
   return ts * 4 + slot;
