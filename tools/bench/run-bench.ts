@@ -174,11 +174,21 @@ async function surveyPrompts(): Promise<Result[]> {
     baseline: ack(p),
     ratio: round(t.prompt[p] / t.stopAck[p], 2),
   });
+  // The prompt's way from its record by the trigger job: the delivery's share of the whole.
+  const delivery = (p: 'p50' | 'p99'): Result => ({
+    name: `… of it, prompt recorded→on the app ${p}`,
+    value: round(t.fromRecorded[p], 2),
+    unit: 'ms',
+    baseline: prompt(p).name,
+    ratio: round(t.fromRecorded[p] / t.prompt[p], 2),
+  });
   return [
     { name: ack('p50'), value: round(t.stopAck.p50, 2), unit: 'ms' },
     { name: ack('p99'), value: round(t.stopAck.p99, 2), unit: 'ms' },
     prompt('p50'),
     prompt('p99'),
+    delivery('p50'),
+    delivery('p99'),
     { name: 'session closures a second achieved', value: round(t.rate), unit: 'ses/s' },
     { name: 'survey prompts delivered of sessions closed', value: round(t.delivered / t.expected, 4), unit: 'share' },
   ];

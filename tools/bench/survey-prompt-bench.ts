@@ -27,6 +27,8 @@ export interface SurveyPromptTimes {
   stopAck: { p50: number; p99: number };
   /** usage.stop PUBACK → the prompt on the app, ms. */
   prompt: { p50: number; p99: number };
+  /** The prompt recorded by the trigger job (its `decidedAt`) → the prompt on the app, ms: the delivery's share of the path. */
+  fromRecorded: { p50: number; p99: number };
 }
 
 interface Session {
@@ -143,6 +145,20 @@ export async function surveyPromptTimes(): Promise<SurveyPromptTimes> {
     const deadline = performance.now() + drainMs;
     while (all.some((s) => s.deliveredAt === null) && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
     const delivered = all.filter((s) => s.deliveredAt !== null);
+    const bySecond = Array.from(
+      { length: Math.ceil(durationMs / 1000) },
+      (_, second) => quantiles(delivered.filter((s) => Math.floor((s.sentAt - begin) / 1000) === second).map((s) => s.deliveredAt! - s.ackedAt)).p50,
+    );
+    // When each prompt was recorded, read back from the API once the run is over (same machine, same clock).
+    const fromRecorded = await inBatches(
+      [...sessions].filter(([, session]) => session.deliveredAt !== null),
+      16,
+      async ([id, session]) => {
+        const { decidedAt } = (await api(http, 'GET', `/api/v1/prompts/${id}`)) as { decidedAt: string };
+        return performance.timeOrigin + session.deliveredAt! - Date.parse(decidedAt);
+      },
+    );
+    process.stderr.write(`surveys: prompt p50 by second of the run: ${bySecond.map((ms) => Math.round(ms)).join(', ')} ms\n`);
     const span = Math.max(...all.map((s) => s.ackedAt)) - Math.min(...all.map((s) => s.sentAt));
     return {
       expected: all.length,
@@ -150,6 +166,7 @@ export async function surveyPromptTimes(): Promise<SurveyPromptTimes> {
       delivered: delivered.length,
       stopAck: quantiles(all.map((s) => s.ackedAt - s.sentAt)),
       prompt: quantiles(delivered.map((s) => s.deliveredAt! - s.ackedAt)),
+      fromRecorded: quantiles(fromRecorded),
     };
   } finally {
     await Promise.all(clients.map((client) => client.endAsync()));
