@@ -110,9 +110,11 @@ export async function surveyPromptTimes(): Promise<SurveyPromptTimes> {
       return { person, device: `coffee-${person}`, client: await connect(`coffee-${person}`), seq: 0 };
     });
 
-    // Each machine closes one session a second, the machines' stops spread evenly over the second.
+    // The machines take turns, their stops evenly spaced: with 200 people each closes one session a second.
     const perMachine = Math.ceil((closuresPerSecond * durationMs) / 1000 / persons);
     const stepMs = 1000 / closuresPerSecond;
+    // A machine's next session starts after its last one stopped.
+    if (persons * stepMs <= sessionMs) throw new Error(`BENCH_SURVEY_PERSONS must exceed ${sessionMs / stepMs}`);
     const begin = performance.now() + sessionMs;
     const publish = (m: (typeof coffee)[number], type: string, ts: number) => {
       m.seq += 1;
