@@ -7,6 +7,7 @@ import { rederiveCity } from './rederive-bench.js';
 import { startBareAedes, startMosquittoTarget, startParcours, type Target } from './targets.js';
 import { panelDrawTimes } from './panel-draw-bench.js';
 import { rakingTimes } from './raking-bench.js';
+import { surveyPromptTimes } from './survey-prompt-bench.js';
 import { traitImportRate } from './trait-import-bench.js';
 import { weightedFunnelTimes } from './weighted-funnel-bench.js';
 
@@ -160,6 +161,39 @@ function panelDraw(): Result[] {
   ];
 }
 
+/** Surveys end to end at 200 session closures a second: usage.stop PUBACK → prompt on the app, against the stop's own PUBACK. */
+async function surveyPrompts(): Promise<Result[]> {
+  process.stderr.write("surveys: 200 session closures a second for 10 s, each prompting its person's app\n");
+  const t = await surveyPromptTimes();
+  process.stderr.write(`surveys: ${t.delivered} of ${t.expected} prompts delivered, ${round(t.rate)} closures/s achieved\n`);
+  const ack = (p: string) => `usage.stop publish→PUBACK ${p}, 200 closures/s`;
+  const prompt = (p: 'p50' | 'p99'): Result => ({
+    name: `usage.stop PUBACK→survey prompt on the app ${p}`,
+    value: round(t.prompt[p], 2),
+    unit: 'ms',
+    baseline: ack(p),
+    ratio: round(t.prompt[p] / t.stopAck[p], 2),
+  });
+  // The prompt's way from its record by the trigger job: the delivery's share of the whole.
+  const delivery = (p: 'p50' | 'p99'): Result => ({
+    name: `… of it, prompt recorded→on the app ${p}`,
+    value: round(t.fromRecorded[p], 2),
+    unit: 'ms',
+    baseline: prompt(p).name,
+    ratio: round(t.fromRecorded[p] / t.prompt[p], 2),
+  });
+  return [
+    { name: ack('p50'), value: round(t.stopAck.p50, 2), unit: 'ms' },
+    { name: ack('p99'), value: round(t.stopAck.p99, 2), unit: 'ms' },
+    prompt('p50'),
+    prompt('p99'),
+    delivery('p50'),
+    delivery('p99'),
+    { name: 'session closures a second achieved', value: round(t.rate), unit: 'ses/s' },
+    { name: 'survey prompts delivered of sessions closed', value: round(t.delivered / t.expected, 4), unit: 'share' },
+  ];
+}
+
 async function main(): Promise<void> {
   // BENCH_ONLY=rederive: just the re-derivation figures, printed, results.json left as it is.
   if (process.env.BENCH_ONLY === 'rederive') return print(await rederivation());
@@ -169,6 +203,8 @@ async function main(): Promise<void> {
   if (process.env.BENCH_ONLY === 'weighting') return print(raking());
   // BENCH_ONLY=panels: just the panel draw figures, printed.
   if (process.env.BENCH_ONLY === 'panels') return print(panelDraw());
+  // BENCH_ONLY=surveys: just the survey prompt latency and its baseline, printed.
+  if (process.env.BENCH_ONLY === 'surveys') return print(await surveyPrompts());
   process.stderr.write(`load: ${devices} devices over ${processes} processes, ${durationMs / 1000} s per run, window ${window}\n`);
   const aedes = await startBareAedes(devices);
   const aedesResult = await measure(aedes);
@@ -280,6 +316,7 @@ async function main(): Promise<void> {
       ratio: round(catchUpRate / parcoursResult.saturation, 2),
     },
     ...(await rederivation()),
+    ...(await surveyPrompts()),
     ...traitImport(),
     ...panelDraw(),
     ...raking(),

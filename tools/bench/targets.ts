@@ -53,7 +53,8 @@ export async function startMosquittoTarget(devices: number): Promise<Target> {
   return { name: 'mosquitto', url: broker.url, devices: anonymousDevices(devices), pid: null, stop: () => broker.stop() };
 }
 
-const adminKey = 'bench-admin-key-0123456789abcdef';
+/** The admin key of a bench's Parcours, for the API calls a bench makes beyond registering its devices. */
+export const adminKey = 'bench-admin-key-0123456789abcdef';
 
 export interface ParcoursTarget extends Target {
   http: string;
