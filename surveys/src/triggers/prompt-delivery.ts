@@ -77,15 +77,19 @@ export class PromptDelivery {
     const { prompts, publish } = this.deps;
     const now = this.now();
     for (let page = prompts.undelivered(now, 1_000); page.length > 0; page = prompts.undelivered(now, 1_000, page.at(-1))) {
-      for (const prompt of page) {
-        const devices = this.promptDevices(prompt, now);
-        if (devices.length === 0) continue;
-        const payload = JSON.stringify(this.payload(prompt));
-        crashPoint('survey-prompt-before-publish');
-        for (const topic of this.topics(prompt, devices)) await publish(topic, payload, { qos: 1, retain: true });
-        crashPoint('survey-prompt-after-publish');
-        prompts.markDelivered(prompt.promptId, this.now());
-      }
+      // Each prompt is marked delivered once all its publishes completed; prompts go out side by side, so that one
+      // waiting for its acknowledgements does not hold back the others.
+      await Promise.all(
+        page.map(async (prompt) => {
+          const devices = this.promptDevices(prompt, now);
+          if (devices.length === 0) return;
+          const payload = JSON.stringify(this.payload(prompt));
+          crashPoint('survey-prompt-before-publish');
+          await Promise.all(this.topics(prompt, devices).map((topic) => publish(topic, payload, { qos: 1, retain: true })));
+          crashPoint('survey-prompt-after-publish');
+          prompts.markDelivered(prompt.promptId, this.now());
+        }),
+      );
     }
   }
 
