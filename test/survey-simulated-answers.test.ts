@@ -16,8 +16,8 @@ import { TestFleet } from './test-fleet.js';
 const minute = 60_000;
 const day = 24 * 60 * minute;
 const surveyId = 'coffee-simulated';
-const people = Array.from({ length: 12 }, (_, i) => ({ id: `sim-person-${i}`, ageBand: ageBands[i % ageBands.length]!, earlier: i % 4 }));
-// Replies of every kind likely among a dozen people: most answer, half of the answers late, half of the others dismiss.
+const people = Array.from({ length: 24 }, (_, i) => ({ id: `sim-person-${i}`, ageBand: ageBands[i % ageBands.length]!, earlier: i % 4 }));
+// Replies of every kind among two dozen people (each kind missing in about 1 run in 200,000): most answer, half of the answers late, half of the others dismiss.
 const behaviour = answerBehaviourSchema.parse({ seed: 11, answerByAgeBand: ageBands.map(() => 0.8), eveningFactor: 1, lateShare: 0.5, dismissShare: 0.5 });
 
 let app: ParcoursApp;
