@@ -237,9 +237,8 @@ export class ParcoursApp {
       : null;
     this.prompts = new PromptStore(store.db, (change) => {
       writePromptPoints?.(change);
-      // An answered or dismissed prompt is no longer shown: its retained message is cleared.
-      if (change.kind === 'answered' || change.kind === 'dismissed')
-        this.promptDelivery.clear(change.prompt.promptId).catch((error: unknown) => logger.warn({ err: error }, 'could not clear an answered prompt'));
+      // An answered or dismissed prompt is no longer shown: the delivery clears its retained messages now.
+      if (change.kind === 'answered' || change.kind === 'dismissed') this.promptDelivery.wake();
     });
     const people = gatewayPeople(this.gateway);
     this.promptDelivery = new PromptDelivery({

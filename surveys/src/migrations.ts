@@ -39,4 +39,12 @@ export const surveyMigrations: readonly Migration[] = [
     name: 'surveys-003-trigger-inbox',
     sql: `CREATE TABLE survey_trigger_inbox (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, result TEXT NOT NULL);`,
   },
+  {
+    // When a delivered prompt's retained messages were cleared (answered, dismissed or expired).
+    name: 'surveys-004-prompt-clearing',
+    sql: `
+      ALTER TABLE survey_prompts ADD COLUMN cleared_at INTEGER;
+      CREATE INDEX survey_prompts_to_clear ON survey_prompts (expires_at) WHERE delivered_at IS NOT NULL AND cleared_at IS NULL;
+    `,
+  },
 ];

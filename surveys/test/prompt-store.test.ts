@@ -86,6 +86,19 @@ describe('the prompt store', () => {
     expect(store.undelivered(t0 + 10 * minute, 2, first.at(-1)).map((p) => p.promptId)).toEqual(['pr_2', 'pr_3']);
   });
 
+  it('lists delivered prompts to clear once answered, dismissed or expired, and not again once cleared', () => {
+    for (const id of ['pr_a', 'pr_d', 'pr_x', 'pr_open', 'pr_undelivered']) store.record(decision({ promptId: id }), context, t0);
+    for (const id of ['pr_a', 'pr_d', 'pr_x', 'pr_open']) store.markDelivered(id, t0 + minute);
+    store.answer('pr_a', { values: { nps: 9 } }, t0 + 2 * minute);
+    store.dismiss('pr_d', t0 + 2 * minute);
+    store.dismiss('pr_undelivered', t0 + 2 * minute);
+    expect(store.toClear(t0 + 3 * minute, 10).map((p) => p.promptId)).toEqual(['pr_a', 'pr_d']);
+    // Past the expiry (an hour after t0): every delivered prompt is done.
+    expect(store.toClear(t0 + 60 * minute, 10).map((p) => p.promptId)).toEqual(['pr_a', 'pr_d', 'pr_open', 'pr_x']);
+    store.markCleared('pr_a', t0 + 61 * minute);
+    expect(store.toClear(t0 + 60 * minute, 10).map((p) => p.promptId)).toEqual(['pr_d', 'pr_open', 'pr_x']);
+  });
+
   it('gives results their prompts and answers', () => {
     store.record(decision(), context, t0);
     store.record(decision({ promptId: 'pr_2', personId: 'ben' }), context, t0);

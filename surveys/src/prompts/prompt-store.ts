@@ -166,6 +166,21 @@ export class PromptStore {
       .map(promptOf);
   }
 
+  /** Delivered prompts whose retained messages are to be cleared by `at`: answered, dismissed or expired, not cleared yet. */
+  toClear(at: number, limit: number): StoredPrompt[] {
+    return this.prepare<[number, number], Row>(
+      `SELECT * FROM survey_prompts WHERE delivered_at IS NOT NULL AND cleared_at IS NULL
+         AND (answered_at IS NOT NULL OR dismissed_at IS NOT NULL OR expires_at <= ?)
+       ORDER BY expires_at, prompt_id LIMIT ?`,
+    )
+      .all(at, limit)
+      .map(promptOf);
+  }
+
+  markCleared(promptId: string, at: number): void {
+    this.prepare('UPDATE survey_prompts SET cleared_at = ? WHERE prompt_id = ? AND cleared_at IS NULL').run(at, promptId);
+  }
+
   markDelivered(promptId: string, at: number): void {
     this.prepare('UPDATE survey_prompts SET delivered_at = ? WHERE prompt_id = ? AND delivered_at IS NULL').run(at, promptId);
   }

@@ -51,7 +51,7 @@ export class PromptDelivery {
     if (this.timer) void this.flush();
   }
 
-  /** Delivers what is due now, after the run in progress. */
+  /** Delivers what is due now and clears what is done (answered, dismissed, expired), after the run in progress. */
   flush(): Promise<void> {
     if (this.queued) return this.running;
     this.queued = true;
@@ -59,18 +59,12 @@ export class PromptDelivery {
       this.queued = false;
       try {
         await this.deliverDue();
+        await this.clearDone();
       } catch (error) {
         this.deps.logger.warn({ err: error }, 'could not deliver survey prompts; retrying');
       }
     });
     return this.running;
-  }
-
-  /** Clears a prompt's retained message on the person's prompt devices (once answered, dismissed or expired). */
-  async clear(promptId: string): Promise<void> {
-    const prompt = this.deps.prompts.get(promptId);
-    if (!prompt) return;
-    for (const topic of this.topics(prompt, this.promptDevices(prompt, this.now()))) await this.deps.publish(topic, '', { qos: 1, retain: true });
   }
 
   private async deliverDue(): Promise<void> {
@@ -88,6 +82,20 @@ export class PromptDelivery {
           await Promise.all(this.topics(prompt, devices).map((topic) => publish(topic, payload, { qos: 1, retain: true })));
           crashPoint('survey-prompt-after-publish');
           prompts.markDelivered(prompt.promptId, this.now());
+        }),
+      );
+    }
+  }
+
+  /** Replaces the retained messages of prompts answered, dismissed or expired by empty ones: devices show them no more. */
+  private async clearDone(): Promise<void> {
+    const { prompts, publish } = this.deps;
+    const now = this.now();
+    for (let page = prompts.toClear(now, 1_000); page.length > 0; page = prompts.toClear(now, 1_000)) {
+      await Promise.all(
+        page.map(async (prompt) => {
+          await Promise.all(this.topics(prompt, this.promptDevices(prompt, now)).map((topic) => publish(topic, '', { qos: 1, retain: true })));
+          prompts.markCleared(prompt.promptId, this.now());
         }),
       );
     }
