@@ -26,3 +26,4 @@ export { AttributionIndex } from './registry/attribution-index.js';
 export { ConsentStore } from './consent/consent-store.js';
 export { RegistryStore } from './registry/registry-store.js';
 export { ProfileStore, type IdentityInput, type TraitInput } from './profiles/profile-store.js';
+export { CoalescingRunner } from './jobs/coalescing-runner.js';

@@ -1,4 +1,4 @@
-import type { Database } from '@parcours/gateway';
+import { CoalescingRunner, type Database } from '@parcours/gateway';
 import type { Logger } from 'pino';
 
 export interface OutboxMessage {
@@ -62,52 +62,44 @@ export interface RelayStatus {
  * when woken, right after a commit queued messages, and every interval, which retries a failed run.
  */
 export class OutboxRelay {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> = Promise.resolve();
-  /** Whether a run is already queued behind the current one: wakes in between coalesce into it. */
-  private queued = false;
+  private readonly runner: CoalescingRunner;
   private lastError: string | null = null;
 
   constructor(
     private readonly outbox: Outbox,
     private readonly publish: (topic: string, payload: string) => Promise<void>,
     private readonly logger: Logger,
-    private readonly intervalMs = 1_000,
-  ) {}
-
-  start(): void {
-    this.timer = setInterval(() => void this.flush(), this.intervalMs);
-    this.timer.unref();
-    void this.flush();
+    intervalMs = 1_000,
+  ) {
+    this.runner = new CoalescingRunner(
+      async () => {
+        await this.drain();
+        this.lastError = null;
+      },
+      (error) => {
+        if (this.lastError === null) this.logger.warn({ err: error }, 'could not publish the MQTT outbox; retrying');
+        this.lastError = (error as Error).message;
+      },
+      intervalMs,
+    );
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
+  start(): void {
+    void this.runner.start();
+  }
+
+  stop(): Promise<void> {
+    return this.runner.stop();
   }
 
   /** Publishes soon what was just committed; nothing while the relay is stopped (a batch command's process). */
   wake(): void {
-    if (this.timer) void this.flush();
+    this.runner.wake();
   }
 
   /** Publishes everything in the outbox now, after the run in progress; resolves when done (or failed, to be retried). */
   flush(): Promise<void> {
-    if (!this.timer) return this.running;
-    if (this.queued) return this.running;
-    this.queued = true;
-    this.running = this.running.then(async () => {
-      this.queued = false;
-      try {
-        await this.drain();
-        this.lastError = null;
-      } catch (error) {
-        if (this.lastError === null) this.logger.warn({ err: error }, 'could not publish the MQTT outbox; retrying');
-        this.lastError = (error as Error).message;
-      }
-    });
-    return this.running;
+    return this.runner.started ? this.runner.run() : Promise.resolve();
   }
 
   status(): RelayStatus {

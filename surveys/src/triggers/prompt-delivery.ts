@@ -1,4 +1,5 @@
 import { crashPoint, promptTopic, subjectPromptTopic, toIso } from '@parcours/contracts';
+import { CoalescingRunner } from '@parcours/gateway';
 import type { Logger } from 'pino';
 import type { PromptStore, StoredPrompt } from '../prompts/prompt-store.js';
 import type { SurveyService } from '../survey-service.js';
@@ -26,45 +27,36 @@ export interface PromptDeliveryDeps {
  */
 export class PromptDelivery {
   private readonly now: () => number;
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> = Promise.resolve();
-  private queued = false;
+  private readonly runner: CoalescingRunner;
 
   constructor(private readonly deps: PromptDeliveryDeps) {
     this.now = deps.now ?? Date.now;
+    this.runner = new CoalescingRunner(
+      async () => {
+        await this.deliverDue();
+        await this.clearDone();
+      },
+      (error) => deps.logger.warn({ err: error }, 'could not deliver survey prompts; retrying'),
+      deps.intervalMs ?? 1_000,
+    );
   }
 
   /** Starts its timer and runs once: what waits from before (a crash, a batch command) goes now. */
-  async start(): Promise<void> {
-    this.timer = setInterval(() => void this.flush(), this.deps.intervalMs ?? 1_000);
-    this.timer.unref();
-    await this.flush();
+  start(): Promise<void> {
+    return this.runner.start();
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
+  stop(): Promise<void> {
+    return this.runner.stop();
   }
 
   wake(): void {
-    if (this.timer) void this.flush();
+    this.runner.wake();
   }
 
   /** Delivers what is due now and clears what is done (answered, dismissed, expired), after the run in progress. */
   flush(): Promise<void> {
-    if (this.queued) return this.running;
-    this.queued = true;
-    this.running = this.running.then(async () => {
-      this.queued = false;
-      try {
-        await this.deliverDue();
-        await this.clearDone();
-      } catch (error) {
-        this.deps.logger.warn({ err: error }, 'could not deliver survey prompts; retrying');
-      }
-    });
-    return this.running;
+    return this.runner.run();
   }
 
   private async deliverDue(): Promise<void> {

@@ -1,5 +1,5 @@
 import type { LogReader, LogRecord, PromptCaps, SurveyAudience } from '@parcours/contracts';
-import type { ConsumerOffsets, Database } from '@parcours/gateway';
+import { CoalescingRunner, type ConsumerOffsets, type Database } from '@parcours/gateway';
 import type { Logger } from 'pino';
 import { decidePrompt } from '../decisions/decide-prompt.js';
 import type { PromptStore } from '../prompts/prompt-store.js';
@@ -43,49 +43,39 @@ export interface TriggerJobDeps {
  */
 export class TriggerJob {
   private readonly now: () => number;
-  private timer: NodeJS.Timeout | null = null;
+  private readonly runner: CoalescingRunner;
   private unfollow: (() => void) | null = null;
-  private running: Promise<void> = Promise.resolve();
-  private queued = false;
 
   constructor(private readonly deps: TriggerJobDeps) {
     this.now = deps.now ?? Date.now;
+    this.runner = new CoalescingRunner(
+      () => this.drain(),
+      (error) => deps.logger.warn({ err: error }, 'could not match derived results against survey triggers; retrying'),
+      deps.intervalMs ?? 1_000,
+    );
   }
 
   /** Starts its timer and runs once: what waits from before (a crash, a batch command) goes now. */
-  async start(): Promise<void> {
-    this.timer = setInterval(() => void this.flush(), this.deps.intervalMs ?? 1_000);
-    this.timer.unref();
+  start(): Promise<void> {
     this.unfollow = this.deps.log.onAppend(() => this.wake());
-    await this.flush();
+    return this.runner.start();
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
     this.unfollow?.();
     this.unfollow = null;
-    await this.running;
+    await this.runner.stop();
   }
 
   /** Matches soon what was just committed; nothing while stopped (a batch command's process leaves it to the server). */
   wake(): void {
-    if (this.timer) setImmediate(() => void this.flush());
+    // After the committing transaction has returned: the run reads what it wrote.
+    if (this.runner.started) setImmediate(() => void this.runner.run());
   }
 
   /** Matches everything in the inbox now, after the run in progress. */
   flush(): Promise<void> {
-    if (this.queued) return this.running;
-    this.queued = true;
-    this.running = this.running.then(() => {
-      this.queued = false;
-      try {
-        this.drain();
-      } catch (error) {
-        this.deps.logger.warn({ err: error }, 'could not match derived results against survey triggers; retrying');
-      }
-    });
-    return this.running;
+    return this.runner.run();
   }
 
   private drain(): void {
