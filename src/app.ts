@@ -13,6 +13,7 @@ import {
 } from '@parcours/panels';
 import {
   gatewayPeople,
+  journeySurveySteps,
   PromptDelivery,
   PromptReplies,
   PromptStore,
@@ -294,7 +295,10 @@ export class ParcoursApp {
       health: () => this.health(),
       routes: () => [
         ...this.gateway.routes(),
-        ...this.analytics.routes((id, version) => this.weightingSchemes.weighting(id, version)),
+        ...this.analytics.routes(
+          (id, version) => this.weightingSchemes.weighting(id, version),
+          (personId, journeys) => journeySurveySteps(this.prompts, personId, journeys),
+        ),
         panelRoutes(this.panels, panelStore),
         weightingSchemeRoutes(this.weightingSchemes, schemeStore),
         surveyRoutes(this.surveys, surveyStore),

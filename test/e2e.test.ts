@@ -171,7 +171,18 @@ beforeAll(async () => {
         expiresAt: at + 3_600_000,
         detail: decision,
       },
-      { triggeredAt: at, sessionId: null, journeyId: null, deviceType: 'coffee_machine', path: null, collectives: [], stratum: null, community: null },
+      {
+        triggeredAt: at,
+        sessionId: null,
+        journeyId: null,
+        deviceId: null,
+        rule: 'session_closed',
+        deviceType: 'coffee_machine',
+        path: null,
+        collectives: [],
+        stratum: null,
+        community: null,
+      },
       at,
     );
   const morning = from + 8 * 3_600_000;

@@ -244,7 +244,18 @@ describe('every operation, answering with real data', () => {
     const recordPrompt = (promptId: string, expiresAt: number) =>
       prompts.record(
         { decision: 'sent', promptId, surveyId: 'oa-survey', surveyVersion: 1, personId: 'oa-ana', trigger: promptId, sendAt: day, expiresAt, detail: 'sent' },
-        { triggeredAt: day, sessionId: null, journeyId: null, deviceType: 'coffee_machine', path: null, collectives: [], stratum: null, community: null },
+        {
+          triggeredAt: day,
+          sessionId: null,
+          journeyId: null,
+          deviceId: null,
+          rule: 'session_closed',
+          deviceType: 'coffee_machine',
+          path: null,
+          collectives: [],
+          stratum: null,
+          community: null,
+        },
         day,
       );
     recordPrompt('oa-prompt', Date.now() + 3_600_000);

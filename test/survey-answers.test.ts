@@ -76,6 +76,8 @@ function recordPrompt(id: string, personId: string, options: { decision?: Decisi
       triggeredAt: now - 60_000,
       sessionId: `s-${id}`,
       journeyId: null,
+      deviceId: null,
+      rule: 'session_closed',
       deviceType: 'coffee_machine',
       path: null,
       collectives: ['home'],

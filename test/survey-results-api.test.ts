@@ -86,6 +86,8 @@ beforeAll(async () => {
           triggeredAt: sendAt,
           sessionId: null,
           journeyId: null,
+          deviceId: null,
+          rule: 'session_closed',
           deviceType: random() < 0.6 ? 'e_bike' : 'scooter',
           path: null,
           collectives: [],

@@ -133,7 +133,8 @@ it('asks at a funnel’s entry when the session that enters closes, for each ind
       trigger: `funnel:morning:step:1@${t0}`,
       triggeredAt: t0 + 3 * minute,
       sessionId: `coffee-${person}@${t0}`,
-      journeyId: null,
+      // Tied to the person's journey once it closed.
+      journeyId: journey(person),
       deviceType: 'coffee_machine',
       path: null,
     })),

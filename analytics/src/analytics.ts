@@ -13,7 +13,7 @@ import { funnelOccurrences } from './funnels/funnel-occurrences.js';
 import { individualsReachingStep, reachedStepAt } from './funnels/funnel-reach.js';
 import { funnelRoutes } from './http/funnel-routes.js';
 import { aggregateRoutes } from './http/aggregate-routes.js';
-import { journeyRoutes } from './http/journey-routes.js';
+import { journeyRoutes, type SurveyStepsOf } from './http/journey-routes.js';
 import { retentionRoutes } from './http/retention-routes.js';
 import type { WeightedSamples } from './weighted/weighted-figures.js';
 import { weeksActiveBefore } from './retention/weeks-active.js';
@@ -367,12 +367,12 @@ export class Analytics {
     return weeksActiveBefore((kind, low, high) => this.sessionStore.activeWeeks(kind, low, high), weeks, at);
   }
 
-  /** The HTTP routes; `samples` reads weighting schemes' runs for weighted figures. */
-  routes(samples: WeightedSamples): FastifyPluginAsync[] {
+  /** The HTTP routes; `samples` reads weighting schemes' runs for weighted figures, `surveyStepsOf` the survey steps of journeys. */
+  routes(samples: WeightedSamples, surveyStepsOf: SurveyStepsOf): FastifyPluginAsync[] {
     const { config, log } = this.deps;
     return [
       sessionRoutes(this.served, { subject: this.subjectKnown, device: (id) => this.deps.registry.deviceType(id) !== null }),
-      journeyRoutes(this.served, this.subjectKnown),
+      journeyRoutes(this.served, this.subjectKnown, surveyStepsOf),
       aggregateRoutes(this.aggregateStore, this.individualType, samples),
       funnelRoutes(config.analytics.funnels, (funnel, from, to) => funnelOccurrences(this.sessionStore, log, funnel, from, to), samples),
       retentionRoutes(this.sessionStore, this.individualType, samples),

@@ -37,8 +37,11 @@ export const promptViewSchema = z.object({
   context: z
     .object({
       triggeredAt: instantSchema.describe('when the trigger happened'),
-      sessionId: z.string().nullable().describe('the session that triggered it, if one did'),
-      journeyId: z.string().nullable().describe('the journey that triggered it, if one did'),
+      sessionId: z
+        .string()
+        .nullable()
+        .describe('the session it followed, as derived now (a re-derivation that changes its id relinks it); null if none holds its trigger'),
+      journeyId: z.string().nullable().describe("the person's journey it followed, as derived now; null until that journey is closed"),
       deviceType: z.string().nullable().describe('the type of the device used'),
       path: z.string().nullable().describe("the journey's path as text"),
       collectives: z.array(z.string()).describe("the person's collectives as of the trigger"),
@@ -48,3 +51,18 @@ export const promptViewSchema = z.object({
     .describe('the usage it followed, as of its trigger'),
 });
 export type PromptView = z.output<typeof promptViewSchema>;
+
+/**
+ * A survey step of a person's journey: a prompt the person answered or dismissed, triggered within the journey.
+ * It sits beside the journey's sessions without counting among its steps or in its path, which are about usage.
+ */
+export const journeySurveyStepSchema = z.object({
+  kind: z.literal('survey').describe('always `survey`'),
+  promptId: z.string().describe('the prompt'),
+  surveyId: idSchema.describe('its survey'),
+  reply: z.enum(['answered', 'dismissed']).describe('what the person did with it'),
+  at: instantSchema.describe('when they answered or dismissed it'),
+  triggeredAt: instantSchema.describe('when the use it followed happened'),
+  sessionId: z.string().nullable().describe('the session it followed, as derived now; null for a journey’s close'),
+});
+export type JourneySurveyStep = z.output<typeof journeySurveyStepSchema>;

@@ -33,3 +33,4 @@ export { PromptReplies, promptState } from './replies/prompt-replies.js';
 export { ReplyFollower } from './replies/reply-follower.js';
 export type { QuarantineReply } from './replies/refused-reply.js';
 export { promptRoutes, promptView } from './http/prompt-routes.js';
+export { type JourneySpan, journeySurveySteps } from './journeys/journey-survey-steps.js';

@@ -47,4 +47,22 @@ export const surveyMigrations: readonly Migration[] = [
       CREATE INDEX survey_prompts_to_clear ON survey_prompts (expires_at) WHERE delivered_at IS NOT NULL AND cleared_at IS NULL;
     `,
   },
+  {
+    // The device and the rule of each prompt's trigger: re-derived sessions and journeys (late data moving a start,
+    // results merging) relink their prompts, and are recognised as what was already asked about. Earlier prompts get
+    // the device of their session and the rules their trigger key names.
+    name: 'surveys-005-prompt-uses',
+    sql: `
+      ALTER TABLE survey_prompts ADD COLUMN device_id TEXT;
+      ALTER TABLE survey_prompts ADD COLUMN trigger_rule TEXT;
+      UPDATE survey_prompts SET device_id = substr(session_id, 1, length(rtrim(session_id, '0123456789')) - 1)
+        WHERE session_id IS NOT NULL;
+      UPDATE survey_prompts SET trigger_rule = CASE
+        WHEN trigger LIKE 'session:%' THEN 'session_closed'
+        WHEN trigger LIKE 'journey:%:closed' THEN 'journey_closed'
+        WHEN trigger LIKE 'event:%' THEN 'event' END;
+      CREATE INDEX survey_prompts_device_use ON survey_prompts (device_id, triggered_at) WHERE device_id IS NOT NULL;
+      CREATE INDEX survey_prompts_person_use ON survey_prompts (person_id, triggered_at);
+    `,
+  },
 ];

@@ -35,6 +35,8 @@ const context: PromptContext = {
   triggeredAt: t0 - 60_000,
   sessionId: 's1',
   journeyId: null,
+  deviceId: 'cm-1',
+  rule: 'session_closed',
   deviceType: 'coffee_machine',
   path: null,
   collectives: [],

@@ -28,7 +28,18 @@ function codeOf(run: () => unknown): string {
 const record = (promptId: string, decision: 'sent' | 'holdout' = 'sent') =>
   prompts.record(
     { decision, promptId, surveyId: 'coffee', surveyVersion: 1, personId: 'ana', trigger: promptId, sendAt: t0, expiresAt: t0 + 60 * minute, detail: decision },
-    { triggeredAt: t0, sessionId: null, journeyId: null, deviceType: null, path: null, collectives: [], stratum: null, community: null },
+    {
+      triggeredAt: t0,
+      sessionId: null,
+      journeyId: null,
+      deviceId: null,
+      rule: 'journey_closed',
+      deviceType: null,
+      path: null,
+      collectives: [],
+      stratum: null,
+      community: null,
+    },
     t0,
   );
 

@@ -25,6 +25,8 @@ const context: PromptContext = {
   triggeredAt: t0 - minute,
   sessionId: 's1',
   journeyId: 'j1',
+  deviceId: 'cm-1',
+  rule: 'session_closed',
   deviceType: 'coffee_machine',
   path: 'coffee_machine',
   collectives: ['home'],
@@ -44,6 +46,30 @@ describe('the prompt store', () => {
     expect(store.record(decision(), context, t0)).toBe(true);
     expect(store.record(decision({ decision: 'capped', detail: 'later' }), context, t0 + minute)).toBe(false);
     expect(store.get('pr_1')).toMatchObject({ decision: 'sent', detail: 'sent', decidedAt: t0, collectives: ['home'], sessionId: 's1' });
+  });
+
+  it('knows a use asked about by its rule, person, survey and span, on its device if one is given', () => {
+    store.record(decision(), context, t0);
+    const use = { deviceId: 'cm-1', from: t0 - 5 * minute, to: t0 };
+    expect(store.askedAbout('coffee', 'ana', 'session_closed', use)).toBe(true);
+    expect(store.askedAbout('coffee', 'ana', 'session_closed', { ...use, deviceId: null })).toBe(true);
+    expect(store.askedAbout('coffee', 'ana', 'session_closed', { ...use, deviceId: 'cm-2' })).toBe(false);
+    expect(store.askedAbout('coffee', 'ana', 'session_closed', { ...use, to: t0 - 2 * minute })).toBe(false);
+    expect(store.askedAbout('coffee', 'ana', 'journey_closed', use)).toBe(false);
+    expect(store.askedAbout('coffee', 'ben', 'session_closed', use)).toBe(false);
+    expect(store.askedAbout('ebike', 'ana', 'session_closed', use)).toBe(false);
+  });
+
+  it('relinks the prompts a re-derived session holds on its device, and those a journey of the person holds', () => {
+    store.record(decision(), context, t0);
+    store.record(decision({ promptId: 'pr_2', personId: 'ben' }), { ...context, deviceId: 'cm-2', sessionId: 's2', journeyId: 'j2' }, t0);
+    store.relinkSession({ id: 's1b', deviceId: 'cm-1', start: t0 - 3 * minute, end: t0 - minute });
+    store.relinkSession({ id: 'elsewhere', deviceId: 'cm-1', start: t0, end: t0 + minute });
+    store.relinkJourney({ id: 'j1b', personId: 'ana', start: t0 - 10 * minute, end: t0 - minute });
+    expect([store.get('pr_1'), store.get('pr_2')].map((p) => [p!.sessionId, p!.journeyId])).toEqual([
+      ['s1b', 'j1b'],
+      ['s2', 'j2'],
+    ]);
   });
 
   it("answers the person's history across surveys in a window, with answers and dismissals", () => {

@@ -1,4 +1,4 @@
-import { idSchema, servedJourneySchema } from '@parcours/contracts';
+import { idSchema, journeySurveyStepSchema, type JourneySurveyStep, servedJourneySchema } from '@parcours/contracts';
 import { notFound } from '@parcours/gateway';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -6,10 +6,23 @@ import { z } from 'zod';
 import type { ServedResults } from '../served-results.js';
 import { resultRange, resultRangeQuery } from './result-range.js';
 
-const journeyList = z.object({ items: z.array(servedJourneySchema).describe('the journeys, by start time') });
+/** The survey steps of a person's journeys, by journey id (the surveys read them from their prompts). */
+export type SurveyStepsOf = (personId: string, journeys: readonly { id: string; start: number; end: number }[]) => Map<string, JourneySurveyStep[]>;
+
+const journeyList = z.object({
+  items: z
+    .array(
+      servedJourneySchema.extend({
+        surveySteps: z
+          .array(journeySurveyStepSchema)
+          .describe("a person's journey: the survey prompts answered or dismissed within it, by trigger time; none for a collective's"),
+      }),
+    )
+    .describe('the journeys, by start time'),
+});
 
 /** `GET /subjects/{id}/journeys`: the journeys of a subject (individual or collective), closed, open or both. */
-export function journeyRoutes(served: ServedResults, subjectKnown: (id: string) => boolean): FastifyPluginAsync {
+export function journeyRoutes(served: ServedResults, subjectKnown: (id: string) => boolean, surveyStepsOf: SurveyStepsOf): FastifyPluginAsync {
   return async (plain) => {
     const app = plain.withTypeProvider<ZodTypeProvider>();
     app.get(
@@ -19,7 +32,8 @@ export function journeyRoutes(served: ServedResults, subjectKnown: (id: string) 
         schema: {
           tags: ['analytics'],
           summary: "A subject's journeys",
-          description: "The subject's sessions across devices in start order, up to an inactivity gap, for journeys starting in [from, to).",
+          description:
+            "The subject's sessions across devices in start order, up to an inactivity gap, for journeys starting in [from, to); a person's also with the survey prompts they answered or dismissed along the way.",
           params: z.object({ id: idSchema.describe('the subject') }),
           querystring: resultRangeQuery('journeys'),
           response: { 200: journeyList },
@@ -28,7 +42,10 @@ export function journeyRoutes(served: ServedResults, subjectKnown: (id: string) 
       async (request) => {
         const range = resultRange(request.query, Date.now());
         if (!subjectKnown(request.params.id)) throw notFound('subject', request.params.id);
-        return { items: served.journeysOfSubject(request.params.id, range) };
+        const journeys = served.journeysOfSubject(request.params.id, range);
+        const individual = journeys.filter((journey) => journey.subjectKind === 'individual');
+        const steps = surveyStepsOf(request.params.id, individual);
+        return { items: journeys.map((journey) => ({ ...journey, surveySteps: steps.get(journey.id) ?? [] })) };
       },
     );
   };

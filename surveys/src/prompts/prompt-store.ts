@@ -7,8 +7,17 @@ import type { PromptHistoryEntry } from '../decisions/decision-input.js';
 /** What a prompt was about, as of its trigger: kept with it so that answers are read next to the usage they follow. */
 export interface PromptContext {
   triggeredAt: number;
+  /** The session it followed, kept current: a re-derived session holding `triggeredAt` on `deviceId` relinks it. */
   sessionId: string | null;
+  /** The person's journey it followed, kept current: a re-derived journey of the person holding `triggeredAt` relinks it. */
   journeyId: string | null;
+  /** The device of the session or event it followed; null for a journey's close. */
+  deviceId: string | null;
+  /**
+   * The trigger's rule (`session_closed`, `journey_step:2`, …): with the use, how a re-derived result is known as
+   * asked about. Null for a step, transition or funnel prompt recorded before rules were kept.
+   */
+  rule: string | null;
   deviceType: string | null;
   /** The journey's path as text (`coffee_machine > water_heater`), when the trigger knows it. */
   path: string | null;
@@ -68,6 +77,8 @@ interface Row {
   triggered_at: number;
   session_id: string | null;
   journey_id: string | null;
+  device_id: string | null;
+  trigger_rule: string | null;
   device_type: string | null;
   path: string | null;
   collectives: string;
@@ -105,9 +116,10 @@ export class PromptStore {
   record(decision: Decision, context: PromptContext, decidedAt: number): boolean {
     const result = this.prepare(
       `INSERT OR IGNORE INTO survey_prompts (prompt_id, survey_id, version, person_id, trigger, decision, detail, send_at,
-         expires_at, decided_at, triggered_at, session_id, journey_id, device_type, path, collectives, stratum, community)
+         expires_at, decided_at, triggered_at, session_id, journey_id, device_id, trigger_rule, device_type, path, collectives,
+         stratum, community)
        VALUES (@promptId, @surveyId, @version, @personId, @trigger, @decision, @detail, @sendAt, @expiresAt, @decidedAt,
-         @triggeredAt, @sessionId, @journeyId, @deviceType, @path, @collectives, @stratum, @community)`,
+         @triggeredAt, @sessionId, @journeyId, @deviceId, @rule, @deviceType, @path, @collectives, @stratum, @community)`,
     ).run({
       promptId: decision.promptId,
       surveyId: decision.surveyId,
@@ -123,6 +135,41 @@ export class PromptStore {
       collectives: JSON.stringify(context.collectives),
     });
     return this.changed(result.changes === 1, 'decided', decision.promptId, decidedAt);
+  }
+
+  /**
+   * Whether the survey already decided a prompt for the person on the rule about this use: triggered within
+   * [from, to], on the device if one is given. A re-derived result under a new id is the same use, never asked twice.
+   */
+  askedAbout(surveyId: string, personId: string, rule: string, use: { deviceId: string | null; from: number; to: number }): boolean {
+    return (
+      this.prepare<[string, string, string, number, number, string | null, string | null], { n: number }>(
+        `SELECT COUNT(*) AS n FROM survey_prompts WHERE survey_id = ? AND person_id = ? AND trigger_rule = ?
+           AND triggered_at BETWEEN ? AND ? AND (? IS NULL OR device_id = ?)`,
+      ).get(surveyId, personId, rule, use.from, use.to, use.deviceId, use.deviceId)!.n > 0
+    );
+  }
+
+  /** Links to the session the prompts it holds — triggered within it on its device — whatever session they followed before. */
+  relinkSession(session: { id: string; deviceId: string; start: number; end: number }): void {
+    this.prepare('UPDATE survey_prompts SET session_id = ? WHERE device_id = ? AND triggered_at BETWEEN ? AND ? AND session_id IS NOT ?').run(
+      session.id,
+      session.deviceId,
+      session.start,
+      session.end,
+      session.id,
+    );
+  }
+
+  /** Links to the person's journey the person's prompts triggered within it (a person's journeys never overlap). */
+  relinkJourney(journey: { id: string; personId: string; start: number; end: number }): void {
+    this.prepare('UPDATE survey_prompts SET journey_id = ? WHERE person_id = ? AND triggered_at BETWEEN ? AND ? AND journey_id IS NOT ?').run(
+      journey.id,
+      journey.personId,
+      journey.start,
+      journey.end,
+      journey.id,
+    );
   }
 
   get(promptId: string): StoredPrompt | null {
@@ -144,6 +191,16 @@ export class PromptStore {
         ...(row.answered_at === null ? {} : { answeredAt: row.answered_at }),
         ...(row.dismissed_at === null ? {} : { dismissedAt: row.dismissed_at }),
       }));
+  }
+
+  /** The person's prompts of every survey triggered within [from, to] and answered or dismissed, in trigger order. */
+  replied(personId: string, from: number, to: number): StoredPrompt[] {
+    return this.prepare<[string, number, number], Row>(
+      `SELECT * FROM survey_prompts WHERE person_id = ? AND triggered_at BETWEEN ? AND ?
+         AND (answered_at IS NOT NULL OR dismissed_at IS NOT NULL) ORDER BY triggered_at, prompt_id`,
+    )
+      .all(personId, from, to)
+      .map(promptOf);
   }
 
   /** How many of the survey's prompts were answered by `at`. */
@@ -253,6 +310,8 @@ function promptOf(row: Row): StoredPrompt {
     triggeredAt: row.triggered_at,
     sessionId: row.session_id,
     journeyId: row.journey_id,
+    deviceId: row.device_id,
+    rule: row.trigger_rule,
     deviceType: row.device_type,
     path: row.path,
     collectives: JSON.parse(row.collectives) as string[],

@@ -7,6 +7,17 @@ import type { DerivedResult, DeviceEvent } from './trigger-inbox.js';
  */
 export type FunnelStepReached = (reach: { funnel: string; step: number; individualId: string; what: FunnelStep; at: number }) => boolean;
 
+/**
+ * The use a firing is about, as a re-derived result may show it under another id (late data moving a session's
+ * start, journeys merging): a prompt of the same survey, person and rule triggered within [from, to] (on the device,
+ * if given) asked about this use already.
+ */
+export interface FiringUse {
+  deviceId: string | null;
+  from: number;
+  to: number;
+}
+
 /** A trigger of a survey that a derived result fired, for one person. */
 export interface Firing {
   /**
@@ -20,6 +31,12 @@ export interface Firing {
   journeyId: string | null;
   deviceType: string | null;
   path: string | null;
+  /** The device of the session or event it follows; null for a journey's close. */
+  deviceId: string | null;
+  /** The trigger without the result (`session_closed`, `journey_step:2`, `transition:a>b`, …): what `use` is matched for. */
+  rule: string;
+  /** The use it is about; null when the key alone names it for good (a device event and its sequence number). */
+  use: FiringUse | null;
 }
 
 type Attributed = Pick<ServedSession, 'subjectId' | 'subjectKind' | 'actor'>;
@@ -58,6 +75,8 @@ function triggerFirings(trigger: SurveyTrigger, result: DerivedResult, funnelSte
 type FunnelTrigger = Extract<SurveyTrigger, { on: 'funnel_step' }>;
 
 const funnelKey = (trigger: FunnelTrigger, at: number) => `funnel:${trigger.funnel}:step:${trigger.step}@${at}`;
+const funnelRule = (trigger: FunnelTrigger) => `funnel:${trigger.funnel}:step:${trigger.step}`;
+const sessionUse = (session: ServedSession): FiringUse => ({ deviceId: session.deviceId, from: session.start, to: session.end });
 
 /** A session reaches a funnel's step at its start (as funnels count it); the prompt comes at its end, once it closed. */
 function sessionFunnelFirings(trigger: FunnelTrigger, session: ServedSession, funnelStepReached: FunnelStepReached): Firing[] {
@@ -72,11 +91,14 @@ function sessionFunnelFirings(trigger: FunnelTrigger, session: ServedSession, fu
       journeyId: null,
       deviceType: session.deviceType,
       path: null,
+      deviceId: session.deviceId,
+      rule: funnelRule(trigger),
+      use: sessionUse(session),
     }));
 }
 
 function eventFirings(trigger: SurveyTrigger, event: DeviceEvent, funnelStepReached: FunnelStepReached): Firing[] {
-  const firing = (personId: string, key: string): Firing => ({
+  const firing = (personId: string, key: string, rule: string): Firing => ({
     key,
     at: event.ts,
     personId,
@@ -84,16 +106,19 @@ function eventFirings(trigger: SurveyTrigger, event: DeviceEvent, funnelStepReac
     journeyId: null,
     deviceType: event.deviceType,
     path: null,
+    deviceId: event.deviceId,
+    rule,
+    use: null,
   });
   if (trigger.on === 'event') {
     const personId = sessionPerson(event);
-    return trigger.eventType === event.type && personId !== null ? [firing(personId, `event:${event.deviceId}:${event.seq}`)] : [];
+    return trigger.eventType === event.type && personId !== null ? [firing(personId, `event:${event.deviceId}:${event.seq}`, 'event')] : [];
   }
   if (trigger.on !== 'funnel_step') return [];
   const what = { eventType: event.type };
   return countedFor(event)
     .filter((individualId) => funnelStepReached({ funnel: trigger.funnel, step: trigger.step, individualId, what, at: event.ts }))
-    .map((personId) => firing(personId, funnelKey(trigger, event.ts)));
+    .map((personId) => firing(personId, funnelKey(trigger, event.ts), funnelRule(trigger)));
 }
 
 function sessionFirings(trigger: SurveyTrigger, session: ServedSession): Firing[] {
@@ -102,12 +127,26 @@ function sessionFirings(trigger: SurveyTrigger, session: ServedSession): Firing[
   if (trigger.deviceType !== undefined && session.deviceType !== trigger.deviceType) return [];
   if (trigger.minDuration !== undefined && session.end - session.start < trigger.minDuration) return [];
   if (trigger.actorKnown && session.actor === null) return [];
-  return [{ key: `session:${session.id}`, at: session.end, personId, sessionId: session.id, journeyId: null, deviceType: session.deviceType, path: null }];
+  return [
+    {
+      key: `session:${session.id}`,
+      at: session.end,
+      personId,
+      sessionId: session.id,
+      journeyId: null,
+      deviceType: session.deviceType,
+      path: null,
+      deviceId: session.deviceId,
+      rule: 'session_closed',
+      use: sessionUse(session),
+    },
+  ];
 }
 
 interface Step {
   n: number;
   sessionId: string;
+  deviceId: string;
   deviceType: string;
   start: number;
 }
@@ -118,17 +157,25 @@ function stepsOf(journey: ServedJourney): Step[] {
   return journey.sessions.map((sessionId, i) => ({
     n: i + 1,
     sessionId,
+    deviceId: sessionId.slice(0, sessionId.lastIndexOf('@')),
     deviceType: types[i]!,
     start: Number(sessionId.slice(sessionId.lastIndexOf('@') + 1)),
   }));
+}
+
+/** A step's session, from its start to the device's next session in the journey (its end is not in the journey). */
+function stepUse(steps: readonly Step[], step: Step, journey: ServedJourney): FiringUse {
+  const next = steps.find((other) => other.n > step.n && other.deviceId === step.deviceId);
+  return { deviceId: step.deviceId, from: step.start, to: next ? next.start - 1 : journey.end };
 }
 
 function journeyFirings(trigger: SurveyTrigger, journey: ServedJourney): Firing[] {
   if (journey.subjectKind !== 'individual') return [];
   const personId = journey.subjectId;
   const steps = stepsOf(journey);
+  const wholeJourney: FiringUse = { deviceId: null, from: journey.start, to: journey.end };
   // A step's trigger fires at the step's start: the journey is announced once closed, its sessions' ends are not in it.
-  const atStep = (step: Step): Firing => ({
+  const atStep = (step: Step, rule: string, use: FiringUse): Firing => ({
     key: `journey:${journey.id}:step:${step.n}`,
     at: step.start,
     personId,
@@ -136,17 +183,38 @@ function journeyFirings(trigger: SurveyTrigger, journey: ServedJourney): Firing[
     journeyId: journey.id,
     deviceType: step.deviceType,
     path: journey.path,
+    deviceId: step.deviceId,
+    rule,
+    use,
   });
   switch (trigger.on) {
     case 'journey_step': {
       const step = steps[trigger.step - 1];
-      return step && (trigger.deviceType === undefined || step.deviceType === trigger.deviceType) ? [atStep(step)] : [];
+      // The n-th step of this journey, whichever session it is once re-derived: one prompt per journey.
+      return step && (trigger.deviceType === undefined || step.deviceType === trigger.deviceType)
+        ? [atStep(step, `journey_step:${trigger.step}`, wholeJourney)]
+        : [];
     }
     case 'transition':
-      return steps.filter((step, i) => i > 0 && steps[i - 1]!.deviceType === trigger.fromType && step.deviceType === trigger.toType).map(atStep);
+      return steps
+        .filter((step, i) => i > 0 && steps[i - 1]!.deviceType === trigger.fromType && step.deviceType === trigger.toType)
+        .map((step) => atStep(step, `transition:${trigger.fromType}>${trigger.toType}`, stepUse(steps, step, journey)));
     case 'journey_closed':
       if (trigger.stoppedBefore !== undefined && steps.some((step) => step.deviceType === trigger.stoppedBefore)) return [];
-      return [{ key: `journey:${journey.id}:closed`, at: journey.end, personId, sessionId: null, journeyId: journey.id, deviceType: null, path: journey.path }];
+      return [
+        {
+          key: `journey:${journey.id}:closed`,
+          at: journey.end,
+          personId,
+          sessionId: null,
+          journeyId: journey.id,
+          deviceType: null,
+          path: journey.path,
+          deviceId: null,
+          rule: 'journey_closed',
+          use: wholeJourney,
+        },
+      ];
     default:
       return [];
   }

@@ -38,7 +38,8 @@ export interface TriggerJobDeps {
  * Matches the derived results in the inbox, and the device events of the log, against the active surveys'
  * triggers and records one decision per survey, person and trigger, removing each result (moving past each
  * event) in the transaction that records its prompts. Prompts are keyed by survey, person and trigger: a result
- * matched again (after a crash, or re-derived) records nothing new. Closes the surveys whose response target came
+ * matched again (after a crash, or re-derived) records nothing new, nor does a re-derived result under a new id
+ * about a use already asked about. Closes the surveys whose response target came
  * or whose end passed.
  */
 export class TriggerJob {
@@ -114,8 +115,15 @@ export class TriggerJob {
     return recorded;
   }
 
-  /** Decides and records the prompts one result triggers, as of `now`; answers how many were new. */
+  /**
+   * Relinks the prompts a closed session or journey holds (it may be a re-derivation under a new id), then decides
+   * and records the prompts it triggers, as of `now`; answers how many were new.
+   */
   handle(result: DerivedResult, now: number): number {
+    const { prompts } = this.deps;
+    if (result.kind === 'session') prompts.relinkSession(result.session);
+    else if (result.kind === 'journey' && result.journey.subjectKind === 'individual')
+      prompts.relinkJourney({ ...result.journey, personId: result.journey.subjectId });
     return this.match(this.deps.surveys.activeSurveys(now), result, now);
   }
 
@@ -128,6 +136,7 @@ export class TriggerJob {
 
   private decide(survey: StoredSurvey, firing: Firing, now: number): boolean {
     const { people, prompts, settings } = this.deps;
+    if (firing.use !== null && prompts.askedAbout(survey.id, firing.personId, firing.rule, firing.use)) return false;
     const { audience } = survey.survey;
     const collectives = people.collectivesAt(firing.personId, firing.at);
     if (!inAudience(audience, collectives, () => audience.kind === 'attributes' && people.meetsAt(firing.personId, firing.at, audience.conditions)))
@@ -153,6 +162,8 @@ export class TriggerJob {
         triggeredAt: firing.at,
         sessionId: firing.sessionId,
         journeyId: firing.journeyId,
+        deviceId: firing.deviceId,
+        rule: firing.rule,
         deviceType: firing.deviceType,
         path: firing.path,
         collectives,
