@@ -1,11 +1,10 @@
-import { errorCodes } from '@parcours/contracts';
-import { ageBands, answerBehaviourSchema, PromptAnswerer, plantedNpsScore, type PromptTruth } from '@parcours/firmware-sim';
-import type { StoredPrompt } from '@parcours/surveys';
+import { ageBands, answerBehaviourSchema, PromptAnswerer, plantedNpsScore } from '@parcours/firmware-sim';
 import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ParcoursApp } from '../src/app.js';
 import { api, startApp, testConfig } from './helpers.js';
 import { waitUntil } from './mqtt-clients.js';
+import { expectLateRefused, expectStoredAsPlanted, sentPrompts as sentPromptsOf } from './simulated-answers.js';
 import { TestFleet } from './test-fleet.js';
 
 /**
@@ -25,11 +24,7 @@ let fleet: TestFleet;
 let answerer: PromptAnswerer;
 const t0 = Date.now() - 10 * minute;
 
-const sentPrompts = (): StoredPrompt[] =>
-  app.prompts.forResults(surveyId, 0, Number.MAX_SAFE_INTEGER).prompts.flatMap((p) => {
-    const prompt = app.prompts.get(p.id)!;
-    return prompt.decision === 'sent' ? [prompt] : [];
-  });
+const sentPrompts = () => sentPromptsOf(app, surveyId);
 
 beforeAll(async () => {
   app = await startApp(testConfig());
@@ -91,18 +86,8 @@ afterAll(async () => {
 });
 
 it("stores each person's reply as planted: answers in time with their values and times, dismissals, nothing for the ignored", () => {
-  const truths: PromptTruth[] = sentPrompts().map((p) => answerer.truths.get(p.promptId)!);
+  const truths = expectStoredAsPlanted(app, surveyId, answerer);
   expect(new Set(truths.map((t) => t.personId))).toEqual(new Set(people.map((p) => p.id)));
-  for (const prompt of sentPrompts()) {
-    const truth = answerer.truths.get(prompt.promptId)!;
-    const answeredInTime = truth.kind === 'answer' && !truth.late;
-    expect({ promptId: prompt.promptId, answer: prompt.answer, answeredAt: prompt.answeredAt, dismissedAt: prompt.dismissedAt }).toEqual({
-      promptId: truth.promptId,
-      answer: answeredInTime ? { values: truth.values } : null,
-      answeredAt: answeredInTime ? truth.at : null,
-      dismissedAt: truth.kind === 'dismiss' ? truth.at : null,
-    });
-  }
   // The planted NPS score follows the person's use: each answer's score is the planted one at their level.
   for (const truth of truths.filter((t) => t.kind === 'answer')) {
     const person = people.find((p) => p.id === truth.personId)!;
@@ -113,18 +98,5 @@ it("stores each person's reply as planted: answers in time with their values and
 });
 
 it('refuses the answers given after the prompt expired, each quarantined with PARCOURS_E_PROMPT_EXPIRED', async () => {
-  const page = await api<{ items: { deviceId: string | null; payload: string }[] }>(
-    app.urls.http,
-    'GET',
-    `/api/v1/quarantine?reason=${errorCodes.promptExpired}&limit=100`,
-  );
-  const refused = page.body.items.map((item) => ({
-    deviceId: item.deviceId,
-    promptId: (JSON.parse(Buffer.from(item.payload, 'base64').toString()) as { attrs: { promptId: string } }).attrs.promptId,
-  }));
-  const late = [...answerer.truths.values()].filter((t) => t.late);
-  expect(refused.sort((a, b) => a.promptId.localeCompare(b.promptId))).toEqual(
-    late.map((t) => ({ deviceId: `app-${t.personId}`, promptId: t.promptId })).sort((a, b) => a.promptId.localeCompare(b.promptId)),
-  );
-  for (const truth of late) expect(app.prompts.get(truth.promptId)!.answeredAt).toBeNull();
+  await expectLateRefused(app, answerer, (personId) => `app-${personId}`);
 });

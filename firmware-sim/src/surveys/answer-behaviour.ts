@@ -102,9 +102,13 @@ export function plantedNpsScore(behaviour: AnswerBehaviour, personId: string, qu
   return Math.min(10, Math.max(0, Math.round(latent)));
 }
 
-/** The reply of a person to a prompt, and what was planted: the same for the same seed, person and prompt. */
-export function planReply(behaviour: AnswerBehaviour, prompt: DeliveredPrompt, person: SimulatedPerson): PromptTruth {
-  const rng = rngFor(behaviour.seed, 'reply', prompt.promptId);
+/**
+ * The reply of a person to a prompt, and what was planted: the same for the same seed, person, prompt and draw
+ * key (by default the prompt's id; a key that stays the same when the prompt's id does not — as for prompts of
+ * sessions at the time of the run — makes runs reply alike).
+ */
+export function planReply(behaviour: AnswerBehaviour, prompt: DeliveredPrompt, person: SimulatedPerson, drawKey = prompt.promptId): PromptTruth {
+  const rng = rngFor(behaviour.seed, 'reply', drawKey);
   const hour = localHour(prompt.sentAt, person.timeZone);
   const chance = answerChance(behaviour, person.ageBand, hour);
   const window = prompt.expiresAt - prompt.sentAt;

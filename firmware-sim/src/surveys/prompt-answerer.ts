@@ -16,6 +16,8 @@ export interface PromptAnswererOptions {
   baseTopic: string;
   behaviour: AnswerBehaviour;
   logger: Logger;
+  /** What a reply's draws are keyed by (`planReply`'s draw key); the prompt's id when not given. */
+  drawKey?: (prompt: DeliveredPrompt, person: SimulatedPerson) => string;
 }
 
 /**
@@ -76,7 +78,7 @@ export class PromptAnswerer {
     const prompt = deliveredPromptSchema.parse(JSON.parse(text));
     if (this.truths.has(prompt.promptId)) return;
     const person = typeof device.person === 'function' ? device.person(prompt) : device.person;
-    const truth = planReply(this.options.behaviour, prompt, person);
+    const truth = planReply(this.options.behaviour, prompt, person, this.options.drawKey?.(prompt, person));
     this.truths.set(prompt.promptId, truth);
     if (truth.kind === 'ignore' || truth.at === null) return;
     const seq = Math.max(seqOf(truth.at, seqSlot.surveyReply), (this.lastSeq.get(device.deviceId) ?? -1) + 1);

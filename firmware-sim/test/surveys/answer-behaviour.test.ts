@@ -51,6 +51,17 @@ describe('planReply', () => {
     expect(Array.from({ length: 50 }, (_, i) => planReply(other, prompt(`d${i}`, 10), person))).not.toEqual(runs[0]);
   });
 
+  it('draws by the key given, whatever the prompt’s id: prompts of new ids under the same keys get the same replies', () => {
+    const person = { id: 'ana', ageBand: '25-34' as const, sessionsBefore: 3 };
+    const reply = (id: string, key: string) => {
+      const { promptId: _, ...rest } = planReply(behaviour, prompt(id, 10), person, key);
+      return rest;
+    };
+    const keys = Array.from({ length: 50 }, (_, i) => `ana-${i}`);
+    expect(keys.map((key, i) => reply(`first-${i}`, key))).toEqual(keys.map((key, i) => reply(`second-${i}`, key)));
+    expect(keys.map((key, i) => reply(`first-${i}`, key))).not.toEqual(keys.map((_, i) => reply(`first-${i}`, `first-${i}`)));
+  });
+
   it('answers at the planted rate of each age band by day, fewer late in the evening', () => {
     const n = 2000;
     for (const [band, ageBand] of ageBands.entries()) {
