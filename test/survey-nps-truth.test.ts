@@ -1,0 +1,158 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { surveyResultsSchema, type WeightedEstimate } from '@parcours/contracts';
+import { ageBands, CustomerBaseClient, PromptAnswerer, plantedNpsScore, pushCustomerBase, writeCustomerBase } from '@parcours/firmware-sim';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ParcoursApp } from '../src/app.js';
+import { adminKey, api, startApp, testConfig } from './helpers.js';
+import { waitUntil } from './mqtt-clients.js';
+import { allocation, behaviour, type PlantedPerson, plantedWorld, questionId, startsAt, surveyDefinition, surveyId } from './planted-nps.js';
+import { expectLateRefused, expectStoredAsPlanted, sentPrompts } from './simulated-answers.js';
+import { TestFleet } from './test-fleet.js';
+
+/**
+ * The weighted NPS of a panel against the planted base's true NPS, through the product: the base of
+ * test/planted-nps.ts pushed, a panel drawn unevenly by age band, each member's coffee machine and app registered,
+ * one real coffee session each published over MQTT, which prompts them; the simulated members reply from their
+ * apps over MQTT as planted (the young least, less in their evening, some late). What Parcours keeps must be
+ * those replies exactly. The members who did not answer leave the panel's sample, a scheme rakes the respondents
+ * to the base, and `GET /surveys/{id}/results?weights=` must give a weighted NPS whose interval holds the base's
+ * true NPS, nearer to it than the raw NPS of the respondents.
+ */
+const minute = 60_000;
+const day = 24 * 60 * minute;
+const iso = (ms: number) => new Date(ms).toISOString();
+const appOf = (personId: string) => `app-${personId}`;
+
+const { base, people, truth } = plantedWorld();
+const byId = new Map(people.map((p) => [p.id, p]));
+
+/** A fixed-offset zone whose clock reads `hour` o'clock at `at`: the planted time of day, whatever the run's clock says. */
+function zoneAt(at: number, hour: number): string {
+  const offset = ((((hour - new Date(at).getUTCHours()) % 24) + 36) % 24) - 12;
+  return offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+}
+
+let app: ParcoursApp;
+let dir: string;
+let fleet: TestFleet;
+let answerer: PromptAnswerer;
+let members: PlantedPerson[];
+let respondents: Set<string>;
+const t0 = Date.now() - 10 * minute;
+
+const call = <T>(method: string, path: string, body?: unknown) => api<T>(app.urls.http, method, `/api/v1${path}`, body);
+
+beforeAll(async () => {
+  app = await startApp(testConfig());
+  fleet = new TestFleet(app);
+  dir = mkdtempSync(join(tmpdir(), 'parcours-nps-truth-'));
+  await writeCustomerBase(base, dir);
+  await pushCustomerBase(dir, new CustomerBaseClient({ apiUrl: app.urls.http, apiKey: adminKey(), logger: pino({ level: 'silent' }) }));
+  const given = Object.fromEntries(Object.entries(allocation).map(([ageBand, n]) => [`age_band=${ageBand}`, n]));
+  const size = Object.values(allocation).reduce((a, b) => a + b, 0);
+  const panel = {
+    id: 'nps-panel',
+    name: 'NPS panel',
+    at: iso(startsAt + day),
+    size,
+    seed: 2,
+    design: { method: 'stratified', strata: ['age_band'], allocation: { given } },
+  };
+  expect((await call('POST', '/panels', panel)).status).toBe(201);
+  const listed = await call<{ items: { individualId: string }[] }>('GET', `/memberships?collectiveId=nps-panel&limit=${size}`);
+  members = listed.body.items.map((m) => byId.get(m.individualId)!);
+  expect(members).toHaveLength(size);
+  expect((await call('POST', '/surveys', { id: surveyId, ...surveyDefinition, startsAt: iso(t0 - 60 * minute) })).status).toBe(201);
+
+  const devices = [];
+  for (const person of members) {
+    const created = await call<{ credentials: { secret: string } }>('POST', '/devices', { id: appOf(person.id), type: 'app' });
+    await call('POST', `/devices/${appOf(person.id)}/assignments`, { subjectId: person.id, validFrom: iso(startsAt) });
+    await fleet.connect(`coffee-${person.id}`, 'coffee_machine', person.id, startsAt);
+    // Asked at noon or late in the evening of their own clock, as planted.
+    devices.push({
+      deviceId: appOf(person.id),
+      auth: { username: appOf(person.id), password: created.body.credentials.secret },
+      person: { ...person, timeZone: zoneAt(t0, person.evening ? 23 : 12) },
+    });
+  }
+  // One prompt per person: their replies drawn by who they are, the same in every run whatever the prompts' ids.
+  answerer = await PromptAnswerer.start(devices, {
+    mqttUrl: app.urls.mqtt,
+    baseTopic: app.config.mqtt.baseTopic,
+    behaviour,
+    logger: pino({ level: 'silent' }),
+    drawKey: (_, person) => person.id,
+  });
+  for (const person of members) await fleet.use(`coffee-${person.id}`, t0, 3);
+  await waitUntil(() => {
+    const sent = sentPrompts(app, surveyId);
+    return sent.length === members.length && sent.every((p) => answerer.truths.has(p.promptId));
+  }, 60_000);
+  await answerer.idle();
+  await app.surveyReplies.caughtUp();
+  respondents = new Set([...answerer.truths.values()].filter((t) => t.kind === 'answer' && !t.late).map((t) => t.personId));
+}, 120_000);
+
+afterAll(async () => {
+  await answerer?.close();
+  await fleet?.close();
+  await app?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the weighted NPS of a panel, through the product', () => {
+  it('keeps every reply as planted: answers in time with their values and times, dismissals; late answers refused', async () => {
+    const truths = expectStoredAsPlanted(app, surveyId, answerer);
+    expect(new Set(truths.map((t) => t.personId))).toEqual(new Set(members.map((m) => m.id)));
+    for (const t of truths) {
+      const person = byId.get(t.personId)!;
+      // Asked at the time of day planted for them: the answer chance of their age band, lowered in their evening.
+      expect(t.answerChance).toBeCloseTo(behaviour.answerByAgeBand[ageBands.indexOf(person.ageBand)]! * (person.evening ? behaviour.eveningFactor : 1), 12);
+      if (t.kind === 'answer') expect(t.values![questionId]).toBe(plantedNpsScore(behaviour, t.personId, questionId, person.sessionsBefore));
+    }
+    await expectLateRefused(app, answerer, appOf);
+    for (const kind of ['answer', 'dismiss', 'ignore']) expect(truths.some((t) => t.kind === kind)).toBe(true);
+  });
+
+  it('holds the true NPS of the whole base in its interval, nearer to it than the raw NPS', async () => {
+    // The members who did not answer leave the sample, so that the scheme rakes those who did to the base.
+    const left = Date.now();
+    for (const person of members.filter((m) => !respondents.has(m.id)))
+      expect((await call('PUT', `/subjects/${person.id}/consents/panel`, { granted: false, at: iso(left) })).status).toBe(200);
+    const scheme = {
+      id: 'nps-respondents',
+      name: 'Respondents to the base',
+      at: iso(left + 1),
+      sample: { kind: 'panel', panelId: 'nps-panel' },
+      margins: [
+        { variables: ['age_band'], targets: { from: 'universe' } },
+        { variables: ['household_size'], targets: { from: 'universe' } },
+      ],
+      method: 'rake',
+    };
+    expect((await call('POST', '/weighting-schemes', scheme)).status).toBe(201);
+    const run = await call<{ size: number }>('POST', '/weighting-schemes/nps-respondents/run', {});
+    expect(run.status).toBe(200);
+    expect(run.body.size).toBe(respondents.size);
+
+    const results = await call<unknown>('GET', `/surveys/${surveyId}/results?weights=nps-respondents`);
+    expect(results.status).toBe(200);
+    const nps = surveyResultsSchema.parse(results.body).overall.questions[0]!;
+    if (nps.kind !== 'nps') throw new Error('the survey asks an NPS');
+    const weighted: WeightedEstimate = nps.weightedNps!;
+    console.info(
+      `true NPS ${truth.nps.toFixed(2)} over ${people.length} customers; ${respondents.size} of ${members.length} members answered: ` +
+        `weighted ${weighted.estimate.toFixed(2)} [${weighted.lower.toFixed(2)}, ${weighted.upper.toFixed(2)}] (n_eff ${weighted.effectiveSize.toFixed(1)}), unweighted ${nps.nps!.toFixed(2)}`,
+    );
+    expect(nps.answered).toBe(respondents.size);
+    expect(weighted.n).toBe(respondents.size);
+    expect(weighted.sampleValue).toBeCloseTo(nps.nps!, 9);
+    expect(weighted.lower).toBeLessThanOrEqual(truth.nps);
+    expect(weighted.upper).toBeGreaterThanOrEqual(truth.nps);
+    expect(Math.abs(nps.nps! - truth.nps)).toBeGreaterThan(Math.abs(weighted.estimate - truth.nps));
+  });
+});
