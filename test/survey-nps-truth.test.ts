@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParcoursApp } from '../src/app.js';
 import { adminKey, api, startApp, testConfig } from './helpers.js';
 import { waitUntil } from './mqtt-clients.js';
-import { allocation, behaviour, type PlantedPerson, plantedWorld, questionId, startsAt, surveyDefinition, surveyId } from './planted-nps.js';
+import { allocation, baseMargins, behaviour, type PlantedPerson, plantedWorld, questionId, startsAt, surveyDefinition, surveyId } from './planted-nps.js';
 import { expectLateRefused, expectStoredAsPlanted, sentPrompts } from './simulated-answers.js';
 import { TestFleet } from './test-fleet.js';
 
@@ -33,6 +33,13 @@ const byId = new Map(people.map((p) => [p.id, p]));
 function zoneAt(at: number, hour: number): string {
   const offset = ((((hour - new Date(at).getUTCHours()) % 24) + 36) % 24) - 12;
   return offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+}
+
+/** `work` for every item, twenty at a time (results in order): each member's devices and session are their own. */
+async function inGroups<T, R>(items: readonly T[], work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (let k = 0; k < items.length; k += 20) results.push(...(await Promise.all(items.slice(k, k + 20).map(work))));
+  return results;
 }
 
 let app: ParcoursApp;
@@ -67,18 +74,17 @@ beforeAll(async () => {
   expect(members).toHaveLength(size);
   expect((await call('POST', '/surveys', { id: surveyId, ...surveyDefinition, startsAt: iso(t0 - 60 * minute) })).status).toBe(201);
 
-  const devices = [];
-  for (const person of members) {
+  const devices = await inGroups(members, async (person) => {
     const created = await call<{ credentials: { secret: string } }>('POST', '/devices', { id: appOf(person.id), type: 'app' });
     await call('POST', `/devices/${appOf(person.id)}/assignments`, { subjectId: person.id, validFrom: iso(startsAt) });
     await fleet.connect(`coffee-${person.id}`, 'coffee_machine', person.id, startsAt);
     // Asked at noon or late in the evening of their own clock, as planted.
-    devices.push({
+    return {
       deviceId: appOf(person.id),
       auth: { username: appOf(person.id), password: created.body.credentials.secret },
       person: { ...person, timeZone: zoneAt(t0, person.evening ? 23 : 12) },
-    });
-  }
+    };
+  });
   // One prompt per person: their replies drawn by who they are, the same in every run whatever the prompts' ids.
   answerer = await PromptAnswerer.start(devices, {
     mqttUrl: app.urls.mqtt,
@@ -87,7 +93,7 @@ beforeAll(async () => {
     logger: pino({ level: 'silent' }),
     drawKey: (_, person) => person.id,
   });
-  for (const person of members) await fleet.use(`coffee-${person.id}`, t0, 3);
+  await inGroups(members, (person) => fleet.use(`coffee-${person.id}`, t0, 3));
   await waitUntil(() => {
     const sent = sentPrompts(app, surveyId);
     return sent.length === members.length && sent.every((p) => answerer.truths.has(p.promptId));
@@ -135,9 +141,18 @@ describe('the weighted NPS of a panel, through the product', () => {
       method: 'rake',
     };
     expect((await call('POST', '/weighting-schemes', scheme)).status).toBe(201);
-    const run = await call<{ size: number }>('POST', '/weighting-schemes/nps-respondents/run', {});
+    const run = await call<{ size: number; report: { margins: { levels: Record<string, string>; target: number }[] } }>(
+      'POST',
+      '/weighting-schemes/nps-respondents/run',
+      {},
+    );
     expect(run.status).toBe(200);
     expect(run.body.size).toBe(respondents.size);
+    // The weights stand for the very people the truth is of: the whole planted base, counted by age band and household size.
+    const targets = baseMargins(people).flatMap((m) => m.cells.map((c) => ({ levels: c.levels, target: c.total })));
+    const byLevels = (a: { levels: Record<string, string> }, b: { levels: Record<string, string> }) =>
+      JSON.stringify(a.levels).localeCompare(JSON.stringify(b.levels));
+    expect(run.body.report.margins.map(({ levels, target }) => ({ levels, target })).sort(byLevels)).toEqual(targets.sort(byLevels));
 
     const results = await call<unknown>('GET', `/surveys/${surveyId}/results?weights=nps-respondents`);
     expect(results.status).toBe(200);
