@@ -9,6 +9,7 @@ import {
   generateUsage,
   type SimulatedPerson,
   sessionsOf,
+  type UsageSession,
 } from '@parcours/firmware-sim';
 import { derivedSeed, seededRandom } from '@parcours/sampling';
 
@@ -65,6 +66,8 @@ export interface PlantedPerson extends SimulatedPerson {
   householdSize: number;
   /** Asked late in their evening (their answer chance lowered), else in the day. */
   evening: boolean;
+  /** Their sessions of the usage's last week, the week before they are asked. */
+  weekBefore: UsageSession[];
 }
 
 export function plantedWorld() {
@@ -74,18 +77,22 @@ export function plantedWorld() {
   const lastWeek = from + 2 * week;
   const evenings = seededRandom(derivedSeed(seed, 'evening'));
   const { customers } = base;
-  const people: PlantedPerson[] = Array.from({ length: customers.count }, (_, i) => ({
-    index: i,
-    id: customerId(customers, i),
-    ageBand: ageBands[customers.ageBand[i]!]!,
-    householdSize: customers.householdSize[i]!,
-    // The week before the prompt is the usage's last week; the session that prompts them counts too.
-    sessionsBefore: sessionsOf(usage, i).filter((s) => s.start >= lastWeek).length + 1,
-    evening: evenings() < 0.25,
-  }));
+  const people: PlantedPerson[] = Array.from({ length: customers.count }, (_, i) => {
+    const weekBefore = sessionsOf(usage, i).filter((s) => s.start >= lastWeek);
+    return {
+      index: i,
+      id: customerId(customers, i),
+      ageBand: ageBands[customers.ageBand[i]!]!,
+      householdSize: customers.householdSize[i]!,
+      // The week before the prompt is the usage's last week; the session that prompts them counts too.
+      sessionsBefore: weekBefore.length + 1,
+      evening: evenings() < 0.25,
+      weekBefore,
+    };
+  });
   // What the panel's weighted NPS estimates: every customer asked right after a use, at their usage of the week before.
   const truth = baseNpsTruth(behaviour, people, questionId);
-  return { base, people, truth };
+  return { base, people, truth, weekEnds: lastWeek + week };
 }
 
 /** Counts of the base by age band and by household size: the margins a scheme rakes to (`from: universe`). */

@@ -2,7 +2,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { surveyResultsSchema, type WeightedEstimate } from '@parcours/contracts';
-import { ageBands, CustomerBaseClient, PromptAnswerer, plantedNpsScore, pushCustomerBase, writeCustomerBase } from '@parcours/firmware-sim';
+import {
+  ageBands,
+  CustomerBaseClient,
+  PromptAnswerer,
+  npsOf,
+  plantedNpsScore,
+  pushCustomerBase,
+  usageDeviceTypes,
+  writeCustomerBase,
+} from '@parcours/firmware-sim';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParcoursApp } from '../src/app.js';
@@ -26,7 +35,7 @@ const day = 24 * 60 * minute;
 const iso = (ms: number) => new Date(ms).toISOString();
 const appOf = (personId: string) => `app-${personId}`;
 
-const { base, people, truth } = plantedWorld();
+const { base, people, truth, weekEnds } = plantedWorld();
 const byId = new Map(people.map((p) => [p.id, p]));
 
 /** A fixed-offset zone whose clock reads `hour` o'clock at `at`: the planted time of day, whatever the run's clock says. */
@@ -77,7 +86,9 @@ beforeAll(async () => {
   const devices = await inGroups(members, async (person) => {
     const created = await call<{ credentials: { secret: string } }>('POST', '/devices', { id: appOf(person.id), type: 'app' });
     await call('POST', `/devices/${appOf(person.id)}/assignments`, { subjectId: person.id, validFrom: iso(startsAt) });
-    await fleet.connect(`coffee-${person.id}`, 'coffee_machine', person.id, startsAt);
+    for (const type of usageDeviceTypes)
+      if (type === 'coffee_machine' || person.weekBefore.some((s) => s.deviceType === type))
+        await fleet.connect(`${type}-${person.id}`, type, person.id, startsAt);
     // Asked at noon or late in the evening of their own clock, as planted.
     return {
       deviceId: appOf(person.id),
@@ -93,7 +104,12 @@ beforeAll(async () => {
     logger: pino({ level: 'silent' }),
     drawKey: (_, person) => person.id,
   });
-  await inGroups(members, (person) => fleet.use(`coffee-${person.id}`, t0, 3));
+  // Their week before, moved to end as the session that prompts them starts (its sessions, mornings and evenings,
+  // end hours before: before the survey starts), then that session.
+  await inGroups(members, async (person) => {
+    for (const s of person.weekBefore) await fleet.use(`${s.deviceType}-${person.id}`, s.start + t0 - weekEnds, (s.end - s.start) / minute);
+    await fleet.use(`coffee_machine-${person.id}`, t0, 3);
+  });
   await waitUntil(() => {
     const sent = sentPrompts(app, surveyId);
     return sent.length === members.length && sent.every((p) => answerer.truths.has(p.promptId));
@@ -122,6 +138,37 @@ describe('the weighted NPS of a panel, through the product', () => {
     }
     await expectLateRefused(app, answerer, appOf);
     for (const kind of ['answer', 'dismiss', 'ignore']) expect(truths.some((t) => t.kind === kind)).toBe(true);
+  });
+
+  it('counts each member’s sessions of the week before as planted: the NPS by recent use is the planted one', async () => {
+    const band = (sessions: number) => (sessions === 0 ? '0' : sessions <= 2 ? '1-2' : sessions <= 5 ? '3-5' : '6+');
+    const scores = new Map(
+      [...answerer.truths.values()].filter((t) => t.kind === 'answer' && !t.late).map((t) => [t.personId, t.values![questionId] as number]),
+    );
+    const expected = new Map<string, { sent: number; scores: number[] }>();
+    for (const person of members) {
+      const group = expected.get(band(person.sessionsBefore)) ?? { sent: 0, scores: [] };
+      group.sent++;
+      if (scores.has(person.id)) group.scores.push(scores.get(person.id)!);
+      expected.set(band(person.sessionsBefore), group);
+    }
+    // The prompts of the sessions that prompted them (those of the week before came before the survey started).
+    const results = await call<unknown>('GET', `/surveys/${surveyId}/results?by=recentUse&from=${iso(t0)}`);
+    expect(results.status).toBe(200);
+    const groups = surveyResultsSchema.parse(results.body).groups.map((g) => {
+      const question = g.questions[0]!;
+      return { value: g.value, sent: g.sent, answered: question.answered, nps: question.kind === 'nps' ? question.nps : undefined };
+    });
+    const planted = [...expected].map(([value, g]) => ({
+      value,
+      sent: g.sent,
+      answered: g.scores.length,
+      nps: g.scores.length === 0 ? null : npsOf(g.scores),
+    }));
+    const byValue = (a: { value: string | null }, b: { value: string | null }) => String(a.value).localeCompare(String(b.value));
+    expect(groups.sort(byValue)).toEqual(planted.sort(byValue));
+    // Heavier users score higher: the planted effect, read back by Parcours' own count of their use.
+    expect(planted.find((g) => g.value === '6+')!.nps!).toBeGreaterThan(planted.find((g) => g.value === '1-2')!.nps!);
   });
 
   it('holds the true NPS of the whole base in its interval, nearer to it than the raw NPS', async () => {
