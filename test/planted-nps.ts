@@ -17,9 +17,9 @@ import { derivedSeed, seededRandom } from '@parcours/sampling';
  * A planted world whose NPS a panel must recover: a customer base of 2,000 whose use of a coffee machine and a
  * water heater depends steeply on age (the young use them most), an NPS that grows with a person's sessions of
  * the week before they are asked, and answers that depend on age (the young answer least) and on the time of day
- * (less in the evening). A panel drawn with the old oversampled, whose young answer least, is far older than the
- * base, and so is its raw NPS far below the base's. Shared by the check through the product and the check of
- * coverage over many draws, so that both hold the same truth.
+ * (less in the evening). The respondents of a panel drawn unevenly by age band are far older than the base, and
+ * so is their raw NPS far below the base's. Shared by the check through the product and the check of coverage
+ * over many draws, so that both hold the same truth.
  */
 
 const day = 86_400_000;

@@ -23,10 +23,10 @@ import { TestFleet } from './test-fleet.js';
 
 /**
  * The weighted NPS of a panel against the planted base's true NPS, through the product: the base of
- * test/planted-nps.ts pushed, a panel drawn unevenly by age band, each member's coffee machine and app registered,
- * one real coffee session each published over MQTT, which prompts them; the simulated members reply from their
- * apps over MQTT as planted (the young least, less in their evening, some late). What Parcours keeps must be
- * those replies exactly. The members who did not answer leave the panel's sample, a scheme rakes the respondents
+ * test/planted-nps.ts pushed, a panel drawn unevenly by age band, each member's devices and app registered, their
+ * week before published over MQTT, then one real coffee session each, which prompts them; the simulated members
+ * reply from their apps over MQTT as planted (the young least, less in their evening, some late). What Parcours
+ * keeps must be those replies exactly, and its count of their week before the planted one. The members who did not answer leave the panel's sample, a scheme rakes the respondents
  * to the base, and `GET /surveys/{id}/results?weights=` must give a weighted NPS whose interval holds the base's
  * true NPS, nearer to it than the raw NPS of the respondents.
  */
