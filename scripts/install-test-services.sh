@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Debian packages of the servers that the tests start (InfluxDB 1.x, Mosquitto, Redis),
+# Installs the Debian packages of the servers that the tests start (InfluxDB 1.x, Mosquitto, Redis, PostgreSQL),
 # docker-compose (to validate docker-compose.yml), chromium (the dashboards' screenshot script) and R with its
 # sampling, survey and MASS packages (the references the sampling and weighting statistics are checked
 # against), only when missing. Never starts a system service: the tests start their own servers on loopback
@@ -20,6 +20,7 @@ declare -A check_of=(
   [r-cran-sampling]="Rscript -e 'library(sampling)'"
   [r-cran-survey]="Rscript -e 'library(survey)'"
   [r-cran-mass]="Rscript -e 'library(MASS)'"
+  [postgresql]="ls /usr/lib/postgresql/*/bin/initdb"
 )
 
 missing=()
@@ -40,5 +41,13 @@ fi
 echo "Installing ${missing[*]} (Debian packages)…" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-# policy-rc.d keeps the packages' services from starting, where the image does not already do so.
+# policy-rc.d keeps the packages' services from starting, where the image does not already do so; PostgreSQL's
+# package makes no cluster of its own (the tests make theirs).
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy"
+  trap 'rm -f "$policy"' EXIT
+fi
+mkdir -p /etc/postgresql-common
+[ -e /etc/postgresql-common/createcluster.conf ] || echo 'create_main_cluster = false' >/etc/postgresql-common/createcluster.conf
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -12,6 +12,16 @@ export type { InboundMessage } from './pipeline/message.js';
 export type { WriteOutcome } from './pipeline/batch-writer.js';
 export { migrate, statementCache, storeExists, storeFileName, type Database, type Migration } from './store/database.js';
 export { EmbeddedStore } from './store/embedded-store.js';
+export { devicePartition } from './store/postgres/partitions.js';
+export {
+  type AppendOutcome,
+  type LogPosition,
+  logStart,
+  SharedLog,
+  type SharedLogEntry,
+  type SharedLogRow,
+  sharedLogSchema,
+} from './store/postgres/shared-log.js';
 export { gatewayMigrations } from './store/migrations.js';
 export { InfluxRawSink } from './sinks/influx-raw-sink.js';
 export { isTruncated, keptPayload } from './quarantine/kept-payload.js';

@@ -18,18 +18,19 @@ function onPath(binary: string): boolean {
 
 /** Runs the project's install script when a server binary is missing (apt-get, as root). */
 export function ensureInstalled(binary: string): void {
-  if (onPath(binary)) return;
+  ensurePresent(binary, () => onPath(binary));
+}
+
+/** Runs the project's install script when `present()` does not hold (what it checks: `what`, for the error). */
+export function ensurePresent(what: string, present: () => boolean): void {
+  if (present()) return;
   const script = installScript();
   execFileSync('bash', [script], { stdio: ['ignore', 'inherit', 'inherit'] });
-  if (!onPath(binary)) throw new Error(`${binary} is still missing after ${script}`);
+  if (!present()) throw new Error(`${what} is still missing after ${script}`);
 }
 
 /** Runs the project's install script when an R package is missing (its Debian package, `r-cran-…`, as root). */
 export function ensureRPackage(name: string): void {
   ensureInstalled('Rscript');
-  const loads = () => spawnSync('Rscript', ['-e', `library(${name})`], { stdio: 'ignore' }).status === 0;
-  if (loads()) return;
-  const script = installScript();
-  execFileSync('bash', [script], { stdio: ['ignore', 'inherit', 'inherit'] });
-  if (!loads()) throw new Error(`the R package ${name} is still missing after ${script}`);
+  ensurePresent(`the R package ${name}`, () => spawnSync('Rscript', ['-e', `library(${name})`], { stdio: 'ignore' }).status === 0);
 }

@@ -3,3 +3,4 @@ export { startMosquitto } from './mosquitto.js';
 export { startRedis } from './redis.js';
 export { freePort } from './free-port.js';
 export { acceptsTcp } from './managed-process.js';
+export { startPostgres, type PostgresServer } from './postgres.js';
