@@ -53,7 +53,7 @@ import { PipelineReporter } from './pipeline-reporter.js';
 import { reattribute, type ReattributeResult } from './reattribute.js';
 import { reattributeRoutes } from './reattribute-routes.js';
 import { version } from './version.js';
-import { gatewayUniverseSources, weightedSchemes } from './weighting-schemes.js';
+import { gatewayUniverseSources, storedRespondents, weightedSchemes } from './weighting-schemes.js';
 
 export interface AppUrls {
   http: string;
@@ -212,21 +212,6 @@ export class ParcoursApp {
       writePoints: influx ? (points) => influx.write(points) : null,
       logger: logger.child({ part: 'panels' }),
     });
-    const schemeStore = new SchemeStore(store.db);
-    const writeRunPoints = influx ? schemeRunWriter((points) => influx.write(points), logger.child({ part: 'weighting' })) : null;
-    this.weightingSchemes = new SchemeService({
-      store: schemeStore,
-      panels: panelStore,
-      registry: this.gateway.registry,
-      sources: universeSources,
-      // The run's points, then its weighted aggregates: their days are recomputed by the aggregate job.
-      writeRun: writeRunPoints
-        ? (run) => {
-            writeRunPoints(run);
-            this.analytics.aggregates.reweigh(run.at);
-          }
-        : undefined,
-    });
     const surveyStore = new SurveyStore(store.db);
     this.surveys = new SurveyService({ store: surveyStore, funnels: config.analytics.funnels });
     const writePromptPoints = influx
@@ -240,6 +225,22 @@ export class ParcoursApp {
       writePromptPoints?.(change);
       // An answered or dismissed prompt is no longer shown: the delivery clears its retained messages now.
       if (change.kind === 'answered' || change.kind === 'dismissed') this.promptDelivery.wake();
+    });
+    const schemeStore = new SchemeStore(store.db);
+    const writeRunPoints = influx ? schemeRunWriter((points) => influx.write(points), logger.child({ part: 'weighting' })) : null;
+    this.weightingSchemes = new SchemeService({
+      store: schemeStore,
+      panels: panelStore,
+      registry: this.gateway.registry,
+      sources: universeSources,
+      respondents: storedRespondents(surveyStore, this.prompts),
+      // The run's points, then its weighted aggregates: their days are recomputed by the aggregate job.
+      writeRun: writeRunPoints
+        ? (run) => {
+            writeRunPoints(run);
+            this.analytics.aggregates.reweigh(run.at);
+          }
+        : undefined,
     });
     const people = gatewayPeople(this.gateway);
     this.promptDelivery = new PromptDelivery({

@@ -26,7 +26,7 @@ import { TestFleet } from './test-fleet.js';
  * test/planted-nps.ts pushed, a panel drawn unevenly by age band, each member's devices and app registered, their
  * week before published over MQTT, then one real coffee session each, which prompts them; the simulated members
  * reply from their apps over MQTT as planted (the young least, less in their evening, some late). What Parcours
- * keeps must be those replies exactly, and its count of their week before the planted one. The members who did not answer leave the panel's sample, a scheme rakes the respondents
+ * keeps must be those replies exactly, and its count of their week before the planted one. A scheme of the survey's respondents rakes them
  * to the base, and `GET /surveys/{id}/results?weights=` must give a weighted NPS whose interval holds the base's
  * true NPS, nearer to it than the raw NPS of the respondents.
  */
@@ -172,28 +172,33 @@ describe('the weighted NPS of a panel, through the product', () => {
   });
 
   it('holds the true NPS of the whole base in its interval, nearer to it than the raw NPS', async () => {
-    // The members who did not answer leave the sample, so that the scheme rakes those who did to the base.
-    const left = Date.now();
-    for (const person of members.filter((m) => !respondents.has(m.id)))
-      expect((await call('PUT', `/subjects/${person.id}/consents/panel`, { granted: false, at: iso(left) })).status).toBe(200);
+    // The scheme weights the members who answered by its date (replies are timed by the app, some after now), from
+    // their draw's base weights, to the whole base.
+    const lastAnswer = Math.max(...[...answerer.truths.values()].filter((t) => t.kind === 'answer' && !t.late).map((t) => t.at!));
     const scheme = {
       id: 'nps-respondents',
       name: 'Respondents to the base',
-      at: iso(left + 1),
+      at: iso(Math.max(Date.now(), lastAnswer) + 1),
       sample: { kind: 'panel', panelId: 'nps-panel' },
+      respondentsOf: surveyId,
       margins: [
         { variables: ['age_band'], targets: { from: 'universe' } },
         { variables: ['household_size'], targets: { from: 'universe' } },
       ],
       method: 'rake',
     };
+    // The respondents of a survey that does not exist: refused at the run, naming it.
+    expect((await call('POST', '/weighting-schemes', { ...scheme, id: 'nps-nobody', respondentsOf: 'no-such-survey' })).status).toBe(201);
+    const refused = await call<{ code: string; detail: string }>('POST', '/weighting-schemes/nps-nobody/run', {});
+    expect(refused.status).toBe(404);
+    expect(refused.body).toMatchObject({ code: 'PARCOURS_E_NOT_FOUND', detail: 'survey no-such-survey does not exist' });
     expect((await call('POST', '/weighting-schemes', scheme)).status).toBe(201);
     const run = await call<{ size: number; report: { margins: { levels: Record<string, string>; target: number }[] } }>(
       'POST',
       '/weighting-schemes/nps-respondents/run',
       {},
     );
-    expect(run.status).toBe(200);
+    expect(run.status, JSON.stringify(run.body)).toBe(200);
     expect(run.body.size).toBe(respondents.size);
     // The weights stand for the very people the truth is of: the whole planted base, counted by age band and household size.
     const targets = baseMargins(people).flatMap((m) => m.cells.map((c) => ({ levels: c.levels, target: c.total })));

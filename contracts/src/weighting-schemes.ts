@@ -70,6 +70,11 @@ const schemeFields = z.strictObject({
   name: z.string().min(1).max(200).describe('a name for people to read'),
   at: instantSchema.optional().describe('the date of the sample and of the targets; default when the version is made'),
   sample: schemeSampleSchema.describe('who is weighted'),
+  respondentsOf: idSchema
+    .optional()
+    .describe(
+      "a survey: weight only the sample's people who answered one of its prompts by the scheme's date, from their base weights to the same targets, so that the weights also stand for those who did not answer",
+    ),
   baseWeights: z
     .enum(['inclusion', 'equal'])
     .default('inclusion')

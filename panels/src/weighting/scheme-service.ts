@@ -18,6 +18,8 @@ export interface SchemeServiceDeps {
   sources: UniverseSources;
   /** Inhabitants per area code; geography's legal populations when absent. */
   populationBy?: (level: AreaLevel) => ReadonlyMap<string, number>;
+  /** The people who answered a prompt of the survey by `at`; null when there is no such survey. */
+  respondents: (surveyId: string, at: number) => ReadonlySet<string> | null;
   /** Told of each stored run (InfluxDB's points, the weighted aggregates to recompute); absent without InfluxDB. */
   writeRun?: ((run: StoredSchemeRun) => void) | undefined;
   now?: () => number;
@@ -179,8 +181,19 @@ export class SchemeService {
     return this.deps.store.get(id, version)!;
   }
 
-  /** The sample's members as of the scheme's date, with the attributes its margins cross and their draw's probability. */
+  /**
+   * The sample's members as of the scheme's date, with the attributes its margins cross and their draw's probability;
+   * those who answered the survey only, for a scheme of its respondents.
+   */
   private sample(scheme: WeightingScheme & { at: number }): SampledMember[] {
+    const members = this.members(scheme);
+    if (scheme.respondentsOf === undefined) return members;
+    const respondents = this.deps.respondents(scheme.respondentsOf, scheme.at);
+    if (respondents === null) throw new ParcoursError(errorCodes.notFound, `survey ${scheme.respondentsOf} does not exist`);
+    return members.filter((m) => respondents.has(m.id));
+  }
+
+  private members(scheme: WeightingScheme & { at: number }): SampledMember[] {
     const attributes = schemeVariables(scheme);
     const { sample, at } = scheme;
     if (sample.kind === 'universe') {

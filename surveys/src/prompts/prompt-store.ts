@@ -203,6 +203,14 @@ export class PromptStore {
       .map(promptOf);
   }
 
+  /** The people who answered a prompt of the survey by `at`. */
+  respondents(surveyId: string, at: number): Set<string> {
+    const rows = this.prepare<[string, number], { person_id: string }>(
+      'SELECT DISTINCT person_id FROM survey_prompts WHERE survey_id = ? AND answered_at <= ?',
+    ).all(surveyId, at);
+    return new Set(rows.map((row) => row.person_id));
+  }
+
   /** How many of the survey's prompts were answered by `at`. */
   answers(surveyId: string, at: number): number {
     return this.prepare<[string, number], { n: number }>('SELECT COUNT(*) AS n FROM survey_prompts WHERE survey_id = ? AND answered_at <= ?').get(surveyId, at)!
