@@ -21,6 +21,7 @@ import {
   ReplyFollower,
   SurveyService,
   SurveyStore,
+  surveyClock,
   surveyMigrations,
   surveyResultsRoutes,
   surveyRoutes,
@@ -195,6 +196,8 @@ export class ParcoursApp {
       onAnnounced: (messages) => {
         triggerInbox.add(messages);
         this.surveyTriggers.wake();
+        // On the device clock, new results move the time: prompts held until then may be due.
+        if (config.surveys.clock === 'device') this.promptDelivery.wake();
       },
     });
     const panelStore = new PanelStore(store.db, this.gateway.registry);
@@ -241,6 +244,8 @@ export class ParcoursApp {
       if (change.kind === 'answered' || change.kind === 'dismissed') this.promptDelivery.wake();
     });
     const people = gatewayPeople(this.gateway);
+    // `device`: replayed or simulated days prompt at the device time the analytics reached (docs/surveys.md).
+    const surveyNow = surveyClock(config.surveys.clock, () => this.analytics.sessionStore.loadWatermark());
     this.promptDelivery = new PromptDelivery({
       prompts: this.prompts,
       surveys: this.surveys,
@@ -249,6 +254,7 @@ export class ParcoursApp {
       deviceTypes: config.surveys.promptDeviceTypes,
       publish: (topic, payload, options) => this.broker.publish(topic, payload, options),
       logger: logger.child({ part: 'survey-prompts' }),
+      now: surveyNow,
     });
     this.surveyTriggers = new TriggerJob({
       db: store.db,
@@ -262,6 +268,7 @@ export class ParcoursApp {
       settings: config.surveys,
       onRecorded: () => this.promptDelivery.wake(),
       logger: logger.child({ part: 'survey-triggers' }),
+      now: surveyNow,
     });
     const promptReplies = new PromptReplies({ prompts: this.prompts, surveys: surveyStore });
     const quarantineReply = (entry: Parameters<Gateway['quarantineRefused']>[0]) => this.gateway.quarantineRefused(entry);
@@ -304,7 +311,7 @@ export class ParcoursApp {
           (id, version) => new WeightedFigures(this.weightingSchemes.weighting(id, version)),
           (person, from, to) => this.analytics.sessionStore.countOf(person, from, to),
         ),
-        promptRoutes({ replies: promptReplies, quarantine: quarantineReply }),
+        promptRoutes({ replies: promptReplies, quarantine: quarantineReply, now: surveyNow }),
         reattributeRoutes((from, to) => this.reattribute(from, to)),
       ],
       onRoute: (method, url) => this.routes.push({ method, url }),
