@@ -1,4 +1,4 @@
-import { clockRulesOf, type Survey } from '@parcours/contracts';
+import { clockRulesOf } from '@parcours/contracts';
 import { type AgeBand, ageBands, answerBehaviourSchema, city, parseScenario, PromptAnswerer, Simulator, type SimulationSummary } from '@parcours/firmware-sim';
 import type { StoredPrompt } from '@parcours/surveys';
 import { pino } from 'pino';
@@ -61,7 +61,11 @@ const globalCaps = { perDay: 1 };
 let app: ParcoursApp;
 let answerer: PromptAnswerer;
 let rules: SimulationRules;
-/** The device time at each delivery after a simulated chunk: a prompt due by one of them and not expired then was delivered. */
+/**
+ * The device time at each delivery after a simulated chunk: a prompt due by one of them and not expired then was
+ * delivered. The replay's clock moves a chunk at a time, so a prompt held to 08:00 that expires before the chunk's
+ * end is sent, counted by the caps, and never delivered.
+ */
 const deliveryTimes: number[] = [];
 /** Simulated time published at once: the replay waits for Parcours after each. */
 const chunkMs = 2 * hour;
@@ -111,7 +115,7 @@ beforeAll(async () => {
   }
   expect((await api(app.urls.http, 'POST', '/api/v1/surveys', survey)).status).toBe(201);
   const stored = app.surveys.require(surveyId);
-  rules = { surveys: new Map([[surveyId, { id: surveyId, version: stored.version, definition: stored.survey as Survey }]]), globalCaps };
+  rules = { surveys: new Map([[surveyId, { id: surveyId, version: stored.version, definition: stored.survey }]]), globalCaps };
   answerer = await PromptAnswerer.start(devices, {
     mqttUrl: app.urls.mqtt,
     baseTopic: config.mqtt.baseTopic,
