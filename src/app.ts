@@ -22,6 +22,7 @@ import {
   ReplyFollower,
   SurveyService,
   SurveyStore,
+  surveyClock,
   surveyMigrations,
   surveyResultsRoutes,
   surveyRoutes,
@@ -196,6 +197,8 @@ export class ParcoursApp {
       onAnnounced: (messages) => {
         triggerInbox.add(messages);
         this.surveyTriggers.wake();
+        // On the device clock, new results move the time: prompts held until then may be due.
+        if (config.surveys.clock === 'device') this.promptDelivery.wake();
       },
     });
     const panelStore = new PanelStore(store.db, this.gateway.registry);
@@ -243,6 +246,8 @@ export class ParcoursApp {
         : undefined,
     });
     const people = gatewayPeople(this.gateway);
+    // `device`: replayed or simulated days prompt at the device time the analytics reached (docs/surveys.md).
+    const surveyNow = surveyClock(config.surveys.clock, () => this.analytics.sessionStore.loadWatermark());
     this.promptDelivery = new PromptDelivery({
       prompts: this.prompts,
       surveys: this.surveys,
@@ -251,6 +256,7 @@ export class ParcoursApp {
       deviceTypes: config.surveys.promptDeviceTypes,
       publish: (topic, payload, options) => this.broker.publish(topic, payload, options),
       logger: logger.child({ part: 'survey-prompts' }),
+      now: surveyNow,
     });
     this.surveyTriggers = new TriggerJob({
       db: store.db,
@@ -264,6 +270,7 @@ export class ParcoursApp {
       settings: config.surveys,
       onRecorded: () => this.promptDelivery.wake(),
       logger: logger.child({ part: 'survey-triggers' }),
+      now: surveyNow,
     });
     const promptReplies = new PromptReplies({ prompts: this.prompts, surveys: surveyStore });
     const quarantineReply = (entry: Parameters<Gateway['quarantineRefused']>[0]) => this.gateway.quarantineRefused(entry);
@@ -309,7 +316,7 @@ export class ParcoursApp {
           (id, version) => new WeightedFigures(this.weightingSchemes.weighting(id, version)),
           (person, from, to) => this.analytics.sessionStore.countOf(person, from, to),
         ),
-        promptRoutes({ replies: promptReplies, quarantine: quarantineReply }),
+        promptRoutes({ replies: promptReplies, quarantine: quarantineReply, now: surveyNow }),
         reattributeRoutes((from, to) => this.reattribute(from, to)),
       ],
       onRoute: (method, url) => this.routes.push({ method, url }),

@@ -389,6 +389,11 @@ const sections = {
       ['app'],
       'The device types a person\'s prompts are delivered to, on each such device assigned to them (JSON in the environment: `["app", "kiosk"]`). A person with none keeps their prompts undelivered.',
     ),
+    clock: setting(
+      z.enum(['system', 'device']),
+      'system',
+      "The time at which prompts are decided, delivered and expire: `system`, the machine's clock; `device`, the device time the analytics have reached (their watermark), so that replayed or simulated days prompt as they would have then (docs/surveys.md, the surveys' clock).",
+    ),
   }),
 };
 

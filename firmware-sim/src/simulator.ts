@@ -52,6 +52,10 @@ const simulatorOptionsSchema = z
     connectConcurrency: z.number().int().positive().default(100).describe('devices connecting at once'),
     chunkMs: z.number().int().positive().default(hourMs).describe('simulated time generated at once'),
     closeTimeoutMs: z.number().int().positive().default(5000).describe('longest wait for acks when stopping'),
+    afterChunk: z
+      .custom<(reachedMs: number) => Promise<void>>((v) => typeof v === 'function', 'a function')
+      .optional()
+      .describe('awaited after each chunk once its publishes are acknowledged, with the instant reached: a replay that lets Parcours catch up'),
   })
   .refine((o) => o.from === undefined || o.to === undefined || o.from <= o.to, { path: ['to'], message: 'must not be before `from`' });
 
@@ -217,6 +221,10 @@ export class Simulator {
       logger.debug({ from: cursor, to: reached, messages: timeline.messages.length }, 'chunk published');
       cursor = reached;
       await writeSimState(statePath, { reachedMs: cursor });
+      if (this.options.afterChunk && !this.abort.signal.aborted) {
+        await this.flushClients();
+        await this.options.afterChunk(cursor);
+      }
     }
     await this.flushClients();
     // After stop(), disconnect before counting: publishes still unacknowledged are then settled as failed.
@@ -305,8 +313,17 @@ export class Simulator {
   /** Waits for every ack; after stop(), at most closeTimeoutMs (a broker that is gone never acks). */
   private async flushClients(): Promise<void> {
     const flushed = Promise.all([...this.clients.values()].map((c) => c.flush()));
-    if (!this.abort.signal.aborted)
-      await Promise.race([flushed, new Promise((resolve) => this.abort.signal.addEventListener('abort', resolve, { once: true }))]);
+    const signal = this.abort.signal;
+    if (!signal.aborted) {
+      let onAbort: () => void = () => undefined;
+      const aborted = new Promise<void>((resolve) => {
+        onAbort = resolve;
+        signal.addEventListener('abort', onAbort, { once: true });
+      });
+      await Promise.race([flushed, aborted]);
+      // A replay flushes after every chunk (`afterChunk`): the listeners must not pile up.
+      signal.removeEventListener('abort', onAbort);
+    }
     if (this.abort.signal.aborted) await Promise.race([flushed, new Promise((resolve) => setTimeout(resolve, this.options.closeTimeoutMs).unref())]);
   }
 

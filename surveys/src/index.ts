@@ -29,6 +29,7 @@ export { type Firing, firings, type FunnelStepReached, sessionPerson } from './t
 export { gatewayPeople, type SurveyPeople } from './triggers/survey-people.js';
 export { TriggerJob, type TriggerJobDeps } from './triggers/trigger-job.js';
 export { PromptDelivery, type PromptDeliveryDeps } from './triggers/prompt-delivery.js';
+export { surveyClock, type SurveyClockSource } from './triggers/survey-clock.js';
 export { PromptReplies, promptState } from './replies/prompt-replies.js';
 export { ReplyFollower } from './replies/reply-follower.js';
 export type { QuarantineReply } from './replies/refused-reply.js';

@@ -18,6 +18,18 @@ export interface PromptAnswererOptions {
   logger: Logger;
   /** What a reply's draws are keyed by (`planReply`'s draw key); the prompt's id when not given. */
   drawKey?: (prompt: DeliveredPrompt, person: SimulatedPerson) => string;
+  /**
+   * Keeps the replies until `release`: a replay that publishes its data a chunk at a time releases those planned
+   * within each chunk after it, so that no reply runs ahead of the device time Parcours has reached.
+   */
+  holdReplies?: boolean;
+}
+
+interface HeldReply {
+  client: DeviceClient;
+  deviceId: string;
+  at: number;
+  event: EventPayloadInput;
 }
 
 /**
@@ -32,6 +44,7 @@ export class PromptAnswerer {
   private readonly chains = new Map<string, Promise<void>>();
   private readonly lastSeq = new Map<string, number>();
   private readonly failures: Error[] = [];
+  private held: HeldReply[] = [];
 
   private constructor(private readonly options: PromptAnswererOptions) {}
 
@@ -87,11 +100,21 @@ export class PromptAnswerer {
       truth.kind === 'answer'
         ? { ts: truth.at, seq, type: surveyReplyEvents.answer, attrs: { promptId: prompt.promptId, answer: JSON.stringify(truth.values) } }
         : { ts: truth.at, seq, type: surveyReplyEvents.dismiss, attrs: { promptId: prompt.promptId } };
-    await new Promise<void>((resolve, reject) => {
-      void client.publish(deviceTopic(this.options.baseTopic, device.deviceId, 'events'), JSON.stringify(event), 1, (error) =>
-        error ? reject(error) : resolve(),
-      );
+    if (this.options.holdReplies) this.held.push({ client, deviceId: device.deviceId, at: truth.at, event });
+    else await this.send(client, device.deviceId, event);
+  }
+
+  private send(client: DeviceClient, deviceId: string, event: EventPayloadInput): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      void client.publish(deviceTopic(this.options.baseTopic, deviceId, 'events'), JSON.stringify(event), 1, (error) => (error ? reject(error) : resolve()));
     });
+  }
+
+  /** Publishes the replies held that were planned before `until`, each device's in order, resolving once the broker acknowledged them. */
+  async release(until: number): Promise<void> {
+    const due = this.held.filter((h) => h.at < until).sort((a, b) => a.event.seq - b.event.seq);
+    this.held = this.held.filter((h) => h.at >= until);
+    await Promise.all(due.map((h) => this.send(h.client, h.deviceId, h.event)));
   }
 
   /** Resolves once every prompt received so far is replied to and the broker acknowledged it; rejects on a failed reply. */

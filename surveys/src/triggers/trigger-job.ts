@@ -81,6 +81,8 @@ export class TriggerJob {
 
   private drain(): void {
     const { inbox, db, surveys } = this.deps;
+    // A device clock before any data has no time yet: results and events wait for it.
+    if (!Number.isFinite(this.now())) return;
     let recorded = 0;
     for (let batch = inbox.peek(100); batch.length > 0; batch = inbox.peek(100))
       for (const entry of batch)
