@@ -30,7 +30,7 @@ const sessionsOf = async (person: string) => (await get(`/subjects/${person}/ses
 const journeysOf = async (person: string) =>
   (
     await get(
-      `/subjects/${person}/journeys?${range}`,
+      `/subjects/${person}/journeys?${range}&surveySteps=true`,
       z.object({ items: z.array(servedJourneySchema.extend({ surveySteps: z.array(journeySurveyStepSchema) })) }),
     )
   ).items;

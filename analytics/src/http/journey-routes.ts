@@ -15,10 +15,18 @@ const journeyList = z.object({
       servedJourneySchema.extend({
         surveySteps: z
           .array(journeySurveyStepSchema)
-          .describe("a person's journey: the survey prompts answered or dismissed within it, by trigger time; none for a collective's"),
+          .optional()
+          .describe("with `surveySteps=true`: the survey prompts answered or dismissed within a person's journey, by trigger time (none for a collective's)"),
       }),
     )
     .describe('the journeys, by start time'),
+});
+
+const journeyQuery = resultRangeQuery('journeys').extend({
+  surveySteps: z
+    .stringbool()
+    .default(false)
+    .describe('`true`: each journey of a person also with its survey steps (the journeys otherwise as announced over MQTT)'),
 });
 
 /** `GET /subjects/{id}/journeys`: the journeys of a subject (individual or collective), closed, open or both. */
@@ -35,7 +43,7 @@ export function journeyRoutes(served: ServedResults, subjectKnown: (id: string) 
           description:
             "The subject's sessions across devices in start order, up to an inactivity gap, for journeys starting in [from, to); a person's also with the survey prompts they answered or dismissed along the way.",
           params: z.object({ id: idSchema.describe('the subject') }),
-          querystring: resultRangeQuery('journeys'),
+          querystring: journeyQuery,
           response: { 200: journeyList },
         },
       },
@@ -43,8 +51,11 @@ export function journeyRoutes(served: ServedResults, subjectKnown: (id: string) 
         const range = resultRange(request.query, Date.now());
         if (!subjectKnown(request.params.id)) throw notFound('subject', request.params.id);
         const journeys = served.journeysOfSubject(request.params.id, range);
-        const individual = journeys.filter((journey) => journey.subjectKind === 'individual');
-        const steps = surveyStepsOf(request.params.id, individual);
+        if (!request.query.surveySteps) return { items: journeys };
+        const steps = surveyStepsOf(
+          request.params.id,
+          journeys.filter((journey) => journey.subjectKind === 'individual'),
+        );
         return { items: journeys.map((journey) => ({ ...journey, surveySteps: steps.get(journey.id) ?? [] })) };
       },
     );
