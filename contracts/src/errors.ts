@@ -40,6 +40,8 @@ export const errorCodes = {
   portInUse: 'PARCOURS_E_PORT_IN_USE',
   // Another node holds the ingest lease: this one would derive from a partial log (docs/several-nodes.md).
   anotherNode: 'PARCOURS_E_ANOTHER_NODE',
+  // A commit of a device partition's state by a node that no longer owns it at the epoch it took (fencing).
+  staleOwner: 'PARCOURS_E_STALE_OWNER',
   // A command that would change the store of a running server (which keeps results in progress in memory).
   serverRunning: 'PARCOURS_E_SERVER_RUNNING',
   // A command that reads or changes a store, run on a folder that holds none (only `parcours start` creates one).

@@ -13,6 +13,7 @@ export type { WriteOutcome } from './pipeline/batch-writer.js';
 export { migrate, statementCache, storeExists, storeFileName, type Database, type Migration } from './store/database.js';
 export { EmbeddedStore } from './store/embedded-store.js';
 export { devicePartition } from './store/postgres/partitions.js';
+export { type Ownership, PartitionOwners, type PartitionOwnersOptions, partitionOwnersSchema, rendezvousOwner } from './store/postgres/partition-owners.js';
 export {
   type AppendOutcome,
   type LogPosition,

@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensurePresent } from './ensure-installed.js';
 import { freePort } from './free-port.js';
-import { acceptsTcp, makeTempDir, startProcess } from './managed-process.js';
+import { makeTempDir, startProcess } from './managed-process.js';
 
 const installRoot = '/usr/lib/postgresql';
 
@@ -43,6 +43,8 @@ export async function startPostgres(): Promise<PostgresServer> {
   execFileSync(initdb, initArgs, { stdio: 'ignore' });
   const port = await freePort();
   const [server, serverArgs] = asServerUser(join(bin, 'postgres'), ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1']);
-  const running = await startProcess({ name: 'postgres', dir, command: server, args: serverArgs, ready: () => acceptsTcp(port) });
+  // Accepting connections, not only TCP: a server still starting up refuses them.
+  const ready = async () => spawnSync(join(bin, 'pg_isready'), ['-q', '-h', '127.0.0.1', '-p', String(port)]).status === 0;
+  const running = await startProcess({ name: 'postgres', dir, command: server, args: serverArgs, ready });
   return { url: `postgres://parcours@127.0.0.1:${port}/postgres`, port, stop: running.stop };
 }

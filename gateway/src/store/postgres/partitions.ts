@@ -1,12 +1,22 @@
-/**
- * A device's partition among `count`: FNV-1a of its id, so every node, and every version, agrees without
- * asking anyone. A partition has one owner at a time, which derives its devices' sessions.
- */
-export function devicePartition(deviceId: string, count: number): number {
+/** A 32-bit hash of a text: FNV-1a, then MurmurHash3's finalizer so that texts differing in one character spread apart. */
+export function hash32(text: string): number {
   let hash = 0x811c9dc5;
-  for (let i = 0; i < deviceId.length; i++) {
-    hash ^= deviceId.charCodeAt(i);
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193);
   }
-  return (hash >>> 0) % count;
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  hash ^= hash >>> 16;
+  return hash >>> 0;
+}
+
+/**
+ * A device's partition among `count`, from its id alone, so every node, and every version, agrees without asking
+ * anyone. A partition has one owner at a time, which derives its devices' sessions.
+ */
+export function devicePartition(deviceId: string, count: number): number {
+  return hash32(deviceId) % count;
 }
