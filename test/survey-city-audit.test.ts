@@ -29,7 +29,7 @@ const windows = [
 ];
 const span = 30 * day;
 
-const generated = city({ seed: 5, households: 24, workplaces: 2, ebikes: 4 });
+const generated = city({ seed: 5, households: 16, workplaces: 2, ebikes: 4 });
 // Telemetry every 6 hours (sessions come from usage events): minute by minute would be three million messages a
 // window. No visitors: everyone prompted has an app.
 const world = parseScenario({
@@ -68,7 +68,7 @@ let rules: SimulationRules;
  */
 const deliveryTimes: number[] = [];
 /** Simulated time published at once: the replay waits for Parcours after each. */
-const chunkMs = 2 * hour;
+const chunkMs = 4 * hour;
 
 const promptsBetween = (from: number, to: number): StoredPrompt[] => app.prompts.forResults(surveyId, from, to).prompts.map((p) => app.prompts.get(p.id)!);
 
@@ -77,7 +77,7 @@ const promptsBetween = (from: number, to: number): StoredPrompt[] => app.prompts
  * prompt delivered has reached its person's app, and the replies planned within the chunk are stored. A prompt is
  * thus answered before any trigger of a later chunk is decided, as it would have been in real time (a cooldown
  * starts from an answer at most 8.1 hours after the prompt, and the next prompt comes 24 hours after it at the
- * earliest, from a trigger 9 hours before it at the earliest: chunks of 2 hours keep that order).
+ * earliest, from a trigger 9 hours before it at the earliest: chunks of 4 hours, up to 6.9, keep that order).
  */
 async function catchUp(reached: number): Promise<void> {
   await app.drained();
@@ -174,7 +174,7 @@ describe.each(windows)('30 days of the city around the change of clocks of $chan
 
   it('sent no prompt that breaks a cap (rolling day and week, calendar day in Paris), the cooldown, quiet hours or expiry', () => {
     const people = new Set(prompts.map((p) => p.personId));
-    expect(people.size).toBeGreaterThan(30);
+    expect(people.size).toBeGreaterThan(20);
     for (const person of people)
       expect(audit({ id: person, timeZone: paris, optedOut: [] }, prompts.filter((p) => p.personId === person).map(outcome), rules), person).toEqual([]);
   });
