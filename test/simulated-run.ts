@@ -4,14 +4,22 @@ import { pino } from 'pino';
 import type { ParcoursApp } from '../src/app.js';
 import { adminKey } from './helpers.js';
 
-/** Starts a world's devices against a running Parcours, replaying `[from, to)` at full speed on QoS 1; `done` resolves with its summary. */
-export async function startFleet(app: ParcoursApp, run: { world: World; from: number; to: number; seed: number }): Promise<Simulator> {
+/**
+ * Starts a world's devices against a running Parcours, replaying `[from, to)` at full speed on QoS 1, a chunk at a
+ * time if given, awaiting `afterChunk` after each; `done` resolves with its summary.
+ */
+export async function startFleet(
+  app: ParcoursApp,
+  run: { world: World; from: number; to: number; seed: number; chunkMs?: number; afterChunk?: (reached: number) => Promise<void> },
+): Promise<Simulator> {
   const simulator = new Simulator({
     scenario: run.world,
     seed: run.seed,
     from: run.from,
     to: run.to,
     speed: 'max',
+    ...(run.chunkMs === undefined ? {} : { chunkMs: run.chunkMs }),
+    ...(run.afterChunk === undefined ? {} : { afterChunk: run.afterChunk }),
     mqttUrl: app.urls.mqtt,
     apiUrl: app.urls.http,
     apiKey: adminKey(),

@@ -1,13 +1,13 @@
-import { clockRulesOf } from '@parcours/contracts';
-import { type AgeBand, ageBands, answerBehaviourSchema, city, parseScenario, PromptAnswerer, Simulator, type SimulationSummary } from '@parcours/firmware-sim';
+import { type AgeBand, ageBands, answerBehaviourSchema, city, parseScenario, PromptAnswerer, type SimulationSummary } from '@parcours/firmware-sim';
 import type { StoredPrompt } from '@parcours/surveys';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParcoursApp } from '../src/app.js';
 import { audit } from '../surveys/test/decisions/audit.js';
 import type { Outcome, SimulationRules } from '../surveys/test/decisions/simulation.js';
-import { adminKey, api, eventSessionRules, startApp, testConfig } from './helpers.js';
+import { api, eventSessionRules, startApp, testConfig } from './helpers.js';
 import { waitUntil } from './mqtt-clients.js';
+import { startFleet } from './simulated-run.js';
 
 /**
  * Thirty simulated days of a small `city`, twice — across the change to summer time in Paris (2026-03-29) and
@@ -138,25 +138,7 @@ describe.each(windows)('30 days of the city around the change of clocks of $chan
 
   beforeAll(async () => {
     started = performance.now();
-    const simulator = new Simulator({
-      scenario: world,
-      seed: 17,
-      from,
-      to,
-      speed: 'max',
-      chunkMs,
-      afterChunk: catchUp,
-      mqttUrl: app.urls.mqtt,
-      apiUrl: app.urls.http,
-      apiKey: adminKey(),
-      baseTopic: app.config.mqtt.baseTopic,
-      dataDir: app.config.data.dir,
-      qos: 1,
-      logger: pino({ level: 'error' }),
-      clockRules: clockRulesOf(app.config),
-      unknownDeviceAuth: null,
-    });
-    await simulator.start();
+    const simulator = await startFleet(app, { world, from, to, seed: 17, chunkMs, afterChunk: catchUp });
     summary = await simulator.done;
     await simulator.stop();
     prompts = promptsBetween(from - day, to + day).filter((p) => p.triggeredAt >= from && p.triggeredAt < to);

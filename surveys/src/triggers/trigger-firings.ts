@@ -76,25 +76,27 @@ type FunnelTrigger = Extract<SurveyTrigger, { on: 'funnel_step' }>;
 
 const funnelKey = (trigger: FunnelTrigger, at: number) => `funnel:${trigger.funnel}:step:${trigger.step}@${at}`;
 const funnelRule = (trigger: FunnelTrigger) => `funnel:${trigger.funnel}:step:${trigger.step}`;
-const sessionUse = (session: ServedSession): FiringUse => ({ deviceId: session.deviceId, from: session.start, to: session.end });
+
+/** A firing at a session's end, about that session. */
+const afterSession = (session: ServedSession, personId: string, key: string, rule: string): Firing => ({
+  key,
+  at: session.end,
+  personId,
+  sessionId: session.id,
+  journeyId: null,
+  deviceType: session.deviceType,
+  path: null,
+  deviceId: session.deviceId,
+  rule,
+  use: { deviceId: session.deviceId, from: session.start, to: session.end },
+});
 
 /** A session reaches a funnel's step at its start (as funnels count it); the prompt comes at its end, once it closed. */
 function sessionFunnelFirings(trigger: FunnelTrigger, session: ServedSession, funnelStepReached: FunnelStepReached): Firing[] {
   const what = { deviceType: session.deviceType };
   return countedFor(session)
     .filter((individualId) => funnelStepReached({ funnel: trigger.funnel, step: trigger.step, individualId, what, at: session.start }))
-    .map((personId) => ({
-      key: funnelKey(trigger, session.start),
-      at: session.end,
-      personId,
-      sessionId: session.id,
-      journeyId: null,
-      deviceType: session.deviceType,
-      path: null,
-      deviceId: session.deviceId,
-      rule: funnelRule(trigger),
-      use: sessionUse(session),
-    }));
+    .map((personId) => afterSession(session, personId, funnelKey(trigger, session.start), funnelRule(trigger)));
 }
 
 function eventFirings(trigger: SurveyTrigger, event: DeviceEvent, funnelStepReached: FunnelStepReached): Firing[] {
@@ -127,20 +129,7 @@ function sessionFirings(trigger: SurveyTrigger, session: ServedSession): Firing[
   if (trigger.deviceType !== undefined && session.deviceType !== trigger.deviceType) return [];
   if (trigger.minDuration !== undefined && session.end - session.start < trigger.minDuration) return [];
   if (trigger.actorKnown && session.actor === null) return [];
-  return [
-    {
-      key: `session:${session.id}`,
-      at: session.end,
-      personId,
-      sessionId: session.id,
-      journeyId: null,
-      deviceType: session.deviceType,
-      path: null,
-      deviceId: session.deviceId,
-      rule: 'session_closed',
-      use: sessionUse(session),
-    },
-  ];
+  return [afterSession(session, personId, `session:${session.id}`, 'session_closed')];
 }
 
 interface Step {
