@@ -1,6 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import type { LogReader, LogRecord, MetricsSelection } from '@parcours/contracts';
+import type { LogReader, LogRecord, MetricsSelection, PartHealth } from '@parcours/contracts';
 import type { ConsumerOffsets } from './consumer-offsets.js';
 
 export interface LogConsumerOptions {
@@ -62,6 +62,12 @@ export class LogConsumer {
   status(now = Date.now()): ConsumerStatus {
     const oldest = this.options.log.receivedAfter(this.offset);
     return { lag: this.lag(), lagSeconds: oldest === null ? 0 : Math.max(0, (now - oldest) / 1000), lastBatchMs: this.lastBatchMs, failing: this.failing };
+  }
+
+  /** Healthy unless its batches keep failing; with its lag. */
+  health(): PartHealth {
+    const { lag, lagSeconds, failing } = this.status();
+    return { ok: !failing, lag, lagSeconds };
   }
 
   /** Stored records after this reader's offset. */

@@ -77,8 +77,7 @@ export class InfluxRawSink {
 
   /** Healthy unless its writes keep failing (InfluxDB unreachable): it then catches up once they go through. */
   health(): PartHealth {
-    const { lag, lagSeconds, failing } = this.status();
-    return { ok: !failing, lag, lagSeconds };
+    return this.consumer.health();
   }
 
   async start(): Promise<void> {

@@ -89,7 +89,6 @@ export class ReplyFollower {
 
   /** Healthy unless its batches keep failing. */
   health(): PartHealth {
-    const { lag, lagSeconds, failing } = this.status();
-    return { ok: !failing, lag, lagSeconds };
+    return this.consumer.health();
   }
 }
